@@ -1,0 +1,77 @@
+/* run_internal.h -- the run object, shared by run.c (lifecycle and the training loop),
+ * metrics.c (the metrics table), measure.c (sharpness and spectra) and tests that need to look
+ * inside (the per-step identities of science.md C1/D1 need the batch of each step). */
+#ifndef IBP_RUN_INTERNAL_H
+#define IBP_RUN_INTERNAL_H
+#include "internal.h"
+
+#define IBP__MAX_COLS 256
+#define IBP__ROWS_CAP 1024 /* rows buffered between two reads; ibp_run_step stops when full */
+
+typedef struct ibp__measurement {
+    long t;                 /* step of the measurement, -1 if none yet */
+    ibp__eigres hess;       /* Hessian top-k (+ smallest) */
+    double ntk;             /* NTK top eigenvalue (NaN when not measured) */
+    int ntk_matvecs;
+} ibp__measurement;
+
+struct ibp_run {
+    ibp__config c;
+    char *mem;              /* the one allocation */
+    size_t mem_bytes;
+    ibp__model m;
+    ibp__data D;
+    ibp__batch full;        /* the whole training set */
+    ibp__batch test;        /* the test set (n may be 0) */
+    double *theta;          /* (P,) current parameters */
+    double *theta0;         /* (P,) initial parameters */
+    double *grad;           /* (P,) gradient of the last step's batch at theta */
+    double *fgrad;          /* (P,) full-batch gradient at theta (GD: same as grad) */
+    double *work;           /* (P,) scratch for one step */
+    double *init_scratch;   /* scratch used at creation only */
+    double *data_mem;       /* storage handed to ibp__data_build */
+    double *bx, *by;        /* (batch, d), (batch, k): SGD minibatch or noisy targets */
+    double *ynoisy;         /* (n, k): targets + fresh label noise (GD with label_noise) */
+    ibp__batch last;        /* the batch the last step used */
+    ibp_rng rng_sgd, rng_noise, rng_online, rng_lanczos;
+    /* optimizer state */
+    long t;                 /* steps taken */
+    int steps;              /* step limit */
+    int state;              /* IBP_RUNNING or a stop reason */
+    char msg[320];
+    double eta0;            /* base learning rate */
+    double eta_next;        /* learning rate of the next step */
+    double s0;              /* sharpness at init (NaN when not computed) */
+    double loss;            /* full-batch training loss at theta */
+    double loss0;           /* at init */
+    double gnorm;           /* full-batch gradient norm at theta */
+    int fgrad_valid;        /* fgrad/loss are for the current theta */
+    /* measurement */
+    ibp__lanczos *lz;
+    int lz_krylov;
+    int measure_every;      /* resolved */
+    ibp__measurement meas;
+    /* metrics table */
+    int ncols;
+    const char *cols[IBP__MAX_COLS];
+    char colbuf[IBP__MAX_COLS * 24];
+    double *rows;           /* (IBP__ROWS_CAP, ncols) */
+    int nrows;
+    /* events (catapult, EoS onset, divergence) */
+    double loss_max_since_start;
+    int catapult_rising;
+    long ev_catapult, ev_eos, ev_converged;
+};
+
+/* metrics.c */
+void ibp__metrics_setup(ibp_run *r);                  /* choose the columns */
+void ibp__metrics_row(ibp_run *r, int measured);      /* append the row of the current step */
+/* measure.c */
+size_t ibp__measure_bytes(const ibp__config *c, long P, int *krylov);
+int ibp__measure(ibp_run *r, int warm);               /* Lanczos at theta into r->meas */
+void ibp__hvp_full(void *ctx, const double *v, double *out);  /* matvec: the run's Hessian */
+/* run.c */
+double ibp__run_eta_at(const ibp_run *r, long t);     /* schedule: eta of step t -> t+1 */
+int ibp__run_full_loss_grad(ibp_run *r);              /* loss, fgrad, gnorm at theta */
+
+#endif

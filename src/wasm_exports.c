@@ -1,0 +1,47 @@
+/* wasm_exports.c -- the WebAssembly module's surface: the public C API (listed in exports.txt)
+ * plus the few wrappers below that turn struct arguments into plain ints, doubles and pointers.
+ * No logic lives here. JS never hard-codes a number: ibp_w_enums() gives the codes as JSON. */
+#include <stdlib.h>
+#include "ibp.h"
+
+void *ibp_w_malloc(size_t n) { return malloc(n ? n : 1); }
+void ibp_w_free(void *p) { free(p); }
+
+/* ibp_run_create with the desc fields as arguments; NULL on failure (message in err). */
+ibp_run *ibp_w_create(const char *config, const char *data_csv, const char *init_json, char *err,
+                      size_t errlen) {
+    ibp_run_desc d = {config, data_csv, init_json};
+    ibp_run *r = NULL;
+    return ibp_run_create(&r, &d, err, errlen) == IBP_OK ? r : NULL;
+}
+
+/* The status of the last ibp_w_create is in its message; this gives the code too. */
+int ibp_w_create_status(const char *config, const char *data_csv, const char *init_json, char *err,
+                        size_t errlen, ibp_run **out) {
+    ibp_run_desc d = {config, data_csv, init_json};
+    return ibp_run_create(out, &d, err, errlen);
+}
+
+/* Memory estimate in bytes (negative status on failure: message in err). */
+double ibp_w_estimate(const char *config, const char *data_csv, char *err, size_t errlen) {
+    ibp_run_desc d = {config, data_csv, NULL};
+    double bytes = 0;
+    int rc = ibp_estimate(&d, &bytes, NULL, err, errlen);
+    return rc == IBP_OK ? bytes : (double)rc;
+}
+
+size_t ibp_w_enums(char *buf, size_t cap) {
+    static const char json[] = "{\"status\":{"
+#define IBP__X(name, value, text) "\"" #name "\":" #value ","
+        IBP_STATUS_LIST(IBP__X)
+#undef IBP__X
+        "\"_\":0},\"state\":{"
+#define IBP__X(name, value, text) "\"" #name "\":" #value ","
+        IBP_RUN_STATE_LIST(IBP__X)
+#undef IBP__X
+        "\"_\":0}}";
+    size_t n = sizeof json - 1;
+    for (size_t i = 0; i < cap && i <= n; i++) buf[i] = i < n ? json[i] : '\0';
+    if (cap && n >= cap) buf[cap - 1] = '\0';
+    return n;
+}
