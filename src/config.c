@@ -375,6 +375,8 @@ static int ibp__validate(ibp__config *c, char *err, size_t errlen) {
         c->n = c->ys.n / c->out;
         if (c->xs.n == 0 || c->xs.n % c->n)
             return IBP__ERR("xs has %d values: with %d samples (from ys) it must hold n*d values", c->xs.n, c->n);
+        if (ibp__config_given(c, "d") && c->d != c->xs.n / c->n)
+            return IBP__ERR("d=%d, but xs has %d values for %d samples: d = %d", c->d, c->xs.n, c->n, c->xs.n / c->n);
         c->d = c->xs.n / c->n;
         break;
     default: break;
@@ -536,6 +538,7 @@ size_t ibp__config_write(const ibp__config *c, int full, char *out, size_t cap) 
     for (int i = 0; i < ibp__nkeys; i++) {
         const ibp__key *k = &ibp__keys[i];
         if (!ibp__applies(c, k, why, sizeof why)) continue;
+        if (!strcmp(k->key, "d") && c->data == IBP__DATA_INLINE) continue; /* implied by xs, ys */
         /* lr and lr_rel exclude each other: the full form writes the one in use */
         if (full && ((!strcmp(k->key, "lr") && c->lr_rel > 0) || (!strcmp(k->key, "lr_rel") && c->lr_rel == 0)))
             continue;

@@ -147,6 +147,10 @@ int ibp__eigh(int n, double *A, double *w, double *V, double *scratch);
  * scratch: n doubles. Returns 0 or -1 on failure to converge. */
 int ibp__eigh_tridiag(int n, const double *diag, const double *offdiag, double *w, double *Z,
                       int r, double *scratch);
+/* Householder reduction T = Q^T A Q of A (n,n) (destroyed) to tridiagonal: diag d (n,), offdiag
+ * e (n,) (e[i] couples i and i+1), Qt = Q^T (n,n). Index 0 is never mixed (Q e_0 = e_0), which
+ * Lanczos uses to re-tridiagonalize after a thick restart. scratch: n doubles. */
+void ibp__tridiag_reduce(int n, double *A, double *d, double *e, double *Qt, double *scratch);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Config (config.c) */
@@ -165,6 +169,7 @@ enum { IBP__LABELS_RAW, IBP__LABELS_SIGN };
 enum { IBP__LOSS_MSE_HALF, IBP__LOSS_MSE, IBP__LOSS_LOGISTIC };
 enum { IBP__OPT_GD, IBP__OPT_SGD };
 enum { IBP__SAMPLE_REPLACE, IBP__SAMPLE_ONLINE };
+enum { IBP__LRREF_SHARPNESS, IBP__LRREF_NTK };
 
 typedef struct ibp__list { int n; double *v; } ibp__list; /* owned by the config */
 
@@ -194,6 +199,7 @@ typedef struct ibp__config {
     /* loss and optimizer */
     int loss, opt, batch, sample;
     double label_noise, lr, lr_rel, lr_power;
+    int lr_ref;               /* what lr_rel is relative to: IBP__LRREF_* */
     int warmup, steps;
     double target_loss, grad_tol, div_loss;
     /* measurement */
@@ -324,6 +330,9 @@ void ibp__mf_gnvp(ibp__model *m, const double *theta, const double *v, double *o
 void ibp__act_fwd(int act, double prm, const double *z, double *a, long n);
 void ibp__act_d1(int act, double prm, const double *z, double *d1, long n);
 void ibp__act_d2(int act, double prm, const double *z, double *d2, long n);
+/* a = act(z) and d1 = act'(z) in one pass (shares e.g. tanh's exponential): the same bits as
+ * ibp__act_fwd and ibp__act_d1. Outputs may alias z, elementwise. */
+void ibp__act_fwd_d1(int act, double prm, const double *z, double *a, double *d1, long n);
 
 /* Initial parameters (init.c): fills theta (P,) and the fixed arrays (head, mf target) that
  * depend on the init stream. init_json is the params JSON for init=file. */

@@ -1,6 +1,6 @@
 /* measure.c -- sharpness during a run: Lanczos on exact Hessian-vector products of the full
  * training loss at the current parameters (warm-started from the previous measurement), and the
- * NTK top eigenvalue by Lanczos on Gauss-Newton products. */
+ * NTK top eigenvalue lambda = lambda_max(Theta/n) by Lanczos on J^T J v / n products. */
 #include "run_internal.h"
 
 static int ibp__auto_krylov(const ibp__config *c, long P) {
@@ -9,13 +9,24 @@ static int ibp__auto_krylov(const ibp__config *c, long P) {
     return k;
 }
 
-size_t ibp__measure_bytes(const ibp__config *c, long P, int *krylov) {
-    if (!c->measure && !(c->lr_rel > 0)) { *krylov = 0; return 0; }
+static int ibp__wants_hessian(const ibp__config *c) {
+    return c->measure || (c->lr_rel > 0 && c->lr_ref == IBP__LRREF_SHARPNESS);
+}
+static int ibp__wants_ntk(const ibp__config *c) {
+    return c->ntk || (c->lr_rel > 0 && c->lr_ref == IBP__LRREF_NTK);
+}
+
+void ibp__measure_carve(ibp_run *r, ibp__arena *a) {
+    const ibp__config *c = &r->c;
+    long P = r->m.P;
     int kry = ibp__auto_krylov(c, P);
     int topk = c->topk < P ? c->topk : (int)P;
-    *krylov = kry;
-    size_t b = ibp__lanczos_bytes(P, kry, topk);
-    return b;
+    void *h = ibp__wants_hessian(c) ? ibp__arena_bytes(a, ibp__lanczos_bytes(P, kry, topk)) : NULL;
+    void *n = ibp__wants_ntk(c) ? ibp__arena_bytes(a, ibp__lanczos_bytes(P, kry, 1)) : NULL;
+    if (!a->base) return;
+    r->lz_krylov = kry;
+    r->lz = h ? ibp__lanczos_bind(h, P, kry, topk) : NULL;
+    r->lz_ntk = n ? ibp__lanczos_bind(n, P, kry, 1) : NULL;
 }
 
 void ibp__hvp_full(void *ctx, const double *v, double *out) {
@@ -23,13 +34,34 @@ void ibp__hvp_full(void *ctx, const double *v, double *out) {
     ibp__model_hvp(&r->m, r->theta, r->m.kind == IBP__MODEL_MF ? NULL : &r->full, v, out);
 }
 
+static void ibp__ntk_full(void *ctx, const double *v, double *out) {
+    ibp_run *r = ctx;
+    ibp__model_gnvp(&r->m, r->theta, &r->full, v, out, 1);
+}
+
+int ibp__measure_auto_every(long P) {
+    /* a measurement costs tens of HVPs (~3 gradients each): keep it a modest share of the run */
+    return P <= 2000 ? 5 : P <= 20000 ? 20 : 50;
+}
+
 int ibp__measure(ibp_run *r, int warm) {
     const ibp__config *c = &r->c;
     long P = r->m.P;
-    int k = c->topk < P ? c->topk : (int)P;
-    int rc = ibp__lanczos_run(r->lz, ibp__hvp_full, r, k, c->lambda_min, c->lanczos_tol,
-                              warm && r->meas.t >= 0, &r->rng_lanczos, &r->meas.hess);
-    if (rc) return IBP_E_NUMERIC;
+    int initial = r->meas.t < 0; /* at creation both are measured when available (S0, lambda0) */
+    if (r->lz && (c->measure || initial)) {
+        int k = c->topk < P ? c->topk : (int)P;
+        int rc = ibp__lanczos_run(r->lz, ibp__hvp_full, r, k, c->lambda_min, c->lanczos_tol,
+                                  warm && r->meas.t >= 0, &r->rng_lanczos, &r->meas.hess);
+        if (rc) return IBP_E_NUMERIC;
+    }
+    if (r->lz_ntk && (c->ntk || initial)) {
+        ibp__eigres e;
+        int rc = ibp__lanczos_run(r->lz_ntk, ibp__ntk_full, r, 1, 0, c->lanczos_tol, warm && r->meas.t >= 0,
+                                  &r->rng_lanczos, &e);
+        if (rc) return IBP_E_NUMERIC;
+        r->meas.ntk = e.val[0];
+        r->meas.ntk_matvecs = e.matvecs;
+    }
     r->meas.t = r->t;
     return IBP_OK;
 }

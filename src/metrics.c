@@ -19,11 +19,12 @@ void ibp__metrics_setup(ibp_run *r) {
     r->ncols = 0;
     ibp__col(r, "step");
     ibp__col(r, "loss");
-    if (r->test.n > 0) ibp__col(r, "test_loss");
+    if (c->model != IBP__MODEL_MF && c->n_test > 0) ibp__col(r, "test_loss");
     ibp__col(r, "grad_norm");
     ibp__col(r, "param_norm");
     ibp__col(r, "lr");
-    if (r->lz) {
+    if (c->ntk) ibp__col(r, "ntk");
+    if (c->measure) {
         ibp__col(r, "sharpness");
         ibp__col(r, "sharpness_resid");
         char name[16];
@@ -49,7 +50,8 @@ void ibp__metrics_row(ibp_run *r, int measured) {
     row[j++] = r->gnorm;
     row[j++] = ibp__sqrt(ibp__sumsq(r->theta, r->m.P));
     row[j++] = r->eta_next;
-    if (r->lz) {
+    if (c->ntk) row[j++] = measured ? r->meas.ntk : IBP_NAN;
+    if (c->measure) {
         const ibp__eigres *e = &r->meas.hess;
         row[j++] = measured ? e->val[0] : IBP_NAN;
         row[j++] = measured ? e->resid[0] : IBP_NAN;

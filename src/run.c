@@ -38,15 +38,13 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     r->bx = ibp__arena_doubles(a, (size_t)bsz * kdim);
     r->by = ibp__arena_doubles(a, (size_t)bsz * kout);
     r->ynoisy = ibp__arena_doubles(a, c->label_noise > 0 && c->opt == IBP__OPT_GD ? (size_t)c->n * kout : 0);
-    r->rows = ibp__arena_doubles(a, (size_t)IBP__ROWS_CAP * IBP__MAX_COLS);
-    int krylov = 0;
-    void *lzmem = ibp__arena_bytes(a, ibp__measure_bytes(c, P, &krylov));
+    ibp__metrics_setup(r); /* the columns depend on the config and model only */
+    r->rows = ibp__arena_doubles(a, (size_t)IBP__ROWS_CAP * r->ncols);
+    ibp__measure_carve(r, a);
     if (a->base) {
         r->data_mem = data;
         ibp__model_bind_fixed(m, fixed);
         ibp__model_bind_ws(m, ws, pl->nmax);
-        r->lz_krylov = krylov;
-        r->lz = krylov ? ibp__lanczos_bind(lzmem, P, krylov, c->topk < P ? c->topk : (int)P) : NULL;
     }
 }
 
@@ -163,6 +161,7 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
     r->meas.t = -1;
     r->meas.ntk = IBP_NAN;
     r->ev_catapult = r->ev_eos = r->ev_converged = -1;
+    r->measure_every = c->measure_every ? c->measure_every : ibp__measure_auto_every(m->P);
     if (!ibp__run_full_loss_grad(r)) {
         double l0 = r->loss;
         ibp_run_destroy(r);
@@ -172,29 +171,27 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
     r->loss0 = r->loss;
     r->loss_max_since_start = r->loss;
     int measured = 0;
-    if (c->lr_rel > 0 || (c->measure && r->lz)) {
-        if (!r->lz) {
-            ibp_run_destroy(r);
-            return ibp__fail(err, errlen, IBP_E_CONFIG, "lr_rel needs the initial sharpness but measurement is impossible here");
-        }
+    r->lambda0 = IBP_NAN;
+    if (r->lz || r->lz_ntk) {
         rc = ibp__measure(r, 0);
         if (rc) { ibp_run_destroy(r); return ibp__fail(err, errlen, rc, "computing the initial sharpness failed"); }
-        r->s0 = r->meas.hess.val[0];
+        if (r->lz) r->s0 = r->meas.hess.val[0];
+        if (r->lz_ntk) r->lambda0 = r->meas.ntk;
         measured = 1;
     }
     if (c->lr_rel > 0) {
-        if (!(r->s0 > 0)) {
-            double s0 = r->s0;
+        int ntk = c->lr_ref == IBP__LRREF_NTK;
+        double ref = ntk ? r->lambda0 : r->s0;
+        if (!(ref > 0)) {
             ibp_run_destroy(r);
-            return ibp__fail(err, errlen, IBP_E_CONFIG, "lr_rel=%g needs a positive initial sharpness, but S0 = %g here: give an absolute lr instead",
-                             c->lr_rel, s0);
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "lr_rel=%g needs a positive initial %s, but it is %g here: give an absolute lr instead",
+                             c->lr_rel, ntk ? "NTK eigenvalue lambda0" : "sharpness S0", ref);
         }
-        r->eta0 = c->lr_rel / r->s0;
+        r->eta0 = c->lr_rel / ref;
     } else {
         r->eta0 = c->lr;
     }
     r->eta_next = ibp__run_eta_at(r, 0);
-    ibp__metrics_setup(r);
     ibp__metrics_row(r, measured);
     if (r->steps == 0) {
         r->state = IBP_DONE_STEPS;
@@ -328,14 +325,14 @@ int ibp_run_step(ibp_run *r, int nsteps) {
         done++;
         r->eta_next = ibp__run_eta_at(r, r->t);
         int log_now = r->t % c->log_every == 0 || r->t >= r->steps;
-        int measure_now = c->measure && r->lz && r->measure_every > 0 &&
+        int measure_now = ((c->measure && r->lz) || (c->ntk && r->lz_ntk)) && r->measure_every > 0 &&
                           (r->t % r->measure_every == 0 || r->t >= r->steps);
         /* GD needs the full gradient for the next step anyway; SGD only when it logs */
         int need_full = !stochastic || log_now || measure_now;
         int stopped = ibp__after_step(r, need_full);
         if (r->state == IBP_DIVERGED) { ibp__metrics_row(r, 0); break; }
         int measured = 0;
-        if (measure_now || (stopped && c->measure && r->lz)) {
+        if (measure_now || (stopped && ((c->measure && r->lz) || (c->ntk && r->lz_ntk)))) {
             if (ibp__measure(r, 1) == IBP_OK) measured = 1;
         }
         if (log_now || stopped || measured) ibp__metrics_row(r, measured);

@@ -42,12 +42,14 @@ struct ibp_run {
     double eta0;            /* base learning rate */
     double eta_next;        /* learning rate of the next step */
     double s0;              /* sharpness at init (NaN when not computed) */
+    double lambda0;         /* NTK top eigenvalue at init (NaN when not computed) */
     double loss;            /* full-batch training loss at theta */
     double loss0;           /* at init */
     double gnorm;           /* full-batch gradient norm at theta */
     int fgrad_valid;        /* fgrad/loss are for the current theta */
     /* measurement */
     ibp__lanczos *lz;
+    ibp__lanczos *lz_ntk;   /* NTK lambda (ntk=1 or lr_ref=ntk) */
     int lz_krylov;
     int measure_every;      /* resolved */
     ibp__measurement meas;
@@ -67,8 +69,9 @@ struct ibp_run {
 void ibp__metrics_setup(ibp_run *r);                  /* choose the columns */
 void ibp__metrics_row(ibp_run *r, int measured);      /* append the row of the current step */
 /* measure.c */
-size_t ibp__measure_bytes(const ibp__config *c, long P, int *krylov);
+void ibp__measure_carve(ibp_run *r, ibp__arena *a); /* Lanczos workspaces (a->base NULL: measure) */
 int ibp__measure(ibp_run *r, int warm);               /* Lanczos at theta into r->meas */
+int ibp__measure_auto_every(long P);
 void ibp__hvp_full(void *ctx, const double *v, double *out);  /* matvec: the run's Hessian */
 /* run.c */
 double ibp__run_eta_at(const ibp_run *r, long t);     /* schedule: eta of step t -> t+1 */

@@ -105,6 +105,7 @@ int main(void) {
     expect_err("model=mf&data=teacher", "data does not apply here", "model=linear,mlp");
     expect_err("data=inline", "data=inline needs ys", NULL);
     expect_err("data=inline&xs=1,2,3&ys=1,2", "xs has 3 values", NULL);
+    expect_err("data=inline&xs=1,2,3,4&ys=1,2&d=1", "d=1, but xs has 4 values for 2 samples: d = 2", NULL);
     expect_err("data=p5&d=4", "d does not apply here", "data=teacher");
     expect_err("data=p5&n=10", "n does not apply here", NULL);
     expect_err("data=p5&n_test=5", "n_test=5 leaves no training sample", NULL);

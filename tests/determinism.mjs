@@ -1,0 +1,86 @@
+// Determinism across platforms: the same configs run by the native CLI (x86-64, SSE2 or scalar)
+// and by the browser's module ibp.wasm (loaded with the page's own loader, under node) must
+// give byte-identical metric streams; and the elementary functions and the PRNG must dump the
+// same bits in the native and the wasm test binaries.
+// usage: node tests/determinism.mjs NATIVE_BUILD_DIR WASM_BUILD_DIR [SCALAR_BUILD_DIR]
+import { execFileSync } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { loadIbp } from '../web/js/wasm-loader.js';
+import { Run } from '../web/js/engine.js';
+
+const [nativeDir, wasmDir, scalarDir] = process.argv.slice(2);
+let passed = 0, failed = 0;
+function check(ok, what) {
+  if (ok) passed++;
+  else { failed++; console.error('FAIL', what); }
+}
+
+export const CONFIGS = [
+  '',  // the defaults: tanh MLP on a linear teacher, GD with sharpness measurement
+  'model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&steps=300',
+  'model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=5&steps=100',
+  'model=linear&depth=4&d=5&width=5&data=mc&n=50&noise=1&init=normal&init_scale=0.3&lr=0.01&steps=300&topk=3&lambda_min=1',
+  'model=linear&depth=3&d=1&width=1&init=1.5,0.7,0.4&data=teacher&teacher_w=1&n=32&opt=sgd&batch=1&sample=online&noise=1&lr=0.05&steps=500&measure=0',
+  'model=mlp&depth=3&d=8&width=32&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&lr=0.2&steps=300&measure_every=10',
+  'model=mlp&depth=1&width=2&head=pm&bias=0&init=zero&act=leaky_softplus&data=p5&loss=logistic&lr=30&steps=300',
+  'model=mlp&depth=2&width=20&act=relu&data=xor40&loss=logistic&init=normal&lr=1&steps=200&opt=sgd&batch=8',
+  'model=mlp&depth=4&d=10&out=2&width=32&act=identity&data=teacher&teacher=sin&lr=0.02&steps=200&label_noise=0.1',
+  'model=mlp&depth=2&width=16&act=gelu&data=moons&n=64&loss=logistic&lr=0.5&steps=200&lr_power=0.5&warmup=20',
+  'model=mlp&depth=2&width=16&act=softplus(2)&data=spirals&n=64&lr=0.3&steps=200&n_test=32',
+  'model=mlp&depth=2&width=16&act=leaky_relu(0.1)&data=circles&n=64&lr=0.3&steps=200&opt=sgd&batch=16&sample=online',
+  'model=mf&rows=20&cols=15&rank=3&init=normal&init_scale=1e-3&lr_power=0.6&lr=0.3&steps=500',
+  'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=500',
+  'model=mlp&depth=2&width=8&act=tanh&data=degenerate&p=0.8&n=10&d=3&loss=logistic&lr=1&steps=200&ntk=1',
+];
+
+function nativeCsv(config) {
+  let out;
+  try {
+    out = execFileSync(`${nativeDir}/ibp`, ['run', config, '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+  } catch (e) {
+    if (e.status === 1) out = e.stdout; // diverged: still a result
+    else throw e;
+  }
+  return out.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+}
+
+async function wasmCsv(ibp, config) {
+  const run = Run.create(ibp, { config });
+  let csv = run.takeRowsCsv(true);
+  while (run.running) {
+    run.step(997);
+    csv += run.takeRowsCsv(false);
+  }
+  run.destroy();
+  return csv;
+}
+
+const ibp = await loadIbp(readFileSync(`${wasmDir}/ibp.wasm`));
+for (const config of CONFIGS) {
+  const a = nativeCsv(config);
+  const b = await wasmCsv(ibp, config);
+  const c = await wasmCsv(ibp, config);
+  check(b === c, `wasm run-to-run bits differ for "${config}"`);
+  const same = a === b;
+  if (!same) {
+    const la = a.split('\n'), lb = b.split('\n');
+    let i = 0;
+    while (i < la.length && la[i] === lb[i]) i++;
+    console.error(`first difference at line ${i + 1}:\n native: ${la[i]}\n wasm:   ${lb[i]}`);
+  }
+  check(same, `native and wasm metric streams differ for "${config}" (${a.split('\n').length} vs ${b.split('\n').length} lines)`);
+  check(a.split('\n').length > 3, `"${config}" produced rows`);
+}
+
+// Bit dumps of the elementary functions and the PRNG: native SIMD, native scalar and wasm.
+for (const t of ['test_mathf', 'test_rng']) {
+  const nat = execFileSync(`${nativeDir}/${t}`, ['--dump'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const was = execFileSync('node', ['--no-experimental-fetch', `${wasmDir}/${t}.js`, '--dump'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  check(nat.length > 1000 && nat === was, `${t} --dump differs native vs wasm`);
+  if (scalarDir && existsSync(`${scalarDir}/${t}`)) {
+    const sca = execFileSync(`${scalarDir}/${t}`, ['--dump'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    check(nat === sca, `${t} --dump differs SIMD vs scalar`);
+  }
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,267 @@
+/* The run object: the memory cap, the GD update, stopping and divergence, lr_rel against a
+ * dense eigensolver, changing eta mid-run, params JSON round trip, determinism run after run. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "run_internal.h"
+#include "testlib.h"
+
+static ibp_run *make(const char *cfg, const char *csv, const char *init) {
+    char err[512];
+    ibp_run *r;
+    ibp_run_desc d = {cfg, csv, init};
+    int rc = ibp_run_create(&r, &d, err, sizeof err);
+    T_CHECK(rc == IBP_OK, "create \"%s\": %s", cfg, err);
+    return rc == IBP_OK ? r : NULL;
+}
+
+static void test_memory_cap(void) {
+    char err[512] = "";
+    double bytes = 0;
+    long P = 0;
+    ibp_run_desc d = {"model=mlp&depth=3&width=20000&d=100&n=1000", NULL, NULL};
+    int rc = ibp_estimate(&d, &bytes, &P, err, sizeof err);
+    T_CHECK(rc == IBP_E_MEMORY, "a 400M-parameter model is refused (rc %d)", rc);
+    T_CHECK(strstr(err, "MiB") && strstr(err, "mem_cap=512") && strstr(err, "P = "), "message gives the estimate: %s", err);
+    T_CHECK(P == 20000L * 100 + 20000 + 20000L * 20000 + 20000 + 20000 + 1, "P counted before allocating (%ld)", P);
+    T_CHECK(bytes >= 8.0 * 5 * (double)P, "estimate covers the 5 parameter-sized vectors (%g bytes)", bytes);
+    ibp_run *r;
+    rc = ibp_run_create(&r, &d, err, sizeof err);
+    T_CHECK(rc == IBP_E_MEMORY && r == NULL, "create refuses too (rc %d)", rc);
+    /* raising the cap is the documented way out; the estimate is exactly what create allocates */
+    ibp_run_desc d2 = {"model=mlp&depth=2&width=64&d=8&n=100&mem_cap=2", NULL, NULL};
+    rc = ibp_estimate(&d2, &bytes, &P, err, sizeof err);
+    T_CHECK(rc == IBP_OK, "a small model fits 2 MiB? %s", err);
+    ibp_run *r2 = make("model=mlp&depth=2&width=64&d=8&n=100&mem_cap=2", NULL, NULL);
+    if (r2) T_CHECK((double)r2->mem_bytes == bytes, "allocated %zu == estimated %g", r2->mem_bytes, bytes);
+    ibp_run_destroy(r2);
+}
+
+static void test_gd_update(void) {
+    ibp_run *r = make("model=mlp&depth=2&width=8&d=3&n=20&lr=0.07&steps=5&measure=0", NULL, NULL);
+    if (!r) return;
+    long P = ibp_run_nparams(r);
+    double *g = malloc(sizeof(double) * P), *th = malloc(sizeof(double) * P);
+    for (int t = 0; t < 3; t++) {
+        memcpy(th, ibp_run_params(r), sizeof(double) * P);
+        double loss;
+        ibp_run_loss_grad(r, &loss, g);
+        T_CHECK(ibp_run_step(r, 1) == 1, "one step");
+        const double *th1 = ibp_run_params(r);
+        int same = 1;
+        for (long i = 0; i < P; i++) same &= th1[i] == th[i] + (-0.07) * g[i];
+        T_CHECK(same, "theta_{t+1} = theta_t - eta g_t exactly (step %d)", t);
+    }
+    /* eta changed mid-run applies from the next step */
+    char err[256];
+    T_CHECK(ibp_run_set_lr(r, 0.5, err, sizeof err) == IBP_OK, "set lr");
+    T_CHECK(ibp_run_lr(r) == 0.5, "lr reads back");
+    memcpy(th, ibp_run_params(r), sizeof(double) * P);
+    ibp_run_loss_grad(r, NULL, g);
+    ibp_run_step(r, 1);
+    T_CHECK(ibp_run_params(r)[0] == th[0] + (-0.5) * g[0], "new eta used");
+    T_CHECK(ibp_run_set_lr(r, 1e9, err, sizeof err) == IBP_E_ARG && strstr(err, "1e+09"), "lr 1e9 refused: %s", err);
+    T_CHECK(ibp_run_set_lr(r, NAN, err, sizeof err) == IBP_E_ARG, "lr NaN refused");
+    T_CHECK(ibp_run_lr(r) == 0.5, "a refused lr changes nothing");
+    ibp_run_step(r, 100);
+    T_CHECK(ibp_run_state(r) == IBP_DONE_STEPS && ibp_run_t(r) == 5, "stops at steps=5 (t=%ld)", ibp_run_t(r));
+    T_CHECK(strstr(ibp_run_message(r), "5 steps done") != NULL, "message: %s", ibp_run_message(r));
+    T_CHECK(ibp_run_extend(r, 3) == IBP_OK && ibp_run_state(r) == IBP_RUNNING, "extend a finished run");
+    T_CHECK(ibp_run_step(r, 100) == 3 && ibp_run_t(r) == 8, "three more steps");
+    /* rows: step 0..8 each logged (log_every=1) */
+    int nr = ibp_run_nrows(r), nc = ibp_run_ncols(r);
+    T_CHECK(nr == 9 && strcmp(ibp_run_column(r, 0), "step") == 0 && strcmp(ibp_run_column(r, 1), "loss") == 0,
+            "9 rows (%d), step and loss columns", nr);
+    const double *rows = ibp_run_rows(r);
+    for (int i = 0; i < nr; i++) T_CHECK(rows[(size_t)i * nc] == i, "row %d is step %d", i, i);
+    free(g);
+    free(th);
+    ibp_run_destroy(r);
+}
+
+static void test_divergence(void) {
+    /* G1 with c = 6: the loss exceeds 1e10 within 20 steps */
+    ibp_run *r = make("model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=6&steps=2000&measure=0", NULL, NULL);
+    if (!r) return;
+    while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 100); ibp_run_clear_rows(r); }
+    T_CHECK(ibp_run_state(r) == IBP_DIVERGED, "c=6 diverges");
+    T_CHECK(ibp_run_t(r) <= 20, "within 20 steps (%ld)", ibp_run_t(r));
+    T_CHECK(strncmp(ibp_run_message(r), "diverged at step ", 17) == 0 && strstr(ibp_run_message(r), "div_loss"),
+            "message: %s", ibp_run_message(r));
+    ibp_run_destroy(r);
+    /* a learning rate so large that the parameters overflow: NaN/inf is reported, not propagated */
+    r = make("model=mlp&depth=2&width=8&d=3&n=20&lr=1e6&steps=100&measure=0&div_loss=1e300", NULL, NULL);
+    if (!r) return;
+    ibp_run_step(r, 100);
+    T_CHECK(ibp_run_state(r) == IBP_DIVERGED && strstr(ibp_run_message(r), "diverged at step"), "%s", ibp_run_message(r));
+    ibp_run_destroy(r);
+}
+
+/* S0 from lr_rel against the dense Hessian (columns from HVPs, eigenvalues by Jacobi here). */
+static void jacobi_max(int n, double *A, double *top) {
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0;
+        for (int p = 0; p < n; p++) for (int q = p + 1; q < n; q++) off += A[p * n + q] * A[p * n + q];
+        if (off < 1e-30) break;
+        for (int p = 0; p < n; p++)
+            for (int q = p + 1; q < n; q++) {
+                double apq = A[p * n + q];
+                if (fabs(apq) < 1e-300) continue;
+                double th = (A[q * n + q] - A[p * n + p]) / (2 * apq);
+                double t = (th >= 0 ? 1 : -1) / (fabs(th) + sqrt(th * th + 1));
+                double c = 1 / sqrt(t * t + 1), s = t * c;
+                for (int k = 0; k < n; k++) {
+                    double akp = A[k * n + p], akq = A[k * n + q];
+                    A[k * n + p] = c * akp - s * akq;
+                    A[k * n + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < n; k++) {
+                    double apk = A[p * n + k], aqk = A[q * n + k];
+                    A[p * n + k] = c * apk - s * aqk;
+                    A[q * n + k] = s * apk + c * aqk;
+                }
+            }
+    }
+    *top = -INFINITY;
+    for (int i = 0; i < n; i++) if (A[i * n + i] > *top) *top = A[i * n + i];
+}
+
+static void test_lr_rel(void) {
+    ibp_run *r = make("model=mlp&depth=2&width=6&d=3&n=30&act=tanh&lr_rel=1.5&steps=10", NULL, NULL);
+    if (!r) return;
+    long P = ibp_run_nparams(r);
+    double *H = calloc((size_t)(P * P), sizeof(double)), *e = calloc((size_t)P, sizeof(double));
+    for (long j = 0; j < P; j++) {
+        memset(e, 0, sizeof(double) * P);
+        e[j] = 1;
+        ibp_run_hvp(r, H + j * P, e);
+    }
+    for (long i = 0; i < P; i++) for (long j = 0; j < i; j++) H[i * P + j] = H[j * P + i] = 0.5 * (H[i * P + j] + H[j * P + i]);
+    double top;
+    jacobi_max((int)P, H, &top);
+    T_CHECK(t_close(ibp_run_s0(r), top, 0, 1e-8), "S0 %.15g vs dense %.15g", ibp_run_s0(r), top);
+    T_CHECK(t_close(ibp_run_lr0(r) * ibp_run_s0(r), 1.5, 0, 1e-15), "eta S0 = lr_rel");
+    free(H);
+    free(e);
+    ibp_run_destroy(r);
+}
+
+static void test_params_roundtrip(void) {
+    const char *cfg = "model=mlp&depth=3&width=5,4&d=3&n=20&act=relu&lr=0.05&steps=7&measure=0";
+    ibp_run *r = make(cfg, NULL, NULL);
+    if (!r) return;
+    ibp_run_step(r, 7);
+    size_t n = ibp_run_params_json(r, NULL, 0);
+    char *js = malloc(n + 1);
+    T_CHECK(ibp_run_params_json(r, js, n + 1) == n, "json length");
+    char cfg2[256];
+    snprintf(cfg2, sizeof cfg2, "%s&init=file", cfg);
+    ibp_run *r2 = make(cfg2, NULL, js);
+    if (r2) {
+        T_CHECK(t_same_bits(ibp_run_params(r), ibp_run_params(r2), ibp_run_nparams(r)), "params JSON round trip is bit exact");
+        ibp_run_destroy(r2);
+    }
+    /* a wrong shape names the array and both shapes */
+    char *bad = malloc(n + 1);
+    memcpy(bad, js, n + 1);
+    char *p = strstr(bad, "\"shape\":[5,3]");
+    T_CHECK(p != NULL, "W1 shape written as [5,3]");
+    if (p) {
+        memcpy(p, "\"shape\":[3,5]", 13);
+        char err[512];
+        ibp_run *r3;
+        ibp_run_desc d = {cfg2, NULL, bad};
+        int rc = ibp_run_create(&r3, &d, err, sizeof err);
+        T_CHECK(rc == IBP_E_INIT && strstr(err, "W1 has the wrong shape") && strstr(err, "(5, 3)"), "shape error: %s", err);
+    }
+    free(bad);
+    char err[512];
+    ibp_run *r4;
+    ibp_run_desc d4 = {cfg2, NULL, "{\"params\":[{\"name\":\"W1\",\"shape\":[5,3],\"data\":[1,2,3]}]}"};
+    T_CHECK(ibp_run_create(&r4, &d4, err, sizeof err) == IBP_E_INIT && strstr(err, "W1 has 3 numbers"), "count error: %s", err);
+    ibp_run_desc d5 = {cfg2, NULL, "[{\"name\":\"W9\",\"shape\":[1],\"data\":[1]}]"};
+    T_CHECK(ibp_run_create(&r4, &d5, err, sizeof err) == IBP_E_INIT && strstr(err, "no trained array named \"W9\""), "name error: %s", err);
+    ibp_run_desc d6 = {cfg2, NULL, "{\"params\":[{\"name\":\"W1\",\"data\":[1,2"};
+    T_CHECK(ibp_run_create(&r4, &d6, err, sizeof err) == IBP_E_INIT && strstr(err, "params JSON, byte"), "syntax error: %s", err);
+    ibp_run_desc d7 = {cfg2, NULL, NULL};
+    T_CHECK(ibp_run_create(&r4, &d7, err, sizeof err) == IBP_E_INIT && strstr(err, "init=file needs"), "missing file: %s", err);
+    free(js);
+    ibp_run_destroy(r);
+}
+
+static void test_determinism(void) {
+    const char *cfgs[] = {
+        "model=mlp&depth=3&width=16&d=4&n=50&opt=sgd&batch=5&lr=0.1&steps=200&label_noise=0.1&topk=2",
+        "model=linear&depth=3&d=4&width=4&data=mc&n=30&noise=1&init_scale=0.5&lr=0.02&steps=200",
+        "model=mf&init=normal&init_scale=0.1&lr=0.1&steps=200&lambda_min=1",
+    };
+    for (int k = 0; k < 3; k++) {
+        ibp_run *a = make(cfgs[k], NULL, NULL), *b = make(cfgs[k], NULL, NULL);
+        if (!a || !b) continue;
+        ibp_run_step(a, 1000);
+        ibp_run_step(b, 1000);
+        T_CHECK(ibp_run_nrows(a) == ibp_run_nrows(b) &&
+                t_same_bits(ibp_run_rows(a), ibp_run_rows(b), (long)ibp_run_nrows(a) * ibp_run_ncols(a)),
+                "same config, same bits: %s", cfgs[k]);
+        T_CHECK(t_same_bits(ibp_run_params(a), ibp_run_params(b), ibp_run_nparams(a)), "same params");
+        ibp_run_destroy(a);
+        ibp_run_destroy(b);
+    }
+}
+
+static void test_stopping(void) {
+    ibp_run *r = make("model=linear&depth=2&d=3&width=3&data=teacher&n=30&lr=0.1&steps=100000&target_loss=1e-12&measure=0", NULL, NULL);
+    if (r) {
+        while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 1000); ibp_run_clear_rows(r); }
+        T_CHECK(ibp_run_state(r) == IBP_DONE_TARGET && strstr(ibp_run_message(r), "target loss reached"), "%s", ibp_run_message(r));
+        double loss;
+        ibp_run_loss_grad(r, &loss, NULL);
+        T_CHECK(loss <= 1e-12, "loss %g at stop", loss);
+        ibp_run_destroy(r);
+    }
+    r = make("model=linear&depth=2&d=3&width=3&data=teacher&n=30&lr=0.1&steps=100000&grad_tol=1e-9&measure=0", NULL, NULL);
+    if (r) {
+        while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 1000); ibp_run_clear_rows(r); }
+        T_CHECK(ibp_run_state(r) == IBP_DONE_GRAD, "%s", ibp_run_message(r));
+        double *g = malloc(sizeof(double) * ibp_run_nparams(r));
+        ibp_run_loss_grad(r, NULL, g);
+        double gn = 0;
+        for (long i = 0; i < ibp_run_nparams(r); i++) gn += g[i] * g[i];
+        T_CHECK(sqrt(gn) < 1e-9, "||g|| %g", sqrt(gn));
+        free(g);
+        ibp_run_destroy(r);
+    }
+}
+
+static void test_bad_inputs(void) {
+    char err[512];
+    ibp_run *r;
+    ibp_run_desc d1 = {"data=csv", NULL, NULL};
+    T_CHECK(ibp_run_create(&r, &d1, err, sizeof err) == IBP_E_DATA && strstr(err, "data=csv needs a CSV"), "%s", err);
+    ibp_run_desc d2 = {"data=csv", "x,y\n1,2\n3,abc\n", NULL};
+    T_CHECK(ibp_run_create(&r, &d2, err, sizeof err) == IBP_E_DATA && strstr(err, "line 3"), "%s", err);
+    ibp_run_desc d3 = {"", "x,y\n1,2\n", NULL};
+    T_CHECK(ibp_run_create(&r, &d3, err, sizeof err) == IBP_E_DATA && strstr(err, "add data=csv"), "%s", err);
+    ibp_run_desc d4 = {"model=linear&init=1,2,3", NULL, NULL};
+    T_CHECK(ibp_run_create(&r, &d4, err, sizeof err) == IBP_E_CONFIG && strstr(err, "init has 3 values") && strstr(err, "P = 288"), "%s", err);
+    ibp_run_desc d5 = {"model=linear&width=1&data=inline&xs=1&ys=0&init=1e200,1e200", NULL, NULL};
+    int rc = ibp_run_create(&r, &d5, err, sizeof err);
+    T_CHECK(rc == IBP_E_NUMERIC && strstr(err, "not finite"), "overflowing init: rc %d %s", rc, err);
+    ibp_run_desc d6 = {"data=csv&n_test=2", "x,y\n1,2\n3,4\n", NULL};
+    T_CHECK(ibp_run_create(&r, &d6, err, sizeof err) == IBP_E_CONFIG && strstr(err, "n_test=2 leaves no training row"), "%s", err);
+    /* CSV data works end to end */
+    ibp_run *ok = make("data=csv&model=linear&depth=1&measure=0&steps=3", "x1,x2,y\n1,0,1\n0,1,2\n1,1,3\n", NULL);
+    if (ok) { T_CHECK(ok->D.n == 3 && ok->m.d == 2, "csv dims"); ibp_run_destroy(ok); }
+}
+
+int main(void) {
+    test_memory_cap();
+    test_gd_update();
+    test_divergence();
+    test_lr_rel();
+    test_params_roundtrip();
+    test_determinism();
+    test_stopping();
+    test_bad_inputs();
+    return t_summary();
+}

@@ -1,0 +1,96 @@
+// engine.js -- a JS view of one ibp run inside the module (wasm-loader.js). Pure: no DOM, no
+// worker API, so the worker and node scripts share it. All errors come back as Error objects
+// whose message is the engine's sentence (it names the key, the value and what is allowed).
+
+export class EngineError extends Error {
+  constructor(message, code) { super(message); this.code = code; }
+}
+
+export class Run {
+  static create(ibp, { config = '', dataCsv = null, initJson = null } = {}) {
+    const ex = ibp.ex;
+    const c = ibp.cstr(config), d = ibp.cstr(dataCsv), i = ibp.cstr(initJson);
+    const outp = ex.ibp_w_malloc(4);
+    try {
+      const [rc, msg] = ibp.withErr((e, len) => ex.ibp_w_create_status(c, d, i, e, len, outp));
+      if (rc !== 0) throw new EngineError(msg || 'the run could not be created', rc);
+      const ptr = new Uint32Array(ex.memory.buffer, outp, 1)[0];
+      return new Run(ibp, ptr);
+    } finally {
+      ibp.free(c); ibp.free(d); ibp.free(i); ibp.free(outp);
+    }
+  }
+  constructor(ibp, ptr) {
+    this.ibp = ibp;
+    this.ptr = ptr;
+    const ex = ibp.ex;
+    this.ncols = ex.ibp_run_ncols(ptr);
+    this.columns = [];
+    for (let j = 0; j < this.ncols; j++) this.columns.push(ibp.readCStr(ex.ibp_run_column(ptr, j)));
+  }
+  destroy() { if (this.ptr) { this.ibp.ex.ibp_run_destroy(this.ptr); this.ptr = 0; } }
+  step(n) {
+    const got = this.ibp.ex.ibp_run_step(this.ptr, n);
+    if (got < 0) throw new EngineError(this.ibp.readCStr(this.ibp.ex.ibp_status_string(got)), got);
+    return got;
+  }
+  get state() { return this.ibp.ex.ibp_run_state(this.ptr); }
+  get running() { return this.state === this.ibp.enums.state.IBP_RUNNING; }
+  get message() { return this.ibp.readCStr(this.ibp.ex.ibp_run_message(this.ptr)); }
+  get t() { return Number(this.ibp.ex.ibp_run_t(this.ptr)); }
+  get stepsTotal() { return this.ibp.ex.ibp_run_steps_total(this.ptr); }
+  get lr() { return this.ibp.ex.ibp_run_lr(this.ptr); }
+  get lr0() { return this.ibp.ex.ibp_run_lr0(this.ptr); }
+  get s0() { return this.ibp.ex.ibp_run_s0(this.ptr); }
+  get nparams() { return Number(this.ibp.ex.ibp_run_nparams(this.ptr)); }
+  setLr(eta) {
+    const [rc, msg] = this.ibp.withErr((e, len) => this.ibp.ex.ibp_run_set_lr(this.ptr, eta, e, len));
+    if (rc !== 0) throw new EngineError(msg, rc);
+  }
+  extend(more) { return this.ibp.ex.ibp_run_extend(this.ptr, more); }
+  // The pending metric rows as one Float64Array (nrows * ncols), copied out of the heap.
+  takeRows() {
+    const ex = this.ibp.ex;
+    const n = ex.ibp_run_nrows(this.ptr);
+    const p = ex.ibp_run_rows(this.ptr);
+    const out = new Float64Array(n * this.ncols);
+    out.set(new Float64Array(ex.memory.buffer, p, n * this.ncols));
+    ex.ibp_run_clear_rows(this.ptr);
+    return out;
+  }
+  // The pending rows as the engine's CSV text (the CLI's exact bytes); clears them.
+  takeRowsCsv(header) {
+    const ex = this.ibp.ex;
+    const s = this.ibp.textOf((b, cap) => ex.ibp_run_rows_csv(this.ptr, header ? 1 : 0, b, cap));
+    ex.ibp_run_clear_rows(this.ptr);
+    return s;
+  }
+  params() {
+    const ex = this.ibp.ex;
+    const n = this.nparams;
+    return new Float64Array(ex.memory.buffer, ex.ibp_run_params(this.ptr), n).slice();
+  }
+  paramsJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_params_json(this.ptr, b, cap)); }
+  dataCsv(test = false) { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_data_csv(this.ptr, test ? 1 : 0, b, cap)); }
+  info() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_info_text(this.ptr, b, cap)); }
+  conventions() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_conventions(this.ptr, b, cap)); }
+}
+
+// Canonical form of a config (throws EngineError with the parser's message).
+export function canonical(ibp, config, full = false) {
+  const ex = ibp.ex;
+  const c = ibp.cstr(config);
+  const cap = 65536;
+  const out = ex.ibp_w_malloc(cap);
+  try {
+    const [rc, msg] = ibp.withErr((e, len) => ex.ibp_config_canonical(c, full ? 1 : 0, out, cap, e, len));
+    if (rc !== 0) throw new EngineError(msg, rc);
+    return ibp.readCStr(out);
+  } finally {
+    ibp.free(c); ibp.free(out);
+  }
+}
+
+export function schema(ibp) {
+  return JSON.parse(ibp.textOf((b, cap) => ibp.ex.ibp_config_schema_json(b, cap)));
+}

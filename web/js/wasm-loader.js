@@ -1,0 +1,90 @@
+// wasm-loader.js -- the tiny loader of ibp.wasm (no Emscripten glue): instantiate, call the
+// reactor's _initialize, and wrap strings and typed-array views. Used by the Web Worker and by
+// node scripts (tests, benchmarks) alike: it touches no DOM and no node API.
+//
+// The module is standalone (-sSTANDALONE_WASM --no-entry): its only import is
+// env.emscripten_notify_memory_growth, called when the heap grows (views must then be remade).
+
+export async function loadIbp(source) {
+  // source: a Response / Promise<Response> (browser, streaming) or bytes (ArrayBuffer / Uint8Array)
+  let memoryGrew = () => {};
+  const imports = { env: { emscripten_notify_memory_growth: () => memoryGrew() } };
+  let instance;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    ({ instance } = await WebAssembly.instantiate(source, imports));
+  } else {
+    const resp = await source;
+    if (WebAssembly.instantiateStreaming && resp.headers?.get('content-type')?.startsWith('application/wasm')) {
+      ({ instance } = await WebAssembly.instantiateStreaming(resp, imports));
+    } else {
+      ({ instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), imports));
+    }
+  }
+  const ex = instance.exports;
+  if (ex._initialize) ex._initialize();
+  return new Ibp(ex, (fn) => { memoryGrew = fn; });
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export class Ibp {
+  constructor(exports, onGrow) {
+    this.ex = exports;
+    onGrow(() => {}); // views are recomputed on every access below, so growth needs no action
+    this.enums = JSON.parse(this.textOf((buf, cap) => exports.ibp_w_enums(buf, cap)));
+  }
+  get heapU8() { return new Uint8Array(this.ex.memory.buffer); }
+  get heapF64() { return new Float64Array(this.ex.memory.buffer); }
+
+  // A NUL-terminated UTF-8 copy of s in the heap; free it with this.free.
+  cstr(s) {
+    if (s == null) return 0;
+    const bytes = enc.encode(String(s));
+    const p = this.ex.ibp_w_malloc(bytes.length + 1);
+    if (!p) throw new Error('out of memory in the WebAssembly heap');
+    const heap = this.heapU8;
+    heap.set(bytes, p);
+    heap[p + bytes.length] = 0;
+    return p;
+  }
+  free(p) { if (p) this.ex.ibp_w_free(p); }
+  readCStr(p, max = Infinity) {
+    if (!p) return '';
+    const heap = this.heapU8;
+    let end = p;
+    while (heap[end] !== 0 && end - p < max) end++;
+    return dec.decode(heap.subarray(p, end));
+  }
+  // Text from a snprintf-style writer fn(buf, cap) -> needed length.
+  textOf(fn) {
+    const need = fn(0, 0);
+    const p = this.ex.ibp_w_malloc(need + 1);
+    try {
+      fn(p, need + 1);
+      return this.readCStr(p, need);
+    } finally {
+      this.ex.ibp_w_free(p);
+    }
+  }
+  // Call fn(errPtr, errLen) and return [result, message].
+  withErr(fn, len = 1024) {
+    const e = this.ex.ibp_w_malloc(len);
+    this.heapU8[e] = 0;
+    try {
+      const r = fn(e, len);
+      return [r, this.readCStr(e)];
+    } finally {
+      this.ex.ibp_w_free(e);
+    }
+  }
+  formatDouble(x) {
+    const p = this.ex.ibp_w_malloc(32);
+    try {
+      const n = this.ex.ibp_format_double(p, x);
+      return this.readCStr(p, n);
+    } finally {
+      this.ex.ibp_w_free(p);
+    }
+  }
+}
