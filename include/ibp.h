@@ -179,6 +179,20 @@ int ibp_run_nrows(const ibp_run *r);                 /* rows waiting to be read 
 const double *ibp_run_rows(const ibp_run *r);        /* (nrows, ncols), row-major */
 void ibp_run_clear_rows(ibp_run *r);
 
+/* Events, in the order they happened. kind is one of IBP_EVENT_*; value/value2:
+ *   CATAPULT  peak loss / starting loss, step of the peak
+ *   EOS       the sharpness S at onset, 2/eta
+ *   DIVERGED  eta S with the last measured S (NaN if none), the loss
+ *   CONVERGED the loss, the gradient norm
+ * The metrics column `events` holds the bitmask of the events of each row. */
+#define IBP_EVENT_CATAPULT 1
+#define IBP_EVENT_EOS 2
+#define IBP_EVENT_DIVERGED 4
+#define IBP_EVENT_CONVERGED 8
+int ibp_run_nevents(const ibp_run *r);
+int ibp_run_event(const ibp_run *r, int i, int *kind, long *step, double *value, double *value2);
+size_t ibp_run_events_text(const ibp_run *r, char *buf, size_t cap); /* one line per event */
+
 /* Text outputs (snprintf semantics). */
 size_t ibp_run_rows_csv(const ibp_run *r, int header, char *buf, size_t cap); /* pending rows */
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap);

@@ -259,6 +259,11 @@ static int cmd_run(int argc, char **argv) {
     if (bar) { progress(r, started); fputc('\n', stderr); }
     if (f != stdout) fclose(f);
     int state = ibp_run_state(r);
+    if (ibp_run_nevents(r) > 0) {
+        char *ev = text_of(r, ibp_run_events_text);
+        fprintf(stderr, "ibp: events:\n%s", ev);
+        free(ev);
+    }
     fprintf(stderr, "ibp: %s\n", ibp_run_message(r));
     rc = state == IBP_DIVERGED ? EXIT_DIVERGED : 0;
     if (o.save) {

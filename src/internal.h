@@ -330,9 +330,10 @@ void ibp__mf_gnvp(ibp__model *m, const double *theta, const double *v, double *o
 void ibp__act_fwd(int act, double prm, const double *z, double *a, long n);
 void ibp__act_d1(int act, double prm, const double *z, double *d1, long n);
 void ibp__act_d2(int act, double prm, const double *z, double *d2, long n);
-/* a = act(z) and d1 = act'(z) in one pass (shares e.g. tanh's exponential): the same bits as
- * ibp__act_fwd and ibp__act_d1. Outputs may alias z, elementwise. */
-void ibp__act_fwd_d1(int act, double prm, const double *z, double *a, double *d1, long n);
+/* a = act(z), d1 = act'(z) and, when d2 != NULL, d2 = act''(z) in one pass (shares e.g. tanh's
+ * exponential): the same bits as the three functions above. Outputs may alias z, elementwise. */
+void ibp__act_derivs(int act, double prm, const double *z, double *a, double *d1, double *d2,
+                     long n);
 
 /* Initial parameters (init.c): fills theta (P,) and the fixed arrays (head, mf target) that
  * depend on the init stream. init_json is the params JSON for init=file. */

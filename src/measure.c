@@ -53,6 +53,10 @@ int ibp__measure(ibp_run *r, int warm) {
         int rc = ibp__lanczos_run(r->lz, ibp__hvp_full, r, k, c->lambda_min, c->lanczos_tol,
                                   warm && r->meas.t >= 0, &r->rng_lanczos, &r->meas.hess);
         if (rc) return IBP_E_NUMERIC;
+        /* share of the gradient along the top eigenvector */
+        if (!r->fgrad_valid) ibp__run_full_loss_grad(r);
+        const double *v1 = ibp__lanczos_ritz(r->lz, 0);
+        r->meas.grad_proj = r->gnorm > 0 && v1 ? ibp__fabs(ibp__dot(r->fgrad, v1, P)) / r->gnorm : IBP_NAN;
     }
     if (r->lz_ntk && (c->ntk || initial)) {
         ibp__eigres e;

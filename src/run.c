@@ -39,6 +39,7 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     r->by = ibp__arena_doubles(a, (size_t)bsz * kout);
     r->ynoisy = ibp__arena_doubles(a, c->label_noise > 0 && c->opt == IBP__OPT_GD ? (size_t)c->n * kout : 0);
     ibp__metrics_setup(r); /* the columns depend on the config and model only */
+    ibp__metrics_carve(r, a);
     r->rows = ibp__arena_doubles(a, (size_t)IBP__ROWS_CAP * r->ncols);
     ibp__measure_carve(r, a);
     if (a->base) {
@@ -160,7 +161,6 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
     r->s0 = IBP_NAN;
     r->meas.t = -1;
     r->meas.ntk = IBP_NAN;
-    r->ev_catapult = r->ev_eos = r->ev_converged = -1;
     r->measure_every = c->measure_every ? c->measure_every : ibp__measure_auto_every(m->P);
     if (!ibp__run_full_loss_grad(r)) {
         double l0 = r->loss;
@@ -169,7 +169,8 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
                          l0);
     }
     r->loss0 = r->loss;
-    r->loss_max_since_start = r->loss;
+    r->ev_ref = r->loss;
+    ibp__metrics_init(r);
     int measured = 0;
     r->lambda0 = IBP_NAN;
     if (r->lz || r->lz_ntk) {
@@ -192,6 +193,7 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
         r->eta0 = c->lr;
     }
     r->eta_next = ibp__run_eta_at(r, 0);
+    ibp__events_after_step(r, measured); /* a run may start above the edge */
     ibp__metrics_row(r, measured);
     if (r->steps == 0) {
         r->state = IBP_DONE_STEPS;
@@ -226,6 +228,8 @@ static void ibp__diverged(ibp_run *r, const char *what) {
                  r->meas.t, es, es > 2 ? " > 2, beyond the stability edge" : "");
     }
     snprintf(r->msg, sizeof r->msg, "diverged at step %ld: %s (eta = %.4g)%s", r->t, what, r->eta_next, sb);
+    double es = r->meas.t >= 0 && r->meas.hess.k > 0 ? r->eta_next * r->meas.hess.val[0] : IBP_NAN;
+    ibp__event_add(r, IBP_EVENT_DIVERGED, es, r->loss);
 }
 
 /* Loss, gradient and stopping checks at the new theta. Returns 1 if the run stopped. */
@@ -248,12 +252,14 @@ static int ibp__after_step(ibp_run *r, int need_full) {
             r->state = IBP_DONE_TARGET;
             snprintf(r->msg, sizeof r->msg, "finished: target loss reached at step %ld (loss %.4g <= %.4g)", r->t,
                      r->loss, c->target_loss);
+            ibp__event_add(r, IBP_EVENT_CONVERGED, r->loss, r->gnorm);
             return 1;
         }
         if (c->grad_tol > 0 && r->gnorm < c->grad_tol) {
             r->state = IBP_DONE_GRAD;
             snprintf(r->msg, sizeof r->msg, "finished: gradient norm %.4g < grad_tol %.4g at step %ld", r->gnorm,
                      c->grad_tol, r->t);
+            ibp__event_add(r, IBP_EVENT_CONVERGED, r->loss, r->gnorm);
             return 1;
         }
     }
@@ -335,7 +341,8 @@ int ibp_run_step(ibp_run *r, int nsteps) {
         if (measure_now || (stopped && ((c->measure && r->lz) || (c->ntk && r->lz_ntk)))) {
             if (ibp__measure(r, 1) == IBP_OK) measured = 1;
         }
-        if (log_now || stopped || measured) ibp__metrics_row(r, measured);
+        if (need_full) ibp__events_after_step(r, measured);
+        if (log_now || stopped || measured || r->row_events) ibp__metrics_row(r, measured);
     }
     return done;
 }

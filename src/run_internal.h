@@ -5,14 +5,16 @@
 #define IBP_RUN_INTERNAL_H
 #include "internal.h"
 
-#define IBP__MAX_COLS 256
+#define IBP__MAX_COLS 512
 #define IBP__ROWS_CAP 1024 /* rows buffered between two reads; ibp_run_step stops when full */
+#define IBP__MAX_EVENTS 64
 
 typedef struct ibp__measurement {
     long t;                 /* step of the measurement, -1 if none yet */
     ibp__eigres hess;       /* Hessian top-k (+ smallest) */
     double ntk;             /* NTK top eigenvalue (NaN when not measured) */
     int ntk_matvecs;
+    double grad_proj;       /* |g . v1| / ||g||: the gradient's share along the top eigenvector */
 } ibp__measurement;
 
 struct ibp_run {
@@ -56,17 +58,32 @@ struct ibp_run {
     /* metrics table */
     int ncols;
     const char *cols[IBP__MAX_COLS];
-    char colbuf[IBP__MAX_COLS * 24];
+    short colkind[IBP__MAX_COLS], colh[IBP__MAX_COLS];
+    char colbuf[IBP__MAX_COLS * 16];
     double *rows;           /* (IBP__ROWS_CAP, ncols) */
     int nrows;
-    /* events (catapult, EoS onset, divergence) */
-    double loss_max_since_start;
-    int catapult_rising;
-    long ev_catapult, ev_eos, ev_converged;
+    /* model-aware metrics (metrics_model.c) */
+    double *mw;             /* scratch: Gram matrices, products (ibp__metrics_carve) */
+    double *mout;           /* (n + n_test, k): outputs for accuracy and margin */
+    double *msv;            /* per trained layer: s1, s2, u1 (rows), v1 (cols) */
+    double s_min;           /* Marion-Chizat bound (NaN when it does not apply) */
+    double cai_r2;          /* R^2 = max ||x_i||^2 for the Cai et al. threshold */
+    /* events (events.c) */
+    int row_events;         /* bitmask of the events at the next row */
+    double ev_ref;          /* loss at the start of the current excursion */
+    double ev_peak;         /* highest loss since ev_ref */
+    long ev_peak_t;
+    int ev_rising;
+    int nevents;
+    struct { int kind; long t; double value, value2; } events[IBP__MAX_EVENTS];
 };
 
-/* metrics.c */
+/* metrics.c, metrics_model.c, events.c */
 void ibp__metrics_setup(ibp_run *r);                  /* choose the columns */
+void ibp__metrics_carve(ibp_run *r, ibp__arena *a);   /* workspace (a->base NULL: measure) */
+void ibp__metrics_init(ibp_run *r);                   /* constants: s_min, R^2 */
+void ibp__events_after_step(ibp_run *r, int measured); /* detect events at the current step */
+void ibp__event_add(ibp_run *r, int kind, double value, double value2);
 void ibp__metrics_row(ibp_run *r, int measured);      /* append the row of the current step */
 /* measure.c */
 void ibp__measure_carve(ibp_run *r, ibp__arena *a); /* Lanczos workspaces (a->base NULL: measure) */
