@@ -21,6 +21,8 @@ int ibp__model_setup(ibp__model *m, const ibp__config *c, char *err, size_t errl
         strcpy(X->name, "X"); X->rows = c->rows; X->cols = r; X->off = 0; X->boff = -1; X->alpha = 1;
         strcpy(Y->name, "Y"); Y->rows = c->cols; Y->cols = r; Y->off = (long)c->rows * r;
         Y->boff = -1; Y->alpha = 1;
+        if ((int64_t)(c->rows + c->cols) * r > 2147483647)
+            return ibp__fail(err, errlen, IBP_E_MEMORY, "the factors have more than 2^31 parameters");
         m->P = (long)(c->rows + c->cols) * r;
         m->d = 0; m->k = 0;
         return IBP_OK;
@@ -32,7 +34,7 @@ int ibp__model_setup(ibp__model *m, const ibp__config *c, char *err, size_t errl
         return ibp__fail(err, errlen, IBP_E_CONFIG, "depth=%d: at most %d layers", c->depth, IBP__MAX_DEPTH);
     m->d = c->d; m->k = c->out;
     int bias = c->model == IBP__MODEL_MLP && c->bias;
-    long off = 0;
+    int64_t off = 0; /* 64-bit even on wasm32: a huge config must be refused, not wrapped */
     int fan_in = c->d;
     for (int h = 1; h <= m->nl; h++) {
         ibp__layer *ly = &m->L[h - 1];
@@ -44,14 +46,17 @@ int ibp__model_setup(ibp__model *m, const ibp__config *c, char *err, size_t errl
             ly->off = -1; ly->boff = -1; ly->alpha = 1.0;
         } else {
             snprintf(ly->name, sizeof ly->name, "W%d", h);
-            ly->off = off; off += (long)rows * fan_in;
+            if (off + (int64_t)rows * fan_in + rows > 2147483647)
+                return ibp__fail(err, errlen, IBP_E_MEMORY, "the model has more than 2^31 trained parameters "
+                                 "(layer %d is %d x %d): far above any memory cap", h, rows, fan_in);
+            ly->off = (long)off; off += (int64_t)rows * fan_in;
             ly->boff = -1;
-            if (bias) { ly->boff = off; off += rows; }
+            if (bias) { ly->boff = (long)off; off += rows; }
             ly->alpha = (c->param == IBP__PARAM_NTK && h >= 2) ? 1.0 / ibp__sqrt((double)fan_in) : 1.0;
         }
         fan_in = rows;
     }
-    m->P = off;
+    m->P = (long)off;
     if (m->P <= 0) return ibp__fail(err, errlen, IBP_E_CONFIG, "the model has no trained parameters");
     return IBP_OK;
 }

@@ -15,7 +15,7 @@
 typedef struct ibp__plan {
     ibp__csvinfo csv;
     int nmax;
-    size_t bytes;
+    double bytes; /* a double: estimates of refused configs may exceed size_t on wasm32 */
 } ibp__plan;
 
 /* Carve (or, with a->base == NULL, measure) every slice of the run's memory. The run struct
@@ -84,16 +84,37 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
     if (c->n_test > nmax) nmax = c->n_test;
     if (c->opt == IBP__OPT_SGD && c->batch > nmax) nmax = c->batch;
     pl->nmax = nmax;
+    /* A lower bound in double precision first: the exact sizes below are size_t products, which
+     * must not be formed (and wrap on wasm32) for configs far beyond the cap. */
+    double P = (double)r->m.P, widths = 0, low;
+    for (int i = 0; i + 1 < r->m.nl; i++) widths += r->m.L[i].rows;
+    low = 5.0 * P;
+    if (c->model == IBP__MODEL_MF) low += (double)c->rows * c->cols;
+    else low += (double)(c->n + c->n_test) * (r->m.d + r->m.k);
+    if (c->model == IBP__MODEL_MLP) low += 5.0 * nmax * widths;
+    if (c->measure || c->lr_rel > 0) low += P * (double)((c->lanczos_max ? c->lanczos_max : 80) < P ? (c->lanczos_max ? c->lanczos_max : 80) : P);
+    low *= 8.0;
+    double cap = c->mem_cap_mib * 1048576.0;
+    if (low > cap || (sizeof(size_t) < 8 && low > 2147483648.0)) {
+        pl->bytes = low;
+        if (low > cap)
+            return ibp__fail(err, errlen, IBP_E_MEMORY,
+                             "this run needs at least %.1f MiB (P = %ld parameters, %d samples of dimension %d), "
+                             "above mem_cap=%g MiB: make the model or the data smaller, or raise mem_cap",
+                             low / 1048576.0, r->m.P, c->model == IBP__MODEL_MF ? 0 : c->n, r->m.d, c->mem_cap_mib);
+        return ibp__fail(err, errlen, IBP_E_MEMORY,
+                         "this run needs at least %.1f MiB (P = %ld parameters): more than the 2 GiB a "
+                         "WebAssembly module can address; use the native CLI", low / 1048576.0, r->m.P);
+    }
     ibp__arena a = {NULL, 0};
     ibp__arena_bytes(&a, sizeof(ibp_run));
     ibp__carve(r, &a, pl);
-    pl->bytes = a.off + 64;
-    double cap = c->mem_cap_mib * 1048576.0;
-    if ((double)pl->bytes > cap) {
+    pl->bytes = (double)a.off + 64;
+    if (pl->bytes > cap) {
         return ibp__fail(err, errlen, IBP_E_MEMORY,
                          "this run needs an estimated %.1f MiB (P = %ld parameters, %d samples of dimension %d), "
                          "above mem_cap=%g MiB: make the model or the data smaller, or raise mem_cap",
-                         (double)pl->bytes / 1048576.0, r->m.P, c->model == IBP__MODEL_MF ? 0 : c->n, r->m.d,
+                         pl->bytes / 1048576.0, r->m.P, c->model == IBP__MODEL_MF ? 0 : c->n, r->m.d,
                          c->mem_cap_mib);
     }
     return IBP_OK;
@@ -104,7 +125,7 @@ int ibp_estimate(const ibp_run_desc *desc, double *bytes, long *nparams, char *e
     if (!r) return ibp__fail(err, errlen, IBP_E_NOMEM, "out of memory");
     ibp__plan pl;
     int rc = ibp__plan_run(desc, r, &pl, err, errlen);
-    if (bytes) *bytes = (double)pl.bytes;
+    if (bytes) *bytes = pl.bytes;
     if (nparams) *nparams = r->m.P;
     ibp__config_free(&r->c);
     free(r);
@@ -128,15 +149,15 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
     ibp__plan pl;
     int rc = ibp__plan_run(desc, &tmp, &pl, err, errlen);
     if (rc) { ibp__config_free(&tmp.c); return rc; }
-    char *mem = malloc(pl.bytes);
+    char *mem = malloc((size_t)pl.bytes);
     if (!mem) {
         ibp__config_free(&tmp.c);
-        return ibp__fail(err, errlen, IBP_E_NOMEM, "could not allocate %.1f MiB for this run", (double)pl.bytes / 1048576.0);
+        return ibp__fail(err, errlen, IBP_E_NOMEM, "could not allocate %.1f MiB for this run", pl.bytes / 1048576.0);
     }
     ibp_run *r = (ibp_run *)(void *)mem;
     memcpy(r, &tmp, sizeof *r);
     r->mem = mem;
-    r->mem_bytes = pl.bytes;
+    r->mem_bytes = (size_t)pl.bytes;
     ibp__arena a = {mem, 0};
     ibp__arena_bytes(&a, sizeof(ibp_run));
     ibp__carve(r, &a, &pl);
