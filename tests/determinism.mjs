@@ -4,7 +4,9 @@
 // same bits in the native and the wasm test binaries.
 // usage: node tests/determinism.mjs NATIVE_BUILD_DIR WASM_BUILD_DIR [SCALAR_BUILD_DIR]
 import { execFileSync } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, openSync, closeSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadIbp } from '../web/js/wasm-loader.js';
 import { Run } from '../web/js/engine.js';
 
@@ -75,7 +77,13 @@ for (const config of CONFIGS) {
 // Bit dumps of the elementary functions and the PRNG: native SIMD, native scalar and wasm.
 for (const t of ['test_mathf', 'test_rng']) {
   const nat = execFileSync(`${nativeDir}/${t}`, ['--dump'], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const was = execFileSync('node', ['--no-experimental-fetch', `${wasmDir}/${t}.js`, '--dump'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  // Emscripten's stdout under node is cut short when it is a pipe and the program exits: write
+  // the dump to a file descriptor instead.
+  const file = join(mkdtempSync(join(tmpdir(), 'ibp-dump-')), `${t}.txt`);
+  const fd = openSync(file, 'w');
+  execFileSync('node', ['--no-experimental-fetch', `${wasmDir}/${t}.js`, '--dump'], { stdio: ['ignore', fd, 'inherit'] });
+  closeSync(fd);
+  const was = readFileSync(file, 'utf8');
   check(nat.length > 1000 && nat === was, `${t} --dump differs native vs wasm`);
   if (scalarDir && existsSync(`${scalarDir}/${t}`)) {
     const sca = execFileSync(`${scalarDir}/${t}`, ['--dump'], { encoding: 'utf8', maxBuffer: 1 << 28 });
