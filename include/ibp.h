@@ -193,6 +193,26 @@ int ibp_run_nevents(const ibp_run *r);
 int ibp_run_event(const ibp_run *r, int i, int *kind, long *step, double *value, double *value2);
 size_t ibp_run_events_text(const ibp_run *r, char *buf, size_t cap); /* one line per event */
 
+/* ------------------------------------------------------------------------------------------ */
+/* Spectra of the training-loss Hessian at the run's current parameters (one shot).           */
+/* A spectrum object makes one allocation at creation (estimated first, refused above the
+ * run's mem_cap) and holds the result; the run is unchanged. Modes:
+ *   IBP_SPECTRUM_TOP      top-k (k_or_probes, 0 = max(topk, 3)) algebraic eigenvalues by
+ *                         Lanczos with residual bounds, the smallest eigenvalue, and a
+ *                         Hutchinson trace (10 Rademacher probes) with its standard error
+ *   IBP_SPECTRUM_EXACT    every eigenvalue: the Hessian built from P HVPs (P <= 2000)
+ *   IBP_SPECTRUM_DENSITY  stochastic Lanczos quadrature: k_or_probes probes (0 = 10) x steps
+ *                         Lanczos steps (0 = 80), Gaussian broadening sigma (<= 0: automatic)
+ * ibp_spectrum_json writes the result, with every parameter used, as one JSON object. */
+#define IBP_SPECTRUM_TOP 0
+#define IBP_SPECTRUM_EXACT 1
+#define IBP_SPECTRUM_DENSITY 2
+typedef struct ibp_spectrum ibp_spectrum;
+int ibp_spectrum_create(ibp_spectrum **out, ibp_run *r, int mode, int k_or_probes, int steps,
+                        double sigma, char *err, size_t errlen);
+size_t ibp_spectrum_json(const ibp_spectrum *s, char *buf, size_t cap);
+void ibp_spectrum_destroy(ibp_spectrum *s); /* NULL is a no-op */
+
 /* Text outputs (snprintf semantics). */
 size_t ibp_run_rows_csv(const ibp_run *r, int header, char *buf, size_t cap); /* pending rows */
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap);

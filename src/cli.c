@@ -26,6 +26,10 @@ static const char *usage =
     "      parameter count, memory estimate, S0 and 2/S0, conventions\n"
     "  ibp data CONFIG --out FILE.csv [--test] [--data FILE.csv]\n"
     "      write the generated training (or test) set\n"
+    "  ibp spectrum CONFIG [--at-step N] [--exact | --density] [--k K] [--probes N]\n"
+    "               [--steps M] [--sigma S] [--out FILE.json] [--data FILE.csv] [--init FILE.json]\n"
+    "      Hessian spectrum after N training steps: top-k with residuals (default), every\n"
+    "      eigenvalue (--exact, P <= 2000), or the SLQ density (--density)\n"
     "  ibp help [config|run|output|conventions|exit]\n"
     "  ibp version\n"
     "\n"
@@ -121,7 +125,8 @@ static char *text_of(const ibp_run *r, writer_fn fn) {
 
 typedef struct opts {
     const char *config, *out, *data, *init, *save;
-    int quiet, test;
+    const char *at_step, *k, *probes, *steps, *sigma;
+    int quiet, test, exact, density;
     char *config_buf, *data_buf, *init_buf;
 } opts;
 
@@ -134,13 +139,20 @@ static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
         else if (!strcmp(a, "--data")) slot = &o->data;
         else if (!strcmp(a, "--init")) slot = &o->init;
         else if (!strcmp(a, "--save")) slot = &o->save;
+        else if (!strcmp(a, "--at-step")) slot = &o->at_step;
+        else if (!strcmp(a, "--k")) slot = &o->k;
+        else if (!strcmp(a, "--probes")) slot = &o->probes;
+        else if (!strcmp(a, "--steps")) slot = &o->steps;
+        else if (!strcmp(a, "--sigma")) slot = &o->sigma;
+        else if (!strcmp(a, "--exact") && strstr(allowed, "exact")) { o->exact = 1; continue; }
+        else if (!strcmp(a, "--density") && strstr(allowed, "density")) { o->density = 1; continue; }
         else if (!strcmp(a, "--quiet") && strstr(allowed, "quiet")) { o->quiet = 1; continue; }
         else if (!strcmp(a, "--test") && strstr(allowed, "test")) { o->test = 1; continue; }
         else if (a[0] == '-' && a[1] == '-') { fprintf(stderr, "ibp: unknown option %s (see `ibp help`)\n", a); return EXIT_BAD; }
         else if (!o->config) { o->config = a; continue; }
         else { fprintf(stderr, "ibp: unexpected argument \"%s\": quote the config, it contains '&'\n", a); return EXIT_BAD; }
         if (!strstr(allowed, a + 2)) { fprintf(stderr, "ibp: option %s does not apply to this command\n", a); return EXIT_BAD; }
-        if (i + 1 >= argc) { fprintf(stderr, "ibp: option %s needs a file name\n", a); return EXIT_BAD; }
+        if (i + 1 >= argc) { fprintf(stderr, "ibp: option %s needs a value\n", a); return EXIT_BAD; }
         *slot = argv[++i];
     }
     if (!o->config) o->config = "";
@@ -313,6 +325,69 @@ static int cmd_data(int argc, char **argv) {
     return rc;
 }
 
+/* A whole-number option value, or -1 with a message. */
+static long opt_int(const char *name, const char *v, long lo, long hi) {
+    if (!v) return 0;
+    char *end;
+    double x = strtod(v, &end);
+    if (*end || end == v || x != (double)(long)x || x < lo || x > hi) {
+        fprintf(stderr, "ibp: %s %s: give a whole number in [%ld, %ld]\n", name, v, lo, hi);
+        return -1;
+    }
+    return (long)x;
+}
+
+static int cmd_spectrum(int argc, char **argv) {
+    opts o;
+    int rc = parse_opts(argc, argv, &o, "out data init at-step exact density k probes steps sigma");
+    if (rc) { free_opts(&o); return rc; }
+    if (o.exact && o.density) { fprintf(stderr, "ibp spectrum: --exact and --density exclude each other\n"); free_opts(&o); return EXIT_BAD; }
+    long at = opt_int("--at-step", o.at_step, 0, 1000000000), k = opt_int("--k", o.k, 0, 10),
+         probes = opt_int("--probes", o.probes, 0, 1000), steps = opt_int("--steps", o.steps, 0, 1000);
+    double sigma = 0;
+    if (o.sigma) {
+        char *end;
+        sigma = strtod(o.sigma, &end);
+        if (*end || !(sigma > 0)) { fprintf(stderr, "ibp: --sigma %s: give a positive number\n", o.sigma); free_opts(&o); return EXIT_BAD; }
+    }
+    if (at < 0 || k < 0 || probes < 0 || steps < 0) { free_opts(&o); return EXIT_BAD; }
+    ibp_run *r;
+    if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
+    if (at > ibp_run_steps_total(r)) ibp_run_extend(r, (int)(at - ibp_run_steps_total(r)));
+    while (ibp_run_t(r) < at && ibp_run_state(r) == IBP_RUNNING) {
+        long left = at - ibp_run_t(r);
+        ibp_run_step(r, left > 1000 ? 1000 : (int)left);
+        ibp_run_clear_rows(r);
+    }
+    if (ibp_run_state(r) == IBP_DIVERGED) {
+        fprintf(stderr, "ibp: %s\n", ibp_run_message(r));
+        ibp_run_destroy(r);
+        free_opts(&o);
+        return EXIT_DIVERGED;
+    }
+    int mode = o.exact ? IBP_SPECTRUM_EXACT : o.density ? IBP_SPECTRUM_DENSITY : IBP_SPECTRUM_TOP;
+    ibp_spectrum *s;
+    char err[512];
+    rc = ibp_spectrum_create(&s, r, mode, (int)(mode == IBP_SPECTRUM_DENSITY ? probes : k), (int)steps, sigma, err, sizeof err);
+    if (rc != IBP_OK) {
+        fprintf(stderr, "ibp: %s\n", err);
+        ibp_run_destroy(r);
+        free_opts(&o);
+        return EXIT_BAD;
+    }
+    size_t need = ibp_spectrum_json(s, NULL, 0);
+    char *js = malloc(need + 1);
+    ibp_spectrum_json(s, js, need + 1);
+    FILE *f = o.out ? fopen(o.out, "w") : stdout;
+    if (!f) { fprintf(stderr, "ibp: cannot write %s\n", o.out); rc = EXIT_BAD; }
+    else { fputs(js, f); if (f != stdout) fclose(f); }
+    free(js);
+    ibp_spectrum_destroy(s);
+    ibp_run_destroy(r);
+    free_opts(&o);
+    return rc;
+}
+
 static int cmd_help(const char *topic) {
     if (!topic) { fputs(usage, stdout); return 0; }
     if (!strcmp(topic, "config")) {
@@ -337,6 +412,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
     if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
+    if (!strcmp(cmd, "spectrum")) return cmd_spectrum(argc - 2, argv + 2);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return cmd_help(argc > 2 ? argv[2] : NULL);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) { printf("ibp %s\n", ibp_version()); return 0; }
     fprintf(stderr, "ibp: unknown command \"%s\"\n\n%s", cmd, usage);

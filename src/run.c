@@ -352,8 +352,14 @@ int ibp_run_step(ibp_run *r, int nsteps) {
         done++;
         r->eta_next = ibp__run_eta_at(r, r->t);
         int log_now = r->t % c->log_every == 0 || r->t >= r->steps;
-        int measure_now = ((c->measure && r->lz) || (c->ntk && r->lz_ntk)) && r->measure_every > 0 &&
-                          (r->t % r->measure_every == 0 || r->t >= r->steps);
+        int every = r->measure_every;
+        if (c->adaptive && r->meas.t >= 0 && r->lz) {
+            /* near the edge (eta S / 2 within 20% of 1) the sharpness moves fast: 5x more often */
+            double edge = r->eta_next * r->meas.hess.val[0] / 2.0;
+            if (edge > 0.8 && edge < 1.25) every = every / 5 > 0 ? every / 5 : 1;
+        }
+        int measure_now = ((c->measure && r->lz) || (c->ntk && r->lz_ntk)) && every > 0 &&
+                          (r->t % every == 0 || r->t >= r->steps);
         /* GD needs the full gradient for the next step anyway; SGD only when it logs */
         int need_full = !stochastic || log_now || measure_now;
         int stopped = ibp__after_step(r, need_full);
