@@ -121,8 +121,9 @@ const ibp__key ibp__keys[] = {
      "learning rate eta (absolute)"},
     {"lr_rel", "optimizer", IBP__T_DOUBLE, O(lr_rel), 0, "0", 0, 1e4, 0, 0, 0, 0, "", "",
      "learning rate relative to the initial sharpness: eta = lr_rel / S0 (2 = the stability edge); 0 = off"},
-    {"lr_ref", "optimizer", IBP__T_ENUM, O(lr_ref), 0, "sharpness", 0, 0, 0, 0, 0, 0, "sharpness|ntk", "",
-     "what lr_rel is relative to: sharpness S0 (Hessian) or ntk lambda0 = lambda_max(Theta/n) at init"},
+    {"lr_ref", "optimizer", IBP__T_ENUM, O(lr_ref), 0, "sharpness", 0, 0, 0, 0, 0, 0, "sharpness|ntk|smin", "",
+     "what lr_rel is relative to: sharpness S0 (Hessian), ntk lambda0 = lambda_max(Theta/n) at init, or smin "
+     "(the Marion-Chizat bound S_min of deep linear regression: lr_rel=2 is eta_c = 2/S_min)"},
     {"lr_power", "optimizer", IBP__T_DOUBLE, O(lr_power), 0, "0", 0, 4, 0, 0, 0, 0, "", "",
      "decay p of the schedule eta_t = eta (t+1)^-p"},
     {"warmup", "optimizer", IBP__T_INT, O(warmup), 0, "0", 0, IMAX, 0, 0, 0, 0, "", "",

@@ -65,9 +65,27 @@ size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap) {
     } else {
         ibp__buf_puts(&b, "sharpness   S0 not measured (measure=0)\n");
     }
+    if (ibp__isfinite(r->lambda0)) {
+        ibp__buf_puts(&b, "NTK         lambda0 = lambda_max(Theta/n) = ");
+        ibp__buf_double(&b, r->lambda0);
+        ibp__buf_puts(&b, "\n");
+    }
+    if (ibp__isfinite(r->s_min)) {
+        ibp__buf_puts(&b, "bound       S_min = 2 L a ||w*||^(2-2/L)");
+        ibp__buf_puts(&b, c->loss == IBP__LOSS_MSE ? " = " : " / 2 (half-MSE) = ");
+        ibp__buf_double(&b, r->s_min);
+        ibp__buf_puts(&b, ", eta_c = 2/S_min = ");
+        ibp__buf_double(&b, 2.0 / r->s_min);
+        ibp__buf_puts(&b, " (Marion & Chizat 2024)\n");
+    }
     ibp__buf_puts(&b, "learning    eta = ");
     ibp__buf_double(&b, r->eta0);
-    if (c->lr_rel > 0) { ibp__buf_puts(&b, " = lr_rel / S0 = "); ibp__buf_double(&b, c->lr_rel); ibp__buf_puts(&b, " / S0"); }
+    if (c->lr_rel > 0) {
+        static const char *refs[] = {"S0", "lambda0", "S_min"};
+        ibp__buf_printf(&b, " = lr_rel / %s = ", refs[c->lr_ref]);
+        ibp__buf_double(&b, c->lr_rel);
+        ibp__buf_printf(&b, " / %s", refs[c->lr_ref]);
+    }
     if (ibp__isfinite(r->s0)) { ibp__buf_puts(&b, ", eta S0 / 2 = "); ibp__buf_double(&b, r->eta0 * r->s0 / 2); }
     ibp__buf_puts(&b, "\n");
     ibp__buf_printf(&b, "memory      %.2f MiB in one allocation\n", (double)r->mem_bytes / 1048576.0);

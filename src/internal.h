@@ -169,7 +169,7 @@ enum { IBP__LABELS_RAW, IBP__LABELS_SIGN };
 enum { IBP__LOSS_MSE_HALF, IBP__LOSS_MSE, IBP__LOSS_LOGISTIC };
 enum { IBP__OPT_GD, IBP__OPT_SGD };
 enum { IBP__SAMPLE_REPLACE, IBP__SAMPLE_ONLINE };
-enum { IBP__LRREF_SHARPNESS, IBP__LRREF_NTK };
+enum { IBP__LRREF_SHARPNESS, IBP__LRREF_NTK, IBP__LRREF_SMIN };
 
 typedef struct ibp__list { int n; double *v; } ibp__list; /* owned by the config */
 
