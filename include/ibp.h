@@ -213,12 +213,24 @@ int ibp_spectrum_create(ibp_spectrum **out, ibp_run *r, int mode, int k_or_probe
 size_t ibp_spectrum_json(const ibp_spectrum *s, char *buf, size_t cap);
 void ibp_spectrum_destroy(ibp_spectrum *s); /* NULL is a no-op */
 
+/* Run summary for sweeps and phase diagrams. The regime is one of "lazy", "catapult", "eos",
+ * "divergent", "not_converged" (definitions at the top of src/summary.c). The CSV form is one
+ * line whose fields are ibp_summary_fields() (comma-separated names; empty = not measured). */
+const char *ibp_run_regime(const ibp_run *r);
+const char *ibp_summary_fields(void);
+size_t ibp_run_summary_json(const ibp_run *r, char *buf, size_t cap);
+size_t ibp_run_summary_csv(const ibp_run *r, char *buf, size_t cap);
+
 /* Text outputs (snprintf semantics). */
 size_t ibp_run_rows_csv(const ibp_run *r, int header, char *buf, size_t cap); /* pending rows */
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap);
 size_t ibp_run_data_csv(const ibp_run *r, int test, char *buf, size_t cap);
 size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap); /* `ibp info` */
 size_t ibp_run_conventions(const ibp_run *r, char *buf, size_t cap); /* one-line convention note */
+
+/* x^y for x > 0 with the engine's own elementary functions: the same bits everywhere (used for
+ * log-spaced grids, so the CLI and the page build identical sweeps). */
+double ibp_pow(double x, double y);
 
 /* Shortest round-trip decimal form of x ("nan", "inf", "-inf" for non-finite). Identical bytes
  * natively and in WebAssembly. buf needs 32 bytes. Returns the length. */

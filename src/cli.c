@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "ibp.h"
+#include "cli.h"
 #ifdef __EMSCRIPTEN__
 static int ibp_isatty(int fd) { (void)fd; return 0; }
 #else
@@ -12,8 +13,6 @@ static int ibp_isatty(int fd) { (void)fd; return 0; }
 static int ibp_isatty(int fd) { return isatty(fd); }
 #endif
 
-#define EXIT_DIVERGED 1
-#define EXIT_BAD 2
 
 static const char *usage =
     "ibp " IBP_VERSION " -- Implicit Bias Playground engine\n"
@@ -30,7 +29,13 @@ static const char *usage =
     "               [--steps M] [--sigma S] [--out FILE.json] [--data FILE.csv] [--init FILE.json]\n"
     "      Hessian spectrum after N training steps: top-k with residuals (default), every\n"
     "      eigenvalue (--exact, P <= 2000), or the SLQ density (--density)\n"
-    "  ibp help [config|run|output|conventions|exit]\n"
+    "  ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N]\n"
+    "            [--jobs N]\n"
+    "      one run per grid cell; one summary row per run (regime, final loss and sharpness,\n"
+    "      eta S_T, lambda_T/lambda0, steps to converge); GRID = v1,v2,... | lin:a:b:n | log:a:b:n\n"
+    "  ibp merge PART.csv... --out FILE.csv\n"
+    "      join the shards of a sweep (the result is identical to the unsharded sweep)\n"
+    "  ibp help [config|run|output|conventions|sweep|exit]\n"
     "  ibp version\n"
     "\n"
     "CONFIG is key=value pairs joined by '&' (quote it in the shell), or @FILE to read it from a\n"
@@ -86,7 +91,7 @@ static const char *help_exit =
 
 /* ---- files ------------------------------------------------------------------------------ */
 
-static char *read_file(const char *path, const char *what) {
+char *read_file(const char *path, const char *what) {
     FILE *f = fopen(path, "rb");
     if (!f) { fprintf(stderr, "ibp: cannot open %s file %s\n", what, path); return NULL; }
     size_t cap = 1 << 16, len = 0;
@@ -107,14 +112,13 @@ static char *read_file(const char *path, const char *what) {
     return buf;
 }
 
-static int has_suffix(const char *s, const char *suf) {
+int has_suffix(const char *s, const char *suf) {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
 /* Text from one of the library's snprintf-style writers, in a malloc'd buffer. */
-typedef size_t (*writer_fn)(const ibp_run *, char *, size_t);
-static char *text_of(const ibp_run *r, writer_fn fn) {
+char *text_of(const ibp_run *r, writer_fn fn) {
     size_t need = fn(r, NULL, 0);
     char *s = malloc(need + 1);
     fn(r, s, need + 1);
@@ -402,7 +406,8 @@ static int cmd_help(const char *topic) {
     if (!strcmp(topic, "output")) { fputs(help_output, stdout); return 0; }
     if (!strcmp(topic, "conventions")) { fputs(help_conventions, stdout); return 0; }
     if (!strcmp(topic, "exit")) { fputs(help_exit, stdout); return 0; }
-    fprintf(stderr, "ibp help: no topic \"%s\" (topics: config, run, output, conventions, exit)\n", topic);
+    if (!strcmp(topic, "sweep")) { fputs(cli_sweep_help, stdout); return 0; }
+    fprintf(stderr, "ibp help: no topic \"%s\" (topics: config, run, output, conventions, sweep, exit)\n", topic);
     return EXIT_BAD;
 }
 
@@ -413,6 +418,8 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
     if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
     if (!strcmp(cmd, "spectrum")) return cmd_spectrum(argc - 2, argv + 2);
+    if (!strcmp(cmd, "sweep")) return cli_sweep(argc - 2, argv + 2);
+    if (!strcmp(cmd, "merge")) return cli_merge(argc - 2, argv + 2);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return cmd_help(argc > 2 ? argv[2] : NULL);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) { printf("ibp %s\n", ibp_version()); return 0; }
     fprintf(stderr, "ibp: unknown command \"%s\"\n\n%s", cmd, usage);

@@ -21,12 +21,30 @@ static int ibp__has_event(const ibp_run *r, int kind) {
     return 0;
 }
 
+double ibp__conv_level(const ibp_run *r) {
+    return r->c.target_loss > 0 ? r->c.target_loss : 1e-3 * r->loss0;
+}
+
 void ibp__events_after_step(ibp_run *r, int measured) {
     double L = r->loss;
     if (!ibp__isfinite(L)) return;
+    /* summary trackers (science.md 0: monotone means L_{t+1} <= L_t (1 + 1e-12); steps starting
+     * below 1e-28 are float64 round-off and not judged) */
+    if (r->t == 0) {
+        r->t_conv = -1;
+        r->loss_max = L;
+        r->monotone = 1;
+    } else {
+        if (L > r->loss_max) r->loss_max = L;
+        if (r->loss_prev >= 1e-28 && !(L <= r->loss_prev * (1 + 1e-12))) r->monotone = 0;
+    }
+    r->loss_prev = L;
+    if (r->t_conv < 0 && L <= ibp__conv_level(r)) r->t_conv = r->t;
     if (!r->ev_rising) {
         if (L < r->ev_ref) r->ev_ref = L;
-        if (L >= r->c.catapult_factor * r->ev_ref && r->ev_ref > 0) {
+        /* below ~1e-28 of the loss scale the loss is float64 round-off: no events there */
+        double floor = 1e-28 * (r->loss0 > 1 ? r->loss0 : 1);
+        if (L >= r->c.catapult_factor * r->ev_ref && r->ev_ref > floor) {
             r->ev_rising = 1;
             r->ev_peak = L;
             r->ev_peak_t = r->t;

@@ -89,3 +89,5 @@ const char *ibp_run_state_string(int state) {
 }
 
 const char *ibp_version(void) { return IBP_VERSION; }
+
+double ibp_pow(double x, double y) { return ibp__pow(x, y); }

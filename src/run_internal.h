@@ -75,6 +75,10 @@ struct ibp_run {
     long ev_peak_t;
     int ev_rising;
     int nevents;
+    /* run summary (summary.c) */
+    long t_conv;            /* first step with loss <= the convergence level, -1 if none */
+    double loss_max, loss_prev;
+    int monotone;           /* every judged step had L_{t+1} <= L_t (1 + 1e-12) */
     struct { int kind; long t; double value, value2; } events[IBP__MAX_EVENTS];
 };
 
@@ -84,6 +88,7 @@ void ibp__metrics_carve(ibp_run *r, ibp__arena *a);   /* workspace (a->base NULL
 void ibp__metrics_init(ibp_run *r);                   /* constants: s_min, R^2 */
 void ibp__events_after_step(ibp_run *r, int measured); /* detect events at the current step */
 void ibp__event_add(ibp_run *r, int kind, double value, double value2);
+double ibp__conv_level(const ibp_run *r);             /* loss level that counts as converged */
 void ibp__metrics_row(ibp_run *r, int measured);      /* append the row of the current step */
 /* measure.c */
 void ibp__measure_carve(ibp_run *r, ibp__arena *a); /* Lanczos workspaces (a->base NULL: measure) */

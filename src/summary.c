@@ -1,0 +1,84 @@
+/* summary.c -- one line per run for sweeps and phase diagrams: final loss and sharpness, eta S_T,
+ * lambda_T / lambda0, steps to converge, and the regime, classified from the run's events:
+ *
+ *   divergent      the run diverged
+ *   eos            it reached the edge (S >= 0.95 * 2/eta at some measurement) and ends there:
+ *                  the last measured eta S / 2 is in [0.9, 1.1]
+ *   catapult       the loss rose by catapult_factor and fell below its start (a catapult event),
+ *                  and the run does not end at the edge
+ *   lazy           no catapult, no edge, and the loss converged (below target_loss, or 1e-3 of
+ *                  the initial loss when no target is set)
+ *   not_converged  none of the above by the last step
+ */
+#include "run_internal.h"
+
+static int ibp__has(const ibp_run *r, int kind) {
+    for (int i = 0; i < r->nevents; i++) if (r->events[i].kind == kind) return 1;
+    return 0;
+}
+
+const char *ibp_run_regime(const ibp_run *r) {
+    if (r->state == IBP_DIVERGED) return "divergent";
+    double edge = r->meas.t >= 0 && r->meas.hess.k > 0 ? r->eta_next * r->meas.hess.val[0] / 2.0 : IBP_NAN;
+    if (ibp__has(r, IBP_EVENT_EOS) && edge >= 0.9 && edge <= 1.1) return "eos";
+    if (ibp__has(r, IBP_EVENT_CATAPULT)) return "catapult";
+    if (r->t_conv >= 0) return "lazy";
+    return "not_converged";
+}
+
+static void ibp__num(ibp__buf *b, const char *key, double x, int first) {
+    ibp__buf_printf(b, "%s\"%s\":", first ? "" : ",", key);
+    if (ibp__isfinite(x)) ibp__buf_double(b, x);
+    else ibp__buf_puts(b, "null");
+}
+
+/* The summary fields, in a fixed order (the sweep CSV's columns). */
+#define IBP__SUMMARY_FIELDS "regime,steps,final_loss,loss0,max_loss_ratio,monotone,steps_to_converge,eta,final_sharpness,s0,eta_s_final,lambda0,final_lambda,lambda_ratio,events"
+
+const char *ibp_summary_fields(void) { return IBP__SUMMARY_FIELDS; }
+
+void ibp__summary_values(const ibp_run *r, double *v) {
+    double S = r->meas.t >= 0 && r->meas.hess.k > 0 && r->lz ? r->meas.hess.val[0] : IBP_NAN;
+    double lam = r->lz_ntk && r->meas.t >= 0 ? r->meas.ntk : IBP_NAN;
+    int ev = 0;
+    for (int i = 0; i < r->nevents; i++) ev |= r->events[i].kind;
+    v[0] = (double)r->t;
+    v[1] = r->loss;
+    v[2] = r->loss0;
+    v[3] = r->loss_max / r->loss0;
+    v[4] = r->monotone;
+    v[5] = r->t_conv >= 0 ? (double)r->t_conv : IBP_NAN;
+    v[6] = r->eta0;
+    v[7] = S;
+    v[8] = r->s0;
+    v[9] = r->eta_next * S;
+    v[10] = r->lambda0;
+    v[11] = lam;
+    v[12] = ibp__isfinite(lam) ? lam / r->lambda0 : S / r->s0;
+    v[13] = ev;
+}
+
+size_t ibp_run_summary_json(const ibp_run *r, char *buf, size_t cap) {
+    ibp__buf b = {buf, cap, 0};
+    double v[14];
+    ibp__summary_values(r, v);
+    static const char *names[] = {"steps", "final_loss", "loss0", "max_loss_ratio", "monotone", "steps_to_converge",
+                                  "eta", "final_sharpness", "s0", "eta_s_final", "lambda0", "final_lambda",
+                                  "lambda_ratio", "events"};
+    ibp__buf_printf(&b, "{\"regime\":\"%s\"", ibp_run_regime(r));
+    for (int i = 0; i < 14; i++) ibp__num(&b, names[i], v[i], 0);
+    ibp__buf_puts(&b, "}");
+    return ibp__buf_finish(&b);
+}
+
+size_t ibp_run_summary_csv(const ibp_run *r, char *buf, size_t cap) {
+    ibp__buf b = {buf, cap, 0};
+    double v[14];
+    ibp__summary_values(r, v);
+    ibp__buf_puts(&b, ibp_run_regime(r));
+    for (int i = 0; i < 14; i++) {
+        ibp__buf_puts(&b, ",");
+        if (!ibp__isnan(v[i])) ibp__buf_double(&b, v[i]);
+    }
+    return ibp__buf_finish(&b);
+}
