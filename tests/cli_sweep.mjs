@@ -1,0 +1,49 @@
+// ibp sweep / ibp merge: results identical sharded or not, regimes of the catapult phase
+// diagram, and clear refusals (unknown key, bad cell, too many cells, missing shard).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliFromArgs, runIbp, Checker } from './cli_run.mjs';
+
+const cli = cliFromArgs(process.argv.slice(2));
+const t = new Checker();
+const dir = mkdtempSync(join(tmpdir(), 'ibp-sweep-'));
+const f = (n) => join(dir, n);
+const base = 'model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_ref=ntk&ntk=1&steps=1000&measure=0';
+const vary = ['--vary', 'lr_rel=lin:0.5:4.5:9', '--vary', 'seed=0,1'];
+
+let r = runIbp(cli, ['sweep', base, ...vary, '--out', f('all.csv')]);
+t.check(r.code === 0 && /18 cells, estimated/.test(r.stderr), `sweep runs (${r.stderr})`);
+const all = readFileSync(f('all.csv'), 'utf8');
+const lines = all.split('\n').filter((l) => l && !l.startsWith('#'));
+const cols = lines[0].split(',');
+t.check(cols.slice(0, 4).join() === 'cell,lr_rel,seed,regime' && cols.includes('lambda_ratio'), `columns ${cols.slice(0, 6)}`);
+const rows = lines.slice(1).map((l) => l.split(','));
+t.check(rows.length === 18, `18 rows (${rows.length})`);
+// regimes of G: c < 2 lazy, 2 < c < 4 catapult, c > 4 divergent (eta = c / lambda0)
+for (const row of rows) {
+  const c = Number(row[1]), regime = row[3];
+  const want = c < 2 ? 'lazy' : c > 2 && c < 4 ? 'catapult' : c > 4 ? 'divergent' : null;
+  if (want) t.check(regime === want, `c=${c} seed=${row[2]}: regime ${regime}, expected ${want}`);
+}
+// shards + merge reproduce the bytes
+for (const i of [1, 2, 3]) runIbp(cli, ['sweep', base, ...vary, '--shard', `${i}/3`, '--out', f(`p${i}.csv`)]);
+r = runIbp(cli, ['merge', f('p3.csv'), f('p1.csv'), f('p2.csv'), '--out', f('merged.csv')]);
+t.check(r.code === 0 && readFileSync(f('merged.csv'), 'utf8') === all, 'merged shards are identical to the unsharded sweep');
+r = runIbp(cli, ['merge', f('p1.csv'), f('p2.csv')]);
+t.check(r.code === 2 && /missing/.test(r.stderr), `a missing shard is reported (${r.stderr})`);
+r = runIbp(cli, ['merge', f('p1.csv'), f('p1.csv'), f('p2.csv'), f('p3.csv')]);
+t.check(r.code === 2 && /twice/.test(r.stderr), `a duplicated shard is reported (${r.stderr})`);
+// refusals
+r = runIbp(cli, ['sweep', base, '--vary', 'lrr=1,2']);
+t.check(r.code === 2 && /unknown key "lrr"/.test(r.stderr), `unknown key (${r.stderr})`);
+r = runIbp(cli, ['sweep', base, '--vary', 'depth=1.5,2']);
+t.check(r.code === 2 && /cell 0 is not a valid config: depth=1.5/.test(r.stderr), `bad cell (${r.stderr})`);
+r = runIbp(cli, ['sweep', base, '--vary', 'lr_rel=lin:1:2:200', '--vary', 'seed=lin:0:99:100']);
+t.check(r.code === 2 && /20000 cells in one job is too many/.test(r.stderr) && /estimated [0-9.e+-]+ hours/.test(r.stderr) && /--shard/.test(r.stderr),
+  `too many cells: count, estimate and the way out (${r.stderr})`);
+r = runIbp(cli, ['sweep', base, '--vary', 'lr_rel=log:0:2:3']);
+t.check(r.code === 2 && /log grid needs START > 0/.test(r.stderr), 'log grid from 0');
+r = runIbp(cli, ['sweep', base]);
+t.check(r.code === 2 && /--vary/.test(r.stderr), 'no --vary');
+t.done();
