@@ -61,31 +61,47 @@ static inline ibp_v2d k_leaky0(ibp_v2d z, ibp_v2d p) {
 static inline ibp_v2d k_leaky1(ibp_v2d z, ibp_v2d p) {
     return ibp_v_select(ibp_v_gt(z, ibp_v_zero()), ibp_v_splat(1.0), p);
 }
-/* tanh: one exponential u = e^{-2|z|} serves both t and sech^2 (fused fwd + d1 in the model's
- * forward pass). t = (1 - u)/(1 + u) for |z| >= 1/2, where 1 - u >= 0.63 cannot cancel; below,
- * t = a + a s G(s), s = a^2, a = |z|, with G a degree-9 polynomial fitted (Chebyshev, mpmath)
- * to (tanh(a)/a - 1)/s on s in [0, 1/4]: |G error| < 5e-17, so t is within ~1 ulp on both
- * sides. (vmath's tanh is as accurate, but it spends an expm1 that sech^2 could not share.) */
+/* tanh: one exponential u = e^{-2a}, a = |z|, serves both t = (1 - u)/(1 + u) and
+ * sech^2 = 4u/(1 + u)^2 (fused fwd + d1 in the model's forward pass). fdlibm's exp reduction
+ * -2a = k ln2 + r (|r| <= ln2/2, k <= 0) gives w = e^r - 1 to full relative accuracy (vmath's
+ * exp kernel, fdlibm's rational form); with P = 2^k (a power of two, exact) and Pw = P w
+ * (exact) the three quantities needed are each rounded ONCE:
+ *   1 - u = (1 - P) - Pw,   1 + u = (1 + P) + Pw,   u = P + Pw
+ * (1 - P and 1 + P are exact while k >= -52; below, u < 2^-52 and what is lost is below half
+ * an ulp of 1 +- u). Nothing cancels: near 0 (k = 0, P = 1) 1 - u = -w keeps w's relative
+ * accuracy, and at k = -1 it is 1/2 - w/2, not 1 - fl(u). Measured against long double over
+ * 2^21 points of |z| <= 380: t within 1.9 ulp, sech^2 within 3.8 ulp. About 45 SIMD operations
+ * per pair, half of the former polynomial-plus-vexp form (vexp spends both clamps, a two-step
+ * ldexp and a NaN select that tanh does not need): the MLP's activation pass is that much
+ * cheaper. */
 static inline void ibp__v_tanh_core(ibp_v2d z, ibp_v2d *t, ibp_v2d *sech2) {
-    static const double G[10] = {5.946956589774769e-05, -0.00022107222975864633,
-                                 0.0005849653729022644, -0.001454959384380466,
-                                 0.0035920334653723926, -0.008863229270067843,
-                                 0.021869488297234514, -0.05396825396361009,
-                                 0.13333333333329825, -0.3333333333333333};
-    ibp_v2d a = ibp_v_abs(z), s = ibp_v_mul(a, a), one = ibp_v_splat(1.0);
-    /* Estrin's scheme (G[9 - k] multiplies s^k): a short dependency chain, so the polynomial
-     * overlaps with the exponential instead of queuing behind ten dependent steps */
-    ibp_v2d s2 = ibp_v_mul(s, s), s4 = ibp_v_mul(s2, s2), s8 = ibp_v_mul(s4, s4), p[5];
-    for (int j = 0; j < 5; j++) p[j] = ibp_v_madd(ibp_v_splat(G[8 - 2 * j]), s, ibp_v_splat(G[9 - 2 * j]));
-    ibp_v2d g = ibp_v_add(ibp_v_add(p[0], ibp_v_mul(p[1], s2)),
-                          ibp_v_mul(ibp_v_add(p[2], ibp_v_mul(p[3], s2)), s4));
-    g = ibp_v_madd(p[4], s8, g);
-    ibp_v2d small = ibp_v_add(a, ibp_v_mul(a, ibp_v_mul(s, g)));
-    ibp_v2d u = ibp__vexp(ibp_v_mul(ibp_v_splat(-2.0), a));
-    ibp_v2d r = ibp_v_div(one, ibp_v_add(one, u)); /* 1/(1 + u): one division for both */
-    ibp_v2d large = ibp_v_mul(ibp_v_sub(one, u), r);
-    *t = ibp_v_copysign(ibp_v_select(ibp_v_lt(a, ibp_v_splat(0.5)), small, large), z);
-    *sech2 = ibp_v_mul(ibp_v_mul(ibp_v_splat(4.0), u), ibp_v_mul(r, r));
+    ibp_v2d one = ibp_v_splat(1.0), big = ibp_v_splat(0x1.8p52);
+    /* a <= 372.75: e^{-745.5} < 2^-1075 rounds to 0 anyway, and k >= -1076 keeps 2^(k+60)
+     * normal; a NaN compares false and passes through (t and sech^2 come out NaN) */
+    ibp_v2d a = ibp_v_abs(z), lim = ibp_v_splat(372.75);
+    a = ibp_v_select(ibp_v_lt(lim, a), lim, a);
+    ibp_v2d x = ibp_v_mul(a, ibp_v_splat(-2.0));
+    ibp_v2d kb = ibp_v_add(ibp_v_mul(x, ibp_v_splat(IBP__INVLN2)), big); /* k in the low bits */
+    ibp_v2d k = ibp_v_sub(kb, big);
+    ibp_v2d hi = ibp_v_sub(x, ibp_v_mul(k, ibp_v_splat(IBP__LN2_HI)));
+    ibp_v2d lo = ibp_v_mul(k, ibp_v_splat(IBP__LN2_LO));
+    ibp_v2d r = ibp_v_sub(hi, lo), rr = ibp_v_mul(r, r);
+    ibp_v2d p = IBP__H(rr, 1.66666666666666019037e-01,
+                IBP__H(rr, -2.77777777770155933842e-03,
+                IBP__H(rr, 6.61375632143793436117e-05,
+                IBP__H2(rr, -1.65339022054652515390e-06, 4.13813679705723846039e-08))));
+    ibp_v2d c = ibp_v_sub(r, ibp_v_mul(rr, p));
+    ibp_v2d q = ibp_v_div(ibp_v_mul(r, c), ibp_v_sub(ibp_v_splat(2.0), c));
+    ibp_v2d w = ibp_v_sub(hi, ibp_v_sub(lo, q)); /* e^r - 1 = r + r c / (2 - c) */
+    /* P = 2^(k+60) 2^-60: the first factor built in the exponent field, the product exact
+     * (a power of two down to 2^-1074, 0 below) */
+    ibp_v2i e = ibp_vi_shl(ibp_vi_add(ibp_v_as_i(kb), ibp_vi_splat(1023 + 60)), 52);
+    ibp_v2d P = ibp_v_mul(ibp_v_as_d(e), ibp_v_splat(0x1p-60)), Pw = ibp_v_mul(P, w);
+    ibp_v2d num = ibp_v_sub(ibp_v_sub(one, P), Pw);      /* 1 - u >= +0 */
+    ibp_v2d den = ibp_v_add(Pw, ibp_v_add(P, one));      /* 1 + u */
+    ibp_v2d u4 = ibp_v_mul(ibp_v_splat(4.0), ibp_v_add(Pw, P));
+    *t = ibp_v_or(ibp_v_div(num, den), ibp_v_and(z, ibp_v_splat(-0.0))); /* sign of z */
+    *sech2 = ibp_v_div(u4, ibp_v_mul(den, den));
 }
 static inline ibp_v2d k_tanh0(ibp_v2d z, ibp_v2d p) {
     (void)p;

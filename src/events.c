@@ -39,7 +39,10 @@ void ibp__events_after_step(ibp_run *r, int measured) {
         if (r->loss_prev >= 1e-28 && !(L <= r->loss_prev * (1 + 1e-12))) r->monotone = 0;
     }
     r->loss_prev = L;
-    if (r->t_conv < 0 && L <= ibp__conv_level(r)) r->t_conv = r->t;
+    /* converged: the loss fell to the level (noiseless fits) or the gradient vanished (a noisy
+     * regression converges to its nonzero OLS residual) */
+    if (r->t == 0) r->gnorm0 = r->gnorm;
+    if (r->t_conv < 0 && (L <= ibp__conv_level(r) || r->gnorm <= 1e-6 * r->gnorm0)) r->t_conv = r->t;
     if (!r->ev_rising) {
         if (L < r->ev_ref) r->ev_ref = L;
         /* below ~1e-28 of the loss scale the loss is float64 round-off: no events there */

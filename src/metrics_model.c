@@ -63,6 +63,8 @@ void ibp__metrics_carve(ibp_run *r, ibp__arena *a) {
     if (ibp__metrics_has_wstar(c)) {
         size_t s = 2 * (size_t)m->k * maxw;
         if (s > need) need = s;
+        size_t d = (size_t)m->d; /* X^T X / n and its eigenvalues, once at creation */
+        if (ibp__metrics_mc_bound(c) && d <= 1024 && d * d + 3 * d > need) need = d * d + 3 * d;
     }
     size_t nout = ibp__metrics_classification(c) ? (size_t)(c->n + c->n_test) * (size_t)m->k : 0;
     double *mw = ibp__arena_doubles(a, need);
@@ -87,6 +89,14 @@ void ibp__metrics_init(ibp_run *r) {
         double a = (q / n) / ww;
         double norm_pow = ibp__pow(ibp__sqrt(ww), 2.0 - 2.0 / L);
         r->s_min = (c->loss == IBP__LOSS_MSE ? 2.0 : 1.0) * L * a * norm_pow;
+    }
+    r->data_lambda = IBP_NAN;
+    if (ibp__metrics_mc_bound(c) && r->D.wstar && r->D.d <= 1024) {
+        int d = r->D.d;
+        double *S = r->mw, *w = S + (size_t)d * d, *scr = w + d;
+        ibp__gemm_tn(d, d, r->D.n, r->D.x, r->D.x, S, 0);
+        ibp__scale((long)d * d, 1.0 / r->D.n, S);
+        if (ibp__eigh(d, S, w, NULL, scr) == 0) r->data_lambda = w[d - 1];
     }
     r->cai_r2 = 0;
     if (ibp__metrics_cai(c))

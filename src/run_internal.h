@@ -67,6 +67,7 @@ struct ibp_run {
     double *mout;           /* (n + n_test, k): outputs for accuracy and margin */
     double *msv;            /* per trained layer: s1, s2, u1 (rows), v1 (cols) */
     double s_min;           /* Marion-Chizat bound (NaN when it does not apply) */
+    double data_lambda;     /* lambda_max(X^T X / n) for the same runs (NaN otherwise) */
     double cai_r2;          /* R^2 = max ||x_i||^2 for the Cai et al. threshold */
     /* events (events.c) */
     int row_events;         /* bitmask of the events at the next row */
@@ -77,7 +78,7 @@ struct ibp_run {
     int nevents;
     /* run summary (summary.c) */
     long t_conv;            /* first step with loss <= the convergence level, -1 if none */
-    double loss_max, loss_prev;
+    double loss_max, loss_prev, gnorm0;
     int monotone;           /* every judged step had L_{t+1} <= L_t (1 + 1e-12) */
     struct { int kind; long t; double value, value2; } events[IBP__MAX_EVENTS];
 };
