@@ -70,6 +70,36 @@ export class Run {
     const n = this.nparams;
     return new Float64Array(ex.memory.buffer, ex.ibp_run_params(this.ptr), n).slice();
   }
+  // Replace the parameters (P,) (they must be finite); the loss and gradient are recomputed.
+  setParams(theta) {
+    const ex = this.ibp.ex;
+    const n = this.nparams;
+    if (theta.length !== n) throw new EngineError(`expected ${n} parameters, got ${theta.length}`, -6);
+    const p = ex.ibp_w_malloc(8 * n);
+    try {
+      new Float64Array(ex.memory.buffer, p, n).set(theta);
+      const rc = ex.ibp_run_set_params(this.ptr, p);
+      if (rc !== 0) throw new EngineError('the parameters must be finite numbers', rc);
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
+  // Full-batch training loss at the current parameters.
+  loss() {
+    const ex = this.ibp.ex;
+    const p = ex.ibp_w_malloc(8);
+    try {
+      ex.ibp_run_loss_grad(this.ptr, p, 0);
+      return new Float64Array(ex.memory.buffer, p, 1)[0];
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
+  // The training loss at theta (moves this run's parameters there: use a probe run).
+  lossAt(theta) {
+    this.setParams(theta);
+    return this.loss();
+  }
   paramsJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_params_json(this.ptr, b, cap)); }
   dataCsv(test = false) { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_data_csv(this.ptr, test ? 1 : 0, b, cap)); }
   info() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_info_text(this.ptr, b, cap)); }
