@@ -53,6 +53,7 @@ void conf_begin(const char *experiment, const char *paper) {
     conf_exp = experiment;
     conf_paper = paper;
     conf_len = 0;
+    conf_pass = conf_fail = conf_dev = 0;
     conf_append("{\"experiment\":"); conf_jstr(experiment);
     conf_append(",\"paper\":"); conf_jstr(paper);
     conf_append(",\"version\":"); conf_jstr(ibp_version());
@@ -94,6 +95,7 @@ int conf_end(void) {
     printf("%d passed, %d failed\n", conf_pass, conf_fail);
     free(conf_json);
     conf_json = NULL;
+    conf_cap = 0;
     return conf_fail != 0;
 }
 
