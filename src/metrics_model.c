@@ -140,10 +140,14 @@ double ibp__metrics_layer_sq(const ibp_run *r, int li) {
     return s;
 }
 
+/* ||W_{t+1}||^2 - (||W_t||^2 + ||b_t||^2): a neuron of layer t owns its incoming weights and its
+ * bias, and its outgoing weights are a column of W_{t+1} (whose own bias belongs to layer t+1).
+ * Under gradient flow this is invariant (Du et al. 2018), so layer t+1's bias is not in it. */
 double ibp__metrics_gap(const ibp_run *r, int t) {
     int tl[IBP__MAX_LAYERS];
     ibp__trained_layers(&r->m, tl);
-    return ibp__metrics_layer_sq(r, tl[t + 1]) - ibp__metrics_layer_sq(r, tl[t]);
+    const ibp__layer *up = &r->m.L[tl[t + 1]];
+    return ibp__sumsq(r->theta + up->off, (long)up->rows * up->cols) - ibp__metrics_layer_sq(r, tl[t]);
 }
 
 /* Frobenius norm of (rows of A) Gram minus ... : entries (A A^T)_{ij} = A_i . A_j */

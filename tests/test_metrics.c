@@ -346,7 +346,9 @@ static void verify_row(ibp_run *r, const double *row, const double *theta0, stat
         } else if (sscanf(nm, "layer%d_sq", &h) == 1) {
             ref = lsq[h - 1];
         } else if (sscanf(nm, "gap%d", &h) == 1) {
-            ref = lsq[h] - lsq[h - 1], atol = 1e-13 * (lsq[h] + lsq[h - 1]); /* a difference */
+            /* Du et al.'s invariant: ||W_{h+1}||^2 - (||W_h||^2 + ||b_h||^2); b_{h+1} is not in it */
+            double up = sq(Wt[h], (long)rows_[h] * cols_[h]);
+            ref = up - lsq[h - 1], atol = 1e-13 * (up + lsq[h - 1]); /* a difference */
         } else if (sscanf(nm, "invariant%d", &h) == 1) {
             /* M = W_{h+1}^T W_{h+1} - W_h W_h^T (rh, rh), densely */
             const double *A = Wt[h], *B = Wt[h - 1];

@@ -256,7 +256,7 @@ static void d5(void) {
 }
 
 int main(void) {
-    conf_begin("D", "Du, Hu, Lee 2018");
+    conf_begin("D", "Du, Hu, Lee 2018, Algorithmic Regularization in Learning Deep Homogeneous Models");
     d1_d2("relu");
     d1_d2("identity");
     d4();

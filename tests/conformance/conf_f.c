@@ -35,7 +35,7 @@ static void cfg_of(char *buf, size_t cap, int i, double c, long steps, const cha
 static double converge(int i, double c, double *eta_out) {
     char cfg[512], where[96];
     cfg_of(cfg, sizeof cfg, i, c, 200000, "&log_every=200000");
-    snprintf(where, sizeof where, "init=(%g,%g) c=%g", inits[i][0], inits[i][1], c);
+    snprintf(where, sizeof where, "F1 init=(%g,%g) c=%g", inits[i][0], inits[i][1], c);
     ibp_run *r = conf_run(cfg);
     double L0 = top_abs_eig(inits[i][0], inits[i][1]);
     double eta = ibp_run_lr0(r);
@@ -76,7 +76,7 @@ static double converge(int i, double c, double *eta_out) {
 
 static void diverge(int i, double c) {
     char cfg[512], where[96];
-    snprintf(where, sizeof where, "init=(%g,%g) c=%g", inits[i][0], inits[i][1], c);
+    snprintf(where, sizeof where, "F1 init=(%g,%g) c=%g", inits[i][0], inits[i][1], c);
     /* As configured (default div_loss 1e10): the engine must say "diverged at step k", k <= 1000. */
     cfg_of(cfg, sizeof cfg, i, c, 1000, "&log_every=1000");
     ibp_run *r = conf_run(cfg);
@@ -104,18 +104,18 @@ static void diverge(int i, double c) {
 
 int main(void) {
     static const double cs[4] = {0.5, 1.5, 2.5, 3.0}, cdiv[3] = {4.5, 5, 8};
-    conf_begin("F", "Wang, Chen, Zhao, Tao 2022");
+    conf_begin("F", "Wang, Chen, Zhao, Tao 2022, Large Learning Rate Tames Homogeneity");
     for (int i = 0; i < 3; i++) {
         double gap[4], eta[4];
         for (int j = 0; j < 4; j++) gap[j] = converge(i, cs[j], &eta[j]);
         char where[96], what[96];
         for (int j = 0; j < 4; j++) {
-            snprintf(where, sizeof where, "init=(%g,%g) c=%g", inits[i][0], inits[i][1], cs[j]);
+            snprintf(where, sizeof where, "F1 init=(%g,%g) c=%g", inits[i][0], inits[i][1], cs[j]);
             conf_figure(where, "|x_T - y_T|", gap[j]);
             conf_figure(where, "bound sqrt(2/eta - 2 mu)", sqrt(2 / eta[j] - 2 * MU));
         }
         for (int j = 2; j < 4; j++) {
-            snprintf(where, sizeof where, "init=(%g,%g) c=%g", inits[i][0], inits[i][1], cs[j]);
+            snprintf(where, sizeof where, "F1 init=(%g,%g) c=%g", inits[i][0], inits[i][1], cs[j]);
             snprintf(what, sizeof what, "|x_T - y_T| / |x_T - y_T|(c=0.5)");
             conf_check(gap[j] <= 0.75 * gap[0], where, what, gap[j] / gap[0], "<= 0.75");
             double bound = sqrt(2 / eta[j] - 2 * MU);

@@ -1,0 +1,31 @@
+// Events: the catapult and the divergence, explained in words with the run paused.
+const { test, expect, stat, waitForStep, CATAPULT } = require('./fixtures');
+
+test('a catapult config shows the catapult event', async ({ page }) => {
+  await page.goto(`/#v=1&${CATAPULT}`);
+  await expect(stat(page, 'run state')).toHaveText('steps done', { timeout: 30000 });
+  // the page names it ...
+  await expect(stat(page, 'events')).toContainText(/catapult( ×\d+ \(first)? at step \d+/);
+  // ... and its loss chart shows it: the loss rises 10x or more above its start, then falls below it
+  const loss = page.getByRole('img', { name: /^Loss chart/ });
+  await expect(loss).toBeVisible();
+  const ys = await loss.evaluate((c) => globalThis.Chart.getChart(c).data.datasets.find((d) => d.label === 'train loss').data.map((p) => p.y));
+  const peak = ys.indexOf(Math.max(...ys));
+  expect(ys[peak] / ys[0]).toBeGreaterThanOrEqual(10);
+  expect(Math.min(...ys.slice(peak))).toBeLessThan(ys[0]);
+});
+
+test('a divergent config is explained, the run pauses, the page keeps working', async ({ page }) => {
+  await page.goto(`/#v=1&${CATAPULT.replace('lr_rel=2.5', 'lr_rel=6')}`);
+  const alert = page.getByRole('alert').filter({ hasText: /Diverged at step \d+: / }).first();
+  await expect(alert).toBeVisible();
+  await expect(alert).toContainText('The run is paused');
+  await expect(stat(page, 'run state')).toHaveText('diverged');
+  await expect(page.getByRole('button', { name: 'Step', exact: true })).toBeDisabled();
+  expect(await page.locator('body').innerText()).not.toMatch(/NaN|Infinity/);
+  // lower the learning rate in the settings and run again
+  await page.getByLabel('lr_rel', { exact: true }).fill('1.5');
+  await page.getByRole('button', { name: 'Apply and run' }).click();
+  await waitForStep(page, 100);
+  await expect(page.getByRole('alert').filter({ hasText: /Diverged/ })).toHaveCount(0);
+});

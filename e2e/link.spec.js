@@ -1,0 +1,74 @@
+// Links: a URL with settings reloads to the same state; bad and hostile links are explained.
+const { test, expect, stat, waitForStep, UV } = require('./fixtures');
+
+test('a link with settings reloads to the same state, and applying settings rewrites it', async ({ page }) => {
+  await page.goto(`/#v=1&${UV}&speed=100`);
+  await expect(page.getByLabel('model', { exact: true })).toHaveValue('mf');
+  await expect(page.getByLabel('init', { exact: true })).toHaveValue('4,0.1');
+  await expect(page.getByLabel('lr_rel', { exact: true })).toHaveValue('2.5');
+  await expect(page.getByRole('combobox', { name: 'Speed' })).toHaveValue('100');
+  await waitForStep(page, 5);
+  const url = page.url();
+  expect(url).toMatch(/#v=1&model=mf&init=4,0.1&rows=1&cols=1&rank=1&target=1&lr_rel=2.5&steps=3000&speed=100$/);
+  // keys that do not apply to matrix factorization are not offered
+  await expect(page.getByLabel('depth', { exact: true })).toBeHidden();
+  await page.reload();
+  await expect(page.getByLabel('model', { exact: true })).toHaveValue('mf');
+  await expect(page.getByLabel('init', { exact: true })).toHaveValue('4,0.1');
+  await expect(page.getByRole('combobox', { name: 'Speed' })).toHaveValue('100');
+  await waitForStep(page, 5);
+  expect(page.url()).toBe(url);
+  // change one setting in the form: the run restarts and the link follows, without a new
+  // history entry (replaceState)
+  const entries = await page.evaluate(() => history.length);
+  await page.getByLabel('steps', { exact: true }).fill('500');
+  await page.getByRole('button', { name: 'Apply and run' }).click();
+  await expect(stat(page, 'step')).toContainText('/ 500');
+  await expect.poll(() => page.url()).toContain('&steps=500&speed=100');
+  expect(await page.evaluate(() => history.length)).toBe(entries);
+});
+
+test('bad link values are explained next to their controls and nothing runs', async ({ page }) => {
+  await page.goto('/#v=1&lr=abc&depth=0&bogus=1&speed=warp&act=relu');
+  const lrError = page.locator('.field[data-key="lr"] .field-error');
+  await expect(lrError).toHaveText(/^lr="abc" is not a number/);
+  await expect(page.getByLabel('lr', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('.field[data-key="depth"] .field-error')).toHaveText(/^depth=0/);
+  await expect(page.getByText(/unknown key "bogus"/).first()).toBeVisible();
+  await expect(page.getByText(/speed=warp: use 10, 100 or 1000/)).toBeVisible();
+  await expect(page.getByText(/The link has 3 invalid settings: nothing was run/).first()).toBeVisible();
+  await expect(stat(page, 'step')).toHaveText('—');
+  // the page still works: fix the values and run
+  await page.getByLabel('lr', { exact: true }).fill('0.05');
+  await page.getByLabel('depth', { exact: true }).fill('2');
+  await expect(lrError).toBeHidden();
+  await page.getByRole('button', { name: 'Apply and run' }).click();
+  await waitForStep(page, 10);
+  expect(page.url()).toContain('#v=1&act=relu&lr=0.05');
+});
+
+test('a hostile link stays text: no markup, no script, a clear message', async ({ page }) => {
+  const evil = encodeURIComponent('<img src=x onerror="document.title=1">');
+  await page.goto(`/#v=1&act=${evil}&model=${encodeURIComponent('<b>mf</b>')}&%E0%A4%A=1&${'x'.repeat(60)}=2`);
+  await expect(page.getByText(/could not be decoded/).first()).toBeVisible();
+  await expect(page.locator('.field[data-key="model"] .field-error')).toContainText('<b>mf</b>');
+  expect(await page.locator('main img, main b').count()).toBe(0);
+  expect(await page.title()).toBe('Implicit Bias Playground');
+  // and the page works: a preset runs
+  await page.getByLabel('Preset').selectOption({ label: 'uv factorization: GD picks a flat minimizer' });
+  await waitForStep(page, 10);
+  await expect(page.locator('.field-error:visible')).toHaveCount(0);
+});
+
+test('a data CSV imported on the page trains with data=csv', async ({ page }) => {
+  await page.goto('/#v=1&model=linear&depth=2&width=4&data=csv&steps=200&autoplay=0');
+  // without a file the engine says what is missing
+  await expect(page.getByRole('alert').filter({ hasText: /data=csv needs a CSV file/ }).first()).toBeVisible();
+  await page.getByLabel('Data CSV (used with data=csv)').setInputFiles({
+    name: 'tiny.csv', mimeType: 'text/csv', buffer: Buffer.from('x1,x2,y\n0,1,1\n1,0,-1\n1,1,0.5\n-1,2,0.3\n'),
+  });
+  await expect(page.getByText('tiny.csv (38 bytes) will be used by the next run.')).toBeVisible();
+  await page.getByRole('button', { name: 'Apply and run' }).click();
+  await expect(stat(page, 'run state')).toHaveText('steps done');
+  await expect(page.getByText(/P = 12 trained parameters/)).toBeVisible();
+});

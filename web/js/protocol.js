@@ -1,0 +1,75 @@
+// protocol.js -- the messages between the page (worker-client.js) and the Web Worker (worker.js).
+// Imported by both sides, so names cannot drift. The worker owns all computation: the page never
+// parses a config, never steps a model, never computes a metric.
+//
+// REQUESTS (page -> worker), answered exactly once each:
+//   { id, type, args }                      id: a positive integer chosen by the page
+//   -> { id, type: 'result', result }       or
+//   -> { id, type: 'error', error: { message, code, kind, problems? } }
+//        kind: 'config' (bad settings; problems = [{ key, message }]), 'engine' (the engine refused:
+//        memory cap, data, numerics), 'trap' (the module trapped: the run is lost), 'aborted',
+//        'protocol' (unknown request or bad arguments)
+//
+//   type        args                                result
+//   validate    { config }                          { canonical, full, problems: [{ key, message }] }
+//               (every problem is found, not just the first: the worker removes the offending key
+//               and parses again, so a link with three bad values shows three messages; canonical
+//               and full are then those of what is left, null when nothing parses)
+//   create      { config, dataCsv?, initJson? }     RunInfo (below); the previous run is destroyed
+//   reset       {}                                  RunInfo: the same config, created again (same init)
+//   play        {}                                  Status
+//   pause       {}                                  Status
+//   step        { n }                               Status (n steps now, even while paused)
+//   setLr       { eta }                             Status (applies from the next step on)
+//   speed       { stepsPerSecond }                  Status (Infinity = as fast as possible)
+//   extend      { more }                            Status (raise the step limit of a finished run)
+//   lossGrid    { x0, x1, y0, y1, nx, ny }          { data: Float64Array(ny*nx) } training loss on a
+//               grid of the two parameters (two-parameter runs only), row j = y0 + j (y1-y0)/(ny-1)
+//   info        {}                                  { text, conventions, paramsJson }
+//   abort       { id }                              true (a queued request with that id is dropped)
+//   fault       { what: 'trap' | 'crash' }          fault injection for the tests: a real wasm trap
+//               (an out-of-bounds access inside the engine) or an uncaught worker error
+//
+// UNSOLICITED (worker -> page):
+//   { type: 'ready', version, schema, enums }              once the module is loaded
+//   { type: 'fatal', message }                             the module could not be loaded at all
+//   { type: 'metrics', runId, columns, nrows, data }       data: Float64Array (nrows, ncols)
+//                                                          row-major, transferred; NaN = not measured
+//   { type: 'trace', runId, data }                         two-parameter runs: Float64Array of
+//                                                          (t, x, y) triples, every step
+//   { type: 'status', runId, ...Status }                   after every chunk and state change
+//   { type: 'trap', message }                              the module trapped; it was reloaded and
+//                                                          the run is gone (reset creates it again)
+//
+// RunInfo = { runId, canonical, full, columns, nparams, lr, lr0, s0, stepsTotal, twoParam }
+//   twoParam = null, or { product, pstar, kappa, x0, y0 } for runs with exactly two parameters:
+//   product: the model is x*y (uv / scalar chain), whose minimizers are the hyperbola xy = pstar and
+//   whose sharpness at a minimizer is kappa (x^2 + y^2) (so eta kappa (x^2 + y^2) <= 2 is stable)
+// Status = { runId, t, stepsTotal, state, stateName, running, playing, message, lr, speed, nparams }
+//   state: the engine's run state (enums.state from 'ready'), or -1 when there is no run yet
+
+export const PROTOCOL_VERSION = 1;
+
+export const REQUESTS = Object.freeze([
+  'validate', 'create', 'reset', 'play', 'pause', 'step', 'setLr', 'speed', 'extend',
+  'lossGrid', 'info', 'abort', 'fault',
+]);
+
+export const EVENTS = Object.freeze(['ready', 'fatal', 'metrics', 'trace', 'status', 'trap']);
+
+// Wall-clock budget of one chunk of steps in the worker: long enough to amortize messaging,
+// short enough that pause/step/set-lr are answered within a frame or two.
+export const CHUNK_MS = 20;
+
+// Speeds offered by the page, in steps per second (Infinity = as fast as the engine goes).
+export const SPEEDS = Object.freeze([10, 100, 1000, Infinity]);
+
+export function isRequest(msg) {
+  return msg !== null && typeof msg === 'object' && Number.isSafeInteger(msg.id) && msg.id > 0 &&
+    REQUESTS.includes(msg.type);
+}
+
+// The shape of an error that crosses the boundary: plain data, a message meant for people.
+export function errorOf(message, kind = 'engine', extra = {}) {
+  return { message: String(message), kind, ...extra };
+}

@@ -1,0 +1,140 @@
+// The worker (web/worker.js) under node, driven through its message protocol: validation that
+// reports every problem, runs, stepping, reset to the same initialization, eta changes, the loss
+// grid of two-parameter runs, and recovery from a real wasm trap.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const wasmPath = process.env.IBP_WASM || fileURLToPath(new URL('../../build/wasm/ibp.wasm', import.meta.url));
+const wasm = readFileSync(wasmPath);
+
+// A worker global scope for the module: self, postMessage, fetch of ibp.wasm.
+const inbox = [];
+let wake = null;
+globalThis.self = globalThis;
+globalThis.postMessage = (m) => { inbox.push(structuredClone(m)); if (wake) wake(); };
+globalThis.fetch = async () => new Response(wasm, { headers: { 'content-type': 'application/wasm' } });
+await import('../worker.js');
+
+async function next(pred, ms = 20000) {
+  const t0 = Date.now();
+  for (;;) {
+    const i = inbox.findIndex(pred);
+    if (i >= 0) return inbox.splice(i, 1)[0];
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting for a message from the worker');
+    await new Promise((r) => { wake = r; setTimeout(r, 50); });
+  }
+}
+let id = 0;
+async function request(type, args = {}) {
+  const my = ++id;
+  self.onmessage({ data: { id: my, type, args } });
+  const m = await next((x) => x.id === my);
+  if (m.type === 'error') { const e = new Error(m.error.message); Object.assign(e, m.error); throw e; }
+  return m.result;
+}
+const ready = await next((m) => m.type === 'ready');
+
+test('ready carries the version, the schema and the enums', () => {
+  assert.match(ready.version, /^\d+\.\d+\.\d+/);
+  assert.ok(ready.schema.some((k) => k.key === 'lr'));
+  assert.equal(ready.enums.state.IBP_RUNNING, 0);
+});
+
+test('validate reports every bad key, each with its own message', async () => {
+  const v = await request('validate', { config: 'lr=abc&depth=0&bogus=1&act=relu' });
+  assert.equal(v.canonical, 'act=relu'); // what is left once the bad keys are taken out
+  assert.deepEqual(v.problems.map((p) => p.key), ['lr', 'depth', null]);
+  assert.match(v.problems[0].message, /^lr=/);
+  assert.match(v.problems[2].message, /unknown key "bogus"/);
+  const ok = await request('validate', { config: 'act=relu&lr=0.05' });
+  assert.deepEqual(ok.problems, []);
+  assert.equal(ok.canonical, 'act=relu&lr=0.05');
+  assert.match(ok.full, /(^|&)model=mlp&/);
+});
+
+test('unknown requests and bad arguments are refused with a message', async () => {
+  self.onmessage({ data: { id: 999, type: 'eval', args: {} } });
+  const m = await next((x) => x.id === 999);
+  assert.equal(m.type, 'error');
+  assert.equal(m.error.kind, 'protocol');
+  await assert.rejects(request('step', { n: -3 }), (e) => e.kind === 'protocol' || e.kind === 'engine');
+  await assert.rejects(request('create', { config: 'lr=x' }), (e) => e.kind === 'config' && e.problems[0].key === 'lr');
+});
+
+test('create, step, reset: the same first steps again; metrics by column name', async () => {
+  inbox.length = 0;
+  const info = await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=50' });
+  assert.equal(info.nparams, 2);
+  assert.ok(info.twoParam && info.twoParam.product);
+  // 1/2 (1 - xy)^2: along x = 1 the minimizer is y = 1 and the curvature is 1 (closed form)
+  assert.ok(Math.abs(info.twoParam.pstar - 1) < 1e-12 && Math.abs(info.twoParam.kappa - 1) < 1e-12);
+  const losses = async (runId) => {
+    const st = await request('step', { n: 5 });
+    assert.equal(st.t, 5);
+    const rows = [];
+    for (let m; (m = inbox.find((x) => x.type === 'metrics' && x.runId === runId)); inbox.splice(inbox.indexOf(m), 1)) {
+      const j = m.columns.indexOf('loss'), s = m.columns.indexOf('step');
+      for (let r = 0; r < m.nrows; r++) rows.push([m.data[r * m.columns.length + s], m.data[r * m.columns.length + j]]);
+    }
+    return rows;
+  };
+  const a = await losses(info.runId);
+  assert.deepEqual(a.map((r) => r[0]), [0, 1, 2, 3, 4, 5]);
+  // the loss of 1/2 (1 - xy)^2 at the initialization (4, 0.1), computed here
+  assert.ok(Math.abs(a[0][1] - 0.5 * (1 - 0.4) ** 2) < 1e-15);
+  const again = await request('reset');
+  assert.equal(again.runId, info.runId + 1);
+  const b = await losses(again.runId);
+  assert.deepEqual(b, a);
+  const trace = inbox.filter((m) => m.type === 'trace' && m.runId === again.runId);
+  const pts = trace.flatMap((m) => [...m.data]);
+  assert.deepEqual(pts.slice(0, 3), [0, 4, 0.1]);
+  assert.equal(pts.length, 3 * 6);
+});
+
+test('setLr applies from the next step, play runs to the end, extend continues', async () => {
+  await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=1.5,0.5&lr=0.1&steps=200' });
+  const st = await request('setLr', { eta: 0.05 });
+  assert.equal(st.lr, 0.05);
+  await assert.rejects(request('setLr', { eta: -1 }), /learning rate/);
+  await request('play');
+  const done = await next((m) => m.type === 'status' && !m.running);
+  assert.equal(done.t, 200);
+  assert.equal(done.stateName, 'steps done');
+  const ext = await request('extend', { more: 10 });
+  assert.equal(ext.running, true);
+  const after = await request('step', { n: 10 });
+  assert.equal(after.t, 210);
+});
+
+test('the loss grid of a two-parameter run is the loss 1/2 (1 - xy)^2', async () => {
+  await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=10' });
+  const { data } = await request('lossGrid', { x0: -2, x1: 2, y0: -1, y1: 3, nx: 5, ny: 3 });
+  for (let j = 0; j < 3; j++) for (let i = 0; i < 5; i++) {
+    const x = -2 + i, y = -1 + 2 * j;
+    assert.ok(Math.abs(data[j * 5 + i] - 0.5 * (1 - x * y) ** 2) < 1e-12, `(${x}, ${y})`);
+  }
+  await assert.rejects(request('lossGrid', { x0: 1, x1: 0, y0: 0, y1: 1, nx: 5, ny: 5 }), /bad grid range/);
+});
+
+test('a divergence stops the run with the engine explanation', async () => {
+  await request('create', { config: 'model=linear&depth=2&d=1&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=6&lr_ref=ntk&steps=2000&ntk=1' });
+  await request('play');
+  const st = await next((m) => m.type === 'status' && !m.running);
+  assert.equal(st.stateName, 'diverged');
+  assert.match(st.message, /^diverged at step \d+: /);
+  assert.equal(st.playing, false);
+});
+
+test('a wasm trap is reported, the module is reloaded, and runs work again', async () => {
+  await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=10' });
+  await assert.rejects(request('fault', { what: 'trap' }), (e) => e.kind === 'trap' && /WebAssembly trap/.test(e.message));
+  const trap = await next((m) => m.type === 'trap');
+  assert.match(trap.message, /press Reset/);
+  const info = await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=10' });
+  const st = await request('step', { n: 3 });
+  assert.equal(st.t, 3);
+  assert.equal(st.runId, info.runId);
+});
