@@ -27,7 +27,7 @@ async function waitForStep(page, atLeast, timeout = 30000) {
   await base.expect.poll(() => statNumber(page, 'step'), { timeout, intervals: [100] }).toBeGreaterThanOrEqual(atLeast);
 }
 // The canonical config of the chart/URL: the part of a link after #v=1&
-const EOS = 'model=mlp&depth=3&d=8&width=32&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64&teacher_scale=4&standardize=1&lr=0.2&steps=6000&measure_every=20';
+const EOS = 'model=mlp&depth=3&d=8&width=32&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64&teacher_scale=4&standardize=1&lr=0.3&steps=6000&measure_every=20';
 const CATAPULT = 'model=linear&depth=2&d=1&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk&steps=2000&ntk=1';
 const UV = 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=3000';
 const CHAIN = 'model=linear&depth=2&d=1&width=1&data=inline&xs=1&ys=1&init=3,0.1&lr_rel=2.5&steps=3000';

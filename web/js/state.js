@@ -17,7 +17,7 @@ export const MAX_ITEMS = 400;
 // sharpening drives the sharpness S up to 2/eta and the run then trains at the edge of stability.
 export const DEFAULT_CONFIG =
   'model=mlp&depth=3&width=32&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1' +
-  '&lr=0.2&steps=6000&measure_every=20';
+  '&lr=0.3&steps=6000&measure_every=20';
 
 // Page keys: name -> { def, parse(text) -> value or throws a message, text(value) -> string }.
 // Reserved: the engine must never name a config key like these (a unit test checks the schema).
