@@ -260,7 +260,21 @@ static void e1(void) {
                 conf_check(S >= mi.smin_R * (1 - 1e-4), where, "S / S_min", S / mi.smin_R, ">= 1 - 1e-4");
                 double ub = 1.03 * (mi.Lambda + (L - 1) * mi.a) / (L * mi.a);
                 snprintf(crit, sizeof crit, "<= 1.03 (Lambda + (L-1) a)/(L a) = %.4g", ub);
-                conf_check(S / mi.smin_R <= ub, where, "S / S_min", S / mi.smin_R, crit);
+                if (scales[si] < 0.3) {
+                    conf_check(S / mi.smin_R <= ub, where, "S / S_min", S / mi.smin_R, crit);
+                } else {
+                    /* The bound is 1.03 x the sharpness of the BALANCED rank-one minimizer: the
+                     * small-initialization limit, where gradient flow conserves an imbalance
+                     * W_{k+1}^T W_{k+1} - W_k W_k^T that is ~0. At s = 0.3 (d = 5) that
+                     * conserved imbalance is O(1) and GD ends on an unbalanced, sharper
+                     * minimizer; reported, not loosened. */
+                    char why[300];
+                    snprintf(why, sizeof why, "s = 0.3 is outside the small-init regime: the conserved imbalance "
+                             "max_k ||W_{k+1}^T W_{k+1} - W_k W_k^T||_F is %.3g at init and %.3g at the end (<= 0.2 for "
+                             "s <= 0.1), so the minimizer is not the balanced one the bound describes",
+                             own_invariant(r, r->theta0), own_invariant(r, r->theta));
+                    conf_deviation(S / mi.smin_R <= ub, where, "S / S_min", S / mi.smin_R, crit, why);
+                }
                 double ub8 = 8 * L * mi.Lambda * pow(mi.wnorm, 2.0 - 2.0 / L);
                 conf_check(S <= ub8, where, "S / (8 L Lambda ||w*||^(2-2/L))", S / ub8, "<= 1");
                 if (seed == 0) {
@@ -370,7 +384,7 @@ static void e2(void) {
 }
 
 int main(void) {
-    conf_begin("E", "Marion, Chizat 2024");
+    conf_begin("E", "Marion, Chizat 2024, Deep linear networks for regression are implicitly regularized towards flat minima");
     e1();
     e2();
     return conf_end();
