@@ -52,7 +52,8 @@ void ibp__metrics_carve(ibp_run *r, ibp__arena *a) {
         }
         if (c->model == IBP__MODEL_LINEAR && t + 1 < nt) {
             size_t r1 = (size_t)m->L[tl[t + 1]].rows, rh = (size_t)ly->rows, ch = (size_t)ly->cols;
-            size_t s = ibp__inv_direct((int)r1, (int)rh, (int)ch) ? rh * rh : r1 * r1 + ch * ch + r1 * ch;
+            size_t q = r1 + ch;
+            size_t s = ibp__inv_direct((int)r1, (int)rh, (int)ch) ? rh * rh : rh * q + q * q;
             if (s > need) need = s;
         }
     }
@@ -176,14 +177,44 @@ double ibp__metrics_invariant(ibp_run *r, int t) {
             }
         return ibp__sqrt(s);
     }
-    /* ||A^T A - B B^T||^2 = ||A A^T||^2 + ||B^T B||^2 - 2 ||A B||^2: avoids an (rh, rh) matrix
-     * when rh is the large inner width (e.g. the uv model: rh = m, r1 = ch = 1) */
-    double *AAt = M, *BtB = AAt + (size_t)r1 * r1, *AB = BtB + (size_t)ch * ch;
-    ibp__gram_rows(r1, rh, A, AAt);
-    ibp__gemm_tn(ch, ch, rh, B, B, BtB, 0);
-    ibp__gemm_nn(r1, ch, rh, A, B, AB, 0);
-    double s = ibp__sumsq(AAt, (long)r1 * r1) + ibp__sumsq(BtB, (long)ch * ch) - 2.0 * ibp__sumsq(AB, (long)r1 * ch);
-    return ibp__sqrt(s > 0 ? s : 0);
+    /* rh is the large inner width (e.g. the uv model: rh = m, r1 = ch = 1). M = A^T A - B B^T =
+     * K S K^T with K = [A^T, B] (rh, q), q = r1 + ch, S = diag(+1 (r1), -1 (ch)). With K = Q R
+     * (Householder), ||M||_F = ||R S R^T||_F: O(rh q^2) and as accurate as forming M, unlike
+     * the trace identity ||A A^T||^2 + ||B^T B||^2 - 2 ||A B||^2, which cancels to sqrt(eps). */
+    int q = r1 + ch;
+    double *K = M, *R = K + (size_t)rh * q; /* K (rh, q) row-major, R (q, q) */
+    for (int i = 0; i < rh; i++) {
+        for (int a = 0; a < r1; a++) K[(size_t)i * q + a] = A[(size_t)a * rh + i];
+        for (int c = 0; c < ch; c++) K[(size_t)i * q + r1 + c] = B[(size_t)i * ch + c];
+    }
+    for (int j = 0; j < q; j++) { /* Householder on column j, rows j.. */
+        double nrm = 0;
+        for (int i = j; i < rh; i++) nrm += K[(size_t)i * q + j] * K[(size_t)i * q + j];
+        nrm = ibp__sqrt(nrm);
+        if (nrm == 0) continue;
+        double x0 = K[(size_t)j * q + j], alpha = x0 > 0 ? -nrm : nrm;
+        double v0 = x0 - alpha, vnorm2 = v0 * v0 + (nrm * nrm - x0 * x0);
+        K[(size_t)j * q + j] = v0; /* v = (v0, K[j+1.., j]) */
+        for (int c = j + 1; c < q; c++) {
+            double s = 0;
+            for (int i = j; i < rh; i++) s += K[(size_t)i * q + j] * K[(size_t)i * q + c];
+            double f = vnorm2 > 0 ? 2.0 * s / vnorm2 : 0;
+            for (int i = j; i < rh; i++) K[(size_t)i * q + c] -= f * K[(size_t)i * q + j];
+        }
+        K[(size_t)j * q + j] = alpha;
+        for (int i = j + 1; i < rh; i++) K[(size_t)i * q + j] = 0;
+    }
+    for (int i = 0; i < q; i++)
+        for (int j = 0; j < q; j++) R[(size_t)i * q + j] = i <= j && i < rh ? K[(size_t)i * q + j] : 0;
+    double s = 0;
+    for (int i = 0; i < q; i++)
+        for (int j = 0; j < q; j++) {
+            double e = 0;
+            for (int k = 0; k < q; k++)
+                e += (k < r1 ? 1.0 : -1.0) * R[(size_t)i * q + k] * R[(size_t)j * q + k];
+            s += e * e;
+        }
+    return ibp__sqrt(s);
 }
 
 double ibp__metrics_mf_balance(ibp_run *r) {
