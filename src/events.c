@@ -1,7 +1,9 @@
 /* events.c -- what a run reports with its step: a catapult (the loss rises by catapult_factor
  * above the level it started from, then falls below that level), the edge-of-stability onset
- * (the first measured S >= 0.95 * 2/eta), divergence (with eta S at that moment) and
- * convergence. Each is stored (ibp_run_event) and flagged in the metrics row's `events` bitmask. */
+ * (the first measured S >= 0.95 * 2/eta after one below it), divergence (with eta S at that moment) and
+ * convergence. Each is stored (ibp_run_event) and flagged in the metrics row's `events` bitmask.
+ * The EoS onset needs the sharpness to come up to the edge: a run that starts above it is a
+ * catapult (or a divergence), not an onset, until it has been below 0.95 * 2/eta once. */
 #include <stdio.h>
 #include "run_internal.h"
 
@@ -60,9 +62,12 @@ void ibp__events_after_step(ibp_run *r, int measured) {
             r->ev_ref = L;
         }
     }
+    /* The edge is REACHED from below: a run that starts above 2/eta catapults (or diverges),
+     * and only reaching the edge again after having been below it is an onset. */
     if (measured && r->lz && r->c.measure && !ibp__has_event(r, IBP_EVENT_EOS)) {
         double S = r->meas.hess.val[0], edge = 2.0 / r->eta_next;
-        if (S >= 0.95 * edge) ibp__event_add(r, IBP_EVENT_EOS, S, edge);
+        if (S < 0.95 * edge) r->ev_below_edge = 1;
+        else if (r->ev_below_edge) ibp__event_add(r, IBP_EVENT_EOS, S, edge);
     }
 }
 

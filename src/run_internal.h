@@ -75,6 +75,7 @@ struct ibp_run {
     double ev_peak;         /* highest loss since ev_ref */
     long ev_peak_t;
     int ev_rising;
+    int ev_below_edge;      /* a measured S was below 0.95 * 2/eta (EoS onsets need it) */
     int nevents;
     /* run summary (summary.c) */
     long t_conv;            /* first step with loss <= the convergence level, -1 if none */
