@@ -28,57 +28,12 @@ static double fro(int n, const double *A) {
     return sqrt(s);
 }
 
-/* Reference: cyclic Jacobi, rotations until every off-diagonal entry is negligible. Eigenvalues
- * ascending in w, eigenvectors as columns of V. Long double accumulation of nothing: plain
- * textbook Jacobi (Golub & Van Loan 8.5), an algorithm independent of Householder + QL. */
+/* Reference: testlib's cyclic Jacobi (Golub & Van Loan 8.5), an algorithm independent of
+ * Householder + QL; A0 is kept. */
 static void jacobi(int n, const double *A0, double *w, double *V) {
     double *A = dalloc((long)n * n);
     memcpy(A, A0, sizeof(double) * n * n);
-    for (int i = 0; i < n * n; i++) V[i] = 0;
-    for (int i = 0; i < n; i++) V[i * n + i] = 1;
-    for (int sweep = 0; sweep < 100; sweep++) {
-        double off = 0;
-        for (int p = 0; p < n; p++)
-            for (int q = p + 1; q < n; q++) off += A[p * n + q] * A[p * n + q];
-        if (off <= 1e-36 * fro(n, A0) * fro(n, A0)) break; /* off-norm 1e-18 ||A||: converged */
-        for (int p = 0; p < n; p++)
-            for (int q = p + 1; q < n; q++) {
-                double apq = A[p * n + q];
-                if (apq == 0) continue;
-                double tau = (A[q * n + q] - A[p * n + p]) / (2 * apq);
-                double t = (tau >= 0 ? 1 : -1) / (fabs(tau) + sqrt(1 + tau * tau));
-                double c = 1 / sqrt(1 + t * t), s = t * c;
-                for (int k = 0; k < n; k++) { /* A <- J^T A J */
-                    double akp = A[k * n + p], akq = A[k * n + q];
-                    A[k * n + p] = c * akp - s * akq;
-                    A[k * n + q] = s * akp + c * akq;
-                }
-                for (int k = 0; k < n; k++) {
-                    double apk = A[p * n + k], aqk = A[q * n + k];
-                    A[p * n + k] = c * apk - s * aqk;
-                    A[q * n + k] = s * apk + c * aqk;
-                }
-                for (int k = 0; k < n; k++) {
-                    double vkp = V[k * n + p], vkq = V[k * n + q];
-                    V[k * n + p] = c * vkp - s * vkq;
-                    V[k * n + q] = s * vkp + c * vkq;
-                }
-            }
-    }
-    for (int i = 0; i < n; i++) w[i] = A[i * n + i];
-    for (int i = 0; i < n; i++) { /* sort ascending with the columns */
-        int k = i;
-        for (int j = i + 1; j < n; j++)
-            if (w[j] < w[k]) k = j;
-        double t = w[i];
-        w[i] = w[k];
-        w[k] = t;
-        for (int r = 0; r < n; r++) {
-            t = V[r * n + i];
-            V[r * n + i] = V[r * n + k];
-            V[r * n + k] = t;
-        }
-    }
+    t_jacobi_eigh(n, A, w, V);
     free(A);
 }
 

@@ -57,60 +57,9 @@ static double *dense_hessian(ibp_run *r) {
     return H;
 }
 
-/* Cyclic Jacobi: eigenvalues ascending in w, eigenvectors as columns of V (V[i*n + j] is
- * component i of vector j), A (n, n) destroyed. Independent of the engine's eig.c: rotations
- * until the off-diagonal mass is below 1e-30 of the total, so eigenvalues are accurate to a few
- * eps ||A|| and eigenvectors to eps ||A|| / gap. */
-static void jacobi(int n, double *A, double *w, double *V) {
-    for (int i = 0; i < n * n; i++) V[i] = 0;
-    for (int i = 0; i < n; i++) V[i * n + i] = 1;
-    double tot = 0;
-    for (int i = 0; i < n * n; i++) tot += A[i] * A[i];
-    for (int sweep = 0; sweep < 100; sweep++) {
-        double off = 0;
-        for (int p = 0; p < n; p++)
-            for (int q = p + 1; q < n; q++) off += 2 * A[p * n + q] * A[p * n + q];
-        if (off <= 1e-30 * tot) break;
-        for (int p = 0; p < n; p++)
-            for (int q = p + 1; q < n; q++) {
-                double apq = A[p * n + q];
-                if (fabs(apq) < 1e-300) continue;
-                double th = (A[q * n + q] - A[p * n + p]) / (2 * apq);
-                double t = (th >= 0 ? 1 : -1) / (fabs(th) + sqrt(th * th + 1));
-                double c = 1 / sqrt(t * t + 1), s = t * c;
-                for (int k = 0; k < n; k++) {
-                    double akp = A[k * n + p], akq = A[k * n + q];
-                    A[k * n + p] = c * akp - s * akq;
-                    A[k * n + q] = s * akp + c * akq;
-                }
-                for (int k = 0; k < n; k++) {
-                    double apk = A[p * n + k], aqk = A[q * n + k];
-                    A[p * n + k] = c * apk - s * aqk;
-                    A[q * n + k] = s * apk + c * aqk;
-                }
-                for (int k = 0; k < n; k++) {
-                    double vkp = V[k * n + p], vkq = V[k * n + q];
-                    V[k * n + p] = c * vkp - s * vkq;
-                    V[k * n + q] = s * vkp + c * vkq;
-                }
-            }
-    }
-    /* selection sort ascending, moving the vectors along */
-    for (int i = 0; i < n; i++) w[i] = A[i * n + i];
-    for (int i = 0; i < n; i++) {
-        int b = i;
-        for (int j = i + 1; j < n; j++)
-            if (w[j] < w[b]) b = j;
-        if (b != i) {
-            double t = w[i];
-            w[i] = w[b], w[b] = t;
-            for (int k = 0; k < n; k++) {
-                t = V[k * n + i];
-                V[k * n + i] = V[k * n + b], V[k * n + b] = t;
-            }
-        }
-    }
-}
+/* testlib's cyclic Jacobi, independent of the engine's eig.c: eigenvalues to a few eps ||A||,
+ * eigenvectors to eps ||A|| / gap; V[i*n + j] is component i of vector j; A destroyed. */
+static void jacobi(int n, double *A, double *w, double *V) { t_jacobi_eigh(n, A, w, V); }
 
 /* Dense spectrum of the run's Hessian: w ascending (P,), V (P, P) when not NULL; returns ||H||_2. */
 static double dense_spectrum(ibp_run *r, double *w, double *V) {

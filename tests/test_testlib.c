@@ -15,5 +15,10 @@ int main(void) {
     double a[3] = {1, 2, 3}, b[3] = {1, 2, 3.3};
     T_CHECK(fabs(t_relerr(a, b, 3) - 0.3 / sqrt(1 + 4 + 3.3 * 3.3)) < 1e-15, "relerr formula");
     T_CHECK(!t_same_bits(a, b, 3) && t_same_bits(a, a, 3), "bitwise compare");
+    /* the reference eigensolver: [[2,1,0],[1,2,0],[0,0,-5]] has eigenvalues -5, 1, 3 */
+    double A[9] = {2, 1, 0, 1, 2, 0, 0, 0, -5}, w[3], V[9];
+    t_jacobi_eigh(3, A, w, V);
+    T_CHECK(fabs(w[0] + 5) < 1e-15 && fabs(w[1] - 1) < 1e-15 && fabs(w[2] - 3) < 1e-15, "Jacobi eigenvalues %g %g %g", w[0], w[1], w[2]);
+    T_CHECK(fabs(fabs(V[0 * 3 + 2]) - sqrt(0.5)) < 1e-15 && fabs(V[2 * 3 + 2]) < 1e-15, "Jacobi top eigenvector (1,1,0)/sqrt 2");
     return t_summary();
 }

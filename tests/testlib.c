@@ -1,6 +1,7 @@
 #include "testlib.h"
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int t_npass, t_nfail;
@@ -52,6 +53,58 @@ uint64_t t_bits(double x) {
 
 int t_same_bits(const double *a, const double *b, long n) {
     return memcmp(a, b, (size_t)n * sizeof(double)) == 0;
+}
+
+void t_jacobi_eigh(int n, double *A, double *w, double *V) {
+    double *Vw = V ? V : malloc(sizeof(double) * (size_t)n * n);
+    for (long i = 0; i < (long)n * n; i++) Vw[i] = 0;
+    for (int i = 0; i < n; i++) Vw[(long)i * n + i] = 1;
+    double tot = 0;
+    for (long i = 0; i < (long)n * n; i++) tot += A[i] * A[i];
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0;
+        for (int p = 0; p < n; p++)
+            for (int q = p + 1; q < n; q++) off += 2 * A[(long)p * n + q] * A[(long)p * n + q];
+        if (off <= 1e-36 * tot) break;
+        for (int p = 0; p < n; p++)
+            for (int q = p + 1; q < n; q++) {
+                double apq = A[(long)p * n + q];
+                if (fabs(apq) < 1e-300) continue;
+                double th = (A[(long)q * n + q] - A[(long)p * n + p]) / (2 * apq);
+                double t = (th >= 0 ? 1 : -1) / (fabs(th) + sqrt(th * th + 1));
+                double c = 1 / sqrt(t * t + 1), s = t * c;
+                for (int k = 0; k < n; k++) { /* A <- J^T A J */
+                    double akp = A[(long)k * n + p], akq = A[(long)k * n + q];
+                    A[(long)k * n + p] = c * akp - s * akq;
+                    A[(long)k * n + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < n; k++) {
+                    double apk = A[(long)p * n + k], aqk = A[(long)q * n + k];
+                    A[(long)p * n + k] = c * apk - s * aqk;
+                    A[(long)q * n + k] = s * apk + c * aqk;
+                }
+                for (int k = 0; k < n; k++) {
+                    double vkp = Vw[(long)k * n + p], vkq = Vw[(long)k * n + q];
+                    Vw[(long)k * n + p] = c * vkp - s * vkq;
+                    Vw[(long)k * n + q] = s * vkp + c * vkq;
+                }
+            }
+    }
+    for (int i = 0; i < n; i++) w[i] = A[(long)i * n + i];
+    for (int i = 0; i < n; i++) { /* selection sort ascending, moving the vectors along */
+        int k = i;
+        for (int j = i + 1; j < n; j++)
+            if (w[j] < w[k]) k = j;
+        double t = w[i];
+        w[i] = w[k];
+        w[k] = t;
+        for (int r = 0; r < n; r++) {
+            double v = Vw[(long)r * n + i];
+            Vw[(long)r * n + i] = Vw[(long)r * n + k];
+            Vw[(long)r * n + k] = v;
+        }
+    }
+    if (!V) free(Vw);
 }
 
 static uint64_t t_next(uint64_t *s) { /* splitmix64 */

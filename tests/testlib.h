@@ -18,6 +18,11 @@ int t_summary(void);
 int t_failed(void);
 uint64_t t_bits(double x);
 int t_same_bits(const double *a, const double *b, long n);      /* bitwise equal arrays */
+/* The independent reference eigensolver of the tests: cyclic Jacobi (Golub & Van Loan 8.5),
+ * rotations until the off-diagonal mass is below 1e-36 of the total, so eigenvalues are accurate
+ * to a few eps ||A|| and eigenvectors to eps ||A|| / gap. Eigenvalues ascending in w (n,),
+ * eigenvectors as the columns of V (n, n) when V != NULL; A (n, n) symmetric, destroyed. */
+void t_jacobi_eigh(int n, double *A, double *w, double *V);
 /* Deterministic test-side random numbers (independent of the engine's rng). */
 double t_rand_normal(uint64_t *state);
 double t_rand_uniform(uint64_t *state);
