@@ -4,8 +4,9 @@
  *   divergent      the run diverged
  *   eos            it reached the edge (S >= 0.95 * 2/eta at some measurement), ends there (the
  *                  last measured eta S / 2 is in [0.9, 1.1]) and the loss was not monotone
- *   catapult       the loss rose by catapult_factor and fell below its start (a catapult event),
- *                  and the run does not end at the edge
+ *   catapult       the loss rose to catapult_factor times its INITIAL value and ended below it
+ *                  (the catapult of Lewkowycz et al.; smaller spikes later in a run are catapult
+ *                  events but do not make the regime), and the run does not end at the edge
  *   lazy           no catapult, no edge, and the run converged: the loss fell below target_loss
  *                  (1e-3 of the initial loss when no target is set) or the gradient norm below
  *                  1e-6 of its initial value
@@ -22,7 +23,7 @@ const char *ibp_run_regime(const ibp_run *r) {
     if (r->state == IBP_DIVERGED) return "divergent";
     double edge = r->meas.t >= 0 && r->meas.hess.k > 0 ? r->eta_next * r->meas.hess.val[0] / 2.0 : IBP_NAN;
     if (ibp__has(r, IBP_EVENT_EOS) && edge >= 0.9 && edge <= 1.1 && !r->monotone) return "eos";
-    if (ibp__has(r, IBP_EVENT_CATAPULT)) return "catapult";
+    if (r->loss_max >= r->c.catapult_factor * r->loss0 && r->loss < r->loss0) return "catapult";
     if (r->t_conv >= 0) return "lazy";
     return "not_converged";
 }
