@@ -1,0 +1,656 @@
+// panels.js -- a paper preset's figure, live (presets/presets.json): its panels and the check of
+// its phenomenon, computed in the browser while the page is read.
+//   runs        several configs on the same axes, one colour per run, with the panel's lines
+//               (a horizontal y, or the per-run 2/eta dashed in the run's colour); a values table
+//   sweep       a grid over one or two keys on the sweep pool (sweep-pool.js), drawn by
+//               sweep-plot.js with the paper's theory lines and regime bands
+//   trajectory  two-parameter runs drawn by the playground's trajectory view, each from its own
+//               playground worker (worker.js: the loss grid and the minimizer hyperbola)
+//   check       the preset's `check`: the phenomenon in numbers (an EoS ratio, a catapult event, a
+//               flat balance gap ...), with a verdict; evaluateCheck is pure (node tests)
+// Runs and cells go to one shared pool of workers, so a page never runs more jobs than cores.
+// A panel starts when it scrolls into view and has a Run / Stop button. Text only: nothing from
+// presets.json or the engine is ever parsed as markup.
+import { RunData, seriesPoints, findEvents } from './series.js';
+import { tickLabel, thinLogTicks } from './charts.js';
+import { SweepPlot, readSweepTheme, sweepLines, fieldValue } from './sweep-plot.js';
+import { runSweep, SweepRefused } from './sweep-pool.js';
+import { regimeCounts, regimeOf, fieldLabel, formatDuration } from './sweep-grid.js';
+import { TrajectoryView } from './trajectory.js';
+import { WorkerClient } from './worker-client.js';
+import { fmt } from './state.js';
+
+const PLAYGROUND = new URL('../index.html', import.meta.url);
+const SWEEP_PAGE = new URL('../sweep.html', import.meta.url);
+const PLAYGROUND_WORKER = new URL('../worker.js', import.meta.url);
+
+// ---- pure helpers ----------------------------------------------------------------------------
+
+// base with the items of `set` replacing the items of the same keys ("a=1&b=2").
+export function withSet(base, set) {
+  if (!set) return base;
+  const items = set.split('&').filter(Boolean);
+  const keys = new Set(items.map((s) => s.split('=')[0]));
+  return [...base.split('&').filter((s) => s && !keys.has(s.split('=')[0])), ...items].join('&');
+}
+
+export function playgroundLink(config) {
+  const u = new URL(PLAYGROUND);
+  u.hash = `v=1&${config}`;
+  return u.href;
+}
+
+// The metric columns a check needs.
+export function checkColumns(check) {
+  switch (check && check.kind) {
+    case 'event': return ['loss', 'events'];
+    case 'edge_final': case 'eos': return ['edge_ratio', 'sharpness'];
+    case 'series_falls': case 'series_flat': case 'series_ge': return [check.series];
+    case 'trajectory': return ['theta1', 'theta2', 'loss'];
+    default: return ['loss'];
+  }
+}
+
+function finite(col, n) {
+  const out = [];
+  if (!col) return out;
+  for (let i = 0; i < n; i++) if (Number.isFinite(col[i])) out.push(i);
+  return out;
+}
+
+function quantile(sorted, q) {
+  if (!sorted.length) return NaN;
+  const x = (sorted.length - 1) * q, i = Math.floor(x), f = x - i;
+  return i + 1 < sorted.length ? sorted[i] + (sorted[i + 1] - sorted[i]) * f : sorted[i];
+}
+
+// The phenomenon of a preset in numbers, from its metrics (a store with col(name) and n):
+// -> { verdict: true | false | null (not enough data yet), sentence, rows: [{ label, value }] }.
+// The rows are the figures the page shows; the verdict applies the check's own thresholds.
+export function evaluateCheck(check, store) {
+  const n = store.n;
+  const step = store.col('step');
+  const rows = [];
+  const row = (label, value, text) => rows.push({ label, value, text: text ?? fmt(value, 5) });
+  switch (check.kind) {
+    case 'event': {
+      const loss = store.col('loss');
+      const idx = finite(loss, n);
+      const ev = findEvents(store, 2).filter((e) => e.kind === (check.event || 'catapult'));
+      const peak = idx.reduce((m, i) => Math.max(m, loss[i]), -Infinity);
+      if (idx.length) row('max_t L_t / L_0', peak / loss[idx[0]]);
+      if (idx.length) row('final loss', loss[idx[idx.length - 1]]);
+      row(`${check.event || 'catapult'} event at step`, ev.length ? ev[0].step : NaN, ev.length ? String(ev[0].step) : 'none yet');
+      return { verdict: ev.length ? true : null, rows,
+        sentence: ev.length ? `A ${check.event || 'catapult'} at step ${ev[0].step}: the loss rose to ${fmt(peak / loss[idx[0]], 3)} times its start, then fell below it.` : 'No catapult event yet.' };
+    }
+    case 'edge_final': {
+      const er = store.col('edge_ratio');
+      const idx = finite(er, n);
+      if (!idx.length) return { verdict: null, rows, sentence: 'No sharpness measured yet.' };
+      const last = er[idx[idx.length - 1]];
+      row('final η S / 2', last);
+      row('measured at step', step[idx[idx.length - 1]], String(step[idx[idx.length - 1]]));
+      const ok = last >= check.min && last <= check.max;
+      return { verdict: ok, rows, sentence: `The run ends with η S / 2 = ${fmt(last, 4)} (the check asks for [${check.min}, ${check.max}]: just below the edge).` };
+    }
+    case 'series_falls': {
+      const s = store.col(check.series);
+      const idx = finite(s, n);
+      if (idx.length < 2) return { verdict: null, rows, sentence: 'Not enough data yet.' };
+      const a = check.abs ? Math.abs(s[idx[0]]) : s[idx[0]], b = check.abs ? Math.abs(s[idx[idx.length - 1]]) : s[idx[idx.length - 1]];
+      const name = check.abs ? `|${check.series}|` : check.series;
+      row(`first ${name}`, a);
+      row(`last ${name}`, b);
+      row('fell by a factor', a / b, b === 0 ? 'to exactly 0' : fmt(a / b, 4));
+      const ok = b === 0 ? a > 0 : a / b >= check.factor;
+      return { verdict: ok, rows, sentence: `${name} went from ${fmt(a, 4)} to ${fmt(b, 4)} (the check asks for a fall by ${check.factor}×).` };
+    }
+    case 'series_flat': {
+      const s = store.col(check.series);
+      const idx = finite(s, n);
+      if (idx.length < 2) return { verdict: null, rows, sentence: 'Not enough data yet.' };
+      const s0 = s[idx[0]];
+      let dev = 0;
+      for (const i of idx) dev = Math.max(dev, Math.abs(s[i] - s0));
+      row(`${check.series} at the start`, s0);
+      row(`max_t |${check.series}(t) − ${check.series}(0)|`, dev);
+      row('relative drift', dev / Math.abs(s0));
+      const ok = dev <= check.rel * Math.abs(s0);
+      return { verdict: ok, rows, sentence: `${check.series} moved by ${fmt(dev, 3)} from ${fmt(s0, 4)}: a relative drift of ${fmt(dev / Math.abs(s0), 2)} (the check allows ${check.rel}).` };
+    }
+    case 'series_ge': {
+      const s = store.col(check.series);
+      const idx = finite(s, n);
+      if (!idx.length) return { verdict: null, rows, sentence: 'Not measured yet.' };
+      const last = s[idx[idx.length - 1]];
+      row(`final ${check.series}`, last);
+      row('measured at step', step[idx[idx.length - 1]], String(step[idx[idx.length - 1]]));
+      return { verdict: last >= check.min, rows, sentence: `After training ${check.series} = ${fmt(last, 5)} (the check asks for at least ${check.min}).` };
+    }
+    case 'trajectory': {
+      const x = store.col('theta1'), y = store.col('theta2'), lr = store.col('lr');
+      const idx = finite(x, n);
+      if (!idx.length) return { verdict: null, rows, sentence: 'No iterate yet.' };
+      const i = idx[idx.length - 1];
+      const xy = x[i] * y[i], r2 = x[i] * x[i] + y[i] * y[i], edge = (lr[i] * r2) / 2;
+      row('final x', x[i]);
+      row('final y', y[i]);
+      row('x y', xy);
+      row('η (x² + y²) / 2', edge);
+      row('|x − y|', Math.abs(x[i] - y[i]));
+      const target = check.target ?? 1;
+      const ok = Math.abs(xy - target) <= 1e-6 * Math.abs(target) && edge <= 1 + 1e-9;
+      return { verdict: ok, rows, sentence: `The iterate ends at (${fmt(x[i], 4)}, ${fmt(y[i], 4)}) on the hyperbola xy = ${target}, inside the stable disc η (x² + y²) ≤ 2.` };
+    }
+    case 'eos': {
+      const er = store.col('edge_ratio');
+      const idx = finite(er, n);
+      const tol = check.tolerance ?? 0.1;
+      // onset as in science.md H2: the first measured S >= 0.95 (2/eta)
+      const on = idx.find((i) => er[i] >= 1 - tol / 2);
+      if (on === undefined) {
+        if (idx.length) row('largest η S / 2 so far', idx.reduce((m, i) => Math.max(m, er[i]), -Infinity));
+        return { verdict: null, rows, sentence: 'The sharpness has not reached 2/η yet.' };
+      }
+      const after = idx.filter((i) => i >= on).map((i) => er[i]).sort((a, b) => a - b);
+      const med = quantile(after, 0.5);
+      row('EoS onset at step', step[on], String(step[on]));
+      row('median η S / 2 after onset', med);
+      row('5th percentile', quantile(after, 0.05));
+      row('95th percentile', quantile(after, 0.95));
+      row('measurements after onset', after.length, String(after.length));
+      const ok = after.length >= 5 ? Math.abs(med - 1) <= tol : null;
+      return { verdict: ok, rows, sentence: `From step ${step[on]} on, the sharpness sits at 2/η: the median of η S / 2 is ${fmt(med, 4)} (the check allows ±${tol}).` };
+    }
+    default:
+      return { verdict: null, rows, sentence: `Unknown check "${String(check.kind)}".` };
+  }
+}
+
+// A run's store, extended with product columns 'a*b' computed as rows arrive.
+export class RunStore {
+  constructor(products = []) {
+    this.products = products.map((p) => p.split('*'));
+    this.names = products;
+    this.store = null;
+  }
+  append(columns, data, nrows) {
+    const nc = columns.length, np = this.products.length;
+    if (!this.store) this.store = new RunData([...columns, ...this.names]);
+    if (!np) { this.store.append(columns, data, nrows); return; }
+    const idx = this.products.map((fs) => fs.map((f) => columns.indexOf(f)));
+    const out = new Float64Array(nrows * (nc + np));
+    for (let i = 0; i < nrows; i++) {
+      for (let j = 0; j < nc; j++) out[i * (nc + np) + j] = data[i * nc + j];
+      idx.forEach((ix, k) => { out[i * (nc + np) + nc + k] = ix.every((j) => j >= 0) ? ix.reduce((p, j) => p * data[i * nc + j], 1) : NaN; });
+    }
+    this.store.append([...columns, ...this.names], out, nrows);
+  }
+  get n() { return this.store ? this.store.n : 0; }
+  col(name) { return this.store ? this.store.col(name) : null; }
+}
+
+// ---- DOM helpers -----------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+function valuesTable(caption, head, rows) {
+  const t = el('table', { class: 'cells' }, el('caption', { class: 'visually-hidden', text: caption }));
+  const tr = el('tr');
+  head.forEach((h) => tr.append(el('th', { scope: 'col', text: h })));
+  t.append(el('thead', {}, tr));
+  const tb = el('tbody');
+  for (const r of rows) {
+    const row = el('tr');
+    r.forEach((c, i) => row.append(el(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row', text: c } : { text: c, class: 'num' })));
+    tb.append(row);
+  }
+  t.append(tb);
+  return el('div', { class: 'table-wrap' }, t);
+}
+
+// A panel's frame: the Run/Stop button and the status output.
+class PanelBase {
+  constructor(host, preset, panel, pool, index) {
+    this.host = host;
+    this.preset = preset;
+    this.panel = panel;
+    this.pool = pool;
+    this.index = index;
+    this.baseGroup = `${preset.id}/${index}`;
+    this.group = `${this.baseGroup}/0`;
+    this.starts = 0;
+    this.running = false;
+    this.button = el('button', { type: 'button', text: 'Run', 'aria-label': `Run: ${panel.title || preset.title}` });
+    this.status = el('output', { 'aria-live': 'polite', text: 'not run yet' });
+    this.status.setAttribute('aria-label', `${panel.title || 'panel'}: status`);
+    this.bar = el('div', { class: 'panel-bar' }, this.button, this.status);
+    this.host.append(this.bar);
+    this.button.addEventListener('click', () => (this.running ? this.stop() : this.start()));
+  }
+  // A fresh job group for a new start (the previous one's jobs are cancelled): late answers of an
+  // older start compare their group with this.group and are dropped.
+  newGroup() {
+    this.pool.cancel(this.group);
+    this.group = `${this.baseGroup}/${++this.starts}`;
+    return this.group;
+  }
+  setStatus(text, state) {
+    this.status.textContent = text;
+    if (state) this.status.dataset.state = state;
+  }
+  setRunning(on) {
+    this.running = on;
+    this.button.textContent = on ? 'Stop' : 'Run again';
+    this.button.setAttribute('aria-label', `${on ? 'Stop' : 'Run again'}: ${this.panel.title || this.preset.title}`);
+  }
+  stop() {
+    this.pool.cancel(this.group);
+    this.setRunning(false);
+    this.setStatus('stopped', 'stopped');
+  }
+}
+
+// ---- runs ------------------------------------------------------------------------------------
+
+export class RunsPanel extends PanelBase {
+  constructor(host, preset, panel, pool, index) {
+    super(host, preset, panel, pool, index);
+    this.charts = (panel.charts || []).map((c) => this.makeChart(c));
+    this.host.append(el('div', { class: 'panel-charts' }, ...this.charts.map((c) => c.fig)));
+    this.values = el('details', { class: 'values' }, el('summary', { text: 'Values of the runs' }));
+    this.host.append(this.values);
+    const links = el('p', { class: 'help' }, 'Open in the playground: ');
+    panel.runs.forEach((r, i) => {
+      if (i) links.append(' · ');
+      links.append(el('a', { href: playgroundLink(withSet(panel.base, r.set)), text: r.label }));
+    });
+    this.host.append(links);
+    this.frame = 0;
+  }
+
+  makeChart(spec) {
+    const title = spec.label || spec.y.join(', ');
+    const perRun = (spec.lines || []).some((l) => l.per_run === 'two_over_eta');
+    const help = [spec.log ? 'log scale' : '', perRun ? 'dashed: 2/η in each run’s colour' : '', spec.y.length > 1 ? `dashed: ${spec.y.slice(1).join(', ')}` : ''].filter(Boolean).join('; ');
+    const canvas = el('canvas', { role: 'img', 'aria-label': `${title} against the step, one colour per run${help ? `; ${help}` : ''}` });
+    const fig = el('figure', {}, el('figcaption', {}, el('span', { class: 'chart-title', text: title }), help ? el('span', { class: 'chart-help', text: help }) : null),
+      el('div', { class: 'chart-box' }, canvas));
+    return { spec, fig, canvas, chart: null };
+  }
+
+  start() {
+    const group = this.newGroup();
+    const runs = this.panel.runs;
+    const products = [...new Set((this.panel.charts || []).flatMap((c) => c.y).filter((y) => y.includes('*')))];
+    const columns = [...new Set([...(this.panel.charts || []).flatMap((c) => c.y.flatMap((y) => y.split('*'))), 'loss'])];
+    this.stores = runs.map(() => new RunStore(products));
+    this.ends = runs.map(() => null);
+    this.setRunning(true);
+    const t0 = performance.now();
+    let done = 0;
+    this.setStatus(`running ${runs.length} run${runs.length > 1 ? 's' : ''}…`, 'running');
+    const stores = this.stores;
+    runs.forEach((r, i) => {
+      this.pool.submit('run', { config: withSet(this.panel.base, r.set), columns }, {
+        group,
+        onRows: (m) => { stores[i].append(m.columns, m.data, m.nrows); this.drawSoon(); },
+      }).then((end) => {
+        if (group !== this.group) return;
+        this.ends[i] = end;
+        done++;
+        if (done === runs.length) {
+          this.setRunning(false);
+          this.setStatus(`${runs.length} run${runs.length > 1 ? 's' : ''} in ${formatDuration((performance.now() - t0) / 1000)}`, 'done');
+        } else this.setStatus(`${done} of ${runs.length} runs done…`, 'running');
+        this.drawSoon();
+        this.renderValues();
+      }, (e) => {
+        if (e.kind === 'aborted' || group !== this.group) return;
+        this.ends[i] = { error: e.message };
+        this.setStatus(`${r.label}: ${e.message}`, 'error');
+      });
+    });
+  }
+
+  drawSoon() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => { this.frame = 0; this.draw(); });
+  }
+
+  draw() {
+    const theme = readSweepTheme();
+    for (const c of this.charts) this.drawChart(c, theme);
+  }
+
+  drawChart(c, theme) {
+    const Chart = globalThis.Chart;
+    const spec = c.spec;
+    const width = Math.max(50, c.canvas.clientWidth || 400);
+    const datasets = [];
+    const lines = [];
+    this.panel.runs.forEach((r, i) => {
+      const st = this.stores[i];
+      if (!st || !st.store) return;
+      const color = theme.series[i % theme.series.length];
+      spec.y.forEach((y, j) => {
+        datasets.push({
+          label: spec.y.length > 1 ? `${r.label}: ${y}` : r.label,
+          data: seriesPoints(st.store, { col: y }, Math.ceil(width / 3), !!spec.log),
+          borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0,
+          borderDash: j > 0 ? [5, 3] : [],
+        });
+      });
+      for (const l of spec.lines || []) {
+        if (l.per_run === 'two_over_eta') {
+          datasets.push({
+            label: `2/η (${r.label})`, data: seriesPoints(st.store, { col: 'lr', map: (v) => 2 / v }, Math.ceil(width / 3), !!spec.log),
+            borderColor: color, backgroundColor: color, borderWidth: 1, borderDash: [6, 4], pointRadius: 0, stepped: 'before',
+            ibpRef: true,
+          });
+        }
+      }
+    });
+    for (const l of spec.lines || []) if (Number.isFinite(l.y)) lines.push(l);
+    if (!c.chart) {
+      c.chart = new Chart(c.canvas, {
+        type: 'line',
+        data: { datasets },
+        options: {
+          animation: false, parsing: false, normalized: true, responsive: true, maintainAspectRatio: false, spanGaps: true,
+          interaction: { mode: 'nearest', axis: 'x', intersect: false },
+          scales: {
+            x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 6, callback: tickLabel } },
+            y: {
+              type: spec.log ? 'logarithmic' : 'linear', title: { display: true, text: spec.label || spec.y.join(', ') },
+              ticks: { maxTicksLimit: 6, callback: tickLabel },
+              afterBuildTicks: spec.log ? (axis) => { axis.ticks = thinLogTicks(axis.ticks); } : undefined,
+            },
+          },
+          plugins: {
+            // the per-run 2/eta lines are explained in the caption, not listed in the legend
+            legend: { labels: { boxWidth: 12, boxHeight: 2, filter: (item, data) => !data.datasets[item.datasetIndex].ibpRef } },
+            decimation: { enabled: false }, ibpSweepLines: {},
+          },
+        },
+        plugins: [sweepLines],
+      });
+    }
+    const o = c.chart.options;
+    for (const axis of [o.scales.x, o.scales.y]) { axis.ticks.color = theme.muted; axis.title.color = theme.muted; axis.grid = { color: theme.grid }; }
+    o.plugins.legend.labels.color = theme.fg;
+    o.plugins.ibpSweepLines = { lines, theme };
+    c.chart.data.datasets = datasets;
+    c.chart.update('none');
+  }
+
+  renderValues() {
+    const cols = [...new Set((this.panel.charts || []).flatMap((c) => c.y))];
+    const rows = [];
+    this.panel.runs.forEach((r, i) => {
+      const st = this.stores[i];
+      if (!st || !st.store) return;
+      for (const y of cols) {
+        const v = st.col(y);
+        const idx = finite(v, st.n);
+        if (!idx.length) continue;
+        let mn = Infinity, mx = -Infinity;
+        for (const k of idx) { mn = Math.min(mn, v[k]); mx = Math.max(mx, v[k]); }
+        const end = this.ends[i];
+        rows.push([`${r.label}: ${y}`, fmt(v[idx[0]], 5), fmt(mn, 5), fmt(mx, 5), fmt(v[idx[idx.length - 1]], 5), end && end.stateName ? `${end.stateName} at step ${end.t}` : 'running']);
+      }
+    });
+    this.values.replaceChildren(el('summary', { text: 'Values of the runs' }),
+      valuesTable(`Values of the runs of ${this.panel.title}`, ['run: series', 'first', 'min', 'max', 'last', 'state'], rows));
+  }
+}
+
+// ---- sweeps ----------------------------------------------------------------------------------
+
+export class SweepPanel extends PanelBase {
+  constructor(host, preset, panel, pool, index) {
+    super(host, preset, panel, pool, index);
+    this.spec = {
+      y: Array.isArray(panel.y) ? panel.y : [panel.y], xKey: panel.x_key, seriesKey: panel.series_key,
+      view: panel.series_key ? 'lines' : 'heatmap', xScale: panel.x_scale, xLog: !!panel.x_log, yLog: !!panel.y_log,
+      xLabel: panel.x_label, yLabel: panel.y_label, lines: panel.lines || [], bands: panel.bands || null,
+    };
+    this.regimes = el('ul', { class: 'regimes', 'aria-label': `Regimes: ${panel.title}` });
+    this.box = el('div', { class: 'plot-box' });
+    this.hover = el('output', { class: 'hover-line' });
+    const fig = el('figure', { class: 'sweep-fig' },
+      el('figcaption', {}, el('span', { class: 'chart-help', text: `${panel.y_label || this.spec.y.map(fieldLabel).join(', ')} against ${panel.x_label || panel.vary[0].split('=')[0]}; colours are the regimes; click a point to open that run in the playground.` })),
+      this.box, this.hover);
+    const u = new URL(SWEEP_PAGE);
+    u.hash = `preset=${encodeURIComponent(preset.id)}&panel=${index}&run=1`;
+    this.host.append(this.regimes, fig, el('p', { class: 'help' }, el('a', { href: u.href, text: 'Open this sweep in the sweep page' }), ` (grid: ${panel.vary.join(' × ')})`));
+    this.progress = el('progress', { max: '1', value: '0', 'aria-label': `${panel.title}: progress` });
+    this.bar.insertBefore(this.progress, this.status);
+    this.plot = new SweepPlot(this.box, { onPick: (c) => this.open(c), onHover: (c) => this.showHover(c) });
+    this.results = [];
+    this.frame = 0;
+  }
+
+  async start() {
+    const group = this.newGroup();
+    this.setRunning(true);
+    this.setStatus('checking the grid…', 'running');
+    try {
+      const out = await runSweep(this.pool, { base: this.panel.base, vary: this.panel.vary }, {
+        group,
+        onPlan: (plan) => {
+          if (group !== this.group) return;
+          this.plan = plan;
+          this.results = new Array(plan.cells).fill(null);
+          this.progress.max = plan.cells;
+          this.progress.value = 0;
+          this.setStatus(`0 of ${plan.cells} cells`, 'running');
+        },
+        onCell: (r) => {
+          if (group !== this.group) return;
+          this.results[r.cell] = r;
+          const done = this.results.filter(Boolean).length;
+          this.progress.value = done;
+          this.setStatus(`${done} of ${this.plan.cells} cells`, 'running');
+          this.drawSoon();
+        },
+      });
+      if (group === this.group) this.setStatus(`${out.plan.cells} cells in ${formatDuration(out.wallMs / 1000)} with ${this.pool.size} worker${this.pool.size > 1 ? 's' : ''}`, 'done');
+    } catch (e) {
+      if (e.kind === 'aborted' || group !== this.group) return;
+      this.setStatus(e instanceof SweepRefused || e.kind === 'config' ? e.message : `the sweep failed: ${e.message}`, 'error');
+    } finally {
+      if (this.group === group) this.setRunning(false);
+    }
+  }
+
+  drawSoon() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      if (!this.plan) return;
+      this.plot.render(this.spec, this.plan, this.results, readSweepTheme());
+      this.regimes.replaceChildren(...regimeCounts(this.results).map((g) => el('li', { 'data-regime': g.id, title: g.help },
+        el('span', { class: `swatch ${g.id}`, 'aria-hidden': 'true' }), el('span', { text: `${g.label}: ${g.count}` }))));
+    });
+  }
+
+  open(cell) {
+    const r = this.results[cell];
+    if (r && r.canonical) window.open(playgroundLink(r.canonical), '_blank', 'noopener');
+  }
+
+  showHover(cell) {
+    const r = cell === null ? null : this.results[cell];
+    if (!r) { this.hover.textContent = ''; return; }
+    const vals = this.plan.keys.map((k, i) => `${k} = ${r.values[i]}`).join(', ');
+    const ys = this.spec.y.map((f) => `${fieldLabel(f)} = ${fmt(fieldValue(r, f))}`).join(' · ');
+    this.hover.textContent = `${vals} · ${regimeOf(r.regime).label} · ${ys}`;
+  }
+}
+
+// ---- trajectories ----------------------------------------------------------------------------
+
+export class TrajectoryPanel extends PanelBase {
+  constructor(host, preset, panel, pool, index) {
+    super(host, preset, panel, pool, index);
+    this.items = panel.runs.map((r) => {
+      const canvas = el('canvas', { role: 'img', 'aria-label': `Gradient descent path for ${r.label}` });
+      const out = el('output', { class: 'hover-line', text: '' });
+      const fig = el('figure', {}, el('figcaption', {}, el('span', { class: 'chart-title', text: r.label })), canvas, out,
+        el('a', { href: playgroundLink(withSet(panel.base, r.set)), text: 'open in the playground' }));
+      return { run: r, canvas, out, fig, client: null, view: null };
+    });
+    this.host.append(el('div', { class: 'panel-trajs' }, ...this.items.map((it) => it.fig)));
+    this.host.append(el('p', { class: 'help', text: 'Each path runs over the loss contours; red: the minimizers xy = μ; shaded: the stable disc η (x² + y²) ≤ 2.' }));
+  }
+
+  start() {
+    this.stopClients();
+    this.setRunning(true);
+    this.setStatus('running…', 'running');
+    let done = 0;
+    const t0 = performance.now();
+    this.items.forEach((it) => {
+      const client = new WorkerClient(PLAYGROUND_WORKER);
+      it.client = client;
+      const view = new TrajectoryView(it.canvas, { requestGrid: (x0, x1, y0, y1, nx, ny) => client.request('lossGrid', { x0, x1, y0, y1, nx, ny }).then((r) => r.data) });
+      it.view = view;
+      let runId = -1;
+      const early = [];
+      client.on('trace', (m) => { if (m.runId === runId) view.append(m.data); else early.push(m); });
+      let finished = false;
+      client.on('status', (s) => {
+        if (s.runId !== runId || s.running || finished) return;
+        finished = true;
+        const t = view.trace;
+        const k = t.length - 3;
+        if (k >= 0) {
+          const x = t[k + 1], y = t[k + 2], eta = s.lr;
+          it.out.textContent = `step ${t[k]}: (x, y) = (${fmt(x, 4)}, ${fmt(y, 4)}), x y = ${fmt(x * y, 6)}, η (x² + y²) / 2 = ${fmt((eta * (x * x + y * y)) / 2, 4)}, |x − y| = ${fmt(Math.abs(x - y), 4)}`;
+        }
+        // trajectory.js refetches the loss grid only when no fetch is pending, so a view whose
+        // range grew during a fetch would keep its old contours: ask once more at the end
+        view.pendingR = false;
+        view.schedule();
+        done++;
+        if (done === this.items.length) { this.setRunning(false); this.setStatus(`${done} runs in ${formatDuration((performance.now() - t0) / 1000)}`, 'done'); }
+      });
+      client.request('create', { config: withSet(this.panel.base, it.run.set) }).then((info) => {
+        runId = info.runId;
+        view.reset({ ...(info.twoParam || { product: false, x0: 0, y0: 0 }), labels: ['x', 'y'] }, info.lr);
+        for (const m of early.splice(0)) if (m.runId === runId) view.append(m.data);
+        return client.request('play');
+      }).catch((e) => { it.out.textContent = `this run could not start: ${e.message}`; });
+    });
+  }
+
+  stopClients() {
+    for (const it of this.items) if (it.client) { it.client.terminate(); it.client = null; }
+  }
+
+  stop() {
+    this.stopClients();
+    this.setRunning(false);
+    this.setStatus('stopped', 'stopped');
+  }
+}
+
+// ---- the check -------------------------------------------------------------------------------
+
+export class CheckPanel extends PanelBase {
+  constructor(host, preset, pool) {
+    super(host, preset, { title: 'the check' }, pool, 'check');
+    this.sentence = el('p', { class: 'check-sentence' });
+    this.verdict = el('p', { class: 'verdict', role: 'status', 'aria-label': 'check verdict', text: 'not run yet' });
+    this.table = el('div');
+    this.host.append(this.verdict, this.sentence, this.table);
+    this.host.append(el('p', { class: 'help' }, `The run: `, el('a', { href: playgroundLink(preset.config), text: 'this preset’s config in the playground' }), '.'));
+    this.frame = 0;
+  }
+
+  start() {
+    const group = this.newGroup();
+    const store = new RunStore();
+    this.store = store;
+    this.end = null;
+    this.setRunning(true);
+    this.verdict.textContent = 'running…';
+    this.verdict.className = 'verdict';
+    this.verdict.dataset.state = 'running';
+    this.setStatus('running the preset…', 'running');
+    const t0 = performance.now();
+    this.pool.submit('run', { config: this.preset.config, columns: checkColumns(this.preset.check) }, {
+      group,
+      onRows: (m) => { store.append(m.columns, m.data, m.nrows); this.showSoon(); },
+    }).then((end) => {
+      if (group !== this.group) return;
+      this.end = end;
+      this.setRunning(false);
+      this.setStatus(`${end.stateName} after ${end.t} steps in ${formatDuration((performance.now() - t0) / 1000)}`, 'done');
+      this.show(true);
+    }, (e) => {
+      if (e.kind === 'aborted' || group !== this.group) return;
+      this.setRunning(false);
+      this.setStatus(e.message, 'error');
+      this.verdict.textContent = `the run failed: ${e.message}`;
+      this.verdict.dataset.state = 'error';
+    });
+  }
+
+  showSoon() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => { this.frame = 0; if (!this.end) this.show(false); });
+  }
+
+  show(final) {
+    const r = evaluateCheck(this.preset.check, this.store);
+    this.sentence.textContent = r.sentence;
+    this.table.replaceChildren(valuesTable('The check in numbers', ['measured', 'value'], r.rows.map((x) => [x.label, x.text])));
+    const done = final ? (r.verdict === null ? 'not seen' : r.verdict ? 'seen' : 'not seen') : 'running';
+    this.verdict.textContent = final ? (r.verdict ? '✓ The phenomenon is there.' : '✗ The phenomenon was not seen in this run.') : 'running…';
+    this.verdict.className = `verdict${final ? (r.verdict ? ' pass' : ' fail') : ''}`;
+    this.verdict.dataset.state = final ? done : 'running';
+  }
+}
+
+// ---- a preset page ---------------------------------------------------------------------------
+
+const KINDS = { runs: RunsPanel, sweep: SweepPanel, trajectory: TrajectoryPanel };
+
+// Fill a page's placeholders: [data-check] gets the check, [data-panel="k"] panel k. Panels
+// start when they scroll into view (autostart: false leaves them to their buttons).
+export function mountPresetPanels(root, preset, pool, { autostart = true } = {}) {
+  const mounted = [];
+  const check = root.querySelector('[data-check]');
+  if (check && preset.check) mounted.push(new CheckPanel(check, preset, pool));
+  for (const host of root.querySelectorAll('[data-panel]')) {
+    const k = Number(host.dataset.panel);
+    const panel = preset.panels[k];
+    const Kind = panel && KINDS[panel.kind];
+    if (!Kind) { host.append(el('p', { class: 'help', text: `This panel (${panel ? panel.kind : 'missing'}) cannot be drawn here.` })); continue; }
+    mounted.push(new Kind(host, preset, panel, pool, k));
+  }
+  if (autostart && 'IntersectionObserver' in globalThis) {
+    const io = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        if (!e.isIntersecting) continue;
+        const p = mounted.find((m) => m.host === e.target);
+        io.unobserve(e.target);
+        if (p && !p.running && p.status.dataset.state === undefined) p.start();
+      }
+    }, { rootMargin: '100px' });
+    for (const m of mounted) io.observe(m.host);
+  }
+  return mounted;
+}
