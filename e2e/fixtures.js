@@ -7,7 +7,7 @@ const test = base.test.extend({
   page: async ({ page }, use) => {
     const problems = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}${m.location() && m.location().url ? ` (${m.location().url})` : ''}`); });
     page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') problems.push(`worker console error: ${m.text()}`); }));
     await use(page);
     base.expect(problems, 'no page or console errors').toEqual([]);
@@ -26,10 +26,35 @@ async function statNumber(page, name) {
 async function waitForStep(page, atLeast, timeout = 30000) {
   await base.expect.poll(() => statNumber(page, 'step'), { timeout, intervals: [100] }).toBeGreaterThanOrEqual(atLeast);
 }
+// Click something that downloads a file: -> { name, body (Buffer), text }.
+async function downloadOf(page, locator) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), locator.click()]);
+  const file = await dl.path();
+  const body = require('fs').readFileSync(file);
+  return { name: dl.suggestedFilename(), body, text: body.toString('utf8') };
+}
+
+// Another static server (scripts/serve.mjs) on a free port, e.g. for a host page on another
+// origin or a copy of the site the test rebuilds: -> { url, origin, close() }.
+async function startServer(root) {
+  const { spawn } = require('child_process');
+  const proc = spawn(process.execPath, [require('path').join(__dirname, '..', 'scripts', 'serve.mjs'), '--root', root, '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => { out += d; const m = /(http:\/\/\S+\/)/.exec(out); if (m) resolve(m[1]); });
+    proc.on('exit', (code) => reject(new Error(`serve.mjs exited (${code})`)));
+  });
+  return {
+    url, origin: new URL(url).origin,
+    close: () => new Promise((resolve) => { if (proc.exitCode !== null) resolve(); else { proc.on('exit', resolve); proc.kill('SIGTERM'); } }),
+  };
+}
+
 // The canonical config of the chart/URL: the part of a link after #v=1&
 const EOS = 'model=mlp&depth=3&d=8&width=32&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64&teacher_scale=4&standardize=1&lr=0.3&steps=6000&measure_every=20';
 const CATAPULT = 'model=linear&depth=2&d=1&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk&steps=2000&ntk=1';
 const UV = 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=3000';
 const CHAIN = 'model=linear&depth=2&d=1&width=1&data=inline&xs=1&ys=1&init=3,0.1&lr_rel=2.5&steps=3000';
 
-module.exports = { test, expect: base.expect, stat, statNumber, waitForStep, EOS, CATAPULT, UV, CHAIN };
+module.exports = { test, expect: base.expect, stat, statNumber, waitForStep, downloadOf, startServer, EOS, CATAPULT, UV, CHAIN };

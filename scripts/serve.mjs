@@ -36,8 +36,10 @@ const MIME = {
   '.csv': 'text/csv; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
 };
+// frame-src * lets the embed demo (embed-demo.html) frame widgets of another origin; the
+// playground's own meta policy has no frames (both policies apply: the stricter wins).
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; " +
-  "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+  "connect-src 'self'; worker-src 'self'; frame-src *; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 const server = createServer(async (req, res) => {
   const send = (code, body, type = 'text/plain; charset=utf-8') => {

@@ -7,16 +7,24 @@
 // pause / step / set-lr / reset posted by the page is answered between two chunks.
 // Failures: engine refusals come back as messages; a wasm trap (an internal invariant, an
 // out-of-bounds access) loses the run: the module is instantiated afresh and the page is told.
+// Export: as the rows are read, the engine also formats them as CSV (ibp_run_rows_csv, the CLI's
+// formatter), so the page's metrics CSV is the CLI's bytes (`ibp run CONFIG --out metrics.csv`)
+// for an unmodified run, ready at any moment without running anything again.
 import { loadIbp } from './js/wasm-loader.js';
 import { Run, canonical, schema, EngineError } from './js/engine.js';
 import { CHUNK_MS, isRequest, errorOf } from './js/protocol.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
 const MAX_TRACE_STEPS = 1 << 21; // two-parameter runs: steps traced one by one (cheap there)
+// The metrics CSV kept for export: about 190 bytes a row for a 17-column run, so 64 MiB is some
+// 350,000 rows. Beyond it the rows still stream to the charts; the export says where it stopped
+// and the CLI command writes the whole table.
+const EXPORT_MAX_BYTES = 64 * 1024 * 1024;
 
 let ibp = null;              // the module (wasm-loader's Ibp)
 let ready = null;            // Promise of the module
 let schemaCache = null;
+let engineVersion = '';
 const queue = [];            // requests that arrived before the module
 const aborted = new Set();
 
@@ -30,6 +38,9 @@ let speed = Infinity;        // steps per second
 let credit = 0, creditAt = 0;
 let loopPending = false, timer = 0;
 let twoParam = null;
+let playUntil = Infinity;    // the step at which playing pauses (the page's limit=N)
+let limit = 0;               // that limit (0 = none); it applies when play starts below it
+let log = null;              // the export log of the run (newExportLog)
 // Sizing the step calls inside a chunk: a running estimate of the time per step, and a ramp
 // (each call at most 4x the last one) so a new run's first chunk, whose speed is unknown, cannot
 // overshoot the chunk budget by much.
@@ -94,11 +105,12 @@ function trapMessage(e) {
 async function loadModule() {
   ibp = await loadIbp(fetch(MODULE_URL));
   schemaCache = schema(ibp);
+  engineVersion = ibp.readCStr(ibp.ex.ibp_version());
 }
 
 function start() {
   ready = loadModule().then(() => {
-    post({ type: 'ready', version: ibp.readCStr(ibp.ex.ibp_version()), schema: schemaCache, enums: ibp.enums });
+    post({ type: 'ready', version: engineVersion, schema: schemaCache, enums: ibp.enums });
     while (queue.length) handle(queue.shift());
   }, (e) => {
     post({ type: 'fatal', message: `the engine (ibp.wasm) could not be loaded: ${e && e.message ? e.message : e}` });
@@ -190,6 +202,7 @@ function create({ config = '', dataCsv = null, initJson = null }) {
   run = Run.create(ibp, { config: v.canonical, dataCsv, initJson });
   last = { config: v.canonical, dataCsv, initJson, full: v.full };
   runId++;
+  log = newExportLog(v.canonical);
   twoParam = run.nparams === 2 ? twoParamInfo(v.full, dataCsv, initJson) : null;
   const info = {
     runId, canonical: v.canonical, full: v.full, columns: run.columns, nparams: run.nparams,
@@ -239,7 +252,7 @@ function status() {
   if (!run) return { runId, t: 0, stepsTotal: 0, state: -1, stateName: 'no run', running: false, playing: false, message: 'no run', lr: NaN, speed, nparams: 0 };
   const st = run.state;
   return {
-    runId, t: run.t, stepsTotal: run.stepsTotal, state: st,
+    runId, t: run.t, stepsTotal: run.stepsTotal, state: st, limit,
     stateName: ibp.readCStr(ibp.ex.ibp_run_state_string(st)), running: run.running, playing,
     message: run.message, lr: run.lr, speed, nparams: run.nparams,
   };
@@ -278,8 +291,47 @@ function advance(n) {
 }
 
 function collectRows() {
+  if (log && !log.full && ibp.ex.ibp_run_nrows(run.ptr) > 0) {
+    const text = run.rowsCsv(log.parts.length === 0);
+    if (log.bytes + text.length > EXPORT_MAX_BYTES) log.full = true;
+    else { log.parts.push(text); log.bytes += text.length; }
+  }
   const rows = run.takeRows();
-  if (rows.length) pendingRows.push(rows);
+  if (rows.length) {
+    pendingRows.push(rows);
+    if (log && !log.full) log.lastStep = rows[rows.length - run.ncols + run.columns.indexOf('step')];
+  }
+}
+
+// ---- export ----------------------------------------------------------------------------------
+
+// The CLI's header (src/cli.c cmd_run): version, canonical config, conventions; then the rows.
+function newExportLog(canon) {
+  return {
+    head: `# ibp ${engineVersion}\n# config: ${canon}\n# ${run.conventions()}\n`,
+    parts: [], bytes: 0, full: false, lastStep: NaN, notes: [],
+  };
+}
+
+// Things done by hand that the config cannot say: the CSV states them, and the CLI command no
+// longer reproduces the run.
+function logNote(text) {
+  if (log && log.notes.length < 100) log.notes.push(text);
+}
+
+function exportCsv() {
+  needRun();
+  flushRows();
+  const st = status();
+  const notes = log.notes.map((n) => `# page: ${n}\n`);
+  if (log.full) notes.push(`# page: the page keeps ${EXPORT_MAX_BYTES >> 20} MiB of rows for export; this table stops at step ${log.lastStep} of ${st.t}\n`);
+  return {
+    csv: log.head + notes.join('') + log.parts.join(''),
+    lastStep: log.lastStep, t: st.t, stepsTotal: st.stepsTotal, state: st.state, stateName: st.stateName,
+    running: st.running, notes: log.notes.slice(), truncated: log.full, canonical: last.config, full: last.full,
+    version: engineVersion, conventions: run.conventions(), columns: run.columns,
+    events: run.eventsText(), summary: run.summaryJson(),
+  };
 }
 
 function flushRows() {
@@ -326,6 +378,7 @@ function tick() {
       allowed = Math.floor(credit);
       if (allowed < 1) { scheduleTick(Math.max(4, ((1 - credit) * 1000) / speed)); return; }
     }
+    allowed = Math.min(allowed, playUntil - run.t);
     let done = 0;
     while (run.running && done < allowed) {
       const left = CHUNK_MS - (performance.now() - t0);
@@ -339,7 +392,7 @@ function tick() {
       if (got === 0) break;
     }
     if (Number.isFinite(speed)) credit -= done;
-    if (!run.running) playing = false;
+    if (!run.running || run.t >= playUntil) playing = false;
     flushRows();
     postStatus();
     if (playing) scheduleTick(Number.isFinite(speed) ? 1000 / Math.min(speed, 60) : 0);
@@ -367,6 +420,7 @@ const HANDLERS = {
   },
   play: () => {
     needRun();
+    playUntil = limit > run.t ? limit : Infinity;
     if (run.running) {
       playing = true;
       credit = 0; creditAt = performance.now();
@@ -391,7 +445,15 @@ const HANDLERS = {
   },
   setLr: ({ eta }) => {
     needRun();
+    const before = run.lr;
     run.setLr(Number(eta));
+    if (run.lr !== before) logNote(`eta set by hand to ${ibp.formatDouble(run.lr)} from step ${run.t} on`);
+    return status();
+  },
+  limit: ({ step = 0 }) => {
+    if (!Number.isInteger(step) || step < 0 || step > 1e9) throw new RangeError('limit: step must be an integer in [0, 1e9]');
+    limit = step;
+    playUntil = playing && limit > (run ? run.t : 0) ? limit : Infinity;
     return status();
   },
   speed: ({ stepsPerSecond }) => {
@@ -404,8 +466,10 @@ const HANDLERS = {
   extend: ({ more }) => {
     needRun();
     if (!Number.isInteger(more) || more < 1) throw new RangeError('extend: more must be a positive integer');
+    const total = run.stepsTotal;
     const rc = run.extend(more);
     if (rc !== 0) throw new EngineError(`the run cannot be continued: ${run.message}`, rc);
+    logNote(`continued by hand past the configured ${total} steps at step ${run.t}`);
     return status();
   },
   lossGrid: (args) => lossGrid(args),
@@ -413,6 +477,9 @@ const HANDLERS = {
     needRun();
     return { text: run.info(), conventions: run.conventions(), paramsJson: run.paramsJson() };
   },
+  exportCsv: () => exportCsv(),
+  paramsJson: () => { needRun(); return { text: run.paramsJson(), t: run.t }; },
+  dataCsv: ({ test = false }) => { needRun(); return { text: run.dataCsv(!!test) }; },
   fault: ({ what }) => {
     if (what === 'trap') {
       // A genuine trap inside the engine: step a "run" at an address outside the heap.

@@ -141,6 +141,15 @@ class ChartPanel {
     help.className = 'chart-help';
     help.textContent = spec.help;
     cap.append(title, help);
+    if (board.onPng) { // a download button per chart (export.js draws the PNG)
+      const png = document.createElement('button');
+      png.type = 'button';
+      png.className = 'png';
+      png.textContent = 'PNG';
+      png.setAttribute('aria-label', `Download the ${spec.title} chart as PNG`);
+      png.addEventListener('click', () => board.onPng(this));
+      cap.append(png);
+    }
     const box = document.createElement('div');
     box.className = 'chart-box';
     const canvas = document.createElement('canvas');
@@ -247,9 +256,12 @@ class ChartPanel {
 
 export class ChartBoard {
   // lead: an element kept first in the container (the trajectory view), charts follow it
-  constructor(container, { lead = null } = {}) {
+  // onPng(panel): called by a chart's PNG button (none when absent)
+  constructor(container, { lead = null, onPng = null } = {}) {
     this.container = container;
     this.lead = lead;
+    this.onPng = onPng;
+    this.only = null;     // a Set of chart ids to show (an embed link's charts=), or null for all
     this.panels = new Map();
     this.current = null;
     this.kept = [];
@@ -270,7 +282,7 @@ export class ChartBoard {
   sync() {
     const cols = new Set(this.current ? this.current.columns : []);
     for (const k of this.kept) for (const c of k.store.columns) cols.add(c);
-    const specs = chartSpecs([...cols]);
+    const specs = chartSpecs([...cols]).filter((s) => !this.only || this.only.has(s.id));
     const want = new Set(specs.map((s) => s.id));
     for (const [id, p] of this.panels) if (!want.has(id)) { if (this.observer) this.observer.unobserve(p.el); p.destroy(); this.panels.delete(id); }
     let prev = null;
@@ -293,6 +305,7 @@ export class ChartBoard {
   }
 
   setCurrent(store) { this.current = store; this.sync(); }
+  setOnly(ids) { this.only = ids ? new Set(ids) : null; this.sync(); }
   setKept(kept) { this.kept = kept; this.sync(); }
   setEvents(events) { this.events = events; this.markDirty(); }
   setXRange(r) { this.xRange = r; this.markDirty(); }

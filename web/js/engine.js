@@ -58,6 +58,10 @@ export class Run {
     ex.ibp_run_clear_rows(this.ptr);
     return out;
   }
+  // The pending rows as the engine's CSV text (the CLI's exact bytes), without clearing them.
+  rowsCsv(header) {
+    return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_rows_csv(this.ptr, header ? 1 : 0, b, cap));
+  }
   // The pending rows as the engine's CSV text (the CLI's exact bytes); clears them.
   takeRowsCsv(header) {
     const ex = this.ibp.ex;
@@ -103,6 +107,8 @@ export class Run {
   paramsJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_params_json(this.ptr, b, cap)); }
   dataCsv(test = false) { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_data_csv(this.ptr, test ? 1 : 0, b, cap)); }
   info() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_info_text(this.ptr, b, cap)); }
+  summaryJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_summary_json(this.ptr, b, cap)); }
+  eventsText() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_events_text(this.ptr, b, cap)); }
   conventions() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_conventions(this.ptr, b, cap)); }
 }
 

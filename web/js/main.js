@@ -1,8 +1,11 @@
 // main.js -- the composition root: it creates the worker client, the controls, the charts and
-// the views, and wires them to each other and to the URL. It holds the page's state (the current
-// run's info and metrics, the kept runs) and computes nothing itself: the worker does.
+// the views, and wires them to each other, to the URL, to the share panel and (embedded) to the
+// host page. It holds the page's state (the current run's info and metrics, the kept runs) and
+// computes nothing itself: the worker does.
 import { WorkerClient } from './worker-client.js';
-import { parseLink, buildLink, joinConfig, configMap, splitConfig, fmt, PAGE_KEYS } from './state.js';
+import {
+  parseLink, buildLink, joinConfig, configMap, splitConfig, fmt, PAGE_KEYS, STATE_VERSION, mergeConfig, oldDefaultPairs,
+} from './state.js';
 import { formPairs } from './schema.js';
 import { Controls } from './controls.js';
 import { ChartBoard } from './charts.js';
@@ -12,6 +15,12 @@ import { SpectrumView, latestSpectrum } from './spectrum.js';
 import { PRESETS } from './presets.js';
 import { SPEEDS } from './protocol.js';
 import { StatusLine, Messages, setText, setDisabled, setAttr } from './status.js';
+import { SharePanel } from './share.js';
+import { EmbedBridge, HostReporter, applyEmbedChrome } from './embed.js';
+import { showFileProblem } from './imports.js';
+import { metricRows } from './embed-api.js';
+import { download, chartPng } from './export.js';
+import { initPwa, buildInfo } from './pwa.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_KEPT = 4;
@@ -44,12 +53,23 @@ const page = {
   lastConfig: null,      // the canonical config the current run was made from
   enums: {},             // run states: { IBP_RUNNING: 0, ... } from the engine
   files: { dataCsv: null, initJson: null }, // imported text, passed to the engine with the config
+  fileNames: { dataCsv: '', initJson: '' },
+  fromQuery: new Set(),  // page keys the query string carries (the link leaves them there)
+  handEdits: [],         // what was done by hand to this run (eta set, continued): the config cannot say it
+  version: '',           // the engine's version
+  build: '',             // the site's build stamp (version.json)
 };
+// The embed chrome is chosen by the link: read it now, before the engine loads, so an embedded
+// widget never shows the full page.
+const initialLink = parseLink(location.hash, location.search);
+page.embed = initialLink.page.embed === 1;
+if (page.embed) applyEmbedChrome(document, initialLink.page);
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 performance.mark('ibp-main');
 const client = new WorkerClient(new URL('../worker.js', import.meta.url));
-const board = new ChartBoard($('charts'), { lead: $('traj-fig') });
+const board = new ChartBoard($('charts'), { lead: $('traj-fig'), onPng: (panel) => savePng(panel.canvas, panel.spec.id, panel.spec.title) });
+if (page.embed) board.setOnly(initialLink.page.charts);
 const trajectory = new TrajectoryView($('traj'), {
   requestGrid: (x0, x1, y0, y1, nx, ny) => client.request('lossGrid', { x0, x1, y0, y1, nx, ny }).then((r) => r.data),
 });
@@ -105,7 +125,7 @@ function setButtons() {
 }
 
 async function createRun(config, { autoplay = false } = {}) {
-  clearMessages(['link']);
+  clearMessages(['link', 'link-version']);
   ui.formProblems.replaceChildren();
   ui.apply.disabled = true;
   let info;
@@ -115,10 +135,16 @@ async function createRun(config, { autoplay = false } = {}) {
     ui.apply.disabled = false;
     if (e.kind === 'config' && e.problems) showProblems(e.problems);
     else if (e.kind === 'crash') { /* the crash handler said it */ }
-    else message(`The run could not be created: ${e.message}`, 'error', { id: 'create' });
+    else {
+      message(`The run could not be created: ${e.message}`, 'error', { id: 'create' });
+      if (/^data CSV/.test(e.message)) fileProblem('dataCsv', e.message);
+      if (/^params JSON/.test(e.message)) fileProblem('initJson', e.message);
+    }
     return false;
   }
   ui.apply.disabled = false;
+  fileProblem('dataCsv', null);
+  fileProblem('initJson', null);
   page.controls.clearErrors();
   if (!performance.getEntriesByName('ibp-created').length) performance.mark('ibp-created');
   startRun(info);
@@ -146,8 +172,10 @@ function startRun(info) {
   if (Number.isFinite(info.s0)) parts.push(`S₀ = ${fmt(info.s0, 5)} (2/S₀ = ${fmt(2 / info.s0, 4)})`);
   parts.push(`${info.stepsTotal} steps`);
   ui.runInfo.textContent = parts.join(' · ');
+  page.handEdits = [];
+  if (reporter) reporter.newRun();
   if (info.twoParam) {
-    ui.trajFig.hidden = false;
+    ui.trajFig.hidden = !shows('traj');
     const mf = /(^|&)model=mf(&|$)/.test(info.full);
     trajectory.reset({ ...info.twoParam, labels: mf ? ['x', 'y'] : ['w₁', 'w₂'] }, info.lr);
     if (page.earlyTrace && page.earlyTrace.runId === info.runId) for (const d of page.earlyTrace.chunks) trajectory.append(d);
@@ -156,11 +184,15 @@ function startRun(info) {
     ui.trajFig.hidden = true;
     trajectory.reset(null, NaN);
   }
-  ui.specFig.hidden = !info.columns.includes('sharpness');
+  ui.specFig.hidden = !info.columns.includes('sharpness') || !shows('spectrum');
   spectrum.set(null);
   updateStatusLine();
   setButtons();
+  updateShare();
 }
+
+// Does the page show this chart or view? (An embed link chooses; the full page shows all.)
+function shows(id) { return !page.embed || !page.link || page.link.charts.includes(id); }
 
 function fmtEta(x) { return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : ''; }
 
@@ -182,6 +214,7 @@ async function togglePlay() {
   if (isDone(st)) { // steps done: continue for as many steps again
     const more = Math.max(1, page.info.stepsTotal > 0 ? Math.min(page.info.stepsTotal, 1e6) : 1000);
     if (!(await act('extend', { more }))) return;
+    page.handEdits.push(`continued by hand past the configured ${page.info.stepsTotal} steps`);
   }
   await act('play');
   announce('playing');
@@ -195,7 +228,7 @@ async function stepOnce() {
 async function resetRun() {
   if (!page.lastConfig) return;
   const wasPlaying = page.runLost ? page.playingWhenLost : !!(page.status && page.status.playing);
-  clearMessages(['link']);
+  clearMessages(['link', 'link-version']);
   if (page.runLost) { await createRun(page.lastConfig, { autoplay: wasPlaying }); return; }
   let info;
   try {
@@ -219,12 +252,20 @@ async function setEta() {
     return;
   }
   ui.etaNow.removeAttribute('aria-invalid');
+  await applyEta(v);
+}
+
+async function applyEta(v) {
+  const before = page.status ? page.status.lr : NaN;
   const st = await act('setLr', { eta: v });
   if (st) {
+    if (st.lr !== before) page.handEdits.push(`η set by hand to ${v} at step ${st.t}`);
+    updateShare();
     trajectory.setEta(v);
     announce(`learning rate set to ${v} from step ${st.t}`);
     ui.runInfo.dataset.etaChanged = '1';
   }
+  return st;
 }
 
 // ---- worker events ---------------------------------------------------------------------------
@@ -251,6 +292,7 @@ function onStatus(s) {
     performance.mark('ibp-first-step');
   }
   const diverged = (x) => x && x.state === page.enums.IBP_DIVERGED;
+  if (reporter) reporter.status(prev, s, page.store, page.enums.IBP_DIVERGED);
   if (diverged(s) && (!diverged(prev) || prev.runId !== s.runId)) {
     message(`${capitalize(s.message)}. The run is paused: lower η (η now, or the lr setting) and press Reset, or change the settings.`, 'error', { id: 'diverged' });
     announce('diverged');
@@ -264,6 +306,7 @@ function onStatus(s) {
   }
   scheduleUi();
   setButtons();
+  updateShare();
 }
 
 function capitalize(s) { return s ? s[0].toUpperCase() + s.slice(1) : s; }
@@ -301,6 +344,7 @@ function updateStatusLine() {
       board.setEvents(ev);
       for (const e of ev.slice(-2)) if (e.kind === 'catapult' || e.kind === 'eos') announce(`${e.label} at step ${e.step}`);
     }
+    if (reporter) { reporter.steps(store, page.status); reporter.events(ev); }
     if (!ui.specFig.hidden) spectrum.set(latestSpectrum(store));
   }
   statusLine.update(store, page.status, page.events);
@@ -339,32 +383,86 @@ function renderKept() {
 
 // ---- the link --------------------------------------------------------------------------------
 
+// The page keys the link keeps (speed, autoplay, limit and, embedded, the chrome and origins);
+// the ones the query string carries stay there.
 function currentPageKeys() {
-  return { speed: page.link ? page.link.speed : Infinity, autoplay: page.link ? page.link.autoplay : 1 };
+  const l = page.link || {};
+  const keys = { speed: l.speed ?? Infinity, autoplay: l.autoplay ?? 1, limit: l.limit ?? 0 };
+  if (l.embed) Object.assign(keys, { embed: 1, charts: l.charts, controls: l.controls, origin: l.origin });
+  return keys;
 }
 
 function writeLink() {
   if (!page.info) return;
-  const hash = buildLink(page.info.canonical, currentPageKeys());
+  const hash = buildLink(page.info.canonical, currentPageKeys(), { omit: page.fromQuery });
   page.writtenHash = hash;
-  if (location.hash !== hash) history.replaceState(null, '', hash);
+  if (location.hash !== hash) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+  const full = $('open-full');
+  if (full) full.href = `${location.pathname}${buildLink(page.info.canonical, { speed: currentPageKeys().speed })}`;
+}
+
+// A preset by id: the quick starts' ids (eos, catapult, ...) and the papers' (presets.json).
+function findPreset(id) {
+  return page.presets.find((p) => p.id === id || p.id === `paper:${id}`) || null;
+}
+function presetIds() { return page.presets.map((p) => p.id.replace(/^paper:/, '')); }
+
+// The config a link or a host asks for: a preset (when named) with the given keys replacing its
+// own. Throws a message listing the valid presets when the id is unknown.
+async function resolveConfig(presetId, config) {
+  if (!presetId) return config;
+  await page.presetsLoaded;
+  const p = findPreset(presetId);
+  if (!p) {
+    const err = new Error(`preset=${presetId.slice(0, 80)}: there is no such preset. The presets are: ${presetIds().join(', ')}`);
+    err.kind = 'preset';
+    throw err;
+  }
+  return mergeConfig(p.config, config);
+}
+
+// Validate the config of a link; a link of an older version first gets, for the keys it leaves
+// to defaults that have changed since, the defaults of its version (state.js OLD_DEFAULTS), named
+// explicitly from now on. -> { v: the worker's validation, add: the pairs added }
+async function validateLink(link, config) {
+  let v = await client.request('validate', { config });
+  const named = new Set(splitConfig(config).pairs.map(([k]) => k)); // the link's keys and its preset's
+  const add = link.version !== STATE_VERSION && v.full ? oldDefaultPairs(link.version, named, v.full) : [];
+  if (add.length) v = await client.request('validate', { config: joinConfig([...splitConfig(config).pairs, ...add]) });
+  return { v, add };
 }
 
 async function applyLink(hash) {
-  const link = parseLink(hash);
+  const link = parseLink(hash, location.search);
   page.link = link.page;
+  page.fromQuery = link.fromQuery;
+  if (page.embed) board.setOnly(link.page.charts);
   ui.speed.value = link.page.speed === Infinity ? 'max' : String(link.page.speed);
   clearMessages();
   if (link.problems.length) {
     message(`Some parts of the link were not understood: ${link.problems.map((p) => p.message).join(' · ')}`, 'warn', { id: 'link' });
   }
   await act('speed', { stepsPerSecond: link.page.speed });
+  await act('limit', { step: link.page.limit });
+  let config;
+  try {
+    config = await resolveConfig(link.page.preset, link.config);
+  } catch (e) {
+    message(e.message, 'error', { id: 'link-preset' });
+    ui.formProblems.replaceChildren(Object.assign(document.createElement('p'), { textContent: `The link names an unknown preset: nothing was run. ${e.message}` }));
+    return;
+  }
   // show what the link asked for, even if it is invalid, so the messages make sense
-  const asked = new Map(splitConfig(link.config).pairs.map(([k, v]) => [k, v ?? '']));
+  const asked = new Map(splitConfig(config).pairs.map(([k, v]) => [k, v ?? '']));
   page.controls.setValues(asked);
   let v;
   try {
-    v = await client.request('validate', { config: link.config });
+    let add;
+    ({ v, add } = await validateLink(link, config));
+    if (add.length) {
+      message(`This link was written by version ${link.version} of the page. Settings it left to that version's defaults keep them: ` +
+        `${add.map(([k, x]) => `${k}=${x}`).join(', ')} (today's defaults differ). The link now names them and says v=${STATE_VERSION}.`, 'info', { id: 'link-version' });
+    }
   } catch (e) {
     if (e.kind !== 'crash') message(`The link could not be checked: ${e.message}`);
     return;
@@ -463,6 +561,7 @@ function renderPresetOptions() {
 }
 
 function buildPresetSelect() {
+  page.presetsLoaded = loadPaperPresets();
   renderPresetOptions();
   ui.preset.addEventListener('change', () => {
     const p = page.presets.find((q) => q.id === ui.preset.value);
@@ -480,7 +579,9 @@ function wireFile(input, statusEl, key) {
   input.addEventListener('change', async () => {
     const f = input.files && input.files[0];
     clearMessage(`file-${key}`);
+    fileProblem(key, null);
     if (!f) { page.files[key] = null; return; }
+    page.fileNames[key] = f.name.slice(0, 80);
     if (f.size > MAX_FILE_BYTES) {
       input.value = '';
       page.files[key] = null;
@@ -495,6 +596,92 @@ function wireFile(input, statusEl, key) {
       message(`${f.name.slice(0, 80)} could not be read`, 'error', { id: `file-${key}` });
     }
   });
+}
+
+function fileProblem(key, message) {
+  showFileProblem($(key === 'dataCsv' ? 'data-file-problem' : 'init-file-problem'), { name: page.fileNames[key], text: page.files[key], message });
+}
+
+// ---- share, export, embed --------------------------------------------------------------------
+
+async function copyText(text, what) {
+  try {
+    await navigator.clipboard.writeText(text);
+    announce(`${what} copied`);
+    share.setStatus(`The ${what} is on the clipboard.`);
+  } catch {
+    message(`The clipboard is not available here; the ${what}: ${text.slice(0, 600)}`, 'info', { id: 'copy' });
+  }
+}
+
+const share = new SharePanel({
+  copy: copyText,
+  request: (type, args) => client.request(type, args),
+  build: () => page.build,
+  error: (text) => message(text, 'error', { id: 'export' }),
+});
+
+function updateShare() {
+  share.update({
+    info: page.info, status: page.status, version: page.version, build: page.build, handEdits: page.handEdits,
+    speed: page.link ? page.link.speed : undefined,
+  });
+}
+
+async function savePng(canvas, id, title) {
+  try {
+    download(`${id}.png`, await chartPng(canvas, title, page.info ? page.info.canonical : ''));
+    share.setStatus(`${id}.png: the ${title} chart.`);
+  } catch (e) {
+    message(`The image could not be made: ${e.message}`, 'error', { id: 'export' });
+  }
+}
+
+// The embedding host's commands (embed-api.js checks their shape first).
+let bridge = null, reporter = null;
+const hostHandlers = {
+  load: async ({ config, preset, autoplay }) => {
+    // a config, or a link's hash (v=, preset=, page keys: only the config and the preset count)
+    const link = parseLink(config);
+    if (link.problems.length) throw new Error(`load: ${link.problems.map((p) => p.message).join(' · ')}`);
+    const full = await resolveConfig(preset || link.page.preset, config ? link.config : '');
+    const { v } = await validateLink(link, full);
+    if (v.problems.length) {
+      showProblems(v.problems);
+      const err = new Error(`load: ${v.problems.map((p) => p.message).join(' · ')}`);
+      err.problems = v.problems;
+      throw err;
+    }
+    page.controls.setValues(configMap(v.canonical));
+    if (!(await createRun(v.canonical, { autoplay }))) throw new Error('load: the run could not be created (see the widget\u2019s message)');
+    return { canonical: page.info.canonical };
+  },
+  play: async () => { if (!(page.status && page.status.playing)) await togglePlay(); return page.status; },
+  pause: async () => act('pause'),
+  step: async ({ n }) => { if (!page.info || page.runLost) throw new Error('step: there is no run'); return act('step', { n }); },
+  reset: async () => { await resetRun(); return { canonical: page.info ? page.info.canonical : null }; },
+  setEta: async ({ eta }) => {
+    ui.etaNow.value = String(eta);
+    const st = await applyEta(eta);
+    if (!st) throw new Error(`setEta: ${eta} was refused`);
+    return st;
+  },
+  setLimit: async ({ step }) => {
+    page.link = { ...(page.link || {}), limit: step };
+    const st = await act('limit', { step });
+    writeLink();
+    return st;
+  },
+  getMetrics: async (cmd) => ({ ...metricRows(page.store, cmd), t: page.status ? page.status.t : 0 }),
+  getState: async () => ({
+    config: page.info ? page.info.canonical : null, link: location.href, status: page.status,
+    events: page.events.map(({ step, kind, label }) => ({ step, kind, label })), version: page.version, build: page.build,
+  }),
+};
+if (window.parent !== window) {
+  bridge = new EmbedBridge({ linkOrigins: initialLink.page.origin, handlers: hostHandlers });
+  reporter = new HostReporter(bridge);
+  bridge.watchHeight(document.body);
 }
 
 function wire() {
@@ -519,15 +706,14 @@ function wire() {
     board.setXRange(kind === 'first' || kind === 'last' ? { [kind]: Number(n) } : null);
   });
   ui.copyLink.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(location.href);
-      announce('link copied');
-      ui.copyLink.textContent = 'Link copied';
-      setTimeout(() => { ui.copyLink.textContent = 'Copy link'; }, 1500);
-    } catch {
-      message(`The clipboard is not available here; the link is the address bar: ${location.href.slice(0, 300)}`, 'info', { id: 'copy' });
-    }
+    await copyText(location.href, 'link');
+    ui.copyLink.textContent = 'Link copied';
+    setTimeout(() => { ui.copyLink.textContent = 'Copy link'; }, 1500);
   });
+  for (const b of document.querySelectorAll('button[data-png]')) {
+    const fig = b.closest('figure');
+    b.addEventListener('click', () => savePng(fig.querySelector('canvas'), b.dataset.png, fig.querySelector('.chart-title').textContent));
+  }
   ui.form.addEventListener('submit', (e) => {
     e.preventDefault();
     createRun(formConfig(), { autoplay: true });
@@ -599,13 +785,26 @@ client.on('ready', (m) => {
   if (page.schema) return; // a restarted worker: the page is already built
   page.schema = m.schema;
   page.enums = m.enums.state;
-  ui.version.textContent = `engine ${m.version}`;
+  page.version = m.version;
+  showVersion();
   page.controls = new Controls($('groups'), m.schema, { onInput: onControlInput });
   buildPresetSelect();
   ui.apply.disabled = false;
   performance.mark('ibp-ready');
-  Promise.all([applyLink(location.hash), loadPaperPresets()]).then(loadPresetCanon);
+  Promise.all([applyLink(location.hash), page.presetsLoaded]).then(() => {
+    if (bridge) bridge.send('ready', { version: page.version, build: page.build, config: page.info ? page.info.canonical : null, link: location.href });
+    return loadPresetCanon();
+  });
 });
+
+function showVersion() {
+  const text = `engine ${page.version}${page.build ? ` · build ${page.build}` : ''}`;
+  ui.version.textContent = text;
+  setText($('embed-version'), page.version ? text : '');
+  updateShare();
+}
+buildInfo().then((b) => { if (b) { page.build = b.build; if (page.version) showVersion(); } });
+initPwa({ banner: !page.embed, note: 'Your run goes on until you reload; its settings are in the link.' });
 
 wire();
 setButtons();

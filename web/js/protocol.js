@@ -17,7 +17,9 @@
 //               and full are then those of what is left, null when nothing parses)
 //   create      { config, dataCsv?, initJson? }     RunInfo (below); the previous run is destroyed
 //   reset       {}                                  RunInfo: the same config, created again (same init)
-//   play        {}                                  Status
+//   play        {}                                  Status (pauses at the limit, if one is set
+//               and the run is below it when play starts)
+//   limit       { step }                            Status (the step at which playing pauses; 0 = none)
 //   pause       {}                                  Status
 //   step        { n }                               Status (n steps now, even while paused)
 //   setLr       { eta }                             Status (applies from the next step on)
@@ -26,6 +28,13 @@
 //   lossGrid    { x0, x1, y0, y1, nx, ny }          { data: Float64Array(ny*nx) } training loss on a
 //               grid of the two parameters (two-parameter runs only), row j = y0 + j (y1-y0)/(ny-1)
 //   info        {}                                  { text, conventions, paramsJson }
+//   exportCsv   {}                                  { csv, lastStep, t, stepsTotal, state, stateName,
+//               running, notes, truncated, canonical, full, version, conventions, columns, events,
+//               summary }: csv = the CLI's header and rows (ibp run CONFIG --out metrics.csv), plus
+//               "# page: ..." lines for what was done by hand (eta set, run continued); events = the
+//               engine's events text, summary = ibp_run_summary_json
+//   paramsJson  {}                                  { text, t }: ibp_run_params_json (the CLI's --save)
+//   dataCsv     { test }                            { text }: the training (or test) set, as `ibp data`
 //   abort       { id }                              true (a queued request with that id is dropped)
 //   fault       { what: 'trap' | 'crash' }          fault injection for the tests: a real wasm trap
 //               (an out-of-bounds access inside the engine) or an uncaught worker error
@@ -45,14 +54,14 @@
 //   twoParam = null, or { product, pstar, kappa, x0, y0 } for runs with exactly two parameters:
 //   product: the model is x*y (uv / scalar chain), whose minimizers are the hyperbola xy = pstar and
 //   whose sharpness at a minimizer is kappa (x^2 + y^2) (so eta kappa (x^2 + y^2) <= 2 is stable)
-// Status = { runId, t, stepsTotal, state, stateName, running, playing, message, lr, speed, nparams }
+// Status = { runId, t, stepsTotal, state, stateName, running, playing, message, lr, speed, nparams, limit }
 //   state: the engine's run state (enums.state from 'ready'), or -1 when there is no run yet
 
 export const PROTOCOL_VERSION = 1;
 
 export const REQUESTS = Object.freeze([
   'validate', 'create', 'reset', 'play', 'pause', 'step', 'setLr', 'speed', 'extend',
-  'lossGrid', 'info', 'abort', 'fault',
+  'lossGrid', 'info', 'abort', 'fault', 'limit', 'exportCsv', 'paramsJson', 'dataCsv',
 ]);
 
 export const EVENTS = Object.freeze(['ready', 'fatal', 'metrics', 'trace', 'status', 'trap']);

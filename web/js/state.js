@@ -1,17 +1,62 @@
-// state.js -- the page's state <-> the URL hash. Pure: no DOM, no worker; node tests import it.
+// state.js -- the page's state <-> the URL. Pure: no DOM, no worker; node tests import it.
 //
 // A link is "#v=1&<engine config>&<page keys>", e.g.
 //     #v=1&model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=3000&speed=100
 // Engine keys are passed to the engine untouched (it is the one parser: it validates them and
 // explains every bad value); the page keys below are the page's own and are validated here.
 // An empty hash means "the default experiment" (DEFAULT_CONFIG); any hash with v=1 means exactly
-// the engine config it holds (keys it does not name take the engine's defaults).
-// Hostile input is bounded: the whole link, the number of items and each key's shape are capped
-// and nothing from the link is ever interpreted as markup (the page only uses textContent).
+// the engine config it holds (keys it does not name take the engine's defaults of that link
+// version: see OLD_DEFAULTS). "#preset=ID" starts from a named preset (presets.json or the quick
+// starts); engine keys after it replace the preset's. The query string (?embed=1&charts=loss)
+// may carry page keys only, so an embed snippet can keep its chrome in the query and its state in
+// the hash. Hostile input is bounded: the whole link, the number of items and each key's shape
+// are capped and nothing from the link is ever interpreted as markup (the page only uses
+// textContent).
 
 export const STATE_VERSION = 1;
 export const MAX_LINK = 200000;   // characters; inline data (xs, ys, target) can be long
 export const MAX_ITEMS = 400;
+
+// ---- link versions -----------------------------------------------------------------------------
+// A link names only the keys that differ from the defaults of the engine that wrote it, so when a
+// default changes, an old link would silently mean another run. The rule, for whoever changes a
+// default in src/config_table.c:
+//   1. bump STATE_VERSION (links written from then on say v=<new>);
+//   2. add the key with its OLD default under every older version here (a version's entry lists
+//      every key whose default changed after it, with the value that version assumed).
+// Opening a link of version k sets each key listed under k that the link does not name and that
+// applies to its model (it appears in the engine's full canonical form, so lr is not added when
+// the link uses lr_rel) to the recorded value; the page then rewrites the link in the current
+// version, where that value is named explicitly, and says so.
+// v=0 is synthetic: no page ever wrote it. It exercises the mechanism end to end (the tests open a
+// v=0 link and must get lr=0.05, "the default then") and shows what a real entry looks like.
+export const OLD_DEFAULTS = Object.freeze({
+  0: Object.freeze({ lr: '0.05' }),
+});
+export const LINK_VERSIONS = Object.freeze([...Object.keys(OLD_DEFAULTS).map(Number), STATE_VERSION].sort((a, b) => a - b));
+
+// The pairs to add to the config of a link of version `version`: named = the engine keys the link
+// names, full = the engine's full canonical form of the link's config (every key in use).
+export function oldDefaultPairs(version, named, full) {
+  const table = OLD_DEFAULTS[version];
+  if (!table || version === STATE_VERSION) return [];
+  const inUse = new Set(splitConfig(full || '').pairs.map(([k]) => k));
+  const out = [];
+  for (const [key, value] of Object.entries(table)) {
+    if (!named.has(key) && inUse.has(key)) out.push([key, value]);
+  }
+  return out;
+}
+
+// Chart and view ids an embed link may choose (charts=...): the ids of series.js chartSpecs plus
+// the two views (a unit test keeps this list and chartSpecs in step).
+export const VIEW_IDS = Object.freeze(['traj', 'spectrum']);
+export const CHART_IDS = Object.freeze(['loss', 'sharpness', 'edge', 'bound', 'sratio', 'norms', 'balance', 'margin',
+  'accuracy', 'sv', 'align', 'wstar', 'grad', 'gradproj', 'lr', ...VIEW_IDS]);
+// Controls an embed link may show (controls=...).
+export const CONTROL_IDS = Object.freeze(['play', 'step', 'reset', 'eta', 'speed', 'status']);
+export const EMBED_DEFAULTS = Object.freeze({ charts: Object.freeze(['loss', 'sharpness', 'traj']), controls: Object.freeze(['play', 'step', 'reset', 'status']) });
+export const MAX_ORIGINS = 8;
 
 // The default experiment: a tanh MLP on a tanh-teacher, at a learning rate where progressive
 // sharpening drives the sharpness S up to 2/eta and the run then trains at the edge of stability.
@@ -26,9 +71,10 @@ export const PAGE_KEYS = Object.freeze({
   v: {
     def: STATE_VERSION,
     parse(t) {
-      if (t === '1') return 1;
-      if (/^[0-9]{1,4}$/.test(t)) throw new Error(`v=${t}: this link was written by version ${t} of the page, which this page does not know (it reads v=1)`);
-      throw new Error(`v=${clip(t)}: the link version must be 1`);
+      if (/^[0-9]{1,4}$/.test(t) && LINK_VERSIONS.includes(Number(t))) return Number(t);
+      const known = `it reads v=${LINK_VERSIONS.join(', v=')}`;
+      if (/^[0-9]{1,4}$/.test(t)) throw new Error(`v=${t}: this link was written by version ${t} of the page, which this page does not know (${known}); it was read as v=${STATE_VERSION}`);
+      throw new Error(`v=${clip(t)}: the link version must be a whole number (${known})`);
     },
     text: String,
   },
@@ -49,6 +95,57 @@ export const PAGE_KEYS = Object.freeze({
     },
     text: speedText,
   },
+  // A named preset to start from: an id of presets.json or of the quick starts. Whether it exists
+  // is checked by the page once the presets are loaded (the message lists the valid ids).
+  preset: {
+    def: '',
+    parse(t) {
+      if (/^[a-z0-9][a-z0-9:_.-]{0,79}$/.test(t)) return t;
+      throw new Error(`preset=${clip(t)}: a preset id is lower-case letters, digits and - _ . :`);
+    },
+    text: String,
+  },
+  // Embedding (EMBED.md): the minimal chrome, which charts and controls it shows, where the run
+  // pauses, and which host origins may drive it with postMessage.
+  embed: {
+    def: 0,
+    parse(t) {
+      if (t === '0' || t === '1') return Number(t);
+      throw new Error(`embed=${clip(t)}: use 1 (the minimal chrome of an embedded widget) or 0`);
+    },
+    text: String,
+  },
+  charts: {
+    def: EMBED_DEFAULTS.charts,
+    parse(t) { return idList('charts', t, CHART_IDS); },
+    text: (l) => l.join(','),
+  },
+  controls: {
+    def: EMBED_DEFAULTS.controls,
+    parse(t) { return t === 'none' ? [] : idList('controls', t, CONTROL_IDS); },
+    text: (l) => (l.length ? l.join(',') : 'none'),
+  },
+  limit: {
+    def: 0,
+    parse(t) {
+      if (/^[0-9]{1,10}$/.test(t) && Number(t) >= 1 && Number(t) <= 1e9) return Number(t);
+      throw new Error(`limit=${clip(t)}: the step at which the run pauses must be a whole number in [1, 1e9]`);
+    },
+    text: String,
+  },
+  origin: {
+    def: Object.freeze([]),
+    parse(t) {
+      const list = t.split(',').map((s) => s.trim()).filter(Boolean);
+      if (!list.length) throw new Error('origin has no value: write origin=https://your.site (several: comma-separated)');
+      if (list.length > MAX_ORIGINS) throw new Error(`origin lists ${list.length} origins, at most ${MAX_ORIGINS}`);
+      for (const o of list) {
+        if (!isOrigin(o)) throw new Error(`origin=${clip(o, 80)}: an origin is scheme://host[:port] with nothing after it, e.g. https://blog.example`);
+      }
+      return Object.freeze(list);
+    },
+    text: (l) => l.join(','),
+  },
   // Fault injection for the browser tests (a real wasm trap / a worker crash after load).
   fault: {
     def: '',
@@ -59,6 +156,25 @@ export const PAGE_KEYS = Object.freeze({
     text: String,
   },
 });
+
+function idList(name, t, allowed) {
+  const list = t.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((x) => !allowed.includes(x));
+  if (bad.length || !list.length) {
+    throw new Error(`${name}=${clip(t)}: ${bad.length ? `${bad.map((b) => `"${clip(b, 20)}"`).join(', ')} ${bad.length > 1 ? 'are' : 'is'} not one of` : 'choose from'} ${allowed.join(', ')}${name === 'controls' ? ', or none' : ''}`);
+  }
+  return Object.freeze([...new Set(list)]);
+}
+
+// "https://host.example:8443" exactly (what MessageEvent.origin holds), nothing more.
+export function isOrigin(o) {
+  if (typeof o !== 'string' || o.length > 200 || !/^https?:\/\/[^/?#\s]+$/i.test(o)) return false;
+  try {
+    return new URL(o).origin === o;
+  } catch {
+    return false;
+  }
+}
 
 export function pageDefaults() {
   const out = {};
@@ -86,7 +202,7 @@ function decode(s) {
 // URL is escaped, so numbers, lists and activations stay readable: lr=0.2, init=4,0.1, act=
 // leaky_relu(0.1). The engine percent-decodes values, so both sides agree.
 export function encodeValue(v) {
-  return String(v).replace(/[^A-Za-z0-9._~,()+\-:*!]/gu, (c) =>
+  return String(v).replace(/[^A-Za-z0-9._~,()+\-:*!/]/gu, (c) =>
     Array.from(new TextEncoder().encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }
 
@@ -114,21 +230,47 @@ export function joinConfig(pairs) {
   return pairs.map(([k, v]) => (v === null ? k : `${k}=${encodeValue(v)}`)).join('&');
 }
 
-// Parse a link's hash (or search) string.
-// -> { explicit, config, page, problems: [{ key, message }] }
-//   explicit: the link names a config (else the default experiment applies)
-//   config:   the engine config string to validate (page keys and undecodable items removed)
-//   page:     page settings (defaults where missing or invalid)
-export function parseLink(hash) {
+// Parse a link: its hash and, optionally, its query string (page keys only).
+// -> { explicit, config, page, version, named, fromQuery, problems: [{ key, message }] }
+//   explicit:  the link names a config or a preset (else the default experiment applies)
+//   config:    the engine config string to validate (page keys and undecodable items removed);
+//              with a preset, the keys that replace the preset's (mergeConfig)
+//   page:      page settings (defaults where missing or invalid)
+//   version:   the link version (page.v), for OLD_DEFAULTS
+//   named:     the engine keys the link names
+//   fromQuery: the page keys that came from the query string (buildLink leaves them there)
+export function parseLink(hash, search = '') {
   const page = pageDefaults();
   const problems = [];
-  let s = typeof hash === 'string' ? hash : '';
-  if (s.startsWith('#') || s.startsWith('?')) s = s.slice(1);
+  const fromQuery = new Set();
+  const strip = (x) => {
+    const t = typeof x === 'string' ? x : '';
+    return t.startsWith('#') || t.startsWith('?') ? t.slice(1) : t;
+  };
+  let s = strip(hash);
+  let q = strip(search);
+  const empty = (config = DEFAULT_CONFIG) => ({ explicit: false, config, page, version: STATE_VERSION, named: new Set(), fromQuery, problems });
+  if (q.length > MAX_LINK) {
+    problems.push({ key: null, message: `the query string is too long (${q.length} characters, at most ${MAX_LINK}): it was ignored` });
+    q = '';
+  }
+  // the query: page keys only
+  const qs = splitConfig(q);
+  problems.push(...qs.problems);
+  for (const [key, val] of qs.pairs.slice(0, MAX_ITEMS)) {
+    if (!KEY_RE.test(key)) {
+      problems.push({ key: null, message: `"${clip(key)}" in the query string is not a setting name` });
+    } else if (!Object.hasOwn(PAGE_KEYS, key)) {
+      problems.push({ key: null, message: `${clip(key)} in the query string (after ?) was not read: engine settings go in the link's hash (after #), e.g. #v=${STATE_VERSION}&${clip(key)}=...` });
+    } else if (readPageKey(page, key, val, problems)) {
+      fromQuery.add(key);
+    }
+  }
   if (s.length > MAX_LINK) {
     problems.push({ key: null, message: `the link is too long (${s.length} characters, at most ${MAX_LINK}): it was ignored` });
-    return { explicit: false, config: DEFAULT_CONFIG, page, problems };
+    return empty();
   }
-  if (s.trim() === '') return { explicit: false, config: DEFAULT_CONFIG, page, problems };
+  if (s.trim() === '') return empty();
   const split = splitConfig(s);
   problems.push(...split.problems);
   let pairs = split.pairs;
@@ -145,32 +287,58 @@ export function parseLink(hash) {
     }
     if (Object.hasOwn(PAGE_KEYS, key)) {
       if (key === 'v') sawVersion = true;
-      if (val === null) {
-        problems.push({ key, message: `${key} has no value: write ${key}=<value>` });
-        continue;
-      }
-      try {
-        page[key] = PAGE_KEYS[key].parse(val.trim());
-      } catch (e) {
-        problems.push({ key, message: e.message });
-      }
+      if (readPageKey(page, key, val, problems)) fromQuery.delete(key);
       continue;
     }
     engine.push([key, val]);
   }
   // A link with only page keys and no version ("#speed=100") still means the default experiment.
-  const explicit = sawVersion || engine.length > 0;
-  return { explicit, config: explicit ? joinConfig(engine) : DEFAULT_CONFIG, page, problems };
+  const explicit = sawVersion || engine.length > 0 || page.preset !== '';
+  return {
+    explicit, config: explicit ? joinConfig(engine) : DEFAULT_CONFIG, page, version: page.v,
+    named: new Set(engine.map(([k]) => k)), fromQuery, problems,
+  };
+}
+
+// Parse one page key into page[key]; false (and a problem) when it is invalid.
+function readPageKey(page, key, val, problems) {
+  if (val === null) {
+    problems.push({ key, message: `${key} has no value: write ${key}=<value>` });
+    return false;
+  }
+  try {
+    page[key] = PAGE_KEYS[key].parse(val.trim());
+    return true;
+  } catch (e) {
+    problems.push({ key, message: e.message });
+    return false;
+  }
+}
+
+// A preset's config with some keys replaced: the keys named in `overrides` take its values, in
+// the preset's order, new keys after them; lr and lr_rel replace each other (the engine refuses
+// both at once).
+export function mergeConfig(base, overrides) {
+  const over = splitConfig(overrides).pairs;
+  if (!over.length) return base;
+  const named = new Set(over.map(([k]) => k));
+  if (named.has('lr')) named.add('lr_rel');
+  if (named.has('lr_rel')) named.add('lr');
+  const out = splitConfig(base).pairs.filter(([k]) => !named.has(k));
+  return joinConfig([...out, ...over]);
 }
 
 // The link of a state: the engine's canonical config plus the page keys that differ from their
-// defaults (the fault key is never written: it is for tests only).
-export function buildLink(canonical, page = {}) {
+// defaults. Never written: fault (tests only), preset (the link holds the config itself, so it
+// reproduces the run even if the preset changes) and the keys in `omit` (those the query string
+// carries, which stay there).
+export function buildLink(canonical, page = {}, { omit = new Set() } = {}) {
   const parts = [`v=${STATE_VERSION}`];
   if (canonical) parts.push(canonical);
   for (const [k, spec] of Object.entries(PAGE_KEYS)) {
-    if (k === 'v' || k === 'fault' || !(k in page)) continue;
-    if (page[k] !== spec.def) parts.push(`${k}=${encodeValue(spec.text(page[k]))}`);
+    if (k === 'v' || k === 'fault' || k === 'preset' || !(k in page) || omit.has(k)) continue;
+    const text = spec.text(page[k]);
+    if (text !== spec.text(spec.def)) parts.push(`${k}=${encodeValue(text)}`);
   }
   return `#${parts.join('&')}`;
 }

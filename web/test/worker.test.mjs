@@ -138,3 +138,96 @@ test('a wasm trap is reported, the module is reloaded, and runs work again', asy
   assert.equal(st.t, 3);
   assert.equal(st.runId, info.runId);
 });
+
+// ---- export and limits (issue 6) ---------------------------------------------------------------
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const cli = process.env.IBP_CLI || fileURLToPath(new URL('../../build/native/ibp', import.meta.url));
+function cliCsv(config, extra = []) {
+  assert.ok(existsSync(cli), `the native CLI ${cli} is missing: run scripts/build native (or set IBP_CLI)`);
+  const dir = mkdtempSync(join(tmpdir(), 'ibp-export-'));
+  const out = join(dir, 'metrics.csv');
+  try {
+    execFileSync(cli, ['run', config, '--out', out, '--quiet', ...extra.map((a) => (typeof a === 'function' ? a(dir) : a))], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    if (e.status !== 1) throw e; // 1 = diverged: still a table
+  }
+  return readFileSync(out, 'utf8');
+}
+async function playToEnd() {
+  const st = await request('play');
+  if (!st.running) return st; // it had stopped already (a divergence within the first steps)
+  return next((m) => m.type === 'status' && m.runId === st.runId && !m.running);
+}
+
+test('the exported CSV is the CLI output, byte for byte (measured MLP, two-parameter, diverging runs)', async () => {
+  for (const config of [
+    'depth=3&teacher=tanh_mlp&teacher_scale=4&standardize=1&lr=0.3&steps=400&measure_every=20&n=64',
+    'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=300',
+    'model=linear&depth=2&d=1&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=6&lr_ref=ntk&steps=2000&ntk=1',
+  ]) {
+    const info = await request('create', { config });
+    await request('step', { n: 7 }); // stepping in odd chunks must not change a byte
+    await playToEnd();
+    const ex = await request('exportCsv');
+    assert.equal(ex.canonical, info.canonical);
+    assert.deepEqual(ex.notes, []);
+    assert.equal(ex.truncated, false);
+    assert.equal(ex.csv, cliCsv(info.canonical), config);
+    assert.match(ex.csv, /^# ibp \d+\.\d+\.\d+\n# config: .*\n# loss=/);
+  }
+});
+
+test('params JSON is the CLI --save output; data CSV is `ibp data`', async () => {
+  const config = 'model=linear&depth=2&width=4&d=3&n=20&lr=0.05&steps=50';
+  const info = await request('create', { config });
+  await playToEnd();
+  const p = await request('paramsJson');
+  let saved = '';
+  cliCsv(info.canonical, ['--save', (dir) => { saved = join(dir, 'p.json'); return saved; }]);
+  assert.equal(p.text, readFileSync(saved, 'utf8'));
+  const shapes = JSON.parse(p.text).params.map((a) => [a.name, a.shape]);
+  assert.deepEqual(shapes.map((s) => s[0]), ['W1', 'W2']);
+  const d = await request('dataCsv', {});
+  const dir = mkdtempSync(join(tmpdir(), 'ibp-data-'));
+  execFileSync(cli, ['data', info.canonical, '--out', join(dir, 'd.csv')]);
+  assert.equal(d.text, readFileSync(join(dir, 'd.csv'), 'utf8'));
+  // and the data CSV imports back: the same run from data=csv gives the same loss at step 0
+  writeFileSync(join(dir, 'p.json'), p.text);
+  const back = await request('create', { config: 'model=linear&depth=2&width=4&data=csv&lr=0.05&steps=5', dataCsv: d.text });
+  assert.equal(back.nparams, info.nparams);
+});
+
+test('eta set by hand and a continued run are stated in the CSV', async () => {
+  await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=1.5,0.5&lr=0.1&steps=20' });
+  await request('step', { n: 5 });
+  await request('setLr', { eta: 0.05 });
+  await playToEnd();
+  await request('extend', { more: 3 });
+  await request('step', { n: 3 });
+  const ex = await request('exportCsv');
+  assert.deepEqual(ex.notes, ['eta set by hand to 0.05 from step 5 on', 'continued by hand past the configured 20 steps at step 20']);
+  const lines = ex.csv.split('\n');
+  assert.equal(lines[3], '# page: eta set by hand to 0.05 from step 5 on');
+  assert.equal(lines[4], '# page: continued by hand past the configured 20 steps at step 20');
+  assert.match(lines[5], /^step,loss,/);
+  assert.equal(ex.lastStep, 23);
+});
+
+test('play pauses at the limit; play again continues past it', async () => {
+  const info = await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=1.5,0.5&lr=0.1&steps=500' });
+  await request('limit', { step: 120 });
+  await request('play');
+  const st = await next((m) => m.type === 'status' && m.runId === info.runId && !m.playing && m.t > 0);
+  assert.equal(st.t, 120);
+  assert.equal(st.running, true);
+  assert.equal(st.limit, 120);
+  const done = await playToEnd();
+  assert.equal(done.t, 500);
+  await assert.rejects(request('limit', { step: -1 }), /limit/);
+  await request('limit', { step: 0 });
+});

@@ -1,0 +1,103 @@
+// embed-demo.js -- the host side of the embed API (EMBED.md), as a page that embeds the
+// playground would write it: build the widget links, send commands, listen to events from the
+// widgets' origin only, and size each iframe to the height its widget reports.
+const params = new URLSearchParams(location.search);
+let base;
+try {
+  base = new URL(params.get('widget') || './', location.href);
+} catch {
+  base = new URL('./', location.href);
+}
+const widgetOrigin = base.origin;
+const crossOrigin = widgetOrigin !== location.origin;
+const widgets = {};
+
+for (const name of ['eos', 'uv']) {
+  const frame = document.getElementById(`frame-${name}`);
+  // a widget on another origin accepts this page's messages only if its link names this origin
+  const hash = frame.dataset.hash + (crossOrigin ? `&origin=${location.origin}` : '');
+  frame.src = `${base.origin}${base.pathname}#${hash}`;
+  widgets[name] = { frame, log: document.getElementById(`${name}-log`), nextId: 1, pending: new Map() };
+}
+
+function log(name, text) {
+  const el = widgets[name].log;
+  el.textContent = `${text}\n${el.textContent}`.split('\n').slice(0, 60).join('\n');
+}
+
+// A command; resolves with the widget's reply.
+function send(name, msg) {
+  const w = widgets[name];
+  const id = w.nextId++;
+  return new Promise((resolve, reject) => {
+    w.pending.set(id, { resolve, reject });
+    w.frame.contentWindow.postMessage({ ...msg, id }, widgetOrigin);
+  });
+}
+
+const fmt = (x) => (typeof x === 'number' ? Number(x.toPrecision(5)).toString() : '—');
+
+window.addEventListener('message', (e) => {
+  if (e.origin !== widgetOrigin) return; // only the widgets' origin
+  const name = Object.keys(widgets).find((n) => widgets[n].frame.contentWindow === e.source);
+  const m = e.data;
+  if (!name || !m || m.source !== 'ibp-playground') return;
+  const w = widgets[name];
+  switch (m.type) {
+    case 'reply': {
+      const p = w.pending.get(m.id);
+      if (p) { w.pending.delete(m.id); if (m.ok) p.resolve(m.result); else p.reject(new Error(m.error)); }
+      break;
+    }
+    case 'resize':
+      w.frame.style.height = `${m.height}px`;
+      break;
+    case 'steps':
+      document.getElementById(`${name}-step`).textContent = String(m.to);
+      document.getElementById(`${name}-loss`).textContent = fmt(m.last.loss);
+      document.getElementById(`${name}-sharpness`).textContent = fmt(m.last.sharpness);
+      break;
+    case 'ready':
+      log(name, `ready: engine ${m.version}${m.build ? `, build ${m.build}` : ''}`);
+      break;
+    case 'catapult': case 'eos':
+      log(name, `${m.label} at step ${m.step}`);
+      break;
+    case 'diverged': case 'finished':
+      log(name, `${m.type}: ${m.message}`);
+      break;
+    case 'state':
+      log(name, `${m.playing ? 'playing' : 'paused'} at step ${m.t}`);
+      break;
+    case 'error':
+      log(name, `error: ${m.message}`);
+      break;
+    default:
+      break;
+  }
+});
+
+for (const b of document.querySelectorAll('button[data-cmd]')) {
+  b.addEventListener('click', async () => {
+    const name = b.dataset.target;
+    try {
+      switch (b.dataset.cmd) {
+        case 'play': await send(name, { type: 'play' }); break;
+        case 'pause': await send(name, { type: 'pause' }); break;
+        case 'reset': await send(name, { type: 'reset' }); break;
+        case 'step': await send(name, { type: 'step', n: 10 }); break;
+        case 'eta': await send(name, { type: 'setEta', eta: Number(b.dataset.eta) }); log(name, `η set to ${b.dataset.eta}`); break;
+        case 'preset': await send(name, { type: 'load', preset: b.dataset.preset, autoplay: true }); log(name, `loaded preset ${b.dataset.preset}`); break;
+        case 'load': await send(name, { type: 'load', config: b.dataset.config, autoplay: true }); log(name, 'loaded a config'); break;
+        case 'metrics': {
+          const r = await send(name, { type: 'getMetrics', columns: ['step', 'loss', 'sharpness'], last: 5 });
+          log(name, `metrics (last ${r.rows.length} rows of step ${r.t}):\n${r.rows.map((row) => row.map(fmt).join('  ')).join('\n')}`);
+          break;
+        }
+        default: break;
+      }
+    } catch (err) {
+      log(name, `refused: ${err.message}`);
+    }
+  });
+}
