@@ -227,6 +227,9 @@ size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap);
 size_t ibp_run_data_csv(const ibp_run *r, int test, char *buf, size_t cap);
 size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap); /* `ibp info` */
 size_t ibp_run_conventions(const ibp_run *r, char *buf, size_t cap); /* one-line convention note */
+/* The '#' comment lines that head a metrics CSV, shared by the CLI and the page so their files
+ * are the same bytes: "# ibp VERSION", "# config: CANONICAL", "# seed: N", "# CONVENTIONS". */
+size_t ibp_run_csv_header(const ibp_run *r, char *buf, size_t cap);
 
 /* x^y for x > 0 with the engine's own elementary functions: the same bits everywhere (used for
  * log-spaced grids, so the CLI and the page build identical sweeps). */

@@ -3,11 +3,17 @@
 // check and the panels, on one pool of workers (one per core) shared by all of them.
 import { SweepPool } from '../js/sweep-pool.js';
 import { mountPresetPanels } from '../js/panels.js';
+import { initPwa } from '../js/pwa.js';
+
+// every page of the site registers the service worker: a first visit to any page makes the
+// whole site (playground, gallery, sweeps) available offline
+initPwa();
 
 const id = document.body.dataset.preset;
 const note = document.getElementById('gallery-note');
 
 async function main() {
+  if (!id) return; /* the gallery's index: no panels */
   let presets;
   try {
     const resp = await fetch(new URL('../presets.json', import.meta.url));

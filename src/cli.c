@@ -254,18 +254,21 @@ static int cmd_run(int argc, char **argv) {
         return EXIT_BAD;
     }
     int jsonl = o.out && has_suffix(o.out, ".jsonl");
-    char *conv = text_of(r, ibp_run_conventions);
-    char canon[8192];
-    char err[256];
-    ibp_config_canonical(o.config, 0, canon, sizeof canon, err, sizeof err);
     if (jsonl) {
-        fprintf(f, "{\"ibp\":\"%s\",\"config\":\"%s\",\"conventions\":\"%s\",\"columns\":[", IBP_VERSION, canon, conv);
+        char *conv = text_of(r, ibp_run_conventions);
+        char canon[8192];
+        char err[256];
+        ibp_config_canonical(o.config, 0, canon, sizeof canon, err, sizeof err);
+        fprintf(f, "{\"ibp\":\"%s\",\"config\":\"%s\",\"seed\":%s,\"conventions\":\"%s\",\"columns\":[", IBP_VERSION,
+                canon, strstr(canon, "seed=") ? strstr(canon, "seed=") + 5 : "0", conv);
         for (int j = 0; j < ibp_run_ncols(r); j++) fprintf(f, "%s\"%s\"", j ? "," : "", ibp_run_column(r, j));
         fputs("]}\n", f);
+        free(conv);
     } else {
-        fprintf(f, "# ibp %s\n# config: %s\n# %s\n", IBP_VERSION, canon, conv);
+        char *head = text_of(r, ibp_run_csv_header); /* the page writes the same bytes */
+        fputs(head, f);
+        free(head);
     }
-    free(conv);
     int bar = !o.quiet && ibp_isatty(2);
     double started = (double)clock() / CLOCKS_PER_SEC, last = -1;
     int header = !jsonl;

@@ -26,6 +26,18 @@ size_t ibp_run_conventions(const ibp_run *r, char *buf, size_t cap) {
     return ibp__buf_finish(&b);
 }
 
+size_t ibp_run_csv_header(const ibp_run *r, char *buf, size_t cap) {
+    ibp__buf b = {buf, cap, 0};
+    ibp__buf_printf(&b, "# ibp %s\n# config: ", IBP_VERSION);
+    size_t room = b.len + 1 < b.cap ? b.cap - b.len : 0;
+    b.len += ibp__config_write(&r->c, 0, room ? b.p + b.len : NULL, room);
+    ibp__buf_printf(&b, "\n# seed: %lld\n# ", (long long)r->c.seed);
+    room = b.len + 1 < b.cap ? b.cap - b.len : 0;
+    b.len += ibp_run_conventions(r, room ? b.p + b.len : NULL, room);
+    ibp__buf_puts(&b, "\n");
+    return ibp__buf_finish(&b);
+}
+
 size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap) {
     ibp__buf b = {buf, cap, 0};
     const ibp__config *c = &r->c;

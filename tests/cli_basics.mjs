@@ -26,7 +26,7 @@ t.check(r.code === 2 && /unknown command/.test(r.stderr), 'unknown command');
 // a run to stdout: header comments with version, config and conventions, then CSV
 r = runIbp(cli, ['run', 'steps=20&lr=0.05', '--quiet']);
 t.check(r.code === 0, `default run exits 0 (${r.stderr})`);
-t.check(/^# ibp \d+\.\d+\.\d+\n# config: lr=0.05&steps=20\n# loss=mse_half: L = 1\/\(2n\)/.test(r.stdout), `CSV header comments: ${r.stdout.slice(0, 200)}`);
+t.check(/^# ibp \d+\.\d+\.\d+\n# config: lr=0.05&steps=20\n# seed: 0\n# loss=mse_half: L = 1\/\(2n\)/.test(r.stdout), `CSV header comments: ${r.stdout.slice(0, 200)}`);
 const csv = parseCsv(r.stdout);
 t.check(csv.rows.length === 21 && csv.col('step')[20] === 20, `21 rows (${csv.rows.length})`);
 t.check(csv.col('loss')[20] < csv.col('loss')[0], 'loss falls');

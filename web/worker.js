@@ -202,7 +202,7 @@ function create({ config = '', dataCsv = null, initJson = null }) {
   run = Run.create(ibp, { config: v.canonical, dataCsv, initJson });
   last = { config: v.canonical, dataCsv, initJson, full: v.full };
   runId++;
-  log = newExportLog(v.canonical);
+  log = newExportLog();
   twoParam = run.nparams === 2 ? twoParamInfo(v.full, dataCsv, initJson) : null;
   const info = {
     runId, canonical: v.canonical, full: v.full, columns: run.columns, nparams: run.nparams,
@@ -305,10 +305,11 @@ function collectRows() {
 
 // ---- export ----------------------------------------------------------------------------------
 
-// The CLI's header (src/cli.c cmd_run): version, canonical config, conventions; then the rows.
-function newExportLog(canon) {
+// The CLI's header, from the engine itself (ibp_run_csv_header): version, canonical config,
+// seed, conventions; then the rows.
+function newExportLog() {
   return {
-    head: `# ibp ${engineVersion}\n# config: ${canon}\n# ${run.conventions()}\n`,
+    head: run.csvHeader(),
     parts: [], bytes: 0, full: false, lastStep: NaN, notes: [],
   };
 }

@@ -110,6 +110,8 @@ export class Run {
   summaryJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_summary_json(this.ptr, b, cap)); }
   eventsText() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_events_text(this.ptr, b, cap)); }
   conventions() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_conventions(this.ptr, b, cap)); }
+  // The CSV's comment header, the same bytes as `ibp run` writes (src/info.c).
+  csvHeader() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_csv_header(this.ptr, b, cap)); }
 }
 
 // Canonical form of a config (throws EngineError with the parser's message).

@@ -12,6 +12,7 @@ import { SweepPlot, readSweepTheme, fieldValue } from './sweep-plot.js';
 import { regimeOf, regimeCounts, fieldLabel, formatDuration } from './sweep-grid.js';
 import { Messages, setText } from './status.js';
 import { fmt } from './state.js';
+import { initPwa } from './pwa.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -426,4 +427,5 @@ async function init() {
   if (autorun) start();
 }
 
+initPwa();
 init();

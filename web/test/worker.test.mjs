@@ -178,7 +178,7 @@ test('the exported CSV is the CLI output, byte for byte (measured MLP, two-param
     assert.deepEqual(ex.notes, []);
     assert.equal(ex.truncated, false);
     assert.equal(ex.csv, cliCsv(info.canonical), config);
-    assert.match(ex.csv, /^# ibp \d+\.\d+\.\d+\n# config: .*\n# loss=/);
+    assert.match(ex.csv, /^# ibp \d+\.\d+\.\d+\n# config: .*\n# seed: \d+\n# loss=/);
   }
 });
 
