@@ -28,11 +28,12 @@ test('exports download and parse; the CLI command writes the same bytes @export'
   const lines = csv.text.split('\n');
   expect(lines[0]).toMatch(/^# ibp \d+\.\d+\.\d+$/);
   expect(lines[1]).toBe(`# config: ${MEASURED}`);
-  expect(lines[2]).toMatch(/^# loss=mse_half: .*edge_ratio = eta S \/ 2$/);
-  const columns = lines[3].split(',');
+  expect(lines[2]).toBe('# seed: 0');
+  expect(lines[3]).toMatch(/^# loss=mse_half: .*edge_ratio = eta S \/ 2$/);
+  const columns = lines[4].split(',');
   expect(columns.slice(0, 3)).toEqual(['step', 'loss', 'grad_norm']);
   for (const c of ['sharpness', 'sharpness_resid', 'edge_ratio', 'lr', 'events']) expect(columns).toContain(c);
-  const rows = lines.slice(4, -1).map((l) => l.split(','));
+  const rows = lines.slice(5, -1).map((l) => l.split(','));
   expect(rows.length).toBe(601);
   expect(rows.every((r) => r.length === columns.length)).toBe(true);
   expect(rows.map((r) => Number(r[0]))).toEqual([...Array(601).keys()]);
@@ -44,7 +45,7 @@ test('exports download and parse; the CLI command writes the same bytes @export'
   expect(j.seed).toBe(0);
   expect(j.ibp).toBe(lines[0].slice(6));
   expect(j.build).toMatch(/^[0-9a-f]{12}$/);
-  expect(j.conventions).toBe(lines[2].slice(2));
+  expect(j.conventions).toBe(lines[3].slice(2));
   expect(j.columns).toEqual(columns);
   expect(j.events.join('\n')).toMatch(/^edge of stability at step \d+/);
   expect(j.summary.regime).toBeTruthy();

@@ -34,7 +34,7 @@ test('an EoS preset link reloads to the same run: same status, same metrics byte
   expect(await statusNumbers(page)).toBe(before);
   const csv2 = (await downloadOf(page, page.getByRole('button', { name: 'Metrics CSV', exact: true }))).text;
   expect(csv2).toBe(csv1);
-  expect(csv1.split('\n').length).toBe(3 + 1 + 801 + 1); // header comments, columns, steps 0..800, final newline
+  expect(csv1.split('\n').length).toBe(4 + 1 + 801 + 1); // header comments, columns, steps 0..800, final newline
   // Play continues past the limit
   await page.getByRole('button', { name: 'Play' }).click();
   await waitForStep(page, 900);

@@ -212,9 +212,10 @@ test('eta set by hand and a continued run are stated in the CSV', async () => {
   const ex = await request('exportCsv');
   assert.deepEqual(ex.notes, ['eta set by hand to 0.05 from step 5 on', 'continued by hand past the configured 20 steps at step 20']);
   const lines = ex.csv.split('\n');
-  assert.equal(lines[3], '# page: eta set by hand to 0.05 from step 5 on');
-  assert.equal(lines[4], '# page: continued by hand past the configured 20 steps at step 20');
-  assert.match(lines[5], /^step,loss,/);
+  assert.match(lines[2], /^# seed: 0$/);
+  assert.equal(lines[4], '# page: eta set by hand to 0.05 from step 5 on');
+  assert.equal(lines[5], '# page: continued by hand past the configured 20 steps at step 20');
+  assert.match(lines[6], /^step,loss,/);
   assert.equal(ex.lastStep, 23);
 });
 
