@@ -27,8 +27,9 @@
 #define MR 2
 #define NV 4
 #define NR (2 * NV)
-#define KC 128      /* k rows per chunk: the B panel (KC x NR, 8 KiB) stays in L1 */
-#define MC (16 * MR) /* rows of A packed at a time (tn): whole panels, MC x KC doubles (32 KiB) */
+#define KC 128     /* k rows per chunk: the B panel (KC x NR, 8 KiB) stays in L1 */
+#define MC (8 * MR) /* rows of A per block: MC x KC packed doubles (16 KiB), beside the B panel
+                     * in L1 (16 rows ran tn 512x32x1024 3 % faster in wasm than 32 or 8) */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Micro-kernel: C[r, 0:2nv] (+)= sum_k A(r, k) B[k, 0:2nv] for r < mr, k < kc, k ascending.
@@ -79,8 +80,40 @@ static void ibp__tile_arows(int kc, const double *a, long lda, const double *b, 
     ibp__micro(MR, NV, kc, a, lda, 1, b, NR, c, ldc, first);
 }
 
+/* Packing is plain copying, written with vector loads and stores: the wasm build compiles
+ * without the auto-vectorizers, and scalar copies there cost as much as a tenth of the GEMM. */
+_Static_assert(MR == 2, "ibp__apack copies one vector per k and pair of rows");
+
+/* Pack rows k < kc, columns j < nc (nc even) of b (row stride ldb) as consecutive panels of NR
+ * columns, each kc x NR row-major; a narrower last panel of w = nc % NR columns has row stride w. */
+static void ibp__bpack(int kc, int nc, const double *b, long ldb, double *bp) {
+    int nfull = nc / NR, w = nc - nfull * NR;
+    for (int k = 0; k < kc; k++) {
+        const double *row = b + (long)k * ldb;
+        for (int q = 0; q < nfull; q++) {
+            double *d = bp + (long)q * kc * NR + k * NR;
+            for (int v = 0; v < NV; v++) ibp_v_store(d + 2 * v, ibp_v_load(row + q * NR + 2 * v));
+        }
+        double *d = bp + (long)nfull * kc * NR + k * w;
+        for (int j = 0; j < w; j += 2) ibp_v_store(d + j, ibp_v_load(row + nfull * NR + j));
+    }
+}
+
+/* Pack A(p, k) = a[p + k*lda] (p < mc, k < kc: the tn layout) as ap[(p/MR)*kc*MR + k*MR + p%MR]:
+ * each pair of rows becomes one panel read in k order by ibp__tile_apack. */
+static void ibp__apack(int mc, int kc, const double *a, long lda, double *ap) {
+    for (int k = 0; k < kc; k++) {
+        const double *row = a + (long)k * lda;
+        int p = 0;
+        for (; p + MR <= mc; p += MR) ibp_v_store(ap + p * kc + k * MR, ibp_v_load(row + p));
+        if (p < mc) ap[p * kc + k * MR] = row[p];
+    }
+}
+
 /* One output column (N odd: the last column; N = 1: GEMV). The SIMD runs across pairs of ROWS
- * here, lane r being row i+r's own sequential chain. A(i, k) = a[i*ars + k*aks], b[k*bks]. */
+ * here, lane r being row i+r's own sequential chain; CV vectors (2 CV rows) at a time, enough
+ * independent chains to hide the latency of the add. A(i, k) = a[i*ars + k*aks], b[k*bks]. */
+#define CV 4
 static void ibp__col1(int M, int K, const double *a, long ars, long aks, const double *b, long bks,
                       double *c, long ldc, int acc) {
     int i = 0;
@@ -88,41 +121,87 @@ static void ibp__col1(int M, int K, const double *a, long ars, long aks, const d
         for (; !acc && i < M; i++) c[i * ldc] = 0.0;
         return;
     }
-    for (; i + 8 <= M; i += 8) {
+    for (; i + 2 * CV <= M; i += 2 * CV) {
         for (int k0 = 0; k0 < K; k0 += KC) {
             int kc = K - k0 < KC ? K - k0 : KC, first = k0 == 0 && !acc;
             const double *ai = a + i * ars + (long)k0 * aks, *bk = b + (long)k0 * bks;
-            ibp_v2d s[4];
-            for (int v = 0; v < 4; v++)
+            ibp_v2d s[CV];
+            for (int v = 0; v < CV; v++)
                 s[v] = first ? ibp_v_zero()
                              : ibp_v_set(c[(i + 2 * v) * ldc], c[(i + 2 * v + 1) * ldc]);
             if (ars == 1) { /* rows adjacent in memory (tn): plain vector loads */
                 for (int k = 0; k < kc; k++) {
                     ibp_v2d bb = ibp_v_splat(bk[k * bks]);
-                    for (int v = 0; v < 4; v++)
+                    for (int v = 0; v < CV; v++)
                         s[v] = ibp_v_madd(ibp_v_load(ai + k * aks + 2 * v), bb, s[v]);
                 }
             } else {
                 for (int k = 0; k < kc; k++) {
                     ibp_v2d bb = ibp_v_splat(bk[k * bks]);
-                    for (int v = 0; v < 4; v++) {
+                    for (int v = 0; v < CV; v++) {
                         const double *p = ai + (2 * v) * ars + k * aks;
                         s[v] = ibp_v_madd(ibp_v_set(p[0], p[ars]), bb, s[v]);
                     }
                 }
             }
-            for (int v = 0; v < 4; v++) {
+            for (int v = 0; v < CV; v++) {
                 c[(i + 2 * v) * ldc] = ibp_v_lane0(s[v]);
                 c[(i + 2 * v + 1) * ldc] = ibp_v_lane1(s[v]);
             }
         }
     }
-    for (; i < M; i++) { /* fewer than 8 rows left: scalar chains */
+    for (; i < M; i++) { /* fewer than 2 CV rows left: scalar chains */
         double s = acc ? c[i * ldc] : 0.0;
         for (int k = 0; k < K; k++) s = s + a[i * ars + (long)k * aks] * b[(long)k * bks];
         c[i * ldc] = s;
     }
 }
+
+/* One output row (M = 1): c[0:N] (+)= sum_k a[k*aks] B[k, 0:N]. The SIMD runs across columns and
+ * B is read row after row, contiguously (a column walk down B would cross a page per k); C holds
+ * the partial sums between rows, four rows of B per pass, each element still adding its products
+ * k = 0, 1, ..., K-1 in order. A first pass writes +0, the chain's start. */
+static void ibp__row1(int N, int K, const double *a, long aks, const double *B, double *c,
+                      int acc) {
+    enum { JB = 1024 }; /* columns per block: that part of C stays in L1 while B streams */
+    for (int j0 = 0; j0 < N; j0 += JB) {
+        int nb = N - j0 < JB ? N - j0 : JB, ne = nb & ~1, k = 0;
+        double *cj = c + j0;
+        const double *bj = B + j0;
+        if (!acc)
+            for (int j = 0; j < nb; j++) cj[j] = 0.0;
+        for (; k + 4 <= K; k += 4) {
+            const double *b0 = bj + (long)k * N, *b1 = b0 + N, *b2 = b1 + N, *b3 = b2 + N;
+            double x0 = a[k * aks], x1 = a[(k + 1) * aks], x2 = a[(k + 2) * aks],
+                   x3 = a[(k + 3) * aks];
+            ibp_v2d a0 = ibp_v_splat(x0), a1 = ibp_v_splat(x1), a2 = ibp_v_splat(x2),
+                    a3 = ibp_v_splat(x3);
+            int j = 0;
+            for (; j < ne; j += 2) {
+                ibp_v2d s = ibp_v_load(cj + j);
+                s = ibp_v_madd(a0, ibp_v_load(b0 + j), s);
+                s = ibp_v_madd(a1, ibp_v_load(b1 + j), s);
+                s = ibp_v_madd(a2, ibp_v_load(b2 + j), s);
+                s = ibp_v_madd(a3, ibp_v_load(b3 + j), s);
+                ibp_v_store(cj + j, s);
+            }
+            if (j < nb)
+                cj[j] = (((cj[j] + x0 * b0[j]) + x1 * b1[j]) + x2 * b2[j]) + x3 * b3[j];
+        }
+        for (; k < K; k++) {
+            const double *b0 = bj + (long)k * N;
+            double x0 = a[k * aks];
+            ibp_v2d a0 = ibp_v_splat(x0);
+            int j = 0;
+            for (; j < ne; j += 2) ibp_v_store(cj + j, ibp_v_madd(a0, ibp_v_load(b0 + j), ibp_v_load(cj + j)));
+            if (j < nb) cj[j] = cj[j] + x0 * b0[j];
+        }
+    }
+}
+
+/* Packed B: the B rows of one k-chunk over as many whole panels as BPK doubles hold (4 panels at
+ * kc = KC, more when K is short), packed once and reused by every row block of A. */
+#define BPK (4 * KC * NR)
 
 /* C (M,N) (+)= op(A) B with A(i, k) = A[i*ars + k*aks]: nn has (ars, aks) = (K, 1), tn (1, M). */
 static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, const double *B,
@@ -133,46 +212,49 @@ static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, 
             for (long t = 0; t < (long)M * N; t++) C[t] = 0.0;
         return;
     }
-    double apack[MC * KC], bpack[KC * NR];
+    if (M == 1) { /* a row vector times B */
+        ibp__row1(N, K, A, aks, B, C, acc);
+        return;
+    }
+    double apack[MC * KC], bpack[BPK];
     int Ne = N & ~1; /* even columns go through the tiles; an odd last one through col1 */
-    /* Packing pays off when the panel is reused: B over the rows of A, A over the panels of B. */
-    int packb = M > 2 * MR, packa = ars == 1 && M > MR && Ne > NR;
+    /* Packing pays off when the panel is reused: B over the rows of A, A over the panels of B.
+     * With a single block of rows (M <= MC), A is packed once per k-chunk. */
+    int packb = M > 2 * MR, packa = ars == 1 && M > MR && Ne > NR, aonce = packa && M <= MC;
     for (int k0 = 0; k0 < K && Ne > 0; k0 += KC) {
         int kc = K - k0 < KC ? K - k0 : KC, first = k0 == 0 && !acc;
-        for (int i0 = 0; i0 < M; i0 += MC) {
-            int mc = M - i0 < MC ? M - i0 : MC;
-            const double *ap = A + i0 * ars + (long)k0 * aks;
-            long pars = ars, paks = aks; /* layout of A in use: packed or in place */
-            if (packa) { /* A(i0+p+r, k0+k) -> apack[(p/MR)*kc*MR + k*MR + r] */
-                for (int k = 0; k < kc; k++) {
-                    const double *row = A + (long)(k0 + k) * aks + i0;
-                    int p = 0;
-                    for (; p + MR <= mc; p += MR)
-                        for (int r = 0; r < MR; r++) apack[p * kc + k * MR + r] = row[p + r];
-                    for (int r = 0; p + r < mc; r++) apack[p * kc + k * MR + r] = row[p + r];
+        int ncb = packb ? BPK / (kc * NR) * NR : Ne; /* columns per block of B */
+        if (aonce) ibp__apack(M, kc, A + (long)k0 * aks, aks, apack);
+        for (int jc = 0; jc < Ne; jc += ncb) {
+            int ncol = Ne - jc < ncb ? Ne - jc : ncb;
+            if (packb) ibp__bpack(kc, ncol, B + (long)k0 * N + jc, N, bpack);
+            for (int i0 = 0; i0 < M; i0 += MC) {
+                int mc = M - i0 < MC ? M - i0 : MC;
+                const double *ap = A + i0 * ars + (long)k0 * aks;
+                long pars = ars, paks = aks; /* layout of A in use: packed or in place */
+                if (packa) {
+                    if (!aonce) ibp__apack(mc, kc, ap, aks, apack);
+                    ap = apack, pars = 1, paks = MR;
                 }
-                pars = 1, paks = MR;
-            }
-            for (int j0 = 0; j0 < Ne; j0 += NR) {
-                int nv = (Ne - j0 < NR ? Ne - j0 : NR) / 2, p = 0;
-                const double *bp = B + (long)k0 * N + j0;
-                double *cp = C + (long)i0 * N + j0;
-                if (packb && nv == NV) {
-                    for (int k = 0; k < kc; k++)
-                        for (int j = 0; j < NR; j++) bpack[k * NR + j] = bp[(long)k * N + j];
-                    if (packa)
-                        for (; p + MR <= mc; p += MR)
-                            ibp__tile_apack(kc, apack + p * kc, bpack, cp + (long)p * N, N, first);
-                    else if (aks == 1)
-                        for (; p + MR <= mc; p += MR)
-                            ibp__tile_arows(kc, ap + p * ars, ars, bpack, cp + (long)p * N, N, first);
-                    if (p < mc) bp = bpack;
-                }
-                long bks = bp == bpack ? NR : N;
-                for (; p < mc; p += MR) {
-                    int mr = mc - p < MR ? mc - p : MR;
-                    const double *apr = packa ? apack + p * kc : ap + p * ars;
-                    ibp__micro_edge(mr, nv, kc, apr, pars, paks, bp, bks, cp + (long)p * N, N, first);
+                for (int q = 0, j0 = jc; j0 < jc + ncol; q++, j0 += NR) {
+                    int nv = (jc + ncol - j0 < NR ? jc + ncol - j0 : NR) / 2, p = 0;
+                    const double *bp = B + (long)k0 * N + j0;
+                    long bks = N;
+                    if (packb) bp = bpack + (long)q * kc * NR, bks = 2 * nv;
+                    double *cp = C + (long)i0 * N + j0;
+                    if (packb && nv == NV) {
+                        if (packa)
+                            for (; p + MR <= mc; p += MR)
+                                ibp__tile_apack(kc, ap + p * kc, bp, cp + (long)p * N, N, first);
+                        else if (aks == 1)
+                            for (; p + MR <= mc; p += MR)
+                                ibp__tile_arows(kc, ap + p * ars, ars, bp, cp + (long)p * N, N, first);
+                    }
+                    for (; p < mc; p += MR) {
+                        int mr = mc - p < MR ? mc - p : MR;
+                        const double *apr = packa ? ap + p * kc : ap + p * ars;
+                        ibp__micro_edge(mr, nv, kc, apr, pars, paks, bp, bks, cp + (long)p * N, N, first);
+                    }
                 }
             }
         }

@@ -22,6 +22,11 @@
  * never formed.
  */
 #include "internal.h"
+#include "simd.h"
+
+/* The elementwise loops below are written with the SIMD vocabulary: the wasm build compiles
+ * without the auto-vectorizers, so plain C loops would run one double at a time there. Each
+ * lane does exactly the scalar tail's operations, in the same order. */
 
 /* The workspace, carved in a fixed order from m->ws (see ibp__mlp_carve). Hidden layer i
  * (0 <= i < nl-1) owns five (nmax, rows_i) slices whose contents change through a call:
@@ -104,28 +109,41 @@ static void ibp__mlp_prep(const ibp__model *m, const double *theta, ibp__mlpws *
     for (int i = 0; i < m->nl; i++) ibp__mlp_tscale(&m->L[i], ibp__mlp_w(m, theta, i), w->Wt[i]);
 }
 
-/* Z (n, rows) += b per row. */
-static void ibp__mlp_addrow(double *Z, const double *b, int n, int rows) {
-    for (int r = 0; r < n; r++) {
-        double *z = Z + (long)r * rows;
-        for (int j = 0; j < rows; j++) z[j] = z[j] + b[j];
-    }
+/* y[j] = y[j] + x[j], j < cnt. */
+static void ibp__mlp_vadd(double *y, const double *x, long cnt) {
+    long j = 0;
+    for (; j + 2 <= cnt; j += 2) ibp_v_store(y + j, ibp_v_add(ibp_v_load(y + j), ibp_v_load(x + j)));
+    for (; j < cnt; j++) y[j] = y[j] + x[j];
 }
 
-/* s (cols,) = sum over the n rows of D (n, cols), rows in order: the bias gradient. */
-static void ibp__mlp_colsum(const double *D, int n, int cols, double *s) {
-    for (int j = 0; j < cols; j++) s[j] = 0.0;
-    for (int r = 0; r < n; r++) {
-        const double *d = D + (long)r * cols;
-        for (int j = 0; j < cols; j++) s[j] = s[j] + d[j];
-    }
+/* y[j] = a[j] * b[j], j < cnt (y may be a or b). */
+static void ibp__mlp_vmul(double *y, const double *a, const double *b, long cnt) {
+    long j = 0;
+    for (; j + 2 <= cnt; j += 2) ibp_v_store(y + j, ibp_v_mul(ibp_v_load(a + j), ibp_v_load(b + j)));
+    for (; j < cnt; j++) y[j] = a[j] * b[j];
+}
+
+/* Z (n, rows) += b per row. */
+static void ibp__mlp_addrow(double *Z, const double *b, int n, int rows) {
+    for (int r = 0; r < n; r++) ibp__mlp_vadd(Z + (long)r * rows, b, rows);
+}
+
+/* s (cols,) (+)= sum over the n rows of D (n, cols), rows in order: the bias gradient. */
+static void ibp__mlp_colsum(const double *D, int n, int cols, double *s, int acc) {
+    if (!acc)
+        for (int j = 0; j < cols; j++) s[j] = 0.0;
+    for (int r = 0; r < n; r++) ibp__mlp_vadd(s, D + (long)r * cols, cols);
 }
 
 enum { IBP__FWD_OUT, IBP__FWD_D1, IBP__FWD_D2 }; /* what the forward keeps besides A */
 
 /* Forward pass into F (n, k). With IBP__FWD_D1 each Z[i] ends as act'(z); IBP__FWD_D2 also
  * fills Q[i] = act''(z). The bias and the activation run over blocks of whole rows small
- * enough to stay in L1, so z is read from cache by every elementwise function. */
+ * enough to stay in L1, so z is read from cache by every elementwise function. Below a one-row
+ * output layer, F is formed every IBP__FSB rows, right after their activations and while they
+ * are still in cache: a one-column product reuses no panel, so splitting its rows costs nothing,
+ * and each row's sum is the same sequential chain either way. */
+#define IBP__FSB 16
 static void ibp__mlp_fwd(const ibp__model *m, const double *theta, const double *x, int n,
                          ibp__mlpws *w, int keep, double *F) {
     const double *in = x;
@@ -134,69 +152,106 @@ static void ibp__mlp_fwd(const ibp__model *m, const double *theta, const double 
         int rows = ly->rows, last = i == m->nl - 1;
         double *Z = last ? F : w->Z[i];
         const double *b = ly->boff >= 0 ? theta + ly->boff : NULL;
-        ibp__gemm_nn(n, rows, ly->cols, in, w->Wt[i], Z, 0);
         if (last) {
+            if (i == 0 || rows != 1) /* else F was formed with the layer below */
+                ibp__gemm_nn(n, rows, ly->cols, in, w->Wt[i], Z, 0);
             if (b) ibp__mlp_addrow(Z, b, n, rows);
             break;
         }
+        ibp__gemm_nn(n, rows, ly->cols, in, w->Wt[i], Z, 0);
+        int fuse = i + 2 == m->nl && m->L[i + 1].rows == 1;
         int rb = rows >= 1024 ? 1 : 1024 / rows; /* rows per block */
-        for (int r0 = 0; r0 < n; r0 += rb) {
-            int nr = n - r0 < rb ? n - r0 : rb;
-            long o = (long)r0 * rows, cnt = (long)nr * rows;
-            if (b) ibp__mlp_addrow(Z + o, b, nr, rows);
-            if (keep == IBP__FWD_OUT) ibp__act_fwd(m->act, m->act_param, Z + o, w->A[i] + o, cnt);
-            else ibp__act_derivs(m->act, m->act_param, Z + o, w->A[i] + o, Z + o,
-                                 keep == IBP__FWD_D2 ? w->Q[i] + o : NULL, cnt);
+        int sb = fuse ? (IBP__FSB + rb - 1) / rb * rb : rb; /* rows per block of F */
+        for (int s0 = 0; s0 < n; s0 += sb) {
+            int se = n - s0 < sb ? n : s0 + sb;
+            for (int r0 = s0; r0 < se; r0 += rb) {
+                int nr = se - r0 < rb ? se - r0 : rb;
+                long o = (long)r0 * rows, cnt = (long)nr * rows;
+                if (b) ibp__mlp_addrow(Z + o, b, nr, rows);
+                if (keep == IBP__FWD_OUT) ibp__act_fwd(m->act, m->act_param, Z + o, w->A[i] + o, cnt);
+                else ibp__act_derivs(m->act, m->act_param, Z + o, w->A[i] + o, Z + o,
+                                     keep == IBP__FWD_D2 ? w->Q[i] + o : NULL, cnt);
+            }
+            if (fuse)
+                ibp__gemm_nn(se - s0, 1, rows, w->A[i] + (long)s0 * rows, w->Wt[i + 1], F + s0, 0);
         }
         in = w->A[i];
     }
 }
 
 /* D (n, cols) = (alpha E) . D with E = Dl W (Dl (n, rows), W (rows, cols)): Delta of the layer
- * below from act' held in D. When bsum != NULL it also receives the column sums of the new D
- * (that layer's bias gradient), accumulated row by row exactly as ibp__mlp_colsum would, so the
- * 4 MiB-class Delta is not read a second time. With one output row the product is an outer
+ * below from act' held in D. When bsum != NULL the column sums of the new D (that layer's bias
+ * gradient) are added to it, row by row exactly as ibp__mlp_colsum would, so Delta is not read a
+ * second time. With one output row the product is an outer
  * product, formed inline as 0 + g w (the kernel's chain from 0, bit for bit) instead of being
  * written to E and read back. */
 static void ibp__mlp_delta(int n, int cols, int rows, const double *Dl, const double *W,
                            double al, double *E, double *D, double *bsum) {
     if (rows > 1) ibp__gemm_nn(n, cols, rows, Dl, W, E, 0);
-    if (bsum)
-        for (int j = 0; j < cols; j++) bsum[j] = 0.0;
+    ibp_v2d va = ibp_v_splat(al), z = ibp_v_zero();
     for (int r = 0; r < n; r++) {
         double *d = D + (long)r * cols;
+        int j = 0;
         if (rows == 1) {
             double g = Dl[r];
-            for (int j = 0; j < cols; j++) d[j] = (al * (0.0 + g * W[j])) * d[j];
+            ibp_v2d vg = ibp_v_splat(g);
+            for (; j + 2 <= cols; j += 2) {
+                ibp_v2d e = ibp_v_add(z, ibp_v_mul(vg, ibp_v_load(W + j)));
+                ibp_v_store(d + j, ibp_v_mul(ibp_v_mul(va, e), ibp_v_load(d + j)));
+            }
+            for (; j < cols; j++) d[j] = (al * (0.0 + g * W[j])) * d[j];
         } else {
             const double *e = E + (long)r * cols;
-            for (int j = 0; j < cols; j++) d[j] = (al * e[j]) * d[j];
+            for (; j + 2 <= cols; j += 2)
+                ibp_v_store(d + j, ibp_v_mul(ibp_v_mul(va, ibp_v_load(e + j)), ibp_v_load(d + j)));
+            for (; j < cols; j++) d[j] = (al * e[j]) * d[j];
         }
-        if (bsum)
-            for (int j = 0; j < cols; j++) bsum[j] = bsum[j] + d[j];
+        if (bsum) ibp__mlp_vadd(bsum, d, cols);
     }
 }
 
+/* Batch rows per block of the backward pass: a block's Delta, up to 64K doubles (512 KiB), is
+ * still in L2 when the weight gradient below reads it. */
+static int ibp__mlp_brows(const ibp__model *m) {
+    int wmax = 1;
+    for (int i = 0; i < m->nl; i++)
+        if (m->L[i].cols > wmax) wmax = m->L[i].cols;
+    return 65536 / wmax > 128 ? 65536 / wmax : 128;
+}
+
 /* out (P,) = J^T Dl: backpropagate Dl = dL/dF (n, k) (it may be the loss gradient or any
- * output-space vector) through a forward made with IBP__FWD_D1. Overwrites Z[i] with Delta. */
+ * output-space vector) through a forward made with IBP__FWD_D1. Overwrites Z[i] with Delta.
+ * The rows of the batch go through the whole depth block by block (ibp__mlp_brows). Every
+ * gradient sums over the rows in order, continuing from the previous block's partial sums, so
+ * the result is the one of a single pass: the kernels chunk their sums the same way. */
 static void ibp__mlp_back(const ibp__model *m, const double *theta, const double *x, int n,
                           ibp__mlpws *w, const double *Dl, double *out) {
-    for (int i = m->nl - 1; i >= 0; i--) {
-        const ibp__layer *ly = &m->L[i];
-        int rows = ly->rows, cols = ly->cols;
-        const double *in = i ? w->A[i - 1] : x;
-        if (ly->off >= 0) {
-            double *gw = out + ly->off;
-            ibp__gemm_tn(rows, cols, n, Dl, in, gw, 0);
-            if (ly->alpha != 1.0) ibp__scale((long)rows * cols, ly->alpha, gw);
-            /* below the top, ibp__mlp_delta already summed this layer's bias gradient */
-            if (ly->boff >= 0 && i == m->nl - 1) ibp__mlp_colsum(Dl, n, rows, out + ly->boff);
+    int bs = ibp__mlp_brows(m);
+    for (int r0 = 0; r0 < n; r0 += bs) {
+        int nb = n - r0 < bs ? n - r0 : bs, acc = r0 > 0;
+        const double *D = Dl + (long)r0 * m->k;
+        for (int i = m->nl - 1; i >= 0; i--) {
+            const ibp__layer *ly = &m->L[i];
+            int rows = ly->rows, cols = ly->cols;
+            const double *in = (i ? w->A[i - 1] : x) + (long)r0 * cols;
+            if (ly->off >= 0) {
+                ibp__gemm_tn(rows, cols, nb, D, in, out + ly->off, acc);
+                /* below the top, ibp__mlp_delta sums this layer's bias gradient */
+                if (ly->boff >= 0 && i == m->nl - 1) ibp__mlp_colsum(D, nb, rows, out + ly->boff, acc);
+            }
+            if (i == 0) break;
+            double *bsum = m->L[i - 1].boff >= 0 ? out + m->L[i - 1].boff : NULL;
+            if (bsum && !acc)
+                for (int j = 0; j < cols; j++) bsum[j] = 0.0;
+            double *Dn = w->Z[i - 1] + (long)r0 * cols;
+            ibp__mlp_delta(nb, cols, rows, D, ibp__mlp_w(m, theta, i), ly->alpha, w->E, Dn, bsum);
+            D = Dn;
         }
-        if (i == 0) break;
-        const ibp__layer *lo = &m->L[i - 1];
-        ibp__mlp_delta(n, cols, rows, Dl, ibp__mlp_w(m, theta, i), ly->alpha, w->E, w->Z[i - 1],
-                       lo->boff >= 0 ? out + lo->boff : NULL);
-        Dl = w->Z[i - 1];
+    }
+    for (int i = 0; i < m->nl; i++) {
+        const ibp__layer *ly = &m->L[i];
+        if (ly->off >= 0 && ly->alpha != 1.0)
+            ibp__scale((long)ly->rows * ly->cols, ly->alpha, out + ly->off);
     }
 }
 
@@ -220,11 +275,9 @@ static void ibp__mlp_rfwd(const ibp__model *m, const double *x, const double *v,
         }
         /* R{z} += c and R{a} = act' R{z} in one pass over the rows */
         for (int r = 0; r < n; r++) {
-            double *rz = RZ + (long)r * rows, *ra = w->RA[i] + (long)r * rows;
-            const double *d1 = w->Z[i] + (long)r * rows;
-            if (c)
-                for (int j = 0; j < rows; j++) rz[j] = rz[j] + c[j];
-            for (int j = 0; j < rows; j++) ra[j] = d1[j] * rz[j];
+            long o = (long)r * rows;
+            if (c) ibp__mlp_vadd(RZ + o, c, rows);
+            ibp__mlp_vmul(w->RA[i] + o, w->Z[i] + o, RZ + o, rows);
         }
     }
 }
@@ -244,13 +297,26 @@ static void ibp__mlp_rdelta(int n, int cols, int rows, const double *Dl, const d
     }
     if (bsum)
         for (int j = 0; j < cols; j++) bsum[j] = 0.0;
+    ibp_v2d va = ibp_v_splat(al), z = ibp_v_zero();
     for (int r = 0; r < n; r++) {
         long o = (long)r * cols;
         double *D = w->Z[i] + o, *RD = w->Q[i] + o;
         const double *RZ = w->RZ[i] + o;
+        int j = 0;
         if (rows == 1) {
             double g = Dl[r], rg = RDl[r];
-            for (int j = 0; j < cols; j++) {
+            ibp_v2d vg = ibp_v_splat(g), vrg = ibp_v_splat(rg);
+            for (; j + 2 <= cols; j += 2) {
+                ibp_v2d wj = ibp_v_load(W + j);
+                ibp_v2d E = ibp_v_add(z, ibp_v_mul(vg, wj)), RE = ibp_v_add(z, ibp_v_mul(vrg, wj));
+                if (V) RE = ibp_v_add(RE, ibp_v_mul(vg, ibp_v_load(V + j)));
+                ibp_v2d e = ibp_v_mul(va, E), re = ibp_v_mul(va, RE), d1 = ibp_v_load(D + j);
+                ibp_v_store(D + j, ibp_v_mul(e, d1));
+                ibp_v_store(RD + j, ibp_v_add(ibp_v_mul(re, d1),
+                                              ibp_v_mul(ibp_v_mul(e, ibp_v_load(RD + j)),
+                                                        ibp_v_load(RZ + j))));
+            }
+            for (; j < cols; j++) {
                 double E = 0.0 + g * W[j], RE = 0.0 + rg * W[j];
                 if (V) RE = RE + g * V[j];
                 double e = al * E, re = al * RE, d1 = D[j];
@@ -259,14 +325,21 @@ static void ibp__mlp_rdelta(int n, int cols, int rows, const double *Dl, const d
             }
         } else {
             const double *E = w->E + o, *RE = w->RE + o;
-            for (int j = 0; j < cols; j++) {
+            for (; j + 2 <= cols; j += 2) {
+                ibp_v2d e = ibp_v_mul(va, ibp_v_load(E + j)), re = ibp_v_mul(va, ibp_v_load(RE + j));
+                ibp_v2d d1 = ibp_v_load(D + j);
+                ibp_v_store(D + j, ibp_v_mul(e, d1));
+                ibp_v_store(RD + j, ibp_v_add(ibp_v_mul(re, d1),
+                                              ibp_v_mul(ibp_v_mul(e, ibp_v_load(RD + j)),
+                                                        ibp_v_load(RZ + j))));
+            }
+            for (; j < cols; j++) {
                 double e = al * E[j], re = al * RE[j], d1 = D[j];
                 D[j] = e * d1;
                 RD[j] = re * d1 + (e * RD[j]) * RZ[j];
             }
         }
-        if (bsum)
-            for (int j = 0; j < cols; j++) bsum[j] = bsum[j] + RD[j];
+        if (bsum) ibp__mlp_vadd(bsum, RD, cols);
     }
 }
 
@@ -296,7 +369,7 @@ void ibp__mlp_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const
     ibp__loss(m->loss, w.F, b->y, n, k, w.G);
     ibp__loss_curv(m->loss, w.F, b->y, n, k, w.RG);
     ibp__mlp_rfwd(m, x, v, n, &w);
-    for (long t = 0; t < (long)n * k; t++) w.RG[t] = w.RG[t] * w.RF[t];
+    ibp__mlp_vmul(w.RG, w.RG, w.RF, (long)n * k);
 
     const double *Dl = w.G, *RDl = w.RG;
     for (int i = m->nl - 1; i >= 0; i--) {
@@ -308,7 +381,7 @@ void ibp__mlp_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const
             ibp__gemm_tn(rows, cols, n, RDl, in, o, 0);
             if (i > 0) ibp__gemm_tn(rows, cols, n, Dl, w.RA[i - 1], o, 1); /* R{A_0} = 0 */
             if (ly->alpha != 1.0) ibp__scale((long)rows * cols, ly->alpha, o);
-            if (ly->boff >= 0 && i == m->nl - 1) ibp__mlp_colsum(RDl, n, rows, hv + ly->boff);
+            if (ly->boff >= 0 && i == m->nl - 1) ibp__mlp_colsum(RDl, n, rows, hv + ly->boff, 0);
         }
         if (i == 0) break;
         const ibp__layer *lo = &m->L[i - 1];
@@ -334,6 +407,6 @@ void ibp__mlp_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, cons
         ibp__loss_curv(m->loss, w.F, b->y, n, k, w.RG);
     }
     ibp__mlp_rfwd(m, b->x, v, n, &w);
-    for (long t = 0; t < nk; t++) w.RG[t] = w.RG[t] * w.RF[t];
+    ibp__mlp_vmul(w.RG, w.RG, w.RF, nk);
     ibp__mlp_back(m, theta, b->x, n, &w, w.RG, out);
 }
