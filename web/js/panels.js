@@ -539,9 +539,6 @@ export class TrajectoryPanel extends PanelBase {
           const x = t[k + 1], y = t[k + 2], eta = s.lr;
           it.out.textContent = `step ${t[k]}: (x, y) = (${fmt(x, 4)}, ${fmt(y, 4)}), x y = ${fmt(x * y, 6)}, η (x² + y²) / 2 = ${fmt((eta * (x * x + y * y)) / 2, 4)}, |x − y| = ${fmt(Math.abs(x - y), 4)}`;
         }
-        // trajectory.js refetches the loss grid only when no fetch is pending, so a view whose
-        // range grew during a fetch would keep its old contours: ask once more at the end
-        view.pendingR = false;
         view.schedule();
         done++;
         if (done === this.items.length) { this.setRunning(false); this.setStatus(`${done} runs in ${formatDuration((performance.now() - t0) / 1000)}`, 'done'); }

@@ -77,10 +77,53 @@ export function viewRadius(info, eta, trace, current = 0) {
   return out;
 }
 
+// The loss grids of a view, one request in flight at a time, the newest wanted radius winning:
+// a radius that grows while a grid is on its way is fetched when that one lands, and an answer
+// that arrives after a reset (the run changed) is dropped. fetch(r) -> Promise of the grid.
+export class GridFetcher {
+  constructor(fetch, onGrid) {
+    this.fetch = fetch;
+    this.onGrid = onGrid; // (r, grid) for the newest grid of the current run
+    this.epoch = 0;
+    this.reset();
+  }
+  reset() {
+    this.epoch++;
+    this.have = NaN;     // radius of the grid in hand
+    this.wanted = NaN;   // the newest radius asked for
+    this.inFlight = false;
+    this.failed = NaN;   // a radius whose request failed is not asked again (no retry storm)
+  }
+  want(r) {
+    this.wanted = r;
+    if (this.inFlight || r === this.have || r === this.failed) return;
+    const epoch = this.epoch;
+    this.inFlight = true;
+    this.fetch(r).then((grid) => {
+      if (epoch !== this.epoch) return;
+      this.inFlight = false;
+      this.have = r;
+      this.onGrid(r, grid);
+      if (this.wanted !== r) this.want(this.wanted);
+    }, () => {
+      if (epoch !== this.epoch) return;
+      this.inFlight = false;
+      this.failed = r;
+      if (this.wanted !== r) this.want(this.wanted);
+    });
+  }
+}
+
 export class TrajectoryView {
   constructor(canvas, { requestGrid }) {
     this.canvas = canvas;
     this.requestGrid = requestGrid; // async (x0, x1, y0, y1, nx, ny) -> Float64Array
+    const n = 81;
+    this.grids = new GridFetcher((r) => this.requestGrid(-r, r, -r, r, n, n), (r, data) => {
+      this.grid = { data, n, r };
+      this.levels = logLevels(Array.from(data, (v) => (v > 0 ? v : NaN)));
+      this.schedule();
+    });
     this.reset(null, NaN);
     this.frame = 0;
   }
@@ -91,8 +134,7 @@ export class TrajectoryView {
     this.trace = [];
     this.radius = 0;
     this.grid = null;
-    this.gridRadius = 0;
-    this.gridToken = 0;
+    this.grids.reset();
     this.schedule();
   }
 
@@ -106,18 +148,6 @@ export class TrajectoryView {
   schedule() {
     if (this.frame || !this.info) return;
     this.frame = requestAnimationFrame(() => { this.frame = 0; this.draw(); });
-  }
-
-  fetchGrid(r) {
-    const token = ++this.gridToken;
-    const n = 81;
-    this.requestGrid(-r, r, -r, r, n, n).then((data) => {
-      if (token !== this.gridToken) return;
-      this.grid = { data, n, r };
-      this.levels = logLevels(Array.from(data, (v) => (v > 0 ? v : NaN)));
-      this.gridRadius = r;
-      this.schedule();
-    }, () => { /* the run changed meanwhile: the next draw asks again */ });
   }
 
   draw() {
@@ -137,8 +167,7 @@ export class TrajectoryView {
 
     const r = viewRadius(info, this.eta, this.trace, this.radius);
     this.radius = r;
-    if (this.gridRadius !== r && !this.pendingR) { this.pendingR = true; this.fetchGrid(r); }
-    if (this.gridRadius === r) this.pendingR = false;
+    this.grids.want(r);
 
     const pad = 34, size = Math.min(w, h) - pad - 8;
     const ox = pad, oy = 8;

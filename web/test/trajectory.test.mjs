@@ -1,7 +1,7 @@
 // Unit tests of the two-parameter view's pure helpers: marching squares, levels, view range.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { marchingSquares, logLevels, viewRadius } from '../js/trajectory.js';
+import { marchingSquares, logLevels, viewRadius, GridFetcher } from '../js/trajectory.js';
 
 function grid(nx, ny, f) {
   const g = new Float64Array(nx * ny);
@@ -61,4 +61,46 @@ test('viewRadius holds the start, the path, the hyperbola vertex and the stable 
   // it only grows, in 1.5x steps
   assert.equal(viewRadius(info, 0.15, [], r2), r2);
   assert.ok(Math.abs(Math.log(r2 / r) / Math.log(1.5) - Math.round(Math.log(r2 / r) / Math.log(1.5))) < 1e-9);
+});
+
+// A fetch whose answers the test releases by hand, in any order.
+function manualFetch() {
+  const calls = [];
+  const fetch = (r) => new Promise((resolve, reject) => calls.push({ r, resolve, reject }));
+  return { calls, fetch };
+}
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test('grid fetcher: one request at a time, a radius that grew meanwhile is fetched next', async () => {
+  const { calls, fetch } = manualFetch();
+  const got = [];
+  const g = new GridFetcher(fetch, (r, grid) => got.push([r, grid]));
+  g.want(1); g.want(1.5); g.want(2.25);
+  assert.deepEqual(calls.map((c) => c.r), [1]);
+  calls[0].resolve('grid1'); await tick();
+  assert.deepEqual(got, [[1, 'grid1']]);
+  assert.deepEqual(calls.map((c) => c.r), [1, 2.25]); // the newest wanted, not every one
+  calls[1].resolve('grid2'); await tick();
+  assert.deepEqual(got.at(-1), [2.25, 'grid2']);
+  g.want(2.25);
+  assert.equal(calls.length, 2); // in hand: not asked again
+});
+
+test('grid fetcher: an answer after a reset is dropped; a failure is not retried in a loop', async () => {
+  const { calls, fetch } = manualFetch();
+  const got = [];
+  const g = new GridFetcher(fetch, (r, grid) => got.push([r, grid]));
+  g.want(1);
+  g.reset();
+  g.want(1); // the new run's grid: asked again even though the old answer is on its way
+  assert.equal(calls.length, 2);
+  calls[0].resolve('stale'); await tick();
+  assert.deepEqual(got, []);
+  calls[1].reject(new Error('run changed')); await tick();
+  g.want(1);
+  assert.equal(calls.length, 2);
+  g.want(1.5);
+  assert.equal(calls.length, 3);
+  calls[2].resolve('fresh'); await tick();
+  assert.deepEqual(got, [[1.5, 'fresh']]);
 });
