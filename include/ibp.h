@@ -200,13 +200,15 @@ size_t ibp_run_events_text(const ibp_run *r, char *buf, size_t cap); /* one line
  *   IBP_SPECTRUM_TOP      top-k (k_or_probes, 0 = max(topk, 3)) algebraic eigenvalues by
  *                         Lanczos with residual bounds, the smallest eigenvalue, and a
  *                         Hutchinson trace (10 Rademacher probes) with its standard error
- *   IBP_SPECTRUM_EXACT    every eigenvalue: the Hessian built from P HVPs (P <= 2000)
+ *   IBP_SPECTRUM_EXACT    every eigenvalue: the Hessian built from P HVPs
+ *                         (P <= IBP_SPECTRUM_EXACT_MAX)
  *   IBP_SPECTRUM_DENSITY  stochastic Lanczos quadrature: k_or_probes probes (0 = 10) x steps
  *                         Lanczos steps (0 = 80), Gaussian broadening sigma (<= 0: automatic)
  * ibp_spectrum_json writes the result, with every parameter used, as one JSON object. */
 #define IBP_SPECTRUM_TOP 0
 #define IBP_SPECTRUM_EXACT 1
 #define IBP_SPECTRUM_DENSITY 2
+#define IBP_SPECTRUM_EXACT_MAX 2000 /* largest P for the exact spectrum (H is P^2 doubles) */
 typedef struct ibp_spectrum ibp_spectrum;
 int ibp_spectrum_create(ibp_spectrum **out, ibp_run *r, int mode, int k_or_probes, int steps,
                         double sigma, char *err, size_t errlen);

@@ -7,7 +7,7 @@
 #define IBP_SPECTRAL_H
 #include "internal.h"
 
-#define IBP__SPECTRUM_EXACT_MAX 2000 /* largest P for the dense spectrum (H is P^2 doubles) */
+#define IBP__SPECTRUM_EXACT_MAX IBP_SPECTRUM_EXACT_MAX /* largest P for the dense spectrum (ibp.h) */
 
 /* ---- Hutchinson: tr(A) ~ mean over Rademacher probes z of z^T A z ------------------------ */
 typedef struct ibp__trace_est {

@@ -39,6 +39,15 @@ size_t ibp_w_enums(char *buf, size_t cap) {
 #define IBP__X(name, value, text) "\"" #name "\":" #value ","
         IBP_RUN_STATE_LIST(IBP__X)
 #undef IBP__X
+        "\"_\":0},\"spectrum\":{"
+#define IBP__N(name) "\"" #name "\":" IBP__S(name) ","
+#define IBP__S(x) IBP__S2(x)
+#define IBP__S2(x) #x
+        IBP__N(IBP_SPECTRUM_TOP) IBP__N(IBP_SPECTRUM_EXACT) IBP__N(IBP_SPECTRUM_DENSITY)
+        IBP__N(IBP_SPECTRUM_EXACT_MAX)
+#undef IBP__N
+#undef IBP__S
+#undef IBP__S2
         "\"_\":0}}";
     size_t n = sizeof json - 1;
     for (size_t i = 0; i < cap && i <= n; i++) buf[i] = i < n ? json[i] : '\0';

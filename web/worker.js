@@ -12,7 +12,7 @@
 // for an unmodified run, ready at any moment without running anything again.
 import { loadIbp } from './js/wasm-loader.js';
 import { Run, canonical, schema, EngineError } from './js/engine.js';
-import { CHUNK_MS, isRequest, errorOf } from './js/protocol.js';
+import { CHUNK_MS, isRequest, errorOf, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
 const MAX_TRACE_STEPS = 1 << 21; // two-parameter runs: steps traced one by one (cheap there)
@@ -404,6 +404,26 @@ function tick() {
   }
 }
 
+// ---- spectra ---------------------------------------------------------------------------------
+
+// One spectrum of the Hessian at the current parameters. It is answered between two chunks like
+// any request: the run is not advanced, and the engine leaves its state untouched.
+function spectrum({ mode = 'auto', probes, steps }) {
+  needRun();
+  if (!SPECTRUM_REQUEST_MODES.includes(mode)) throw new RangeError(`spectrum: mode must be one of ${SPECTRUM_REQUEST_MODES.join(', ')}`);
+  const count = (v, name) => {
+    if (v === undefined || v === null) return 0;
+    if (!Number.isInteger(v) || v < 1 || v > 1000) throw new RangeError(`spectrum: ${name} must be an integer in [1, 1000]`);
+    return v;
+  };
+  const k = count(probes, 'probes'), m = count(steps, 'steps');
+  const P = run.nparams;
+  const which = mode === 'auto' ? (P <= ibp.enums.spectrum.IBP_SPECTRUM_EXACT_MAX ? 'exact' : 'density') : mode;
+  const t0 = performance.now();
+  const spec = run.spectrum(which, { kOrProbes: which === 'exact' ? 0 : k, steps: which === 'density' ? m : 0 });
+  return { ...spec, requested: mode, runId, lr: run.lr, ms: performance.now() - t0 };
+}
+
 // ---- requests --------------------------------------------------------------------------------
 
 function needRun() {
@@ -474,6 +494,7 @@ const HANDLERS = {
     return status();
   },
   lossGrid: (args) => lossGrid(args),
+  spectrum: (args) => spectrum(args),
   info: () => {
     needRun();
     return { text: run.info(), conventions: run.conventions(), paramsJson: run.paramsJson() };

@@ -104,6 +104,26 @@ export class Run {
     this.setParams(theta);
     return this.loss();
   }
+  // A one-shot Hessian spectrum at the current parameters (ibp_spectrum_create; the run is not
+  // changed): mode 'top' | 'exact' | 'density', kOrProbes and steps 0 = the engine's defaults,
+  // sigma <= 0 = automatic. -> the engine's JSON object (src/spectrum.c). Refusals (P too large
+  // for exact, the memory cap, non-finite Hessian) throw EngineError with the engine's sentence.
+  spectrum(mode, { kOrProbes = 0, steps = 0, sigma = 0 } = {}) {
+    const ex = this.ibp.ex;
+    const m = this.ibp.enums.spectrum[`IBP_SPECTRUM_${String(mode).toUpperCase()}`];
+    if (!['top', 'exact', 'density'].includes(mode) || m === undefined) throw new RangeError(`spectrum mode "${mode}": use top, exact or density`);
+    const outp = ex.ibp_w_malloc(4);
+    let s = 0;
+    try {
+      const [rc, msg] = this.ibp.withErr((e, len) => ex.ibp_spectrum_create(outp, this.ptr, m, kOrProbes, steps, sigma, e, len));
+      if (rc !== 0) throw new EngineError(msg || 'the spectrum could not be computed', rc);
+      s = new Uint32Array(ex.memory.buffer, outp, 1)[0];
+      return JSON.parse(this.ibp.textOf((b, cap) => ex.ibp_spectrum_json(s, b, cap)));
+    } finally {
+      if (s) ex.ibp_spectrum_destroy(s);
+      this.ibp.free(outp);
+    }
+  }
   paramsJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_params_json(this.ptr, b, cap)); }
   dataCsv(test = false) { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_data_csv(this.ptr, test ? 1 : 0, b, cap)); }
   info() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_info_text(this.ptr, b, cap)); }

@@ -27,6 +27,16 @@
 //   extend      { more }                            Status (raise the step limit of a finished run)
 //   lossGrid    { x0, x1, y0, y1, nx, ny }          { data: Float64Array(ny*nx) } training loss on a
 //               grid of the two parameters (two-parameter runs only), row j = y0 + j (y1-y0)/(ny-1)
+//   spectrum    { mode, probes?, steps? }           the Hessian spectrum at the run's current
+//               parameters, computed between two chunks; the run is neither changed nor advanced.
+//               mode: 'auto' (exact when nparams <= enums.spectrum.IBP_SPECTRUM_EXACT_MAX, else
+//               density), 'exact' (every eigenvalue), 'density' (SLQ: probes x steps Lanczos,
+//               Gaussian broadening), 'top' (top-k with residuals); probes, steps: integers in
+//               [1, 1000] (density; top: probes = k), omitted = the engine's defaults (10, 80).
+//               -> the engine's JSON (src/spectrum.c: { mode, step, P, matvecs, eigenvalues |
+//               grid, density, nodes, weights, probes, steps, sigma | values, residuals, ...,
+//               trace }) plus { requested, runId, lr, ms }. Refusals (P too large for exact, the
+//               memory cap mem_cap, a non-finite Hessian) are errors of kind 'engine'
 //   info        {}                                  { text, conventions, paramsJson }
 //   exportCsv   {}                                  { csv, lastStep, t, stepsTotal, state, stateName,
 //               running, notes, truncated, canonical, full, version, conventions, columns, events,
@@ -61,8 +71,11 @@ export const PROTOCOL_VERSION = 1;
 
 export const REQUESTS = Object.freeze([
   'validate', 'create', 'reset', 'play', 'pause', 'step', 'setLr', 'speed', 'extend',
-  'lossGrid', 'info', 'abort', 'fault', 'limit', 'exportCsv', 'paramsJson', 'dataCsv',
+  'lossGrid', 'info', 'abort', 'fault', 'limit', 'exportCsv', 'paramsJson', 'dataCsv', 'spectrum',
 ]);
+
+// What the spectrum request accepts (the worker checks; the page offers these).
+export const SPECTRUM_REQUEST_MODES = Object.freeze(['auto', 'exact', 'density', 'top']);
 
 export const EVENTS = Object.freeze(['ready', 'fatal', 'metrics', 'trace', 'status', 'trap']);
 

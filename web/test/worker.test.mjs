@@ -232,3 +232,83 @@ test('play pauses at the limit; play again continues past it', async () => {
   await assert.rejects(request('limit', { step: -1 }), /limit/);
   await request('limit', { step: 0 });
 });
+
+// ---- spectra ---------------------------------------------------------------------------------
+
+function cliSpectrum(config, args) {
+  assert.ok(existsSync(cli), `the native CLI ${cli} is missing: run scripts/build native (or set IBP_CLI)`);
+  return JSON.parse(execFileSync(cli, ['spectrum', config, ...args], { encoding: 'utf8' }));
+}
+
+test('spectrum: the exact spectrum is the CLI one, bit for bit, and the run goes on as if nothing happened', async () => {
+  const config = 'model=mlp&depth=2&d=4&width=8&act=tanh&n=32&lr=0.3&steps=60&measure_every=1';
+  const info = await request('create', { config });
+  assert.equal(info.nparams, 49);
+  await request('step', { n: 25 });
+  const ex = await request('spectrum', { mode: 'auto' });
+  assert.equal(ex.mode, 'exact');
+  assert.equal(ex.requested, 'auto');
+  assert.equal(ex.step, 25);
+  assert.equal(ex.P, 49);
+  assert.equal(ex.eigenvalues.length, 49);
+  assert.equal(ex.runId, info.runId);
+  assert.deepEqual(ex.eigenvalues, cliSpectrum(info.canonical, ['--at-step', '25', '--exact']).eigenvalues);
+  // the largest eigenvalue is the sharpness the run measured at this step
+  const csvAt = (await request('exportCsv')).csv.split('\n').filter((l) => l && !l.startsWith('#'));
+  const head = csvAt[0].split(','), row = csvAt.find((l) => l.startsWith('25,')).split(',');
+  const S = Number(row[head.indexOf('sharpness')]);
+  assert.ok(Math.abs(Math.max(...ex.eigenvalues) - S) <= 1e-9 * S, `${Math.max(...ex.eigenvalues)} vs ${S}`);
+  // density and top-k in between, then the rest of the run: the CSV is still the CLI's
+  const den = await request('spectrum', { mode: 'density', probes: 3, steps: 20 });
+  assert.equal(den.mode, 'density');
+  assert.equal(den.probes, 3);
+  assert.equal(den.steps, 20);
+  const top = await request('spectrum', { mode: 'top', probes: 4 });
+  assert.equal(top.values.length, 4);
+  assert.ok(Math.abs(top.values[0] - S) <= 1e-8 * S);
+  const st = await request('pause'); // the spectra did not advance it
+  assert.equal(st.t, 25);
+  await playToEnd();
+  const done = await request('exportCsv');
+  assert.deepEqual(done.notes, []);
+  assert.equal(done.csv, cliCsv(info.canonical));
+});
+
+test('spectrum: auto gives the SLQ density above the exact limit; it integrates to 1 and reaches the sharpness', async () => {
+  const info = await request('create', { config: 'width=128&d=20&n=64&steps=10' });
+  assert.ok(info.nparams > ready.enums.spectrum.IBP_SPECTRUM_EXACT_MAX);
+  await request('step', { n: 3 });
+  const d = await request('spectrum', { mode: 'auto' });
+  assert.equal(d.mode, 'density');
+  assert.equal(d.step, 3);
+  assert.equal(d.grid.length, d.density.length);
+  let integral = 0;
+  for (let i = 1; i < d.grid.length; i++) integral += 0.5 * (d.density[i] + d.density[i - 1]) * (d.grid[i] - d.grid[i - 1]);
+  assert.ok(Math.abs(integral - 1) < 1e-3, `integral ${integral}`);
+  const top = await request('spectrum', { mode: 'top', probes: 1 });
+  assert.ok(Math.abs(Math.max(...d.nodes) - top.values[0]) <= 1e-6 * top.values[0]);
+  assert.ok(d.grid[0] <= Math.min(...d.nodes) && d.grid.at(-1) >= top.values[0]);
+});
+
+test('spectrum: refusals are engine errors with the engine sentence; bad arguments are protocol errors', async () => {
+  await request('create', { config: 'width=128&d=20&n=64&steps=10' });
+  await assert.rejects(request('spectrum', { mode: 'exact' }), (e) => e.kind === 'engine' && /P <= 2000/.test(e.message) && /density/.test(e.message));
+  await request('create', { config: 'depth=3&d=8&width=32&n=64&mem_cap=8&steps=10' });
+  await assert.rejects(request('spectrum', { mode: 'auto' }), (e) => e.kind === 'engine' && /mem_cap=8/.test(e.message));
+  await assert.rejects(request('spectrum', { mode: 'full' }), (e) => e.kind === 'protocol' && /mode/.test(e.message));
+  await assert.rejects(request('spectrum', { mode: 'density', probes: 0 }), (e) => e.kind === 'protocol' && /probes/.test(e.message));
+  await assert.rejects(request('spectrum', { mode: 'density', steps: 2.5 }), (e) => e.kind === 'protocol' && /steps/.test(e.message));
+  const st = await request('step', { n: 2 }); // the refused run is untouched
+  assert.equal(st.t, 2);
+});
+
+test('spectrum: asked while playing, it is answered between two chunks and the run keeps playing', async () => {
+  const info = await request('create', { config: 'model=mlp&depth=2&d=4&width=8&act=tanh&n=32&lr=0.3&steps=200000' });
+  await request('play');
+  await next((m) => m.type === 'status' && m.runId === info.runId && m.t > 0);
+  const s = await request('spectrum', { mode: 'exact' });
+  assert.ok(s.step > 0);
+  const later = await next((m) => m.type === 'status' && m.runId === info.runId && m.t > s.step);
+  assert.equal(later.playing, true);
+  await request('pause');
+});
