@@ -16,13 +16,15 @@ export function download(name, body, type = 'text/plain;charset=utf-8') {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-// The PNG of a canvas with a title line and a note line (the config) above it.
-export function chartPng(canvas, title, note = '') {
+// The PNG of a canvas with a title line and a note line (the config) above it. scale: device
+// pixels per CSS pixel of the canvas (default: measured on the page; give it for a canvas that
+// is not in the document).
+export function chartPng(canvas, title, note = '', { scale: given } = {}) {
   const cs = getComputedStyle(document.documentElement);
   const bg = cs.getPropertyValue('--bg').trim() || '#ffffff';
   const fg = cs.getPropertyValue('--fg').trim() || '#222222';
   const muted = cs.getPropertyValue('--muted').trim() || '#666666';
-  const scale = canvas.width / Math.max(1, canvas.clientWidth || canvas.width);
+  const scale = given || canvas.width / Math.max(1, canvas.clientWidth || canvas.width);
   const head = Math.round(44 * scale);
   const out = document.createElement('canvas');
   out.width = canvas.width;

@@ -1,7 +1,52 @@
-// imports.js -- what the page shows when the engine refuses an imported file: the engine names
-// the line of a data CSV ("data CSV line 3, column 2 ...") or the byte of a params JSON
-// ("params JSON, byte 65: ..."); the page shows that part of the file next to its input, so the
-// problem can be seen without opening the file elsewhere. The file itself is kept.
+// imports.js -- the imported files (a data CSV for data=csv, initial parameters for init=file):
+// read as text and kept (nothing is lost on an engine error); the engine validates them when a
+// run is created. When it refuses one it names the line of a data CSV ("data CSV line 3, column
+// 2 ...") or the byte of a params JSON ("params JSON, byte 65: ..."); the page shows that part of
+// the file next to its input, so the problem can be seen without opening the file elsewhere.
+
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+const INPUTS = { dataCsv: ['data-file', 'data-file-status', 'data-file-problem'], initJson: ['init-file', 'init-file-status', 'init-file-problem'] };
+
+export class ImportedFiles {
+  // message(text, kind, { id }) and clearMessage(id): the page's alert area (status.js Messages)
+  constructor({ message, clearMessage }) {
+    this.text = { dataCsv: null, initJson: null }; // the files' text, for the next run
+    this.names = { dataCsv: '', initJson: '' };
+    this.message = message;
+    this.clearMessage = clearMessage;
+    for (const key of Object.keys(INPUTS)) this.wire(key);
+  }
+
+  wire(key) {
+    const [inputId, statusId] = INPUTS[key];
+    const input = document.getElementById(inputId), statusEl = document.getElementById(statusId);
+    input.addEventListener('change', async () => {
+      const f = input.files && input.files[0];
+      this.clearMessage(`file-${key}`);
+      this.problem(key, null);
+      if (!f) { this.text[key] = null; return; }
+      this.names[key] = f.name.slice(0, 80);
+      if (f.size > MAX_FILE_BYTES) {
+        input.value = '';
+        this.text[key] = null;
+        this.message(`${f.name.slice(0, 80)} is ${(f.size / 1048576).toFixed(1)} MiB: files up to ${MAX_FILE_BYTES / 1048576} MiB are read`, 'error', { id: `file-${key}` });
+        return;
+      }
+      try {
+        this.text[key] = await f.text();
+        statusEl.textContent = `${f.name.slice(0, 80)} (${f.size} bytes) will be used by the next run.`;
+      } catch {
+        this.text[key] = null;
+        this.message(`${f.name.slice(0, 80)} could not be read`, 'error', { id: `file-${key}` });
+      }
+    });
+  }
+
+  // Show (message) or clear (null) the engine's complaint about a file, next to its input.
+  problem(key, message) {
+    showFileProblem(document.getElementById(INPUTS[key][2]), { name: this.names[key], text: this.text[key], message });
+  }
+}
 
 // The part of `text` a message is about, or '' (pure: node tests import it).
 export function fileExcerpt(text, message) {

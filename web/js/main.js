@@ -1,38 +1,34 @@
-// main.js -- the composition root: it creates the worker client, the controls, the charts and
-// the views, and wires them to each other, to the URL, to the share panel and (embedded) to the
-// host page. It holds the page's state (the current run's info and metrics, the kept runs) and
-// computes nothing itself: the worker does.
+// main.js -- the composition root: it creates the worker client, the controls, the views
+// (views.js: charts, trajectory, spectrum, status line, kept runs), the preset menu and the
+// imported files, and wires them to each other, to the URL, to the share panel and (embedded) to
+// the host page. It holds the page's state (the current run's info and metrics, its status) and
+// runs the run's actions; it computes nothing itself: the worker does.
 import { WorkerClient } from './worker-client.js';
 import {
-  parseLink, buildLink, joinConfig, configMap, splitConfig, fmt, PAGE_KEYS, STATE_VERSION, mergeConfig, oldDefaultPairs,
+  parseLink, buildLink, joinConfig, configMap, splitConfig, fmt, PAGE_KEYS, STATE_VERSION, oldDefaultPairs,
 } from './state.js';
 import { formPairs } from './schema.js';
 import { Controls } from './controls.js';
-import { ChartBoard } from './charts.js';
-import { RunData, findEvents } from './series.js';
-import { TrajectoryView } from './trajectory.js';
-import { SpectrumView, latestSpectrum } from './spectrum.js';
-import { PRESETS } from './presets.js';
+import { RunData } from './series.js';
+import { Views } from './views.js';
+import { PresetMenu } from './preset-menu.js';
 import { SPEEDS } from './protocol.js';
-import { StatusLine, Messages, setText, setDisabled, setAttr } from './status.js';
+import { Messages, setText, setDisabled, setAttr } from './status.js';
 import { SharePanel } from './share.js';
 import { EmbedBridge, HostReporter, applyEmbedChrome } from './embed.js';
-import { showFileProblem } from './imports.js';
+import { ImportedFiles } from './imports.js';
 import { metricRows } from './embed-api.js';
 import { download, chartPng } from './export.js';
 import { initPwa, buildInfo } from './pwa.js';
 
 const $ = (id) => document.getElementById(id);
-const MAX_KEPT = 4;
 
 const ui = {
   play: $('play'), step: $('step'), reset: $('reset'), speed: $('speed'), etaNow: $('eta-now'),
   etaSet: $('eta-set'), keep: $('keep'), copyLink: $('copy-link'), apply: $('apply'),
   defaults: $('defaults'), preset: $('preset'), presetHelp: $('preset-help'), form: $('config-form'),
   formProblems: $('form-problems'), messages: $('messages'), announce: $('announce'), runInfo: $('run-info'),
-  version: $('version'), kept: $('kept'), keptList: $('kept-list'), keptClear: $('kept-clear'),
-  trajFig: $('traj-fig'), specFig: $('spec-fig'), xrange: $('xrange'),
-  st: { step: $('st-step'), loss: $('st-loss'), s: $('st-s'), twoEta: $('st-2eta'), edge: $('st-edge'), state: $('st-state'), events: $('st-events') },
+  version: $('version'),
 };
 
 const page = {
@@ -43,17 +39,12 @@ const page = {
   store: null,           // RunData of the current run
   storeRunId: 0,
   status: null,
-  kept: [],
-  events: [],
-  eventsAt: 0,
   firstStepMarked: false,
   writtenHash: '',
   validateCtl: null,
   runLost: false,
   lastConfig: null,      // the canonical config the current run was made from
   enums: {},             // run states: { IBP_RUNNING: 0, ... } from the engine
-  files: { dataCsv: null, initJson: null }, // imported text, passed to the engine with the config
-  fileNames: { dataCsv: '', initJson: '' },
   fromQuery: new Set(),  // page keys the query string carries (the link leaves them there)
   handEdits: [],         // what was done by hand to this run (eta set, continued): the config cannot say it
   version: '',           // the engine's version
@@ -64,17 +55,9 @@ const page = {
 const initialLink = parseLink(location.hash, location.search);
 page.embed = initialLink.page.embed === 1;
 if (page.embed) applyEmbedChrome(document, initialLink.page);
-const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 performance.mark('ibp-main');
 const client = new WorkerClient(new URL('../worker.js', import.meta.url));
-const board = new ChartBoard($('charts'), { lead: $('traj-fig'), onPng: (panel) => savePng(panel.canvas, panel.spec.id, panel.spec.title) });
-if (page.embed) board.setOnly(initialLink.page.charts);
-const trajectory = new TrajectoryView($('traj'), {
-  requestGrid: (x0, x1, y0, y1, nx, ny) => client.request('lossGrid', { x0, x1, y0, y1, nx, ny }).then((r) => r.data),
-});
-const spectrum = new SpectrumView($('spectrum'));
-const statusLine = new StatusLine(ui.st);
 
 // ---- messages --------------------------------------------------------------------------------
 
@@ -83,6 +66,16 @@ const message = (text, kind, opts) => messages.show(text, kind, opts);
 const clearMessage = (id) => messages.clear(id);
 const clearMessages = (except) => messages.clearAll(except);
 const announce = (text) => messages.announce(text);
+
+// Imported files (imports.js): kept as text, passed to the engine with the config.
+const files = new ImportedFiles({ message, clearMessage });
+
+const views = new Views({
+  request: (type, args) => client.request(type, args),
+  current: () => ({ info: page.info, store: page.store, status: page.status, runLost: page.runLost }),
+  shows, savePng, announce, reporter: () => reporter,
+  only: page.embed ? initialLink.page.charts : undefined,
+});
 
 // Problems of a config: next to their controls, the rest listed above the form and in the alert area.
 function showProblems(problems, { fromLink = false } = {}) {
@@ -130,21 +123,21 @@ async function createRun(config, { autoplay = false } = {}) {
   ui.apply.disabled = true;
   let info;
   try {
-    info = await client.request('create', { config, dataCsv: page.files.dataCsv, initJson: page.files.initJson });
+    info = await client.request('create', { config, dataCsv: files.text.dataCsv, initJson: files.text.initJson });
   } catch (e) {
     ui.apply.disabled = false;
     if (e.kind === 'config' && e.problems) showProblems(e.problems);
     else if (e.kind === 'crash') { /* the crash handler said it */ }
     else {
       message(`The run could not be created: ${e.message}`, 'error', { id: 'create' });
-      if (/^data CSV/.test(e.message)) fileProblem('dataCsv', e.message);
-      if (/^params JSON/.test(e.message)) fileProblem('initJson', e.message);
+      if (/^data CSV/.test(e.message)) files.problem('dataCsv', e.message);
+      if (/^params JSON/.test(e.message)) files.problem('initJson', e.message);
     }
     return false;
   }
   ui.apply.disabled = false;
-  fileProblem('dataCsv', null);
-  fileProblem('initJson', null);
+  files.problem('dataCsv', null);
+  files.problem('initJson', null);
   page.controls.clearErrors();
   if (!performance.getEntriesByName('ibp-created').length) performance.mark('ibp-created');
   startRun(info);
@@ -164,9 +157,6 @@ function startRun(info) {
     page.store = new RunData(info.columns);
     page.storeRunId = info.runId;
   }
-  board.setCurrent(page.store);
-  page.events = [];
-  board.setEvents([]);
   ui.etaNow.value = fmtEta(info.lr);
   const parts = [`P = ${info.nparams} trained parameters`, `η = ${fmtEta(info.lr0)}`];
   if (Number.isFinite(info.s0)) parts.push(`S₀ = ${fmt(info.s0, 5)} (2/S₀ = ${fmt(2 / info.s0, 4)})`);
@@ -174,19 +164,7 @@ function startRun(info) {
   ui.runInfo.textContent = parts.join(' · ');
   page.handEdits = [];
   if (reporter) reporter.newRun();
-  if (info.twoParam) {
-    ui.trajFig.hidden = !shows('traj');
-    const mf = /(^|&)model=mf(&|$)/.test(info.full);
-    trajectory.reset({ ...info.twoParam, labels: mf ? ['x', 'y'] : ['w₁', 'w₂'] }, info.lr);
-    if (page.earlyTrace && page.earlyTrace.runId === info.runId) for (const d of page.earlyTrace.chunks) trajectory.append(d);
-    page.earlyTrace = null;
-  } else {
-    ui.trajFig.hidden = true;
-    trajectory.reset(null, NaN);
-  }
-  ui.specFig.hidden = !info.columns.includes('sharpness') || !shows('spectrum');
-  spectrum.set(null);
-  updateStatusLine();
+  views.startRun(info, page.store);
   setButtons();
   updateShare();
 }
@@ -261,7 +239,7 @@ async function applyEta(v) {
   if (st) {
     if (st.lr !== before) page.handEdits.push(`η set by hand to ${v} at step ${st.t}`);
     updateShare();
-    trajectory.setEta(v);
+    views.setEta(v);
     announce(`learning rate set to ${v} from step ${st.t}`);
     ui.runInfo.dataset.etaChanged = '1';
   }
@@ -275,10 +253,10 @@ function onMetrics(m) {
   if (m.runId !== page.storeRunId) {
     page.store = new RunData(m.columns);
     page.storeRunId = m.runId;
-    board.setCurrent(page.store);
+    views.setStore(page.store);
   }
   page.store.append(m.columns, m.data, m.nrows);
-  scheduleUi();
+  views.schedule();
 }
 
 function onStatus(s) {
@@ -300,86 +278,17 @@ function onStatus(s) {
     announce(s.message);
   }
   if (Number.isFinite(s.lr) && document.activeElement !== ui.etaNow && (!prev || prev.lr !== s.lr)) ui.etaNow.value = fmtEta(s.lr);
+  views.status(s);
   if (prev && prev.runId === s.runId && prev.playing === s.playing && prev.running === s.running && prev.state === s.state) {
-    scheduleUi(); // only the numbers moved: the buttons are as they were
+    views.schedule(); // only the numbers moved: the buttons are as they were
     return;
   }
-  scheduleUi();
+  views.schedule();
   setButtons();
   updateShare();
 }
 
 function capitalize(s) { return s ? s[0].toUpperCase() + s.slice(1) : s; }
-
-// The status line and the charts follow the run at about 10 Hz: faster is unreadable, and each
-// visible change costs a paint and a compositor commit on the main thread.
-const UI_INTERVAL_MS = 100;
-let uiFrame = 0, uiTimer = 0, uiAt = 0;
-function scheduleUi() {
-  if (uiFrame || uiTimer) return;
-  const wait = UI_INTERVAL_MS - (performance.now() - uiAt);
-  const frame = () => {
-    uiTimer = 0;
-    uiFrame = requestAnimationFrame(() => { uiFrame = 0; uiAt = performance.now(); updateStatusLine(); board.markDirty(); });
-  };
-  if (wait > 0) uiTimer = setTimeout(frame, wait); else frame();
-}
-
-function updateStatusLine() {
-  const store = page.store;
-  // events: from the engine's column when the run has one, else detected here; at most 4 Hz,
-  // with a trailing update so the last rows of a run are always looked at
-  const now = performance.now();
-  const fresh = store && (store !== page.eventsStore || store.version !== page.eventsVersion);
-  if (fresh && now - page.eventsAt <= 250) {
-    if (!page.eventsTimer) page.eventsTimer = setTimeout(() => { page.eventsTimer = 0; scheduleUi(); }, 260 - (now - page.eventsAt));
-  } else if (fresh) {
-    page.eventsAt = now;
-    page.eventsStore = store;
-    page.eventsVersion = store.version;
-    const ev = findEvents(store, 2);
-    const sig = (list) => list.map((e) => `${e.kind}@${e.step}`).join(',');
-    if (sig(ev) !== sig(page.events)) {
-      page.events = ev;
-      board.setEvents(ev);
-      for (const e of ev.slice(-2)) if (e.kind === 'catapult' || e.kind === 'eos') announce(`${e.label} at step ${e.step}`);
-    }
-    if (reporter) { reporter.steps(store, page.status); reporter.events(ev); }
-    if (!ui.specFig.hidden) spectrum.set(latestSpectrum(store));
-  }
-  statusLine.update(store, page.status, page.events);
-  setDisabled(ui.keep, !page.info || page.runLost || !store || store.n < 2);
-}
-
-// ---- kept runs (overlay) ---------------------------------------------------------------------
-
-function keepRun() {
-  if (!page.store || !page.info) return;
-  const label = page.info.canonical || 'engine defaults';
-  // the kept copy is frozen; the current run goes on drawing into its own store
-  page.kept.push({ store: page.store.clone(), label, runId: page.info.runId });
-  if (page.kept.length > MAX_KEPT) page.kept.shift();
-  renderKept();
-  board.setKept(page.kept);
-  announce('run kept: change a setting and apply to compare on the same axes');
-}
-
-function renderKept() {
-  ui.kept.hidden = page.kept.length === 0;
-  ui.keptList.replaceChildren();
-  page.kept.forEach((k, i) => {
-    const li = document.createElement('li');
-    const name = document.createElement('span');
-    name.textContent = `kept ${i + 1}: ${k.label}`;
-    const rm = document.createElement('button');
-    rm.type = 'button';
-    rm.textContent = 'Remove';
-    rm.setAttribute('aria-label', `Remove kept run ${i + 1}`);
-    rm.addEventListener('click', () => { page.kept.splice(i, 1); renderKept(); board.setKept(page.kept); });
-    li.append(name, ' ', rm);
-    ui.keptList.append(li);
-  });
-}
 
 // ---- the link --------------------------------------------------------------------------------
 
@@ -401,25 +310,8 @@ function writeLink() {
   if (full) full.href = `${location.pathname}${buildLink(page.info.canonical, { speed: currentPageKeys().speed })}`;
 }
 
-// A preset by id: the quick starts' ids (eos, catapult, ...) and the papers' (presets.json).
-function findPreset(id) {
-  return page.presets.find((p) => p.id === id || p.id === `paper:${id}`) || null;
-}
-function presetIds() { return page.presets.map((p) => p.id.replace(/^paper:/, '')); }
-
-// The config a link or a host asks for: a preset (when named) with the given keys replacing its
-// own. Throws a message listing the valid presets when the id is unknown.
-async function resolveConfig(presetId, config) {
-  if (!presetId) return config;
-  await page.presetsLoaded;
-  const p = findPreset(presetId);
-  if (!p) {
-    const err = new Error(`preset=${presetId.slice(0, 80)}: there is no such preset. The presets are: ${presetIds().join(', ')}`);
-    err.kind = 'preset';
-    throw err;
-  }
-  return mergeConfig(p.config, config);
-}
+// The config a link or a host asks for: a preset (when named) with the given keys replacing its own.
+const resolveConfig = (presetId, config) => presets.resolve(presetId, config);
 
 // Validate the config of a link; a link of an older version first gets, for the keys it leaves
 // to defaults that have changed since, the defaults of its version (state.js OLD_DEFAULTS), named
@@ -436,7 +328,7 @@ async function applyLink(hash) {
   const link = parseLink(hash, location.search);
   page.link = link.page;
   page.fromQuery = link.fromQuery;
-  if (page.embed) board.setOnly(link.page.charts);
+  if (page.embed) views.setOnly(link.page.charts);
   ui.speed.value = link.page.speed === Infinity ? 'max' : String(link.page.speed);
   clearMessages();
   if (link.problems.length) {
@@ -507,100 +399,15 @@ function onControlInput() {
   syncPreset(true);
 }
 
-// Presets: the page's quick starts (presets.js) and one per paper (presets.json, from the
-// project's presets/ folder: title, what to look for, citation). All in one list.
-page.presets = PRESETS.map((p) => ({ ...p, group: 'Quick starts' }));
-
-function syncPreset(edited = false) {
-  const cur = page.info ? page.info.canonical : null;
-  const match = page.presetCanon && page.presets.find((p) => page.presetCanon.get(p.id) === cur);
-  ui.preset.value = !edited && match ? match.id : 'custom';
-  setText(ui.presetHelp, !edited && match ? match.help : '');
-}
-
-async function loadPresetCanon() {
-  page.presetCanon = new Map();
-  for (const p of page.presets) {
-    try {
-      const v = await client.request('validate', { config: p.config });
-      if (!v.problems.length) page.presetCanon.set(p.id, v.canonical);
-    } catch { /* a preset the engine refuses is simply not matched */ }
-  }
-  syncPreset();
-}
-
-async function loadPaperPresets() {
-  let json;
-  try {
-    const resp = await fetch(new URL('../presets.json', import.meta.url));
-    if (!resp.ok) return;
-    json = await resp.json();
-  } catch { return; } // the quick starts remain
-  const papers = (Array.isArray(json.presets) ? json.presets : []).filter((p) => p && typeof p.config === 'string' && typeof p.id === 'string');
-  for (const p of papers) {
-    const who = String(p.authors || '').split(',')[0].trim().split(' ').pop();
-    page.presets.push({
-      id: `paper:${p.id}`, group: 'Papers', config: p.config,
-      name: `${String(p.title || p.id)} (${who}${p.authors && p.authors.includes(',') ? ' et al.' : ''} ${p.year || ''})`.replace(' )', ')'),
-      help: [p.look_for, p.citation].filter(Boolean).join(' '),
-    });
-  }
-  renderPresetOptions();
-}
-
-function renderPresetOptions() {
-  const opt = (value, text) => { const o = document.createElement('option'); o.value = value; o.textContent = text; return o; };
-  const keep = ui.preset.value;
-  ui.preset.replaceChildren(opt('custom', 'Custom settings'));
-  const groups = new Map();
-  for (const p of page.presets) {
-    if (!groups.has(p.group)) { const g = document.createElement('optgroup'); g.label = p.group; groups.set(p.group, g); ui.preset.append(g); }
-    groups.get(p.group).append(opt(p.id, p.name));
-  }
-  ui.preset.value = keep || 'custom';
-}
-
-function buildPresetSelect() {
-  page.presetsLoaded = loadPaperPresets();
-  renderPresetOptions();
-  ui.preset.addEventListener('change', () => {
-    const p = page.presets.find((q) => q.id === ui.preset.value);
-    if (!p) return;
-    page.controls.setValues(configMap(p.config));
-    createRun(p.config, { autoplay: true });
-  });
-}
+// The Preset menu (preset-menu.js): choosing one runs it.
+const presets = new PresetMenu({
+  select: ui.preset, help: ui.presetHelp,
+  validate: (config) => client.request('validate', { config }),
+  choose: (p) => { page.controls.setValues(configMap(p.config)); createRun(p.config, { autoplay: true }); },
+});
+const syncPreset = (edited = false) => presets.sync(page.info ? page.info.canonical : null, edited);
 
 // ---- wiring ----------------------------------------------------------------------------------
-
-// Imported files: read as text and kept (nothing is lost on an engine error); the engine
-// validates them when a run is created.
-function wireFile(input, statusEl, key) {
-  input.addEventListener('change', async () => {
-    const f = input.files && input.files[0];
-    clearMessage(`file-${key}`);
-    fileProblem(key, null);
-    if (!f) { page.files[key] = null; return; }
-    page.fileNames[key] = f.name.slice(0, 80);
-    if (f.size > MAX_FILE_BYTES) {
-      input.value = '';
-      page.files[key] = null;
-      message(`${f.name.slice(0, 80)} is ${(f.size / 1048576).toFixed(1)} MiB: files up to ${MAX_FILE_BYTES / 1048576} MiB are read`, 'error', { id: `file-${key}` });
-      return;
-    }
-    try {
-      page.files[key] = await f.text();
-      statusEl.textContent = `${f.name.slice(0, 80)} (${f.size} bytes) will be used by the next run.`;
-    } catch {
-      page.files[key] = null;
-      message(`${f.name.slice(0, 80)} could not be read`, 'error', { id: `file-${key}` });
-    }
-  });
-}
-
-function fileProblem(key, message) {
-  showFileProblem($(key === 'dataCsv' ? 'data-file-problem' : 'init-file-problem'), { name: page.fileNames[key], text: page.files[key], message });
-}
 
 // ---- share, export, embed --------------------------------------------------------------------
 
@@ -628,9 +435,9 @@ function updateShare() {
   });
 }
 
-async function savePng(canvas, id, title) {
+async function savePng(canvas, id, title, opts) {
   try {
-    download(`${id}.png`, await chartPng(canvas, title, page.info ? page.info.canonical : ''));
+    download(`${id}.png`, await chartPng(canvas, title, page.info ? page.info.canonical : '', opts));
     share.setStatus(`${id}.png: the ${title} chart.`);
   } catch (e) {
     message(`The image could not be made: ${e.message}`, 'error', { id: 'export' });
@@ -675,7 +482,7 @@ const hostHandlers = {
   getMetrics: async (cmd) => ({ ...metricRows(page.store, cmd), t: page.status ? page.status.t : 0 }),
   getState: async () => ({
     config: page.info ? page.info.canonical : null, link: location.href, status: page.status,
-    events: page.events.map(({ step, kind, label }) => ({ step, kind, label })), version: page.version, build: page.build,
+    events: views.events.map(({ step, kind, label }) => ({ step, kind, label })), version: page.version, build: page.build,
   }),
 };
 if (window.parent !== window) {
@@ -685,15 +492,11 @@ if (window.parent !== window) {
 }
 
 function wire() {
-  wireFile($('data-file'), $('data-file-status'), 'dataCsv');
-  wireFile($('init-file'), $('init-file-status'), 'initJson');
   ui.play.addEventListener('click', togglePlay);
   ui.step.addEventListener('click', stepOnce);
   ui.reset.addEventListener('click', resetRun);
   ui.etaSet.addEventListener('click', setEta);
   ui.etaNow.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); setEta(); } });
-  ui.keep.addEventListener('click', keepRun);
-  ui.keptClear.addEventListener('click', () => { page.kept = []; renderKept(); board.setKept([]); });
   ui.speed.addEventListener('change', async () => {
     const s = ui.speed.value === 'max' ? Infinity : Number(ui.speed.value);
     if (!SPEEDS.includes(s)) return;
@@ -701,19 +504,11 @@ function wire() {
     await act('speed', { stepsPerSecond: s });
     writeLink();
   });
-  ui.xrange.addEventListener('change', () => {
-    const [kind, n] = ui.xrange.value.split(':');
-    board.setXRange(kind === 'first' || kind === 'last' ? { [kind]: Number(n) } : null);
-  });
   ui.copyLink.addEventListener('click', async () => {
     await copyText(location.href, 'link');
     ui.copyLink.textContent = 'Link copied';
     setTimeout(() => { ui.copyLink.textContent = 'Copy link'; }, 1500);
   });
-  for (const b of document.querySelectorAll('button[data-png]')) {
-    const fig = b.closest('figure');
-    b.addEventListener('click', () => savePng(fig.querySelector('canvas'), b.dataset.png, fig.querySelector('.chart-title').textContent));
-  }
   ui.form.addEventListener('submit', (e) => {
     e.preventDefault();
     createRun(formConfig(), { autoplay: true });
@@ -726,9 +521,6 @@ function wire() {
   window.addEventListener('hashchange', () => {
     if (location.hash !== page.writtenHash) applyLink(location.hash);
   });
-  const mq = matchMedia('(prefers-color-scheme: dark)');
-  mq.addEventListener('change', () => { board.retheme(); trajectory.schedule(); spectrum.set(spectrum.spec); });
-  window.addEventListener('resize', () => { trajectory.schedule(); spectrum.set(spectrum.spec); board.markDirty(); });
 }
 
 function onKey(e) {
@@ -751,14 +543,7 @@ function onKey(e) {
 
 client.on('metrics', onMetrics);
 client.on('status', onStatus);
-// A new run's first point arrives before its RunInfo: hold it until startRun.
-client.on('trace', (m) => {
-  if (page.info && m.runId === page.info.runId) trajectory.append(m.data);
-  else if (!page.info || m.runId > page.info.runId) {
-    if (!page.earlyTrace || page.earlyTrace.runId !== m.runId) page.earlyTrace = { runId: m.runId, chunks: [] };
-    page.earlyTrace.chunks.push(m.data);
-  }
-});
+client.on('trace', (m) => views.trace(m));
 function runLost() {
   page.runLost = true;
   page.playingWhenLost = !!(page.status && page.status.playing);
@@ -788,12 +573,12 @@ client.on('ready', (m) => {
   page.version = m.version;
   showVersion();
   page.controls = new Controls($('groups'), m.schema, { onInput: onControlInput });
-  buildPresetSelect();
+  presets.start();
   ui.apply.disabled = false;
   performance.mark('ibp-ready');
-  Promise.all([applyLink(location.hash), page.presetsLoaded]).then(() => {
+  Promise.all([applyLink(location.hash), presets.loaded]).then(() => {
     if (bridge) bridge.send('ready', { version: page.version, build: page.build, config: page.info ? page.info.canonical : null, link: location.href });
-    return loadPresetCanon();
+    return presets.loadCanon(() => (page.info ? page.info.canonical : null));
   });
 });
 

@@ -32,6 +32,8 @@ export class StatusLine {
     setText(e.loss, loss ? fmt(loss.value, 6) : '—');
     const S = last('sharpness');
     setText(e.s, S ? fmt(S.value, 5) : '—');
+    setAttr(e.s, 'data-value', S ? String(S.value) : ''); // every digit and the step measured at,
+    setAttr(e.s, 'data-step', S ? String(S.step) : '');   // for scripts and tests
     const lr = s && Number.isFinite(s.lr) ? s.lr : last('lr')?.value;
     setText(e.twoEta, lr > 0 ? fmt(2 / lr, 5) : '—');
     const er = last('edge_ratio');
