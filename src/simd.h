@@ -48,6 +48,9 @@ static inline ibp_v2d ibp_v_select(ibp_v2d mask, ibp_v2d a, ibp_v2d b) { return 
 /* a < b ? a : b and b < a ? a : b: pmin(x, y) is y < x ? y : x, pmax(x, y) is x < y ? y : x */
 static inline ibp_v2d ibp_v_min(ibp_v2d a, ibp_v2d b) { return wasm_f64x2_pmin(b, a); }
 static inline ibp_v2d ibp_v_max(ibp_v2d a, ibp_v2d b) { return wasm_f64x2_pmax(b, a); }
+/* [a0, b0] and [a1, b1]: with two rows loaded as pairs, these are the pairs' columns */
+static inline ibp_v2d ibp_v_unpacklo(ibp_v2d a, ibp_v2d b) { return wasm_i64x2_shuffle(a, b, 0, 2); }
+static inline ibp_v2d ibp_v_unpackhi(ibp_v2d a, ibp_v2d b) { return wasm_i64x2_shuffle(a, b, 1, 3); }
 static inline ibp_v2i ibp_v_as_i(ibp_v2d a) { return a; }
 static inline ibp_v2d ibp_v_as_d(ibp_v2i a) { return a; }
 static inline ibp_v2i ibp_vi_add(ibp_v2i a, ibp_v2i b) { return wasm_i64x2_add(a, b); }
@@ -86,6 +89,8 @@ static inline ibp_v2d ibp_v_select(ibp_v2d mask, ibp_v2d a, ibp_v2d b) {
 /* minpd(a, b) is a < b ? a : b and maxpd(a, b) is a > b ? a : b, else b (NaN, +-0) */
 static inline ibp_v2d ibp_v_min(ibp_v2d a, ibp_v2d b) { return _mm_min_pd(a, b); }
 static inline ibp_v2d ibp_v_max(ibp_v2d a, ibp_v2d b) { return _mm_max_pd(a, b); }
+static inline ibp_v2d ibp_v_unpacklo(ibp_v2d a, ibp_v2d b) { return _mm_unpacklo_pd(a, b); }
+static inline ibp_v2d ibp_v_unpackhi(ibp_v2d a, ibp_v2d b) { return _mm_unpackhi_pd(a, b); }
 static inline ibp_v2i ibp_v_as_i(ibp_v2d a) { return _mm_castpd_si128(a); }
 static inline ibp_v2d ibp_v_as_d(ibp_v2i a) { return _mm_castsi128_pd(a); }
 static inline ibp_v2i ibp_vi_add(ibp_v2i a, ibp_v2i b) { return _mm_add_epi64(a, b); }
@@ -105,6 +110,8 @@ static inline ibp_v2d ibp_v_splat(double x) { ibp_v2d r; r.v[0] = x; r.v[1] = x;
 static inline ibp_v2d ibp_v_set(double lo, double hi) { ibp_v2d r; r.v[0] = lo; r.v[1] = hi; return r; }
 static inline double ibp_v_lane0(ibp_v2d a) { return a.v[0]; }
 static inline double ibp_v_lane1(ibp_v2d a) { return a.v[1]; }
+static inline ibp_v2d ibp_v_unpacklo(ibp_v2d a, ibp_v2d b) { return ibp_v_set(a.v[0], b.v[0]); }
+static inline ibp_v2d ibp_v_unpackhi(ibp_v2d a, ibp_v2d b) { return ibp_v_set(a.v[1], b.v[1]); }
 #define IBP__V_BIN(name, expr)                                                  \
     static inline ibp_v2d name(ibp_v2d a, ibp_v2d b) {                          \
         ibp_v2d r; for (int i = 0; i < 2; i++) { double x = a.v[i], y = b.v[i]; r.v[i] = (expr); } \
