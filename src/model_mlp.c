@@ -401,11 +401,15 @@ void ibp__mlp_forward(ibp__model *m, const double *theta, const double *x, int n
     ibp__mlp_fwd(m, theta, x, n, &w, IBP__FWD_OUT, f);
 }
 
-double ibp__mlp_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad) {
+/* f: the outputs, the same bits as ibp__mlp_forward's (act_derivs gives act_fwd's bits, and
+ * the products are the same calls). */
+double ibp__mlp_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad,
+                          double *f) {
     int n = b->n;
     ibp__mlpws w = ibp__mlp_ws(m, n);
     ibp__mlp_prep(m, theta, &w);
     ibp__mlp_fwd(m, theta, b->x, n, &w, grad ? IBP__FWD_D1 : IBP__FWD_OUT, w.F);
+    if (f) memcpy(f, w.F, sizeof(double) * (size_t)n * (size_t)m->k);
     double loss = ibp__loss(m->loss, w.F, b->y, n, m->k, grad ? w.G : NULL);
     if (grad) ibp__mlp_back(m, theta, b->x, n, &w, w.G, grad);
     return loss;
