@@ -304,6 +304,11 @@ void ibp__model_bind_ws(ibp__model *m, double *ws, int nmax);
 void ibp__model_forward(ibp__model *m, const double *theta, const double *x, int n, double *f);
 /* Loss on the batch; the exact gradient (P,) when grad != NULL. */
 double ibp__model_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad);
+/* The same, and for an MLP also the outputs on the batch into f (b->n, k), bit for bit those of
+ * ibp__model_forward (the forward pass is the same one). Returns the loss; *have_f says whether
+ * f was written (other families: never). */
+double ibp__model_loss_grad_f(ibp__model *m, const double *theta, const ibp__batch *b,
+                              double *grad, double *f, int *have_f);
 /* Exact Hessian-vector product hv = H v of the batch loss (Pearlmutter R-operator). */
 void ibp__model_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v,
                     double *hv);
@@ -319,7 +324,8 @@ void ibp__linear_hvp(ibp__model *m, const double *theta, const ibp__batch *b, co
 void ibp__linear_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *out, int ntk);
 size_t ibp__mlp_ws_doubles(const ibp__model *m, int nmax);
 void ibp__mlp_forward(ibp__model *m, const double *theta, const double *x, int n, double *f);
-double ibp__mlp_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad);
+double ibp__mlp_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad,
+                         double *f /* (n, k) or NULL: a copy of the outputs */);
 void ibp__mlp_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *hv);
 void ibp__mlp_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *out, int ntk);
 size_t ibp__mf_ws_doubles(const ibp__model *m, int nmax);

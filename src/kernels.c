@@ -136,7 +136,19 @@ static void ibp__col1(int M, int K, const double *a, long ars, long aks, const d
                         s[v] = ibp_v_madd(ibp_v_load(ai + k * aks + 2 * v), bb, s[v]);
                 }
             } else {
-                for (int k = 0; k < kc; k++) {
+                int k = 0;
+                if (aks == 1) /* rows contiguous in k (nn): a pair of k from each of two rows,
+                               * regrouped by k with one shuffle each */
+                    for (; k + 2 <= kc; k += 2) {
+                        ibp_v2d b0 = ibp_v_splat(bk[k * bks]), b1 = ibp_v_splat(bk[(k + 1) * bks]);
+                        for (int v = 0; v < CV; v++) {
+                            const double *p = ai + (2 * v) * ars + k;
+                            ibp_v2d r0 = ibp_v_load(p), r1 = ibp_v_load(p + ars);
+                            s[v] = ibp_v_madd(ibp_v_unpacklo(r0, r1), b0, s[v]);
+                            s[v] = ibp_v_madd(ibp_v_unpackhi(r0, r1), b1, s[v]);
+                        }
+                    }
+                for (; k < kc; k++) {
                     ibp_v2d bb = ibp_v_splat(bk[k * bks]);
                     for (int v = 0; v < CV; v++) {
                         const double *p = ai + (2 * v) * ars + k * aks;

@@ -71,7 +71,7 @@ void ibp__metrics_carve(ibp_run *r, ibp__arena *a) {
     double *mw = ibp__arena_doubles(a, need);
     double *mout = ibp__arena_doubles(a, nout);
     double *msv = ibp__arena_doubles(a, sv);
-    if (a->base) { r->mw = mw; r->mout = mout; r->msv = msv; }
+    if (a->base) { r->mw = mw; r->mout = nout ? mout : NULL; r->msv = msv; }
 }
 
 void ibp__metrics_init(ibp_run *r) {
@@ -112,7 +112,8 @@ void ibp__metrics_outputs(ibp_run *r, ibp__mcache *mc) {
     mc->have_outputs = 1;
     int tl[IBP__MAX_LAYERS], L = ibp__trained_layers(&r->m, tl);
     double *f = r->mout;
-    ibp__model_forward(&r->m, r->theta, r->D.x, r->D.n, f);
+    /* the outputs of the last full-batch pass when they are at this theta (run.c), the same bits */
+    if (!(r->mout_valid && r->fgrad_valid)) ibp__model_forward(&r->m, r->theta, r->D.x, r->D.n, f);
     double minm = IBP_INF;
     int right = 0;
     for (int i = 0; i < r->D.n; i++) {

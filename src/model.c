@@ -92,9 +92,17 @@ void ibp__model_forward(ibp__model *m, const double *theta, const double *x, int
 double ibp__model_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad) {
     switch (m->kind) {
     case IBP__MODEL_LINEAR: IBP_CHECK(b->n <= m->nmax); return ibp__linear_loss_grad(m, theta, b, grad);
-    case IBP__MODEL_MLP: IBP_CHECK(b->n <= m->nmax); return ibp__mlp_loss_grad(m, theta, b, grad);
+    case IBP__MODEL_MLP: IBP_CHECK(b->n <= m->nmax); return ibp__mlp_loss_grad(m, theta, b, grad, NULL);
     default: return ibp__mf_loss_grad(m, theta, grad);
     }
+}
+
+double ibp__model_loss_grad_f(ibp__model *m, const double *theta, const ibp__batch *b,
+                              double *grad, double *f, int *have_f) {
+    *have_f = m->kind == IBP__MODEL_MLP && f != NULL;
+    if (!*have_f) return ibp__model_loss_grad(m, theta, b, grad);
+    IBP_CHECK(b->n <= m->nmax);
+    return ibp__mlp_loss_grad(m, theta, b, grad, f);
 }
 
 void ibp__model_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v,

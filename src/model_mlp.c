@@ -210,6 +210,52 @@ static void ibp__mlp_delta(int n, int cols, int rows, const double *Dl, const do
     }
 }
 
+/* ibp__mlp_delta below a one-row layer, fused with that layer's weight gradient
+ * gw (cols,) (+)= sum_r g_r A[r, :] (A (n, cols) its input, g = Dl): both read row r of the
+ * batch, so the rows are visited once. gw adds its products row after row from 0 (or from the
+ * previous block's sums when gacc), the chain of ibp__gemm_tn(1, cols, n, ...). Two rows per
+ * pass: gw is loaded and stored once per pair. */
+static void ibp__mlp_delta1(int n, int cols, const double *Dl, const double *W, double al,
+                            const double *A, double *gw, int gacc, double *D, double *bsum) {
+    ibp_v2d va = ibp_v_splat(al), z = ibp_v_zero();
+    if (!gacc)
+        for (int j = 0; j < cols; j++) gw[j] = 0.0;
+    int r = 0;
+    for (; r + 2 <= n; r += 2) {
+        double g0 = Dl[r], g1 = Dl[r + 1], *d0 = D + (long)r * cols, *d1 = d0 + cols;
+        const double *a0 = A + (long)r * cols, *a1 = a0 + cols;
+        ibp_v2d vg0 = ibp_v_splat(g0), vg1 = ibp_v_splat(g1);
+        int j = 0;
+        for (; j + 2 <= cols; j += 2) {
+            ibp_v2d wj = ibp_v_load(W + j);
+            ibp_v2d sg = ibp_v_madd(vg0, ibp_v_load(a0 + j), ibp_v_load(gw + j));
+            ibp_v_store(gw + j, ibp_v_madd(vg1, ibp_v_load(a1 + j), sg));
+            ibp_v2d e0 = ibp_v_add(z, ibp_v_mul(vg0, wj)), e1 = ibp_v_add(z, ibp_v_mul(vg1, wj));
+            ibp_v_store(d0 + j, ibp_v_mul(ibp_v_mul(va, e0), ibp_v_load(d0 + j)));
+            ibp_v_store(d1 + j, ibp_v_mul(ibp_v_mul(va, e1), ibp_v_load(d1 + j)));
+        }
+        for (; j < cols; j++) {
+            gw[j] = (gw[j] + g0 * a0[j]) + g1 * a1[j];
+            d0[j] = (al * (0.0 + g0 * W[j])) * d0[j];
+            d1[j] = (al * (0.0 + g1 * W[j])) * d1[j];
+        }
+        if (bsum) {
+            ibp__mlp_vadd(bsum, d0, cols);
+            ibp__mlp_vadd(bsum, d1, cols);
+        }
+    }
+    if (r < n) { /* the odd last row */
+        const double *a0 = A + (long)r * cols;
+        double g0 = Dl[r];
+        ibp_v2d vg0 = ibp_v_splat(g0);
+        int j = 0;
+        for (; j + 2 <= cols; j += 2)
+            ibp_v_store(gw + j, ibp_v_madd(vg0, ibp_v_load(a0 + j), ibp_v_load(gw + j)));
+        for (; j < cols; j++) gw[j] = gw[j] + g0 * a0[j];
+        ibp__mlp_delta(1, cols, 1, Dl + r, W, al, NULL, D + (long)r * cols, bsum);
+    }
+}
+
 /* Batch rows per block of the backward pass: a block's Delta, up to 64K doubles (512 KiB), is
  * still in L2 when the weight gradient below reads it. */
 static int ibp__mlp_brows(const ibp__model *m) {
@@ -234,8 +280,10 @@ static void ibp__mlp_back(const ibp__model *m, const double *theta, const double
             const ibp__layer *ly = &m->L[i];
             int rows = ly->rows, cols = ly->cols;
             const double *in = (i ? w->A[i - 1] : x) + (long)r0 * cols;
+            /* one row above a hidden layer: its weight gradient is formed in ibp__mlp_delta1 */
+            int fuse = rows == 1 && i > 0 && ly->off >= 0;
             if (ly->off >= 0) {
-                ibp__gemm_tn(rows, cols, nb, D, in, out + ly->off, acc);
+                if (!fuse) ibp__gemm_tn(rows, cols, nb, D, in, out + ly->off, acc);
                 /* below the top, ibp__mlp_delta sums this layer's bias gradient */
                 if (ly->boff >= 0 && i == m->nl - 1) ibp__mlp_colsum(D, nb, rows, out + ly->boff, acc);
             }
@@ -244,7 +292,11 @@ static void ibp__mlp_back(const ibp__model *m, const double *theta, const double
             if (bsum && !acc)
                 for (int j = 0; j < cols; j++) bsum[j] = 0.0;
             double *Dn = w->Z[i - 1] + (long)r0 * cols;
-            ibp__mlp_delta(nb, cols, rows, D, ibp__mlp_w(m, theta, i), ly->alpha, w->E, Dn, bsum);
+            if (fuse)
+                ibp__mlp_delta1(nb, cols, D, ibp__mlp_w(m, theta, i), ly->alpha, in, out + ly->off,
+                                acc, Dn, bsum);
+            else
+                ibp__mlp_delta(nb, cols, rows, D, ibp__mlp_w(m, theta, i), ly->alpha, w->E, Dn, bsum);
             D = Dn;
         }
     }
@@ -349,11 +401,15 @@ void ibp__mlp_forward(ibp__model *m, const double *theta, const double *x, int n
     ibp__mlp_fwd(m, theta, x, n, &w, IBP__FWD_OUT, f);
 }
 
-double ibp__mlp_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad) {
+/* f: the outputs, the same bits as ibp__mlp_forward's (act_derivs gives act_fwd's bits, and
+ * the products are the same calls). */
+double ibp__mlp_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad,
+                          double *f) {
     int n = b->n;
     ibp__mlpws w = ibp__mlp_ws(m, n);
     ibp__mlp_prep(m, theta, &w);
     ibp__mlp_fwd(m, theta, b->x, n, &w, grad ? IBP__FWD_D1 : IBP__FWD_OUT, w.F);
+    if (f) memcpy(f, w.F, sizeof(double) * (size_t)n * (size_t)m->k);
     double loss = ibp__loss(m->loss, w.F, b->y, n, m->k, grad ? w.G : NULL);
     if (grad) ibp__mlp_back(m, theta, b->x, n, &w, w.G, grad);
     return loss;

@@ -135,8 +135,13 @@ int ibp_estimate(const ibp_run_desc *desc, double *bytes, long *nparams, char *e
 /* ---- creation ------------------------------------------------------------------------------ */
 
 int ibp__run_full_loss_grad(ibp_run *r) {
+    /* the metrics row's accuracy and margin need the training outputs at this theta: a model
+     * that can hands over those of this forward pass, so the row does not run another */
+    int keep = r->mout != NULL && r->full.x == r->D.x && r->full.n == r->D.n;
+    r->mout_valid = 0;
     if (r->m.kind == IBP__MODEL_MF) r->loss = ibp__model_loss_grad(&r->m, r->theta, NULL, r->fgrad);
-    else r->loss = ibp__model_loss_grad(&r->m, r->theta, &r->full, r->fgrad);
+    else r->loss = ibp__model_loss_grad_f(&r->m, r->theta, &r->full, r->fgrad, keep ? r->mout : NULL,
+                                          &r->mout_valid);
     r->gnorm = ibp__sqrt(ibp__sumsq(r->fgrad, r->m.P));
     r->fgrad_valid = 1;
     return ibp__isfinite(r->loss) && ibp__isfinite(r->gnorm);

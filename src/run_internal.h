@@ -49,6 +49,8 @@ struct ibp_run {
     double loss0;           /* at init */
     double gnorm;           /* full-batch gradient norm at theta */
     int fgrad_valid;        /* fgrad/loss are for the current theta */
+    int mout_valid;         /* with fgrad_valid: mout's training rows hold the outputs at theta,
+                             * kept from the full-batch forward pass (MLP classification runs) */
     /* measurement */
     ibp__lanczos *lz;
     ibp__lanczos *lz_ntk;   /* NTK lambda (ntk=1 or lr_ref=ntk) */
@@ -64,7 +66,7 @@ struct ibp_run {
     int nrows;
     /* model-aware metrics (metrics_model.c) */
     double *mw;             /* scratch: Gram matrices, products (ibp__metrics_carve) */
-    double *mout;           /* (n + n_test, k): outputs for accuracy and margin */
+    double *mout;           /* (n + n_test, k): outputs for accuracy and margin, or NULL */
     double *msv;            /* per trained layer: s1, s2, u1 (rows), v1 (cols) */
     double s_min;           /* Marion-Chizat bound (NaN when it does not apply) */
     double data_lambda;     /* lambda_max(X^T X / n) for the same runs (NaN otherwise) */

@@ -4,8 +4,11 @@
  * operation lane by lane on every backend (add, sub, mul, div, sqrt are correctly rounded
  * everywhere), so a kernel gives identical bits on all three. Rules that keep it so:
  *   - multiply-add is ALWAYS add(mul(a, b), c): never a fused multiply-add;
- *   - min/max/abs/select are defined here by compare + bit select, never by the platform's
- *     min/max instructions (their NaN and signed-zero rules differ);
+ *   - min/max/abs/select are defined here by compare + select: min(a, b) = a < b ? a : b and
+ *     max(a, b) = b < a ? a : b, so an unordered compare (a NaN) and +0 vs -0 give b. Never
+ *     the IEEE minimum/maximum instructions (wasm f64x2.min/max propagate NaN and order -0 <
+ *     +0). SSE2's minpd/maxpd and wasm's pmin/pmax are defined as exactly these selects, so
+ *     those backends use them: one instruction instead of four;
  *   - horizontal sums are written explicitly as lane0 + lane1 by the caller, in a documented
  *     order, and scalar reference code reproduces that order.
  * Define IBP_NO_SIMD to force the scalar backend (the build option IBP_SIMD=OFF does).
@@ -42,6 +45,12 @@ static inline ibp_v2d ibp_v_xor(ibp_v2d a, ibp_v2d b) { return wasm_v128_xor(a, 
 static inline ibp_v2d ibp_v_andnot(ibp_v2d a, ibp_v2d b) { return wasm_v128_andnot(b, a); } /* ~a & b */
 /* mask ? a : b, mask lanes all-ones or all-zeros */
 static inline ibp_v2d ibp_v_select(ibp_v2d mask, ibp_v2d a, ibp_v2d b) { return wasm_v128_bitselect(a, b, mask); }
+/* a < b ? a : b and b < a ? a : b: pmin(x, y) is y < x ? y : x, pmax(x, y) is x < y ? y : x */
+static inline ibp_v2d ibp_v_min(ibp_v2d a, ibp_v2d b) { return wasm_f64x2_pmin(b, a); }
+static inline ibp_v2d ibp_v_max(ibp_v2d a, ibp_v2d b) { return wasm_f64x2_pmax(b, a); }
+/* [a0, b0] and [a1, b1]: with two rows loaded as pairs, these are the pairs' columns */
+static inline ibp_v2d ibp_v_unpacklo(ibp_v2d a, ibp_v2d b) { return wasm_i64x2_shuffle(a, b, 0, 2); }
+static inline ibp_v2d ibp_v_unpackhi(ibp_v2d a, ibp_v2d b) { return wasm_i64x2_shuffle(a, b, 1, 3); }
 static inline ibp_v2i ibp_v_as_i(ibp_v2d a) { return a; }
 static inline ibp_v2d ibp_v_as_d(ibp_v2i a) { return a; }
 static inline ibp_v2i ibp_vi_add(ibp_v2i a, ibp_v2i b) { return wasm_i64x2_add(a, b); }
@@ -77,6 +86,11 @@ static inline ibp_v2d ibp_v_andnot(ibp_v2d a, ibp_v2d b) { return _mm_andnot_pd(
 static inline ibp_v2d ibp_v_select(ibp_v2d mask, ibp_v2d a, ibp_v2d b) {
     return _mm_or_pd(_mm_and_pd(mask, a), _mm_andnot_pd(mask, b));
 }
+/* minpd(a, b) is a < b ? a : b and maxpd(a, b) is a > b ? a : b, else b (NaN, +-0) */
+static inline ibp_v2d ibp_v_min(ibp_v2d a, ibp_v2d b) { return _mm_min_pd(a, b); }
+static inline ibp_v2d ibp_v_max(ibp_v2d a, ibp_v2d b) { return _mm_max_pd(a, b); }
+static inline ibp_v2d ibp_v_unpacklo(ibp_v2d a, ibp_v2d b) { return _mm_unpacklo_pd(a, b); }
+static inline ibp_v2d ibp_v_unpackhi(ibp_v2d a, ibp_v2d b) { return _mm_unpackhi_pd(a, b); }
 static inline ibp_v2i ibp_v_as_i(ibp_v2d a) { return _mm_castpd_si128(a); }
 static inline ibp_v2d ibp_v_as_d(ibp_v2i a) { return _mm_castsi128_pd(a); }
 static inline ibp_v2i ibp_vi_add(ibp_v2i a, ibp_v2i b) { return _mm_add_epi64(a, b); }
@@ -96,6 +110,8 @@ static inline ibp_v2d ibp_v_splat(double x) { ibp_v2d r; r.v[0] = x; r.v[1] = x;
 static inline ibp_v2d ibp_v_set(double lo, double hi) { ibp_v2d r; r.v[0] = lo; r.v[1] = hi; return r; }
 static inline double ibp_v_lane0(ibp_v2d a) { return a.v[0]; }
 static inline double ibp_v_lane1(ibp_v2d a) { return a.v[1]; }
+static inline ibp_v2d ibp_v_unpacklo(ibp_v2d a, ibp_v2d b) { return ibp_v_set(a.v[0], b.v[0]); }
+static inline ibp_v2d ibp_v_unpackhi(ibp_v2d a, ibp_v2d b) { return ibp_v_set(a.v[1], b.v[1]); }
 #define IBP__V_BIN(name, expr)                                                  \
     static inline ibp_v2d name(ibp_v2d a, ibp_v2d b) {                          \
         ibp_v2d r; for (int i = 0; i < 2; i++) { double x = a.v[i], y = b.v[i]; r.v[i] = (expr); } \
@@ -134,6 +150,8 @@ static inline ibp_v2d ibp_v_or(ibp_v2d a, ibp_v2d b) { return ibp_v_as_d(ibp__vi
 static inline ibp_v2d ibp_v_xor(ibp_v2d a, ibp_v2d b) { return ibp_v_as_d(ibp__vi_xor(ibp_v_as_i(a), ibp_v_as_i(b))); }
 static inline ibp_v2d ibp_v_andnot(ibp_v2d a, ibp_v2d b) { return ibp_v_as_d(ibp__vi_andnot(ibp_v_as_i(a), ibp_v_as_i(b))); }
 static inline ibp_v2d ibp_v_select(ibp_v2d mask, ibp_v2d a, ibp_v2d b) { return ibp_v_or(ibp_v_and(mask, a), ibp_v_andnot(mask, b)); }
+static inline ibp_v2d ibp_v_min(ibp_v2d a, ibp_v2d b) { return ibp_v_select(ibp_v_lt(a, b), a, b); }
+static inline ibp_v2d ibp_v_max(ibp_v2d a, ibp_v2d b) { return ibp_v_select(ibp_v_lt(b, a), a, b); }
 static inline ibp_v2i ibp_vi_splat(int64_t x) { ibp_v2i r; r.v[0] = (uint64_t)x; r.v[1] = (uint64_t)x; return r; }
 static inline ibp_v2i ibp_vi_shl(ibp_v2i a, int n) { a.v[0] <<= n; a.v[1] <<= n; return a; }
 static inline ibp_v2i ibp_vi_shr(ibp_v2i a, int n) { a.v[0] >>= n; a.v[1] >>= n; return a; }
@@ -145,8 +163,6 @@ static inline ibp_v2d ibp_v_zero(void) { return ibp_v_splat(0.0); }
 static inline ibp_v2d ibp_v_madd(ibp_v2d a, ibp_v2d b, ibp_v2d c) { return ibp_v_add(ibp_v_mul(a, b), c); }
 static inline ibp_v2d ibp_v_gt(ibp_v2d a, ibp_v2d b) { return ibp_v_lt(b, a); }
 static inline ibp_v2d ibp_v_ge(ibp_v2d a, ibp_v2d b) { return ibp_v_le(b, a); }
-static inline ibp_v2d ibp_v_min(ibp_v2d a, ibp_v2d b) { return ibp_v_select(ibp_v_lt(a, b), a, b); }
-static inline ibp_v2d ibp_v_max(ibp_v2d a, ibp_v2d b) { return ibp_v_select(ibp_v_lt(b, a), a, b); }
 static inline ibp_v2d ibp_v_abs(ibp_v2d a) { return ibp_v_andnot(ibp_v_splat(-0.0), a); }
 static inline ibp_v2d ibp_v_neg(ibp_v2d a) { return ibp_v_xor(ibp_v_splat(-0.0), a); }
 /* Copy the sign of s onto |a|. */

@@ -210,7 +210,9 @@ int main(void) {
                     /* several column blocks of packed B, one or several row blocks of A (32 rows);
                      * one output row over more than one column block of it (1024 columns) */
                     {40, 100, 300}, {31, 137, 130}, {70, 530, 20}, {1, 1100, 9}, {1, 2051, 6},
-                    {34, 1, 300}};
+                    {34, 1, 300},
+                    /* one output column with K chunks of odd length > 1 (pairs of k, then one) */
+                    {17, 1, 131}, {16, 3, 5}, {9, 1, 2}};
     for (size_t t = 0; t < sizeof big / sizeof big[0]; t++) check_gemm(big[t][0], big[t][1], big[t][2]);
 
     int acc_shapes[][3] = {{5, 7, 3}, {16, 16, 64}, {33, 9, 300}, {8, 8, 1000}};

@@ -289,6 +289,23 @@ static void check_lanes(void) {
     T_CHECK(t_ok, "ibp__tanh_n (in place) == ibp__tanh elementwise");
 }
 
+/* The vocabulary's min/max are exactly the selects a < b ? a : b and b < a ? a : b on every
+ * backend (SSE2 minpd/maxpd, wasm pmin/pmax, scalar compare + select): NaNs, signed zeros. */
+static void check_minmax(void) {
+    const double v[] = {0.0, -0.0, 1.0, -1.0, 2.5, INFINITY, -INFINITY, NAN, -NAN, 1e-310, -3e300};
+    int nv = (int)(sizeof v / sizeof v[0]), ok = 1;
+    for (int i = 0; i < nv; i++)
+        for (int j = 0; j < nv; j++) {
+            double a = v[i], b = v[j], o = v[(i + j) % nv];
+            double mn = a < b ? a : b, mx = b < a ? a : b, om = o < o ? o : o;
+            ibp_v2d lo = ibp_v_min(ibp_v_set(a, o), ibp_v_set(b, o));
+            ibp_v2d hi = ibp_v_max(ibp_v_set(o, a), ibp_v_set(o, b));
+            ok &= t_bits(ibp_v_lane0(lo)) == t_bits(mn) && t_bits(ibp_v_lane1(hi)) == t_bits(mx);
+            ok &= t_bits(ibp_v_lane1(lo)) == t_bits(om) && t_bits(ibp_v_lane0(hi)) == t_bits(om);
+        }
+    T_CHECK(ok, "ibp_v_min/max are a < b ? a : b and b < a ? a : b bit for bit (NaN, +-0)");
+}
+
 /* ---- --dump ------------------------------------------------------------------------------ */
 /* A fixed grid built with exact operations only (so it is the same everywhere): special
  * values, then a linear grid over each function's main range and a geometric one. */
@@ -329,6 +346,7 @@ int main(int argc, char **argv) {
     }
     printf("simd backend %s\n", IBP_SIMD_NAME);
     check_specials();
+    check_minmax();
     check_lanes();
     check_accuracy();
     check_trig_reduction();

@@ -233,6 +233,47 @@ static void test_bad_inputs(void) {
     if (ok) { T_CHECK(ok->D.n == 3 && ok->m.d == 2, "csv dims"); ibp_run_destroy(ok); }
 }
 
+/* The metrics row's accuracy and margin reuse the outputs of the full-batch pass (run.c): they
+ * must be the outputs at the current theta, bit for bit a fresh forward pass, after GD and SGD
+ * steps, a measurement and set_params. */
+static void test_kept_outputs(void) {
+    const char *cfgs[] = {
+        "model=mlp&depth=2&width=9&d=3&n=30&n_test=7&data=separable&loss=logistic&steps=20&measure=0",
+        "model=mlp&depth=3&width=7&d=3&n=30&data=separable&loss=logistic&act=gelu&steps=20&measure=1&measure_every=2",
+        "model=mlp&depth=2&width=9&d=3&n=30&data=separable&loss=logistic&opt=sgd&batch=8&steps=20&log_every=2",
+    };
+    for (int c = 0; c < 3; c++) {
+        ibp_run *r = make(cfgs[c], NULL, NULL);
+        if (!r) continue;
+        int n = r->D.n, k = r->m.k, kept = 0, same = 1, acc_ok = 1;
+        double *f = malloc(sizeof(double) * (size_t)n * k);
+        for (int t = 0; t < 8; t++) {
+            if (t == 5) { /* set_params recomputes the pass at the new theta */
+                long P = ibp_run_nparams(r);
+                double *th = malloc(sizeof(double) * (size_t)P);
+                for (long i = 0; i < P; i++) th[i] = 0.9 * ibp_run_params(r)[i];
+                ibp_run_set_params(r, th);
+                free(th);
+            }
+            ibp_run_step(r, 1);
+            ibp__model_forward(&r->m, r->theta, r->D.x, n, f);
+            if (r->mout_valid && r->fgrad_valid) {
+                kept++;
+                for (long i = 0; i < (long)n * k; i++) same &= t_bits(f[i]) == t_bits(r->mout[i]);
+            }
+            int right = 0, nc = ibp_run_ncols(r), last = ibp_run_nrows(r) - 1;
+            for (int i = 0; i < n; i++) right += r->D.y[i] * f[i] > 0;
+            for (int j = 0; j < nc; j++)
+                if (strcmp(ibp_run_column(r, j), "train_acc") == 0 && ibp_run_rows(r)[(size_t)last * nc] == r->t)
+                    acc_ok &= ibp_run_rows(r)[(size_t)last * nc + j] == (double)right / n;
+        }
+        T_CHECK(kept > 0 && same, "%s: kept outputs (%d steps) equal a fresh forward bit for bit", cfgs[c], kept);
+        T_CHECK(acc_ok, "%s: train_acc from the outputs at theta", cfgs[c]);
+        free(f);
+        ibp_run_destroy(r);
+    }
+}
+
 int main(void) {
     test_memory_cap();
     test_gd_update();
@@ -242,5 +283,6 @@ int main(void) {
     test_determinism();
     test_stopping();
     test_bad_inputs();
+    test_kept_outputs();
     return t_summary();
 }
