@@ -60,6 +60,22 @@ test('an old-version link keeps its defaults: v=0 meant lr=0.05 @share', async (
   await expect(stat(page, '2/eta')).toHaveText('20');
 });
 
+test('links opened in a burst: the last one wins, in the controls, the run and the address bar @share', async ({ page }) => {
+  const base = '#v=1&model=mf&rows=1&cols=1&rank=1&target=1&init=1.5,0.5&steps=40';
+  await page.goto(`/${base}&lr=0.05`);
+  await expect(stat(page, 'run state')).toHaveText('steps done');
+  // each hash change starts loading a link before the previous one has created its run
+  await page.evaluate((b) => { for (const lr of ['0.1', '0.2', '0.25']) location.hash = `${b}&lr=${lr}`; }, base);
+  await page.evaluate((b) => new Promise((r) => setTimeout(() => { location.hash = `${b}&lr=0.3`; r(); }, 30)), base);
+  await expect(page.locator('#run-info')).toContainText('η = 0.3');
+  await expect(page.getByLabel('lr', { exact: true })).toHaveValue('0.3');
+  await expect(stat(page, 'run state')).toHaveText('steps done');
+  expect(page.url()).toMatch(/&lr=0\.3&steps=40$/);
+  await page.waitForTimeout(300); // nothing older lands afterwards
+  await expect(page.locator('#run-info')).toContainText('η = 0.3');
+  expect(page.url()).toMatch(/&lr=0\.3&steps=40$/);
+});
+
 test('preset links: a paper preset with keys replaced; an unknown preset lists the valid ones @share', async ({ page }) => {
   await page.goto('/#preset=cohen2021-eos&steps=50&autoplay=0');
   await expect(page.getByLabel('lr', { exact: true })).toHaveValue('0.2');

@@ -48,6 +48,8 @@ const page = {
   fromQuery: new Set(),  // page keys the query string carries (the link leaves them there)
   handEdits: [],         // what was done by hand to this run (eta set, continued): the config cannot say it
   version: '',           // the engine's version
+  intent: 0,             // bumped by every new run asked for (link, form, preset, host): an older
+                         // request still on its way then leaves the page to the newer one
   build: '',             // the site's build stamp (version.json)
 };
 // The embed chrome is chosen by the link: read it now, before the engine loads, so an embedded
@@ -117,7 +119,9 @@ function setButtons() {
   setAttr(ui.play, 'aria-pressed', playing ? 'true' : 'false');
 }
 
-async function createRun(config, { autoplay = false } = {}) {
+// -> true (created), false (refused: explained), null (a newer request superseded this one).
+async function createRun(config, { autoplay = false, intent = ++page.intent } = {}) {
+  if (intent !== page.intent) return null;
   clearMessages(['link', 'link-version']);
   ui.formProblems.replaceChildren();
   ui.apply.disabled = true;
@@ -125,6 +129,7 @@ async function createRun(config, { autoplay = false } = {}) {
   try {
     info = await client.request('create', { config, dataCsv: files.text.dataCsv, initJson: files.text.initJson });
   } catch (e) {
+    if (intent !== page.intent) return null;
     ui.apply.disabled = false;
     if (e.kind === 'config' && e.problems) showProblems(e.problems);
     else if (e.kind === 'crash') { /* the crash handler said it */ }
@@ -135,6 +140,8 @@ async function createRun(config, { autoplay = false } = {}) {
     }
     return false;
   }
+  // the worker answers in order, so the newer request's run replaces this one when it lands
+  if (intent !== page.intent) return null;
   ui.apply.disabled = false;
   files.problem('dataCsv', null);
   files.problem('initJson', null);
@@ -325,6 +332,8 @@ async function validateLink(link, config) {
 }
 
 async function applyLink(hash) {
+  // a link opened while an earlier one is still loading wins: each await below checks
+  const intent = ++page.intent, stale = () => intent !== page.intent;
   const link = parseLink(hash, location.search);
   page.link = link.page;
   page.fromQuery = link.fromQuery;
@@ -336,14 +345,17 @@ async function applyLink(hash) {
   }
   await act('speed', { stepsPerSecond: link.page.speed });
   await act('limit', { step: link.page.limit });
+  if (stale()) return;
   let config;
   try {
     config = await resolveConfig(link.page.preset, link.config);
   } catch (e) {
+    if (stale()) return;
     message(e.message, 'error', { id: 'link-preset' });
     ui.formProblems.replaceChildren(Object.assign(document.createElement('p'), { textContent: `The link names an unknown preset: nothing was run. ${e.message}` }));
     return;
   }
+  if (stale()) return;
   // show what the link asked for, even if it is invalid, so the messages make sense
   const asked = new Map(splitConfig(config).pairs.map(([k, v]) => [k, v ?? '']));
   page.controls.setValues(asked);
@@ -356,15 +368,16 @@ async function applyLink(hash) {
         `${add.map(([k, x]) => `${k}=${x}`).join(', ')} (today's defaults differ). The link now names them and says v=${STATE_VERSION}.`, 'info', { id: 'link-version' });
     }
   } catch (e) {
-    if (e.kind !== 'crash') message(`The link could not be checked: ${e.message}`);
+    if (!stale() && e.kind !== 'crash') message(`The link could not be checked: ${e.message}`);
     return;
   }
+  if (stale()) return;
   if (v.problems.length) {
     showProblems(v.problems, { fromLink: true });
     ui.apply.disabled = false;
     return;
   }
-  const ok = await createRun(v.canonical, { autoplay: link.page.autoplay === 1 });
+  const ok = await createRun(v.canonical, { autoplay: link.page.autoplay === 1, intent });
   if (ok && link.page.fault) {
     setTimeout(() => client.request('fault', { what: link.page.fault }).catch(() => {}), 300);
   }
@@ -460,7 +473,9 @@ const hostHandlers = {
       throw err;
     }
     page.controls.setValues(configMap(v.canonical));
-    if (!(await createRun(v.canonical, { autoplay }))) throw new Error('load: the run could not be created (see the widget\u2019s message)');
+    const made = await createRun(v.canonical, { autoplay });
+    if (made === null) throw new Error('load: a newer request replaced this one before its run was created');
+    if (!made) throw new Error('load: the run could not be created (see the widget\u2019s message)');
     return { canonical: page.info.canonical };
   },
   play: async () => { if (!(page.status && page.status.playing)) await togglePlay(); return page.status; },
@@ -518,8 +533,11 @@ function wire() {
     onControlInput();
   });
   document.addEventListener('keydown', onKey);
-  window.addEventListener('hashchange', () => {
-    if (location.hash !== page.writtenHash) applyLink(location.hash);
+  // The event's own URL, not location: a run created just before the event is dispatched may
+  // already have written its link over the new one, which would then be lost.
+  window.addEventListener('hashchange', (e) => {
+    const hash = new URL(e.newURL).hash;
+    if (hash !== page.writtenHash) applyLink(hash);
   });
 }
 
