@@ -20,9 +20,12 @@ export function latestSpectrum(store) {
   return null;
 }
 
-export class SpectrumView {
-  constructor(canvas) {
+// A canvas redrawn at most once per frame when its content is set; prepare() sizes it to the
+// device pixels and clears it.
+class CanvasView {
+  constructor(canvas, height) {
     this.canvas = canvas;
+    this.height = height; // CSS pixels when the layout gives none
     this.frame = 0;
     this.spec = null;
   }
@@ -30,17 +33,26 @@ export class SpectrumView {
     this.spec = spec;
     if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.draw(); });
   }
-  draw() {
-    const c = this.canvas, sp = this.spec;
+  // -> { ctx, w, h, col: (css variable, fallback) -> colour }
+  prepare() {
+    const c = this.canvas;
     const dpr = globalThis.devicePixelRatio || 1;
-    const w = c.clientWidth || 300, h = c.clientHeight || 90;
+    const w = c.clientWidth || 300, h = c.clientHeight || this.height;
     if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
     const ctx = c.getContext('2d');
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    if (!sp) return;
     const cs = getComputedStyle(c);
-    const col = (n, fb) => cs.getPropertyValue(n).trim() || fb;
+    return { ctx, w, h, col: (n, fb) => cs.getPropertyValue(n).trim() || fb };
+  }
+}
+
+export class SpectrumView extends CanvasView {
+  constructor(canvas) { super(canvas, 90); }
+  draw() {
+    const sp = this.spec;
+    const { ctx, w, h, col } = this.prepare();
+    if (!sp) return;
     const vals = [...sp.eigs, sp.twoOverEta, 0];
     if (Number.isFinite(sp.lambdaMin)) vals.push(sp.lambdaMin);
     const finite = vals.filter(Number.isFinite);
@@ -82,7 +94,7 @@ export class SpectrumView {
       ctx.beginPath(); ctx.moveTo(X(sp.lambdaMin), 26); ctx.lineTo(X(sp.lambdaMin), y0); ctx.stroke();
     }
     ctx.lineWidth = 1;
-    c.setAttribute('aria-label', `Measured Hessian eigenvalues at step ${sp.step}: ${sp.eigs.map((v) => Number(v.toPrecision(4))).join(', ')}` +
+    this.canvas.setAttribute('aria-label', `Measured Hessian eigenvalues at step ${sp.step}: ${sp.eigs.map((v) => Number(v.toPrecision(4))).join(', ')}` +
       `${Number.isFinite(sp.lambdaMin) ? `; smallest ${Number(sp.lambdaMin.toPrecision(4))}` : ''}; 2/η = ${Number(sp.twoOverEta.toPrecision(4))}`);
   }
 }
@@ -93,27 +105,12 @@ export class SpectrumView {
 // exact -> a histogram of every eigenvalue with log-scaled counts and a rug with one tick per
 // eigenvalue; density -> the SLQ density on a log scale, filled. Both with 0 and 2/eta on the
 // same axis (2/eta named at the right edge when it is far beyond the spectrum).
-export class FullSpectrumView {
-  constructor(canvas) {
-    this.canvas = canvas;
-    this.frame = 0;
-    this.spec = null;
-  }
-  set(spec) {
-    this.spec = spec;
-    if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.draw(); });
-  }
+export class FullSpectrumView extends CanvasView {
+  constructor(canvas) { super(canvas, 170); }
   draw() {
-    const c = this.canvas, sp = this.spec;
-    const dpr = globalThis.devicePixelRatio || 1;
-    const w = c.clientWidth || 300, h = c.clientHeight || 170;
-    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
-    const ctx = c.getContext('2d');
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
+    const sp = this.spec;
+    const { ctx, w, h, col } = this.prepare();
     if (!sp || (sp.mode !== 'exact' && sp.mode !== 'density')) return;
-    const cs = getComputedStyle(c);
-    const col = (n, fb) => cs.getPropertyValue(n).trim() || fb;
     const fg = col('--fg', '#222'), muted = col('--muted', '#777'), grid = col('--grid', 'rgba(0,0,0,0.08)');
     const ref = col('--ref', '#c00'), ink = col('--series-1', '#1f77b4');
     const s = summarize(sp);
@@ -194,7 +191,7 @@ export class FullSpectrumView {
       const t = `2/η = ${Number(s.twoOverEta.toPrecision(4))} →`, tw = ctx.measureText(t).width;
       ctx.fillText(t, w - tw - 2, 11);
     }
-    c.setAttribute('aria-label', readoutText(s));
+    this.canvas.setAttribute('aria-label', readoutText(s));
   }
   gridLines(ctx, ticks, L, pw, grid, muted) {
     ctx.strokeStyle = grid;
