@@ -40,7 +40,8 @@ const page = {
   storeRunId: 0,
   status: null,
   firstStepMarked: false,
-  writtenHash: '',
+  writtenHash: '',        // the address the page last wrote
+  linkHash: null,         // the address of the link being applied (what the page may rewrite)
   validateCtl: null,
   runLost: false,
   lastConfig: null,      // the canonical config the current run was made from
@@ -311,8 +312,11 @@ function currentPageKeys() {
 function writeLink() {
   if (!page.info) return;
   const hash = buildLink(page.info.canonical, currentPageKeys(), { omit: page.fromQuery });
+  // an address the page neither wrote nor is applying is a newer link whose hashchange is
+  // still on its way: it is that link's to rewrite
+  const mine = location.hash === page.writtenHash || location.hash === page.linkHash;
   page.writtenHash = hash;
-  if (location.hash !== hash) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+  if (mine && location.hash !== hash) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
   const full = $('open-full');
   if (full) full.href = `${location.pathname}${buildLink(page.info.canonical, { speed: currentPageKeys().speed })}`;
 }
@@ -334,6 +338,7 @@ async function validateLink(link, config) {
 async function applyLink(hash) {
   // a link opened while an earlier one is still loading wins: each await below checks
   const intent = ++page.intent, stale = () => intent !== page.intent;
+  page.linkHash = hash;
   const link = parseLink(hash, location.search);
   page.link = link.page;
   page.fromQuery = link.fromQuery;
