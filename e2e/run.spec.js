@@ -1,5 +1,5 @@
 // The default experiment, the edge of stability, pause / step / reset, eta changed mid-run.
-const { test, expect, stat, statNumber, waitForStep, EOS, UV } = require('./fixtures');
+const { test, expect, stat, statNumber, waitForStep, downloadOf, EOS, UV } = require('./fixtures');
 
 test('the default experiment runs, the loss falls, and S settles within 10% of 2/eta', async ({ page }) => {
   await page.goto('/');
@@ -7,10 +7,6 @@ test('the default experiment runs, the loss falls, and S settles within 10% of 2
   await expect(page.getByRole('img', { name: /^Loss chart/ })).toBeVisible();
   await expect(page.getByRole('img', { name: /^Sharpness and 2\/η chart/ })).toBeVisible();
   await waitForStep(page, 50);
-  const early = await statNumber(page, 'loss');
-  await waitForStep(page, 1500);
-  const later = await statNumber(page, 'loss');
-  expect(later).toBeLessThan(early / 3);
   // the link now holds the canonical config of the default experiment
   expect(page.url()).toContain('#v=1&depth=3&teacher=tanh_mlp');
   // Edge of stability: once eta S / 2 has reached 1, S stays within 10% of 2/eta
@@ -23,10 +19,38 @@ test('the default experiment runs, the loss falls, and S settles within 10% of 2
     if ((await stat(page, 'run state').textContent()).includes('done')) break;
     await page.waitForTimeout(150);
   }
-  for (const s of samples) expect(Math.abs(s - twoEta) / twoEta).toBeLessThan(0.1);
+  // live readings: S hovers at 2/eta (before a catapult spike it overshoots by up to ~12% for a
+  // few measurements, so one reading may sit outside 10%: the export below checks every one)
+  const sorted = samples.map((x) => x / twoEta).sort((a, b) => a - b);
+  expect(Math.abs(sorted[Math.floor(sorted.length / 2)] - 1)).toBeLessThan(0.1);
+  for (const r of sorted) expect(r).toBeLessThan(1.5);
   await expect(stat(page, 'events')).toContainText('EoS onset at step');
   await expect(stat(page, 'run state')).toHaveText('steps done', { timeout: 30000 });
   await expect(page.getByRole('button', { name: 'Continue' })).toBeEnabled();
+  // the loss fell: every step's loss from the page's own export (single live readings can land
+  // on the brief spikes of the edge of stability, up to ~10x for a few steps)
+  const csv = await downloadOf(page, page.getByRole('button', { name: 'Metrics CSV', exact: true }));
+  const lines = csv.text.split('\n').filter((l) => l && !l.startsWith('#'));
+  const col = (name) => { // an empty field is a step without that measurement
+    const i = lines[0].split(',').indexOf(name);
+    return lines.slice(1).map((l) => { const v = l.split(',')[i]; return v === '' || v === undefined ? NaN : Number(v); });
+  };
+  const loss = col('loss');
+  expect(loss.length).toBe(6001);
+  const tail = loss.slice(-600).sort((a, b) => a - b);
+  expect(tail[300]).toBeLessThan(loss[0] / 30);
+  expect(Math.max(...loss.slice(1))).toBeLessThan(loss[0]); // spikes, but never back to the start
+  expect(await statNumber(page, 'loss')).toBeCloseTo(loss[6000], 3 - Math.floor(Math.log10(loss[6000])));
+  // every measured S after onset (edge ratio >= 1): within 10% of 2/eta at least 95% of the time,
+  // the median within 5% (science.md H2 asks [0.95, 1.05] for the median, a 5-95% band in [0.85, 1.25])
+  const ratio = col('edge_ratio');
+  const on = ratio.findIndex((r) => r >= 1);
+  expect(on).toBeGreaterThan(0);
+  const after = ratio.slice(on).filter((r) => Number.isFinite(r));
+  expect(after.length).toBeGreaterThan(100);
+  expect(after.filter((r) => Math.abs(r - 1) <= 0.1).length / after.length).toBeGreaterThanOrEqual(0.95);
+  after.sort((a, b) => a - b);
+  expect(Math.abs(after[Math.floor(after.length / 2)] - 1)).toBeLessThanOrEqual(0.05);
   // no NaN or Infinity anywhere on the page
   expect(await page.locator('body').innerText()).not.toMatch(/NaN|Infinity/);
 });
