@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadIbp } from '../js/wasm-loader.js';
 import { Run } from '../js/engine.js';
-import { withSet, RunStore, evaluateCheck, checkColumns } from '../js/panels.js';
+import { withSet, RunStore } from '../js/panels.js';
+import { evaluateCheck, checkColumns } from '../js/preset-check.js';
 import { parseVaries, cellConfig } from '../js/sweep-grid.js';
 
 const wasmPath = process.env.IBP_WASM || fileURLToPath(new URL('../../build/wasm/ibp.wasm', import.meta.url));
