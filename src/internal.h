@@ -127,6 +127,11 @@ void ibp__gemv_n(int M, int K, const double *A /* (M,K) */, const double *x /* (
                  double *y /* (M,) */, int acc); /* y = A x, each y_i sequential over k */
 void ibp__gemv_t(int M, int K, const double *A /* (M,K) */, const double *x /* (M,) */,
                  double *y /* (K,) */, int acc); /* y = A^T x, each y_k sequential over i */
+/* Lanczos' Gram-Schmidt pair over rows of V (stride ldv), one sweep: w += sum_i cu[i] V_{u0+i}
+ * (i < nu ascending: the bits of nu axpys), then hd[i] = V_i . w (i < nd) and *ss = w . w when
+ * ss != NULL (the bits of ibp__dot, ibp__sumsq). part: 4 nd doubles of scratch. */
+void ibp__gemv_pair(long n, const double *V, long ldv, int u0, int nu, const double *cu,
+                    double *w, int nd, double *hd, double *ss, double *part);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Small dense linear algebra (linalg.c), scratch supplied by the caller. */

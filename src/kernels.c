@@ -378,3 +378,98 @@ void ibp__scale(long n, double alpha, double *x) {
     for (; i + 2 <= n; i += 2) ibp_v_store(x + i, ibp_v_mul(va, ibp_v_load(x + i)));
     for (; i < n; i++) x[i] = alpha * x[i];
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* The Gram-Schmidt pair of Lanczos over the rows of V (stride ldv), in one sweep of column
+ * chunks: w += sum_i cu[i] V_{u0+i} (i ascending for every element: the bits of nu ibp__axpy
+ * calls), then hd[i] = V_i . w for i < nd and *ss = w . w (the bits of ibp__dot and ibp__sumsq:
+ * each row's four partial sums live in part (4 nd) between chunks). A chunk of w stays in L1
+ * while every row's chunk streams past it twice, once for the update and once for the dots. */
+#ifndef IBP__GS_CB
+#define IBP__GS_CB 3072
+#endif
+void ibp__gemv_pair(long n, const double *V, long ldv, int u0, int nu, const double *cu,
+                    double *w, int nd, double *hd, double *ss, double *part) {
+    long n4 = n - n % 4;
+    int rmax = nu > nd ? nu : nd;
+    long cb = (long)(IBP__GS_CB / (rmax > 0 ? rmax : 1)) & ~3L; /* columns per chunk */
+    cb = cb < 64 ? 64 : cb > 1024 ? 1024 : cb;
+    ibp_v2d q01 = ibp_v_zero(), q23 = ibp_v_zero();
+    for (int i = 0; i < 4 * nd; i++) part[i] = 0.0;
+    for (long c0 = 0; c0 < n4; c0 += cb) {
+        long ce = n4 - c0 < cb ? n4 : c0 + cb;
+        /* the update, four rows per pass: w stays in registers between their terms, which
+         * still come one after another, row order, for every element */
+        int i = 0;
+        for (; i + 4 <= nu; i += 4) {
+            const double *v0 = V + (long)(u0 + i) * ldv, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;
+            ibp_v2d a0 = ibp_v_splat(cu[i]), a1 = ibp_v_splat(cu[i + 1]);
+            ibp_v2d a2 = ibp_v_splat(cu[i + 2]), a3 = ibp_v_splat(cu[i + 3]);
+            for (long p = c0; p < ce; p += 2) {
+                ibp_v2d x = ibp_v_load(w + p);
+                x = ibp_v_madd(a0, ibp_v_load(v0 + p), x);
+                x = ibp_v_madd(a1, ibp_v_load(v1 + p), x);
+                x = ibp_v_madd(a2, ibp_v_load(v2 + p), x);
+                x = ibp_v_madd(a3, ibp_v_load(v3 + p), x);
+                ibp_v_store(w + p, x);
+            }
+        }
+        for (; i < nu; i++) {
+            const double *v = V + (long)(u0 + i) * ldv;
+            ibp_v2d a = ibp_v_splat(cu[i]);
+            for (long p = c0; p < ce; p += 2) ibp_v_store(w + p, ibp_v_madd(a, ibp_v_load(v + p), ibp_v_load(w + p)));
+        }
+        /* the dots, four rows per pass: eight independent chains hide the add latency */
+        i = 0;
+        for (; i + 4 <= nd; i += 4) {
+            const double *v0 = V + (long)i * ldv, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;
+            double *q = part + 4 * i;
+            ibp_v2d s0 = ibp_v_load(q), t0 = ibp_v_load(q + 2), s1 = ibp_v_load(q + 4);
+            ibp_v2d t1 = ibp_v_load(q + 6), s2 = ibp_v_load(q + 8), t2 = ibp_v_load(q + 10);
+            ibp_v2d s3 = ibp_v_load(q + 12), t3 = ibp_v_load(q + 14);
+            for (long p = c0; p < ce; p += 4) {
+                ibp_v2d x = ibp_v_load(w + p), y = ibp_v_load(w + p + 2);
+                s0 = ibp_v_madd(ibp_v_load(v0 + p), x, s0);
+                t0 = ibp_v_madd(ibp_v_load(v0 + p + 2), y, t0);
+                s1 = ibp_v_madd(ibp_v_load(v1 + p), x, s1);
+                t1 = ibp_v_madd(ibp_v_load(v1 + p + 2), y, t1);
+                s2 = ibp_v_madd(ibp_v_load(v2 + p), x, s2);
+                t2 = ibp_v_madd(ibp_v_load(v2 + p + 2), y, t2);
+                s3 = ibp_v_madd(ibp_v_load(v3 + p), x, s3);
+                t3 = ibp_v_madd(ibp_v_load(v3 + p + 2), y, t3);
+            }
+            ibp_v_store(q, s0), ibp_v_store(q + 2, t0), ibp_v_store(q + 4, s1);
+            ibp_v_store(q + 6, t1), ibp_v_store(q + 8, s2), ibp_v_store(q + 10, t2);
+            ibp_v_store(q + 12, s3), ibp_v_store(q + 14, t3);
+        }
+        for (; i < nd; i++) {
+            const double *v = V + (long)i * ldv;
+            ibp_v2d s01 = ibp_v_load(part + 4 * i), s23 = ibp_v_load(part + 4 * i + 2);
+            for (long p = c0; p < ce; p += 4) {
+                s01 = ibp_v_madd(ibp_v_load(v + p), ibp_v_load(w + p), s01);
+                s23 = ibp_v_madd(ibp_v_load(v + p + 2), ibp_v_load(w + p + 2), s23);
+            }
+            ibp_v_store(part + 4 * i, s01);
+            ibp_v_store(part + 4 * i + 2, s23);
+        }
+        if (ss)
+            for (long p = c0; p < ce; p += 4) {
+                ibp_v2d x = ibp_v_load(w + p), y = ibp_v_load(w + p + 2);
+                q01 = ibp_v_madd(x, x, q01);
+                q23 = ibp_v_madd(y, y, q23);
+            }
+    }
+    for (long p = n4; p < n; p++) /* the tail: each element's own chain */
+        for (int i = 0; i < nu; i++) w[p] = w[p] + cu[i] * V[(long)(u0 + i) * ldv + p];
+    for (int i = 0; i < nd; i++) {
+        const double *v = V + (long)i * ldv, *s = part + 4 * i;
+        double d = (s[0] + s[1]) + (s[2] + s[3]);
+        for (long p = n4; p < n; p++) d = d + v[p] * w[p];
+        hd[i] = d;
+    }
+    if (ss) {
+        double d = (ibp_v_lane0(q01) + ibp_v_lane1(q01)) + (ibp_v_lane0(q23) + ibp_v_lane1(q23));
+        for (long p = n4; p < n; p++) d = d + w[p] * w[p];
+        *ss = d;
+    }
+}

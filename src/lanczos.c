@@ -44,7 +44,8 @@ struct ibp__lanczos {
                            * coefficients (Ritz vectors of the final basis) */
     double *theta;        /* (mk,) Ritz values ascending */
     double *scr;          /* (2 mk,) eigensolver scratch */
-    double *h;            /* (mk + 1,) Gram-Schmidt coefficients */
+    double *h, *h2;       /* (mk + 1,) Gram-Schmidt coefficients of the two passes */
+    double *part;         /* (4 (mk + 1),) their partial sums (ibp__gemv_pair) */
     double *tmp;          /* (mk + 1, LZ_CHUNK) rotation block */
     int *sel;             /* (mk + 1,) Ritz indices kept or reported */
     int ntop, has_min;    /* Ritz vectors stored in V rows [0, ntop) and row ntop */
@@ -67,6 +68,7 @@ static size_t lz_layout(ibp__lanczos **out, void *mem, long P, int max_krylov, i
     double *S = ibp__arena_doubles(&a, m * m), *Tc = ibp__arena_doubles(&a, (m + 1) * m);
     double *R = ibp__arena_doubles(&a, m * m), *theta = ibp__arena_doubles(&a, m);
     double *scr = ibp__arena_doubles(&a, 2 * m), *h = ibp__arena_doubles(&a, m + 1);
+    double *h2 = ibp__arena_doubles(&a, m + 1), *part = ibp__arena_doubles(&a, 4 * (m + 1));
     double *tmp = ibp__arena_doubles(&a, (m + 1) * LZ_CHUNK);
     int *sel = ibp__arena_bytes(&a, (m + 1) * sizeof(int));
     if (lz) {
@@ -76,7 +78,8 @@ static size_t lz_layout(ibp__lanczos **out, void *mem, long P, int max_krylov, i
         lz->topk = topk;
         lz->max_matvecs = 20L * mk;
         lz->V = V, lz->alpha = al, lz->beta = be, lz->S = S, lz->Tc = Tc, lz->R = R;
-        lz->theta = theta, lz->scr = scr, lz->h = h, lz->tmp = tmp, lz->sel = sel;
+        lz->theta = theta, lz->scr = scr, lz->h = h, lz->h2 = h2, lz->part = part, lz->tmp = tmp;
+        lz->sel = sel;
     }
     if (out) *out = lz;
     return a.off;
@@ -106,16 +109,22 @@ const double *ibp__lanczos_ritz(const ibp__lanczos *lz, int i) {
 
 /* ------------------------------------------------------------------------------------------ */
 
-/* w -= V_{0..j} (V_{0..j}^T w), twice. Returns the total coefficient on v_j (it corrects alpha). */
-static double lz_orth(ibp__lanczos *lz, int j, double *w) {
+/* w -= V_{0..j} (V_{0..j}^T w), twice (classical Gram-Schmidt), after w += sum_i pre[i] V_{p0+i}
+ * (npre rows: the three-term recurrence's own subtractions). Three sweeps of the basis, each a
+ * blocked GEMV pair: the first pass's dots (fused with the recurrence's update), its update
+ * fused with the second pass's dots, and the second update fused with w . w, returned in *ss
+ * when ss != NULL. Every number is the one the separate dots and axpys (ibp__dot, ibp__axpy,
+ * ibp__sumsq) would give. Returns the total coefficient on v_j (it corrects alpha). */
+static double lz_orth(ibp__lanczos *lz, int j, double *w, int p0, int npre, const double *pre,
+                      double *ss) {
     long P = lz->P;
-    double cj = 0.0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i <= j; i++) lz->h[i] = ibp__dot(lz->V + (long)i * P, w, P);
-        for (int i = 0; i <= j; i++) ibp__axpy(P, -lz->h[i], lz->V + (long)i * P, w);
-        cj += lz->h[j];
-    }
-    return cj;
+    double *h = lz->h, *h2 = lz->h2;
+    ibp__gemv_pair(P, lz->V, P, p0, npre, pre, w, j + 1, h, NULL, lz->part);
+    for (int i = 0; i <= j; i++) h[i] = -h[i];
+    ibp__gemv_pair(P, lz->V, P, 0, j + 1, h, w, j + 1, h2, NULL, lz->part);
+    for (int i = 0; i <= j; i++) h2[i] = -h2[i];
+    ibp__gemv_pair(P, lz->V, P, 0, j + 1, h2, w, 0, NULL, ss, lz->part);
+    return (0.0 + -h[j]) + -h2[j];
 }
 
 /* Row m of V <- a random unit vector orthogonal to rows 0..m-1. Returns -1 if none is left. */
@@ -124,7 +133,7 @@ static int lz_fresh(ibp__lanczos *lz, int m, ibp_rng *rng) {
     double *w = lz->V + (long)m * P;
     ibp__rng_normals(rng, w, P, 1.0);
     double n0 = ibp__sqrt(ibp__sumsq(w, P));
-    if (m > 0) lz_orth(lz, m - 1, w);
+    if (m > 0) lz_orth(lz, m - 1, w, 0, 0, NULL, NULL);
     double n1 = ibp__sqrt(ibp__sumsq(w, P));
     /* a random vector keeps ~sqrt((P-m)/P) of its norm outside an m-dimensional space */
     if (!(n1 > 1e-10 * n0)) return -1;
@@ -309,12 +318,10 @@ int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int wan
         matvecs++;
         double alpha = ibp__dot(vj, w, P);
         if (!ibp__isfinite(alpha)) goto nonfinite;
-        double prev = j > 0 ? be[j - 1] : 0.0;
-        if (j > 0) ibp__axpy(P, -prev, vj - P, w);
-        ibp__axpy(P, -alpha, vj, w);
-        alpha += lz_orth(lz, j, w);
+        double prev = j > 0 ? be[j - 1] : 0.0, pre[2] = {-prev, -alpha}, ss;
+        alpha += j > 0 ? lz_orth(lz, j, w, j - 1, 2, pre, &ss) : lz_orth(lz, j, w, j, 1, pre + 1, &ss);
         al[j] = alpha;
-        beta = ibp__sqrt(ibp__sumsq(w, P));
+        beta = ibp__sqrt(ss);
         if (!ibp__isfinite(beta)) goto nonfinite;
         double rs = ibp__fabs(alpha) + beta + ibp__fabs(prev); /* Gershgorin row of T */
         if (rs > anorm) anorm = rs;
