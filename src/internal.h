@@ -371,7 +371,7 @@ typedef void (*ibp__matvec)(void *ctx, const double *v /* (P,) */, double *out /
 typedef struct ibp__eigres {
     int k;                            /* eigenpairs reported */
     double val[IBP__MAX_TOPK];        /* largest algebraic eigenvalues, descending */
-    double resid[IBP__MAX_TOPK];      /* residual bounds |beta_m s_mi| */
+    double resid[IBP__MAX_TOPK];      /* |beta_m s_mi| + the operator's rounding level */
     int converged[IBP__MAX_TOPK];
     double vmin, vmin_resid;          /* smallest algebraic eigenvalue (when asked) */
     int vmin_converged;
@@ -381,13 +381,24 @@ typedef struct ibp__eigres {
 typedef struct ibp__lanczos ibp__lanczos;
 size_t ibp__lanczos_bytes(long P, int max_krylov, int topk);
 ibp__lanczos *ibp__lanczos_bind(void *mem, long P, int max_krylov, int topk);
-/* Top-k (and optionally the smallest) eigenvalues to relative residual tol. warm != 0 starts
- * from the previous call's Ritz vectors plus seeded noise; otherwise a seeded random start.
- * Returns 0 when out holds estimates (out->converged says which met tol; out->k = min(k, P)),
- * -1 on bad arguments (k outside 1..topk, tol <= 0), -2 when the operator returned non-finite
- * values (out->val NaN; the next warm start falls back to a cold one). max_krylov < topk + 3 is raised to topk + 3 (then capped at P). */
+/* Top-k (and optionally the smallest) eigenvalues to relative residual tol. start: IBP__LZ_COLD
+ * (a seeded random vector, plus the hint's direction when one is set), IBP__LZ_WARM (the previous
+ * call's Ritz vectors plus seeded noise) or IBP__LZ_GIVEN (the vector written at
+ * ibp__lanczos_start(lz) plus seeded noise). Each resid is |beta s| plus the operator's rounding
+ * level eps (4 sqrt(P) + 32) ||A||: a bound on the distance from the value to an eigenvalue of
+ * the exact operator. Returns 0 when out holds estimates (out->converged says which met tol;
+ * out->k = min(k, P)), -1 on bad arguments (k outside 1..topk, tol <= 0), -2 when the operator
+ * returned non-finite values (out->val NaN; the next warm start falls back to a cold one).
+ * max_krylov < topk + 3 is raised to topk + 3 (then capped at P). */
+enum { IBP__LZ_COLD, IBP__LZ_WARM, IBP__LZ_GIVEN };
 int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int want_min, double tol,
-                     int warm, ibp_rng *rng, ibp__eigres *out);
+                     int start, ibp_rng *rng, ibp__eigres *out);
+/* Where a given start goes: (P,), row 0 of the basis (it overwrites the first Ritz vector). */
+double *ibp__lanczos_start(ibp__lanczos *lz);
+/* Relative norm of the noise added to warm and given starts (default 1e-3; 0: none). */
+void ibp__lanczos_set_noise(ibp__lanczos *lz, double rel);
+/* Direction (P,) added to cold starts (NULL: none); read during runs, kept by the caller. */
+void ibp__lanczos_set_hint(ibp__lanczos *lz, const double *hint);
 /* Ritz vector (P,) of the last successful run: i in [0, out->k) in out->val order, i = -1 the
  * smallest (when it was asked); NULL otherwise. Valid until the next run. */
 const double *ibp__lanczos_ritz(const ibp__lanczos *lz, int i);
