@@ -76,7 +76,8 @@ typedef struct ibp_rng {
 enum { /* streams: one per purpose so that changing one does not shift another */
     IBP__STREAM_DATA = 1, IBP__STREAM_INIT = 2, IBP__STREAM_SGD = 3, IBP__STREAM_LANCZOS = 4,
     IBP__STREAM_LABEL_NOISE = 5, IBP__STREAM_SPLIT = 6, IBP__STREAM_TEACHER = 7,
-    IBP__STREAM_PROBES = 8, IBP__STREAM_ONLINE = 9
+    IBP__STREAM_PROBES = 8, IBP__STREAM_ONLINE = 9, IBP__STREAM_REF_HESSIAN = 10,
+    IBP__STREAM_REF_NTK = 11
 };
 void ibp__rng_seed(ibp_rng *r, uint64_t seed, uint64_t stream);
 uint64_t ibp__rng_u64(ibp_rng *r);
@@ -395,6 +396,9 @@ int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int wan
                      int start, ibp_rng *rng, ibp__eigres *out);
 /* Where a given start goes: (P,), row 0 of the basis (it overwrites the first Ritz vector). */
 double *ibp__lanczos_start(ibp__lanczos *lz);
+/* Make the vector at ibp__lanczos_start the last run's one Ritz vector (a top pair found
+ * elsewhere, e.g. by another solve on the same operator): warm starts and the accessor use it. */
+void ibp__lanczos_adopt(ibp__lanczos *lz);
 /* Relative norm of the noise added to warm and given starts (default 1e-3; 0: none). */
 void ibp__lanczos_set_noise(ibp__lanczos *lz, double rel);
 /* Direction (P,) added to cold starts (NULL: none); read during runs, kept by the caller. */

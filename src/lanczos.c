@@ -120,6 +120,10 @@ void ibp__lanczos_set_check(ibp__lanczos *lz, int on) { lz->check = on; }
 void ibp__lanczos_set_noise(ibp__lanczos *lz, double rel) { lz->noise = rel > 0 ? rel : 0.0; }
 void ibp__lanczos_set_hint(ibp__lanczos *lz, const double *hint) { lz->hint = hint; }
 double *ibp__lanczos_start(ibp__lanczos *lz) { return lz->V; }
+void ibp__lanczos_adopt(ibp__lanczos *lz) {
+    lz->ntop = 1;
+    lz->has_min = 0;
+}
 double ibp__lanczos_ortho(const ibp__lanczos *lz) { return lz->ortho; }
 
 const double *ibp__lanczos_ritz(const ibp__lanczos *lz, int i) {
