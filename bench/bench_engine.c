@@ -26,7 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include "internal.h"
-#include "simd.h"
+#include "numerics/simd.h"
 
 #define WARM_S 0.3 /* seconds of warm-up before a timed series */
 

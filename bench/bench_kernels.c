@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "internal.h"
-#include "simd.h"
+#include "numerics/simd.h"
 
 static double now(void) {
     struct timespec ts;

@@ -18,9 +18,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "internal.h"
-#include "simd.h"
+#include "numerics/simd.h"
 #include "testlib.h"
-#include "vmath.h"
+#include "numerics/vmath.h"
 
 /* Does a long-double reference carry bits beyond double? (musl's long double libm, used by
  * Emscripten, forwards some functions to the double ones.) */

@@ -2,7 +2,7 @@
  * cache of quantities shared by several columns. */
 #ifndef IBP_METRICS_H
 #define IBP_METRICS_H
-#include "run_internal.h"
+#include "run/run_internal.h"
 
 enum {
     IBP__COL_STEP, IBP__COL_LOSS, IBP__COL_TEST_LOSS, IBP__COL_TRAIN_ACC, IBP__COL_TEST_ACC,

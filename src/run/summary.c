@@ -12,7 +12,7 @@
  *                  1e-6 of its initial value
  *   not_converged  none of the above by the last step
  */
-#include "run_internal.h"
+#include "run/run_internal.h"
 
 static int ibp__has(const ibp_run *r, int kind) {
     for (int i = 0; i < r->nevents; i++) if (r->events[i].kind == kind) return 1;

@@ -5,7 +5,7 @@
  * The EoS onset needs the sharpness to come up to the edge: a run that starts above it is a
  * catapult (or a divergence), not an onset, until it has been below 0.95 * 2/eta once. */
 #include <stdio.h>
-#include "run_internal.h"
+#include "run/run_internal.h"
 
 void ibp__event_add(ibp_run *r, int kind, double value, double value2) {
     r->row_events |= kind;

@@ -25,7 +25,7 @@
 #ifndef IBP_VMATH_H
 #define IBP_VMATH_H
 
-#include "simd.h"
+#include "numerics/simd.h"
 
 #define IBP__VM static inline
 #define IBP__K(c) ibp_v_splat(c)

@@ -6,8 +6,8 @@
  * and its special cases are cheaper to state as C than as selects.
  */
 #include "internal.h"
-#include "simd.h"
-#include "vmath.h"
+#include "numerics/simd.h"
+#include "numerics/vmath.h"
 
 #define IBP__LANE0(vf, x) ibp_v_lane0(vf(ibp_v_splat(x)))
 

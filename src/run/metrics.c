@@ -4,7 +4,7 @@
  * The model-aware quantities themselves are in metrics_model.c. */
 #include <stdio.h>
 #include <string.h>
-#include "metrics.h"
+#include "run/metrics.h"
 
 static void ibp__col(ibp_run *r, const char *name, int kind, int h) {
     IBP_CHECK(r->ncols < IBP__MAX_COLS);

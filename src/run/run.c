@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "run_internal.h"
+#include "run/run_internal.h"
 
 /* ---- planning ------------------------------------------------------------------------------ */
 

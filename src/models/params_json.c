@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "run_internal.h"
+#include "run/run_internal.h"
 
 static void ibp__json_array(ibp__buf *b, const char *name, int rows, int cols, const double *v,
                             int trained, int vector) {

@@ -18,8 +18,8 @@
  * Outputs may alias z (the model evaluates act' over z's own storage).
  */
 #include "internal.h"
-#include "simd.h"
-#include "vmath.h"
+#include "numerics/simd.h"
+#include "numerics/vmath.h"
 
 #define IBP__INV_SQRT2 0.70710678118654752440   /* 1 / sqrt 2 */
 #define IBP__INV_SQRT2PI 0.39894228040143267794 /* 1 / sqrt(2 pi) */

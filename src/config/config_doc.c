@@ -1,6 +1,6 @@
 /* config_doc.c -- the key table as documentation: JSON for programs, aligned text for people. */
 #include <string.h>
-#include "config.h"
+#include "config/config.h"
 
 static void ibp__json_str(ibp__buf *b, const char *s) {
     ibp__buf_puts(b, "\"");

@@ -1,7 +1,7 @@
 /* measure.c -- sharpness during a run: Lanczos on exact Hessian-vector products of the full
  * training loss at the current parameters (warm-started from the previous measurement), and the
  * NTK top eigenvalue lambda = lambda_max(Theta/n) by Lanczos on J^T J v / n products. */
-#include "run_internal.h"
+#include "run/run_internal.h"
 
 static int ibp__auto_krylov(const ibp__config *c, long P) {
     int k = c->lanczos_max ? c->lanczos_max : 80;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "cli.h"
+#include "cli/cli.h"
 #ifndef __EMSCRIPTEN__
 #include <sys/wait.h>
 #include <unistd.h>

@@ -22,7 +22,7 @@
  * never formed.
  */
 #include "internal.h"
-#include "simd.h"
+#include "numerics/simd.h"
 
 /* The elementwise loops below are written with the SIMD vocabulary: the wasm build compiles
  * without the auto-vectorizers, so plain C loops would run one double at a time there. Each

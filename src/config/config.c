@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
+#include "config/config.h"
 
 #define IBP__ERR(...) ibp__fail(err, errlen, IBP_E_CONFIG, __VA_ARGS__)
 

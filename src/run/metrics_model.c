@@ -5,7 +5,7 @@
  * Conventions: a bias belongs with its layer's incoming weights; singular values are those of
  * the raw weights (NTK prefactors are constants and do not change balance or alignment). */
 #include <string.h>
-#include "metrics.h"
+#include "run/metrics.h"
 
 static int ibp__is_class_data(int data) {
     return data != IBP__DATA_TEACHER && data != IBP__DATA_MC && data != IBP__DATA_INLINE && data != IBP__DATA_CSV;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "ibp.h"
-#include "cli.h"
+#include "cli/cli.h"
 #ifdef __EMSCRIPTEN__
 static int ibp_isatty(int fd) { (void)fd; return 0; }
 #else

@@ -2,8 +2,8 @@
  * heads every output (the factors of 2 and n that move every threshold). */
 #include <stdio.h>
 #include <string.h>
-#include "config.h"
-#include "run_internal.h"
+#include "config/config.h"
+#include "run/run_internal.h"
 
 static const char *ibp__loss_formula(const ibp__config *c) {
     if (c->model == IBP__MODEL_MF)

@@ -7,7 +7,7 @@
  *   exact       P matvecs on unit vectors, symmetrize, dense eigensolver (eig.c).
  * All sums run in fixed orders (ibp__dot etc.), so a seed gives the same bits everywhere.
  */
-#include "spectral.h"
+#include "numerics/spectral.h"
 
 #define SP_EPS 2.220446049250313e-16
 #define SP_FLOOR (1024.0 * SP_EPS) /* breakdown level relative to ||T||, as in lanczos.c */

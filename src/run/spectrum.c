@@ -5,8 +5,8 @@
  * refused above the run's mem_cap) and holds the result; the run is not modified. */
 #include <stdlib.h>
 #include <string.h>
-#include "run_internal.h"
-#include "spectral.h"
+#include "run/run_internal.h"
+#include "numerics/spectral.h"
 
 struct ibp_spectrum {
     int mode;

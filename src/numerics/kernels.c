@@ -12,7 +12,7 @@
  * The _ref loops below each fast kernel spell out the order with plain scalar code.
  */
 #include "internal.h"
-#include "simd.h"
+#include "numerics/simd.h"
 
 #if defined(__GNUC__)
 #define IBP__INLINE static inline __attribute__((always_inline))

@@ -3,7 +3,7 @@
  * This table is the single source of truth for the CLI's `ibp help config`, the page's controls
  * (ibp_config_schema_json) and the parser. Order matters: it is the canonical order of keys, and
  * a key's `applies` condition may only refer to ENUM keys above it. */
-#include "config.h"
+#include "config/config.h"
 
 #define O(f) offsetof(ibp__config, f)
 #define BIG 1e300
