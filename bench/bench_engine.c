@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "internal.h"
+#include "numerics/numerics.h"
 #include "numerics/simd.h"
 
 #define WARM_S 0.3 /* seconds of warm-up before a timed series */

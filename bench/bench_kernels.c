@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "internal.h"
+#include "numerics/numerics.h"
 #include "numerics/simd.h"
 
 static double now(void) {

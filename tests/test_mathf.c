@@ -17,7 +17,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "internal.h"
+#include "numerics/numerics.h"
 #include "numerics/simd.h"
 #include "testlib.h"
 #include "numerics/vmath.h"

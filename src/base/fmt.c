@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "base/base.h"
 
 int ibp__fail(char *err, size_t errlen, int code, const char *fmt, ...) {
     if (err && errlen) {
@@ -90,4 +90,3 @@ const char *ibp_run_state_string(int state) {
 
 const char *ibp_version(void) { return IBP_VERSION; }
 
-double ibp_pow(double x, double y) { return ibp__pow(x, y); }

@@ -12,7 +12,7 @@
  *   x (n,d) | y (n,k) | xt (n_test,d) | yt (n_test,k) | wstar (d,k) for regression data |
  *   gen (see internal.h) | OLS scratch 2 d^2 + d k when an OLS solve can happen (n >= d). */
 #include <string.h>
-#include "internal.h"
+#include "data/data.h"
 
 #define PI 3.14159265358979323846
 

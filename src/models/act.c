@@ -17,7 +17,7 @@
  * in a padded vector, so an element's bits never depend on its position or on n.
  * Outputs may alias z (the model evaluates act' over z's own storage).
  */
-#include "internal.h"
+#include "models/models.h"
 #include "numerics/simd.h"
 #include "numerics/vmath.h"
 

@@ -4,9 +4,7 @@
  * order (so changing the head does not move the trained layers); the mf target A draws from the
  * TEACHER stream of the data seed (it is data, not initialization). */
 #include <string.h>
-#include "internal.h"
-
-int ibp__params_json_read(ibp__model *m, const char *json, double *theta, char *err, size_t errlen);
+#include "models/models.h"
 
 static double ibp__scale_of(const ibp__config *c, int i) {
     if (c->init_scale.n == 0) return 1.0;

@@ -7,7 +7,7 @@
  *             dL/df = -y sigmoid(-y f)/n,   d2L/df2 = y^2 sigmoid(yf) sigmoid(-yf)/n
  * Sums run sequentially over i then j, so the result is the same on every platform.
  */
-#include "internal.h"
+#include "models/models.h"
 
 /* log(1 + e^-z), stable for every z */
 static double ibp__logistic(double z) {

@@ -5,7 +5,7 @@
  * mf: X (rows, r) then Y (cols, r). */
 #include <stdio.h>
 #include <string.h>
-#include "internal.h"
+#include "models/models.h"
 
 int ibp__model_setup(ibp__model *m, const ibp__config *c, char *err, size_t errlen) {
     memset(m, 0, sizeof *m);
@@ -79,6 +79,13 @@ size_t ibp__model_ws_doubles(const ibp__model *m, int nmax) {
     case IBP__MODEL_MLP: return ibp__mlp_ws_doubles(m, nmax);
     default: return ibp__mf_ws_doubles(m, nmax);
     }
+}
+
+int ibp__trained_layers(const ibp__model *m, int *idx) {
+    int n = 0;
+    for (int i = 0; i < m->nl; i++)
+        if (m->L[i].off >= 0) idx[n++] = i;
+    return n;
 }
 
 void ibp__model_bind_ws(ibp__model *m, double *ws, int nmax) { m->ws = ws; m->nmax = nmax; }

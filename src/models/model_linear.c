@@ -27,7 +27,7 @@
  * over the inner index sequentially from zero), so the shape-dependent choice between them does
  * not change a bit.
  */
-#include "internal.h"
+#include "models/models.h"
 
 /* Weights of layer i: a view into theta, or the fixed head. */
 static const double *ibp__lin_w(const ibp__model *m, const double *theta, int i) {

@@ -8,7 +8,7 @@
  *   GN V = s (R{R} Y,         R{R}^T X)              = J^T (s I) J V
  * The loss is a sum over entries (no 1/n), so the loss curvature in R is the constant s.
  */
-#include "internal.h"
+#include "models/models.h"
 
 typedef struct ibp__mfws {
     double *R, *RR;    /* (rows, cols) */

@@ -21,7 +21,7 @@
  * transposed once per call, so each layer is one gemm_nn; the gradient of layer 1's input is
  * never formed.
  */
-#include "internal.h"
+#include "models/models.h"
 #include "numerics/simd.h"
 
 /* The elementwise loops below are written with the SIMD vocabulary: the wasm build compiles

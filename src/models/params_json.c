@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "run/run_internal.h"
+#include "models/models.h"
 
 static void ibp__json_array(ibp__buf *b, const char *name, int rows, int cols, const double *v,
                             int trained, int vector) {
@@ -29,26 +29,26 @@ static void ibp__json_array(ibp__buf *b, const char *name, int rows, int cols, c
     ibp__buf_puts(b, "]}");
 }
 
-size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap) {
+size_t ibp__params_json_write(const ibp__config *c, const ibp__model *m, const double *theta,
+                              long step, char *buf, size_t cap) {
     ibp__buf b = {buf, cap, 0};
     ibp__buf_printf(&b, "{\"format\":\"ibp-params-1\",\"version\":\"%s\",\"config\":\"", IBP_VERSION);
     /* config text has no quotes or backslashes: the parser accepts neither in any value */
     size_t room = b.len + 1 < b.cap ? b.cap - b.len : 0;
-    b.len += ibp__config_write(&r->c, 0, room ? b.p + b.len : NULL, room);
-    ibp__buf_printf(&b, "\",\"step\":%ld,\"params\":[\n", r->t);
-    const ibp__model *m = &r->m;
+    b.len += ibp__config_write(c, 0, room ? b.p + b.len : NULL, room);
+    ibp__buf_printf(&b, "\",\"step\":%ld,\"params\":[\n", step);
     int first = 1;
     for (int i = 0; i < m->nl; i++) {
         const ibp__layer *ly = &m->L[i];
         if (!first) ibp__buf_puts(&b, ",\n");
         first = 0;
-        if (ly->off >= 0) ibp__json_array(&b, ly->name, ly->rows, ly->cols, r->theta + ly->off, 1, 0);
+        if (ly->off >= 0) ibp__json_array(&b, ly->name, ly->rows, ly->cols, theta + ly->off, 1, 0);
         else ibp__json_array(&b, ly->name, ly->rows, ly->cols, ly->fixed, 0, 0);
         if (ly->boff >= 0) {
             char bn[8];
             snprintf(bn, sizeof bn, "b%s", ly->name + 1);
             ibp__buf_puts(&b, ",\n");
-            ibp__json_array(&b, bn, ly->rows, 1, r->theta + ly->boff, 1, 1);
+            ibp__json_array(&b, bn, ly->rows, 1, theta + ly->boff, 1, 1);
         }
     }
     if (m->kind == IBP__MODEL_MF) {

@@ -11,7 +11,7 @@
  *
  * Everything is plain loops and fixed-order kernels: the same bits natively and in wasm.
  */
-#include "internal.h"
+#include "numerics/numerics.h"
 
 #define EIG_EPS 2.220446049250313e-16 /* 2^-52 */
 #define EIG_MAXIT 60                  /* QL sweeps per eigenvalue; 2-3 is typical */

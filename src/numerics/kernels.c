@@ -11,7 +11,7 @@
  *     contiguous memory (row strides of 4 KiB otherwise alias in L1 and defeat prefetching).
  * The _ref loops below each fast kernel spell out the order with plain scalar code.
  */
-#include "internal.h"
+#include "numerics/numerics.h"
 #include "numerics/simd.h"
 
 #if defined(__GNUC__)

@@ -23,7 +23,7 @@
  * Memory (bound once, never allocates): the basis V (m+1, P) and small (m, m) matrices. Between
  * runs rows 0.. of V hold the last Ritz vectors (the warm start and the accessor read them).
  */
-#include "internal.h"
+#include "numerics/numerics.h"
 #include <string.h>
 
 #define LZ_EPS 2.220446049250313e-16

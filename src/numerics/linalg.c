@@ -4,7 +4,7 @@
  * sequential summation orders are used: the bits are the same on every build. */
 #include <float.h>
 #include <string.h>
-#include "internal.h"
+#include "numerics/numerics.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Cholesky solve */

@@ -5,7 +5,7 @@
  * by construction, on every backend. pow is the one function with branches: it is scalar only,
  * and its special cases are cheaper to state as C than as selects.
  */
-#include "internal.h"
+#include "numerics/numerics.h"
 #include "numerics/simd.h"
 #include "numerics/vmath.h"
 
@@ -55,3 +55,5 @@ void ibp__tanh_n(double *y, const double *x, long n) {
     for (; i + 2 <= n; i += 2) ibp_v_store(y + i, ibp__vtanh(ibp_v_load(x + i)));
     if (i < n) y[i] = ibp__tanh(x[i]);
 }
+
+double ibp_pow(double x, double y) { return ibp__pow(x, y); } /* public (ibp.h) */

@@ -10,7 +10,7 @@
  * Doubles: uniform = (u64 >> 11) 2^-53 in [0, 1); normals by Marsaglia's polar method with our
  * own log and the correctly rounded sqrt, so the normal stream is the same on every platform.
  */
-#include "internal.h"
+#include "numerics/numerics.h"
 
 static uint64_t ibp__mix64(uint64_t z) { /* splitmix64's output function (Stafford variant 13) */
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;

@@ -5,7 +5,7 @@
  * (the engine uses IBP__STREAM_PROBES), so results are reproducible bit for bit. */
 #ifndef IBP_SPECTRAL_H
 #define IBP_SPECTRAL_H
-#include "internal.h"
+#include "numerics/numerics.h"
 
 #define IBP__SPECTRUM_EXACT_MAX IBP_SPECTRUM_EXACT_MAX /* largest P for the dense spectrum (ibp.h) */
 

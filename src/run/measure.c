@@ -29,11 +29,6 @@ void ibp__measure_carve(ibp_run *r, ibp__arena *a) {
     r->lz_ntk = n ? ibp__lanczos_bind(n, P, kry, 1) : NULL;
 }
 
-void ibp__hvp_full(void *ctx, const double *v, double *out) {
-    ibp_run *r = ctx;
-    ibp__model_hvp(&r->m, r->theta, r->m.kind == IBP__MODEL_MF ? NULL : &r->full, v, out);
-}
-
 static void ibp__ntk_full(void *ctx, const double *v, double *out) {
     ibp_run *r = ctx;
     ibp__model_gnvp(&r->m, r->theta, &r->full, v, out, 1);

@@ -18,14 +18,6 @@ static void ibp__col(ibp_run *r, const char *name, int kind, int h) {
     r->cols[r->ncols++] = dst;
 }
 
-/* Indices of the trained layers, in order; returns their number. */
-int ibp__trained_layers(const ibp__model *m, int *idx) {
-    int n = 0;
-    for (int i = 0; i < m->nl; i++)
-        if (m->L[i].off >= 0) idx[n++] = i;
-    return n;
-}
-
 void ibp__metrics_setup(ibp_run *r) {
     const ibp__config *c = &r->c;
     const ibp__model *m = &r->m;

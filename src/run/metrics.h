@@ -24,7 +24,6 @@ int ibp__metrics_classification(const ibp__config *c);
 int ibp__metrics_has_wstar(const ibp__config *c);
 int ibp__metrics_mc_bound(const ibp__config *c);
 int ibp__metrics_cai(const ibp__config *c);
-int ibp__trained_layers(const ibp__model *m, int *idx);
 
 /* model-aware quantities (metrics_model.c); t indexes TRAINED layers, li the layer table */
 void ibp__metrics_outputs(ibp_run *r, ibp__mcache *mc);

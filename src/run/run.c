@@ -134,19 +134,6 @@ int ibp_estimate(const ibp_run_desc *desc, double *bytes, long *nparams, char *e
 
 /* ---- creation ------------------------------------------------------------------------------ */
 
-int ibp__run_full_loss_grad(ibp_run *r) {
-    /* the metrics row's accuracy and margin need the training outputs at this theta: a model
-     * that can hands over those of this forward pass, so the row does not run another */
-    int keep = r->mout != NULL && r->full.x == r->D.x && r->full.n == r->D.n;
-    r->mout_valid = 0;
-    if (r->m.kind == IBP__MODEL_MF) r->loss = ibp__model_loss_grad(&r->m, r->theta, NULL, r->fgrad);
-    else r->loss = ibp__model_loss_grad_f(&r->m, r->theta, &r->full, r->fgrad, keep ? r->mout : NULL,
-                                          &r->mout_valid);
-    r->gnorm = ibp__sqrt(ibp__sumsq(r->fgrad, r->m.P));
-    r->fgrad_valid = 1;
-    return ibp__isfinite(r->loss) && ibp__isfinite(r->gnorm);
-}
-
 int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t errlen) {
     *out = NULL;
     ibp_run tmp;
@@ -399,6 +386,9 @@ double ibp_run_lr0(const ibp_run *r) { return r->eta0; }
 double ibp_run_s0(const ibp_run *r) { return r->s0; }
 long ibp_run_nparams(const ibp_run *r) { return r->m.P; }
 const double *ibp_run_params(const ibp_run *r) { return r->theta; }
+size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap) {
+    return ibp__params_json_write(&r->c, &r->m, r->theta, r->t, buf, cap);
+}
 
 int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen) {
     if (!(eta > 0) || !ibp__isfinite(eta) || eta > 1e6)

@@ -3,7 +3,8 @@
  * inside (the per-step identities of science.md C1/D1 need the batch of each step). */
 #ifndef IBP_RUN_INTERNAL_H
 #define IBP_RUN_INTERNAL_H
-#include "internal.h"
+#include "data/data.h"
+#include "models/models.h"
 
 #define IBP__MAX_COLS 512
 #define IBP__ROWS_CAP 1024 /* rows buffered between two reads; ibp_run_step stops when full */
@@ -98,9 +99,10 @@ void ibp__metrics_row(ibp_run *r, int measured);      /* append the row of the c
 void ibp__measure_carve(ibp_run *r, ibp__arena *a); /* Lanczos workspaces (a->base NULL: measure) */
 int ibp__measure(ibp_run *r, int warm);               /* Lanczos at theta into r->meas */
 int ibp__measure_auto_every(long P);
+/* objective.c */
+int ibp__run_full_loss_grad(ibp_run *r);              /* loss, fgrad, gnorm at theta */
 void ibp__hvp_full(void *ctx, const double *v, double *out);  /* matvec: the run's Hessian */
 /* run.c */
 double ibp__run_eta_at(const ibp_run *r, long t);     /* schedule: eta of step t -> t+1 */
-int ibp__run_full_loss_grad(ibp_run *r);              /* loss, fgrad, gnorm at theta */
 
 #endif
