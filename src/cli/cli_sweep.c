@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "cli/cli.h"
+#include "cli/cli_io.h"
+#include "cli/cli_sweep.h"
 #ifndef __EMSCRIPTEN__
 #include <sys/wait.h>
 #include <unistd.h>
