@@ -52,6 +52,10 @@ static inline double *ibp__arena_doubles(ibp__arena *a, size_t n) {
     a->off = o + n * sizeof(double);
     return a->base ? (double *)(void *)(a->base + o) : NULL;
 }
+/* Doubles that cover what the arena has carved so far (for workspaces sized in doubles). */
+static inline size_t ibp__arena_ndoubles(const ibp__arena *a) {
+    return (a->off + sizeof(double) - 1) / sizeof(double);
+}
 static inline void *ibp__arena_bytes(ibp__arena *a, size_t n) {
     size_t o = (a->off + 15u) & ~(size_t)15u;
     a->off = o + n;

@@ -8,9 +8,9 @@
  * turning noise on does not shift the inputs. One sample routine serves both the build and
  * ibp__data_sample, so a fresh sample is drawn exactly like a training sample.
  *
- * Storage (ibp__data_doubles, carved contiguously in this order):
+ * Storage (ibp__data_doubles, carved from an arena in this order by data_carve):
  *   x (n,d) | y (n,k) | xt (n_test,d) | yt (n_test,k) | wstar (d,k) for regression data |
- *   gen (see internal.h) | OLS scratch 2 d^2 + d k when an OLS solve can happen (n >= d). */
+ *   gen (see data.h) | OLS scratch 2 d^2 + d k when an OLS solve can happen (n >= d). */
 #include <string.h>
 #include "data/data.h"
 
@@ -76,11 +76,27 @@ static void data_shape(const ibp__config *c, const ibp__csvinfo *csv, shape *s) 
     s->scratch = (reg && s->n >= s->d && s->d >= 1) ? 2 * d * d + d * k : 0;
 }
 
+/* Carve (or, with base == NULL, just measure) the storage in the order above; returns the
+ * doubles it spans. */
+static size_t data_carve(const shape *s, double *base, ibp__data *D, double **wstar, double **scratch) {
+    ibp__arena a = {(char *)base, 0};
+    size_t d = nz(s->d), k = nz(s->k), n = nz(s->n), nt = nz(s->nt);
+    D->x = ibp__arena_doubles(&a, n * d);
+    D->y = ibp__arena_doubles(&a, n * k);
+    D->xt = ibp__arena_doubles(&a, nt * d);
+    D->yt = ibp__arena_doubles(&a, nt * k);
+    *wstar = ibp__arena_doubles(&a, s->wstar);
+    D->gen = ibp__arena_doubles(&a, s->gen);
+    *scratch = ibp__arena_doubles(&a, s->scratch);
+    return ibp__arena_ndoubles(&a);
+}
+
 size_t ibp__data_doubles(const ibp__config *c, const ibp__csvinfo *csv) {
     shape s;
     data_shape(c, csv, &s);
-    size_t d = nz(s.d), k = nz(s.k);
-    return (nz(s.n) + nz(s.nt)) * (d + k) + s.wstar + s.gen + s.scratch;
+    ibp__data D;
+    double *wstar, *scratch;
+    return data_carve(&s, NULL, &D, &wstar, &scratch);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -318,17 +334,9 @@ int ibp__data_build(ibp__data *D, const ibp__config *c, const char *csv, const i
     if (c->data == IBP__DATA_TEACHER && c->teacher == IBP__TEACHER_TANH_MLP && c->teacher_width < 1)
         return ibp__fail(err, errlen, IBP_E_DATA, "teacher_width=%d must be >= 1", c->teacher_width);
 
-    /* carve */
-    double *p = storage;
     D->n = n; D->n_test = nt; D->d = d; D->k = k;
-    D->x = p; p += (size_t)n * d;
-    D->y = p; p += (size_t)n * k;
-    D->xt = p; p += (size_t)nt * d;
-    D->yt = p; p += (size_t)nt * k;
-    double *wst = p; p += s.wstar;
-    D->gen = p; p += s.gen;
-    double *scratch = p; p += s.scratch;
-    IBP_CHECK((size_t)(p - storage) == ibp__data_doubles(c, info));
+    double *wst, *scratch;
+    data_carve(&s, storage, D, &wst, &scratch);
     D->online_ok = online(c->data);
 
     uint64_t seed = ibp__config_data_seed(c);

@@ -55,7 +55,7 @@ static size_t ibp__lin_chain_doubles(const ibp__model *m) {
     return s * (size_t)m->k;
 }
 
-/* The workspace carved into named slices (same order as ibp__linear_ws_doubles counts). */
+/* The workspace carved into named slices (ibp__lin_carve). */
 typedef struct ibp__linws {
     double *T, *dT;            /* chains, ibp__lin_chain_doubles each */
     double *E, *RE, *Et;       /* (k, d) each; Et holds a transposed (d, k) */
@@ -64,33 +64,39 @@ typedef struct ibp__linws {
     double *Q, *Qn, *S, *Sn;   /* (k, wmax) each */
 } ibp__linws;
 
-static ibp__linws ibp__lin_carve(const ibp__model *m) {
-    ibp__linws w;
+/* Carve (or, with base == NULL, just measure) the workspace for batches up to nmax; returns
+ * the doubles it spans. */
+static size_t ibp__lin_carve(const ibp__model *m, int nmax, double *base, ibp__linws *w) {
+    ibp__arena a = {(char *)base, 0};
     size_t nt = ibp__lin_chain_doubles(m), kd = (size_t)m->k * m->d;
-    size_t nk = (size_t)m->nmax * m->k, kw = (size_t)m->k * ibp__lin_wmax(m);
-    double *p = m->ws;
-    w.T = p; p += nt;
-    w.dT = p; p += nt;
-    w.E = p; p += kd;
-    w.RE = p; p += kd;
-    w.Et = p; p += kd;
-    w.M = p; p += kd;
-    w.RM = p; p += kd;
-    w.F = p; p += nk;
-    w.G = p; p += nk;
-    w.C = p; p += nk;
-    w.RF = p; p += nk;
-    w.Q = p; p += kw;
-    w.Qn = p; p += kw;
-    w.S = p; p += kw;
-    w.Sn = p; p += kw;
-    return w;
+    size_t nk = (size_t)nmax * m->k, kw = (size_t)m->k * ibp__lin_wmax(m);
+    w->T = ibp__arena_doubles(&a, nt);
+    w->dT = ibp__arena_doubles(&a, nt);
+    w->E = ibp__arena_doubles(&a, kd);
+    w->RE = ibp__arena_doubles(&a, kd);
+    w->Et = ibp__arena_doubles(&a, kd);
+    w->M = ibp__arena_doubles(&a, kd);
+    w->RM = ibp__arena_doubles(&a, kd);
+    w->F = ibp__arena_doubles(&a, nk);
+    w->G = ibp__arena_doubles(&a, nk);
+    w->C = ibp__arena_doubles(&a, nk);
+    w->RF = ibp__arena_doubles(&a, nk);
+    w->Q = ibp__arena_doubles(&a, kw);
+    w->Qn = ibp__arena_doubles(&a, kw);
+    w->S = ibp__arena_doubles(&a, kw);
+    w->Sn = ibp__arena_doubles(&a, kw);
+    return ibp__arena_ndoubles(&a);
 }
 
 size_t ibp__linear_ws_doubles(const ibp__model *m, int nmax) {
-    size_t nt = ibp__lin_chain_doubles(m), kd = (size_t)m->k * m->d;
-    size_t nk = (size_t)nmax * m->k, kw = (size_t)m->k * ibp__lin_wmax(m);
-    return 2 * nt + 5 * kd + 4 * nk + 4 * kw;
+    ibp__linws w;
+    return ibp__lin_carve(m, nmax, NULL, &w);
+}
+
+static ibp__linws ibp__lin_ws(const ibp__model *m) {
+    ibp__linws w;
+    ibp__lin_carve(m, m->nmax, m->ws, &w);
+    return w;
 }
 
 static double ibp__lin_alpha(const ibp__model *m) {
@@ -189,7 +195,7 @@ static void ibp__lin_up(const ibp__model *m, const double *theta /* (P,) */,
 }
 
 void ibp__linear_forward(ibp__model *m, const double *theta, const double *x, int n, double *f) {
-    ibp__linws w = ibp__lin_carve(m);
+    ibp__linws w = ibp__lin_ws(m);
     const double *T[IBP__MAX_LAYERS], *dT[IBP__MAX_LAYERS];
     ibp__lin_chain(m, theta, NULL, &w, T, dT);
     ibp__lin_outputs(m, ibp__lin_alpha(m), T[0], w.E, w.Et, x, n, f);
@@ -198,7 +204,7 @@ void ibp__linear_forward(ibp__model *m, const double *theta, const double *x, in
 double ibp__linear_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b,
                              double *grad) {
     IBP_CHECK(b->n <= m->nmax);
-    ibp__linws w = ibp__lin_carve(m);
+    ibp__linws w = ibp__lin_ws(m);
     const double *T[IBP__MAX_LAYERS], *dT[IBP__MAX_LAYERS];
     double c = ibp__lin_alpha(m);
     int n = b->n, k = m->k, d = m->d;
@@ -214,7 +220,7 @@ double ibp__linear_loss_grad(ibp__model *m, const double *theta, const ibp__batc
 void ibp__linear_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v,
                      double *hv) {
     IBP_CHECK(b->n <= m->nmax);
-    ibp__linws w = ibp__lin_carve(m);
+    ibp__linws w = ibp__lin_ws(m);
     const double *T[IBP__MAX_LAYERS], *dT[IBP__MAX_LAYERS];
     double c = ibp__lin_alpha(m);
     int n = b->n, k = m->k, d = m->d;
@@ -234,7 +240,7 @@ void ibp__linear_hvp(ibp__model *m, const double *theta, const ibp__batch *b, co
 void ibp__linear_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v,
                       double *out, int ntk) {
     IBP_CHECK(b->n <= m->nmax);
-    ibp__linws w = ibp__lin_carve(m);
+    ibp__linws w = ibp__lin_ws(m);
     const double *T[IBP__MAX_LAYERS], *dT[IBP__MAX_LAYERS];
     double c = ibp__lin_alpha(m);
     int n = b->n, k = m->k, d = m->d;

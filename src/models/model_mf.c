@@ -15,18 +15,26 @@ typedef struct ibp__mfws {
     double *Yt, *VYt;  /* (r, cols) */
 } ibp__mfws;
 
-size_t ibp__mf_ws_doubles(const ibp__model *m, int nmax) {
-    (void)nmax;
-    return 2 * (size_t)m->mf_rows * m->mf_cols + 2 * (size_t)m->mf_r * m->mf_cols;
+/* Carve (or, with base == NULL, just measure) the workspace; returns the doubles it spans. */
+static size_t ibp__mf_carve(const ibp__model *m, double *base, ibp__mfws *w) {
+    ibp__arena a = {(char *)base, 0};
+    size_t rc = (size_t)m->mf_rows * m->mf_cols, kc = (size_t)m->mf_r * m->mf_cols;
+    w->R = ibp__arena_doubles(&a, rc);
+    w->RR = ibp__arena_doubles(&a, rc);
+    w->Yt = ibp__arena_doubles(&a, kc);
+    w->VYt = ibp__arena_doubles(&a, kc);
+    return ibp__arena_ndoubles(&a);
 }
 
-static ibp__mfws ibp__mf_carve(const ibp__model *m) {
+size_t ibp__mf_ws_doubles(const ibp__model *m, int nmax) {
+    (void)nmax; /* the loss is over the whole matrix: no batches */
     ibp__mfws w;
-    size_t rc = (size_t)m->mf_rows * m->mf_cols, kc = (size_t)m->mf_r * m->mf_cols;
-    w.R = m->ws;
-    w.RR = w.R + rc;
-    w.Yt = w.RR + rc;
-    w.VYt = w.Yt + kc;
+    return ibp__mf_carve(m, NULL, &w);
+}
+
+static ibp__mfws ibp__mf_ws(const ibp__model *m) {
+    ibp__mfws w;
+    ibp__mf_carve(m, m->ws, &w);
     return w;
 }
 
@@ -60,7 +68,7 @@ static void ibp__mf_jt(const ibp__model *m, const double *theta, const double *U
 }
 
 double ibp__mf_loss_grad(ibp__model *m, const double *theta, double *grad) {
-    ibp__mfws w = ibp__mf_carve(m);
+    ibp__mfws w = ibp__mf_ws(m);
     double s = ibp__mf_s(m);
     ibp__mf_resid(m, theta, &w);
     double loss = 0.5 * s * ibp__sumsq(w.R, (long)m->mf_rows * m->mf_cols);
@@ -72,7 +80,7 @@ double ibp__mf_loss_grad(ibp__model *m, const double *theta, double *grad) {
 }
 
 void ibp__mf_hvp(ibp__model *m, const double *theta, const double *v, double *hv) {
-    ibp__mfws w = ibp__mf_carve(m);
+    ibp__mfws w = ibp__mf_ws(m);
     int rows = m->mf_rows, cols = m->mf_cols, r = m->mf_r;
     double s = ibp__mf_s(m);
     ibp__mf_resid(m, theta, &w);
@@ -85,7 +93,7 @@ void ibp__mf_hvp(ibp__model *m, const double *theta, const double *v, double *hv
 }
 
 void ibp__mf_gnvp(ibp__model *m, const double *theta, const double *v, double *out) {
-    ibp__mfws w = ibp__mf_carve(m);
+    ibp__mfws w = ibp__mf_ws(m);
     double s = ibp__mf_s(m);
     /* only Y^T is needed from the residual pass: the GN product does not depend on A */
     ibp__transpose(m->mf_cols, m->mf_r, theta + m->L[1].off, w.Yt);

@@ -42,43 +42,35 @@ typedef struct ibp__mlpws {
     double *E, *RE;               /* (nmax, widest hidden layer under a multi-row layer) */
 } ibp__mlpws;
 
-/* Slice sizes rounded up to an even number of doubles so every slice stays 16-byte aligned. */
-static size_t ibp__mlp_even(size_t n) { return (n + 1u) & ~(size_t)1u; }
-
-/* Carve (or, with base == NULL, just measure) the workspace for batches up to nmax. */
+/* Carve (or, with base == NULL, just measure) the workspace for batches up to nmax; returns
+ * the doubles it spans. */
 static size_t ibp__mlp_carve(const ibp__model *m, int nmax, double *base, ibp__mlpws *w) {
-    size_t off = 0, wmax = 0, lmax = 0, nm = (size_t)nmax;
-#define IBP__TAKE(ptr, count)                                  \
-    do {                                                       \
-        size_t c__ = ibp__mlp_even(count);                     \
-        if (base) (ptr) = base + off;                          \
-        off += c__;                                            \
-    } while (0)
+    ibp__arena a = {(char *)base, 0};
+    size_t wmax = 0, lmax = 0, nm = (size_t)nmax;
     for (int i = 0; i < m->nl; i++) {
         size_t rc = (size_t)m->L[i].rows * m->L[i].cols;
-        IBP__TAKE(w->Wt[i], rc);
+        w->Wt[i] = ibp__arena_doubles(&a, rc);
         if (rc > lmax) lmax = rc;
     }
-    IBP__TAKE(w->Vt, lmax);
+    w->Vt = ibp__arena_doubles(&a, lmax);
     for (int i = 0; i + 1 < m->nl; i++) {
         size_t s = nm * m->L[i].rows;
-        IBP__TAKE(w->Z[i], s);
-        IBP__TAKE(w->Q[i], s);
-        IBP__TAKE(w->A[i], s);
-        IBP__TAKE(w->RZ[i], s);
-        IBP__TAKE(w->RA[i], s);
+        w->Z[i] = ibp__arena_doubles(&a, s);
+        w->Q[i] = ibp__arena_doubles(&a, s);
+        w->A[i] = ibp__arena_doubles(&a, s);
+        w->RZ[i] = ibp__arena_doubles(&a, s);
+        w->RA[i] = ibp__arena_doubles(&a, s);
     }
     for (int i = 1; i < m->nl; i++) /* E is formed inline below a one-row layer */
         if (m->L[i].rows > 1 && (size_t)m->L[i].cols > wmax) wmax = (size_t)m->L[i].cols;
     size_t nk = nm * m->k;
-    IBP__TAKE(w->F, nk);
-    IBP__TAKE(w->G, nk);
-    IBP__TAKE(w->RF, nk);
-    IBP__TAKE(w->RG, nk);
-    IBP__TAKE(w->E, nm * wmax);
-    IBP__TAKE(w->RE, nm * wmax);
-#undef IBP__TAKE
-    return off;
+    w->F = ibp__arena_doubles(&a, nk);
+    w->G = ibp__arena_doubles(&a, nk);
+    w->RF = ibp__arena_doubles(&a, nk);
+    w->RG = ibp__arena_doubles(&a, nk);
+    w->E = ibp__arena_doubles(&a, nm * wmax);
+    w->RE = ibp__arena_doubles(&a, nm * wmax);
+    return ibp__arena_ndoubles(&a);
 }
 
 size_t ibp__mlp_ws_doubles(const ibp__model *m, int nmax) {
