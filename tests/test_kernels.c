@@ -8,6 +8,7 @@
  *    |fl(sum) - sum| <= gamma_K sum |a_k b_k| with gamma_K = K u / (1 - K u).
  * 4. dot/sumsq == the four-partial-sum order written out here; gemv == one-column GEMM;
  *    axpy/scale == elementwise mul/add; transpose exact.
+ * 5. gemv_pair (Lanczos' Gram-Schmidt sweep) == its separate axpys, then dots and sumsq.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -195,6 +196,27 @@ static void check_transpose(int r, int c) {
     free(A), free(T);
 }
 
+/* gemv_pair: the update is nu axpys in row order, then nd dots and sumsq of the new w, bit for
+ * bit, for every chunking edge (n % 4 tails, rows not a multiple of the four-row passes). */
+static void check_gemv_pair(long n, int rows, int u0, int nu, int nd, int with_ss) {
+    long ldv = n + 3; /* a stride that is not n */
+    double *V = malloc(sizeof(double) * (size_t)(ldv * (rows > 0 ? rows : 1)));
+    double *w = malloc(sizeof(double) * (size_t)(n + 1)), *w2 = malloc(sizeof(double) * (size_t)(n + 1));
+    double cu[40], hd[40], hr[40], part[160], ss = -1, ssr = -1;
+    fill(V, ldv * rows);
+    fill(w, n);
+    memcpy(w2, w, sizeof(double) * (size_t)n);
+    for (int i = 0; i < nu; i++) cu[i] = t_rand_normal(&seed);
+    ibp__gemv_pair(n, V, ldv, u0, nu, cu, w, nd, hd, with_ss ? &ss : NULL, part);
+    for (int i = 0; i < nu; i++) ibp__axpy(n, cu[i], V + (long)(u0 + i) * ldv, w2);
+    for (int i = 0; i < nd; i++) hr[i] = ibp__dot(V + (long)i * ldv, w2, n);
+    if (with_ss) ssr = ibp__sumsq(w2, n);
+    T_CHECK(t_same_bits(w, w2, n), "gemv_pair n=%ld nu=%d: w is the axpys' bit for bit", n, nu);
+    T_CHECK(t_same_bits(hd, hr, nd), "gemv_pair n=%ld nd=%d: dots bit for bit", n, nd);
+    T_CHECK(t_bits(ss) == t_bits(ssr), "gemv_pair n=%ld: sumsq bit for bit", n);
+    free(V), free(w), free(w2);
+}
+
 int main(void) {
     /* every small shape: all edges of the 4-row / 4-column tiles and of the column pass */
     int small[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 17};
@@ -225,5 +247,13 @@ int main(void) {
     for (size_t t = 0; t < sizeof gv / sizeof gv[0]; t++) check_gemv(gv[t][0], gv[t][1]);
     int tr[][2] = {{1, 1}, {1, 7}, {7, 1}, {16, 16}, {17, 33}, {40, 3}};
     for (size_t t = 0; t < sizeof tr / sizeof tr[0]; t++) check_transpose(tr[t][0], tr[t][1]);
+    long pn[] = {1, 3, 4, 5, 63, 64, 65, 1023, 1029, 5000};
+    for (size_t t = 0; t < sizeof pn / sizeof pn[0]; t++)
+        for (int rows = 1; rows <= 39; rows += 6) {
+            check_gemv_pair(pn[t], rows, 0, rows, rows, 1);          /* a pass over the basis */
+            check_gemv_pair(pn[t], rows, rows - 1, 1, rows, 0);      /* the recurrence's update */
+            check_gemv_pair(pn[t], rows, 0, rows, 0, 1);             /* the last update + w.w */
+            if (rows >= 2) check_gemv_pair(pn[t], rows, rows - 2, 2, rows - 1, 0);
+        }
     return t_summary();
 }
