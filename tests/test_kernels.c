@@ -53,6 +53,35 @@ static int guards_ok(const double *buf, long n) {
     return 1;
 }
 
+/* The same product with an operand packed once: B by ibp__gemm_pack_b (nn), A^T written in
+ * the documented packed layout (tn, N even, M >= 2): the bits of the plain call (Cr). */
+static void check_packed(int M, int N, int K, const double *A, const double *B, const double *C0,
+                         const double *Cr, int tn, int acc) {
+    long nc = (long)M * N;
+    if (M < 1 || N < 1 || K < 1) return;
+    double *C = malloc((nc + 1) * sizeof *C);
+    memcpy(C, C0, nc * sizeof *C);
+    if (!tn) {
+        double *Bp = malloc((ibp__gemm_packed_b_doubles(K, N) + 1) * sizeof *Bp);
+        ibp__gemm_pack_b(K, N, B, Bp);
+        ibp__gemm_nn_pb(M, N, K, A, B, Bp, C, acc);
+        T_CHECK(t_same_bits(C, Cr, nc), "gemm_nn_pb M=%d N=%d K=%d acc=%d: != plain", M, N, K, acc);
+        free(Bp);
+    } else if (M >= 2 && !(N & 1)) {
+        long Mp = M + (M & 1);
+        double *Ap = malloc((Mp * K + 1) * sizeof *Ap);
+        for (int k = 0; k < K; k++) { /* A (K, M) for tn: element (i, k) of op(A) is A[k M + i] */
+            int k0 = k / IBP__GEMM_KC * IBP__GEMM_KC, kc = K - k0 < IBP__GEMM_KC ? K - k0 : IBP__GEMM_KC;
+            for (int i = 0; i < M; i++)
+                Ap[(long)k0 * Mp + (long)(i / 2) * 2 * kc + 2 * (k - k0) + i % 2] = A[(long)k * M + i];
+        }
+        ibp__gemm_tn_pa(M, N, K, Ap, B, C, acc);
+        T_CHECK(t_same_bits(C, Cr, nc), "gemm_tn_pa M=%d N=%d K=%d acc=%d: != plain", M, N, K, acc);
+        free(Ap);
+    }
+    free(C);
+}
+
 static void check_gemm(int M, int N, int K) {
     long na = (long)M * K, nb = (long)K * N, nc = (long)M * N;
     double *A = malloc((na + 1) * sizeof *A), *B = malloc((nb + 1) * sizeof *B);
@@ -77,6 +106,7 @@ static void check_gemm(int M, int N, int K) {
             naive(M, N, K, A, tn, B, Cn, acc);
             T_CHECK(t_same_bits(cf, Cr, nc), "gemm_%s M=%d N=%d K=%d acc=%d: fast != ref",
                     tn ? "tn" : "nn", M, N, K, acc);
+            check_packed(M, N, K, A, B, C0, Cr, tn, acc);
             T_CHECK(t_same_bits(Cr, Cn, nc), "gemm_%s_ref M=%d N=%d K=%d acc=%d: ref != naive",
                     tn ? "tn" : "nn", M, N, K, acc);
             T_CHECK(guards_ok(Cf, nc), "gemm_%s M=%d N=%d K=%d: wrote outside C",

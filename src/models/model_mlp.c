@@ -35,7 +35,7 @@ static int ibp__mlp_block_rows(const ibp__model *m, int nmax) {
     for (int i = 0; i + 1 < m->nl; i++)
         if (m->L[i].rows > wide) wide = m->L[i].rows;
     int br = 16384 / wide;
-    br = br < 16 ? 16 : br > 256 ? 256 : br;
+    br = br < 16 ? 16 : br > IBP__GEMM_KC ? IBP__GEMM_KC : br;
     return nmax < br ? (nmax > 0 ? nmax : 1) : br;
 }
 
@@ -49,7 +49,13 @@ static size_t ibp__mlp_carve(const ibp__model *m, int nmax, double *base, ibp__m
         size_t rc = (size_t)m->L[i].rows * m->L[i].cols;
         w->Wt[i] = ibp__arena_doubles(&a, rc);
         w->Vt[i] = ibp__arena_doubles(&a, m->L[i].off >= 0 ? rc : 0);
+        size_t pk = (size_t)ibp__gemm_packed_b_doubles(m->L[i].cols, m->L[i].rows);
+        w->Wtp[i] = ibp__arena_doubles(&a, i > 0 ? pk : 0);
+        w->Vtp[i] = ibp__arena_doubles(&a, m->L[i].off >= 0 ? pk : 0);
     }
+    /* layer 0's R{Delta} goes straight into the packed layout of its weight rows' product */
+    w->rdp = m->nl >= 2 && m->L[0].rows >= 2 && !(m->L[0].cols & 1);
+    w->RDp = ibp__arena_doubles(&a, w->rdp ? (size_t)br * (m->L[0].rows + 1) : 0);
     for (int i = 0; i + 1 < m->nl; i++) {
         size_t s = nm * m->L[i].rows, sb = (size_t)br * m->L[i].rows;
         w->Z[i] = ibp__arena_doubles(&a, s);
@@ -58,7 +64,7 @@ static size_t ibp__mlp_carve(const ibp__model *m, int nmax, double *base, ibp__m
         w->D[i] = i > 0 ? ibp__arena_doubles(&a, s) : NULL;
         w->RA[i] = ibp__arena_doubles(&a, s);
         w->RZb[i] = ibp__arena_doubles(&a, sb);
-        w->RDb[i] = ibp__arena_doubles(&a, sb);
+        w->RDb[i] = ibp__arena_doubles(&a, i > 0 || !w->rdp ? sb : 0);
     }
     for (int i = 1; i < m->nl; i++) /* E is formed inline below a one-row layer */
         if (m->L[i].rows > 1 && (size_t)m->L[i].cols > wmax) wmax = (size_t)m->L[i].cols;

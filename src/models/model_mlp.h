@@ -20,6 +20,11 @@
 typedef struct ibp__mlpws {
     double *Wt[IBP__MAX_LAYERS]; /* (cols, rows): alpha W^T of each layer */
     double *Vt[IBP__MAX_LAYERS]; /* (cols, rows): alpha V^T of each trained layer (HVP, GN) */
+    double *Wtp[IBP__MAX_LAYERS], *Vtp[IBP__MAX_LAYERS]; /* Wt (layers >= 1), Vt packed for the
+                                  * GEMM (ibp__gemm_pack_b): the HVP's blocks all reuse them */
+    double *RDp;                 /* R{Delta} of layer 0 for a block, written in the GEMM's packed
+                                  * layout of A^T (ibp__gemm_tn_pa), when w->rdp */
+    int rdp;
     double *Z[IBP__MAX_LAYERS], *A[IBP__MAX_LAYERS], *C[IBP__MAX_LAYERS];
     double *D[IBP__MAX_LAYERS], *RA[IBP__MAX_LAYERS];
     double *RZb[IBP__MAX_LAYERS], *RDb[IBP__MAX_LAYERS];
@@ -27,7 +32,7 @@ typedef struct ibp__mlpws {
     double *E;                    /* (nmax, widest layer below a multi-row layer): E = Dl W */
     double *REb;                  /* (br, the same width): R{E} of the HVP's block */
     double *th;                   /* (P,): the theta of the HVP cache */
-    int br;                       /* batch rows per block of the HVP */
+    int br;                       /* batch rows per block of the HVP (<= IBP__GEMM_KC) */
 } ibp__mlpws;
 
 ibp__mlpws ibp__mlp_ws(const ibp__model *m, int n);

@@ -107,6 +107,7 @@ static void ibp__mlp_hvp_build(ibp__model *m, const double *theta, const ibp__ba
                                ibp__mlpws *w, uint64_t fp) {
     int n = b->n, k = m->k;
     ibp__mlp_prep(m, theta, w);
+    for (int i = 1; i < m->nl; i++) ibp__gemm_pack_b(m->L[i].cols, m->L[i].rows, w->Wt[i], w->Wtp[i]);
     ibp__mlp_fwd(m, theta, b->x, n, w, IBP__FWD_D2, w->F);
     ibp__loss(m->loss, w->F, b->y, n, k, w->G);
     ibp__loss_curv(m->loss, w->F, b->y, n, k, w->CU);
@@ -127,11 +128,13 @@ static void ibp__mlp_hvp_build(ibp__model *m, const double *theta, const ibp__ba
 /* R{Delta} of hidden layer i for the nb rows of a block, through layer i+1 (W (rows, cols),
  * V its direction or NULL on a fixed head): R{E} = RDl W + Dl V (inline on a one-row layer),
  *   R{Delta} = (alpha R{E}) act' + C R{z},
- * and bsum (when != NULL) gets the column sums of R{Delta}, row by row (from 0 when !bacc). */
+ * element (r, j) stored at RD[r rs + (j / 2) js + j % 2]: rows of cols (rs = cols, js = 2), or
+ * the packed layout of a GEMM's A^T (rs = 2, js = 2 nb). bsum (when != NULL) gets the column
+ * sums of R{Delta}, row by row (from 0 when !bacc), as ibp__mlp_colsum would. */
 static void ibp__mlp_hvp_rdelta(int nb, int cols, int rows, const double *Dl, const double *RDl,
                                 const double *W, const double *V, double al, const double *d1,
-                                const double *C, const double *RZ, double *RD, double *REb,
-                                double *bsum, int bacc) {
+                                const double *C, const double *RZ, double *RD, long rs, long js,
+                                double *REb, double *bsum, int bacc) {
     if (rows > 1) {
         ibp__gemm_nn(nb, cols, rows, RDl, W, REb, 0);
         if (V) ibp__gemm_nn(nb, cols, rows, Dl, V, REb, 1);
@@ -142,7 +145,7 @@ static void ibp__mlp_hvp_rdelta(int nb, int cols, int rows, const double *Dl, co
     for (int r = 0; r < nb; r++) {
         long o = (long)r * cols;
         const double *dr = d1 + o, *cr = C + o, *zr = RZ + o;
-        double *rd = RD + o;
+        double *rd = RD + (long)r * rs;
         int j = 0;
         if (rows == 1) {
             double g = Dl[r], rg = RDl[r];
@@ -151,24 +154,33 @@ static void ibp__mlp_hvp_rdelta(int nb, int cols, int rows, const double *Dl, co
                 ibp_v2d RE = ibp_v_add(z, ibp_v_mul(vrg, ibp_v_load(W + j)));
                 if (V) RE = ibp_v_add(RE, ibp_v_mul(vg, ibp_v_load(V + j)));
                 ibp_v2d re = ibp_v_mul(va, RE);
-                ibp_v_store(rd + j, ibp_v_add(ibp_v_mul(re, ibp_v_load(dr + j)),
-                                              ibp_v_mul(ibp_v_load(cr + j), ibp_v_load(zr + j))));
+                ibp_v2d x = ibp_v_add(ibp_v_mul(re, ibp_v_load(dr + j)),
+                                      ibp_v_mul(ibp_v_load(cr + j), ibp_v_load(zr + j)));
+                ibp_v_store(rd + (j / 2) * js, x);
+                if (bsum) ibp_v_store(bsum + j, ibp_v_add(ibp_v_load(bsum + j), x));
             }
             for (; j < cols; j++) {
                 double RE = 0.0 + rg * W[j];
                 if (V) RE = RE + g * V[j];
-                rd[j] = (al * RE) * dr[j] + cr[j] * zr[j];
+                double x = (al * RE) * dr[j] + cr[j] * zr[j];
+                rd[(j / 2) * js + j % 2] = x;
+                if (bsum) bsum[j] = bsum[j] + x;
             }
         } else {
             const double *RE = REb + o;
             for (; j + 2 <= cols; j += 2) {
                 ibp_v2d re = ibp_v_mul(va, ibp_v_load(RE + j));
-                ibp_v_store(rd + j, ibp_v_add(ibp_v_mul(re, ibp_v_load(dr + j)),
-                                              ibp_v_mul(ibp_v_load(cr + j), ibp_v_load(zr + j))));
+                ibp_v2d x = ibp_v_add(ibp_v_mul(re, ibp_v_load(dr + j)),
+                                      ibp_v_mul(ibp_v_load(cr + j), ibp_v_load(zr + j)));
+                ibp_v_store(rd + (j / 2) * js, x);
+                if (bsum) ibp_v_store(bsum + j, ibp_v_add(ibp_v_load(bsum + j), x));
             }
-            for (; j < cols; j++) rd[j] = (al * RE[j]) * dr[j] + cr[j] * zr[j];
+            for (; j < cols; j++) {
+                double x = (al * RE[j]) * dr[j] + cr[j] * zr[j];
+                rd[(j / 2) * js + j % 2] = x;
+                if (bsum) bsum[j] = bsum[j] + x;
+            }
         }
-        if (bsum) ibp__mlp_vadd(bsum, rd, cols);
     }
 }
 
@@ -177,7 +189,10 @@ static void ibp__mlp_hvp_apply(const ibp__model *m, const double *x, int n, cons
                                double *hv, ibp__mlpws *w) {
     int nl = m->nl, k = m->k, br = w->br;
     for (int i = 0; i < nl; i++)
-        if (m->L[i].off >= 0) ibp__mlp_tscale(&m->L[i], v + m->L[i].off, w->Vt[i]);
+        if (m->L[i].off >= 0) {
+            ibp__mlp_tscale(&m->L[i], v + m->L[i].off, w->Vt[i]);
+            ibp__gemm_pack_b(m->L[i].cols, m->L[i].rows, w->Vt[i], w->Vtp[i]);
+        }
     for (int r0 = 0; r0 < n; r0 += br) {
         int nb = n - r0 < br ? n - r0 : br, acc0 = r0 > 0;
         /* R-forward of the block: R{z} in RZb (R{F} in RF), R{a} into RA */
@@ -187,10 +202,11 @@ static void ibp__mlp_hvp_apply(const ibp__model *m, const double *x, int n, cons
             const double *in = i ? w->A[i - 1] + (long)r0 * cols : x + (long)r0 * cols;
             double *RZ = last ? w->RF + (long)r0 * k : w->RZb[i];
             if (ly->off >= 0) {
-                ibp__gemm_nn(nb, rows, cols, in, w->Vt[i], RZ, 0);
+                ibp__gemm_nn_pb(nb, rows, cols, in, w->Vt[i], w->Vtp[i], RZ, 0);
                 acc = 1;
             }
-            if (i > 0) ibp__gemm_nn(nb, rows, cols, w->RA[i - 1] + (long)r0 * cols, w->Wt[i], RZ, acc);
+            if (i > 0)
+                ibp__gemm_nn_pb(nb, rows, cols, w->RA[i - 1] + (long)r0 * cols, w->Wt[i], w->Wtp[i], RZ, acc);
             const double *c = ly->boff >= 0 ? v + ly->boff : NULL;
             if (last) {
                 if (c) ibp__mlp_addrow(RZ, c, nb, rows);
@@ -210,15 +226,18 @@ static void ibp__mlp_hvp_apply(const ibp__model *m, const double *x, int n, cons
             int rows = ly->rows, cols = ly->cols;
             const double *in = i ? w->A[i - 1] + (long)r0 * cols : x + (long)r0 * cols;
             if (ly->off >= 0) {
-                ibp__gemm_tn(rows, cols, nb, RDl, in, hv + ly->off, acc0);
+                if (i == 0 && w->rdp) ibp__gemm_tn_pa(rows, cols, nb, w->RDp, in, hv + ly->off, acc0);
+                else ibp__gemm_tn(rows, cols, nb, RDl, in, hv + ly->off, acc0);
                 if (ly->boff >= 0 && i == nl - 1) ibp__mlp_colsum(RDl, nb, rows, hv + ly->boff, acc0);
             }
             if (i == 0) break;
             const ibp__layer *lo = &m->L[i - 1];
             long g = (long)r0 * cols;
+            int packed = i == 1 && w->rdp; /* layer 0's R{Delta}: only its weight rows read it */
             ibp__mlp_hvp_rdelta(nb, cols, rows, Dl, RDl, ibp__mlp_w(m, w->th, i),
                                 ly->off >= 0 ? v + ly->off : NULL, ly->alpha, w->Z[i - 1] + g,
-                                w->C[i - 1] + g, w->RZb[i - 1], w->RDb[i - 1], w->REb,
+                                w->C[i - 1] + g, w->RZb[i - 1], packed ? w->RDp : w->RDb[i - 1],
+                                packed ? 2 : cols, packed ? 2L * nb : 2, w->REb,
                                 lo->boff >= 0 ? hv + lo->boff : NULL, acc0);
             Dl = w->D[i - 1] ? w->D[i - 1] + g : NULL;
             RDl = w->RDb[i - 1];

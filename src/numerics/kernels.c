@@ -27,7 +27,7 @@
 #define MR 2
 #define NV 4
 #define NR (2 * NV)
-#define KC 128     /* k rows per chunk: the B panel (KC x NR, 8 KiB) stays in L1 */
+#define KC IBP__GEMM_KC /* k rows per chunk (128): the B panel (KC x NR, 8 KiB) stays in L1 */
 #define MC (8 * MR) /* rows of A per block: MC x KC packed doubles (16 KiB), beside the B panel
                      * in L1 (16 rows ran tn 512x32x1024 3 % faster in wasm than 32 or 8) */
 
@@ -215,9 +215,12 @@ static void ibp__row1(int N, int K, const double *a, long aks, const double *B, 
  * kc = KC, more when K is short), packed once and reused by every row block of A. */
 #define BPK (4 * KC * NR)
 
-/* C (M,N) (+)= op(A) B with A(i, k) = A[i*ars + k*aks]: nn has (ars, aks) = (K, 1), tn (1, M). */
-static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, const double *B,
-                      double *C, int acc) {
+/* C (M,N) (+)= op(A) B with A(i, k) = A[i*ars + k*aks]: nn has (ars, aks) = (K, 1), tn (1, M).
+ * Ap / Bp, when not NULL, hold A / B already packed for the whole product (ibp__gemm_pack_a,
+ * ibp__gemm_pack_b layouts): the products that reuse one operand across many calls pack it once.
+ * The tiles, the chunks of k and so every sum are the same either way. */
+static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, const double *Ap,
+                      const double *B, const double *Bp, double *C, int acc) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {
         if (!acc)
@@ -230,29 +233,33 @@ static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, 
     }
     double apack[MC * KC], bpack[BPK];
     int Ne = N & ~1; /* even columns go through the tiles; an odd last one through col1 */
+    long Mp = M + (M & 1);
     /* Packing pays off when the panel is reused: B over the rows of A, A over the panels of B.
      * With a single block of rows (M <= MC), A is packed once per k-chunk. */
-    int packb = M > 2 * MR, packa = ars == 1 && M > MR && Ne > NR, aonce = packa && M <= MC;
+    int packb = Bp || M > 2 * MR, packa = Ap || (ars == 1 && M > MR && Ne > NR);
+    int aonce = !Ap && packa && M <= MC;
     for (int k0 = 0; k0 < K && Ne > 0; k0 += KC) {
         int kc = K - k0 < KC ? K - k0 : KC, first = k0 == 0 && !acc;
-        int ncb = packb ? BPK / (kc * NR) * NR : Ne; /* columns per block of B */
+        int ncb = Bp ? Ne : packb ? BPK / (kc * NR) * NR : Ne; /* columns per block of B */
         if (aonce) ibp__apack(M, kc, A + (long)k0 * aks, aks, apack);
         for (int jc = 0; jc < Ne; jc += ncb) {
             int ncol = Ne - jc < ncb ? Ne - jc : ncb;
-            if (packb) ibp__bpack(kc, ncol, B + (long)k0 * N + jc, N, bpack);
+            if (packb && !Bp) ibp__bpack(kc, ncol, B + (long)k0 * N + jc, N, bpack);
             for (int i0 = 0; i0 < M; i0 += MC) {
                 int mc = M - i0 < MC ? M - i0 : MC;
-                const double *ap = A + i0 * ars + (long)k0 * aks;
+                const double *ap = Ap ? Ap + (long)k0 * Mp + (long)i0 * kc : A + i0 * ars + (long)k0 * aks;
                 long pars = ars, paks = aks; /* layout of A in use: packed or in place */
                 if (packa) {
-                    if (!aonce) ibp__apack(mc, kc, ap, aks, apack);
-                    ap = apack, pars = 1, paks = MR;
+                    if (!aonce && !Ap) ibp__apack(mc, kc, ap, aks, apack);
+                    if (!Ap) ap = apack;
+                    pars = 1, paks = MR;
                 }
                 for (int q = 0, j0 = jc; j0 < jc + ncol; q++, j0 += NR) {
                     int nv = (jc + ncol - j0 < NR ? jc + ncol - j0 : NR) / 2, p = 0;
                     const double *bp = B + (long)k0 * N + j0;
                     long bks = N;
-                    if (packb) bp = bpack + (long)q * kc * NR, bks = 2 * nv;
+                    if (Bp) bp = Bp + (long)k0 * Ne + (long)kc * j0, bks = 2 * nv;
+                    else if (packb) bp = bpack + (long)q * kc * NR, bks = 2 * nv;
                     double *cp = C + (long)i0 * N + j0;
                     if (packb && nv == NV) {
                         if (packa)
@@ -274,14 +281,34 @@ static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, 
     if (N & 1) ibp__col1(M, K, A, ars, aks, B + (N - 1), N, C + (N - 1), N, acc);
 }
 
+long ibp__gemm_packed_b_doubles(int K, int N) { return (long)K * (N & ~1); }
+
+void ibp__gemm_pack_b(int K, int N, const double *B /* (K,N) */, double *Bp) {
+    int Ne = N & ~1;
+    for (int k0 = 0; k0 < K && Ne > 0; k0 += KC) {
+        int kc = K - k0 < KC ? K - k0 : KC;
+        ibp__bpack(kc, Ne, B + (long)k0 * N, N, Bp + (long)k0 * Ne);
+    }
+}
+
+void ibp__gemm_nn_pb(int M, int N, int K, const double *A, const double *B, const double *Bp,
+                     double *C, int acc) {
+    ibp__gemm(M, N, K, A, K, 1, NULL, B, Bp, C, acc);
+}
+
+void ibp__gemm_tn_pa(int M, int N, int K, const double *Ap, const double *B, double *C, int acc) {
+    IBP_CHECK(M >= 2 && !(N & 1));
+    ibp__gemm(M, N, K, NULL, 1, M, Ap, B, NULL, C, acc);
+}
+
 void ibp__gemm_nn(int M, int N, int K, const double *A /* (M,K) */, const double *B /* (K,N) */,
                   double *C /* (M,N) */, int acc) {
-    ibp__gemm(M, N, K, A, K, 1, B, C, acc);
+    ibp__gemm(M, N, K, A, K, 1, NULL, B, NULL, C, acc);
 }
 
 void ibp__gemm_tn(int M, int N, int K, const double *A /* (K,M) */, const double *B /* (K,N) */,
                   double *C /* (M,N) */, int acc) {
-    ibp__gemm(M, N, K, A, 1, M, B, C, acc);
+    ibp__gemm(M, N, K, A, 1, M, NULL, B, NULL, C, acc);
 }
 
 void ibp__gemm_nn_ref(int M, int N, int K, const double *A, const double *B, double *C, int acc) {

@@ -57,6 +57,18 @@ void ibp__gemm_nn(int M, int N, int K, const double *A /* (M,K) */, const double
                   double *C /* (M,N) */, int acc);
 void ibp__gemm_tn(int M, int N, int K, const double *A /* (K,M) */, const double *B /* (K,N) */,
                   double *C /* (M,N) */, int acc);
+/* The same products with an operand packed once for many calls (same bits):
+ *   B packed by ibp__gemm_pack_b (K * (N & ~1) doubles; an odd last column is read from B);
+ *   A^T of gemm_tn written by the caller straight in the kernel's layout, for N even, M >= 2:
+ *   element (i, k) at Ap[k0 Mp + (i / 2) 2 kc + 2 (k - k0) + i % 2], k in the chunk
+ *   [k0, k0 + kc), k0 a multiple of IBP__GEMM_KC, kc = min(IBP__GEMM_KC, K - k0), Mp = M + M % 2. */
+#define IBP__GEMM_KC 128
+long ibp__gemm_packed_b_doubles(int K, int N);
+void ibp__gemm_pack_b(int K, int N, const double *B /* (K,N) */, double *Bp);
+void ibp__gemm_nn_pb(int M, int N, int K, const double *A /* (M,K) */, const double *B /* (K,N) */,
+                     const double *Bp, double *C /* (M,N) */, int acc);
+void ibp__gemm_tn_pa(int M, int N, int K, const double *Ap, const double *B /* (K,N) */,
+                     double *C /* (M,N) */, int acc);
 void ibp__gemm_nn_ref(int M, int N, int K, const double *A, const double *B, double *C, int acc);
 void ibp__gemm_tn_ref(int M, int N, int K, const double *A, const double *B, double *C, int acc);
 void ibp__transpose(int rows, int cols, const double *A /* (rows,cols) */, double *At /* (cols,rows) */);
