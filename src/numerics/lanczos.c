@@ -1,7 +1,8 @@
 /* lanczos.c -- extreme eigenpairs of a symmetric operator given as a matvec callback.
  *
- * Algorithm: Lanczos with full reorthogonalization (classical Gram-Schmidt, twice: "twice is
- * enough", so the basis stays orthonormal to ~eps and no spurious copies appear), the top-k
+ * Algorithm: Lanczos with full reorthogonalization (classical Gram-Schmidt, a second pass when
+ * the first cancelled: "twice is enough", so the basis stays orthonormal to ~eps and no
+ * spurious copies appear), the top-k
  * largest ALGEBRAIC Ritz values (and the smallest on request), stopping when every wanted pair
  * has the residual bound |beta_m s_{m,i}| <= tol |theta_i|, and Wu-Simon thick restart when the
  * basis reaches its maximum size: the wanted Ritz vectors plus a few neighbours are kept and the
@@ -44,6 +45,7 @@
 #define LZ_FLOOR (1024.0 * LZ_EPS) /* residual floor and breakdown level, relative to ||A|| */
 #define LZ_WARM_NOISE 1e-3         /* default relative norm of the noise added to a warm start */
 #define LZ_ROUND (4.0 * LZ_EPS)    /* a matvec's rounding error, in units of sqrt(P) ||A|| */
+#define LZ_DGKS 0.5                /* ||w1||^2 / ||w0||^2 below which a second pass runs */
 #define LZ_CHUNK 64                /* columns per block of the in-place basis rotation */
 
 struct ibp__lanczos {
@@ -134,22 +136,32 @@ const double *ibp__lanczos_ritz(const ibp__lanczos *lz, int i) {
 
 /* ------------------------------------------------------------------------------------------ */
 
-/* w -= V_{0..j} (V_{0..j}^T w), twice (classical Gram-Schmidt), after w += sum_i pre[i] V_{p0+i}
- * (npre rows: the three-term recurrence's own subtractions). Three sweeps of the basis, each a
- * blocked GEMV pair: the first pass's dots (fused with the recurrence's update), its update
- * fused with the second pass's dots, and the second update fused with w . w, returned in *ss
- * when ss != NULL. Every number is the one the separate dots and axpys (ibp__dot, ibp__axpy,
- * ibp__sumsq) would give. Returns the total coefficient on v_j (it corrects alpha). */
+/* w -= V_{0..j} (V_{0..j}^T w) (classical Gram-Schmidt), after w += sum_i pre[i] V_{p0+i} (npre
+ * rows: the three-term recurrence's own subtractions), and once more when the pass cancelled
+ * much of w (Daniel, Gragg, Kaufman & Stewart 1976: ||w1|| < ||w0|| / sqrt 2; "twice is
+ * enough"). In exact arithmetic the recurrence leaves w orthogonal to the basis, so one pass
+ * only removes rounding and cancels nothing: the second pass is needed near an invariant
+ * subspace (beta ~ 0), seldom otherwise. Each pass is two sweeps of the basis by blocked GEMV
+ * pairs: the dots (fused with the recurrence's update and ||w0||), then the update (fused with
+ * ||w1||, returned in *ss when ss != NULL). Every number is the one the separate dots and axpys
+ * (ibp__dot, ibp__axpy, ibp__sumsq) would give. Returns the total coefficient on v_j (it
+ * corrects alpha). */
 static double lz_orth(ibp__lanczos *lz, int j, double *w, int p0, int npre, const double *pre,
                       double *ss) {
     long P = lz->P;
-    double *h = lz->h, *h2 = lz->h2;
-    ibp__gemv_pair(P, lz->V, P, p0, npre, pre, w, j + 1, h, NULL, lz->part);
+    double *h = lz->h, *h2 = lz->h2, s0, s1;
+    ibp__gemv_pair(P, lz->V, P, p0, npre, pre, w, j + 1, h, &s0, lz->part);
     for (int i = 0; i <= j; i++) h[i] = -h[i];
-    ibp__gemv_pair(P, lz->V, P, 0, j + 1, h, w, j + 1, h2, NULL, lz->part);
-    for (int i = 0; i <= j; i++) h2[i] = -h2[i];
-    ibp__gemv_pair(P, lz->V, P, 0, j + 1, h2, w, 0, NULL, ss, lz->part);
-    return (0.0 + -h[j]) + -h2[j];
+    ibp__gemv_pair(P, lz->V, P, 0, j + 1, h, w, 0, NULL, &s1, lz->part);
+    double cj = 0.0 + -h[j];
+    if (!(s1 >= LZ_DGKS * s0)) {
+        ibp__gemv_pair(P, lz->V, P, 0, 0, NULL, w, j + 1, h2, NULL, lz->part);
+        for (int i = 0; i <= j; i++) h2[i] = -h2[i];
+        ibp__gemv_pair(P, lz->V, P, 0, j + 1, h2, w, 0, NULL, &s1, lz->part);
+        cj = cj + -h2[j];
+    }
+    if (ss) *ss = s1;
+    return cj;
 }
 
 /* Row m of V <- a random unit vector orthogonal to rows 0..m-1. Returns -1 if none is left. */
