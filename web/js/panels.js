@@ -16,10 +16,12 @@ import { checkColumns, evaluateCheck, finite } from './preset-check.js';
 import { tickLabel, thinLogTicks } from './charts.js';
 import { SweepPlot, readSweepTheme, sweepLines, fieldValue } from './sweep-plot.js';
 import { runSweep, SweepRefused } from './sweep-pool.js';
-import { regimeCounts, regimeOf, fieldLabel, formatDuration } from './sweep-grid.js';
+import { regimeCounts, regimeOf, fieldLabel } from './sweep-grid.js';
 import { TrajectoryView } from './trajectory.js';
 import { WorkerClient } from './worker-client.js';
-import { fmt } from './state.js';
+import { fmt, formatDuration } from './format.js';
+import { el } from './dom.js';
+import { withPairs } from './kv.js';
 
 const PLAYGROUND = new URL('../index.html', import.meta.url);
 const SWEEP_PAGE = new URL('../sweep.html', import.meta.url);
@@ -27,12 +29,9 @@ const PLAYGROUND_WORKER = new URL('../worker.js', import.meta.url);
 
 // ---- pure helpers ----------------------------------------------------------------------------
 
-// base with the items of `set` replacing the items of the same keys ("a=1&b=2").
+// base with the pairs of `set` replacing the pairs of the same keys ("a=1&b=2").
 export function withSet(base, set) {
-  if (!set) return base;
-  const items = set.split('&').filter(Boolean);
-  const keys = new Set(items.map((s) => s.split('=')[0]));
-  return [...base.split('&').filter((s) => s && !keys.has(s.split('=')[0])), ...items].join('&');
+  return set ? withPairs(base, set) : base;
 }
 
 export function playgroundLink(config) {
@@ -65,17 +64,6 @@ export class RunStore {
 }
 
 // ---- DOM helpers -----------------------------------------------------------------------------
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
 
 function valuesTable(caption, head, rows) {
   const t = el('table', { class: 'cells' }, el('caption', { class: 'visually-hidden', text: caption }));

@@ -2,7 +2,7 @@
 // metric columns it needs and, from a run's metrics, the figures and the verdict the gallery and
 // the panels show. Pure: no DOM, tested under node (web/test/panels.test.mjs).
 import { findEvents } from './series.js';
-import { fmt } from './state.js';
+import { fmt } from './format.js';
 
 // The metric columns a check needs.
 export function checkColumns(check) {

@@ -11,7 +11,7 @@ import { SweepPool, runSweep, SweepRefused } from './sweep-pool.js';
 import { SweepPlot, readSweepTheme, fieldValue } from './sweep-plot.js';
 import { regimeOf, regimeCounts, fieldLabel, formatDuration } from './sweep-grid.js';
 import { Messages, setText } from './status.js';
-import { fmt } from './state.js';
+import { fmt } from './format.js';
 import { initPwa } from './pwa.js';
 
 const $ = (id) => document.getElementById(id);

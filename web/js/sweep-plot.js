@@ -6,19 +6,11 @@
 // values, heatmap layout, colour scales) are exported for the node tests; the classes draw with
 // Chart.js (line plot) and a plain canvas (heatmap).
 import { REGIMES, regimeOf, fieldLabel } from './sweep-grid.js';
-import { tickLabel, thinLogTicks, readTheme } from './charts.js';
+import { tickLabel, thinLogTicks } from './charts.js';
+import { readTheme, alpha } from './theme.js';
+import { pairsMap } from './kv.js';
 
 // ---- pure helpers ----------------------------------------------------------------------------
-
-// "k=v&k=v" -> Map (no decoding needed for the engine's canonical numbers and names)
-export function configPairs(text) {
-  const m = new Map();
-  for (const item of String(text || '').split('&')) {
-    const eq = item.indexOf('=');
-    if (eq > 0) m.set(item.slice(0, eq), item.slice(eq + 1));
-  }
-  return m;
-}
 
 // Named theory curves of presets.json ({fn: name, ...}): y as a function of one cell's results
 // (summary fields and its full canonical config). NaN where the curve does not exist.
@@ -30,7 +22,7 @@ export const THEORY_FNS = Object.freeze({
   eight_l_lambda: {
     label: '8 L Λ ‖w*‖^(2−2/L)',
     y: (c, line) => {
-      const cfg = configPairs(c.full);
+      const cfg = pairsMap(c.full);
       const L = Number(line.L ?? cfg.get('depth'));
       const w = Number(cfg.get('wstar_norm') ?? 1);
       const half = (cfg.get('loss') ?? 'mse_half') === 'mse_half' ? 0.5 : 1;
@@ -163,12 +155,6 @@ export function readSweepTheme(el = document.documentElement) {
   const fallback = { lazy: '#2e8b57', catapult: '#e07b00', eos: '#7b4fc9', divergent: '#c62828', not_converged: '#8a8f98', error: '#444' };
   for (const r of REGIMES) regime[r.id] = v(`--regime-${r.id.replace('_', '-')}`, fallback[r.id]);
   return { ...t, regime, panel: v('--panel', '#f6f7f9'), border: v('--border', '#ccc'), bg: v('--bg', '#fff'), band: v('--band', 'rgba(120,120,120,0.10)') };
-}
-
-function alpha(color, a) {
-  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
-  if (!m) return color;
-  return `rgba(${parseInt(m[1], 16)}, ${parseInt(m[2], 16)}, ${parseInt(m[3], 16)}, ${a})`;
 }
 
 // Theory lines and bands on a Chart.js chart: opts = { lines: [{at|y, label}], bands, theme }.

@@ -2,71 +2,73 @@
 // its end (plan a grid, time a probe, run a cell to its summary, or run a config streaming its
 // metric rows). The protocol is documented at the top of sweep-protocol.js. The pool cancels by
 // terminating the worker, so the loops below never look for a cancel message.
-import { loadIbp } from './wasm-loader.js';
+import { compileIbp, EngineHost } from './wasm-loader.js';
 import { Run, canonical, schema, EngineError } from './engine.js';
 import { isSweepRequest, ROWS_EVERY_MS } from './sweep-protocol.js';
+import { serve, errorOf, answerMessage } from './rpc.js';
 import { parseVaries, cellCount, cellConfig, cellValues, GridError, PAGE_MAX_CELLS } from './sweep-grid.js';
 
 const MODULE_URL = new URL('../ibp.wasm', import.meta.url);
 
-let ibp = null;
-let fields = [];
-let keys = [];
-const queue = [];
+const session = {
+  host: null,   // EngineHost: the instance, renewed after a trap
+  fields: [],   // the summary fields
+  keys: [],     // the config keys
+  queue: [],    // requests that arrived before the module
+};
+const ibp = () => session.host.ibp;
 
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
+
+class ConfigError extends Error {}
+
+// A trap (or any exception out of the module) may have poisoned it: the job fails with kind
+// 'trap' and the next job gets a fresh instance.
+function asError(e) {
+  if (e instanceof ConfigError || e instanceof GridError) return errorOf(e.message, 'config');
+  if (e instanceof EngineError) return errorOf(e.message, 'engine');
+  if (e instanceof WebAssembly.RuntimeError) return errorOf(`the engine stopped on an internal error (WebAssembly trap: ${e.message})`, 'trap');
+  return errorOf(`the engine stopped on an internal error (${e && e.name ? e.name : 'Error'}: ${e && e.message ? e.message : e})`, 'trap');
+}
 
 // Registered before the module is awaited, so no early request is lost.
 self.onmessage = (ev) => {
   const msg = ev.data;
   if (!isSweepRequest(msg)) {
     const id = msg && Number.isSafeInteger(msg.id) ? msg.id : 0;
-    post({ id, type: 'error', error: { message: 'unknown request', kind: 'protocol' } });
+    post({ id, type: 'error', error: errorOf('unknown request', 'protocol') });
     return;
   }
-  if (!ibp) { queue.push(msg); return; }
+  if (!session.host) { session.queue.push(msg); return; }
   handle(msg);
 };
 
-class ConfigError extends Error {}
-
 function handle(msg) {
-  let result;
+  answer(msg);
+  if (session.host) session.host.settle();
+}
+
+function useInstance() {
+  session.fields = ibp().readCStr(ibp().ex.ibp_summary_fields()).split(',');
+  session.keys = schema(ibp()).map((k) => k.key);
+}
+
+function renew() {
   try {
-    result = HANDLERS[msg.type](msg.args || {}, msg.id);
+    session.host.renew();
   } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) {
-      post({ id: msg.id, type: 'error', error: { message: `the engine stopped on an internal error (WebAssembly trap: ${e.message})`, kind: 'trap' } });
-      reload();
-      return;
-    }
-    const kind = e instanceof ConfigError || e instanceof GridError ? 'config' : e instanceof EngineError ? 'engine' : 'protocol';
-    post({ id: msg.id, type: 'error', error: { message: e && e.message ? e.message : String(e), kind } });
-    return;
+    session.host = null; // requests queue; nothing will answer them: the pool hears 'fatal'
+    post({ type: 'fatal', message: `the engine could not be instantiated again after a trap: ${e.message}` });
   }
-  post({ id: msg.id, type: 'result', result });
-}
-
-async function load() {
-  ibp = await loadIbp(fetch(MODULE_URL));
-  fields = ibp.readCStr(ibp.ex.ibp_summary_fields()).split(',');
-  keys = schema(ibp).map((k) => k.key);
-}
-
-function reload() {
-  ibp = null; // requests queue until the fresh module is in
-  load().then(() => { while (queue.length) handle(queue.shift()); }, (e) => {
-    post({ type: 'fatal', message: `the engine could not be reloaded after a trap: ${e.message}` });
-  });
 }
 
 // ---- jobs ------------------------------------------------------------------------------------
 
-const num = () => ({ pow: (x, y) => ibp.ex.ibp_pow(x, y), fmt: (x) => ibp.formatDouble(x) });
+const num = () => ({ pow: (x, y) => ibp().ex.ibp_pow(x, y), fmt: (x) => ibp().formatDouble(x) });
 
 function engineCheck(config, what) {
   try {
-    return canonical(ibp, config);
+    return canonical(ibp(), config);
   } catch (e) {
     if (e instanceof EngineError) throw new ConfigError(what ? `${what}: ${e.message}` : e.message);
     throw e;
@@ -96,7 +98,7 @@ function plan({ base = '', vary = [] }) {
 
 function estimate({ config }) {
   const t0 = performance.now();
-  const r = Run.create(ibp, { config });
+  const r = Run.create(ibp(), { config });
   const t1 = performance.now();
   let done = 0, n = 1;
   try {
@@ -104,7 +106,7 @@ function estimate({ config }) {
     const probe = Math.min(50, stepsTotal);
     while (done < probe && r.running && performance.now() - t1 < 200) {
       const got = r.step(Math.min(n, probe - done));
-      ibp.ex.ibp_run_clear_rows(r.ptr);
+      ibp().ex.ibp_run_clear_rows(r.ptr);
       done += got;
       n *= 2;
       if (got === 0 && r.running) break;
@@ -117,7 +119,7 @@ function estimate({ config }) {
 }
 
 function summaryOf(r) {
-  const json = JSON.parse(ibp.textOf((b, cap) => ibp.ex.ibp_run_summary_json(r.ptr, b, cap)));
+  const json = JSON.parse(ibp().textOf((b, cap) => ibp().ex.ibp_run_summary_json(r.ptr, b, cap)));
   const { regime, ...summary } = json;
   return { regime, summary };
 }
@@ -126,7 +128,7 @@ function cell({ config }) {
   const t0 = performance.now();
   let r;
   try {
-    r = Run.create(ibp, { config });
+    r = Run.create(ibp(), { config });
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
     return { regime: 'error', summary: {}, message: e.message, canonical: null, full: null, ms: performance.now() - t0 };
@@ -134,18 +136,18 @@ function cell({ config }) {
   try {
     for (let idle = 0; r.running && idle < 3;) {
       idle = r.step(100000) === 0 ? idle + 1 : 0; // 0 steps while running: a full row buffer, cleared here
-      ibp.ex.ibp_run_clear_rows(r.ptr);
+      ibp().ex.ibp_run_clear_rows(r.ptr);
     }
     const { regime, summary } = summaryOf(r);
-    return { regime, summary, message: r.message, canonical: canonical(ibp, config), full: canonical(ibp, config, true), ms: performance.now() - t0 };
+    return { regime, summary, message: r.message, canonical: canonical(ibp(), config), full: canonical(ibp(), config, true), ms: performance.now() - t0 };
   } finally {
     r.destroy();
   }
 }
 
-function run({ config, columns = null, everyMs = ROWS_EVERY_MS }, id) {
+function run({ config, columns = null, everyMs = ROWS_EVERY_MS }, { id }) {
   const t0 = performance.now();
-  const r = Run.create(ibp, { config });
+  const r = Run.create(ibp(), { config });
   try {
     const all = r.columns;
     const want = columns ? ['step', 'lr', ...columns] : all;
@@ -185,8 +187,8 @@ function run({ config, columns = null, everyMs = ROWS_EVERY_MS }, id) {
     flush();
     const { regime, summary } = summaryOf(r);
     return {
-      columns: cols, state: r.state, stateName: ibp.readCStr(ibp.ex.ibp_run_state_string(r.state)), message: r.message,
-      t: r.t, lr0: r.lr0, s0: r.s0, nparams: r.nparams, summary, regime, full: canonical(ibp, config, true),
+      columns: cols, state: r.state, stateName: ibp().readCStr(ibp().ex.ibp_run_state_string(r.state)), message: r.message,
+      t: r.t, lr0: r.lr0, s0: r.s0, nparams: r.nparams, summary, regime, full: canonical(ibp(), config, true),
       ms: performance.now() - t0,
     };
   } finally {
@@ -194,11 +196,17 @@ function run({ config, columns = null, everyMs = ROWS_EVERY_MS }, id) {
   }
 }
 
-const HANDLERS = { plan, estimate, cell, run };
+const answer = serve({ plan, estimate, cell, run }, {
+  respond: (id, outcome) => post(...answerMessage(id, outcome)),
+  classify: asError,
+  onError: (e, msg, error) => { if (error.kind === 'trap') renew(); },
+});
 
-load().then(() => {
-  post({ type: 'ready', version: ibp.readCStr(ibp.ex.ibp_version()), fields, keys });
-  while (queue.length) handle(queue.shift());
+compileIbp(fetch(MODULE_URL)).then((module) => {
+  session.host = new EngineHost(module);
+  useInstance();
+  post({ type: 'ready', version: ibp().readCStr(ibp().ex.ibp_version()), fields: session.fields, keys: session.keys });
+  while (session.queue.length && session.host) handle(session.queue.shift());
 }, (e) => {
   post({ type: 'fatal', message: `the engine (ibp.wasm) could not be loaded: ${e && e.message ? e.message : e}` });
 });

@@ -8,7 +8,9 @@ import { findEvents } from './series.js';
 import { TrajectoryView } from './trajectory.js';
 import { latestSpectrum } from './spectrum.js';
 import { SpectrumPanel } from './spectrum-panel.js';
-import { StatusLine, setDisabled } from './status.js';
+import { StatusLine } from './status.js';
+import { setDisabled } from './dom.js';
+import { valueOf } from './kv.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_KEPT = 4;
@@ -60,7 +62,7 @@ export class Views {
     this.board.setEvents([]);
     if (info.twoParam) {
       this.els.trajFig.hidden = !shows('traj');
-      const mf = /(^|&)model=mf(&|$)/.test(info.full);
+      const mf = valueOf(info.full, 'model') === 'mf';
       this.trajectory.reset({ ...info.twoParam, labels: mf ? ['x', 'y'] : ['w₁', 'w₂'] }, info.lr);
       if (this.earlyTrace && this.earlyTrace.runId === info.runId) for (const d of this.earlyTrace.chunks) this.trajectory.append(d);
       this.earlyTrace = null;

@@ -7,11 +7,12 @@ import { execFileSync } from 'node:child_process';
 import {
   parseLink, buildLink, mergeConfig, oldDefaultPairs, OLD_DEFAULTS, LINK_VERSIONS, STATE_VERSION, CHART_IDS,
   VIEW_IDS, isOrigin, PAGE_KEYS,
-} from '../js/state.js';
+} from '../js/link.js';
 import {
   checkCommand, allowedOrigins, hostOrigin, metricRows, embedHeight, embedSnippet, EMBED_PX, COMMANDS, EVENTS,
 } from '../js/embed-api.js';
-import { shellQuote, cliCommand, reproNote, metricsJson, parseMetricsCsv, configValue, CLI_PATH } from '../js/export-format.js';
+import { shellQuote, cliCommand, reproNote, metricsJson, parseMetricsCsv, CLI_PATH } from '../js/export-format.js';
+import { valueOf } from '../js/kv.js';
 import { RunData, chartSpecs } from '../js/series.js';
 import { fileExcerpt } from '../js/imports.js';
 
@@ -215,8 +216,8 @@ test('metricsJson keeps every column and the engine\'s digits; header fields are
   const p = parseMetricsCsv(csv);
   assert.deepEqual(p.comments, ['ibp 0.1.0', 'config: model=mf&lr=0.1', 'loss=mse_half: ...']);
   assert.equal(p.rows.length, 4);
-  assert.equal(configValue('a=1&seed=7&b=%2C', 'b'), ',');
-  assert.equal(configValue('a=1', 'seed'), null);
+  assert.equal(valueOf('a=1&seed=7&b=%2C', 'b'), ',');
+  assert.equal(valueOf('a=1', 'seed'), null);
 });
 
 test('fileExcerpt shows the line or the bytes an engine message names', () => {

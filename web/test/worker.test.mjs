@@ -14,7 +14,14 @@ const inbox = [];
 let wake = null;
 globalThis.self = globalThis;
 globalThis.postMessage = (m) => { inbox.push(structuredClone(m)); if (wake) wake(); };
-globalThis.fetch = async () => new Response(wasm, { headers: { 'content-type': 'application/wasm' } });
+// the test server's hooks (serve.mjs --test-hooks): on unless a test turns them off
+let testHooks = true;
+globalThis.fetch = async (url) => {
+  if (String(url).endsWith('/test-hooks.json')) {
+    return testHooks ? new Response('{"fault":true}', { headers: { 'content-type': 'application/json' } }) : new Response('not found', { status: 404 });
+  }
+  return new Response(wasm, { headers: { 'content-type': 'application/wasm' } });
+};
 await import('../worker.js');
 
 async function next(pred, ms = 20000) {
@@ -137,6 +144,58 @@ test('a wasm trap is reported, the module is reloaded, and runs work again', asy
   const st = await request('step', { n: 3 });
   assert.equal(st.t, 3);
   assert.equal(st.runId, info.runId);
+});
+
+test('fault injection is refused where the server has no test hooks (a shared link cannot trap or crash)', async () => {
+  testHooks = false;
+  try {
+    for (const what of ['trap', 'crash', 'poison']) {
+      await assert.rejects(request('fault', { what }), (e) => e.kind === 'protocol' && /test hook/.test(e.message));
+    }
+  } finally {
+    testHooks = true;
+  }
+  assert.ok(!inbox.some((m) => m.type === 'trap'));
+  await assert.rejects(request('fault', { what: 'nope' }), (e) => e.kind === 'protocol');
+});
+
+test('500 failing creates in a row (traps, stack overflows, a leaked stack pointer), then a good run as if nothing happened', async () => {
+  const good = 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=20';
+  const rowsOf = (runId) => inbox.filter((m) => m.type === 'metrics' && m.runId === runId).flatMap((m) => [...m.data]);
+  inbox.length = 0;
+  const ref = await request('create', { config: good });
+  await request('step', { n: 20 });
+  const want = rowsOf(ref.runId);
+  // params JSON nested 20,000 deep: without a depth limit in the engine the reader recurses until
+  // the wasm stack overflows (a RangeError out of the module, leaving its stack pointer moved);
+  // with one it is a plain refusal. Every 50th create is a real trap inside the engine, every 25th
+  // a leaked stack pointer: all of them must leave the worker usable.
+  const N = 20000;
+  const deep = `{"zzz":${'['.repeat(N)}${']'.repeat(N)},"params":[]}`;
+  const kinds = new Map();
+  for (let i = 0; i < 500; i++) {
+    let kind;
+    if (i % 50 === 49) {
+      kind = await request('fault', { what: 'trap' }).then(() => 'none', (e) => e.kind);
+      assert.equal(kind, 'trap');
+    } else if (i % 25 === 24) {
+      await request('fault', { what: 'poison' });
+      kind = await request('create', { config: 'model=mf&rows=0' }).then(() => 'none', (e) => e.kind);
+    } else {
+      kind = await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&init=file', initJson: deep }).then(() => 'none', (e) => e.kind);
+    }
+    assert.notEqual(kind, 'none', `create ${i} should have failed`);
+    kinds.set(kind, (kinds.get(kind) || 0) + 1);
+  }
+  assert.ok([...kinds.keys()].every((k) => ['trap', 'engine', 'config'].includes(k)), JSON.stringify([...kinds]));
+  inbox.length = 0;
+  const info = await request('create', { config: good });
+  assert.equal(info.canonical, ref.canonical);
+  const st = await request('step', { n: 20 });
+  assert.equal(st.t, 20);
+  assert.deepEqual(rowsOf(info.runId), want); // the same bits as before the failures
+  const done = await request('play');
+  assert.equal(done.runId, info.runId);
 });
 
 // ---- export and limits (issue 6) ---------------------------------------------------------------
