@@ -192,7 +192,13 @@ function clip(s, n = 40) {
 
 const KEY_RE = /^[a-z][a-z0-9_]{0,39}$/;
 
-// Parse a link: its hash and, optionally, its query string (page keys only).
+// The embed widget's own page: framing it is allowed (scripts/serve.mjs, README), and it is always
+// the widget (embed=1), whatever its link says.
+export const WIDGET_PAGE = 'embed.html';
+export const isWidgetPath = (pathname) => String(pathname).endsWith(`/${WIDGET_PAGE}`);
+
+// Parse a link: its hash and, optionally, its query string (page keys only); widget: the link of
+// the widget page (embed=1 whatever the link says).
 // -> { explicit, config, page, version, named, fromQuery, problems: [{ key, message }] }
 //   explicit:  the link names a config or a preset (else the default experiment applies)
 //   config:    the engine config string to validate (page keys and undecodable items removed);
@@ -201,7 +207,13 @@ const KEY_RE = /^[a-z][a-z0-9_]{0,39}$/;
 //   version:   the link version (page.v), for OLD_DEFAULTS
 //   named:     the engine keys the link names
 //   fromQuery: the page keys that came from the query string (buildLink leaves them there)
-export function parseLink(hash, search = '') {
+export function parseLink(hash, search = '', { widget = false } = {}) {
+  const link = readLink(hash, search);
+  if (widget) link.page.embed = 1;
+  return link;
+}
+
+function readLink(hash, search) {
   const page = pageDefaults();
   const problems = [];
   const fromQuery = new Set();

@@ -2,7 +2,7 @@
 // build version), the export buttons, the CLI command that writes the same files, and the embed
 // code builder (which charts and controls, autoplay, a step to pause at, the host origins). It
 // renders from the page's state and calls back for everything else; text only, no markup.
-import { buildLink, PAGE_KEYS, CONTROL_IDS } from './link.js';
+import { buildLink, PAGE_KEYS, CONTROL_IDS, WIDGET_PAGE } from './link.js';
 import { chartSpecs } from './series.js';
 import { embedHeight, embedSnippet } from './embed-api.js';
 import { cliCommand, reproNote, metricsJson } from './export-format.js';
@@ -155,7 +155,8 @@ export class SharePanel {
     e.copyEmbed.disabled = false;
     const speed = this.state.speed;
     if (speed !== undefined) keys.speed = speed;
-    const url = `${location.origin}${location.pathname}${buildLink(info.canonical, keys)}`;
+    // the widget page (embed.html, next to this one): the one page other sites may frame
+    const url = `${new URL(WIDGET_PAGE, location.href).href}${buildLink(info.canonical, keys)}`;
     const height = embedHeight({ charts: keys.charts, controls, twoParam: !!info.twoParam, spectrum: info.columns.includes('sharpness') });
     e.code.value = embedSnippet(url, { height, title: `Implicit Bias Playground: ${info.canonical || 'engine defaults'}`.slice(0, 200) });
   }

@@ -10,7 +10,8 @@
 import { SweepPool, runSweep, SweepRefused } from './sweep-pool.js';
 import { SweepPlot, readSweepTheme, fieldValue } from './sweep-plot.js';
 import { regimeOf, regimeCounts, fieldLabel, formatDuration } from './sweep-grid.js';
-import { Messages, setText } from './status.js';
+import { Messages } from './status.js';
+import { setText } from './dom.js';
 import { fmt } from './format.js';
 import { initPwa } from './pwa.js';
 
@@ -40,6 +41,7 @@ const page = {
   group: 0, running: false, t0: 0,
   rows: [],             // table rows by cell
   frame: 0,
+  fields: [],           // the engine's summary fields (ibp_summary_fields)
 };
 const plot = new SweepPlot(ui.plot, { onPick: openCell, onHover: showHover });
 
@@ -60,12 +62,22 @@ function setVary(list) {
   [ui.key2.value, ui.grid2.value] = pairs[1];
 }
 
+// y = one summary field or several, comma-separated: only the engine's fields (ibp_summary_fields)
+// are shown, so a link cannot put its own text in the menu or the plot's title.
+function yFields(value) {
+  const list = String(value).split(',');
+  return list.length <= 4 && list.every((f) => page.fields.includes(f)) ? list : null;
+}
+
+// -> true when the menu offers `value` (an option is added for a valid list of fields).
 function ensureYOption(value) {
-  if ([...ui.y.options].some((o) => o.value === value)) return;
+  if ([...ui.y.options].some((o) => o.value === value)) return true;
+  if (!yFields(value)) return false;
   const o = document.createElement('option');
   o.value = value;
   o.textContent = value.split(',').map(fieldLabel).join(' and ');
   ui.y.append(o);
+  return true;
 }
 
 // The plot's description: from the form, plus the paper panel's labels and theory lines while
@@ -108,8 +120,7 @@ function fillFromPanel(value) {
   ui.base.value = panel.base;
   setVary(panel.vary);
   const y = (Array.isArray(panel.y) ? panel.y : [panel.y]).join(',');
-  ensureYOption(y);
-  ui.y.value = y;
+  if (ensureYOption(y)) ui.y.value = y;
   ui.xlog.checked = !!panel.x_log;
   ui.ylog.checked = !!panel.y_log;
   ui.view.value = panel.series_key ? 'lines' : 'heatmap';
@@ -129,7 +140,11 @@ function readLink() {
     ui.base.value = params.get('base') ?? '';
     setVary(params.getAll('vary'));
   }
-  if (params.get('y')) { ensureYOption(params.get('y')); ui.y.value = params.get('y'); }
+  const y = params.get('y');
+  if (y && ensureYOption(y)) ui.y.value = y;
+  else if (y) {
+    messages.show(`The link asks to show y=${y.slice(0, 60)}${y.length > 60 ? '…' : ''}, which is not a summary field of the engine; it shows ${fieldLabel(ui.y.value)} instead. The fields are: ${page.fields.join(', ')}.`, 'warn', { id: 'link-y' });
+  }
   if (params.get('view') === 'lines' || params.get('view') === 'heatmap') ui.view.value = params.get('view');
   if (params.get('xlog')) ui.xlog.checked = params.get('xlog') === '1';
   if (params.get('ylog')) ui.ylog.checked = params.get('ylog') === '1';
@@ -168,9 +183,10 @@ function setRunning(on) {
   ui.form.setAttribute('aria-busy', on ? 'true' : 'false');
 }
 
-async function start() {
+// keep: ids of messages that stay (a link's warnings, when the link starts the sweep)
+async function start(keep = []) {
   if (page.running) return;
-  messages.clearAll();
+  messages.clearAll(keep);
   const base = ui.base.value.trim();
   const vary = varyList();
   writeLink();
@@ -419,12 +435,13 @@ async function init() {
     return;
   }
   setText(ui.version, `engine ${info.version} · ${page.pool.size} worker${page.pool.size > 1 ? 's' : ''} (one per core)`);
+  page.fields = info.fields.slice();
   fillFields(info.fields);
   ui.y.value = DEFAULT.y;
   fillKeys(info.keys || []);
   const autorun = readLink();
   ui.run.disabled = false;
-  if (autorun) start();
+  if (autorun) start(['link', 'link-y']);
 }
 
 initPwa();
