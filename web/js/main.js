@@ -93,13 +93,15 @@ mountTransport({
 });
 host = mountEmbedHost({ store, initialLink, actions, link, settings, views });
 
-// The views and the share panel follow the store.
+// The views and the share panel follow the store. A status arrives with every chunk of steps:
+// the share panel only cares when the run starts, stops or changes state.
+const stateOf = (st) => (st ? `${st.runId}|${st.playing}|${st.running}|${st.state}` : '');
 store.subscribe((s, prev) => {
   if (s.run !== prev.run) views.startRun(s.run, s.metrics);
   else if (s.metrics !== prev.metrics) views.setStore(s.metrics);
   if (s.status !== prev.status) views.status(s.status);
   if (s.metrics !== prev.metrics || s.status !== prev.status) views.schedule();
-  if (s.run !== prev.run || s.status !== prev.status || s.handEdits !== prev.handEdits || s.engine !== prev.engine ||
+  if (s.run !== prev.run || stateOf(s.status) !== stateOf(prev.status) || s.handEdits !== prev.handEdits || s.engine !== prev.engine ||
       s.build !== prev.build || (s.link && prev.link && s.link.speed !== prev.link.speed)) {
     share.update({ info: s.run, status: s.status, version: s.engine ? s.engine.version : '', build: s.build, handEdits: s.handEdits, speed: s.link ? s.link.speed : undefined });
   }

@@ -50,8 +50,8 @@ test('kv.js is the only module that splits k=v&k=v text', () => {
   for (const [file, text] of source) {
     if (file.endsWith(`${'/'}kv.js`)) continue;
     const code = text.replace(/^\s*\/\/.*$/gm, '');
-    assert.doesNotMatch(code, /\.split\(\s*(['"`])&\1\s*\)|\.split\(\s*\/\[?[^/]*&/, `${rel(file)} splits on & itself: use kv.js`);
-    assert.doesNotMatch(code, /\(\^\|&\)/, `${rel(file)} looks for a key=value with a regular expression: use kv.js valueOf`);
+    assert.ok(!/\.split\(\s*(['"`])&\1\s*\)|\.split\(\s*\/\[?[^/]*&/.test(code), `${rel(file)} splits on & itself: use kv.js`);
+    assert.ok(!/\(\^\|&\)/.test(code), `${rel(file)} looks for a key=value with a regular expression: use kv.js valueOf`);
   }
 });
 
@@ -66,6 +66,6 @@ test('one el() and one alpha(): dom.js and theme.js', () => {
 
 test('no module writes markup', () => {
   for (const [file, text] of source) {
-    assert.doesNotMatch(text, /\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write\s*\(/, `${rel(file)} writes markup`);
+    assert.ok(!/\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write\s*\(/.test(text), `${rel(file)} writes markup`);
   }
 });
