@@ -14,10 +14,10 @@
 // formatter), so the page's metrics CSV is the CLI's bytes (`ibp run CONFIG --out metrics.csv`)
 // for an unmodified run, ready at any moment without running anything again.
 import { compileIbp, EngineHost } from './js/wasm-loader.js';
-import { Run, canonical, schema, EngineError } from './js/engine.js';
+import { Run, canonical, schema, problems, EngineError } from './js/engine.js';
 import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 import { serve, errorOf, answerMessage } from './js/rpc.js';
-import { valueOf, withoutKeys, splitPairs } from './js/kv.js';
+import { valueOf, withoutKeys } from './js/kv.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
 // Fault injection (fault=trap|crash) exists only where the test server says so (serve.mjs
@@ -226,42 +226,22 @@ function recoverFromTrap(e) {
 
 // ---- config validation -------------------------------------------------------------------------
 
-// Every problem of a config, not only the first: remove the key the engine complains about and
-// parse again (a link with three bad values gets three messages). canonical and full are those
-// of what is left.
+// Every problem of a config at once, from the engine (ibp_config_problems_json: { key, value,
+// allowed, message } each); canonical and full are those of what is left without the keys in
+// question (null when nothing parses). A problem's key is null when it is no config key (an
+// unknown or undecodable one): the page shows it above the form, not next to a control.
 function validate(config) {
-  const problems = [];
-  let text = String(config ?? '');
-  for (let guard = 0; guard < 64; guard++) {
-    try {
-      return { canonical: canonical(ibp(), text, false), full: canonical(ibp(), text, true), problems };
-    } catch (e) {
-      if (!(e instanceof EngineError)) throw e;
-      const key = keyOf(e.message, text);
-      problems.push({ key: key && session.keys.has(key) ? key : null, message: e.message });
-      const rest = key ? withoutKeys(text, [key]) : text;
-      if (rest === text || !key) return { canonical: null, full: null, problems };
-      text = rest;
-    }
+  const text = String(config ?? '');
+  const found = problems(ibp(), text);
+  if (!found.length) return { canonical: canonical(ibp(), text, false), full: canonical(ibp(), text, true), problems: [] };
+  const list = found.map((p) => ({ ...p, key: session.keys.has(p.key) ? p.key : null }));
+  const rest = withoutKeys(text, found.map((p) => p.key));
+  try {
+    return { canonical: canonical(ibp(), rest, false), full: canonical(ibp(), rest, true), problems: list };
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    return { canonical: null, full: null, problems: list };
   }
-  return { canonical: null, full: null, problems };
-}
-
-// The key an engine message is about: the first word when it is a key ("lr=abc: ...",
-// "width has ...", "lr and lr_rel are both given"), the quoted name of an unknown key, or the
-// item quoted in a decoding error.
-function keyOf(message, text) {
-  const unk = /^unknown key "([^"]*)"/.exec(message);
-  if (unk) return unk[1];
-  const w = /^"?([a-z][a-z0-9_]*)/.exec(message);
-  if (w && session.keys.has(w[1])) return w[1];
-  const q = /^"([^"]*)"/.exec(message);
-  if (q) {
-    const items = String(text).split('&');
-    const it = items.find((s) => s.startsWith(q[1].slice(0, 20)));
-    if (it) return splitPairs(it).pairs[0]?.[0] ?? null;
-  }
-  return null;
 }
 
 // ---- runs ------------------------------------------------------------------------------------
@@ -528,7 +508,7 @@ async function fault({ what }) {
   if (!on) throw new ProtocolError(`fault=${what} is a test hook: it works only on the test server (scripts/serve.mjs --test-hooks), not from a link`);
   if (what === 'trap') {
     // A genuine trap inside the engine: step a "run" at an address outside the heap.
-    ibp().ex.ibp_run_step(0x7ffffff0, 1);
+    ibp().ex.ibp_run_step(0x7ffffff0, 1n, 0, 0);
     return false;
   }
   if (what === 'poison') {

@@ -53,6 +53,14 @@ export function joinPairs(pairs) {
   return pairs.map(([k, v]) => (v === null || v === undefined ? k : `${k}=${encodeValue(v)}`)).join('&');
 }
 
+// One "key=value" item as [key, value] as written (not decoded): a vary spec "lr_rel=lin:1:4:7"
+// shown in its key and grid inputs. An item without = is all key.
+export function pairOf(item) {
+  const s = String(item ?? '');
+  const eq = s.indexOf('=');
+  return eq < 0 ? [s, ''] : [s.slice(0, eq), s.slice(eq + 1)];
+}
+
 // The keys of a config string, in order.
 export function keysOf(text) {
   return splitPairs(text).pairs.map(([k]) => k);

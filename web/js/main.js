@@ -66,7 +66,7 @@ async function savePng(canvas, id, title, opts) {
 let host = null; // the framing host page (embed-host.js), when there is one
 const views = new Views({
   request: (type, args) => client.request(type, args),
-  current: () => { const s = state(); return { info: s.run, store: s.metrics, status: s.status, runLost: !!s.lost }; },
+  current: () => { const s = state(); return { info: s.run, store: s.metrics, status: s.status, runLost: !!s.lost, names: s.engine ? s.engine.names : null }; },
   shows: (id) => !embed || !state().link || state().link.charts.includes(id),
   savePng, announce: say.announce, reporter: () => (host ? host.reporter : null),
   only: embed ? initialLink.page.charts : undefined,

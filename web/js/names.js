@@ -27,7 +27,7 @@ export function engineNames(enums) {
     // counts of each regime among cell results, in legend order: [{ id, label, help, count }]
     regimeCounts(results) {
       const n = new Map();
-      for (const r of results) if (r) { const id = (regimeById.get(r.regime) || fallback).id; n.set(id, (n.get(id) || 0) + 1); }
+      for (const r of results) if (r) n.set(r.regime, (n.get(r.regime) || 0) + 1);
       return regimes.filter((g) => n.has(g.id)).map((g) => ({ ...g, count: n.get(g.id) }));
     },
   });

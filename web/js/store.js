@@ -7,6 +7,7 @@
 // RunData), is appended in place (it holds hundreds of thousands of rows); each batch still makes
 // a new state, and RunData.version counts the appends for the views.
 import { RunData } from './series.js';
+import { engineNames } from './names.js';
 
 export function createStore(initial, transitions) {
   let state = initial;
@@ -34,7 +35,7 @@ export function createStore(initial, transitions) {
 // The playground's state.
 export function initialState({ embed = false } = {}) {
   return {
-    engine: null,         // { schema, enums, version } once the worker is ready
+    engine: null,         // { schema, enums, version, names (names.js) } once the worker is ready
     build: '',            // the site's build stamp (version.json)
     embed,                // an embedded widget (the chrome an embed link chooses)
     link: null,           // the page keys in force (speed, autoplay, limit, embed chrome, ...)
@@ -60,7 +61,7 @@ export const isDiverged = (state, st = state.status) => !!(st && state.engine &&
 export const hasRun = (state) => !!state.run && !state.lost;
 
 export const transitions = {
-  engineReady: (s, { schema, enums, version }) => (s.engine ? s : { ...s, engine: { schema, enums, version } }),
+  engineReady: (s, { schema, enums, version }) => (s.engine ? s : { ...s, engine: { schema, enums, version, names: engineNames(enums) } }),
   buildKnown: (s, build) => (s.build === build ? s : { ...s, build }),
 
   // A new run is asked for: older requests on their way lose.

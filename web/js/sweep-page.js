@@ -9,10 +9,10 @@
 // workers=N sets the number of workers (default: navigator.hardwareConcurrency).
 import { SweepPool, runSweep, SweepRefused } from './sweep-pool.js';
 import { SweepPlot, readSweepTheme, fieldValue } from './sweep-plot.js';
-import { regimeOf, regimeCounts, fieldLabel, formatDuration } from './sweep-grid.js';
 import { Messages } from './status.js';
 import { setText } from './dom.js';
-import { fmt } from './format.js';
+import { fmt, formatDuration } from './format.js';
+import { pairOf } from './kv.js';
 import { initPwa } from './pwa.js';
 
 const $ = (id) => document.getElementById(id);
@@ -42,7 +42,10 @@ const page = {
   rows: [],             // table rows by cell
   frame: 0,
   fields: [],           // the engine's summary fields (ibp_summary_fields)
+  names: null,          // the engine's names of regimes and fields (names.js), once it is loaded
 };
+// Labels, regimes: the engine's names (they exist once the pool is ready; the page draws only then).
+const fieldLabel = (f) => (page.names ? page.names.fieldLabel(f) : f);
 const plot = new SweepPlot(ui.plot, { onPick: openCell, onHover: showHover });
 
 // ---- the form ----------------------------------------------------------------------------------
@@ -57,7 +60,7 @@ function varyList() {
 }
 
 function setVary(list) {
-  const pairs = [...list, '', ''].slice(0, 2).map((s) => { const eq = s.indexOf('='); return eq < 0 ? [s, ''] : [s.slice(0, eq), s.slice(eq + 1)]; });
+  const pairs = [...list, '', ''].slice(0, 2).map(pairOf);
   [ui.key1.value, ui.grid1.value] = pairs[0];
   [ui.key2.value, ui.grid2.value] = pairs[1];
 }
@@ -84,7 +87,7 @@ function ensureYOption(value) {
 // the form still sweeps that panel's keys.
 function specOf(plan) {
   const y = ui.y.value.split(',').filter(Boolean);
-  const keys = plan ? plan.keys : varyList().map((v) => v.split('=')[0]);
+  const keys = plan ? plan.keys : varyList().map((v) => pairOf(v)[0]);
   const p = page.panel && samePanelKeys(page.panel, keys) ? page.panel : null;
   return {
     y, field: y[0] || 'regime', view: ui.view.value, xLog: ui.xlog.checked, yLog: ui.ylog.checked,
@@ -95,7 +98,7 @@ function specOf(plan) {
 }
 
 function samePanelKeys(panel, keys) {
-  const pk = panel.vary.map((v) => v.split('=')[0]);
+  const pk = panel.vary.map((v) => pairOf(v)[0]);
   return pk.length === keys.length && pk.every((k) => keys.includes(k));
 }
 
@@ -273,13 +276,13 @@ function render() {
   page.spec = specOf(page.plan);
   const s = page.spec;
   setText(ui.plotTitle, `${s.y.map(fieldLabel).join(', ') || 'regime'} over ${page.plan.keys.join(' × ')}`);
-  plot.render(s, page.plan, page.results, readSweepTheme());
+  plot.render(s, page.plan, page.results, readSweepTheme(page.names));
   renderRegimes();
 }
 
 function renderRegimes() {
   ui.regimes.replaceChildren();
-  for (const g of regimeCounts(page.results)) {
+  for (const g of page.names.regimeCounts(page.results)) {
     const li = document.createElement('li');
     const sw = document.createElement('span');
     sw.className = `swatch ${g.id}`;
@@ -308,15 +311,10 @@ function openCell(cell) {
 function showHover(cell) {
   const r = cell === null ? null : page.results[cell];
   if (cell === null || !page.plan) { setText(ui.hover, ''); return; }
-  const vals = page.plan.keys.map((k, i) => `${k} = ${page.plan.values[i][idxOf(cell)[i]]}`).join(', ');
+  const vals = page.plan.keys.map((k, i) => `${k} = ${page.plan.values[i][page.plan.index[cell][i]]}`).join(', ');
   if (!r) { setText(ui.hover, `cell ${cell}: ${vals} (not run yet)`); return; }
-  const ys = page.spec.y.filter((f) => f !== 'regime').map((f) => `${fieldLabel(f)} = ${fmt(fieldValue(r, f))}`);
-  setText(ui.hover, `cell ${cell}: ${vals} · ${regimeOf(r.regime).label}${ys.length ? ` · ${ys.join(' · ')}` : ''}${r.canonical ? ' · click to open in the playground' : ` · ${r.message}`}`);
-}
-
-function idxOf(cell) {
-  const p = page.plan;
-  return p.keys.length === 2 ? [Math.floor(cell / p.values[1].length), cell % p.values[1].length] : [cell];
+  const ys = page.spec.y.filter((f) => f !== 'regime').map((f) => `${fieldLabel(f)} = ${fmt(fieldValue(r, f, page.names))}`);
+  setText(ui.hover, `cell ${cell}: ${vals} · ${page.names.regimeOf(r.regime).label}${ys.length ? ` · ${ys.join(' · ')}` : ''}${r.canonical ? ' · click to open in the playground' : ` · ${r.message}`}`);
 }
 
 // ---- the table -------------------------------------------------------------------------------
@@ -343,7 +341,7 @@ function buildTable(plan) {
   for (let c = 0; c < plan.cells; c++) {
     const tr = document.createElement('tr');
     tr.dataset.cell = String(c);
-    const vals = idxOf(c).map((i, k) => plan.values[k][i]);
+    const vals = plan.index[c].map((i, k) => plan.values[k][i]);
     const cells = [String(c), ...vals, '…', ...fields.map(() => ''), '', ''];
     cells.forEach((t, i) => {
       const td = document.createElement(i === 0 ? 'th' : 'td');
@@ -363,9 +361,9 @@ function fillRow(res) {
   if (!tr) return;
   const k = page.plan.keys.length;
   const tds = tr.children;
-  tds[k + 1].textContent = regimeOf(res.regime).label;
+  tds[k + 1].textContent = page.names.regimeOf(res.regime).label;
   tr.dataset.regime = res.regime;
-  page.tableFields.forEach((f, i) => { tds[k + 2 + i].textContent = fmt(fieldValue(res, f)); });
+  page.tableFields.forEach((f, i) => { tds[k + 2 + i].textContent = fmt(fieldValue(res, f, page.names)); });
   tds[k + 2 + page.tableFields.length].textContent = res.message || '';
   const url = linkOf(res);
   const td = tds[k + 3 + page.tableFields.length];
@@ -436,6 +434,7 @@ async function init() {
   }
   setText(ui.version, `engine ${info.version} · ${page.pool.size} worker${page.pool.size > 1 ? 's' : ''} (one per core)`);
   page.fields = info.fields.slice();
+  page.names = info.names;
   fillFields(info.fields);
   ui.y.value = DEFAULT.y;
   fillKeys(info.keys || []);

@@ -4,8 +4,13 @@
 // workers running its jobs, so cancelling is immediate even inside a long cell. A worker that dies
 // (an uncaught error) fails only its own job; the slot starts a fresh one for the next. Workers
 // start lazily, when there is a job for them.
-import { refusal, estimateSeconds, cellValues } from './sweep-grid.js';
 import { WorkerRpc, RpcError, errorOf } from './rpc.js';
+import { PAGE_MAX_CELLS } from './sweep-protocol.js';
+import { engineNames } from './names.js';
+import { formatDuration } from './format.js';
+
+export { PAGE_MAX_CELLS };
+export const PAGE_MAX_SECONDS = 600; // the page refuses sweeps estimated to take longer than this
 
 export function defaultPoolSize(nav = globalThis.navigator) {
   const n = nav && Number.isInteger(nav.hardwareConcurrency) ? nav.hardwareConcurrency : 2;
@@ -23,12 +28,13 @@ export class SweepPool {
       return slot;
     });
     this.queue = [];
-    this.info = null; // { version, fields, keys } once a worker is ready
+    this.info = null; // { version, enums, names, fields, keys } once a worker is ready
     this.readyWaiters = [];
     this.fatal = null;
   }
 
-  // { version, fields, keys } of the module (starts one worker if none runs yet).
+  // { version, enums, names (names.js), fields (the summary fields), keys (the config keys) } of
+  // the module (starts one worker if none runs yet).
   ready() {
     if (this.info) return Promise.resolve(this.info);
     if (this.fatal) return Promise.reject(new RpcError(errorOf(this.fatal, 'fatal')));
@@ -38,7 +44,8 @@ export class SweepPool {
 
   onReady(msg) {
     if (this.info) return;
-    this.info = { version: msg.version, fields: msg.fields, keys: msg.keys || [] };
+    const names = engineNames(msg.enums);
+    this.info = { version: msg.version, enums: msg.enums, names, fields: names.fieldIds.slice(), keys: msg.keys || [] };
     for (const w of this.readyWaiters.splice(0)) w.resolve(this.info);
   }
 
@@ -108,6 +115,32 @@ export class SweepPool {
 
 // ---- sweeps on a pool ------------------------------------------------------------------------
 
+// A rough wall time for a sweep from a timed probe of its first cell: create + every step, per
+// cell, spread over the workers. An upper bound when runs stop early (divergence).
+export function estimateSeconds(probe, cells, workers = 1) {
+  const perCellMs = (probe.msCreate || 0) + (probe.msPerStep || 0) * (probe.stepsTotal || 0);
+  return (cells * perCellMs) / 1000 / Math.max(1, workers);
+}
+
+// Whether the page runs a sweep: null when it does, else the sentence that says why not (with the
+// count and the estimated time) and how to run it anyway (a coarser grid, or the CLI).
+export function refusal({ cells, seconds, workers, base, specs }) {
+  const cli = `ibp sweep '${base}' ${specs.map((s) => `--vary ${s}`).join(' ')} --jobs N`;
+  const est = `estimated ${formatDuration(seconds)} with ${workers} worker${workers > 1 ? 's' : ''}`;
+  if (cells > PAGE_MAX_CELLS) {
+    return `This sweep has ${cells} cells (${est}): the page runs at most ${PAGE_MAX_CELLS}. Use a coarser grid, or run it with the command line: ${cli}`;
+  }
+  if (seconds > PAGE_MAX_SECONDS) {
+    return `This sweep of ${cells} cells would take too long in the browser (${est}; the page runs sweeps of up to ${formatDuration(PAGE_MAX_SECONDS)}). Use fewer cells or steps, or run it with the command line: ${cli}`;
+  }
+  return null;
+}
+
+// The value of each key in a cell of a plan (the engine's index of each).
+export function cellValues(plan, cell) {
+  return plan.index[cell].map((i, k) => plan.values[k][i]);
+}
+
 export class SweepRefused extends Error {
   constructor(message, plan, estimate) { super(message); this.plan = plan; this.estimate = estimate; this.kind = 'refused'; }
 }
@@ -120,12 +153,9 @@ export class SweepRefused extends Error {
 export async function runSweep(pool, { base, vary }, { group, onPlan = () => {}, onCell = () => {} } = {}) {
   const t0 = performance.now();
   const plan = await pool.submit('plan', { base, vary }, { group, front: true });
-  const firstConfig = plan.configs[0] ?? null;
-  const varies = plan.keys.map((key, k) => ({ key, values: plan.values[k], spec: plan.specs[k] }));
-  const probeConfig = firstConfig ?? plan.canonical;
-  const est = await pool.submit('estimate', { config: probeConfig }, { group, front: true });
+  const est = await pool.submit('estimate', { config: plan.first }, { group, front: true });
   const seconds = estimateSeconds(est, plan.cells, pool.size);
-  const why = refusal({ cells: plan.cells, seconds, workers: pool.size, base, varies });
+  const why = refusal({ cells: plan.cells, seconds, workers: pool.size, base, specs: plan.specs });
   if (why) throw new SweepRefused(why, plan, { ...est, seconds });
   onPlan(plan, { ...est, seconds });
   const results = new Array(plan.cells).fill(null);
@@ -135,7 +165,7 @@ export async function runSweep(pool, { base, vary }, { group, onPlan = () => {},
     return { regime: 'error', summary: {}, message: e.message, canonical: null, full: null, ms: NaN };
   };
   const jobs = plan.configs.map((config, cell) => pool.submit('cell', { config }, { group }).catch(lost).then((r) => {
-    const res = { cell, values: cellValues(cell, varies), config, ...r };
+    const res = { cell, values: cellValues(plan, cell), config, ...r };
     results[cell] = res;
     onCell(res);
     return res;

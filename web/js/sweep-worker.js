@@ -1,18 +1,18 @@
 // sweep-worker.js -- one worker of the sweep pool: it loads ibp.wasm and runs one job at a time to
 // its end (plan a grid, time a probe, run a cell to its summary, or run a config streaming its
-// metric rows). The protocol is documented at the top of sweep-protocol.js. The pool cancels by
+// metric rows). The protocol is documented at the top of sweep-protocol.js; requests are answered
+// by rpc.js serve(). The pool cancels by
 // terminating the worker, so the loops below never look for a cancel message.
 import { compileIbp, EngineHost } from './wasm-loader.js';
 import { Run, canonical, schema, EngineError } from './engine.js';
-import { isSweepRequest, ROWS_EVERY_MS } from './sweep-protocol.js';
+import { isSweepRequest, ROWS_EVERY_MS, PAGE_MAX_CELLS } from './sweep-protocol.js';
 import { serve, errorOf, answerMessage } from './rpc.js';
-import { parseVaries, cellCount, cellConfig, cellValues, GridError, PAGE_MAX_CELLS } from './sweep-grid.js';
+import { planSweep, SweepError } from './sweep-plan.js';
 
 const MODULE_URL = new URL('../ibp.wasm', import.meta.url);
 
 const session = {
   host: null,   // EngineHost: the instance, renewed after a trap
-  fields: [],   // the summary fields
   keys: [],     // the config keys
   queue: [],    // requests that arrived before the module
 };
@@ -25,7 +25,7 @@ class ConfigError extends Error {}
 // A trap (or any exception out of the module) may have poisoned it: the job fails with kind
 // 'trap' and the next job gets a fresh instance.
 function asError(e) {
-  if (e instanceof ConfigError || e instanceof GridError) return errorOf(e.message, 'config');
+  if (e instanceof ConfigError) return errorOf(e.message, 'config');
   if (e instanceof EngineError) return errorOf(e.message, 'engine');
   if (e instanceof WebAssembly.RuntimeError) return errorOf(`the engine stopped on an internal error (WebAssembly trap: ${e.message})`, 'trap');
   return errorOf(`the engine stopped on an internal error (${e && e.name ? e.name : 'Error'}: ${e && e.message ? e.message : e})`, 'trap');
@@ -49,7 +49,6 @@ function handle(msg) {
 }
 
 function useInstance() {
-  session.fields = ibp().readCStr(ibp().ex.ibp_summary_fields()).split(',');
   session.keys = schema(ibp()).map((k) => k.key);
 }
 
@@ -64,36 +63,14 @@ function renew() {
 
 // ---- jobs ------------------------------------------------------------------------------------
 
-const num = () => ({ pow: (x, y) => ibp().ex.ibp_pow(x, y), fmt: (x) => ibp().formatDouble(x) });
-
-function engineCheck(config, what) {
+// The engine plans the sweep (sweep-plan.js); refusals are the page's config errors.
+function plan({ base = '', vary = [] }) {
   try {
-    return canonical(ibp(), config);
+    return planSweep(ibp(), base, vary, { maxCells: PAGE_MAX_CELLS });
   } catch (e) {
-    if (e instanceof EngineError) throw new ConfigError(what ? `${what}: ${e.message}` : e.message);
+    if (e instanceof SweepError) throw new ConfigError(e.message);
     throw e;
   }
-}
-
-function plan({ base = '', vary = [] }) {
-  const varies = parseVaries(vary, num());
-  const canon = engineCheck(base, 'the base config');
-  const cells = cellCount(varies);
-  const configs = [];
-  if (cells <= PAGE_MAX_CELLS) {
-    for (let c = 0; c < cells; c++) {
-      const cfg = cellConfig(base, varies, c);
-      const vals = cellValues(c, varies).map((v, k) => `${varies[k].key}=${v}`).join(', ');
-      engineCheck(cfg, `cell ${c} (${vals})`);
-      configs.push(cfg);
-    }
-  } else {
-    // too many cells to run here, but an unknown key or a bad value is still worth its own message
-    for (const v of varies) {
-      for (const val of new Set(v.values)) engineCheck(cellConfig(base, [{ key: v.key, values: [val] }], 0));
-    }
-  }
-  return { keys: varies.map((v) => v.key), specs: varies.map((v) => v.spec), values: varies.map((v) => v.values), cells, canonical: canon, configs };
 }
 
 function estimate({ config }) {
@@ -205,7 +182,7 @@ const answer = serve({ plan, estimate, cell, run }, {
 compileIbp(fetch(MODULE_URL)).then((module) => {
   session.host = new EngineHost(module);
   useInstance();
-  post({ type: 'ready', version: ibp().readCStr(ibp().ex.ibp_version()), fields: session.fields, keys: session.keys });
+  post({ type: 'ready', version: ibp().readCStr(ibp().ex.ibp_version()), enums: ibp().enums, keys: session.keys });
   while (session.queue.length && session.host) handle(session.queue.shift());
 }, (e) => {
   post({ type: 'fatal', message: `the engine (ibp.wasm) could not be loaded: ${e && e.message ? e.message : e}` });

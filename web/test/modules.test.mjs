@@ -69,3 +69,16 @@ test('no module writes markup', () => {
     assert.ok(!/\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write\s*\(/.test(text), `${rel(file)} writes markup`);
   }
 });
+
+test('event bits, regimes and summary fields are the engine\'s: no module repeats them', () => {
+  for (const [file, text] of source) {
+    assert.ok(!/\b(EVENT_BITS|REGIMES|FIELD_LABELS)\b/.test(text), `${rel(file)} keeps its own list of the engine's names: read them from the module's enums (names.js)`);
+    assert.ok(!/\bbit:\s*\d+\s*,\s*(kind|id):/.test(text), `${rel(file)} hard-codes an event bit`);
+  }
+});
+
+test('the sweep grammar is the engine\'s: no module reads lin:/log: grids', () => {
+  for (const [file, text] of source) {
+    assert.ok(!/\(lin\|log\)|['"`]lin:['"`]|startsWith\(['"`](lin|log):/.test(text), `${rel(file)} reads a grid itself: the engine plans sweeps (sweep-plan.js)`);
+  }
+});

@@ -222,8 +222,13 @@ test('the sweep pool: FIFO jobs on idle workers, progress to the job, cancel sto
   assert.equal(FakeWorker.all.length, 0); // lazy
   const ready = pool.ready();
   const w0 = FakeWorker.all[0];
-  w0.reply({ type: 'ready', version: '1.2.3', fields: ['regime'], keys: ['lr'] });
-  assert.deepEqual(await ready, { version: '1.2.3', fields: ['regime'], keys: ['lr'] });
+  const enums = { summaryFields: [{ id: 'regime', label: 'regime' }, { id: 'eta', label: 'η' }], regimes: [], events: [] };
+  w0.reply({ type: 'ready', version: '1.2.3', enums, keys: ['lr'] });
+  const info = await ready;
+  assert.equal(info.version, '1.2.3');
+  assert.deepEqual(info.fields, ['regime', 'eta']);
+  assert.deepEqual(info.keys, ['lr']);
+  assert.equal(info.names.fieldLabel('eta'), 'η');
   const rows = [];
   const a = pool.submit('run', { config: 'a' }, { group: 'g1', onRows: (m) => rows.push(m.nrows) });
   const b = pool.submit('cell', { config: 'b' }, { group: 'g2' });
