@@ -1,22 +1,22 @@
 // worker.js -- the Web Worker that owns all computation: it loads ibp.wasm, validates and
 // canonicalizes configs, creates runs, steps them in time-sliced chunks and streams the metric
-// rows to the page. The protocol is documented at the top of js/protocol.js; requests are answered
-// by rpc.js serve(). Everything the worker holds is in one object, `session`.
+// rows to the page. The protocol is documented at the top of js/protocol.js; engine-worker.js takes
+// the requests and keeps the module healthy. Everything else the worker holds is in one object,
+// `session`.
 //
 // Scheduling: while playing, one chunk takes about CHUNK_MS of steps, posts the rows and the
 // status, then yields to the event loop (a MessageChannel message, so no 4 ms timer clamp), so a
 // pause / step / set-lr / reset posted by the page is answered between two chunks.
 // Failures: engine refusals come back as messages. A trap (an internal invariant, an out-of-bounds
 // access) or any other exception out of the module (a stack overflow) may leave it poisoned: the
-// run is dropped, the module is instantiated afresh (EngineHost: no reload, no recompilation) and
-// the page is told. A refusal that left the module's stack pointer moved is repaired on the spot.
+// run is dropped, the module is instantiated afresh (engine-worker.js: no reload, no
+// recompilation) and the page is told. A moved stack pointer is repaired after every request.
 // Export: as the rows are read, the engine also formats them as CSV (ibp_run_rows_csv, the CLI's
 // formatter), so the page's metrics CSV is the CLI's bytes (`ibp run CONFIG --out metrics.csv`)
 // for an unmodified run, ready at any moment without running anything again.
-import { compileIbp, EngineHost } from './js/wasm-loader.js';
 import { Run, canonical, schema, problems, EngineError } from './js/engine.js';
 import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
-import { serve, errorOf, answerMessage } from './js/rpc.js';
+import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
 import { valueOf, withoutKeys } from './js/kv.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
@@ -29,21 +29,11 @@ const MAX_TRACE_STEPS = 1 << 21; // two-parameter runs: steps traced one by one 
 // and the CLI command writes the whole table.
 const EXPORT_MAX_BYTES = 64 * 1024 * 1024;
 
-// Arguments the page got wrong (as opposed to the engine refusing, or the module failing).
-class ProtocolError extends Error {}
-// A config with problems: each { key, message }.
-class ConfigError extends Error {
-  constructor(problems) { super(problems.map((p) => p.message).join('; ')); this.problems = problems; }
-}
-
 const session = {
-  // the module
-  host: null,              // EngineHost: the instance, renewed after a trap
+  // the module (engine-worker.js holds the instance)
   schema: null,            // the engine's config schema
   keys: new Set(),         // its key names
   version: '',
-  queue: [],               // requests that arrived before the module
-  aborted: new Set(),      // ids of queued requests the page no longer wants
   // the run
   runId: 0,
   run: null,
@@ -65,164 +55,103 @@ const session = {
   // cannot overshoot the chunk budget by much.
   perStepMs: 1, lastCallN: 1,
 };
-const ibp = () => session.host.ibp;
+// ---- requests --------------------------------------------------------------------------------
 
-// ---- messaging -------------------------------------------------------------------------------
+const TRAP_NOTE = '; the run was lost, press Reset to start it again';
 
-const post = (msg, transfer) => self.postMessage(msg, transfer || []);
-
-const answer = serve({
-  validate: ({ config }) => validate(config),
-  create: (args) => create(args),
-  reset: () => {
-    if (!session.last) throw new EngineError('there is no run to reset yet', 0);
-    const wasPlaying = session.playing;
-    return { ...create(session.last), wasPlaying };
+const worker = engineWorker({
+  scope: self, moduleUrl: MODULE_URL, isRequest, abortType: 'abort', trapNote: TRAP_NOTE,
+  ready: (instance) => {
+    session.schema = schema(instance);
+    session.keys = new Set(session.schema.map((k) => k.key));
+    session.version = instance.readCStr(instance.ex.ibp_version());
+    return { version: session.version, schema: session.schema, enums: instance.enums };
   },
-  play: () => {
-    const { run } = needRun();
-    session.playUntil = session.limit > run.t ? session.limit : Infinity;
-    if (run.running) {
-      session.playing = true;
+  // The run's memory may be inconsistent: never touch it again; a fresh instance takes over.
+  onTrap: (e, message) => {
+    session.playing = false;
+    stopLoop();
+    session.run = session.probe = session.twoParam = null;
+    session.pendingRows = [];
+    session.pendingTrace = [];
+    post({ type: 'trap', message });
+  },
+  handlers: {
+    validate: ({ config }) => validate(config),
+    create: (args) => create(args),
+    reset: () => {
+      if (!session.last) throw new EngineError('there is no run to reset yet', 0);
+      const wasPlaying = session.playing;
+      return { ...create(session.last), wasPlaying };
+    },
+    play: () => {
+      const { run } = needRun();
+      session.playUntil = session.limit > run.t ? session.limit : Infinity;
+      if (run.running) {
+        session.playing = true;
+        session.credit = 0; session.creditAt = performance.now();
+        scheduleTick();
+      }
+      return status();
+    },
+    pause: () => {
+      session.playing = false;
+      stopLoop();
+      if (session.run) flushRows();
+      return status();
+    },
+    step: ({ n = 1 }) => {
+      needRun();
+      if (!Number.isInteger(n) || n < 1 || n > 1e6) throw new ProtocolError('step: n must be an integer in [1, 1e6]');
+      session.playing = false;
+      stopLoop();
+      advance(n);
+      flushRows();
+      return status();
+    },
+    setLr: ({ eta }) => {
+      const { run } = needRun();
+      const before = run.lr;
+      run.setLr(Number(eta));
+      if (run.lr !== before) logNote(`eta set by hand to ${ibp().formatDouble(run.lr)} from step ${run.t} on`);
+      return status();
+    },
+    limit: ({ step = 0 }) => {
+      if (!Number.isInteger(step) || step < 0 || step > 1e9) throw new ProtocolError('limit: step must be an integer in [0, 1e9]');
+      session.limit = step;
+      session.playUntil = session.playing && step > (session.run ? session.run.t : 0) ? step : Infinity;
+      return status();
+    },
+    speed: ({ stepsPerSecond }) => {
+      const s = Number(stepsPerSecond);
+      if (!(s > 0)) throw new ProtocolError('speed: steps per second must be positive');
+      session.speed = s;
       session.credit = 0; session.creditAt = performance.now();
-      scheduleTick();
-    }
-    return status();
+      return status();
+    },
+    extend: ({ more }) => {
+      const { run } = needRun();
+      if (!Number.isInteger(more) || more < 1) throw new ProtocolError('extend: more must be a positive integer');
+      const total = run.stepsTotal;
+      const rc = run.extend(more);
+      if (rc !== 0) throw new EngineError(`the run cannot be continued: ${run.message}`, rc);
+      logNote(`continued by hand past the configured ${total} steps at step ${run.t}`);
+      return status();
+    },
+    lossGrid: (args) => lossGrid(args),
+    spectrum: (args) => spectrum(args),
+    info: () => {
+      const { run } = needRun();
+      return { text: run.info(), conventions: run.conventions(), paramsJson: run.paramsJson() };
+    },
+    exportCsv: () => exportCsv(),
+    paramsJson: () => { const { run } = needRun(); return { text: run.paramsJson(), t: run.t }; },
+    dataCsv: ({ test = false }) => { const { run } = needRun(); return { text: run.dataCsv(!!test) }; },
+    fault: (args) => fault(args),
   },
-  pause: () => {
-    session.playing = false;
-    stopLoop();
-    if (session.run) flushRows();
-    return status();
-  },
-  step: ({ n = 1 }) => {
-    needRun();
-    if (!Number.isInteger(n) || n < 1 || n > 1e6) throw new ProtocolError('step: n must be an integer in [1, 1e6]');
-    session.playing = false;
-    stopLoop();
-    advance(n);
-    flushRows();
-    return status();
-  },
-  setLr: ({ eta }) => {
-    const { run } = needRun();
-    const before = run.lr;
-    run.setLr(Number(eta));
-    if (run.lr !== before) logNote(`eta set by hand to ${ibp().formatDouble(run.lr)} from step ${run.t} on`);
-    return status();
-  },
-  limit: ({ step = 0 }) => {
-    if (!Number.isInteger(step) || step < 0 || step > 1e9) throw new ProtocolError('limit: step must be an integer in [0, 1e9]');
-    session.limit = step;
-    session.playUntil = session.playing && step > (session.run ? session.run.t : 0) ? step : Infinity;
-    return status();
-  },
-  speed: ({ stepsPerSecond }) => {
-    const s = Number(stepsPerSecond);
-    if (!(s > 0)) throw new ProtocolError('speed: steps per second must be positive');
-    session.speed = s;
-    session.credit = 0; session.creditAt = performance.now();
-    return status();
-  },
-  extend: ({ more }) => {
-    const { run } = needRun();
-    if (!Number.isInteger(more) || more < 1) throw new ProtocolError('extend: more must be a positive integer');
-    const total = run.stepsTotal;
-    const rc = run.extend(more);
-    if (rc !== 0) throw new EngineError(`the run cannot be continued: ${run.message}`, rc);
-    logNote(`continued by hand past the configured ${total} steps at step ${run.t}`);
-    return status();
-  },
-  lossGrid: (args) => lossGrid(args),
-  spectrum: (args) => spectrum(args),
-  info: () => {
-    const { run } = needRun();
-    return { text: run.info(), conventions: run.conventions(), paramsJson: run.paramsJson() };
-  },
-  exportCsv: () => exportCsv(),
-  paramsJson: () => { const { run } = needRun(); return { text: run.paramsJson(), t: run.t }; },
-  dataCsv: ({ test = false }) => { const { run } = needRun(); return { text: run.dataCsv(!!test) }; },
-  fault: (args) => fault(args),
-}, {
-  respond: (id, outcome) => post(...answerMessage(id, outcome)),
-  classify: asError,
-  onError: (e, msg, error) => { if (error.kind === 'trap') recoverFromTrap(e); },
 });
-
-// Registered before the module is awaited, so no early message is lost.
-self.onmessage = (ev) => {
-  const msg = ev.data;
-  if (!isRequest(msg)) {
-    const id = msg && Number.isSafeInteger(msg.id) ? msg.id : 0;
-    post({ id, type: 'error', error: errorOf('unknown request', 'protocol') });
-    return;
-  }
-  if (msg.type === 'abort') {
-    session.aborted.add(msg.args?.id);
-    post({ id: msg.id, type: 'result', result: true });
-    return;
-  }
-  if (!session.host) { session.queue.push(msg); return; }
-  handle(msg);
-};
-
-function handle(msg) {
-  if (session.aborted.delete(msg.id)) {
-    post({ id: msg.id, type: 'error', error: errorOf('aborted', 'aborted') });
-    return;
-  }
-  answer(msg);
-  if (session.host) session.host.settle();
-}
-
-// Engine refusals, bad settings, bad arguments; anything else came out of the module (a trap, a
-// stack overflow) or is a bug of ours: either way the module may be poisoned.
-function asError(e) {
-  if (e instanceof ConfigError) return errorOf(e.message, 'config', { problems: e.problems });
-  if (e instanceof EngineError) return errorOf(e.message, 'engine', { code: e.code });
-  if (e instanceof ProtocolError) return errorOf(e.message, 'protocol');
-  return errorOf(trapMessage(e), 'trap');
-}
-
-function trapMessage(e) {
-  const what = e instanceof WebAssembly.RuntimeError ? `WebAssembly trap: ${e.message}` : `${e && e.name ? e.name : 'Error'}: ${e && e.message ? e.message : e}`;
-  return `the engine stopped on an internal error (${what}); the run was lost, press Reset to start it again`;
-}
-
-// ---- the module ------------------------------------------------------------------------------
-
-function useInstance() {
-  session.schema = schema(ibp());
-  session.keys = new Set(session.schema.map((k) => k.key));
-  session.version = ibp().readCStr(ibp().ex.ibp_version());
-}
-
-function start() {
-  compileIbp(fetch(MODULE_URL)).then((module) => {
-    session.host = new EngineHost(module);
-    useInstance();
-    post({ type: 'ready', version: session.version, schema: session.schema, enums: ibp().enums });
-    while (session.queue.length && session.host) handle(session.queue.shift());
-  }, (e) => {
-    post({ type: 'fatal', message: `the engine (ibp.wasm) could not be loaded: ${e && e.message ? e.message : e}` });
-  });
-}
-
-// The run's memory may be inconsistent: never touch it again; a fresh instance takes over.
-function recoverFromTrap(e) {
-  session.playing = false;
-  stopLoop();
-  session.run = session.probe = session.twoParam = null;
-  session.pendingRows = [];
-  session.pendingTrace = [];
-  post({ type: 'trap', message: trapMessage(e) });
-  try {
-    session.host.renew();
-  } catch (err) {
-    session.host = null;
-    post({ type: 'fatal', message: `the engine could not be instantiated again after a trap: ${err.message}` });
-  }
-}
+const ibp = () => worker.ibp();
+const post = (msg, transfer) => worker.post(msg, transfer);
 
 // ---- config validation -------------------------------------------------------------------------
 
@@ -255,7 +184,7 @@ function destroyRun() {
 
 function create({ config = '', dataCsv = null, initJson = null }) {
   const v = validate(config);
-  if (v.problems.length) throw new ConfigError(v.problems);
+  if (v.problems.length) throw new ConfigError(v.problems.map((p) => p.message).join('; '), v.problems);
   // The page keeps imported files around; they go to the engine only when the config uses them.
   if (valueOf(v.full, 'data') !== 'csv') dataCsv = null;
   if (valueOf(v.full, 'init') !== 'file') initJson = null;
@@ -439,12 +368,12 @@ function tick() {
     postStatus();
     if (s.playing) scheduleTick(Number.isFinite(s.speed) ? 1000 / Math.min(s.speed, 60) : 0);
   } catch (e) {
-    const error = asError(e);
-    if (error.kind === 'trap') { recoverFromTrap(e); return; }
+    const error = errorKind(e, TRAP_NOTE);
+    if (error.kind === 'trap') { worker.trap(e); return; }
     s.playing = false;
     post({ type: 'status', ...status(), message: error.message });
   } finally {
-    if (s.host) s.host.settle();
+    worker.settle();
   }
 }
 
@@ -520,4 +449,3 @@ async function fault({ what }) {
   return true;
 }
 
-start();

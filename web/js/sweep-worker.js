@@ -1,65 +1,14 @@
 // sweep-worker.js -- one worker of the sweep pool: it loads ibp.wasm and runs one job at a time to
 // its end (plan a grid, time a probe, run a cell to its summary, or run a config streaming its
-// metric rows). The protocol is documented at the top of sweep-protocol.js; requests are answered
-// by rpc.js serve(). The pool cancels by
-// terminating the worker, so the loops below never look for a cancel message.
-import { compileIbp, EngineHost } from './wasm-loader.js';
+// metric rows). The protocol is documented at the top of sweep-protocol.js; engine-worker.js takes
+// the requests and keeps the module healthy. The pool cancels by terminating the worker, so the
+// loops below never look for a cancel message.
 import { Run, canonical, schema, EngineError } from './engine.js';
 import { isSweepRequest, ROWS_EVERY_MS, PAGE_MAX_CELLS } from './sweep-protocol.js';
-import { serve, errorOf, answerMessage } from './rpc.js';
+import { engineWorker, ConfigError } from './engine-worker.js';
 import { planSweep, SweepError } from './sweep-plan.js';
 
 const MODULE_URL = new URL('../ibp.wasm', import.meta.url);
-
-const session = {
-  host: null,   // EngineHost: the instance, renewed after a trap
-  keys: [],     // the config keys
-  queue: [],    // requests that arrived before the module
-};
-const ibp = () => session.host.ibp;
-
-const post = (msg, transfer) => self.postMessage(msg, transfer || []);
-
-class ConfigError extends Error {}
-
-// A trap (or any exception out of the module) may have poisoned it: the job fails with kind
-// 'trap' and the next job gets a fresh instance.
-function asError(e) {
-  if (e instanceof ConfigError) return errorOf(e.message, 'config');
-  if (e instanceof EngineError) return errorOf(e.message, 'engine');
-  if (e instanceof WebAssembly.RuntimeError) return errorOf(`the engine stopped on an internal error (WebAssembly trap: ${e.message})`, 'trap');
-  return errorOf(`the engine stopped on an internal error (${e && e.name ? e.name : 'Error'}: ${e && e.message ? e.message : e})`, 'trap');
-}
-
-// Registered before the module is awaited, so no early request is lost.
-self.onmessage = (ev) => {
-  const msg = ev.data;
-  if (!isSweepRequest(msg)) {
-    const id = msg && Number.isSafeInteger(msg.id) ? msg.id : 0;
-    post({ id, type: 'error', error: errorOf('unknown request', 'protocol') });
-    return;
-  }
-  if (!session.host) { session.queue.push(msg); return; }
-  handle(msg);
-};
-
-function handle(msg) {
-  answer(msg);
-  if (session.host) session.host.settle();
-}
-
-function useInstance() {
-  session.keys = schema(ibp()).map((k) => k.key);
-}
-
-function renew() {
-  try {
-    session.host.renew();
-  } catch (e) {
-    session.host = null; // requests queue; nothing will answer them: the pool hears 'fatal'
-    post({ type: 'fatal', message: `the engine could not be instantiated again after a trap: ${e.message}` });
-  }
-}
 
 // ---- jobs ------------------------------------------------------------------------------------
 
@@ -173,17 +122,12 @@ function run({ config, columns = null, everyMs = ROWS_EVERY_MS }, { id }) {
   }
 }
 
-const answer = serve({ plan, estimate, cell, run }, {
-  respond: (id, outcome) => post(...answerMessage(id, outcome)),
-  classify: asError,
-  onError: (e, msg, error) => { if (error.kind === 'trap') renew(); },
+// A trap (or any exception out of the module) fails its job with kind 'trap'; the next job gets
+// a fresh instance of the module.
+const worker = engineWorker({
+  scope: self, moduleUrl: MODULE_URL, isRequest: isSweepRequest,
+  handlers: { plan, estimate, cell, run },
+  ready: (instance) => ({ version: instance.readCStr(instance.ex.ibp_version()), enums: instance.enums, keys: schema(instance).map((k) => k.key) }),
 });
-
-compileIbp(fetch(MODULE_URL)).then((module) => {
-  session.host = new EngineHost(module);
-  useInstance();
-  post({ type: 'ready', version: ibp().readCStr(ibp().ex.ibp_version()), enums: ibp().enums, keys: session.keys });
-  while (session.queue.length && session.host) handle(session.queue.shift());
-}, (e) => {
-  post({ type: 'fatal', message: `the engine (ibp.wasm) could not be loaded: ${e && e.message ? e.message : e}` });
-});
+function ibp() { return worker.ibp(); }
+function post(msg, transfer) { worker.post(msg, transfer); }

@@ -4,38 +4,11 @@
 // every number), and runs that stream their rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { workerUnderTest, cliPath as cli } from './harness.mjs';
 
-const wasmPath = process.env.IBP_WASM || fileURLToPath(new URL('../../build/wasm/ibp.wasm', import.meta.url));
-const wasm = readFileSync(wasmPath);
-const cli = fileURLToPath(new URL('../../build/native/ibp', import.meta.url));
-
-const inbox = [];
-let wake = null;
-globalThis.self = globalThis;
-globalThis.postMessage = (m) => { inbox.push(structuredClone(m)); if (wake) wake(); };
-globalThis.fetch = async () => new Response(wasm, { headers: { 'content-type': 'application/wasm' } });
-await import('../js/sweep-worker.js');
-
-async function next(pred, ms = 30000) {
-  const t0 = Date.now();
-  for (;;) {
-    const i = inbox.findIndex(pred);
-    if (i >= 0) return inbox.splice(i, 1)[0];
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting for the sweep worker');
-    await new Promise((r) => { wake = r; setTimeout(r, 50); });
-  }
-}
-let id = 0;
-async function request(type, args = {}) {
-  const my = ++id;
-  self.onmessage({ data: { id: my, type, args } });
-  const m = await next((x) => x.id === my && (x.type === 'result' || x.type === 'error'));
-  if (m.type === 'error') { const e = new Error(m.error.message); Object.assign(e, m.error); throw e; }
-  return m.result;
-}
+const { inbox, next, request } = await workerUnderTest(new URL('../js/sweep-worker.js', import.meta.url));
 const ready = await next((m) => m.type === 'ready');
 
 const UV = 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&steps=400&measure=0';
@@ -114,7 +87,7 @@ test('cells: the regimes of the catapult paper, and the very numbers of `ibp swe
 });
 
 test('a run streams its rows (the requested columns, step and lr) and ends with its summary', async () => {
-  const my = ++id;
+  const my = 100000; // an id of its own, beyond the harness's
   self.onmessage({ data: { id: my, type: 'run', args: { config: `${G}&lr_rel=2.5`, columns: ['loss', 'nope'], everyMs: 0 } } });
   const done = await next((x) => x.id === my && (x.type === 'result' || x.type === 'error'));
   assert.equal(done.type, 'result', done.error && done.error.message);

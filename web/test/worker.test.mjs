@@ -4,43 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { workerUnderTest, cliPath as cli } from './harness.mjs';
 
-const wasmPath = process.env.IBP_WASM || fileURLToPath(new URL('../../build/wasm/ibp.wasm', import.meta.url));
-const wasm = readFileSync(wasmPath);
-
-// A worker global scope for the module: self, postMessage, fetch of ibp.wasm.
-const inbox = [];
-let wake = null;
-globalThis.self = globalThis;
-globalThis.postMessage = (m) => { inbox.push(structuredClone(m)); if (wake) wake(); };
 // the test server's hooks (serve.mjs --test-hooks): on unless a test turns them off
 let testHooks = true;
-globalThis.fetch = async (url) => {
-  if (String(url).endsWith('/test-hooks.json')) {
+const { inbox, next, request } = await workerUnderTest(new URL('../worker.js', import.meta.url), {
+  fetch: (url) => {
+    if (!String(url).endsWith('/test-hooks.json')) return null;
     return testHooks ? new Response('{"fault":true}', { headers: { 'content-type': 'application/json' } }) : new Response('not found', { status: 404 });
-  }
-  return new Response(wasm, { headers: { 'content-type': 'application/wasm' } });
-};
-await import('../worker.js');
-
-async function next(pred, ms = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const i = inbox.findIndex(pred);
-    if (i >= 0) return inbox.splice(i, 1)[0];
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting for a message from the worker');
-    await new Promise((r) => { wake = r; setTimeout(r, 50); });
-  }
-}
-let id = 0;
-async function request(type, args = {}) {
-  const my = ++id;
-  self.onmessage({ data: { id: my, type, args } });
-  const m = await next((x) => x.id === my);
-  if (m.type === 'error') { const e = new Error(m.error.message); Object.assign(e, m.error); throw e; }
-  return m.result;
-}
+  },
+});
 const ready = await next((m) => m.type === 'ready');
 
 test('ready carries the version, the schema and the enums', () => {
@@ -205,7 +178,6 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const cli = process.env.IBP_CLI || fileURLToPath(new URL('../../build/native/ibp', import.meta.url));
 function cliCsv(config, extra = []) {
   assert.ok(existsSync(cli), `the native CLI ${cli} is missing: run scripts/build native (or set IBP_CLI)`);
   const dir = mkdtempSync(join(tmpdir(), 'ibp-export-'));
