@@ -149,7 +149,9 @@ export const PAGE_KEYS = Object.freeze({
     },
     text: (l) => l.join(','),
   },
-  // Fault injection for the browser tests (a real wasm trap / a worker crash after load).
+  // Fault injection for the browser tests (a real wasm trap / a worker crash after load). The worker
+  // refuses it unless the server has test hooks (scripts/serve.mjs --test-hooks): a shared link
+  // with fault= only gets a warning on a real host.
   fault: {
     def: '',
     parse(t) {

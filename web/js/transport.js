@@ -14,18 +14,24 @@ const capitalize = (s) => (s ? s[0].toUpperCase() + s.slice(1) : s);
 export function mountTransport({ ui, store, actions, say, link, copy }) {
   const state = () => store.get();
 
+  // The buttons change only with the run's state (not with each chunk's numbers).
+  let shown = '';
   function render(s, prev) {
     const st = s.status;
     const have = hasRun(s);
-    setDisabled(ui.step, !have || !st || !st.running);
-    setDisabled(ui.reset, !s.lastConfig);
-    setDisabled(ui.play, !have || !st || (!st.running && !isDone(s))); // steps done: Play continues
-    setDisabled(ui.etaSet, !have);
     setDisabled(ui.keep, !have || !s.metrics || s.metrics.n < 2);
-    setDisabled(ui.apply, !s.engine || s.creating);
-    const playing = !!(st && st.playing);
-    setText(ui.play, playing ? 'Pause' : st && isDone(s) ? 'Continue' : 'Play');
-    setAttr(ui.play, 'aria-pressed', playing ? 'true' : 'false');
+    const key = `${have}|${st ? `${st.runId}|${st.running}|${st.playing}|${st.state}` : ''}|${!!s.lastConfig}|${!!s.engine}|${s.creating}`;
+    if (key !== shown) {
+      shown = key;
+      setDisabled(ui.step, !have || !st || !st.running);
+      setDisabled(ui.reset, !s.lastConfig);
+      setDisabled(ui.play, !have || !st || (!st.running && !isDone(s))); // steps done: Play continues
+      setDisabled(ui.etaSet, !have);
+      setDisabled(ui.apply, !s.engine || s.creating);
+      const playing = !!(st && st.playing);
+      setText(ui.play, playing ? 'Pause' : st && isDone(s) ? 'Continue' : 'Play');
+      setAttr(ui.play, 'aria-pressed', playing ? 'true' : 'false');
+    }
     if (s.run && s.run !== prev.run) {
       ui.etaNow.value = fmtEta(s.run.lr);
       ui.runInfo.textContent = runInfoText(s.run);
@@ -33,10 +39,11 @@ export function mountTransport({ ui, store, actions, say, link, copy }) {
     if (st && st !== prev.status && !(prev.status && st.runId < prev.status.runId)) statusChanged(s, prev.status);
   }
 
+  let firstStep = false;
   // What a new status means for a person: a divergence, explained once; other state changes, said.
   function statusChanged(s, prevSt) {
     const st = s.status;
-    if (st.t >= 1 && !performance.getEntriesByName('ibp-first-step').length) performance.mark('ibp-first-step');
+    if (!firstStep && st.t >= 1) { firstStep = true; performance.mark('ibp-first-step'); }
     const divergedBefore = prevSt && prevSt.runId === st.runId && isDiverged(s, prevSt);
     if (isDiverged(s) && !divergedBefore) {
       say.message(`${capitalize(st.message)}. The run is paused: lower η (η now, or the lr setting) and press Reset, or change the settings.`, 'error', { id: 'diverged' });
