@@ -442,7 +442,7 @@ async function fault({ what }) {
   }
   if (what === 'poison') {
     // What a failure path that forgets the stack pointer does: move it, and return.
-    ibp().ex.stackAlloc(64 * 1024);
+    (ibp().raw || ibp().ex).stackAlloc(64 * 1024);
     return true;
   }
   setTimeout(() => { throw new Error('injected worker crash'); }, 0);

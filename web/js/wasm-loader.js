@@ -44,9 +44,12 @@ export class EngineHost {
     this.repairs = 0;     // how many times settle() put the stack pointer back
     this.renew();
   }
+  // The stack pointer is read and set on the module's own exports (ibp.raw when the loader wraps
+  // them), never through a wrapper that brackets calls.
+  get stack() { return this.ibp.raw || this.ibp.ex; }
   renew() {
     this.ibp = instantiateIbp(this.module);
-    const ex = this.ibp.ex;
+    const ex = this.stack;
     this.canCheckStack = typeof ex.stackSave === 'function' && typeof ex.stackRestore === 'function';
     this.stackBase = this.canCheckStack ? ex.stackSave() : 0;
     this.instances++;
@@ -55,7 +58,7 @@ export class EngineHost {
   // -> true when the stack pointer had drifted and was put back.
   settle() {
     if (!this.canCheckStack) return false;
-    const ex = this.ibp.ex;
+    const ex = this.stack;
     if (ex.stackSave() === this.stackBase) return false;
     ex.stackRestore(this.stackBase);
     this.repairs++;
