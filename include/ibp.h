@@ -312,6 +312,7 @@ enum {
     X(factor_gap, "|\u2016X\u2016 \u2212 \u2016Y\u2016|", "imbalance of the norms of two factors")
 const char *ibp_run_regime(const ibp_run *r);
 int ibp_run_regime_id(const ibp_run *r); /* IBP_REGIME_* */
+const char *ibp_regime_string(int regime); /* "lazy", ..., "error"; "unknown regime" otherwise */
 const char *ibp_summary_fields(void);
 size_t ibp_run_summary_json(const ibp_run *r, char *buf, size_t cap);
 size_t ibp_run_summary_csv(const ibp_run *r, char *buf, size_t cap);

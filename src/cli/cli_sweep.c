@@ -85,7 +85,7 @@ static void run_cell(FILE *f, const ibp_sweep *s, long cell) {
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     free(cfg);
     if (rc != IBP_OK) {
-        fprintf(f, ",error");
+        fprintf(f, ",%s", ibp_regime_string(IBP_REGIME_ERROR));
         for (const char *p = ibp_summary_fields(); *p; p++) if (*p == ',') fputc(',', f);
         fputc(',', f);
         csv_quoted(f, err);

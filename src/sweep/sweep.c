@@ -178,7 +178,8 @@ static int ibp__plan(ibp_sweep *s, ibp__arena *a, const char *base, const char *
         ibp__trim(&line, &n);
         if (!n) continue;
         if (s->nkeys == IBP_SWEEP_MAX_KEYS)
-            return IBP__SERR("at most %d keys can be varied (\"%.60s\" is one more)", IBP_SWEEP_MAX_KEYS, line);
+            return IBP__SERR("at most %d keys can be varied (\"%.*s\" is one more)", IBP_SWEEP_MAX_KEYS,
+                             (int)(n > 60 ? 60 : n), line);
         ibp__vary *v = &s->k[s->nkeys];
         const char *eq = memchr(line, '=', n);
         v->spec = ibp__carve_str(a, line, n);
