@@ -312,6 +312,7 @@ enum {
     X(factor_gap, "|\u2016X\u2016 \u2212 \u2016Y\u2016|", "imbalance of the norms of two factors")
 const char *ibp_run_regime(const ibp_run *r);
 int ibp_run_regime_id(const ibp_run *r); /* IBP_REGIME_* */
+const char *ibp_regime_string(int regime); /* "lazy", ..., "error"; "unknown regime" otherwise */
 const char *ibp_summary_fields(void);
 size_t ibp_run_summary_json(const ibp_run *r, char *buf, size_t cap);
 size_t ibp_run_summary_csv(const ibp_run *r, char *buf, size_t cap);
@@ -337,10 +338,11 @@ size_t ibp_run_csv_header(const ibp_run *r, char *buf, size_t cap);
  * ,2" is the values 1 and 2). START and STOP are numbers of the config language; N is a number
  * whose value is a whole number in [1, IBP_SWEEP_MAX_VALUES] ("3", "3.0", "3e0"). Grid values
  * keep the endpoints exactly as written; inside they are a + ((b - a) i) / (N - 1) and
- * a * ibp_pow(b / a, i / (N - 1)), the same bits everywhere. A list value may not contain & = # %
- * spaces or control characters. Every value is checked for its key (type, range) and kept in the
- * config writer's canonical text ("1e-1" is "0.1"); whether a key applies, and the rules between
- * keys, depend on the whole cell (ibp_sweep_cell_check).
+ * a * ibp_pow(b / a, i / (N - 1)), the same bits everywhere. A list value may not contain & = #
+ * spaces or control characters; %XX escapes read as in a config, so a list-valued key sweeps as
+ * init=4%2C0.1,2%2C0.5. Every value is checked for its key (type, range) and kept in the config
+ * writer's canonical text ("1e-1" is "0.1") with its commas written %2C; whether a key applies,
+ * and the rules between keys, depend on the whole cell (ibp_sweep_cell_check).
  * Cells are numbered 0 .. ncells-1 with the first key outermost: cell = i0 * n1 + i1. A cell's
  * config is the canonical base without the varied keys, plus KEY=value for each key, written in
  * canonical form. Shard I of N (1 <= I <= N) runs the cells c with c mod N = I - 1.

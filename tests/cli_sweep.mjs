@@ -53,6 +53,12 @@ const longRows = r.stdout.split('\n').filter((l) => /^\d/.test(l));
 t.check(longRows.length === 2 && longRows[0].startsWith('0,0.1,1,') && longRows[1].startsWith('1,0.1,2,'),
   `the long values in canonical form (${longRows.map((l) => l.slice(0, 30))})`);
 t.check(r.stdout.includes(`# vary: lr=${long}\n`), 'the header keeps the vary as written');
+// a valid cell whose run cannot be created is a row with the regime "error" and the engine's message
+r = runIbp(cli, ['sweep', 'steps=1', '--vary', 'data=csv,teacher']);
+const errRows = r.stdout.split('\n').filter((l) => /^\d/.test(l))
+  .map((l) => [...l.slice(0, l.indexOf('"')).split(','), l.slice(l.indexOf('"'))]); // the message is quoted
+t.check(r.code === 0 && errRows.length === 2 && errRows[0][2] === 'error' && /data=csv needs a CSV file/.test(errRows[0].at(-1)) &&
+  errRows[0].length === errRows[1].length && errRows[1][2] !== 'error', `an error row keeps the columns (${r.stdout.slice(-300)})`);
 r = runIbp(cli, ['sweep', base, '--vary', 'lr_rel=lin:1:2:200', '--vary', 'seed=lin:0:99:100']);
 t.check(r.code === 2 && /20000 cells in one job is too many/.test(r.stderr) && /estimated [0-9.e+-]+ hours/.test(r.stderr) && /--shard/.test(r.stderr),
   `too many cells: count, estimate and the way out (${r.stderr})`);

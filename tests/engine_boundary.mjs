@@ -79,6 +79,8 @@ for (const c of cases) checkCase(t, c, plan);
     `the event bits (${JSON.stringify(en.events)})`);
   t.check(en.events.every((e) => en.event[`IBP_EVENT_${e.id.toUpperCase()}`] === e.bit && e.label && e.help), 'event names, labels and help');
   t.check(JSON.stringify(en.regimes.map((r) => r.id)) === '["lazy","catapult","eos","divergent","not_converged","error"]', 'regimes in legend order');
+  t.check(en.regimes.every((g) => ibp.readCStr(ibp.ex.ibp_regime_string(g.value)) === g.id && en.regime[`IBP_REGIME_${g.id.toUpperCase()}`] === g.value),
+    'ibp_regime_string and the codes agree with the list');
   const fields = ibp.readCStr(ibp.ex.ibp_summary_fields()).split(',');
   t.check(JSON.stringify(en.summaryFields.map((f) => f.id)) === JSON.stringify(fields), 'summary fields = ibp_summary_fields()');
   t.check(en.summaryFields.every((f) => f.label && f.help), 'every field has a label and a meaning');

@@ -98,5 +98,14 @@ const char *ibp_run_state_string(int state) {
     return "unknown state";
 }
 
+const char *ibp_regime_string(int regime) {
+    switch (regime) {
+#define IBP__X(name, value, id, label, help) case value: return id;
+        IBP_REGIME_LIST(IBP__X)
+#undef IBP__X
+    default: return "unknown regime";
+    }
+}
+
 const char *ibp_version(void) { return IBP_VERSION; }
 

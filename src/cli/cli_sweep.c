@@ -29,9 +29,10 @@ const char *cli_sweep_help =
     "        lin:a:b:n   n values evenly spaced from a to b (the endpoints as written)\n"
     "        log:a:b:n   n values evenly spaced in log from a to b (a, b > 0)\n"
     "  Spaces around keys, values and grid parts do not count (seed=1 ,2 is 1 and 2); n is a whole\n"
-    "  number, also written 3.0 or 3e0; a list value may not contain & = # % or spaces. Values are\n"
-    "  checked for their key and written in canonical form (lr=1e-1 is 0.1). The page plans the\n"
-    "  same cells with the same engine call (ibp_sweep_plan).\n"
+    "  number, also written 3.0 or 3e0; a list value may not contain & = # or spaces, and a comma\n"
+    "  inside a value is written %2C (init=4%2C0.1,2%2C0.5). Values are checked for their key and\n"
+    "  written in canonical form (lr=1e-1 is 0.1). The page plans the same cells with the same\n"
+    "  engine call (ibp_sweep_plan).\n"
     "  Cells are numbered with the first --vary key outermost.\n"
     "  --shard I/N  run only cells c with c mod N = I-1 (I = 1..N): one job of an array\n"
     "  --jobs N     run N local processes in parallel (shards merged at the end)\n"
@@ -85,7 +86,7 @@ static void run_cell(FILE *f, const ibp_sweep *s, long cell) {
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     free(cfg);
     if (rc != IBP_OK) {
-        fprintf(f, ",error");
+        fprintf(f, ",%s", ibp_regime_string(IBP_REGIME_ERROR));
         for (const char *p = ibp_summary_fields(); *p; p++) if (*p == ',') fputc(',', f);
         fputc(',', f);
         csv_quoted(f, err);

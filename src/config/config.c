@@ -564,7 +564,13 @@ void ibp__config_value_of(const ibp__config *c, int i, char *out, size_t cap) {
 int ibp__config_value_text(int i, const char *value, char *out, size_t cap, char *err, size_t errlen) {
     ibp__config c;
     memset(&c, 0, sizeof c);
-    int rc = ibp__parse_value(&c, &ibp__keys[i], value, err, errlen);
+    /* as the parser reads a value: trimmed and percent-decoded */
+    size_t n = strlen(value);
+    char *text = malloc(n + 1);
+    if (!text) return ibp__fail(err, errlen, IBP_E_NOMEM, "out of memory reading a value of %s", ibp__keys[i].key);
+    int rc = ibp__decode(value, n, text) ? IBP__ERR("%s: a %% in the value must be followed by two hex digits", ibp__keys[i].key)
+                                         : ibp__parse_value(&c, &ibp__keys[i], text, err, errlen);
+    free(text);
     if (rc == IBP_OK) {
         ibp__buf b = {out, cap, 0};
         ibp__value_text(&c, &ibp__keys[i], &b);

@@ -135,8 +135,9 @@ int ibp__parse_number(const char *s, double *x);
 int ibp__config_find_key(const char *name, char *err, size_t errlen);
 /* Canonical text of key i's value in c. */
 void ibp__config_value_of(const ibp__config *c, int i, char *out, size_t cap);
-/* Canonical text of one value of key i, checking the value alone (type, range, list length):
- * whether the key applies and the rules between keys need a whole config. */
+/* Canonical text of one value of key i as written in a config (trimmed, percent-decoded),
+ * checking the value alone (type, range, list length): whether the key applies and the rules
+ * between keys need a whole config. */
 int ibp__config_value_text(int i, const char *value, char *out, size_t cap, char *err, size_t errlen);
 
 /* Index of choice `name` in "a|b|c" (exact match), or -1. */

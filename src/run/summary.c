@@ -28,14 +28,7 @@ int ibp_run_regime_id(const ibp_run *r) {
     return IBP_REGIME_NOT_CONVERGED;
 }
 
-const char *ibp_run_regime(const ibp_run *r) {
-    switch (ibp_run_regime_id(r)) {
-#define IBP__X(name, value, id, label, help) case name: return id;
-        IBP_REGIME_LIST(IBP__X)
-#undef IBP__X
-    }
-    IBP_TRAP();
-}
+const char *ibp_run_regime(const ibp_run *r) { return ibp_regime_string(ibp_run_regime_id(r)); }
 
 static void ibp__num(ibp__buf *b, const char *key, double x, int first) {
     ibp__buf_printf(b, "%s\"%s\":", first ? "" : ",", key);

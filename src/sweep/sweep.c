@@ -14,10 +14,12 @@
  *     integer keys of the config language accept "1e5".
  *   - lin/log values: the endpoints exactly as written; inside, a + ((b - a) i) / (N - 1) and
  *     a * ibp_pow(b / a, i / (N - 1)) (our pow: identical bits natively and in wasm).
- *   - A list value may not contain & = # % spaces or control characters (they would change what
- *     the cell's config says).
+ *   - A list value may not contain & = # spaces or control characters (they would change what
+ *     the cell's config says); %XX escapes are read as the config parser reads them, so a
+ *     list-valued key can be swept: init=4%2C0.1,2%2C0.5 is the values "4,0.1" and "2,0.5".
  *   - Every value is checked for its key alone (type, range) and kept in its canonical text (the
- *     config writer's: "1e-1" is "0.1"). Whether a key applies and the rules between keys need a
+ *     config writer's: "1e-1" is "0.1"), commas written %2C so a value stays one grid value and
+ *     one CSV field. Whether a key applies and the rules between keys need a
  *     whole config: ibp_sweep_cell_check says whether a cell is valid.
  *   - Cells are numbered with the first key outermost (cell = i0 * n1 + i1). A cell's config is
  *     the canonical base without the varied keys, plus KEY=value for each key, in canonical form.
@@ -64,13 +66,20 @@ static const char *ibp__carve_str(ibp__arena *a, const char *s, size_t n) {
 
 /* ---- grids -------------------------------------------------------------------------------- */
 
-/* One value: checked for key ki and carved in its canonical text. */
+/* One value: checked for key ki and carved in its canonical text, with its commas written %2C
+ * (a list-valued key's value, init=4%2C0.1: the text stays one grid value and one CSV field, and
+ * the config parser decodes it). */
 static int ibp__value(ibp__arena *a, int ki, const char *spec, int64_t i, const char *text, const char **out,
                       char *err, size_t errlen) {
-    char canon[512], msg[512];
+    char canon[512], enc[1536], msg[512];
     if (ibp__config_value_text(ki, text, canon, sizeof canon, msg, sizeof msg) != IBP_OK)
         return IBP__SERR("vary %s, value %lld: %s", spec, (long long)i + 1, msg);
-    *out = ibp__carve_str(a, canon, strlen(canon));
+    size_t o = 0;
+    for (const char *p = canon; *p; p++) {
+        if (*p == ',') { memcpy(enc + o, "%2C", 3); o += 3; }
+        else enc[o++] = *p;
+    }
+    *out = ibp__carve_str(a, enc, o);
     return IBP_OK;
 }
 
@@ -145,9 +154,9 @@ static int ibp__grid_list(ibp__arena *a, ibp__vary *v, int ki, const char *spec,
             break;
         }
         for (size_t j = 0; j < len && rc == IBP_OK; j++)
-            if (strchr("&=#% \t", text[j]) || (unsigned char)text[j] < 0x20 || text[j] == 0x7f)
-                rc = IBP__SERR("vary %s: the value \"%.60s\" may not contain &, =, #, %%, spaces or control "
-                               "characters", spec, text);
+            if (strchr("&=# \t", text[j]) || (unsigned char)text[j] < 0x20 || text[j] == 0x7f)
+                rc = IBP__SERR("vary %s: the value \"%.60s\" may not contain &, =, #, spaces or control characters "
+                               "(write a comma inside a value as %%2C)", spec, text);
         const char *val = NULL;
         if (rc == IBP_OK) rc = ibp__value(a, ki, spec, i, text, &val, err, errlen);
         if (rc == IBP_OK && a->base) v->values[i] = val;
@@ -178,7 +187,8 @@ static int ibp__plan(ibp_sweep *s, ibp__arena *a, const char *base, const char *
         ibp__trim(&line, &n);
         if (!n) continue;
         if (s->nkeys == IBP_SWEEP_MAX_KEYS)
-            return IBP__SERR("at most %d keys can be varied (\"%.60s\" is one more)", IBP_SWEEP_MAX_KEYS, line);
+            return IBP__SERR("at most %d keys can be varied (\"%.*s\" is one more)", IBP_SWEEP_MAX_KEYS,
+                             (int)(n > 60 ? 60 : n), line);
         ibp__vary *v = &s->k[s->nkeys];
         const char *eq = memchr(line, '=', n);
         v->spec = ibp__carve_str(a, line, n);
