@@ -44,15 +44,13 @@ test('a small sweep of the catapult runs on the pool: lazy, catapult and diverge
 });
 
 test('two keys draw a heatmap; hovering names a cell and clicking opens it', async ({ page }) => {
-  // (a list grid of a list-valued key such as init=4,0.1 is not in the engine's grammar: the
-  // second key is the target)
-  await fill(page, MF, 'lr_rel', '0.5,2.5,4.5', 'target', '1,2');
+  await fill(page, MF, 'lr_rel', '0.5,2.5,4.5', 'init', '4%2C0.1,2%2C0.5');
   await page.getByLabel('Show', { exact: true }).selectOption('regime');
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await expect(progress(page)).toHaveText(/^6 cells in /, { timeout: 30000 });
-  const map = page.getByRole('img', { name: /^Heatmap of regime over lr_rel \(x\) and target \(y\)/ });
+  const map = page.getByRole('img', { name: /^Heatmap of regime over lr_rel \(x\) and init \(y\)/ });
   await expect(map).toBeVisible();
-  // the cell at column 2 (lr_rel = 4.5), row 0 (target 1): geometry of sweep-plot.js
+  // the cell at column 2 (lr_rel = 4.5), row 0 (init 4,0.1): geometry of sweep-plot.js
   const box = await map.boundingBox();
   const cw = (box.width - 62 - 10) / 3, ch = (box.height - 10 - 46) / 2;
   const at = { x: 62 + 2.5 * cw, y: 10 + 1.5 * ch };
@@ -60,7 +58,7 @@ test('two keys draw a heatmap; hovering names a cell and clicking opens it', asy
   await expect(page.locator('#sw-hover')).toContainText('lr_rel = 4.5');
   await expect(page.locator('#sw-hover')).toContainText('divergent');
   await map.hover({ position: { x: 62 + 0.5 * cw, y: 10 + 1.5 * ch } });
-  await expect(page.locator('#sw-hover')).toContainText(/cell 0: lr_rel = 0\.5, target = 1 · lazy/);
+  await expect(page.locator('#sw-hover')).toContainText(/cell 0: lr_rel = 0\.5, init = 4%2C0\.1 · lazy/);
   const [popup] = await Promise.all([page.waitForEvent('popup'), map.click({ position: { x: 62 + 0.5 * cw, y: 10 + 1.5 * ch } })]);
   expect(popup.url()).toMatch(/#v=1&.*lr_rel=0\.5/);
   await popup.close();
