@@ -282,15 +282,6 @@ static void test_stale_model(void) {
 }
 
 /* through a run: steps, SGD batches, label noise, set_params, measurements */
-static ibp_run *make(const char *cfg) {
-    char err[512];
-    ibp_run *r;
-    ibp_run_desc d = {cfg, NULL, NULL};
-    int rc = ibp_run_create(&r, &d, err, sizeof err);
-    T_CHECK(rc == IBP_OK, "create \"%s\": %s", cfg, err);
-    return rc == IBP_OK ? r : NULL;
-}
-
 static int run_same_as_ref(ibp_run *r, const double *v, const char *what) {
     long P = r->m.P;
     double *a = malloc(sizeof(double) * P), *b = malloc(sizeof(double) * P);
@@ -311,7 +302,7 @@ static void test_stale_run(void) {
         "model=mlp&depth=2&d=3&width=10&n=33&act=softplus&opt=sgd&batch=5&sample=online&lr=0.05&steps=100&log_every=5&measure=0",
     };
     for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++) {
-        ibp_run *r = make(cfgs[c]);
+        ibp_run *r = t_run(cfgs[c], NULL, NULL);
         if (!r) continue;
         long P = ibp_run_nparams(r);
         double *v = rand_vec(P), *th = malloc(sizeof(double) * P);
@@ -323,7 +314,7 @@ static void test_stale_run(void) {
             long b = r->m.hk.builds;
             bad += !run_same_as_ref(r, v, what);
             T_CHECK(r->m.hk.builds == b, "%s: a second product at the same theta reuses the cache", what);
-            ibp_run_step(r, 1 + s % 3);
+            ibp_run_step(r, 1 + s % 3, NULL, 0);
             ibp_run_clear_rows(r);
         }
         /* set_params to new values, then back to the old ones */
@@ -331,9 +322,9 @@ static void test_stale_run(void) {
         bad += !run_same_as_ref(r, v, "before set_params");
         double *th2 = malloc(sizeof(double) * P);
         for (long i = 0; i < P; i++) th2[i] = th[i] * 0.9;
-        ibp_run_set_params(r, th2);
+        ibp_run_set_params(r, th2, NULL, 0);
         bad += !run_same_as_ref(r, v, "after set_params");
-        ibp_run_set_params(r, th);
+        ibp_run_set_params(r, th, NULL, 0);
         bad += !run_same_as_ref(r, v, "after set_params back");
         T_CHECK(!bad, "%s: no stale product", cfgs[c]);
         free(v), free(th), free(th2);
