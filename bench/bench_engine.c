@@ -121,12 +121,13 @@ static double net_params(const net *N) {
 }
 
 /* Lanczos vector work of a run of `it` iterations without restart, on P parameters: per
- * iteration j (0-based) alpha = v.w, two axpys, two Gram-Schmidt passes over j+1 rows (a dot and
- * an axpy each), the norm and the scaling: (8 (j+1) + 9) P; then the final rotation to `nr`
- * Ritz vectors, 2 it nr P. (Restarts add rotations not counted here.) */
+ * iteration j (0-based) alpha = v.w, the recurrence's two axpys, one Gram-Schmidt pass over j+1
+ * rows (a dot and an axpy each), the two norms and the scaling: (4 (j+1) + 11) P; then the final
+ * rotation to `nr` Ritz vectors, 2 it nr P. (The rare second Gram-Schmidt pass and restarts add
+ * work not counted here.) */
 static double lz_flops(int it, int nr, double P) {
     double f = 0;
-    for (int j = 0; j < it; j++) f += (8.0 * (j + 1) + 9.0) * P;
+    for (int j = 0; j < it; j++) f += (4.0 * (j + 1) + 11.0) * P;
     return f + 2.0 * it * nr * P;
 }
 
