@@ -381,7 +381,7 @@ int main(int argc, char **argv) {
     free(th3);
 
     /* the default edge-of-stability runs: presets/presets.json "cohen2021-eos" and the page's
-     * default experiment (web/js/state.js DEFAULT_CONFIG) */
+     * default experiment (web/js/link.js DEFAULT_CONFIG) */
     warm_run("EOS.run", "EoS preset, 6000 steps",
              "model=mlp&depth=3&d=8&width=32&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64"
              "&teacher_scale=4&standardize=1&lr=0.2&steps=6000&measure_every=20");

@@ -101,7 +101,9 @@ static const char *help_conventions =
     "  loss=logistic            L = 1/n sum_i log(1 + exp(-y_i f(x_i))), y in {-1,+1}, stable form\n"
     "  model=mf                 L = 1/2 ||A - X Y^T||_F^2 (mse_half) or ||A - X Y^T||_F^2 (mse)\n"
     "  sharpness S = lambda_max(Hessian of L), the largest ALGEBRAIC eigenvalue\n"
-    "  lr_rel=c  means eta = c / S0; GD on a quadratic is stable iff eta S < 2\n"
+    "  lr_rel=c  means eta = c / S0; GD on a quadratic is stable iff eta S < 2. S0 (and lambda0)\n"
+    "            come from their own Lanczos solve at fixed settings (top pair, residual 1e-10, a\n"
+    "            seeded start of their own): no measurement key (measure, topk, lanczos_*) moves eta\n"
     "  param=ntk multiplies layer h >= 2 by 1/sqrt(fan_in): f = m^-(L-1)/2 W_L ... W_1 x\n"
     "  relu'(0) = 0; a bias belongs with its layer's incoming weights\n";
 
