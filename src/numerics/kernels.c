@@ -240,7 +240,7 @@ static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, 
     int aonce = !Ap && packa && M <= MC;
     for (int k0 = 0; k0 < K && Ne > 0; k0 += KC) {
         int kc = K - k0 < KC ? K - k0 : KC, first = k0 == 0 && !acc;
-        int ncb = Bp ? Ne : packb ? BPK / (kc * NR) * NR : Ne; /* columns per block of B */
+        int ncb = packb ? BPK / (kc * NR) * NR : Ne; /* columns per block of B (L1) */
         if (aonce) ibp__apack(M, kc, A + (long)k0 * aks, aks, apack);
         for (int jc = 0; jc < Ne; jc += ncb) {
             int ncol = Ne - jc < ncb ? Ne - jc : ncb;
