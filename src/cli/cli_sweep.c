@@ -75,25 +75,7 @@ const char *cli_sweep_help =
     "  (sbatch --array=1-16 --requeue), then, once every task has ended:\n"
     "    ibp merge part-*.csv --out sweep.csv\n";
 
-/* ---- text ---------------------------------------------------------------------------------- */
-
-typedef struct strb { char *p; size_t len, cap; } strb; /* a growing string */
-
-static void sb_putn(strb *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (b->len + n + 1 > cap) cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-static void sb_puts(strb *b, const char *s) { sb_putn(b, s, strlen(s)); }
-static void sb_putc(strb *b, char c) { sb_putn(b, &c, 1); }
+/* ---- one cell ------------------------------------------------------------------------------ */
 
 /* The canonical config of a cell (malloc'd; "" when the cell is not a valid config). */
 static char *cell_config(const ibp_sweep *s, long cell) {
@@ -104,48 +86,27 @@ static char *cell_config(const ibp_sweep *s, long cell) {
     return cfg;
 }
 
-static void csv_quoted(strb *b, const char *s) {
-    sb_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"') sb_putc(b, '"');
-        if (*s != '\n') sb_putc(b, *s);
-    }
-    sb_putc(b, '"');
-}
-
-/* Run one cell; its whole row, '\n' included, in b. */
-static void run_cell(strb *b, const ibp_sweep *s, long cell) {
-    char err[1024], num[32];
+/* Run one cell; its whole row, '\n' included (malloc'd). */
+static char *run_cell(const ibp_sweep *s, long cell) {
+    char err[1024], *row;
     ibp_run *r;
     char *cfg = cell_config(s, cell);
     ibp_run_desc d = {cfg, NULL, NULL};
-    b->len = 0;
-    snprintf(num, sizeof num, "%ld", cell);
-    sb_puts(b, num);
-    for (int k = 0; k < ibp_sweep_nkeys(s); k++) { sb_putc(b, ','); sb_puts(b, ibp_sweep_cell_value(s, cell, k)); }
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     free(cfg);
-    if (rc != IBP_OK) {
-        sb_putc(b, ',');
-        sb_puts(b, ibp_regime_string(IBP_REGIME_ERROR));
-        for (const char *p = ibp_summary_fields(); *p; p++) if (*p == ',') sb_putc(b, ',');
-        sb_putc(b, ',');
-        csv_quoted(b, err);
-        sb_putc(b, '\n');
-        return;
+    if (rc != IBP_OK) row = sweep_row_text(s, cell, NULL, err);
+    else {
+        while (ibp_run_state(r) == IBP_RUNNING) {
+            ibp_run_step(r, 100000, NULL, 0);
+            ibp_run_clear_rows(r);
+        }
+        char *sum = text_of(r, ibp_run_summary_csv);
+        row = sweep_row_text(s, cell, sum, ibp_run_message(r));
+        free(sum);
+        ibp_run_destroy(r);
     }
-    while (ibp_run_state(r) == IBP_RUNNING) {
-        ibp_run_step(r, 100000, NULL, 0);
-        ibp_run_clear_rows(r);
-    }
-    char *sum = text_of(r, ibp_run_summary_csv);
-    sb_putc(b, ',');
-    sb_puts(b, sum);
-    sb_putc(b, ',');
-    csv_quoted(b, ibp_run_message(r));
-    sb_putc(b, '\n');
-    free(sum);
-    ibp_run_destroy(r);
+    if (!row) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
+    return row;
 }
 
 /* ---- output: every write checked; a row is one write, so a kill cannot tear it ------------- */
@@ -168,13 +129,12 @@ static int sink_write(const sink *o, const char *text, size_t len) {
 
 /* Run the cells of a shard from its j0-th on, one row each. */
 static int run_shard(const sink *o, const ibp_sweep *s, int shard, int nshards, int64_t j0) {
-    strb b = {0};
     int rc = 0;
     for (int64_t j = j0, c; rc == 0 && (c = ibp_sweep_shard_cell(s, shard, nshards, j)) >= 0; j++) {
-        run_cell(&b, s, (long)c);
-        rc = sink_write(o, b.p, b.len);
+        char *row = run_cell(s, (long)c);
+        rc = sink_write(o, row, strlen(row));
+        free(row);
     }
-    free(b.p);
     return rc;
 }
 
@@ -642,19 +602,16 @@ int cli_merge(int argc, char **argv) {
         rc = EXIT_BAD;
         goto done;
     }
-    sink o = {1, "the standard output"};
-    if (out && (o.fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0) {
-        fprintf(stderr, "ibp merge: cannot write %s: %s\n", out, strerror(errno));
+    FILE *f = out ? fopen(out, "wb") : stdout;
+    if (!f) { fprintf(stderr, "ibp merge: cannot write %s: %s\n", out, strerror(errno)); rc = EXIT_BAD; goto done; }
+    fputs(common, f);
+    for (int64_t c = 0; c < ncells; c++) fwrite(row[c], 1, (size_t)((char *)strchr(row[c], '\n') - row[c]) + 1, f);
+    int bad = fflush(f) != 0 || ferror(f);
+    if (out && fclose(f) != 0) bad = 1;
+    if (bad) {
+        fprintf(stderr, "ibp merge: writing %s failed: %s\n", out ? out : "the standard output", strerror(errno));
         rc = EXIT_BAD;
-        goto done;
     }
-    if (out) o.name = out;
-    strb b = {0};
-    sb_puts(&b, common);
-    for (int64_t c = 0; c < ncells; c++) sb_putn(&b, row[c], (size_t)((char *)strchr(row[c], '\n') - row[c]) + 1);
-    rc = sink_write(&o, b.p, b.len);
-    free(b.p);
-    if (out && close(o.fd) != 0 && !rc) { fprintf(stderr, "ibp merge: writing %s failed: %s\n", out, strerror(errno)); rc = EXIT_BAD; }
 done:
     for (int i = 0; i < nfiles; i++) free(texts[i]);
     free(texts);

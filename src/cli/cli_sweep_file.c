@@ -33,14 +33,39 @@ char *sweep_header_text(const char *version, const char *canon_base, const ibp_s
     return t;
 }
 
-/* ---- one row ------------------------------------------------------------------------------- */
+char *sweep_row_text(const ibp_sweep *s, int64_t cell, const char *summary, const char *message) {
+    int nfields = 1;
+    for (const char *f = ibp_summary_fields(); *f; f++) nfields += *f == ',';
+    const char *error = ibp_regime_string(IBP_REGIME_ERROR);
+    size_t cap = 32 + (summary ? strlen(summary) : strlen(error) + (size_t)nfields) + 2 * strlen(message) + 4;
+    for (int k = 0; k < ibp_sweep_nkeys(s); k++) cap += strlen(ibp_sweep_cell_value(s, cell, k)) + 1;
+    char *t = malloc(cap), *p = t;
+    if (!t) return NULL;
+    p += sprintf(p, "%lld", (long long)cell);
+    for (int k = 0; k < ibp_sweep_nkeys(s); k++) p += sprintf(p, ",%s", ibp_sweep_cell_value(s, cell, k));
+    if (summary) p += sprintf(p, ",%s", summary);
+    else {
+        p += sprintf(p, ",%s", error);
+        for (int i = 1; i < nfields; i++) *p++ = ',';
+    }
+    *p++ = ',';
+    *p++ = '"';
+    for (const char *m = message; *m; m++) {
+        if (*m == '"') *p++ = '"';
+        if (*m != '\n') *p++ = *m;
+    }
+    strcpy(p, "\"\n");
+    return t;
+}
+
+/* ---- one row read back ------------------------------------------------------------------------------- */
 
 /* A summary number as ibp_format_double writes it (or nan/inf): the whole field must read. */
 static int is_number(const char *p, size_t n) {
     char buf[48], *end;
     if (n == 0 || n >= sizeof buf) return 0;
     for (size_t i = 0; i < n; i++)
-        if (!strchr("0123456789+-.eEnaif", p[i])) return 0;
+        if (!p[i] || !strchr("0123456789+-.eEnaif", p[i])) return 0; /* strchr finds a NUL too */
     memcpy(buf, p, n);
     buf[n] = '\0';
     strtod(buf, &end);

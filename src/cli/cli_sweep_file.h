@@ -24,6 +24,12 @@
 char *sweep_header_text(const char *version, const char *canon_base, const ibp_sweep *s, int shard,
                         int nshards);
 
+/* One row, '\n' included (malloc'd; NULL when out of memory): the cell, its value of each
+ * varied key, the run's summary (ibp_run_summary_csv) and its message, quoted ("" for a quote,
+ * newlines dropped). summary NULL: the cell's run could not be created, message says why; the
+ * row has the regime "error" and empty summary fields. */
+char *sweep_row_text(const ibp_sweep *s, int64_t cell, const char *summary, const char *message);
+
 /* Check one row, given as a line without its '\n': the cell number, the cell's value of each
  * varied key, a regime name, the other summary fields (each a number or empty), the quoted
  * message and nothing after it. Returns the row's cell, or -1 with the reason in why. */
