@@ -282,12 +282,24 @@ static double estimate_seconds(const char *cfg, int cells) {
     return cells * (per_step * total + sec * 0.1);
 }
 
+/* The canonical form of a config the plan has parsed (malloc'd): the buffer grows until it fits,
+ * since a config with long lists has no length limit (a cut one would not plan again). */
+static char *canonical(const char *config) {
+    char err[256], *canon = NULL;
+    for (size_t cap = 8192;; cap *= 4) {
+        char *c = realloc(canon, cap);
+        if (!c) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
+        canon = c;
+        if (ibp_config_canonical(config, 0, canon, cap, err, sizeof err) != IBP_E_ARG) return canon;
+    }
+}
+
 /* ---- ibp sweep ----------------------------------------------------------------------------- */
 
 int cli_sweep(int argc, char **argv) {
     const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL;
     ibp_sweep *s = NULL;
-    char *header = NULL;
+    char *header = NULL, *canon = NULL;
     int rc = 0, plan_only = 0, check_only = 0, resume = 0;
     char *vary = calloc(1, 1);
     size_t vlen = 0;
@@ -323,7 +335,7 @@ int cli_sweep(int argc, char **argv) {
     }
     if (!config) config = "";
     if (!vlen) { fprintf(stderr, "ibp sweep: give at least one --vary KEY=GRID (see `ibp help sweep`)\n"); rc = EXIT_BAD; goto done; }
-    char err[1024], canon[8192];
+    char err[1024];
     int shard = 1, nshards = 1, jobs = 1;
     if (shard_s && ibp_sweep_shard_parse(shard_s, &shard, &nshards, err, sizeof err) != IBP_OK) {
         fprintf(stderr, "ibp sweep: --shard: %s\n", err);
@@ -353,7 +365,7 @@ int cli_sweep(int argc, char **argv) {
         goto done;
     }
     if (plan_only) { rc = print_plan(out, s, shard, nshards); goto done; }
-    ibp_config_canonical(config, 0, canon, sizeof canon, err, sizeof err); /* valid: the plan parsed it */
+    canon = canonical(config); /* valid: the plan parsed it */
     long cells = (long)ibp_sweep_ncells(s);
     long here = (long)ibp_sweep_shard_ncells(s, 1, nshards); /* the most cells one process runs */
     long mine = (long)ibp_sweep_shard_ncells(s, shard, nshards);
@@ -446,8 +458,8 @@ int cli_sweep(int argc, char **argv) {
     if (resume) {
         if ((rc = resume_open(&o, out, header, s, shard, nshards, &st))) goto done;
         if (st.done == mine) {
-            fprintf(stderr, "ibp sweep: all %ld cells of %s are already in %s: nothing to run\n", mine,
-                    nshards > 1 ? "this shard" : "the sweep", out);
+            fprintf(stderr, "ibp sweep: every cell of %s (%ld) is already in %s: nothing to run\n",
+                    nshards > 1 ? "this shard" : "the sweep", mine, out);
             rc = close(o.fd) ? EXIT_BAD : 0;
             goto done;
         }
@@ -470,6 +482,7 @@ int cli_sweep(int argc, char **argv) {
 done:
     ibp_sweep_destroy(s);
     free(header);
+    free(canon);
     free(vary);
     return rc;
 }
