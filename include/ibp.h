@@ -319,6 +319,9 @@ size_t ibp_run_summary_csv(const ibp_run *r, char *buf, size_t cap);
 
 /* Text outputs (snprintf semantics). */
 size_t ibp_run_rows_csv(const ibp_run *r, int header, char *buf, size_t cap); /* pending rows */
+/* Rows read earlier (nrows, ncols), as ibp_run_rows_csv would have written them: the same bytes. */
+size_t ibp_run_csv_of_rows(const ibp_run *r, const double *rows, int nrows, int header, char *buf,
+                           size_t cap);
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap);
 size_t ibp_run_data_csv(const ibp_run *r, int test, char *buf, size_t cap);
 size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap); /* `ibp info` */

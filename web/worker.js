@@ -11,23 +11,31 @@
 // access) or any other exception out of the module (a stack overflow) may leave it poisoned: the
 // run is dropped, the module is instantiated afresh (engine-worker.js: no reload, no
 // recompilation) and the page is told. A moved stack pointer is repaired after every request.
-// Export: as the rows are read, the engine also formats them as CSV (ibp_run_rows_csv, the CLI's
-// formatter), so the page's metrics CSV is the CLI's bytes (`ibp run CONFIG --out metrics.csv`)
-// for an unmodified run, ready at any moment without running anything again.
+// Export: the worker keeps every row it reads as numbers (row-table.js) and the engine formats
+// them when the CSV is asked for (ibp_run_csv_of_rows, the CLI's formatter), so the page's metrics
+// CSV is the CLI's bytes (`ibp run CONFIG --out metrics.csv`) for an unmodified run, ready at any
+// moment without running anything again. The page's own copy (series.js) may thin out a long
+// run's history; this table never does (up to EXPORT_MAX_BYTES).
+// Messages: while playing, rows and status go out at most every POST_MS (one 'metrics' and one
+// 'status' message), however short the chunks of steps are.
 import { Run, canonical, schema, problems, EngineError } from './js/engine.js';
 import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
 import { valueOf, withoutKeys } from './js/kv.js';
+import { RowTable } from './js/row-table.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
 // Fault injection (fault=trap|crash) exists only where the test server says so (serve.mjs
 // --test-hooks answers this file); a shared link can never trigger it on a real host.
 const TEST_HOOKS_URL = new URL('./test-hooks.json', import.meta.url);
 const MAX_TRACE_STEPS = 1 << 21; // two-parameter runs: steps traced one by one (cheap there)
-// The metrics CSV kept for export: about 190 bytes a row for a 17-column run, so 64 MiB is some
-// 350,000 rows. Beyond it the rows still stream to the charts; the export says where it stopped
-// and the CLI command writes the whole table.
+// The metrics table kept for export: 8 bytes a cell, 136 bytes a row for a 17-column run, so
+// 64 MiB is some 490,000 rows. Beyond it the rows still stream to the charts; the export says
+// where it stopped and the CLI command writes the whole table.
 const EXPORT_MAX_BYTES = 64 * 1024 * 1024;
+// While playing, rows and status are posted at most this often (and after the last chunk): the
+// charts redraw at about 20 Hz, and every message costs the page a store update.
+const POST_MS = 40;
 
 const session = {
   // the module (engine-worker.js holds the instance)
@@ -41,6 +49,7 @@ const session = {
   twoParam: null,
   last: null,              // { config, dataCsv, initJson, full } of the run, for reset
   log: null,               // the export log of the run (newExportLog)
+  postedAt: 0,             // when rows and status were last posted while playing
   pendingRows: [],         // rows read from the engine, not yet posted
   pendingTrace: [],        // (t, x, y) of two-parameter runs, not yet posted
   // how it is driven
@@ -247,7 +256,7 @@ function status() {
   return {
     runId, t: run.t, stepsTotal: run.stepsTotal, state: st, limit,
     stateName: ibp().readCStr(ibp().ex.ibp_run_state_string(st)), running: run.running, playing,
-    message: run.message, lr: run.lr, speed, nparams: run.nparams,
+    message: run.message, lr: run.lr, speed, nparams: run.nparams, wasmBytes: ibp().ex.memory.buffer.byteLength,
   };
 }
 
@@ -288,15 +297,10 @@ function advance(n) {
 
 function collectRows() {
   const { run, log } = session;
-  if (log && !log.full && ibp().ex.ibp_run_nrows(run.ptr) > 0) {
-    const text = run.rowsCsv(log.parts.length === 0);
-    if (log.bytes + text.length > EXPORT_MAX_BYTES) log.full = true;
-    else { log.parts.push(text); log.bytes += text.length; }
-  }
   const rows = run.takeRows();
   if (rows.length) {
     session.pendingRows.push(rows);
-    if (log && !log.full) log.lastStep = rows[rows.length - run.ncols + run.columns.indexOf('step')];
+    if (log && !log.table.full) log.table.append(rows);
   }
 }
 
@@ -364,8 +368,12 @@ function tick() {
     }
     if (Number.isFinite(s.speed)) s.credit -= done;
     if (!run.running || run.t >= s.playUntil) s.playing = false;
-    flushRows();
-    postStatus();
+    const now = performance.now();
+    if (!s.playing || now - s.postedAt >= POST_MS || Number.isFinite(s.speed)) {
+      s.postedAt = now;
+      flushRows();
+      postStatus();
+    }
     if (s.playing) scheduleTick(Number.isFinite(s.speed) ? 1000 / Math.min(s.speed, 60) : 0);
   } catch (e) {
     const error = errorKind(e, TRAP_NOTE);
@@ -382,7 +390,28 @@ function tick() {
 // The CLI's header, from the engine itself (ibp_run_csv_header): version, canonical config,
 // seed, conventions; then the rows.
 function newExportLog() {
-  return { head: session.run.csvHeader(), parts: [], bytes: 0, full: false, lastStep: NaN, notes: [] };
+  const { run } = session;
+  return { head: run.csvHeader(), table: new RowTable(run.ncols, EXPORT_MAX_BYTES), stepCol: run.columns.indexOf('step'), notes: [] };
+}
+
+// The kept rows as the engine writes them (the column names first), block by block.
+function tableCsv(run, table) {
+  const ex = ibp().ex;
+  const parts = [];
+  let first = true;
+  table.forEachBlock((rows, nrows) => {
+    const p = ex.ibp_w_malloc(rows.byteLength);
+    if (!p) throw new EngineError('out of memory in the WebAssembly heap while writing the CSV', 0);
+    try {
+      ibp().heapF64.set(rows, p / 8);
+      const header = first ? 1 : 0;
+      parts.push(ibp().textOf((b, cap) => ex.ibp_run_csv_of_rows(run.ptr, p, nrows, header, b, cap)));
+      first = false;
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  });
+  return parts.join('');
 }
 
 // Things done by hand that the config cannot say: the CSV states them, and the CLI command no
@@ -395,12 +424,14 @@ function exportCsv() {
   const { run, log, last } = needRun();
   flushRows();
   const st = status();
+  const { table } = log;
+  const lastStep = table.last(log.stepCol);
   const notes = log.notes.map((n) => `# page: ${n}\n`);
-  if (log.full) notes.push(`# page: the page keeps ${EXPORT_MAX_BYTES >> 20} MiB of rows for export; this table stops at step ${log.lastStep} of ${st.t}\n`);
+  if (table.full) notes.push(`# page: the page keeps ${EXPORT_MAX_BYTES >> 20} MiB of rows for export; this table stops at step ${lastStep} of ${st.t}\n`);
   return {
-    csv: log.head + notes.join('') + log.parts.join(''),
-    lastStep: log.lastStep, t: st.t, stepsTotal: st.stepsTotal, state: st.state, stateName: st.stateName,
-    running: st.running, notes: log.notes.slice(), truncated: log.full, canonical: last.config, full: last.full,
+    csv: log.head + notes.join('') + tableCsv(run, table),
+    lastStep, t: st.t, stepsTotal: st.stepsTotal, state: st.state, stateName: st.stateName,
+    running: st.running, notes: log.notes.slice(), truncated: table.full, canonical: last.config, full: last.full,
     version: session.version, conventions: run.conventions(), columns: run.columns,
     events: run.eventsText(), summary: run.summaryJson(),
   };
