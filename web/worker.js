@@ -50,6 +50,8 @@ const session = {
   last: null,              // { config, dataCsv, initJson, full } of the run, for reset
   log: null,               // the export log of the run (newExportLog)
   postedAt: 0,             // when rows and status were last posted while playing
+  early: null,             // { canonical, info } of a run started by 'prestart', until the page's
+                           // 'create' takes it over
   pendingRows: [],         // rows read from the engine, not yet posted
   pendingTrace: [],        // (t, x, y) of two-parameter runs, not yet posted
   // how it is driven
@@ -87,7 +89,8 @@ const worker = engineWorker({
   },
   handlers: {
     validate: ({ config }) => validate(config),
-    create: (args) => create(args),
+    create: (args) => adopt(args) || create(args),
+    prestart: ({ config }) => prestart(config),
     reset: () => {
       if (!session.last) throw new EngineError('there is no run to reset yet', 0);
       const wasPlaying = session.playing;
@@ -186,6 +189,7 @@ function validate(config) {
 
 function destroyRun() {
   stopLoop();
+  session.early = null;
   if (session.run) session.run.destroy();
   if (session.probe) session.probe.destroy();
   session.run = session.probe = session.twoParam = null;
@@ -213,6 +217,36 @@ function create({ config = '', dataCsv = null, initJson = null }) {
   if (session.twoParam) postTrace([run.t, ...run.params()]);
   postStatus();
   return info;
+}
+
+// The run of the page's link, started before the page has built itself (early-run.js): created
+// and played at full speed at once. A refused config is left to the page's own request (which
+// says why). -> true when it runs.
+function prestart(config) {
+  if (session.run) return false; // the page already made a run
+  let info;
+  try {
+    info = create({ config });
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof EngineError) return false;
+    throw e;
+  }
+  session.early = { canonical: info.canonical, info };
+  session.playUntil = Infinity;
+  session.playing = session.run.running;
+  session.credit = 0; session.creditAt = performance.now();
+  if (session.playing) scheduleTick();
+  return true;
+}
+
+// The page's 'create' of the run 'prestart' already started (same canonical config, no files):
+// the running run is the page's now. -> its RunInfo, or null (create a new run).
+function adopt({ config = '', dataCsv = null, initJson = null }) {
+  const e = session.early;
+  session.early = null;
+  if (!e || !session.run || dataCsv != null || initJson != null) return null;
+  const v = validate(config);
+  return !v.problems.length && v.canonical === e.canonical ? e.info : null;
 }
 
 // Two-parameter runs: the loss surface comes from a probe run of the same config (same data),

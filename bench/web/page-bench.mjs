@@ -162,12 +162,14 @@ try {
     note(`load ${k}`);
     await page.goto(`${base}${link(200)}`);
     await page.waitForFunction(() => globalThis.__bench.firstPoint >= 0, null, { timeout: 60000, polling: 50 });
-    const r = await page.evaluate(() => ({
-      first: globalThis.__bench.firstPoint,
-      ready: performance.getEntriesByName('ibp-ready')[0]?.startTime,
-      step: performance.getEntriesByName('ibp-first-step')[0]?.startTime,
-      controlled: !!navigator.serviceWorker?.controller,
-    }));
+    const r = await page.evaluate(() => {
+      const mark = (n) => performance.getEntriesByName(n)[0]?.startTime;
+      const B = globalThis.__bench;
+      return {
+        first: B.firstPoint, main: mark('ibp-main'), ready: mark('ibp-ready'), created: mark('ibp-created'),
+        step: B.status.find((s) => s.t > 0)?.at, controlled: !!navigator.serviceWorker?.controller,
+      };
+    });
     loads.push(r);
     if (k === 0) await page.waitForTimeout(1500); // let the service worker install and precache
     await page.close();
@@ -175,6 +177,9 @@ try {
   const warm = loads.slice(1);
   out.load = { cold: loads[0], warm };
   say(`load, cold:                      first chart point ${fmt(loads[0].first)} ms after navigation (engine ready ${fmt(loads[0].ready)} ms)`);
+  const m = (k) => fmt(median(warm.map((r) => r[k])));
+  say(`  warm, medians (ms):            main.js runs ${m('main')}, engine ready ${m('ready')}, run created ${m('created')}, ` +
+    `first status with t > 0 ${m('step')}, first chart point ${m('first')}`);
   say(`load, warm cache (${warm.length} visits):     first chart point ${fmt(median(warm.map((r) => r.first)))} ms median ` +
     `[${warm.map((r) => fmt(r.first)).join(' ')}] (engine ready ${fmt(median(warm.map((r) => r.ready)))} ms; ` +
     `service worker in control: ${warm.filter((r) => r.controlled).length}/${warm.length}; target <= 400)`);

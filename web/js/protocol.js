@@ -17,6 +17,9 @@
 //               and parses again, so a link with three bad values shows three messages; canonical
 //               and full are then those of what is left, null when nothing parses)
 //   create      { config, dataCsv?, initJson? }     RunInfo (below); the previous run is destroyed
+//   prestart    { config }                          true when the run of the page's link was created and
+//               is playing at full speed before the page asked (early-run.js); a 'create' of the same
+//               canonical config, without files, then answers this run's RunInfo (the run goes on)
 //   reset       {}                                  RunInfo: the same config, created again (same init)
 //   play        {}                                  Status (pauses at the limit, if one is set
 //               and the run is below it when play starts)
@@ -69,7 +72,8 @@
 //   twoParam = null, or { product, pstar, kappa, x0, y0 } for runs with exactly two parameters:
 //   product: the model is x*y (uv / scalar chain), whose minimizers are the hyperbola xy = pstar and
 //   whose sharpness at a minimizer is kappa (x^2 + y^2) (so eta kappa (x^2 + y^2) <= 2 is stable)
-// Status = { runId, t, stepsTotal, state, stateName, running, playing, message, lr, speed, nparams, limit }
+// Status = { runId, t, stepsTotal, state, stateName, running, playing, message, lr, speed, nparams, limit,
+//            wasmBytes (the module's linear memory) }
 //   state: the engine's run state (enums.state from 'ready'), or -1 when there is no run yet
 
 export const PROTOCOL_VERSION = 1;
@@ -77,6 +81,7 @@ export const PROTOCOL_VERSION = 1;
 export const REQUESTS = Object.freeze([
   'validate', 'create', 'reset', 'play', 'pause', 'step', 'setLr', 'speed', 'extend',
   'lossGrid', 'info', 'abort', 'fault', 'limit', 'exportCsv', 'paramsJson', 'dataCsv', 'spectrum',
+  'prestart',
 ]);
 
 // What the spectrum request accepts (the worker checks; the page offers these).
