@@ -34,8 +34,8 @@ const MAX_TRACE_STEPS = 1 << 21; // two-parameter runs: steps traced one by one 
 // where it stopped and the CLI command writes the whole table.
 const EXPORT_MAX_BYTES = 64 * 1024 * 1024;
 // While playing, rows and status are posted at most this often (and after the last chunk): the
-// charts redraw at about 20 Hz, and every message costs the page a store update.
-const POST_MS = 40;
+// charts redraw at most every 30 ms, and every message costs the page a store update.
+const POST_MS = 30;
 
 const session = {
   // the module (engine-worker.js holds the instance)
