@@ -101,6 +101,17 @@ const browser = await chromium.launch({
     '--no-first-run', '--disable-background-timer-throttling', '--disable-renderer-backgrounding'],
 });
 
+// CPU seconds used so far by the browser's renderer processes (the page's main thread and its
+// workers live there): steps per CPU-second stay meaningful on a loaded machine, where wall time
+// mostly measures the other processes.
+const browserCdp = await browser.newBrowserCDPSession();
+// -> Map(pid -> CPU seconds) of the renderers
+async function rendererCpu() {
+  const { processInfo } = await browserCdp.send('SystemInfo.getProcessInfo');
+  return new Map(processInfo.filter((p) => p.type === 'renderer').map((p) => [p.id, p.cpuTime]));
+}
+// CPU seconds the renderers alive at `after` used since `before` (a new one: all of its time)
+const cpuSince = (before, after) => [...after].reduce((a, [id, t]) => a + t - (before.get(id) || 0), 0);
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const median = (a) => { const b = a.filter(Number.isFinite).sort((x, y) => x - y); return b.length ? b[Math.floor((b.length - 1) / 2)] : NaN; };
 const out = { machine: `${cpus()[0]?.model || '?'}, ${cpus().length} cores`, loadBefore: loadavg().slice(0, 3) };
@@ -222,8 +233,10 @@ try {
       for (const st of sites) {
         const page = await st.context.newPage();
         note(`run ${k} ${st.label}`);
+        const cpu0 = await rendererCpu();
         await page.goto(`${st.base}${link(runSteps)}`);
         await waitDone(page, 600000);
+        const cpu = cpuSince(cpu0, await rendererCpu());
         const r = await page.evaluate(() => globalThis.__bench);
         const sts = r.status.filter((x) => x.runId === r.status[r.status.length - 1].runId);
         const a = sts.find((x) => x.t > 0), z = sts[sts.length - 1];
@@ -232,7 +245,7 @@ try {
         const byChart = new Map();
         for (const d of during) byChart.set(d.id, (byChart.get(d.id) || 0) + 1);
         st.runs.push({
-          steps: z.t, secs, rate: (z.t - a.t) / secs,
+          steps: z.t, secs, rate: (z.t - a.t) / secs, cpu, perCpu: z.t / cpu,
           chartHz: [...byChart].map(([id, n]) => [id, n / secs]).sort((x, y) => y[1] - x[1]),
           longTasks: r.lt.filter((t) => t.start >= a.at && t.start <= z.at),
           statusPerSec: sts.filter((x) => x.at >= a.at && x.at <= z.at).length / secs,
@@ -245,6 +258,9 @@ try {
       st.out.run = { runs: st.runs, bestRate: best.rate };
       say(`${tag(st)}default EoS run, max speed: ${st.runs.map((r) => fmt(r.rate)).join(', ')} steps/s (${best.steps} steps each, ` +
         `timed from the first status with t > 0; best ${fmt(best.rate)}; target >= 4000)`);
+      say(`${tag(st)}  steps per CPU-second of the page's renderer process (main thread + worker + the rest, load included): ` +
+        `${st.runs.map((r) => fmt(r.perCpu)).join(', ')}`);
+      st.out.run.bestPerCpu = Math.max(...st.runs.map((r) => r.perCpu));
       for (const r of st.runs) {
         say(`${tag(st)}  chart redraws: ${r.chartHz.map(([id, f]) => `${id} ${fmt(f, 1)} Hz`).join(', ') || 'none'} (target >= 20 Hz); ` +
           `long tasks > 50 ms: ${r.longTasks.length}${r.longTasks.length ? ` (longest ${fmt(Math.max(...r.longTasks.map((t) => t.duration)))} ms)` : ''} (target 0); ` +
@@ -252,6 +268,7 @@ try {
       }
     }
     ratio('steps/s (best run)', (st) => st.out.run.bestRate, ' (higher is better)');
+    ratio('steps per renderer CPU-second (best run)', (st) => st.out.run.bestPerCpu, ' (higher is better)');
   }
 
   // ---- 4. memory of a long run -------------------------------------------------------------------
