@@ -16,8 +16,8 @@
 // CSV is the CLI's bytes (`ibp run CONFIG --out metrics.csv`) for an unmodified run, ready at any
 // moment without running anything again. The page's own copy (series.js) may thin out a long
 // run's history; this table never does (up to EXPORT_MAX_BYTES).
-// Messages: while playing, rows and status go out at most every POST_MS (one 'metrics' and one
-// 'status' message), however short the chunks of steps are.
+// Messages: while playing at full speed, rows and status go out every POST_MS (one 'metrics' and
+// one 'status' message; a chunk ends when they are due), however short the chunks of steps are.
 import { Run, canonical, schema, problems, EngineError } from './js/engine.js';
 import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
@@ -388,9 +388,12 @@ function tick() {
       if (allowed < 1) { scheduleTick(Math.max(4, ((1 - s.credit) * 1000) / s.speed)); return; }
     }
     allowed = Math.min(allowed, s.playUntil - run.t);
+    // at full speed a chunk ends when the next post is due, so the page hears every POST_MS (not
+    // every second chunk)
+    const budget = Number.isFinite(s.speed) ? CHUNK_MS : Math.min(CHUNK_MS, Math.max(2, s.postedAt + POST_MS - t0));
     let done = 0;
     while (run.running && done < allowed) {
-      const left = CHUNK_MS - (performance.now() - t0);
+      const left = budget - (performance.now() - t0);
       if (left <= 0) break;
       const n = Math.max(1, Math.min(allowed - done, Math.floor(left / s.perStepMs), 4 * s.lastCallN));
       s.lastCallN = n;
@@ -403,7 +406,7 @@ function tick() {
     if (Number.isFinite(s.speed)) s.credit -= done;
     if (!run.running || run.t >= s.playUntil) s.playing = false;
     const now = performance.now();
-    if (!s.playing || now - s.postedAt >= POST_MS || Number.isFinite(s.speed)) {
+    if (!s.playing || now - s.postedAt >= POST_MS - 1 || Number.isFinite(s.speed)) {
       s.postedAt = now;
       flushRows();
       postStatus();
