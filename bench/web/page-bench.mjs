@@ -209,6 +209,9 @@ try {
             step: B.status.find((x) => x.t > 0)?.at, controlled: !!navigator.serviceWorker?.controller,
           };
         }));
+        // what the worker's fetch of the module gets (through the service worker once it controls
+        // the page): application/wasm is what lets it compile while the bytes stream in
+        st.loads[st.loads.length - 1].wasmType = await page.evaluate(() => fetch('ibp.wasm').then((r) => r.headers.get('content-type')));
         if (k === 0) await page.waitForTimeout(1500); // let the service worker install and precache
         await page.close();
       }
@@ -220,6 +223,7 @@ try {
       say(`${tag(st)}load, cold: first chart point ${fmt(cold.first)} ms after navigation (engine ready ${fmt(cold.ready)} ms)`);
       say(`${tag(st)}load, warm cache (${warm.length} visits): first chart point ${fmt(m('first'))} ms median ` +
         `[${warm.map((r) => fmt(r.first)).join(' ')}]; service worker in control ${warm.filter((r) => r.controlled).length}/${warm.length}; target <= 400`);
+      say(`${tag(st)}  ibp.wasm served as: ${[...new Set(st.loads.map((r) => r.wasmType))].join(', ')} (application/wasm: streaming compilation)`);
       say(`${tag(st)}  medians, ms after navigation: main.js runs ${fmt(m('main'))}, engine ready ${fmt(m('ready'))}, ` +
         `page's run created ${fmt(m('created'))}, first status with t > 0 ${fmt(m('step'))}, first chart point ${fmt(m('first'))}`);
     }
