@@ -240,11 +240,13 @@ function prestart(config) {
 }
 
 // The page's 'create' of the run 'prestart' already started (same canonical config, no files):
-// the running run is the page's now. -> its RunInfo, or null (create a new run).
+// the running run is the page's now. -> its RunInfo, or null (create a new run). A run that has
+// stopped already (diverged, done) is made again: the page clears its messages before it asks,
+// and it must see that run stop, and say why, itself.
 function adopt({ config = '', dataCsv = null, initJson = null }) {
   const e = session.early;
   session.early = null;
-  if (!e || !session.run || dataCsv != null || initJson != null) return null;
+  if (!e || !session.run || !session.run.running || dataCsv != null || initJson != null) return null;
   const v = validate(config);
   return !v.problems.length && v.canonical === e.canonical ? e.info : null;
 }
