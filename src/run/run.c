@@ -92,6 +92,7 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
     if (c->model == IBP__MODEL_MF) low += (double)c->rows * c->cols;
     else low += (double)(c->n + c->n_test) * (r->m.d + r->m.k);
     if (c->model == IBP__MODEL_MLP) low += 5.0 * nmax * widths;
+    if (c->model == IBP__MODEL_CNN) low += 5.0 * nmax * ibp__cnn_act_doubles(&r->m);
     if (c->measure || c->lr_rel > 0) low += P * (double)((c->lanczos_max ? c->lanczos_max : 80) < P ? (c->lanczos_max ? c->lanczos_max : 80) : P);
     low *= 8.0;
     double cap = c->mem_cap_mib * 1048576.0;
