@@ -123,11 +123,28 @@ size_t ibp_config_schema_json(char *buf, size_t cap);
 /* The key table as aligned text for `ibp help config`. Returns needed length. */
 size_t ibp_config_help_text(char *buf, size_t cap);
 
+/* Image data sets (data=fashion_mnist). The build extracts a fixed class-balanced subset of
+ * Fashion-MNIST into one file (scripts/build-images.mjs: build/data/fashion-mnist.ibpi, shipped
+ * with the site as data/fashion-mnist.ibpi; its format is described in src/data/images.c). Open
+ * it once from its bytes (they are validated, checksum included, and copied: the caller may free
+ * them) and hand it to any number of runs through ibp_run_desc.images; close it after the last
+ * ibp_run_create that uses it (a run copies the images it needs). */
+typedef struct ibp_images ibp_images;
+int ibp_images_open(ibp_images **out, const void *bytes, size_t len, char *err, size_t errlen);
+void ibp_images_close(ibp_images *img); /* NULL is a no-op */
+/* {"format":"ibp-images-1","train":N,"test":N,"rows":R,"cols":C,"classes":[names],
+ *  "train_per_class":[...],"test_per_class":[...],"text":"the file's notes"} */
+size_t ibp_images_info_json(const ibp_images *img, char *buf, size_t cap);
+/* Image `index` of the training (test = 0) or test set: its rows*cols pixels (0..255, row-major)
+ * into pixels (cap >= rows*cols bytes; NULL: only the label). Returns the label, or IBP_E_ARG. */
+int ibp_images_get(const ibp_images *img, int test, int index, unsigned char *pixels, size_t cap);
+
 /* Inputs of a run. Zero means default/none for every field. */
 typedef struct ibp_run_desc {
     const char *config;    /* "key=value&..." (NULL or "" = all defaults) */
     const char *data_csv;  /* CSV text for data=csv: header row, last `out` columns = targets */
     const char *init_json; /* params JSON (the format of ibp_run_params_json) for init=file */
+    const ibp_images *images; /* the image file for data=fashion_mnist (unused by other data) */
 } ibp_run_desc;
 
 /* Estimate the memory a run needs (bytes), its number of trained parameters, without

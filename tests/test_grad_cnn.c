@@ -481,7 +481,7 @@ static void run_one(const cspec *s, int nsamp, int sharp) {
 static ibp_run *make(const char *cfg) {
     char err[512];
     ibp_run *r = NULL;
-    ibp_run_desc d = {cfg, NULL, NULL};
+    ibp_run_desc d = {.config = cfg};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     T_CHECK(rc == IBP_OK, "%s: %s", cfg, err);
     return r;

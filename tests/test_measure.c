@@ -19,7 +19,7 @@
 static ibp_run *make(const char *cfg) {
     char err[512];
     ibp_run *r;
-    ibp_run_desc d = {cfg, NULL, NULL};
+    ibp_run_desc d = {.config = cfg};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     T_CHECK(rc == IBP_OK, "create \"%.120s\": %s", cfg, err);
     return rc == IBP_OK ? r : NULL;

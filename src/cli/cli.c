@@ -15,6 +15,8 @@ static int ibp_isatty(int fd) { return isatty(fd); }
 #endif
 
 
+static const char *cli_argv0; /* where the executable is: the default image file is beside it */
+
 static const char *usage =
     "ibp " IBP_VERSION " -- Implicit Bias Playground engine\n"
     "\n"
@@ -111,7 +113,8 @@ static const char *help_exit =
 /* ---- options ---------------------------------------------------------------------------- */
 
 typedef struct opts {
-    const char *config, *out, *data, *init, *save;
+    const char *config, *out, *data, *init, *save, *images_path;
+    ibp_images *images;
     const char *at_step, *k, *probes, *steps, *sigma;
     int quiet, test, exact, density;
     char *config_buf, *data_buf, *init_buf;
@@ -131,6 +134,7 @@ static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
         else if (!strcmp(a, "--probes")) slot = &o->probes;
         else if (!strcmp(a, "--steps")) slot = &o->steps;
         else if (!strcmp(a, "--sigma")) slot = &o->sigma;
+        else if (!strcmp(a, "--images")) slot = &o->images_path;
         else if (!strcmp(a, "--exact") && strstr(allowed, "exact")) { o->exact = 1; continue; }
         else if (!strcmp(a, "--density") && strstr(allowed, "density")) { o->density = 1; continue; }
         else if (!strcmp(a, "--quiet") && strstr(allowed, "quiet")) { o->quiet = 1; continue; }
@@ -151,10 +155,15 @@ static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
     }
     if (o->data && !(o->data_buf = read_file(o->data, "data"))) return EXIT_BAD;
     if (o->init && !(o->init_buf = read_file(o->init, "init"))) return EXIT_BAD;
-    return 0;
+    int rc = 0;
+    o->images = cli_images(o->images_path, o->config, cli_argv0, &rc);
+    return rc;
 }
 
-static void free_opts(opts *o) { free(o->config_buf); free(o->data_buf); free(o->init_buf); }
+static void free_opts(opts *o) {
+    free(o->config_buf); free(o->data_buf); free(o->init_buf);
+    ibp_images_close(o->images);
+}
 
 static int create_run(opts *o, ibp_run **r) {
     char err[1024];
@@ -168,6 +177,7 @@ static int create_run(opts *o, ibp_run **r) {
     }
     desc.data_csv = o->data_buf;
     desc.init_json = o->init_buf;
+    desc.images = o->images;
     int rc = ibp_run_create(r, &desc, err, sizeof err);
     free(cfg);
     if (rc != IBP_OK) {
@@ -207,7 +217,7 @@ static void progress(const ibp_run *r, double started) {
 
 static int cmd_run(int argc, char **argv) {
     opts o;
-    int rc = parse_opts(argc, argv, &o, "out data init save quiet");
+    int rc = parse_opts(argc, argv, &o, "out data init save quiet images");
     if (rc) { free_opts(&o); return rc; }
     ibp_run *r;
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
@@ -282,7 +292,7 @@ static int cmd_run(int argc, char **argv) {
 
 static int cmd_info(int argc, char **argv) {
     opts o;
-    int rc = parse_opts(argc, argv, &o, "data init");
+    int rc = parse_opts(argc, argv, &o, "data init images");
     if (rc) { free_opts(&o); return rc; }
     ibp_run *r;
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
@@ -300,7 +310,7 @@ static size_t data_test(const ibp_run *r, char *b, size_t c) { return ibp_run_da
 
 static int cmd_data(int argc, char **argv) {
     opts o;
-    int rc = parse_opts(argc, argv, &o, "out data test");
+    int rc = parse_opts(argc, argv, &o, "out data test images");
     if (rc) { free_opts(&o); return rc; }
     if (!o.out) { fprintf(stderr, "ibp data: --out FILE.csv is required\n"); free_opts(&o); return EXIT_BAD; }
     ibp_run *r;
@@ -329,7 +339,7 @@ static long opt_int(const char *name, const char *v, long lo, long hi) {
 
 static int cmd_spectrum(int argc, char **argv) {
     opts o;
-    int rc = parse_opts(argc, argv, &o, "out data init at-step exact density k probes steps sigma");
+    int rc = parse_opts(argc, argv, &o, "out data init at-step exact density k probes steps sigma images");
     if (rc) { free_opts(&o); return rc; }
     if (o.exact && o.density) { fprintf(stderr, "ibp spectrum: --exact and --density exclude each other\n"); free_opts(&o); return EXIT_BAD; }
     long at = opt_int("--at-step", o.at_step, 0, 1000000000), k = opt_int("--k", o.k, 0, 10),
@@ -398,6 +408,7 @@ static int cmd_help(const char *topic) {
 }
 
 int main(int argc, char **argv) {
+    cli_argv0 = argc > 0 ? argv[0] : NULL;
     if (argc < 2) { fputs(usage, stderr); return EXIT_BAD; }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);

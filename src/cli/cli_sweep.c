@@ -168,7 +168,7 @@ static void write_header(FILE *f, const char *canon, vary *vs, int nv, int cells
 static void run_cell(FILE *f, const char *cfg, vary *vs, int nv, int cell) {
     char err[1024];
     ibp_run *r;
-    ibp_run_desc d = {cfg, NULL, NULL};
+    ibp_run_desc d = {.config = cfg};
     int idx[2] = {nv == 2 ? cell / vs[1].n : cell, nv == 2 ? cell % vs[1].n : 0};
     fprintf(f, "%d", cell);
     for (int k = 0; k < nv; k++) fprintf(f, ",%s", vs[k].vals[idx[k]]);
@@ -196,7 +196,7 @@ static void run_cell(FILE *f, const char *cfg, vary *vs, int nv, int cell) {
 static double estimate_seconds(const char *cfg, int cells) {
     char err[256];
     ibp_run *r;
-    ibp_run_desc d = {cfg, NULL, NULL};
+    ibp_run_desc d = {.config = cfg};
     clock_t c0 = clock();
     if (ibp_run_create(&r, &d, err, sizeof err) != IBP_OK) return -1;
     int total = ibp_run_steps_total(r), probe = total < 50 ? total : 50, done = 0;

@@ -529,7 +529,9 @@ static int ibp__validate(ibp__config *c, char *err, size_t errlen) {
     int rc14 = ibp__validate_issue14(c, err, errlen);
     if (rc14) return rc14;
     if (c->loss == IBP__LOSS_LOGISTIC && c->out != 1)
-        return IBP__ERR("loss=logistic needs out=1 (here out=%d)", c->out);
+        return IBP__ERR("loss=logistic needs out=1 (here out=%d)%s", c->out,
+                        c->data == IBP__DATA_FASHION_MNIST ? ": with data=fashion_mnist give two classes (e.g. classes=0,6), "
+                                                             "or use loss=ce for more" : "");
     if ((c->data == IBP__DATA_P5 || c->data == IBP__DATA_XOR40 || c->data == IBP__DATA_INLINE) &&
         c->n_test >= c->n)
         return IBP__ERR("n_test=%d leaves no training sample: the data set has %d samples", c->n_test, c->n);

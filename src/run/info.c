@@ -11,6 +11,7 @@ static const char *ibp__loss_formula(const ibp__config *c) {
     switch (c->loss) {
     case IBP__LOSS_MSE: return "L = 1/n sum_i ||f(x_i) - y_i||^2 (mean over samples, no 1/2)";
     case IBP__LOSS_LOGISTIC: return "L = 1/n sum_i log(1 + exp(-y_i f(x_i))), y in {-1,+1}";
+    case IBP__LOSS_CE: return "L = 1/n sum_i (logsumexp(f(x_i)) - y_i . f(x_i)), softmax cross-entropy, y_i one-hot";
     default: return "L = 1/(2n) sum_i ||f(x_i) - y_i||^2 (half-MSE, mean over samples)";
     }
 }

@@ -157,7 +157,8 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
     ibp__config *c = &r->c;
     ibp__model *m = &r->m;
     if (m->kind != IBP__MODEL_MF) {
-        rc = ibp__data_build(&r->D, c, desc ? desc->data_csv : NULL, &pl.csv, r->data_mem, err, errlen);
+        rc = ibp__data_build(&r->D, c, desc ? desc->data_csv : NULL, &pl.csv, desc ? desc->images : NULL, r->data_mem,
+                             err, errlen);
         if (rc) { ibp_run_destroy(r); return rc; }
         r->full.x = r->D.x; r->full.y = r->D.y; r->full.n = r->D.n;
         r->test.x = r->D.xt; r->test.y = r->D.yt; r->test.n = r->D.n_test;

@@ -10,7 +10,7 @@ void ibp_w_free(void *p) { free(p); }
 /* ibp_run_create with the desc fields as arguments; NULL on failure (message in err). */
 ibp_run *ibp_w_create(const char *config, const char *data_csv, const char *init_json, char *err,
                       size_t errlen) {
-    ibp_run_desc d = {config, data_csv, init_json};
+    ibp_run_desc d = {.config = config, .data_csv = data_csv, .init_json = init_json};
     ibp_run *r = NULL;
     return ibp_run_create(&r, &d, err, errlen) == IBP_OK ? r : NULL;
 }
@@ -18,13 +18,13 @@ ibp_run *ibp_w_create(const char *config, const char *data_csv, const char *init
 /* The status of the last ibp_w_create is in its message; this gives the code too. */
 int ibp_w_create_status(const char *config, const char *data_csv, const char *init_json, char *err,
                         size_t errlen, ibp_run **out) {
-    ibp_run_desc d = {config, data_csv, init_json};
+    ibp_run_desc d = {.config = config, .data_csv = data_csv, .init_json = init_json};
     return ibp_run_create(out, &d, err, errlen);
 }
 
 /* Memory estimate in bytes (negative status on failure: message in err). */
 double ibp_w_estimate(const char *config, const char *data_csv, char *err, size_t errlen) {
-    ibp_run_desc d = {config, data_csv, NULL};
+    ibp_run_desc d = {.config = config, .data_csv = data_csv};
     double bytes = 0;
     int rc = ibp_estimate(&d, &bytes, NULL, err, errlen);
     return rc == IBP_OK ? bytes : (double)rc;

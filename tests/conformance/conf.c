@@ -102,7 +102,7 @@ int conf_end(void) {
 ibp_run *conf_run(const char *config) {
     char err[1024];
     ibp_run *r;
-    ibp_run_desc d = {config, NULL, NULL};
+    ibp_run_desc d = {.config = config};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     if (rc != IBP_OK) {
         fprintf(stderr, "conformance: config \"%s\" refused: %s\n", config, err);
