@@ -6,13 +6,51 @@ export class EngineError extends Error {
   constructor(message, code) { super(message); this.code = code; }
 }
 
+// An image file (data=fashion_mnist: data/fashion-mnist.ibpi) opened in the module once and
+// handed to any number of runs (Run.create's `images`). Its bytes are validated (checksum too) and
+// copied by the engine; close() it when no run will be created from it any more.
+export class Images {
+  static open(ibp, bytes) {
+    const ex = ibp.ex;
+    const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    const p = ex.ibp_w_malloc(u8.length || 1);
+    if (!p) throw new EngineError('out of memory in the WebAssembly heap for the image file', -5);
+    try {
+      ibp.heapU8.set(u8, p);
+      const [ptr, msg] = ibp.withErr((e, len) => ex.ibp_w_images_open(p, u8.length, e, len));
+      if (!ptr) throw new EngineError(msg || 'the image file could not be read', -2);
+      return new Images(ibp, ptr);
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
+  constructor(ibp, ptr) { this.ibp = ibp; this.ptr = ptr; }
+  // { format, train, test, rows, cols, classes: [names], train_per_class, test_per_class, text }
+  info() { return JSON.parse(this.ibp.textOf((b, cap) => this.ibp.ex.ibp_images_info_json(this.ptr, b, cap))); }
+  // Image `index` of the training (test = false) or test set: { label, pixels: Uint8Array(rows*cols) }
+  image(test, index) {
+    const ex = this.ibp.ex, info = this._dims || (this._dims = this.info());
+    const n = info.rows * info.cols, p = ex.ibp_w_malloc(n);
+    try {
+      const label = ex.ibp_images_get(this.ptr, test ? 1 : 0, index, p, n);
+      if (label < 0) throw new RangeError(`image ${index} of the ${test ? 'test' : 'training'} set does not exist`);
+      return { label, pixels: this.ibp.heapU8.slice(p, p + n) };
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
+  close() { if (this.ptr) { this.ibp.ex.ibp_images_close(this.ptr); this.ptr = 0; } }
+}
+
 export class Run {
-  static create(ibp, { config = '', dataCsv = null, initJson = null } = {}) {
+  static create(ibp, { config = '', dataCsv = null, initJson = null, images = null } = {}) {
     const ex = ibp.ex;
     const c = ibp.cstr(config), d = ibp.cstr(dataCsv), i = ibp.cstr(initJson);
     const outp = ex.ibp_w_malloc(4);
     try {
-      const [rc, msg] = ibp.withErr((e, len) => ex.ibp_w_create_status(c, d, i, e, len, outp));
+      const [rc, msg] = ibp.withErr((e, len) => (images
+        ? ex.ibp_w_create_ex(c, d, i, images.ptr, e, len, outp)
+        : ex.ibp_w_create_status(c, d, i, e, len, outp)));
       if (rc !== 0) throw new EngineError(msg || 'the run could not be created', rc);
       const ptr = new Uint32Array(ex.memory.buffer, outp, 1)[0];
       return new Run(ibp, ptr);
