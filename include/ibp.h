@@ -242,7 +242,16 @@ size_t ibp_run_summary_csv(const ibp_run *r, char *buf, size_t cap);
 
 /* Text outputs (snprintf semantics). */
 size_t ibp_run_rows_csv(const ibp_run *r, int header, char *buf, size_t cap); /* pending rows */
+/* The parameters as JSON (`ibp run --save`): {"format":"ibp-params-1", "version", "config",
+ * "step", "params": [{"name","shape","data"}...], "grad": [...]}; "grad" is the gradient of the
+ * full-batch training loss at these parameters, as the same named arrays (readers may ignore it). */
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap);
+/* A vector v (P,) laid out like theta (a gradient, an HVP, a direction) as the JSON list of its
+ * named arrays: [{"name":"W1","shape":[...],"data":[...]}, ...]. */
+size_t ibp_run_vector_json(const ibp_run *r, const double *v, char *buf, size_t cap);
+/* Read a params JSON (ibp_run_params_json's format, or a bare list of named arrays) into v (P,)
+ * laid out like theta: every trained array must be there with its shape. IBP_OK or IBP_E_INIT. */
+int ibp_run_vector_read(const ibp_run *r, const char *json, double *v, char *err, size_t errlen);
 size_t ibp_run_data_csv(const ibp_run *r, int test, char *buf, size_t cap);
 size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap); /* `ibp info` */
 size_t ibp_run_conventions(const ibp_run *r, char *buf, size_t cap); /* one-line convention note */

@@ -114,11 +114,20 @@ static const char *help_exit =
 
 typedef struct opts {
     const char *config, *out, *data, *init, *save, *images_path;
+    const char *params_every, *params_out, *params, *dir;
     ibp_images *images;
     const char *at_step, *k, *probes, *steps, *sigma;
     int quiet, test, exact, density;
     char *config_buf, *data_buf, *init_buf;
 } opts;
+
+/* Is `name` one of the space-separated words of `allowed`? */
+static int allowed_has(const char *allowed, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = allowed; (p = strstr(p, name)) != NULL; p++)
+        if ((p == allowed || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 1;
+    return 0;
+}
 
 static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
     memset(o, 0, sizeof *o);
@@ -135,14 +144,18 @@ static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
         else if (!strcmp(a, "--steps")) slot = &o->steps;
         else if (!strcmp(a, "--sigma")) slot = &o->sigma;
         else if (!strcmp(a, "--images")) slot = &o->images_path;
-        else if (!strcmp(a, "--exact") && strstr(allowed, "exact")) { o->exact = 1; continue; }
-        else if (!strcmp(a, "--density") && strstr(allowed, "density")) { o->density = 1; continue; }
-        else if (!strcmp(a, "--quiet") && strstr(allowed, "quiet")) { o->quiet = 1; continue; }
-        else if (!strcmp(a, "--test") && strstr(allowed, "test")) { o->test = 1; continue; }
+        else if (!strcmp(a, "--params-every")) slot = &o->params_every;
+        else if (!strcmp(a, "--params-out")) slot = &o->params_out;
+        else if (!strcmp(a, "--params")) slot = &o->params;
+        else if (!strcmp(a, "--dir")) slot = &o->dir;
+        else if (!strcmp(a, "--exact") && allowed_has(allowed, "exact")) { o->exact = 1; continue; }
+        else if (!strcmp(a, "--density") && allowed_has(allowed, "density")) { o->density = 1; continue; }
+        else if (!strcmp(a, "--quiet") && allowed_has(allowed, "quiet")) { o->quiet = 1; continue; }
+        else if (!strcmp(a, "--test") && allowed_has(allowed, "test")) { o->test = 1; continue; }
         else if (a[0] == '-' && a[1] == '-') { fprintf(stderr, "ibp: unknown option %s (see `ibp help`)\n", a); return EXIT_BAD; }
         else if (!o->config) { o->config = a; continue; }
         else { fprintf(stderr, "ibp: unexpected argument \"%s\": quote the config, it contains '&'\n", a); return EXIT_BAD; }
-        if (!strstr(allowed, a + 2)) { fprintf(stderr, "ibp: option %s does not apply to this command\n", a); return EXIT_BAD; }
+        if (!allowed_has(allowed, a + 2)) { fprintf(stderr, "ibp: option %s does not apply to this command\n", a); return EXIT_BAD; }
         if (i + 1 >= argc) { fprintf(stderr, "ibp: option %s needs a value\n", a); return EXIT_BAD; }
         *slot = argv[++i];
     }
@@ -215,12 +228,46 @@ static void progress(const ibp_run *r, double started) {
     fprintf(stderr, "\r[%s] %ld/%ld steps  %.1fs ", bar, t, T, el);
 }
 
+/* One line of --params-out: the --save JSON of the current step without its line breaks. */
+static void write_params_line(FILE *f, const ibp_run *r) {
+    char *js = text_of(r, ibp_run_params_json);
+    for (char *p = js; *p; p++)
+        if (*p != '\n') fputc(*p, f);
+    fputc('\n', f);
+    free(js);
+}
+
 static int cmd_run(int argc, char **argv) {
     opts o;
-    int rc = parse_opts(argc, argv, &o, "out data init save quiet images");
+    int rc = parse_opts(argc, argv, &o, "out data init save quiet images params-every params-out");
     if (rc) { free_opts(&o); return rc; }
+    long every = 0;
+    if (o.params_every || o.params_out) {
+        if (!o.params_every || !o.params_out) {
+            fprintf(stderr, "ibp run: --params-every K and --params-out FILE.jsonl go together (the parameters every K "
+                            "steps, one JSON line each)\n");
+            free_opts(&o);
+            return EXIT_BAD;
+        }
+        char *end;
+        double k = strtod(o.params_every, &end);
+        if (*end || end == o.params_every || !(k >= 1 && k <= 1e9) || k != (double)(long)k) {
+            fprintf(stderr, "ibp run: --params-every %s: give a whole number of steps in [1, 1e9]\n", o.params_every);
+            free_opts(&o);
+            return EXIT_BAD;
+        }
+        every = (long)k;
+    }
     ibp_run *r;
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
+    FILE *pf = NULL;
+    if (every && !(pf = fopen(o.params_out, "w"))) {
+        fprintf(stderr, "ibp: cannot write %s\n", o.params_out);
+        ibp_run_destroy(r);
+        free_opts(&o);
+        return EXIT_BAD;
+    }
+    if (pf) write_params_line(pf, r); /* step 0 */
     FILE *f = stdout;
     if (o.out && !(f = fopen(o.out, "w"))) {
         fprintf(stderr, "ibp: cannot write %s\n", o.out);
@@ -263,13 +310,17 @@ static int cmd_run(int argc, char **argv) {
             ibp_run_clear_rows(r);
         }
         if (ibp_run_state(r) != IBP_RUNNING) break;
-        ibp_run_step(r, 1000);
+        long chunk = every ? every - ibp_run_t(r) % every : 1000;
+        ibp_run_step(r, chunk < 1000 ? (int)chunk : 1000);
+        if (pf && (ibp_run_t(r) % every == 0 || ibp_run_state(r) != IBP_RUNNING)) write_params_line(pf, r);
         double now = (double)clock() / CLOCKS_PER_SEC;
         if (bar && now - last > 0.1) { progress(r, started); last = now; }
     }
     free(buf);
     if (bar) { progress(r, started); fputc('\n', stderr); }
     if (f != stdout) fclose(f);
+    int pf_failed = pf && fclose(pf) != 0;
+    if (pf_failed) fprintf(stderr, "ibp: writing %s failed\n", o.params_out);
     int state = ibp_run_state(r);
     if (ibp_run_nevents(r) > 0) {
         char *ev = text_of(r, ibp_run_events_text);
@@ -277,7 +328,7 @@ static int cmd_run(int argc, char **argv) {
         free(ev);
     }
     fprintf(stderr, "ibp: %s\n", ibp_run_message(r));
-    rc = state == IBP_DIVERGED ? EXIT_DIVERGED : 0;
+    rc = pf_failed ? EXIT_BAD : state == IBP_DIVERGED ? EXIT_DIVERGED : 0;
     if (o.save) {
         FILE *s = fopen(o.save, "w");
         if (!s) { fprintf(stderr, "ibp: cannot write %s\n", o.save); rc = EXIT_BAD; }
@@ -388,6 +439,85 @@ static int cmd_spectrum(int argc, char **argv) {
     return rc;
 }
 
+/* ---- hvp: the loss, the gradient and an HVP at given parameters ----------------------------- */
+
+static char *vector_text(const ibp_run *r, const double *v) {
+    size_t need = ibp_run_vector_json(r, v, NULL, 0);
+    char *s = malloc(need + 1);
+    ibp_run_vector_json(r, v, s, need + 1);
+    return s;
+}
+
+static double dotp(const double *a, const double *b, long n) {
+    double s = 0;
+    for (long i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static int cmd_hvp(int argc, char **argv) {
+    opts o;
+    int rc = parse_opts(argc, argv, &o, "out data images params dir");
+    if (rc) { free_opts(&o); return rc; }
+    if (!o.params || !o.dir) {
+        fprintf(stderr, "ibp hvp: give --params FILE.json (the point, the --save format) and --dir FILE.json (the "
+                        "direction v, the same format) or --dir grad\n");
+        free_opts(&o);
+        return EXIT_BAD;
+    }
+    if (!(o.init_buf = read_file(o.params, "params"))) { free_opts(&o); return EXIT_BAD; }
+    char *dir_buf = NULL;
+    if (strcmp(o.dir, "grad") != 0 && !(dir_buf = read_file(o.dir, "direction"))) { free_opts(&o); return EXIT_BAD; }
+    /* the parameters come from the file (init=file), and the point needs no sharpness */
+    size_t cl = strlen(o.config);
+    char *cfg = malloc(cl + 32);
+    snprintf(cfg, cl + 32, "%s%s%s%s", o.config, cl ? "&" : "", strstr(o.config, "init=") ? "" : "init=file&",
+             strstr(o.config, "measure=") ? "" : "measure=0");
+    size_t n = strlen(cfg);
+    if (n && cfg[n - 1] == '&') cfg[n - 1] = '\0';
+    o.config = cfg;
+    ibp_run *r = NULL;
+    rc = create_run(&o, &r);
+    if (rc) { free(cfg); free(dir_buf); free_opts(&o); return rc; }
+    long P = ibp_run_nparams(r);
+    double *g = malloc(sizeof(double) * (size_t)P), *v = malloc(sizeof(double) * (size_t)P);
+    double *hv = malloc(sizeof(double) * (size_t)P), loss;
+    ibp_run_loss_grad(r, &loss, g);
+    char err[1024];
+    if (dir_buf) {
+        if (ibp_run_vector_read(r, dir_buf, v, err, sizeof err) != IBP_OK) {
+            fprintf(stderr, "ibp hvp: the direction %s: %s\n", o.dir, err);
+            rc = EXIT_BAD;
+        }
+    } else {
+        memcpy(v, g, sizeof(double) * (size_t)P);
+    }
+    FILE *f = stdout;
+    if (!rc && o.out && !(f = fopen(o.out, "w"))) { fprintf(stderr, "ibp: cannot write %s\n", o.out); rc = EXIT_BAD; }
+    if (!rc) {
+        ibp_run_hvp(r, hv, v);
+        double vv = dotp(v, v, P), vhv = dotp(v, hv, P);
+        char canon[8192], num[32];
+        if (ibp_config_canonical(cfg, 0, canon, sizeof canon, err, sizeof err) != IBP_OK) canon[0] = '\0';
+        char *conv = text_of(r, ibp_run_conventions);
+        fprintf(f, "{\"format\":\"ibp-hvp-1\",\"version\":\"%s\",\"config\":\"%s\",\"conventions\":\"%s\",\"P\":%ld",
+                ibp_version(), canon, conv, P);
+        free(conv);
+        ibp_format_double(num, loss); fprintf(f, ",\n\"loss\":%s", num);
+        ibp_format_double(num, __builtin_sqrt(dotp(g, g, P))); fprintf(f, ",\"grad_norm\":%s", num);
+        ibp_format_double(num, __builtin_sqrt(vv)); fprintf(f, ",\"dir_norm\":%s", num);
+        ibp_format_double(num, vhv); fprintf(f, ",\"vHv\":%s", num);
+        ibp_format_double(num, vv > 0 ? vhv / vv : 0); fprintf(f, ",\"rayleigh\":%s", num);
+        char *gs = vector_text(r, g), *vs = vector_text(r, v), *hs = vector_text(r, hv);
+        fprintf(f, ",\n\"grad\":%s,\"dir\":%s,\"hvp\":%s}\n", gs, vs, hs);
+        free(gs); free(vs); free(hs);
+        if (f != stdout && fclose(f) != 0) { fprintf(stderr, "ibp: writing %s failed\n", o.out); rc = EXIT_BAD; }
+    }
+    free(g); free(v); free(hv); free(cfg); free(dir_buf);
+    ibp_run_destroy(r);
+    free_opts(&o);
+    return rc;
+}
+
 static int cmd_help(const char *topic) {
     if (!topic) { fputs(usage, stdout); return 0; }
     if (!strcmp(topic, "config")) {
@@ -415,6 +545,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
     if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
     if (!strcmp(cmd, "spectrum")) return cmd_spectrum(argc - 2, argv + 2);
+    if (!strcmp(cmd, "hvp")) return cmd_hvp(argc - 2, argv + 2);
     if (!strcmp(cmd, "sweep")) return cli_sweep(argc - 2, argv + 2);
     if (!strcmp(cmd, "merge")) return cli_merge(argc - 2, argv + 2);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return cmd_help(argc > 2 ? argv[2] : NULL);

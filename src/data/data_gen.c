@@ -71,7 +71,7 @@ static void data_shape(const ibp__config *c, const ibp__csvinfo *csv, shape *s) 
     } else if (c->data == IBP__DATA_SEPARABLE || c->data == IBP__DATA_FLIP) {
         s->gen = d;
     }
-    if (c->data == IBP__DATA_TEACHER && c->cov_rotate) s->gen += d * d; /* the rotation R (d, d) */
+    if (c->data == IBP__DATA_TEACHER && c->cov_rotate) s->gen += d * d + d; /* the rotation R (d, d), a (d,) temp */
     int reg = is_regression(c->data);
     s->wstar = reg ? d * k : 0;
     s->scratch = (reg && s->n >= s->d && s->d >= 1) ? 2 * d * d + d * k : 0;
@@ -107,10 +107,31 @@ size_t ibp__data_doubles(const ibp__config *c, const ibp__csvinfo *csv) {
 
 static double sgn(double v) { return v >= 0 ? 1.0 : -1.0; }
 
-static void teacher_draw(const ibp__config *c, int d, int k, const double *gen, ibp_rng *r,
+/* The rotation R (d, d) of the input covariance in the teacher's state (cov_rotate=1), then a
+ * (d,) temp; NULL without a rotation. */
+static double *teacher_rotation(const ibp__config *c, int d, int k, double *gen) {
+    if (!c->cov_rotate) return NULL;
+    size_t w = c->teacher == IBP__TEACHER_TANH_MLP ? (size_t)c->teacher_width * d + (size_t)k * c->teacher_width
+                                                   : (size_t)d * k;
+    return gen + d + 2 * k + w;
+}
+
+/* x = R diag(sqrt(s)) z (R = I without a rotation), z ~ N(0, I): covariance R diag(s) R^T. */
+static void teacher_draw(const ibp__config *c, int d, int k, double *gen, ibp_rng *r,
                          double *x /* (d,) */, double *y /* (k,) */) {
     const double *sq = gen, *W = gen + d + 2 * k;
-    for (int i = 0; i < d; i++) x[i] = sq[i] * ibp__rng_normal(r);
+    double *R = teacher_rotation(c, d, k, gen);
+    if (R) {
+        double *u = R + (size_t)d * d;
+        for (int i = 0; i < d; i++) u[i] = sq[i] * ibp__rng_normal(r);
+        for (int i = 0; i < d; i++) {
+            double s = 0;
+            for (int j = 0; j < d; j++) s += R[(size_t)i * d + j] * u[j];
+            x[i] = s;
+        }
+    } else {
+        for (int i = 0; i < d; i++) x[i] = sq[i] * ibp__rng_normal(r);
+    }
     if (c->teacher == IBP__TEACHER_TANH_MLP) {
         int w = c->teacher_width;
         const double *W1 = W, *W2 = W + (size_t)w * d;
@@ -372,8 +393,15 @@ int ibp__data_build(ibp__data *D, const ibp__config *c, const char *csv, const i
     switch (c->data) {
     case IBP__DATA_TEACHER: {
         double *sq = D->gen, *mean = sq + d, *sd = mean + k, *W = sd + k;
-        for (int i = 0; i < d; i++) /* s_i = kappa^(-(i-1)/(d-1)): condition number kappa */
-            sq[i] = (i == 0 || c->kappa == 1) ? 1.0 : ibp__sqrt(ibp__pow(c->kappa, -(double)i / (d - 1)));
+        for (int i = 0; i < d; i++) /* s_i = cov_i, or kappa^(-(i-1)/(d-1)): condition number kappa */
+            sq[i] = c->cov.n ? ibp__sqrt(c->cov.v[i])
+                    : (i == 0 || c->kappa == 1) ? 1.0 : ibp__sqrt(ibp__pow(c->kappa, -(double)i / (d - 1)));
+        double *R = teacher_rotation(c, d, k, D->gen);
+        if (R) { /* a Haar rotation from its own stream: turning it on moves nothing else */
+            ibp_rng rr;
+            ibp__rng_seed(&rr, seed, IBP__STREAM_ROTATION);
+            ibp__random_orthonormal(d, d, &rr, R, scratch);
+        }
         if (c->teacher == IBP__TEACHER_TANH_MLP) {
             size_t w = (size_t)c->teacher_width;
             double s1 = c->teacher_scale / ibp__sqrt((double)d), s2 = c->teacher_scale / ibp__sqrt((double)w);

@@ -144,7 +144,10 @@ size_t ibp__model_init_scratch(const ibp__model *m, const ibp__config *c);
  * every layer (fixed ones marked "trained": false) and the mf target; the reader fills the
  * trained slices of theta (P,) and refuses missing, misshapen or non-finite arrays. */
 size_t ibp__params_json_write(const ibp__config *c, const ibp__model *m, const double *theta,
-                              long step, char *buf, size_t cap);
+                              const double *grad /* (P,) or NULL: the "grad" list */, long step,
+                              char *buf, size_t cap);
+/* A vector v (P,) laid out like theta as the list of its named trained arrays (JSON). */
+size_t ibp__vector_json_write(const ibp__model *m, const double *v, char *buf, size_t cap);
 int ibp__params_json_read(ibp__model *m, const char *json, double *theta, char *err, size_t errlen);
 
 #endif /* IBP_MODELS_H */

@@ -389,7 +389,21 @@ double ibp_run_s0(const ibp_run *r) { return r->s0; }
 long ibp_run_nparams(const ibp_run *r) { return r->m.P; }
 const double *ibp_run_params(const ibp_run *r) { return r->theta; }
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap) {
-    return ibp__params_json_write(&r->c, &r->m, r->theta, r->t, buf, cap);
+    /* the gradient at theta is saved with it: the full-batch one the loop keeps (computed here
+     * when an SGD step left it stale; that changes nothing the trajectory depends on) */
+    if (!r->fgrad_valid) ibp__run_full_loss_grad((ibp_run *)r);
+    return ibp__params_json_write(&r->c, &r->m, r->theta, r->fgrad, r->t, buf, cap);
+}
+
+size_t ibp_run_vector_json(const ibp_run *r, const double *v, char *buf, size_t cap) {
+    return ibp__vector_json_write(&r->m, v, buf, cap);
+}
+
+int ibp_run_vector_read(const ibp_run *r, const char *json, double *v, char *err, size_t errlen) {
+    if (!json) return ibp__fail(err, errlen, IBP_E_ARG, "no JSON text");
+    ibp__model m = r->m; /* the reader may bind fixed arrays of a copy; the run's stay as they are */
+    memset(v, 0, sizeof(double) * (size_t)r->m.P);
+    return ibp__params_json_read(&m, json, v, err, errlen);
 }
 
 int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen) {
