@@ -1,13 +1,17 @@
 /* cnn_geom.c -- the geometry of convolutional networks (model=cnn): the layer table from the
- * config, im2col and its adjoint col2im, and the names and shapes the params JSON uses.
+ * config, im2col and its adjoint col2im, the kernel's two column orders, and the names and shapes
+ * the params JSON uses.
  *
  * A CNN is conv layers L[0..nconv), then the pooling (flat: the last activation read as one
  * vector per sample, position-major with the channels innermost; avg: the mean over positions,
  * one feature per channel), then dense layers exactly as in an MLP. Conv layer h has the kernel
  * K_h (C_out, C_in, kh, kw) and the bias c_h (C_out,); in im2col form
- *   col[(s, oy, ox), (c, i, j)] = A[s, (oy sh + i - pt, ox sw + j - pl), c]   (0 outside: padding)
- *   Z[(s, oy, ox), :] = alpha col K^T + c_h
- * so every conv is the GEMM of an MLP layer on the patch matrix. padding=valid has no zeros and
+ *   col[(s, oy, ox), (i, j, c)] = A[s, (oy sh + i - pt, ox sw + j - pl), c]   (0 outside: padding)
+ *   Z[(s, oy, ox), :] = alpha col Kp^T + c_h
+ * so every conv is the GEMM of an MLP layer on the patch matrix. The patch columns run (i, j, c),
+ * channels innermost like the activations, so a kernel row of a patch is one contiguous copy;
+ * theta keeps PyTorch's (c, i, j). Kp is K with its columns permuted to the patch order
+ * (ibp__cnn_kperm), and a gradient computed in patch order goes back with ibp__cnn_kunperm. padding=valid has no zeros and
  * out = (in - k) / s + 1 positions per dimension; padding=same has ceil(in / s), with the zeros
  * split as TensorFlow does: (out - 1) s + k - in in all, the smaller half above / to the left.
  *
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "models/models.h"
+#include "numerics/simd.h"
 
 static int ibp__out_size(int in, int k, int s, int same, int *pad) {
     if (same) {
@@ -123,22 +128,26 @@ double ibp__cnn_act_doubles(const ibp__model *m) {
 }
 
 void ibp__cnn_im2col(const ibp__conv *g, const double *X, int nb, double *col) {
-    int C = g->cin, kk = g->kh * g->kw, cols = C * kk;
+    int C = g->cin, kw = g->kw, cols = C * g->kh * kw, run = kw * C;
     long in_s = (long)g->hin * g->win * C;
     double *row = col;
     for (int s = 0; s < nb; s++) {
         const double *x = X + (long)s * in_s;
         for (int oy = 0; oy < g->hout; oy++)
             for (int ox = 0; ox < g->wout; ox++, row += cols) {
+                int x0 = ox * g->sw - g->pl, inside = x0 >= 0 && x0 + kw <= g->win;
                 for (int i = 0; i < g->kh; i++) {
                     int y = oy * g->sh + i - g->pt;
-                    for (int j = 0; j < g->kw; j++) {
-                        int xx = ox * g->sw + j - g->pl, q = i * g->kw + j;
-                        if (y < 0 || y >= g->hin || xx < 0 || xx >= g->win) {
-                            for (int c = 0; c < C; c++) row[c * kk + q] = 0.0;
-                        } else {
-                            const double *px = x + ((long)y * g->win + xx) * C;
-                            for (int c = 0; c < C; c++) row[c * kk + q] = px[c];
+                    double *dst = row + i * run;
+                    if (y < 0 || y >= g->hin) {
+                        memset(dst, 0, sizeof(double) * (size_t)run);
+                    } else if (inside) { /* the kernel row's kw positions are adjacent: one copy */
+                        memcpy(dst, x + ((long)y * g->win + x0) * C, sizeof(double) * (size_t)run);
+                    } else {
+                        for (int j = 0; j < kw; j++) {
+                            int xx = x0 + j;
+                            if (xx < 0 || xx >= g->win) memset(dst + j * C, 0, sizeof(double) * (size_t)C);
+                            else memcpy(dst + j * C, x + ((long)y * g->win + xx) * C, sizeof(double) * (size_t)C);
                         }
                     }
                 }
@@ -146,26 +155,54 @@ void ibp__cnn_im2col(const ibp__conv *g, const double *X, int nb, double *col) {
     }
 }
 
+/* y[0..n) += x[0..n), elementwise (each element its own sum) */
+static void ibp__cnn_addrun(double *y, const double *x, int n) {
+    int j = 0;
+    for (; j + 2 <= n; j += 2) ibp_v_store(y + j, ibp_v_add(ibp_v_load(y + j), ibp_v_load(x + j)));
+    for (; j < n; j++) y[j] = y[j] + x[j];
+}
+
 void ibp__cnn_col2im(const ibp__conv *g, const double *col, int nb, double *dX) {
-    int C = g->cin, kk = g->kh * g->kw, cols = C * kk;
+    int C = g->cin, kw = g->kw, cols = C * g->kh * kw, run = kw * C;
     long in_s = (long)g->hin * g->win * C;
     memset(dX, 0, sizeof(double) * (size_t)nb * (size_t)in_s);
     const double *row = col;
     for (int s = 0; s < nb; s++) {
         double *x = dX + (long)s * in_s;
         for (int oy = 0; oy < g->hout; oy++)
-            for (int ox = 0; ox < g->wout; ox++, row += cols)
+            for (int ox = 0; ox < g->wout; ox++, row += cols) {
+                int x0 = ox * g->sw - g->pl, inside = x0 >= 0 && x0 + kw <= g->win;
                 for (int i = 0; i < g->kh; i++) {
                     int y = oy * g->sh + i - g->pt;
                     if (y < 0 || y >= g->hin) continue;
-                    for (int j = 0; j < g->kw; j++) {
-                        int xx = ox * g->sw + j - g->pl, q = i * g->kw + j;
-                        if (xx < 0 || xx >= g->win) continue;
-                        double *px = x + ((long)y * g->win + xx) * C;
-                        for (int c = 0; c < C; c++) px[c] = px[c] + row[c * kk + q];
+                    if (inside) {
+                        ibp__cnn_addrun(x + ((long)y * g->win + x0) * C, row + i * run, run);
+                        continue;
+                    }
+                    for (int j = 0; j < kw; j++) {
+                        int xx = x0 + j;
+                        if (xx >= 0 && xx < g->win)
+                            ibp__cnn_addrun(x + ((long)y * g->win + xx) * C, row + i * run + j * C, C);
                     }
                 }
+            }
     }
+}
+
+int ibp__cnn_permuted(const ibp__conv *g) { return g->cin > 1 && g->kh * g->kw > 1; }
+
+void ibp__cnn_kperm(const ibp__conv *g, int rows, const double *K, double *Kp) {
+    int C = g->cin, kk = g->kh * g->kw, cols = C * kk;
+    for (int o = 0; o < rows; o++)
+        for (int q = 0; q < kk; q++)
+            for (int c = 0; c < C; c++) Kp[(long)o * cols + q * C + c] = K[(long)o * cols + c * kk + q];
+}
+
+void ibp__cnn_kunperm(const ibp__conv *g, int rows, const double *Gp, double alpha, double *G) {
+    int C = g->cin, kk = g->kh * g->kw, cols = C * kk;
+    for (int o = 0; o < rows; o++)
+        for (int q = 0; q < kk; q++)
+            for (int c = 0; c < C; c++) G[(long)o * cols + c * kk + q] = alpha * Gp[(long)o * cols + q * C + c];
 }
 
 void ibp__layer_bias_name(const ibp__model *m, int i, char *out, size_t cap) {

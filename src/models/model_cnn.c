@@ -5,6 +5,8 @@
  * geometry, im2col and col2im are in cnn_geom.c. Every layer is a GEMM on its input's patch
  * matrix X_i (a conv's im2col, a dense layer's input rows), with M_i = n pout_i rows:
  *   Z_i = X_i Kt_i + c_i          (M_i, rows_i)    Kt_i = alpha_i K_i^T (cols_i, rows_i)
+ * (for a convolution K_i here is Kp, the kernel with its columns in the patch order (i, j, c):
+ * products with it are in that order, and its gradient goes back to theta's order at the end)
  *   A_i = act(Z_i)                hidden layers; F = Z_last (n, k)
  * The input of layer i is x (i = 0), A_{i-1}, or after the last convolution the pooled features:
  * flat reads A (n, pout C) as (n, feat); avg is P = (1/pout) sum over positions of A (n, C).
@@ -30,8 +32,9 @@
 #define IBP__CNN_BLK 65536 /* doubles per block buffer (512 KiB): a block's patches stay in L2 */
 
 typedef struct ibp__cnnws {
-    double *Kt[IBP__MAX_LAYERS];  /* (cols, rows): alpha K^T of each layer */
-    double *Vt;                   /* (cols, rows) of the largest layer: alpha V^T, one at a time */
+    double *Kt[IBP__MAX_LAYERS];  /* (cols, rows): alpha K^T of each layer (Kp^T: patch order) */
+    double *Kp[IBP__MAX_LAYERS];  /* (rows, cols): a permuted conv's kernel in patch order */
+    double *Vt, *Vp, *Gt;         /* largest layer: alpha V^T; V and a gradient in patch order */
     /* hidden layer i: (nmax pout_i, rows_i) each. Z: z, then act', then Delta; Q: act'' (HVP),
      * then R{Delta}; A: act(z); RZ, RA: R{z}, R{a} */
     double *Z[IBP__MAX_LAYERS], *Q[IBP__MAX_LAYERS], *A[IBP__MAX_LAYERS];
@@ -62,7 +65,9 @@ static size_t ibp__cnn_carve(const ibp__model *m, int nmax, double *base, ibp__c
     size_t lmax = 0, nm = (size_t)nmax, colmax = 0, emax = 0, dxmax = 0;
     for (int i = 0; i < m->nl; i++) {
         size_t rc = (size_t)m->L[i].rows * m->L[i].cols;
+        int perm = i < m->nconv && ibp__cnn_permuted(&m->cv[i]);
         w->Kt[i] = ibp__arena_doubles(&a, rc);
+        w->Kp[i] = perm ? ibp__arena_doubles(&a, rc) : NULL;
         if (rc > lmax) lmax = rc;
         size_t blk = (size_t)ibp__cnn_blk(m, i);
         if (blk > nm) blk = nm;
@@ -75,6 +80,8 @@ static size_t ibp__cnn_carve(const ibp__model *m, int nmax, double *base, ibp__c
         }
     }
     w->Vt = ibp__arena_doubles(&a, lmax);
+    w->Vp = ibp__arena_doubles(&a, lmax);
+    w->Gt = ibp__arena_doubles(&a, lmax);
     for (int i = 0; i + 1 < m->nl; i++) {
         size_t s = nm * (size_t)ibp__cnn_pout(m, i) * (size_t)m->L[i].rows;
         w->Z[i] = ibp__arena_doubles(&a, s);
@@ -117,10 +124,28 @@ static const double *ibp__cnn_w(const ibp__model *m, const double *theta, int i)
     return ly->off >= 0 ? theta + ly->off : ly->fixed;
 }
 
-/* Dst (cols, rows) = alpha Src^T for Src (rows, cols). */
-static void ibp__cnn_tscale(const ibp__layer *ly, const double *src, double *dst) {
+static int ibp__cnn_perm(const ibp__model *m, int i) { return i < m->nconv && ibp__cnn_permuted(&m->cv[i]); }
+
+/* Dst (cols, rows) = alpha Src^T for Src (rows, cols) in theta's order; a permuted conv's Src
+ * goes to the patch order first, into perm (rows, cols), which is kept. Returns the weights in
+ * the patch order: perm, or Src itself. */
+static const double *ibp__cnn_tscale(const ibp__model *m, int i, const double *src, double *perm, double *dst) {
+    const ibp__layer *ly = &m->L[i];
+    if (ibp__cnn_perm(m, i)) {
+        ibp__cnn_kperm(&m->cv[i], ly->rows, src, perm);
+        src = perm;
+    }
     ibp__transpose(ly->rows, ly->cols, src, dst);
     if (ly->alpha != 1.0) ibp__scale((long)ly->rows * ly->cols, ly->alpha, dst);
+    return src;
+}
+
+/* A layer's weight gradient was summed into g: in theta's order (out + off, still to be scaled
+ * by alpha) or, for a permuted conv, in Gt. Finish it: alpha times it, in theta's order. */
+static void ibp__cnn_wgrad_done(const ibp__model *m, int i, const double *Gt, double *out) {
+    const ibp__layer *ly = &m->L[i];
+    if (ibp__cnn_perm(m, i)) ibp__cnn_kunperm(&m->cv[i], ly->rows, Gt, ly->alpha, out + ly->off);
+    else if (ly->alpha != 1.0) ibp__scale((long)ly->rows * ly->cols, ly->alpha, out + ly->off);
 }
 
 /* ---- elementwise helpers (SIMD vocabulary: the wasm build has no auto-vectorizer) ---------- */
@@ -219,7 +244,12 @@ static void ibp__cnn_pool(const ibp__model *m, const double *A, int n, double *P
 enum { IBP__CFWD_OUT, IBP__CFWD_D1, IBP__CFWD_D2 }; /* what the forward keeps besides A */
 
 static void ibp__cnn_prep(const ibp__model *m, const double *theta, ibp__cnnws *w) {
-    for (int i = 0; i < m->nl; i++) ibp__cnn_tscale(&m->L[i], ibp__cnn_w(m, theta, i), w->Kt[i]);
+    for (int i = 0; i < m->nl; i++) ibp__cnn_tscale(m, i, ibp__cnn_w(m, theta, i), w->Kp[i], w->Kt[i]);
+}
+
+/* Layer i's weights in the patch order (E = Delta K): Kp, or theta's (the fixed head's). */
+static const double *ibp__cnn_wp(const ibp__model *m, const ibp__cnnws *w, const double *theta, int i) {
+    return ibp__cnn_perm(m, i) ? w->Kp[i] : ibp__cnn_w(m, theta, i);
 }
 
 static void ibp__cnn_fwd(const ibp__model *m, const double *theta, const double *x, int n, ibp__cnnws *w,
@@ -253,7 +283,7 @@ static void ibp__cnn_rfwd(const ibp__model *m, const double *x, const double *v,
         long pout = ibp__cnn_pout(m, i);
         double *RZ = last ? w->RF : w->RZ[i];
         const double *c = ly->boff >= 0 ? v + ly->boff : NULL;
-        if (ly->off >= 0) ibp__cnn_tscale(ly, v + ly->off, w->Vt);
+        if (ly->off >= 0) ibp__cnn_tscale(m, i, v + ly->off, w->Vp, w->Vt);
         for (int s0 = 0; s0 < n; s0 += bs) {
             int nb = n - s0 < bs ? n - s0 : bs, acc = 0;
             long M = nb * pout, o = (long)s0 * pout * rows;
@@ -315,17 +345,18 @@ static void ibp__cnn_back(const ibp__model *m, const double *theta, const double
         int rows = ly->rows, cols = ly->cols, bs = ibp__cnn_blk(m, i);
         long pout = ibp__cnn_pout(m, i);
         const double *D = i == m->nl - 1 ? Dl : w->Z[i];
+        double *gw = ly->off < 0 ? NULL : ibp__cnn_perm(m, i) ? w->Gt : out + ly->off;
         for (int s0 = 0; s0 < n; s0 += bs) {
             int nb = n - s0 < bs ? n - s0 : bs, acc = s0 > 0;
             long M = nb * pout;
             const double *Db = D + (long)s0 * pout * rows;
-            if (ly->off >= 0) {
+            if (gw) {
                 const double *X = ibp__cnn_patches(m, i, ibp__cnn_in(m, w, x, i, 0, s0), nb, w->col);
-                ibp__gemm_tn(rows, cols, (int)M, Db, X, out + ly->off, acc);
+                ibp__gemm_tn(rows, cols, (int)M, Db, X, gw, acc);
                 if (ly->boff >= 0) ibp__cnn_colsum(Db, M, rows, out + ly->boff, acc);
             }
             if (i == 0) continue;
-            ibp__gemm_nn((int)M, cols, rows, Db, ibp__cnn_w(m, theta, i), w->E, 0);
+            ibp__gemm_nn((int)M, cols, rows, Db, ibp__cnn_wp(m, w, theta, i), w->E, 0);
             const double *dX = w->E;
             if (i < m->nconv) {
                 ibp__cnn_col2im(&m->cv[i], w->E, nb, w->dX);
@@ -333,10 +364,7 @@ static void ibp__cnn_back(const ibp__model *m, const double *theta, const double
             }
             ibp__cnn_down(m, w, i, s0, nb, dX, NULL);
         }
-    }
-    for (int i = 0; i < m->nl; i++) {
-        const ibp__layer *ly = &m->L[i];
-        if (ly->off >= 0 && ly->alpha != 1.0) ibp__scale((long)ly->rows * ly->cols, ly->alpha, out + ly->off);
+        if (gw) ibp__cnn_wgrad_done(m, i, w->Gt, out);
     }
 }
 
@@ -373,19 +401,23 @@ void ibp__cnn_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const
         long pout = ibp__cnn_pout(m, i);
         const double *D = last ? w.G : w.Z[i], *RD = last ? w.RG : w.Q[i];
         const double *V = ly->off >= 0 ? v + ly->off : NULL;
+        if (V && ibp__cnn_perm(m, i)) { /* V in the patch order, for R{E} */
+            ibp__cnn_kperm(&m->cv[i], rows, V, w.Vp);
+            V = w.Vp;
+        }
+        double *gw = ly->off < 0 ? NULL : ibp__cnn_perm(m, i) ? w.Gt : hv + ly->off;
         for (int s0 = 0; s0 < n; s0 += bs) {
             int nb = n - s0 < bs ? n - s0 : bs;
             long M = nb * pout, o = (long)s0 * pout * rows;
             const double *X = ibp__cnn_patches(m, i, ibp__cnn_in(m, &w, x, i, 0, s0), nb, w.col);
             const double *RX = i > 0 ? ibp__cnn_patches(m, i, ibp__cnn_in(m, &w, x, i, 1, s0), nb, w.rcol) : NULL;
-            if (ly->off >= 0) {
-                double *o_w = hv + ly->off;
-                ibp__gemm_tn(rows, cols, (int)M, RD + o, X, o_w, s0 > 0);
-                if (RX) ibp__gemm_tn(rows, cols, (int)M, D + o, RX, o_w, 1);
+            if (gw) {
+                ibp__gemm_tn(rows, cols, (int)M, RD + o, X, gw, s0 > 0);
+                if (RX) ibp__gemm_tn(rows, cols, (int)M, D + o, RX, gw, 1);
                 if (ly->boff >= 0) ibp__cnn_colsum(RD + o, M, rows, hv + ly->boff, s0 > 0);
             }
             if (i == 0) continue;
-            const double *W = ibp__cnn_w(m, theta, i);
+            const double *W = ibp__cnn_wp(m, &w, theta, i);
             ibp__gemm_nn((int)M, cols, rows, D + o, W, w.E, 0);
             ibp__gemm_nn((int)M, cols, rows, RD + o, W, w.RE, 0);
             if (V) ibp__gemm_nn((int)M, cols, rows, D + o, V, w.RE, 1);
@@ -398,7 +430,7 @@ void ibp__cnn_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const
             }
             ibp__cnn_down(m, &w, i, s0, nb, dX, RdX);
         }
-        if (ly->off >= 0 && ly->alpha != 1.0) ibp__scale((long)rows * cols, ly->alpha, hv + ly->off);
+        if (gw) ibp__cnn_wgrad_done(m, i, w.Gt, hv);
     }
 }
 

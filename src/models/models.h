@@ -107,10 +107,17 @@ void ibp__mlp_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, cons
 /* cnn (cnn_geom.c: the layer table, im2col and col2im, naming; model_cnn.c: the passes) */
 int ibp__cnn_setup(ibp__model *m, const ibp__config *c, char *err, size_t errlen);
 double ibp__cnn_act_doubles(const ibp__model *m); /* activations per sample of the hidden layers */
+/* Patch matrices with the columns in the order (i, j, c), channels innermost. */
 void ibp__cnn_im2col(const ibp__conv *g, const double *X /* (nb, hin win cin) */, int nb,
-                     double *col /* (nb hout wout, cin kh kw) */);
-void ibp__cnn_col2im(const ibp__conv *g, const double *col /* (nb hout wout, cin kh kw) */, int nb,
+                     double *col /* (nb hout wout, kh kw cin) */);
+void ibp__cnn_col2im(const ibp__conv *g, const double *col /* (nb hout wout, kh kw cin) */, int nb,
                      double *dX /* (nb, hin win cin): overwritten with the sums */);
+/* Does the patch order (i, j, c) differ from theta's (c, i, j)? (C_in > 1 and a kernel > 1x1) */
+int ibp__cnn_permuted(const ibp__conv *g);
+/* Kp (rows, cols) = K (rows, cols) with its columns from theta's order to the patch order; and
+ * back, times alpha: G = alpha Gp permuted. */
+void ibp__cnn_kperm(const ibp__conv *g, int rows, const double *K, double *Kp);
+void ibp__cnn_kunperm(const ibp__conv *g, int rows, const double *Gp, double alpha, double *G);
 /* params JSON: the name of layer i's bias ("b3", or "c1" for a convolution) and its weights'
  * shape (2 numbers, or 3 or 4 for a convolution); returns the number of dimensions. */
 void ibp__layer_bias_name(const ibp__model *m, int i, char *out, size_t cap);
