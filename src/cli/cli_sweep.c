@@ -23,6 +23,7 @@
 
 const char *cli_sweep_help =
     "ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N] [--jobs N]\n"
+    "          [--images FILE]   (the image file of data=fashion_mnist, as for ibp run)\n"
     "  Runs CONFIG once per grid cell (KEY and KEY2 replaced by the cell's values) and writes one\n"
     "  summary row per run: cell, the varied values, regime (lazy | catapult | eos | divergent |\n"
     "  not_converged), steps, final_loss, loss0, max_loss_ratio, monotone, steps_to_converge, eta,\n"
@@ -164,11 +165,14 @@ static void write_header(FILE *f, const char *canon, vary *vs, int nv, int cells
     fprintf(f, ",%s,message\n", ibp_summary_fields());
 }
 
+/* The image file of data=fashion_mnist, read once for every cell (cli_images). */
+static ibp_images *sweep_images;
+
 /* Run one cell and write its row. */
 static void run_cell(FILE *f, const char *cfg, vary *vs, int nv, int cell) {
     char err[1024];
     ibp_run *r;
-    ibp_run_desc d = {.config = cfg};
+    ibp_run_desc d = {.config = cfg, .images = sweep_images};
     int idx[2] = {nv == 2 ? cell / vs[1].n : cell, nv == 2 ? cell % vs[1].n : 0};
     fprintf(f, "%d", cell);
     for (int k = 0; k < nv; k++) fprintf(f, ",%s", vs[k].vals[idx[k]]);
@@ -196,7 +200,7 @@ static void run_cell(FILE *f, const char *cfg, vary *vs, int nv, int cell) {
 static double estimate_seconds(const char *cfg, int cells) {
     char err[256];
     ibp_run *r;
-    ibp_run_desc d = {.config = cfg};
+    ibp_run_desc d = {.config = cfg, .images = sweep_images};
     clock_t c0 = clock();
     if (ibp_run_create(&r, &d, err, sizeof err) != IBP_OK) return -1;
     int total = ibp_run_steps_total(r), probe = total < 50 ? total : 50, done = 0;
@@ -208,12 +212,13 @@ static double estimate_seconds(const char *cfg, int cells) {
 }
 
 int cli_sweep(int argc, char **argv) {
-    const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL;
+    const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL, *images_s = NULL;
     vary vs[2];
     int nv = 0, rc = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if ((!strcmp(a, "--vary") || !strcmp(a, "--out") || !strcmp(a, "--shard") || !strcmp(a, "--jobs")) && i + 1 >= argc) {
+        if ((!strcmp(a, "--vary") || !strcmp(a, "--out") || !strcmp(a, "--shard") || !strcmp(a, "--jobs") ||
+             !strcmp(a, "--images")) && i + 1 >= argc) {
             fprintf(stderr, "ibp sweep: %s needs a value\n", a);
             return EXIT_BAD;
         }
@@ -224,6 +229,7 @@ int cli_sweep(int argc, char **argv) {
         } else if (!strcmp(a, "--out")) out = argv[++i];
         else if (!strcmp(a, "--shard")) shard_s = argv[++i];
         else if (!strcmp(a, "--jobs")) jobs_s = argv[++i];
+        else if (!strcmp(a, "--images")) images_s = argv[++i];
         else if (a[0] == '-' && a[1] == '-') { fprintf(stderr, "ibp sweep: unknown option %s\n", a); rc = EXIT_BAD; goto done; }
         else if (!config) config = a;
         else { fprintf(stderr, "ibp sweep: unexpected argument \"%s\": quote the config\n", a); rc = EXIT_BAD; goto done; }
@@ -252,6 +258,8 @@ int cli_sweep(int argc, char **argv) {
         rc = EXIT_BAD;
         goto done;
     }
+    sweep_images = cli_images(images_s, config, NULL, &rc);
+    if (rc) goto done;
     if (here <= MAX_CELLS && cells <= MAX_TOTAL) {
         for (long c = shard - 1; c < cells; c += nshards) {
             char *cfg = cell_config(config, vs, nv, (int)c);
@@ -336,6 +344,8 @@ int cli_sweep(int argc, char **argv) {
     if (f != stdout) fclose(f);
 done:
     for (int k = 0; k < nv; k++) free_vary(&vs[k]);
+    ibp_images_close(sweep_images);
+    sweep_images = NULL;
     return rc;
 }
 
