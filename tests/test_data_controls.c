@@ -160,7 +160,7 @@ static void test_ntk_all(void) {
     double *th = malloc(sizeof(double) * P), *ga = malloc(sizeof(double) * P), *gb = malloc(sizeof(double) * P), la, lb;
     memcpy(th, ibp_run_params(a), sizeof(double) * P);
     for (long i = 0; i < 35; i++) th[i] /= sqrt(5.0); /* W1 (7, 5) / sqrt(d) */
-    ibp_run_set_params(b, th);
+    ibp_run_set_params(b, th, NULL, 0);
     ibp_run_loss_grad(a, &la, ga);
     ibp_run_loss_grad(b, &lb, gb);
     T_CLOSE(la, lb, 0, 1e-14);

@@ -506,8 +506,8 @@ static void same_as_mlp(const char *cnn, const char *mlp) {
     T_CLOSE(la, lb, 0, 1e-13);
     T_CHECK(t_relerr(ga, gb, P) <= 1e-13, "%s: gradient differs from the MLP's by %.3g", cnn, t_relerr(ga, gb, P));
     T_CHECK(t_relerr(ha, hb, P) <= 1e-13, "%s: HVP differs from the MLP's by %.3g", cnn, t_relerr(ha, hb, P));
-    ibp_run_step(a, 30);
-    ibp_run_step(b, 30);
+    ibp_run_step(a, 30, NULL, 0);
+    ibp_run_step(b, 30, NULL, 0);
     ibp_run_loss_grad(a, &la, NULL);
     ibp_run_loss_grad(b, &lb, NULL);
     T_CHECK(ibp_run_t(a) == 30 && ibp_run_t(b) == 30, "%s: 30 steps", cnn);

@@ -37,9 +37,10 @@ static const char *usage =
     "      Hessian spectrum after N training steps: top-k with residuals (default), every\n"
     "      eigenvalue (--exact, P <= 2000), or the SLQ density (--density)\n"
     "  ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N]\n"
-    "            [--jobs N] [--images FILE]\n"
+    "            [--jobs N] [--plan] [--images FILE]\n"
     "      one run per grid cell; one summary row per run (regime, final loss and sharpness,\n"
-    "      eta S_T, lambda_T/lambda0, steps to converge); GRID = v1,v2,... | lin:a:b:n | log:a:b:n\n"
+    "      eta S_T, lambda_T/lambda0, steps to converge); GRID = v1,v2,... | lin:a:b:n | log:a:b:n;\n"
+    "      --plan prints the cells and their configs without running them\n"
     "  ibp merge PART.csv... --out FILE.csv\n"
     "      join the shards of a sweep (the result is identical to the unsharded sweep)\n"
     "  ibp help [config|run|output|conventions|sweep|exit]\n"
@@ -328,8 +329,8 @@ static int cmd_run(int argc, char **argv) {
             ibp_run_clear_rows(r);
         }
         if (ibp_run_state(r) != IBP_RUNNING) break;
-        long chunk = every ? every - ibp_run_t(r) % every : 1000;
-        ibp_run_step(r, chunk < 1000 ? (int)chunk : 1000);
+        int64_t chunk = every ? every - ibp_run_t(r) % every : 1000;
+        ibp_run_step(r, chunk < 1000 ? chunk : 1000, NULL, 0);
         if (pf && (ibp_run_t(r) % every == 0 || ibp_run_state(r) != IBP_RUNNING)) write_params_line(pf, r);
         double now = (double)clock() / CLOCKS_PER_SEC;
         if (bar && now - last > 0.1) { progress(r, started); last = now; }
@@ -422,10 +423,10 @@ static int cmd_spectrum(int argc, char **argv) {
     if (at < 0 || k < 0 || probes < 0 || steps < 0) { free_opts(&o); return EXIT_BAD; }
     ibp_run *r;
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
-    if (at > ibp_run_steps_total(r)) ibp_run_extend(r, (int)(at - ibp_run_steps_total(r)));
+    if (at > ibp_run_steps_total(r)) ibp_run_extend(r, (int)(at - ibp_run_steps_total(r)), NULL, 0);
     while (ibp_run_t(r) < at && ibp_run_state(r) == IBP_RUNNING) {
         long left = at - ibp_run_t(r);
-        ibp_run_step(r, left > 1000 ? 1000 : (int)left);
+        ibp_run_step(r, left > 1000 ? 1000 : (int)left, NULL, 0);
         ibp_run_clear_rows(r);
     }
     if (ibp_run_state(r) == IBP_DIVERGED) {
