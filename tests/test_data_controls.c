@@ -210,7 +210,7 @@ static void test_ce_loss(void) {
         T_CHECK(worst <= 1e-9, "ce gradient vs FD: %.3g", worst);
         for (int i = 0; i < N * K; i++) r[i] = t_rand_normal(&rs);
         ibp__loss_curv(IBP__LOSS_CE, f, y, N, K, h);
-        ibp__loss_hmul(IBP__LOSS_CE, h, y, N, K, r, hr);
+        ibp__loss_hmul(IBP__LOSS_CE, h, N, K, r, hr);
         for (int i = 0; i < N * K; i++) { fp[i] = f[i] + 1e-5 * r[i]; }
         ibp__loss(IBP__LOSS_CE, fp, y, N, K, gp);
         for (int i = 0; i < N * K; i++) { fp[i] = f[i] - 1e-5 * r[i]; }
@@ -221,16 +221,21 @@ static void test_ce_loss(void) {
         /* in place: out aliasing h, and aliasing r */
         double h2[N * K], r2[N * K];
         memcpy(h2, h, sizeof h); memcpy(r2, r, sizeof r);
-        ibp__loss_hmul(IBP__LOSS_CE, h2, y, N, K, r, h2);
-        ibp__loss_hmul(IBP__LOSS_CE, h, y, N, K, r2, r2);
+        ibp__loss_hmul(IBP__LOSS_CE, h2, N, K, r, h2);
+        ibp__loss_hmul(IBP__LOSS_CE, h, N, K, r2, r2);
         T_CHECK(t_same_bits(h2, hr, N * K) && t_same_bits(r2, hr, N * K), "hmul in place");
+        /* rows are independent: a block of rows on its own gives the same bits (blocked HVPs) */
+        double hb[N * K];
+        ibp__loss_hmul(IBP__LOSS_CE, h, 2, K, r, hb);
+        ibp__loss_hmul(IBP__LOSS_CE, h + 2 * K, N - 2, K, r + 2 * K, hb + 2 * K);
+        T_CHECK(t_same_bits(hb, hr, N * K), "hmul by blocks of rows");
         /* the Hessian is (diag p - p p^T)/n per sample: symmetric, rows sum to zero */
         double rowsum = 0;
         for (int i = 0; i < N; i++) {
             double one[K];
             for (int j = 0; j < K; j++) one[j] = 1;
             double out[K];
-            ibp__loss_hmul(IBP__LOSS_CE, h + i * K, y + i * K, 1, K, one, out);
+            ibp__loss_hmul(IBP__LOSS_CE, h + i * K, 1, K, one, out);
             for (int j = 0; j < K; j++) rowsum = fmax(rowsum, fabs(out[j]));
         }
         T_CHECK(rowsum <= 1e-15, "the softmax Hessian (to k eps: sum p = 1 in rounding) annihilates the all-ones vector: %.3g", rowsum);
@@ -242,7 +247,7 @@ static void test_ce_loss(void) {
             "ce at logits of 1e4: L = %.17g", L);
     /* diagonal losses: hmul is exactly h * r */
     double hd[3] = {0.5, 0.25, 2}, rd[3] = {1.1, -3, 0.7}, od[3];
-    ibp__loss_hmul(IBP__LOSS_MSE, hd, NULL, 3, 1, rd, od);
+    ibp__loss_hmul(IBP__LOSS_MSE, hd, 3, 1, rd, od);
     T_CHECK(od[0] == 0.5 * 1.1 && od[1] == 0.25 * -3 && od[2] == 2 * 0.7, "diagonal hmul");
 }
 

@@ -11,8 +11,9 @@
  *             logsumexp(f) = m + log(sum_j e^(f_j - m)) with m = max_j f_j: every exponent <= 0,
  *             and each term y_ij ((m - f_ij) + log sum) is >= 0, so nothing cancels.
  * The loss Hessian with respect to f is block diagonal over samples; it is diagonal for every
- * loss but ce. ibp__loss_curv stores what the Hessian needs (its diagonal, or p for ce) and
- * ibp__loss_hmul applies it to an output-space vector.
+ * loss but ce. ibp__loss_curv stores what the Hessian needs, row by row (its diagonal, or for ce
+ * q_i = (s_i/n) p_i, whose row sum is s_i/n), and ibp__loss_hmul applies it to an output-space
+ * vector from that alone, so any block of rows can be multiplied on its own.
  * Sums run sequentially over i then j, so the result is the same on every platform.
  */
 #include "models/models.h"
@@ -85,10 +86,13 @@ double ibp__loss(int loss, const double *f, const double *y, int n, int k, doubl
 void ibp__loss_curv(int loss, const double *f, const double *y, int n, int k, double *h) {
     double inv = 1.0 / (double)n;
     long nk = (long)n * k;
-    if (loss == IBP__LOSS_CE) { /* the probabilities: ibp__loss_hmul forms the Hessian from them */
+    if (loss == IBP__LOSS_CE) { /* q_i = (s_i/n) p_i: ibp__loss_hmul forms the Hessian from it */
         for (int i = 0; i < n; i++) {
-            double m;
-            ibp__softmax_row(f + (long)i * k, k, h + (long)i * k, &m);
+            double m, wi = 0.0, *q = h + (long)i * k;
+            ibp__softmax_row(f + (long)i * k, k, q, &m);
+            for (int j = 0; j < k; j++) wi += y[(long)i * k + j];
+            double c = wi * inv;
+            for (int j = 0; j < k; j++) q[j] = c * q[j];
         }
         return;
     }
@@ -103,21 +107,19 @@ void ibp__loss_curv(int loss, const double *f, const double *y, int n, int k, do
     for (long i = 0; i < nk; i++) h[i] = c;
 }
 
-void ibp__loss_hmul(int loss, const double *h, const double *y, int n, int k, const double *r,
-                    double *out) {
+void ibp__loss_hmul(int loss, const double *h, int n, int k, const double *r, double *out) {
     long nk = (long)n * k;
     if (loss != IBP__LOSS_CE) {
         for (long i = 0; i < nk; i++) out[i] = h[i] * r[i];
         return;
     }
-    /* s_i/n (diag(p) - p p^T) r = (s_i/n) p . (r - p.r), row by row; p.r is formed before any
-     * element of the row is written, so out may alias h or r */
-    double inv = 1.0 / (double)n;
+    /* (s_i/n) (diag(p) - p p^T) r = q . (r - p.r) with q = (s_i/n) p and p.r = q.r / sum q, row by
+     * row; both sums are formed before any element of the row is written, so out may alias h or r */
     for (int i = 0; i < n; i++) {
-        const double *p = h + (long)i * k, *ri = r + (long)i * k, *yi = y + (long)i * k;
-        double pr = 0.0, wi = 0.0;
-        for (int j = 0; j < k; j++) { pr += p[j] * ri[j]; wi += yi[j]; }
-        double c = wi * inv;
-        for (int j = 0; j < k; j++) out[(long)i * k + j] = c * (p[j] * (ri[j] - pr));
+        const double *q = h + (long)i * k, *ri = r + (long)i * k;
+        double qr = 0.0, qs = 0.0;
+        for (int j = 0; j < k; j++) { qr += q[j] * ri[j]; qs += q[j]; }
+        double pr = qs > 0 ? qr / qs : 0.0; /* qs = 0: a row without target mass, zero curvature */
+        for (int j = 0; j < k; j++) out[(long)i * k + j] = q[j] * (ri[j] - pr);
     }
 }

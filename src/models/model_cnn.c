@@ -394,7 +394,7 @@ void ibp__cnn_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const
     ibp__loss(m->loss, w.F, b->y, n, k, w.G);
     ibp__loss_curv(m->loss, w.F, b->y, n, k, w.RG);
     ibp__cnn_rfwd(m, x, v, n, &w);
-    ibp__loss_hmul(m->loss, w.RG, b->y, n, k, w.RF, w.RG);
+    ibp__loss_hmul(m->loss, w.RG, n, k, w.RF, w.RG);
     for (int i = m->nl - 1; i >= 0; i--) {
         const ibp__layer *ly = &m->L[i];
         int rows = ly->rows, cols = ly->cols, bs = ibp__cnn_blk(m, i), last = i == m->nl - 1;
@@ -447,7 +447,7 @@ void ibp__cnn_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, cons
         for (long t = 0; t < nk; t++) w.RG[t] = inv * w.RF[t];
     } else {
         ibp__loss_curv(m->loss, w.F, b->y, n, k, w.RG);
-        ibp__loss_hmul(m->loss, w.RG, b->y, n, k, w.RF, w.RG);
+        ibp__loss_hmul(m->loss, w.RG, n, k, w.RF, w.RG);
     }
     ibp__cnn_back(m, theta, b->x, n, &w, w.RG, out);
 }

@@ -230,7 +230,7 @@ void ibp__linear_hvp(ibp__model *m, const double *theta, const ibp__batch *b, co
     ibp__lin_outputs(m, c, dT[0], w.RE, w.Et, b->x, n, w.RF);
     ibp__loss(m->loss, w.F, b->y, n, k, w.G);
     ibp__loss_curv(m->loss, w.F, b->y, n, k, w.C);
-    ibp__loss_hmul(m->loss, w.C, b->y, n, k, w.RF, w.RF);
+    ibp__loss_hmul(m->loss, w.C, n, k, w.RF, w.RF);
     ibp__gemm_tn(k, d, n, w.G, b->x, w.M, 0);
     ibp__gemm_tn(k, d, n, w.RF, b->x, w.RM, 0);
     ibp__lin_up(m, theta, v, c, T, dT, w.M, w.RM, &w, hv);
@@ -252,7 +252,7 @@ void ibp__linear_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, c
     } else {
         ibp__lin_outputs(m, c, T[0], w.E, w.Et, b->x, n, w.F);
         ibp__loss_curv(m->loss, w.F, b->y, n, k, w.C);
-        ibp__loss_hmul(m->loss, w.C, b->y, n, k, w.RF, w.RF);
+        ibp__loss_hmul(m->loss, w.C, n, k, w.RF, w.RF);
     }
     ibp__gemm_tn(k, d, n, w.RF, b->x, w.RM, 0);
     ibp__lin_up(m, theta, NULL, c, T, dT, NULL, w.RM, &w, out);

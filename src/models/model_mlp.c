@@ -417,7 +417,7 @@ void ibp__mlp_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const
     ibp__loss(m->loss, w.F, b->y, n, k, w.G);
     ibp__loss_curv(m->loss, w.F, b->y, n, k, w.RG);
     ibp__mlp_rfwd(m, x, v, n, &w);
-    ibp__loss_hmul(m->loss, w.RG, b->y, n, k, w.RF, w.RG);
+    ibp__loss_hmul(m->loss, w.RG, n, k, w.RF, w.RG);
 
     const double *Dl = w.G, *RDl = w.RG;
     for (int i = m->nl - 1; i >= 0; i--) {
@@ -456,6 +456,6 @@ void ibp__mlp_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, cons
     }
     ibp__mlp_rfwd(m, b->x, v, n, &w);
     if (ntk) ibp__mlp_vmul(w.RG, w.RG, w.RF, nk);
-    else ibp__loss_hmul(m->loss, w.RG, b->y, n, k, w.RF, w.RG);
+    else ibp__loss_hmul(m->loss, w.RG, n, k, w.RF, w.RG);
     ibp__mlp_back(m, theta, b->x, n, &w, w.RG, out);
 }

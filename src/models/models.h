@@ -9,13 +9,13 @@
 /* Losses (loss.c), mean over the n samples (see the conventions in ibp.h). */
 /* Loss of outputs f (n, k) against targets y (n, k); g = dL/df (n, k) when g != NULL. */
 double ibp__loss(int loss, const double *f, const double *y, int n, int k, double *g);
-/* What the loss Hessian with respect to f needs (n, k): its diagonal d2L/df2 (every loss but ce),
- * or the softmax probabilities (ce, whose Hessian is block diagonal over samples). */
+/* What the loss Hessian with respect to f needs (n, k), row by row: its diagonal d2L/df2 (every
+ * loss but ce), or (s_i/n) softmax(f_i) (ce, whose Hessian is block diagonal over samples). */
 void ibp__loss_curv(int loss, const double *f, const double *y, int n, int k, double *h);
-/* out (n, k) = (d2L/df2) r from h = ibp__loss_curv(...): h . r for the diagonal losses (the
- * same bits as that product), s_i/n (diag(p_i) - p_i p_i^T) r_i for ce. out may alias h or r. */
-void ibp__loss_hmul(int loss, const double *h, const double *y, int n, int k, const double *r,
-                    double *out);
+/* out (n, k) = (d2L/df2) r from h = ibp__loss_curv(...), for any block of rows of it: h . r for
+ * the diagonal losses (the same bits as that product), (s_i/n) (diag(p_i) - p_i p_i^T) r_i for
+ * ce. out may alias h or r. */
+void ibp__loss_hmul(int loss, const double *h, int n, int k, const double *r, double *out);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Models. A layer h computes z_h = alpha_h W_h a_{h-1} (+ b_h), a_h = act(z_h) for every layer
