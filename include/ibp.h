@@ -347,6 +347,20 @@ size_t ibp_run_vector_json(const ibp_run *r, const double *v, char *buf, size_t 
  * laid out like theta: every trained array must be there with its shape. IBP_OK or IBP_E_INIT. */
 int ibp_run_vector_read(const ibp_run *r, const char *json, double *v, char *err, size_t errlen);
 size_t ibp_run_data_csv(const ibp_run *r, int test, char *buf, size_t cap);
+/* Where a viewer finds things (the page's filters and image grid), as JSON:
+ *   {"P":P,"n":n,"n_test":n_test,"k":k,
+ *    "input":{"d":d,"shape":[H,W,C],"order":"y,x,channel"}   (1-D: [L,C] "x,channel"; other
+ *            data: [d] "feature"; model=mf: null),
+ *    "classes":[0,6]                                           (data=fashion_mnist: the class of
+ *            target j, or of +1 then -1 with two classes),
+ *    "params":[{"name":"K1","offset":0,"shape":[8,1,3,3],"trained":true}, ...]}
+ * An array's elements are ibp_run_params(r)[offset ...] in row-major order of its shape (a
+ * kernel (C_out, C_in, kh, kw)); a fixed array (a head) has offset -1 and "trained": false. */
+size_t ibp_run_layout_json(const ibp_run *r, char *buf, size_t cap);
+/* Sample `index` of the training (test = 0) or test set as the model sees it: x (d,) in the
+ * input's order, y (k,) its target (either may be NULL). IBP_OK, or IBP_E_ARG outside the set
+ * (model=mf has no samples). */
+int ibp_run_sample(const ibp_run *r, int test, int index, double *x, double *y);
 size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap); /* `ibp info` */
 size_t ibp_run_conventions(const ibp_run *r, char *buf, size_t cap); /* one-line convention note */
 /* The '#' comment lines that head a metrics CSV, shared by the CLI and the page so their files

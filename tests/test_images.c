@@ -161,6 +161,8 @@ int main(void) {
     struct { const char *cfg, *msg; } bad[] = {
         {"data=fashion_mnist&classes=0,6&n=1001&steps=0&measure=0", "n=1001: the Fashion-MNIST subset has 1000 training images of classes 0,6 (500 per class)"},
         {"data=fashion_mnist&classes=3,4,5&n_test=301&steps=0&measure=0", "n_test=301"},
+        {"data=fashion_mnist&n=5001&steps=0&measure=0", "n=5001: the Fashion-MNIST subset has 5000 training images of all ten classes (500 per class): use n <= 5000"},
+        {"data=fashion_mnist&n_test=1001&steps=0&measure=0", "n_test=1001: the Fashion-MNIST subset has 1000 test images of all ten classes (100 per class): use n_test <= 1000"},
         {"data=fashion_mnist&loss=logistic&steps=0", "give two classes"},
         {"data=fashion_mnist&classes=2&steps=0", "classes has one class"},
         {"data=fashion_mnist&classes=2,2&steps=0", "lists class 2 twice"},

@@ -204,6 +204,40 @@ export class Run {
     }
   }
   paramsJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_params_json(this.ptr, b, cap)); }
+  // Where things are (ibp_run_layout_json; fixed for the run's life): { P, n, n_test, k,
+  // input: { d, shape, order } | null, classes?: [Fashion-MNIST class of each target],
+  // params: [{ name, offset, shape, trained }] } (a kernel K_h is (C_out, C_in, kh, kw)).
+  layout() {
+    if (!this._layout) this._layout = JSON.parse(this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_layout_json(this.ptr, b, cap)));
+    return this._layout;
+  }
+  // One named array of the current parameters: { name, shape, data: Float64Array } (row-major
+  // in shape; a copy). A fixed array (a head) is not in theta: RangeError, as for an unknown name.
+  param(name) {
+    const a = this.layout().params.find((q) => q.name === name);
+    if (!a || a.offset < 0) throw new RangeError(`no trained array "${name}" in this run (${this.layout().params.filter((q) => q.offset >= 0).map((q) => q.name).join(', ')})`);
+    const count = a.shape.reduce((x, y) => x * y, 1), ex = this.ibp.ex;
+    return { name, shape: a.shape, data: new Float64Array(ex.memory.buffer, ex.ibp_run_params(this.ptr) + 8 * a.offset, count).slice() };
+  }
+  // The first layer's weights: a CNN's filters K1 (C_out, C_in, kh, kw), or an MLP's / linear
+  // net's W1 (units, d), each row one input-shaped image (layout().input).
+  firstLayer() { return this.param(this.layout().params[0].name); }
+  // Sample `index` of the training (test = false) or test set as the model sees it:
+  // { x: Float64Array(d) in layout().input.order, y: Float64Array(k) }.
+  sample(test, index) {
+    const L = this.layout(), ex = this.ibp.ex;
+    const n = test ? L.n_test : L.n;
+    if (!L.input || !Number.isInteger(index) || index < 0 || index >= n) throw new RangeError(`sample ${index} of the ${test ? 'test' : 'training'} set does not exist (it has ${L.input ? n : 0})`);
+    const d = L.input.d, p = ex.ibp_w_malloc(8 * (d + L.k));
+    if (!p) throw new EngineError('out of memory in the WebAssembly heap', -5);
+    try {
+      const rc = ex.ibp_run_sample(this.ptr, test ? 1 : 0, index, p, p + 8 * d);
+      if (rc !== 0) throw new RangeError(`sample ${index}: the engine refused it (${rc})`);
+      return { x: new Float64Array(ex.memory.buffer, p, d).slice(), y: new Float64Array(ex.memory.buffer, p + 8 * d, L.k).slice() };
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
   dataCsv(test = false) { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_data_csv(this.ptr, test ? 1 : 0, b, cap)); }
   info() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_info_text(this.ptr, b, cap)); }
   summaryJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_summary_json(this.ptr, b, cap)); }
