@@ -88,6 +88,24 @@ static void check_set(const char *cfg, const int *cls, int nc, int s, int center
         bad_px += memcmp(want + (size_t)(D->n + i) * d, D->xt + (size_t)i * d, sizeof(double) * d) != 0;
     T_CHECK(bad_px == 0, "%s: %d images differ from the file's pixels", cfg, bad_px);
     T_CHECK(bad_y == 0, "%s: %d targets differ", cfg, bad_y);
+    /* what a viewer reads: ibp_run_sample (the file's pixels, as above) and the layout's classes and shape */
+    int bad_s = 0;
+    double *xs = malloc(sizeof(double) * (size_t)d), ys[10];
+    for (int set = 0; set < 2; set++)
+        for (int i = 0; i < (set ? D->n_test : D->n); i++)
+            bad_s += ibp_run_sample(r, set, i, xs, ys) != IBP_OK ||
+                     memcmp(xs, want + (size_t)(set ? D->n + i : i) * d, sizeof(double) * (size_t)d) != 0 ||
+                     memcmp(ys, (set ? D->yt : D->y) + (size_t)i * k, sizeof(double) * (size_t)k) != 0;
+    T_CHECK(bad_s == 0 && ibp_run_sample(r, 0, D->n, xs, NULL) == IBP_E_ARG && ibp_run_sample(r, 1, -1, NULL, NULL) == IBP_E_ARG,
+            "%s: ibp_run_sample: %d samples differ, or one outside the sets was given", cfg, bad_s);
+    free(xs);
+    char lay[4096], want_cls[64], want_in[64];
+    int len = snprintf(want_cls, sizeof want_cls, "\"classes\":[");
+    for (int c = 0; c < nc; c++) len += snprintf(want_cls + len, sizeof want_cls - (size_t)len, "%s%d", c ? "," : "", cls[c]);
+    snprintf(want_cls + len, sizeof want_cls - (size_t)len, "]");
+    snprintf(want_in, sizeof want_in, "\"input\":{\"d\":%d,\"shape\":[%d,%d,1],\"order\":\"y,x,channel\"}", d, s, s);
+    size_t need = ibp_run_layout_json(r, lay, sizeof lay);
+    T_CHECK(need < sizeof lay && strstr(lay, want_cls) && strstr(lay, want_in), "%s: layout %s", cfg, lay);
     for (int c = 0; c < nc; c++)
         T_CHECK(abs(count[c] - D->n / nc) <= 1, "%s: class %d has %d of %d images (balanced?)", cfg, cls[c], count[c], D->n);
     if (center) {
