@@ -109,7 +109,7 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
   // the problems panel: the new link is applied like any other.
   function relink(p, by) {
     const raw = location.hash.replace(/^#/, '');
-    const item = p.item || itemOf(raw, p.key);
+    const item = p.item || itemOf(raw, p.key || p.written);
     if (!item) return;
     location.hash = replaceItem(raw, item, by === null ? null : by);
   }

@@ -198,6 +198,18 @@ store.subscribe((s, prev) => {
   if (s.engine) $('version').textContent = text;
   setText($('embed-version'), s.engine ? text : '');
 });
+// In-page links (the skip link, Share, Help) move the focus, never the address: the hash holds
+// the experiment, and "#playground" is no experiment.
+document.addEventListener('click', (e) => {
+  const a = e.target instanceof Element ? e.target.closest('a[href^="#"]') : null;
+  const target = a && a.getAttribute('href').length > 1 ? document.getElementById(a.getAttribute('href').slice(1)) : null;
+  if (!target) return;
+  e.preventDefault();
+  if (!target.hasAttribute('tabindex') && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) target.setAttribute('tabindex', '-1');
+  target.scrollIntoView({ block: 'start' });
+  target.focus({ preventScroll: true });
+});
+
 // The one screen of the playground is the viewport under the top bar, whose height depends on the
 // width (its claim may take two lines).
 const topbar = document.querySelector('.topbar');
