@@ -200,7 +200,7 @@ test.describe('every preset shows its phenomenon @presets-view', () => {
       fs.mkdirSync(SHOTS, { recursive: true });
       await page.setViewportSize(DESKTOP);
       await page.goto(`/#preset=${id}`);
-      await expect(page.getByLabel('Preset', { exact: true })).toHaveValue(id);
+      await expect(page.getByLabel('Preset', { exact: true })).toHaveValue(PAPERS.some((p) => p.id === id) ? `paper:${id}` : id);
       // the check on what is shown: the claim is seen (or, for a preset whose claim is a
       // divergence, the run diverged)
       const badge = page.locator('#check');

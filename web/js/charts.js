@@ -16,7 +16,7 @@ import { tickLabel, logTicks } from './axes.js';
 export { tickLabel, thinLogTicks } from './axes.js';
 
 const FRAME_BUDGET_MS = 8;      // main-thread time the charts may take in one frame
-const MIN_INTERVAL_MS = 45;     // a live chart is redrawn at most this often (~20 Hz)
+const MIN_INTERVAL_MS = 30;     // a live chart is redrawn at most this often (~30 Hz: at least 20 under load)
 const MAX_LEGEND = 6;           // legend entries; the rest are grouped into one
 
 // Vertical error bars (Lanczos residual bounds) on points that carry `e`, when they are visible.
@@ -262,6 +262,27 @@ export class ChartPanel {
     o.scales.x.min = ax.min;
     o.scales.x.max = ax.max;
     o.scales.x.title.text = ax.log ? 'step t (log scale)' : 'step t';
+    if (this.spec.log) {
+      // a log y-axis spans whole decades of the positive data shown (Chart.js left to itself can
+      // start a range of 30 decades at 0, and then draws nothing), never below the view's floor
+      const yFloor = this.board.view && this.board.view.yFloor ? this.board.view.yFloor[this.spec.id] : undefined;
+      let lo = Infinity, hi = -Infinity;
+      for (const d of this.chart.data.datasets) for (const pt of d.data) {
+        const xOk = !(pt.x < ax.min || pt.x > ax.max) && !(ax.log && !(pt.x > 0));
+        if (xOk && pt.y > 0 && pt.y < Infinity) { if (pt.y < lo) lo = pt.y; if (pt.y > hi) hi = pt.y; }
+      }
+      if (lo <= hi) {
+        let a = 10 ** Math.floor(Math.log10(lo) + 1e-9), b = 10 ** Math.ceil(Math.log10(hi) - 1e-9);
+        if (Number.isFinite(yFloor)) a = Math.max(a, yFloor);
+        if (!(b > a)) b = a * 10;
+        if (b / a < 100) { a /= 10; b *= 10; } // at least 3 labelled decades... or their 1-2-5 ticks
+        o.scales.y.min = a;
+        o.scales.y.max = b;
+      } else {
+        o.scales.y.min = Number.isFinite(yFloor) ? yFloor : undefined;
+        o.scales.y.max = undefined;
+      }
+    }
     o.plugins.ibpMarkers.events = this.spec.events ? events : [];
     const multi = this.board.overlays.length > 0;
     this.helpEl.textContent = multi ? `${this.spec.help}; one colour per run${this.spec.series.some((s) => s.ref) ? ', dashed: each run’s own line' : ''}` : this.spec.help;
@@ -346,6 +367,8 @@ export class ChartBoard {
     const ch = this.xChoice;
     if (ch === 'preset' && v.x) a = { log: false, min: v.x.from, max: v.x.to, from: v.x.from, to: v.x.to };
     else if (ch === 'preset' && v.xLog) a = { log: true, min: 1, max: Math.max(10, this.stepsTotal || last || 10), from: 1, to: Infinity };
+    // the phenomenon's window is on the axis from the start; the run grows into it (and past it)
+    else if (ch === 'preset' && v.window) a = { log: false, min: v.window[0], max: Math.max(v.window[1], last), from: -Infinity, to: Infinity };
     else if (ch && ch.first && steps) a = { log: false, min: steps[0], max: steps[0] + ch.first, from: steps[0], to: steps[0] + ch.first };
     else if (ch && ch.last && steps) a = { log: false, min: Math.max(steps[0], last - ch.last), max: last, from: Math.max(steps[0], last - ch.last), to: last };
     this.axis = a;
