@@ -169,6 +169,22 @@ test('a bad link names its key above the fold, with did-you-mean, at both viewpo
   expect(page.url()).toContain('%ZZ');
 });
 
+test('a slow setup says what it computes and can be cancelled; the page keeps working @newcomer', async ({ page }) => {
+  await page.setViewportSize(DESKTOP);
+  // S0 of a 4-layer, 256-wide net on 4096 points for lr_rel: tens of seconds of Lanczos
+  await page.goto('/#v=1&model=mlp&depth=4&width=256&n=4096&d=32&lr_rel=1&steps=100');
+  const box = page.locator('#setup');
+  await expect(box).toBeInViewport();
+  await expect(box).toContainText(/Setting up: computing the initial sharpness S₀ that lr_rel needs .*MiB\)… \d+\.\d s/);
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(box).toBeHidden();
+  await expect(page.getByRole('alert').filter({ hasText: 'Setup cancelled' }).first()).toBeVisible();
+  await expect(stat(page, 'step')).toHaveText('—');
+  // the settings are kept, and the page works: a preset runs
+  await page.getByLabel('Preset', { exact: true }).selectOption('uv');
+  await waitForStep(page, 10);
+});
+
 test('axe-core: 0 violations on the sweep page, the widget, the embed demo and every gallery page @newcomer', async ({ page }) => {
   const pages = ['sweep.html', 'embed.html#v=1&model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=300&embed=1', 'embed-demo.html', 'gallery/index.html',
     ...PAPERS.map((p) => `gallery/${p.id}.html`)];
