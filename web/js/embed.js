@@ -21,7 +21,7 @@ export function applyEmbedChrome(doc, { controls }) {
   // the page's name stays its level-one heading for screen readers (the brand row is hidden)
   const h1 = doc.createElement('h1');
   h1.className = 'visually-hidden';
-  h1.textContent = 'Implicit Bias Playground (embedded)';
+  h1.textContent = 'Embedded training run';
   (doc.querySelector('main') || doc.body).prepend(h1);
 }
 

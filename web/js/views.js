@@ -154,11 +154,13 @@ export class Views {
   update() {
     const { store, status, info, runLost, names } = this.opts.current();
     const reporter = this.opts.reporter();
-    // events: the engine's, read from its column; at most 4 Hz, with a trailing update so the
-    // last rows of a run are always looked at
+    // events: the engine's, read from its column; at most 4 Hz while the run goes on, with a
+    // trailing update so the last rows of a run are always looked at, and at once when it stops
+    // (the status line never says "paused" beside the events of an earlier moment)
     const now = performance.now();
     const fresh = store && (store !== this.eventsStore || store.version !== this.eventsVersion);
-    if (fresh && now - this.eventsAt <= 250) {
+    const stopped = !status || !status.running || !status.playing;
+    if (fresh && !stopped && now - this.eventsAt <= 250) {
       if (!this.eventsTimer) this.eventsTimer = setTimeout(() => { this.eventsTimer = 0; this.schedule(); }, 260 - (now - this.eventsAt));
     } else if (fresh && names) {
       this.eventsAt = now;
