@@ -25,18 +25,25 @@ export function drawNetwork(p, net, theme, box) {
   let maxAbs = 0;
   for (const L of net.layers) maxAbs = Math.max(maxAbs, L.maxAbs);
   maxAbs = maxAbs || 1;
-  // weights
+  // weights: blue/orange for the sign, thickness for the size, in 13 widths (one stroke per sign
+  // and width: a wide network is thousands of lines)
+  const STEPS = 12, groups = new Map();
   net.layers.forEach((L, c) => {
     const nf = L.from.length;
     L.to.forEach((_, a) => {
       L.from.forEach((__, b) => {
         const w = L.w[a * nf + b];
         if (!Number.isFinite(w) || w === 0) return;
-        const s = Math.sqrt(Math.min(1, Math.abs(w) / maxAbs));
-        p.line(cx(c), cy(c, b), cx(c + 1), cy(c + 1, a), { stroke: w > 0 ? theme.pos : theme.neg, width: 0.25 + 3 * s });
+        const q = Math.round(STEPS * Math.sqrt(Math.min(1, Math.abs(w) / maxAbs)));
+        const key = (w > 0 ? 1 : -1) * (q + 1);
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key).push(cx(c), cy(c, b), cx(c + 1), cy(c + 1, a));
       });
     });
   });
+  for (const key of [...groups.keys()].sort((x, y) => Math.abs(x) - Math.abs(y))) {
+    p.segments(groups.get(key), { stroke: key > 0 ? theme.pos : theme.neg, width: 0.25 + (3 * (Math.abs(key) - 1)) / STEPS });
+  }
   // units, the gap marks of wide layers, the column labels
   units.forEach((list, c) => {
     const r = list.length > 6 ? 3.2 : 4.5;

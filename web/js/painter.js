@@ -30,6 +30,15 @@ export class CanvasPainter {
     c.strokeStyle = stroke; c.lineWidth = width; c.setLineDash(dash);
     c.beginPath(); c.moveTo(x1, y1); c.lineTo(x2, y2); c.stroke();
   }
+  // many separate segments in one style, one stroke: xy = [x1, y1, x2, y2, ...]
+  segments(xy, { stroke = '#000', width = 1 } = {}) {
+    if (xy.length < 4) return;
+    const c = this.ctx;
+    c.strokeStyle = stroke; c.lineWidth = width; c.setLineDash([]);
+    c.beginPath();
+    for (let i = 0; i + 3 < xy.length; i += 4) { c.moveTo(xy[i], xy[i + 1]); c.lineTo(xy[i + 2], xy[i + 3]); }
+    c.stroke();
+  }
   // points: [x0, y0, x1, y1, ...]
   path(points, { stroke = '#000', width = 1, dash = [], fill = null, close = false } = {}) {
     if (points.length < 4) return;
@@ -84,6 +93,12 @@ export class SvgPainter {
   }
   line(x1, y1, x2, y2, { stroke = '#000', width = 1, dash = [] } = {}) {
     this.parts.push(`<line x1="${n2(x1)}" y1="${n2(y1)}" x2="${n2(x2)}" y2="${n2(y2)}" stroke="${esc(stroke)}" stroke-width="${n2(width)}"${dash.length ? ` stroke-dasharray="${dash.join(' ')}"` : ''}/>`);
+  }
+  segments(xy, { stroke = '#000', width = 1 } = {}) {
+    if (xy.length < 4) return;
+    let d = '';
+    for (let i = 0; i + 3 < xy.length; i += 4) d += `M${n2(xy[i])} ${n2(xy[i + 1])}L${n2(xy[i + 2])} ${n2(xy[i + 3])}`;
+    this.parts.push(`<path d="${d}" fill="none" stroke="${esc(stroke)}" stroke-width="${n2(width)}"/>`);
   }
   path(points, { stroke = '#000', width = 1, dash = [], fill = null, close = false } = {}) {
     if (points.length < 4) return;
