@@ -200,6 +200,15 @@ test('axe-core: 0 violations on the sweep page, the widget, the embed demo and e
   expect(found).toEqual({});
 });
 
+// The picture of the data and the model each preset's data calls for (picture.js pictureKind):
+// a 2-D classifier's boundary over its points, a 1-D fit, predictions against targets (or
+// margins), the two-parameter trajectory, a factorization's matrices.
+const PICTURE = {
+  eos: 'scatter', catapult: 'curve', diverge: 'curve', uv: 'trace', chain: 'trace', mc: 'scatter', mf: 'matrix', moons: 'plane',
+  'lewkowycz2020-catapult': 'curve', 'huang2020-logistic': 'curve', 'cai2024-large-stepsize': 'scatter', 'ziyin2024-noise-equilibrium': 'trace',
+  'du2018-balanced': 'scatter', 'marion2024-flat': 'scatter', 'wang2022-balancing': 'trace', 'cohen2021-eos': 'scatter',
+};
+
 // Every preset: the quick starts of the page and the papers of presets.json.
 test.describe('every preset shows its phenomenon @presets-view', () => {
   test.describe.configure({ timeout: 240000 });
@@ -240,6 +249,11 @@ test.describe('every preset shows its phenomenon @presets-view', () => {
           { timeout: 120000 }).toContain(view.compare.runs[view.compare.runs.length - 1].label);
       }
       expect(await chartRules(page)).toEqual([]);
+      // the data and the model, drawn from the worker's pictures: the kind the data calls for
+      const kind = PICTURE[id];
+      if (kind === 'trace') await expect(page.locator('#traj-fig')).toBeVisible();
+      else if (kind) await expect(page.locator('#picture')).toHaveAttribute('data-kind', kind);
+      if (kind !== 'trace' && kind !== 'matrix') await expect(page.locator('#network')).toHaveAttribute('aria-label', /^The network: .* units; squared layer norms /);
       await page.screenshot({ path: path.join(SHOTS, `${id}-1280x800.png`) });
       await page.setViewportSize(PHONE);
       await page.waitForTimeout(400);
