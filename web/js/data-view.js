@@ -211,6 +211,9 @@ export class DataView {
   // The run moved to step t: ask for a picture when the last one is older than REFRESH_MS.
   poll(t, force = false) {
     if (!this.info || this.asking || (!force && t === this.askedT)) return;
+    // a view nobody can see (an embed without it, a hidden tab) costs the worker nothing
+    const panel = this.els.picture.closest('.data-panel');
+    if (!force && (document.hidden || (panel && !panel.getClientRects().length))) return;
     const wait = REFRESH_MS - (performance.now() - this.askedAt);
     if (!force && wait > 0) {
       if (!this.timer) this.timer = setTimeout(() => { this.timer = 0; this.poll(this.pendingT); }, wait);
