@@ -16,7 +16,7 @@ import { tickLabel, logTicks } from './axes.js';
 export { tickLabel, thinLogTicks } from './axes.js';
 
 const FRAME_BUDGET_MS = 8;      // main-thread time the charts may take in one frame
-const MIN_INTERVAL_MS = 30;     // a live chart is redrawn at most this often (~30 Hz: at least 20 under load)
+const MIN_INTERVAL_MS = 38;     // a live chart is redrawn at most this often (~25 Hz: the frame after 38 ms)
 const MAX_LEGEND = 6;           // legend entries; the rest are grouped into one
 
 // Vertical error bars (Lanczos residual bounds) on points that carry `e`, when they are visible.

@@ -15,7 +15,7 @@ import { readTheme } from './theme.js';
 import { tickLabel } from './axes.js';
 import { drawNetwork } from './network-view.js';
 
-const REFRESH_MS = 100;   // pictures are asked for at most this often while the run moves
+const REFRESH_MS = 250;   // pictures are asked for at most this often while the run moves
 
 // Nice linear ticks over [lo, hi] (3 to 6 of them).
 export function linTicks(lo, hi) {

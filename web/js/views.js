@@ -23,7 +23,7 @@ const MAX_KEPT = 4;
 
 // The status line and the charts follow the run at about 30 Hz (at least 20 under load) (each visible change costs a
 // paint on the main thread; the chart board keeps every frame within its budget).
-const UI_INTERVAL_MS = 30;
+const UI_INTERVAL_MS = 38;
 
 export class Views {
   // opts: { request(type, args) -> Promise (the worker client), current() -> { info, store,
