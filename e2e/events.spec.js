@@ -1,5 +1,5 @@
 // Events: the catapult and the divergence, explained in words with the run paused.
-const { test, expect, stat, waitForStep, CATAPULT } = require('./fixtures');
+const { test, expect, allSettings, stat, waitForStep, CATAPULT } = require('./fixtures');
 
 test('a catapult config shows the catapult event', async ({ page }) => {
   await page.goto(`/#v=1&${CATAPULT}`);
@@ -24,6 +24,7 @@ test('a divergent config is explained, the run pauses, the page keeps working', 
   await expect(page.getByRole('button', { name: 'Step', exact: true })).toBeDisabled();
   expect(await page.locator('body').innerText()).not.toMatch(/NaN|Infinity/);
   // lower the learning rate in the settings and run again
+  await allSettings(page);
   await page.getByLabel('lr_rel', { exact: true }).fill('1.5');
   await page.getByRole('button', { name: 'Apply and run' }).click();
   await waitForStep(page, 100);

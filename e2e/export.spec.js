@@ -2,7 +2,7 @@
 // and parse; the page's "Reproduce with the CLI" command, run here with the native CLI, writes the
 // page's metrics and parameters byte for byte; a broken data CSV shows its line; parameters
 // exported from one run initialize another.
-const { test, expect, stat, downloadOf } = require('./fixtures');
+const { test, expect, allSettings, stat, downloadOf } = require('./fixtures');
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -58,15 +58,36 @@ test('exports download and parse; the CLI command writes the same bytes @export'
   const total = P.reduce((a, p) => { expect(p.data.length).toBe(p.shape.reduce((x, y) => x * y, 1)); return a + p.data.length; }, 0);
   await expect(page.getByText(`P = ${total} trained parameters`)).toBeVisible();
 
-  const data = await downloadOf(page, page.getByRole('button', { name: 'Training data CSV', exact: true }));
-  expect(data.text.trim().split('\n').length).toBe(1 + 64);
+  const training = await downloadOf(page, page.getByRole('button', { name: 'Training data CSV', exact: true }));
+  expect(training.text.trim().split('\n').length).toBe(1 + 64);
 
-  const png = await downloadOf(page, page.getByRole('button', { name: 'Download the Loss chart as PNG' }));
-  expect(png.name).toBe('loss.png');
-  const [w, h] = pngSize(png.body);
-  const canvas = await page.locator('figure[data-chart="loss"] canvas').evaluate((c) => [c.width, c.height]);
-  expect(w).toBe(canvas[0]);
-  expect(h).toBeGreaterThan(canvas[1]); // the chart plus its title lines
+  // every chart's Export menu: PNG at 1x, 2x and 4x, SVG, and its data as CSV
+  const lossFig = page.locator('figure[data-chart="loss"]');
+  const fromMenu = async (name) => {
+    await lossFig.locator('details.export > summary').click();
+    return downloadOf(page, lossFig.getByRole('button', { name, exact: true }));
+  };
+  // the chart's size in CSS pixels (fractional: Chart.js makes the PNG at scale s floor(width s) pixels wide)
+  const canvas = await lossFig.locator('canvas').evaluate((c) => [globalThis.Chart.getChart(c).width, globalThis.Chart.getChart(c).height]);
+  for (const [scale, name, file] of [[1, 'Download the Loss chart as PNG', 'loss.png'], [2, 'Download the Loss chart as PNG at 2x resolution', 'loss@2x.png'],
+    [4, 'Download the Loss chart as PNG at 4x resolution', 'loss@4x.png']]) {
+    const png = await fromMenu(name);
+    expect(png.name).toBe(file);
+    const [w, h] = pngSize(png.body);
+    expect(w).toBe(Math.floor(canvas[0] * scale));
+    expect(h).toBeGreaterThan(canvas[1] * scale); // the chart plus its title lines
+  }
+  const svg = await fromMenu('Download the Loss chart as SVG');
+  expect(svg.name).toBe('loss.svg');
+  expect(svg.text).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  expect(svg.text.trim().endsWith('</svg>')).toBe(true);
+  expect(svg.text).toContain('<path'); // the curves are vector paths
+  const data = await fromMenu('Download the data of the Loss chart as CSV');
+  expect(data.name).toBe('loss.csv');
+  const dl = data.text.trim().split('\n');
+  expect(dl[0].startsWith('run,step,')).toBe(true);
+  expect(dl.length).toBe(1 + 601); // every row of the run, not the decimated points
+  expect(Number(dl[1].split(',')[2])).toBe(Number(rows[0][1])); // the loss of step 0, as the metrics CSV has it
 
   // the command, run with the native CLI from a copy of the repository layout
   const cmd = await page.locator('#cli-command').textContent();
@@ -83,6 +104,7 @@ test('exports download and parse; the CLI command writes the same bytes @export'
 
 test('a data CSV with a broken row shows the row; nothing typed or loaded is lost @export', async ({ page }) => {
   await page.goto('/#v=1&model=linear&depth=2&width=4&data=csv&steps=200&autoplay=0');
+  await allSettings(page);
   const file = page.getByLabel('Data CSV (used with data=csv)');
   await file.setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('x1,x2,y\n0,1,1\n1,abc,-1\n1,1,0.5\n') });
   await page.getByLabel('width', { exact: true }).fill('6');
@@ -123,6 +145,7 @@ test('parameters exported from one run initialize another; a wrong shape is expl
   // a file of the wrong shape first
   await page.goto('about:blank');
   await page.goto(`/#v=1&${base}&init=file&steps=30&autoplay=0`);
+  await allSettings(page);
   const file = page.getByLabel('Initial parameters JSON (used with init=file)');
   await file.setInputFiles({ name: 'wrong.json', mimeType: 'application/json', buffer: Buffer.from('{"params":[{"name":"W1","shape":[3,3],"data":[1,2,3,4,5,6,7,8,9]}]}') });
   await page.getByRole('button', { name: 'Apply and run' }).click();

@@ -1,6 +1,6 @@
 // Failures: a wasm trap, a worker crash, a model over the memory cap. Each shows a clear message,
 // no stack trace, and the page keeps working.
-const { test, expect, stat, waitForStep, UV } = require('./fixtures');
+const { test, expect, allSettings, stat, waitForStep, UV } = require('./fixtures');
 
 test('a wasm trap is reported and Reset brings the run back', async ({ page }) => {
   await page.goto(`/#v=1&${UV}&speed=100&fault=trap`);
@@ -32,6 +32,7 @@ test('a model over the memory cap is refused with the estimate; the page keeps w
   // through the form too, after a working run
   await page.getByLabel('Preset').selectOption({ label: 'Edge of stability (tanh MLP)' });
   await waitForStep(page, 20);
+  await allSettings(page);
   await page.getByLabel('width', { exact: true }).fill('5000');
   await page.getByRole('button', { name: 'Apply and run' }).click();
   await expect(page.getByRole('alert').filter({ hasText: /above mem_cap/ }).first()).toBeVisible();

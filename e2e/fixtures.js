@@ -26,6 +26,11 @@ async function statNumber(page, name) {
 async function waitForStep(page, atLeast, timeout = 30000) {
   await base.expect.poll(() => statNumber(page, 'step'), { timeout, intervals: [100] }).toBeGreaterThanOrEqual(atLeast);
 }
+// The All settings drawer (every engine key, the form of the schema), opened if it is closed.
+async function allSettings(page) {
+  if (await page.locator('#settings-drawer').isHidden()) await page.locator('#open-settings').click();
+  await base.expect(page.locator('#settings-drawer')).toBeVisible();
+}
 // Click something that downloads a file: -> { name, body (Buffer), text }.
 async function downloadOf(page, locator) {
   const [dl] = await Promise.all([page.waitForEvent('download'), locator.click()]);
@@ -58,4 +63,4 @@ const CATAPULT = 'model=linear&depth=2&d=1&width=1000&param=ntk&init=normal&data
 const UV = 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=3000';
 const CHAIN = 'model=linear&depth=2&d=1&width=1&data=inline&xs=1&ys=1&init=3,0.1&lr_rel=2.5&steps=3000';
 
-module.exports = { test, expect: base.expect, stat, statNumber, waitForStep, downloadOf, startServer, EOS, CATAPULT, UV, CHAIN };
+module.exports = { test, expect: base.expect, stat, statNumber, waitForStep, allSettings, downloadOf, startServer, EOS, CATAPULT, UV, CHAIN };

@@ -1,8 +1,9 @@
 // Links: a URL with settings reloads to the same state; bad and hostile links are explained.
-const { test, expect, stat, waitForStep, UV } = require('./fixtures');
+const { test, expect, stat, waitForStep, allSettings, UV } = require('./fixtures');
 
 test('a link with settings reloads to the same state, and applying settings rewrites it', async ({ page }) => {
   await page.goto(`/#v=1&${UV}&speed=100`);
+  await allSettings(page);
   await expect(page.getByLabel('model', { exact: true })).toHaveValue('mf');
   await expect(page.getByLabel('init', { exact: true })).toHaveValue('4,0.1');
   await expect(page.getByLabel('lr_rel', { exact: true })).toHaveValue('2.5');
@@ -13,6 +14,7 @@ test('a link with settings reloads to the same state, and applying settings rewr
   // keys that do not apply to matrix factorization are not offered
   await expect(page.getByLabel('depth', { exact: true })).toBeHidden();
   await page.reload();
+  await allSettings(page);
   await expect(page.getByLabel('model', { exact: true })).toHaveValue('mf');
   await expect(page.getByLabel('init', { exact: true })).toHaveValue('4,0.1');
   await expect(page.getByRole('combobox', { name: 'Speed' })).toHaveValue('100');
@@ -30,12 +32,21 @@ test('a link with settings reloads to the same state, and applying settings rewr
 
 test('bad link values are explained next to their controls and nothing runs', async ({ page }) => {
   await page.goto('/#v=1&lr=abc&depth=0&bogus=1&speed=warp&act=relu');
+  // above the fold: each offending setting with its value, what is allowed, and a way to fix it
+  const box = page.getByRole('alert').filter({ has: page.getByRole('heading', { name: /settings the page cannot use/ }) });
+  await expect(box.getByRole('heading')).toHaveText('The link has 4 settings the page cannot use: nothing was run');
+  await expect(box.getByText(/unknown key "bogus"/)).toBeVisible();
+  await expect(box.getByText(/speed=warp: use 10, 100 or 1000/)).toBeVisible();
+  await expect(box.getByText(/lr="abc" is not a number/)).toBeVisible();
+  expect(await box.innerText()).not.toContain('ibp help');
+  // depth is on the bench ("Layers"): its button focuses that control
+  await box.getByRole('button', { name: 'Go to the depth setting' }).click();
+  await expect(page.locator('#bench [data-key="depth"] input, #bench [data-key="depth"] select').first()).toBeFocused();
   const lrError = page.locator('.field[data-key="lr"] .field-error');
   await expect(lrError).toHaveText(/^lr="abc" is not a number/);
   await expect(page.getByLabel('lr', { exact: true })).toHaveAttribute('aria-invalid', 'true');
   await expect(page.locator('.field[data-key="depth"] .field-error')).toHaveText(/^depth=0/);
-  await expect(page.getByText(/unknown key "bogus"/).first()).toBeVisible();
-  await expect(page.getByText(/speed=warp: use 10, 100 or 1000/)).toBeVisible();
+  await allSettings(page);
   await expect(page.getByText(/The link has 3 invalid settings: nothing was run/).first()).toBeVisible();
   await expect(stat(page, 'step')).toHaveText('—');
   // the page still works: fix the values and run
@@ -51,6 +62,7 @@ test('a hostile link stays text: no markup, no script, a clear message', async (
   const evil = encodeURIComponent('<img src=x onerror="document.title=1">');
   await page.goto(`/#v=1&act=${evil}&model=${encodeURIComponent('<b>mf</b>')}&%E0%A4%A=1&${'x'.repeat(60)}=2`);
   await expect(page.getByText(/could not be decoded/).first()).toBeVisible();
+  await allSettings(page);
   await expect(page.locator('.field[data-key="model"] .field-error')).toContainText('<b>mf</b>');
   expect(await page.locator('main img, main b').count()).toBe(0);
   expect(await page.title()).toBe('Implicit Bias Playground');
@@ -64,6 +76,7 @@ test('a data CSV imported on the page trains with data=csv', async ({ page }) =>
   await page.goto('/#v=1&model=linear&depth=2&width=4&data=csv&steps=200&autoplay=0');
   // without a file the engine says what is missing
   await expect(page.getByRole('alert').filter({ hasText: /data=csv needs a CSV file/ }).first()).toBeVisible();
+  await allSettings(page);
   await page.getByLabel('Data CSV (used with data=csv)').setInputFiles({
     name: 'tiny.csv', mimeType: 'text/csv', buffer: Buffer.from('x1,x2,y\n0,1,1\n1,0,-1\n1,1,0.5\n-1,2,0.3\n'),
   });

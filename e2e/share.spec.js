@@ -9,7 +9,9 @@ test('an EoS preset link reloads to the same run: same status, same metrics byte
   await page.goto('/#preset=eos&limit=800');
   await expect(stat(page, 'run state')).toHaveText('paused', { timeout: 30000 });
   await expect(stat(page, 'step')).toHaveText('800 / 6000');
-  await expect(stat(page, 'events')).toContainText('EoS onset at step 500');
+  // S reaches the edge at the measurement of step 500; the onset is stamped at the measurement
+  // that confirms it (events.c: one definition, never at a divergence), 20 steps later
+  await expect(stat(page, 'events')).toContainText('EoS onset at step 520');
   // the link now holds the preset's config itself (v=1), not the preset's name
   const url = page.url();
   expect(url).toMatch(/#v=1&depth=3&teacher=tanh_mlp&teacher_scale=4&standardize=1&lr=0\.3&steps=6000&measure_every=20&limit=800$/);

@@ -131,3 +131,21 @@ test('uv model at a minimizer: the exact eigenvalues are u² + v² and 0 (scienc
   expect(Math.abs(Number(d.largest) - big)).toBeLessThanOrEqual(1e-9 * big);
   expect(Math.abs(Number(d.smallest))).toBeLessThanOrEqual(1e-9 * big);
 });
+
+// On demand, whether or not the run measures: a run with measure=0 shows no sharpness while it
+// trains, and "Full spectrum" still gives every eigenvalue (the scalar chain at its minimizer:
+// w1² + w2² and 0, science.md).
+test('the spectrum on demand for a run that measures nothing @newcomer', async ({ page }) => {
+  await page.goto('/#v=1&model=linear&depth=2&width=1&data=inline&xs=1&ys=1&init=3,0.1&lr_rel=2.5&steps=3000&measure=0');
+  await expect(stat(page, 'run state')).toHaveText('steps done', { timeout: 30000 });
+  await expect(stat(page, 'sharpness S')).toHaveText('—');
+  const d = await fullSpectrum(page);
+  expect(d.method).toBe('exact');
+  expect(d.count).toBe('2');
+  const params = await downloadOf(page, page.getByRole('button', { name: 'Parameters JSON', exact: true }));
+  const [a, b] = JSON.parse(params.text).params.flatMap((p) => p.data);
+  expect(Math.abs(a * b - 1)).toBeLessThan(1e-12);
+  const big = a * a + b * b;
+  expect(Math.abs(Number(d.largest) - big)).toBeLessThanOrEqual(1e-9 * big);
+  expect(Math.abs(Number(d.smallest))).toBeLessThanOrEqual(1e-9 * big);
+});

@@ -1,5 +1,5 @@
 // The two-parameter trajectory view, the spectrum view, kept runs, and the phone layout.
-const { test, expect, stat, waitForStep, UV, CHAIN, EOS } = require('./fixtures');
+const { test, expect, allSettings, stat, waitForStep, UV, CHAIN, EOS } = require('./fixtures');
 
 async function inkedPixels(page, selector) {
   return page.locator(selector).evaluate((c) => {
@@ -32,6 +32,7 @@ test('keep a run and compare: the kept run is drawn with the new one', async ({ 
   await expect(stat(page, 'run state')).toHaveText('steps done');
   await page.getByRole('button', { name: 'Keep run' }).click();
   await expect(page.getByRole('heading', { name: 'Kept runs' })).toBeVisible();
+  await allSettings(page);
   await page.getByLabel('lr_rel', { exact: true }).fill('1.5');
   await page.getByRole('button', { name: 'Apply and run' }).click();
   await expect(stat(page, 'run state')).toHaveText('steps done');
@@ -53,9 +54,17 @@ test('phone layout: one column, no horizontal scrolling, readable', async ({ bro
   await expect(page.getByRole('img', { name: /^Loss chart/ })).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
-  const run = await page.locator('#run').boundingBox();
-  const settings = await page.locator('aside.settings').boundingBox();
-  expect(settings.y).toBeGreaterThan(run.y); // the run first, the settings below it
+  // the run first: the learning rate and the main chart come before the data and model view;
+  // the settings are a bottom sheet, opened by Settings and closed again
+  const eta = await page.locator('#eta-panel').boundingBox();
+  const main = await page.locator('#chart-main').boundingBox();
+  expect(eta.y + eta.height).toBeLessThanOrEqual(844);
+  expect(main.y).toBeGreaterThan(eta.y);
+  await expect(page.locator('#bench')).toBeHidden();
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await expect(page.locator('#bench')).toBeInViewport();
+  await page.getByRole('button', { name: 'Close the settings' }).click();
+  await expect(page.locator('#bench')).toBeHidden();
   await page.screenshot({ path: 'build/screenshots/mobile.png' });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.waitForTimeout(300);

@@ -146,6 +146,11 @@ size_t ibp_config_help_text(char *buf, size_t cap);
  * sentence ibp_config_canonical gives when that problem is the first. Returns the needed length. */
 size_t ibp_config_problems_json(const char *config, char *buf, size_t cap);
 
+/* The keys that mean something for this config, as a JSON array in table order
+ * (["model","depth",...]): a form shows these and hides the rest. Items with problems are
+ * skipped (their defaults decide), as in ibp_config_problems_json. Returns the needed length. */
+size_t ibp_config_applies_json(const char *config, char *buf, size_t cap);
+
 /* Image data sets (data=fashion_mnist). The build extracts a fixed class-balanced subset of
  * Fashion-MNIST into one file (scripts/build-images.mjs: build/data/fashion-mnist.ibpi, shipped
  * with the site as data/fashion-mnist.ibpi; its format is described in src/data/images.c). Open
@@ -206,9 +211,17 @@ const char *ibp_run_message(const ibp_run *r);
 int64_t ibp_run_t(const ibp_run *r);           /* steps taken so far */
 int64_t ibp_run_steps_total(const ibp_run *r); /* the step limit: `steps`, plus any extension */
 
-/* Change the (base) learning rate from the next step on. eta must be finite and > 0.
+/* Change the base learning rate to eta (finite, in (0, 1e6]) from step t+1 on, t = ibp_run_t: the
+ * step out of the current parameters keeps the rate its metrics row already announced (the lr
+ * column), so the table stays true. The change is recorded in the run's config as the pair
+ * lr_at=t+1,eta (a second change at the same t replaces it), so ibp_run_config, the CSV header
+ * and the params JSON name a config that reproduces the run bit for bit. IBP_E_ARG for a bad eta,
+ * IBP_E_STATE when the run already holds IBP__LR_AT_MAX (1024) changes.
  * A stopped run (steps done) can be continued with ibp_run_extend. */
 int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen);
+/* The run's config in canonical form (full != 0: every key in use), learning-rate changes made
+ * with ibp_run_set_lr included (snprintf semantics). */
+size_t ibp_run_config(const ibp_run *r, int full, char *buf, size_t cap);
 double ibp_run_lr(const ibp_run *r);  /* the learning rate the next step will use */
 double ibp_run_lr0(const ibp_run *r); /* the base learning rate (after lr_rel resolution) */
 double ibp_run_s0(const ibp_run *r);  /* sharpness at init if it was computed, else NaN */
@@ -237,18 +250,21 @@ const double *ibp_run_rows(const ibp_run *r);        /* (nrows, ncols), row-majo
 void ibp_run_clear_rows(ibp_run *r);
 
 /* Events, in the order they happened: one list gives each kind's bit, name, label and meaning
- * (the module's enums JSON carries it, so JS never repeats them). kind is one of IBP_EVENT_*;
- * value/value2:
+ * (the module's enums JSON carries it, so JS never repeats them; the rules in full are at the top
+ * of src/run/events.c). kind is one of IBP_EVENT_*; value/value2:
  *   CATAPULT  peak loss / starting loss, step of the peak
- *   EOS       the sharpness S at onset, 2/eta
+ *   EOS       the sharpness S at the confirming measurement, 2/eta
  *   DIVERGED  eta S with the last measured S (NaN if none), the loss
  *   CONVERGED the loss, the gradient norm
  * The metrics column `events` holds the bitmask of the events of each row. */
 #define IBP_EVENT_LIST(X)                                                                          \
     X(IBP_EVENT_CATAPULT, 1, "catapult", "catapult",                                              \
-      "the loss rose catapult_factor times above where it started, then fell below that level")   \
+      "a loss spike (a rise by catapult_factor above its running minimum, then a fall below it) "  \
+      "while the curvature fell from above the edge (eta S / 2 > 1) to below it; spikes during "  \
+      "the edge of stability are not catapults")                                                 \
     X(IBP_EVENT_EOS, 2, "eos", "EoS onset",                                                       \
-      "a measured sharpness S reached 0.95 * 2/eta after having been below it")                   \
+      "the sharpness reached the edge from below and stayed: eta S / 2 >= 0.95 after being "      \
+      "below it, still in [0.95, 2) at least 10 steps later without the loss blowing up")         \
     X(IBP_EVENT_DIVERGED, 4, "diverged", "diverged",                                              \
       "the loss exceeded div_loss or stopped being finite")                                       \
     X(IBP_EVENT_CONVERGED, 8, "converged", "converged",                                           \
@@ -333,6 +349,29 @@ const char *ibp_regime_string(int regime); /* "lazy", ..., "error"; "unknown reg
 const char *ibp_summary_fields(void);
 size_t ibp_run_summary_json(const ibp_run *r, char *buf, size_t cap);
 size_t ibp_run_summary_csv(const ibp_run *r, char *buf, size_t cap);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Pictures of the data and the model (the page's data and model view; src/run/probe.c).      */
+/* Nothing here changes the run: the forward pass uses a workspace of its own.                */
+
+/* The training set (test = 0) or the test set: inputs (n, d) and targets (n, k), row-major,
+ * targets as trained on (+-1 for classification). model=mf has no inputs (x NULL, d = 0): its
+ * "targets" are the rows of A (n = rows, k = cols), and it has no test set. */
+const double *ibp_run_data_x(const ibp_run *r, int test);
+const double *ibp_run_data_y(const ibp_run *r, int test);
+int ibp_run_data_n(const ibp_run *r, int test);
+int ibp_run_dim_in(const ibp_run *r);  /* d (0 for mf) */
+int ibp_run_dim_out(const ibp_run *r); /* k (mf: cols) */
+/* The model's outputs f (n, k) at the current parameters for any inputs x (n, d), n >= 0: the
+ * same forward pass as training, bit for bit. IBP_E_STATE for model=mf (no inputs). */
+int ibp_run_predict(ibp_run *r, const double *x, int64_t n, double *f, char *err, size_t errlen);
+/* The layers, input side first: a trained layer h has W (rows = fan_out, cols = fan_in) row-major
+ * and, with biases, b (rows,); a fixed head is untrained (trained = 0, its values given);
+ * alpha is the forward prefactor (1/sqrt(fan_in) under param=ntk). mf: X (rows, r), Y (cols, r).
+ * The pointers see the current parameters. IBP_E_ARG for i outside 0 .. nlayers-1. */
+int ibp_run_nlayers(const ibp_run *r);
+int ibp_run_layer(const ibp_run *r, int i, int *rows, int *cols, int *trained, double *alpha,
+                  const double **w, const double **b);
 
 /* Text outputs (snprintf semantics). */
 size_t ibp_run_rows_csv(const ibp_run *r, int header, char *buf, size_t cap); /* pending rows */

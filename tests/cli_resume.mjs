@@ -184,5 +184,33 @@ if (!wasm) {
   await new Promise((res) => p.on('exit', res));
   r = sweep('--shard', '1/2', '--resume', '--out', f('locked.csv'));
   t.check(r.code === 0 && read(f('locked.csv')) === ref1, 'once the writer is gone, the shard resumes');
+
+  // --lock-wait: a requeued task that starts while the old process is still being killed waits
+  // for it (Slurm's KillWait), then resumes from the rows the old one wrote
+  const q = spawn(cli[0], [...cli.slice(1), 'sweep', base, ...vary, '--shard', '1/2', '--resume', '--out', f('waited.csv')], { stdio: 'ignore' });
+  for (let i = 0; i < 6000 && !(existsSync(f('waited.csv')) && rowsOf(read(f('waited.csv'))).length >= 1); i++) await sleep(10);
+  q.kill('SIGSTOP');
+  const held = read(f('waited.csv'));
+  const t0 = Date.now();
+  r = sweep('--shard', '1/2', '--resume', '--lock-wait', '0.6', '--out', f('waited.csv'));
+  const waitedMs = Date.now() - t0;
+  t.check(r.code === 2 && /still held the file after --lock-wait/.test(r.stderr) && waitedMs >= 550 && read(f('waited.csv')) === held,
+    `--lock-wait 0.6 waits ${waitedMs} ms, then refuses and leaves the file (${r.stderr.trim()})`);
+  const w = spawn(cli[0], [...cli.slice(1), 'sweep', base, ...vary, '--shard', '1/2', '--resume', '--lock-wait', '60', '--out', f('waited.csv')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let werr = '';
+  w.stderr.on('data', (d) => { werr += d; });
+  const wexit = new Promise((res) => w.on('exit', (code) => res(code)));
+  await sleep(1000);
+  t.check(w.exitCode === null && read(f('waited.csv')) === held, 'the waiting writer neither runs nor gives up while the old one holds the file');
+  q.kill('SIGKILL');
+  const wcode = await wexit;
+  t.check(wcode === 0 && /waiting up to 60 s/.test(werr) && read(f('waited.csv')) === ref1,
+    `once the old writer is killed, the waiting one resumes to the shard's bytes (${werr.trim().split('\n').join(' | ')})`);
 }
+for (const [v, why] of [['-1', 'seconds in'], ['abc', 'seconds in'], ['1e9', 'seconds in'], ['nan', 'seconds in'], ['', 'seconds in']]) {
+  r = sweep('--shard', '1/2', '--resume', '--lock-wait', v, '--out', f('bad-wait.csv'));
+  t.check(r.code === 2 && r.stderr.includes(why) && !existsSync(f('bad-wait.csv')), `--lock-wait "${v}" is refused (${r.stderr.trim()})`);
+}
+r = sweep('--shard', '1/2', '--lock-wait', '5', '--out', f('bad-wait.csv'));
+t.check(r.code === 2 && /--lock-wait goes with --resume/.test(r.stderr), `--lock-wait without --resume is refused (${r.stderr.trim()})`);
 t.done();

@@ -57,7 +57,8 @@ for (const c of cases) checkCase(t, c, plan);
     `every problem, in order: items as written, then keys that do not apply (${keys})`);
   t.check(ps.every((p) => typeof p.value === 'string' && p.allowed && p.message), 'each has key, value, allowed and message');
   t.check(ps[0].value === '-1' && ps[0].allowed === 'a number in (0, 1000000]', `lr: value and range (${JSON.stringify(ps[0])})`);
-  t.check(ps[2].allowed.includes('ibp help config') && /did you mean "lr"/.test(ps[2].message), 'an unknown key, with a suggestion');
+  t.check(ps[2].allowed.includes('ibp help config') && /did you mean "lr"/.test(ps[2].message) && ps[2].suggest === 'lr=3', 'an unknown key, with a suggestion');
+  t.check(problems(ibp, 'teacher_sc=4')[0].suggest === 'teacher_scale=4' && problems(ibp, 'lr=-1')[0].suggest === '', 'a cut-off key name is completed; a bad number has no guess');
   t.check(ps[6].allowed === 'model=mlp,cnn' && ps[6].value === 'tanh', `act: where it applies (${JSON.stringify(ps[6])})`);
   // one parser: each item's message is the one ibp_config_canonical gives when it is the first problem
   for (const p of ps.slice(0, 3)) {

@@ -93,6 +93,31 @@ int main(void) {
         for (int j = 0; j < i; j++)
             T_CHECK(strcmp(ibp__keys[i].key, ibp__keys[j].key) != 0, "key %s is unique", ibp__keys[i].key);
     }
+    /* the keys that apply: the engine's rule (table `applies`, and width needs a hidden layer) */
+    {
+        const char *cases[][3] = {
+            {"model=mf", "\"rows\"", "\"depth\""}, {"model=linear&depth=1", "\"depth\"", "\"width\""},
+            {"model=mlp&depth=3&data=teacher", "\"teacher_scale\"", "\"rows\""}, {"opt=sgd", "\"batch\"", "\"teacher_w\"\"x"},
+            {"data=moons&lr=abc", "\"xnoise\"", "\"kappa\""}, {"model=mlp&depth=1&head=pm", "\"width\"", "\"rows\""},
+        };
+        for (int i = 0; i < 6; i++) {
+            char js[4096];
+            ibp_config_applies_json(cases[i][0], js, sizeof js);
+            T_CHECK(js[0] == '[' && strstr(js, cases[i][1]) && !strstr(js, cases[i][2]), "applies for %s: %s", cases[i][0], js);
+        }
+    }
+    /* "did you mean": a cut-off key name, a typo in a key, a typo in a value; nothing for a number */
+    {
+        const char *cases[][2] = {{"teacher_sc=4", "teacher_scale=4"}, {"lrr=3", "lr=3"}, {"act=tnah", "act=tanh"},
+                                  {"act=leaky_rlu(0.2)", "act=leaky_relu(0.2)"}, {"data=moon", "data=moons"},
+                                  {"lr=abc", ""}, {"zzzzzz=1", ""}, {"model=mpl", "model=mlp"}};
+        for (int i = 0; i < 8; i++) {
+            char js[4096], sug[128] = "?";
+            ibp_config_problems_json(cases[i][0], js, sizeof js);
+            T_CHECK(problem_field(js, 0, "suggest", sug, sizeof sug) && !strcmp(sug, cases[i][1]),
+                    "suggestion for %s: \"%s\" (want \"%s\")", cases[i][0], sug, cases[i][1]);
+        }
+    }
     expect_ok_canon("", "");
     expect_ok_canon("lr=0.1", "");                       /* the default value is omitted */
     expect_ok_canon("steps=2e4&lr=0.05", "lr=0.05&steps=20000"); /* table order, integers */

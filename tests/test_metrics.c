@@ -693,18 +693,81 @@ static void events_text_has(ibp_run *r, const char *needle) {
     T_CHECK(strstr(buf, needle) != NULL, "events text has \"%s\":\n%s", needle, buf);
 }
 
-/* G1 uv model, c = 2.5: the loss rises >= 10x, then falls below its start. The event's step is
- * the first step after the peak below L_0; value = peak / L_0, value2 = the peak's step. The
- * total number of catapults follows the documented rule (rise by catapult_factor above the
- * running minimum, then fall below it; a minimum at float64 round-off, below 1e-28 max(L_0, 1),
- * starts none), scanned here over the loss column. */
+/* The documented rules of src/run/events.c, applied here to the rows of a run logged at every
+ * step (an independent reading: the rows, not the engine's state). C = eta * curvature / 2 from the
+ * sharpness column (the ntk column when the run measures only that). Fills the expected catapult
+ * steps (and their peak/ref and peak step) and EoS steps; returns their numbers. */
+typedef struct { int ncat, neos; long cat[64], cat_peak[64], eos[8]; double cat_ratio[64], eos_S[8]; } expect_ev;
+static void expected_events(ibp_run *r, const tab *T, expect_ev *E) {
+    memset(E, 0, sizeof *E);
+    int jl = ibp_run_column_index(r, "loss"), jr = ibp_run_column_index(r, "lr");
+    int js = ibp_run_column_index(r, "sharpness"), jn = ibp_run_column_index(r, "ntk");
+    double f = r->c.catapult_factor, L0 = T->v[jl];
+    double ref = L0, peak = 0, last = NAN, rise = NAN, fall = NAN, pend_ratio = 0, cand_loss = 0, base_eos = 0;
+    long peak_t = 0, pend = -1, cand = -1;
+    int rising = 0, below = 0, phase = 0, rise_phase = 0;
+    for (int i = 0; i < T->n; i++) {
+        const double *row = T->v + (size_t)i * T->nc;
+        long t = (long)row[0];
+        double L = row[jl], lr = row[jr];
+        double S = js >= 0 && (r->c.measure || t == 0) ? row[js] : NAN;
+        double curv = !isnan(S) ? lr * S / 2 : jn >= 0 ? lr * row[jn] / 2 : NAN;
+        double base = lr; /* these runs have no schedule: the base rate is the row's rate */
+        if (phase && base != base_eos) phase = 0;
+        if (!isnan(curv)) {
+            last = curv;
+            if (pend >= 0) {
+                if (curv < 1 && E->ncat < 64) E->cat_ratio[E->ncat] = pend_ratio, E->cat_peak[E->ncat] = pend, E->cat[E->ncat++] = t;
+                pend = -1;
+            }
+            if (rising && t > peak_t) fall = isnan(fall) || curv < fall ? curv : fall;
+            else rise = isnan(rise) || curv > rise ? curv : rise;
+        }
+        if (!rising) {
+            if (L < ref) ref = L, rise = last;
+            if (L >= f * ref && ref > 1e-28 * fmax(L0, 1)) rising = 1, peak = L, peak_t = t, fall = NAN, rise_phase = phase;
+        } else {
+            if (L > peak) {
+                peak = L, peak_t = t;
+                if (!isnan(fall) && (isnan(rise) || fall > rise)) rise = fall;
+                fall = NAN;
+                if (!isnan(curv) && (isnan(rise) || curv > rise)) rise = curv;
+            }
+            if (L < ref) {
+                int above = rise > 1 && !rise_phase;
+                if (above && fall < 1 && E->ncat < 64) E->cat_ratio[E->ncat] = peak / ref, E->cat_peak[E->ncat] = peak_t, E->cat[E->ncat++] = t;
+                else if (above && isnan(fall)) pend = peak_t, pend_ratio = peak / ref;
+                rising = 0, ref = L, rise = last;
+            }
+        }
+        if (!isnan(S) && r->c.measure && !phase) {
+            double ratio = lr * S / 2;
+            if (ratio < 0.95) below = 1, cand = -1;
+            else if (below) {
+                if (cand < 0) cand = t, cand_loss = L;
+                else if (t - cand >= 10) {
+                    if (ratio < 2 && L <= f * cand_loss && E->neos < 8) {
+                        E->eos_S[E->neos] = S, E->eos[E->neos++] = t;
+                        phase = 1, base_eos = base, below = 0;
+                    }
+                    cand = -1;
+                }
+            }
+        }
+    }
+}
+
+/* G1 uv model, c = 2.5, with the NTK lambda measured at every step: the loss rises >= 10x and
+ * falls below its start while eta lambda / 2 drops from 1.25 to below 1: one catapult, at the
+ * first step below the start (value = peak / L_0, value2 = the peak's step); the same run without
+ * any curvature measured reports none (nothing shows the drop). */
 static void event_catapult(void) {
     ibp_run *r = t_run("model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk"
-                      "&steps=2000&measure=0", NULL, NULL);
+                      "&steps=2000&measure=0&ntk=1&measure_every=1", NULL, NULL);
     if (!r) return;
     tab T;
     run_all(r, &T);
-    int jl = ibp_run_column_index(r, "loss");
+    int jl = ibp_run_column_index(r, "loss"), jn = ibp_run_column_index(r, "ntk"), jr = ibp_run_column_index(r, "lr");
     T_CHECK(T.n == 2001, "a row per step (%d)", T.n);
     double L0 = T.v[jl], peak = L0;
     long tpk = 0, tfall = -1;
@@ -715,66 +778,109 @@ static void event_catapult(void) {
     }
     T_CHECK(peak >= 10 * L0 && tfall > 0, "G1 c=2.5 catapults: peak %.3g x L0 at step %ld, below L0 at %ld", peak / L0,
             tpk, tfall);
+    double c0 = T.v[jr] * T.v[jn] / 2, cf = T.v[(size_t)tfall * T.nc + jr] * T.v[(size_t)tfall * T.nc + jn] / 2;
+    T_CHECK(c0 > 1.2 && cf < 1, "eta lambda / 2 from %.4g (above the edge) to %.4g at the fall", c0, cf);
     int64_t step;
     double v1, v2;
     T_CHECK(nth_event(r, IBP_EVENT_CATAPULT, 0, &step, &v1, &v2), "a catapult event");
     T_CHECK(step == tfall, "catapult event at step %ld (first step below the start: %ld)", (long)step, tfall);
     T_CLOSE(v1, peak / L0, 0, 1e-15);
     T_CHECK(v2 == (double)tpk, "peak step %g vs %ld", v2, tpk);
-    /* the documented rule over the whole run */
-    int rising = 0, expect = 0;
-    double ref = L0;
-    for (int i = 1; i < T.n; i++) {
-        double L = T.v[(size_t)i * T.nc + jl];
-        if (!rising) {
-            ref = fmin(ref, L);
-            /* no events in float64 round-off: a reference below 1e-28 max(L_0, 1) does not count */
-            if (L >= r->c.catapult_factor * ref && ref > 1e-28 * fmax(L0, 1)) rising = 1;
-        } else if (L < ref) {
-            expect++, rising = 0, ref = L;
-        }
-    }
-    T_CHECK(count_events(r, IBP_EVENT_CATAPULT) == expect, "%d catapult events (rule: %d)",
-            count_events(r, IBP_EVENT_CATAPULT), expect);
+    expect_ev E;
+    expected_events(r, &T, &E);
+    T_CHECK(count_events(r, IBP_EVENT_CATAPULT) == E.ncat && E.ncat == 1, "%d catapult events (rule: %d)",
+            count_events(r, IBP_EVENT_CATAPULT), E.ncat);
     char needle[64];
     snprintf(needle, sizeof needle, "catapult at step %ld", tfall);
     events_text_has(r, needle);
     check_bitmask(r, &T, "catapult");
     free(T.v);
     ibp_run_destroy(r);
+    /* no curvature measured: the loss curve alone does not make a catapult event */
+    r = t_run("model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk"
+              "&steps=300&measure=0", NULL, NULL);
+    if (!r) return;
+    run_all(r, &T);
+    T_CHECK(count_events(r, IBP_EVENT_CATAPULT) == 0, "no curvature measured: no catapult event (%d)",
+            count_events(r, IBP_EVENT_CATAPULT));
+    T_CHECK(!strcmp(ibp_run_regime(r), "catapult"), "the regime still reads the loss curve: %s", ibp_run_regime(r));
+    free(T.v);
+    ibp_run_destroy(r);
 }
 
-/* science.md H with eta = 0.3: progressive sharpening to 2/eta. The EoS event is the first
- * measured row with S >= 0.95 * 2/eta (value S, value2 2/eta). log_every=10 with measurements
- * every 50 steps: event rows must appear even off the logging schedule. */
+/* science.md H with eta = 0.3, the page's default run: progressive sharpening to 2/eta, then the
+ * edge of stability with its loss spikes. One EoS event, at the measurement confirming the first
+ * at the edge (value S there, value2 2/eta), and no catapult: the spikes at the edge are its own
+ * oscillation (they used to read "catapult x7"). log_every=10 with measurements every 20 steps:
+ * event rows must appear even off the logging schedule. */
 static void event_eos(void) {
     ibp_run *r = t_run("model=mlp&depth=3&width=32&d=8&n=256&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64"
-                      "&teacher_scale=4&standardize=1&lr=0.3&steps=3000&measure_every=50&log_every=10", NULL, NULL);
+                      "&teacher_scale=4&standardize=1&lr=0.3&steps=6000&measure_every=20&log_every=10", NULL, NULL);
     if (!r) return;
     tab T;
     run_all(r, &T);
-    int js = ibp_run_column_index(r, "sharpness"), jr = ibp_run_column_index(r, "lr");
-    long ton = -1;
-    double Son = NAN, edge = NAN;
-    for (int i = 0; i < T.n && ton < 0; i++) {
+    int js = ibp_run_column_index(r, "sharpness"), jr = ibp_run_column_index(r, "lr"), jl = ibp_run_column_index(r, "loss");
+    long ton = -1, tconf = -1;
+    double Sconf = NAN, edge = NAN, Lon = NAN;
+    for (int i = 0; i < T.n && tconf < 0; i++) {
         const double *row = T.v + (size_t)i * T.nc;
-        if (!isnan(row[js]) && row[js] >= 0.95 * 2 / row[jr]) ton = (long)row[0], Son = row[js], edge = 2 / row[jr];
+        if (isnan(row[js])) continue;
+        if (ton < 0 && row[js] >= 0.95 * 2 / row[jr]) { ton = (long)row[0], Lon = row[jl]; continue; }
+        if (ton >= 0) tconf = (long)row[0], Sconf = row[js], edge = 2 / row[jr];
     }
     T_CHECK(ton > 0 && ton <= 3000, "H (eta 0.3): sharpens to the edge (t_on = %ld)", ton);
+    T_CHECK(tconf == ton + 20 && Sconf >= 0.95 * edge && Sconf < 2 * edge && T.v[(size_t)(tconf / 10) * T.nc + jl] <= 2 * Lon,
+            "the next measurement (step %ld) is still at the edge: eta S / 2 = %.4g", tconf, Sconf / edge);
     int64_t step;
     double v1, v2;
     T_CHECK(nth_event(r, IBP_EVENT_EOS, 0, &step, &v1, &v2) && count_events(r, IBP_EVENT_EOS) == 1, "one EoS event");
-    T_CHECK(step == ton, "EoS event at %ld (first measured S >= 0.95 * 2/eta: %ld)", (long)step, ton);
-    T_CHECK(v1 == Son, "EoS value S = %.17g (row %.17g)", v1, Son);
+    T_CHECK(step == tconf, "EoS event at %ld (confirmed at %ld, first at the edge %ld)", (long)step, tconf, ton);
+    T_CHECK(v1 == Sconf, "EoS value S = %.17g (row %.17g)", v1, Sconf);
     T_CLOSE(v2, edge, 0, 1e-15);
+    T_CHECK(count_events(r, IBP_EVENT_CATAPULT) == 0, "no catapult at the edge of stability (%d)", count_events(r, IBP_EVENT_CATAPULT));
     char needle[64];
-    snprintf(needle, sizeof needle, "edge of stability at step %ld", ton);
+    snprintf(needle, sizeof needle, "edge of stability at step %ld", tconf);
     events_text_has(r, needle);
     check_bitmask(r, &T, "eos");
-    printf("  EoS: t_on = %ld, S = %.6g, 2/eta = %.6g; %d catapult events after it\n", ton, Son, edge,
-           count_events(r, IBP_EVENT_CATAPULT));
+    printf("  EoS: first at the edge %ld, onset (confirmed) %ld, S = %.6g, 2/eta = %.6g\n", ton, tconf, Sconf, edge);
     free(T.v);
     ibp_run_destroy(r);
+    /* the rules over whole runs logged at every step: the EoS run, the same run with eta raised
+     * past the edge after the onset (a true catapult: the sharpness is thrown above the new edge
+     * and falls below it; the edge is then reached afresh), and a run thrown so far past the edge
+     * that it diverges (never an EoS onset at a divergence) */
+    const char *cfgs[] = {
+        "model=mlp&depth=3&width=32&d=8&n=256&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64"
+        "&teacher_scale=4&standardize=1&lr=0.3&steps=2500&measure_every=20",
+        "model=mlp&depth=3&width=32&d=8&n=256&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64"
+        "&teacher_scale=4&standardize=1&lr=0.3&lr_at=1001,0.5&steps=2500&measure_every=5",
+        "model=mlp&depth=3&width=32&d=8&n=256&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64"
+        "&teacher_scale=4&standardize=1&lr=0.05&lr_at=101,3&steps=400&measure_every=1",
+    };
+    for (int k = 0; k < 3; k++) {
+        r = t_run(cfgs[k], NULL, NULL);
+        if (!r) continue;
+        run_all(r, &T);
+        expect_ev E;
+        expected_events(r, &T, &E);
+        int ok = count_events(r, IBP_EVENT_CATAPULT) == E.ncat && count_events(r, IBP_EVENT_EOS) == E.neos;
+        for (int e = 0; ok && e < E.ncat; e++) {
+            nth_event(r, IBP_EVENT_CATAPULT, e, &step, &v1, &v2);
+            ok = step == E.cat[e] && v1 == E.cat_ratio[e] && v2 == (double)E.cat_peak[e];
+        }
+        for (int e = 0; ok && e < E.neos; e++) {
+            nth_event(r, IBP_EVENT_EOS, e, &step, &v1, &v2);
+            ok = step == E.eos[e] && v1 == E.eos_S[e];
+        }
+        T_CHECK(ok, "run %d: events by the documented rule: %d catapult, %d EoS (engine %d, %d)", k, E.ncat, E.neos,
+                count_events(r, IBP_EVENT_CATAPULT), count_events(r, IBP_EVENT_EOS));
+        if (k == 1) T_CHECK(E.ncat >= 1 && E.neos >= 1, "eta raised past the edge: a catapult (%d), after an onset (%d)", E.ncat, E.neos);
+        if (k == 2) T_CHECK(ibp_run_state(r) == IBP_DIVERGED && E.neos == 0 && count_events(r, IBP_EVENT_EOS) == 0,
+                            "thrown past the edge: diverged (%s), no EoS onset", ibp_run_message(r));
+        check_bitmask(r, &T, "rules");
+        free(T.v);
+        ibp_run_destroy(r);
+    }
 }
 
 /* G1, c = 6: divergence within 20 steps; the event's value is eta * (the last measured S), value2

@@ -43,10 +43,16 @@ static void test_gd_update(void) {
         for (long i = 0; i < P; i++) same &= th1[i] == th[i] + (-0.07) * g[i];
         T_CHECK(same, "theta_{t+1} = theta_t - eta g_t exactly (step %d)", t);
     }
-    /* eta changed mid-run applies from the next step */
+    /* eta changed mid-run (at t = 3): the step out of theta_3 keeps the rate its row announced,
+     * the steps after it use the new one */
     char err[256];
     T_CHECK(ibp_run_set_lr(r, 0.5, err, sizeof err) == IBP_OK, "set lr");
-    T_CHECK(ibp_run_lr(r) == 0.5, "lr reads back");
+    T_CHECK(ibp_run_lr(r) == 0.07, "the next step keeps the announced rate (%g)", ibp_run_lr(r));
+    memcpy(th, ibp_run_params(r), sizeof(double) * P);
+    ibp_run_loss_grad(r, NULL, g);
+    ibp_run_step(r, 1, NULL, 0);
+    T_CHECK(ibp_run_params(r)[0] == th[0] + (-0.07) * g[0], "old eta for the announced step");
+    T_CHECK(ibp_run_lr(r) == 0.5, "lr reads back from the step after it");
     memcpy(th, ibp_run_params(r), sizeof(double) * P);
     ibp_run_loss_grad(r, NULL, g);
     ibp_run_step(r, 1, NULL, 0);
@@ -54,6 +60,9 @@ static void test_gd_update(void) {
     T_CHECK(ibp_run_set_lr(r, 1e9, err, sizeof err) == IBP_E_ARG && strstr(err, "1e+09"), "lr 1e9 refused: %s", err);
     T_CHECK(ibp_run_set_lr(r, NAN, err, sizeof err) == IBP_E_ARG, "lr NaN refused");
     T_CHECK(ibp_run_lr(r) == 0.5, "a refused lr changes nothing");
+    char cfg[512];
+    ibp_run_config(r, 0, cfg, sizeof cfg);
+    T_CHECK(strstr(cfg, "lr_at=4,0.5") != NULL, "the change is in the run's config: %s", cfg);
     ibp_run_step(r, 100, NULL, 0);
     T_CHECK(ibp_run_state(r) == IBP_DONE_STEPS && ibp_run_t(r) == 5, "stops at steps=5 (t=%ld)", (long)ibp_run_t(r));
     T_CHECK(strstr(ibp_run_message(r), "5 steps done") != NULL, "message: %s", ibp_run_message(r));
@@ -68,6 +77,83 @@ static void test_gd_update(void) {
     free(g);
     free(th);
     ibp_run_destroy(r);
+}
+
+/* lr_at: learning-rate changes at given steps, and the changes made by hand (ibp_run_set_lr)
+ * recorded there: a run whose eta was changed by hand twice (once replaced at the same step) and
+ * a run created from its config give the same parameters and the same metrics rows, bit for bit;
+ * the config language checks the pairs. */
+static void test_lr_at(void) {
+    const char *base = "model=mlp&depth=3&width=16&d=4&n=40&act=tanh&lr=0.1&steps=60&measure_every=7&warmup=5";
+    ibp_run *a = t_run(base, NULL, NULL);
+    if (!a) return;
+    char err[256], cfg[1024];
+    double *rows_a = malloc(sizeof(double) * 64 * 64), *rows_b = malloc(sizeof(double) * 64 * 64);
+    int na = 0, nc = ibp_run_ncols(a);
+    T_CHECK(nc <= 64, "columns fit the test's table (%d)", nc);
+    for (int k = 0; k < 3; k++) {
+        ibp_run_step(a, k == 0 ? 10 : 15, NULL, 0);
+        T_CHECK(ibp_run_set_lr(a, k == 1 ? 0.05 : 0.3, err, sizeof err) == IBP_OK, "set lr %d: %s", k, err);
+        if (k == 1) T_CHECK(ibp_run_set_lr(a, 0.02, err, sizeof err) == IBP_OK, "set again at the same step");
+        memcpy(rows_a + (size_t)na * nc, ibp_run_rows(a), sizeof(double) * (size_t)ibp_run_nrows(a) * nc);
+        na += ibp_run_nrows(a);
+        ibp_run_clear_rows(a);
+    }
+    ibp_run_step(a, 100, NULL, 0);
+    memcpy(rows_a + (size_t)na * nc, ibp_run_rows(a), sizeof(double) * (size_t)ibp_run_nrows(a) * nc);
+    na += ibp_run_nrows(a);
+    ibp_run_config(a, 0, cfg, sizeof cfg);
+    T_CHECK(strstr(cfg, "&lr_at=11,0.3,26,0.02,41,0.3&") != NULL, "the hand changes in the config: %s", cfg);
+    char head[2048];
+    ibp_run_csv_header(a, head, sizeof head);
+    T_CHECK(strstr(head, cfg) != NULL, "and in the CSV header");
+    ibp_run *b = t_run(cfg, NULL, NULL);
+    if (b) {
+        ibp_run_step(b, 100, NULL, 0);
+        int nb = ibp_run_nrows(b);
+        memcpy(rows_b, ibp_run_rows(b), sizeof(double) * (size_t)nb * nc);
+        T_CHECK(na == nb && na == 61, "same rows (%d, %d)", na, nb);
+        int same = na == nb;
+        for (long i = 0; same && i < (long)na * nc; i++) same = t_bits(rows_a[i]) == t_bits(rows_b[i]);
+        T_CHECK(same, "every metric of every row bit for bit");
+        same = 1;
+        for (long i = 0; i < ibp_run_nparams(a); i++) same &= t_bits(ibp_run_params(a)[i]) == t_bits(ibp_run_params(b)[i]);
+        T_CHECK(same, "the same parameters bit for bit");
+        /* the schedule: warm-up scales every base rate; row 30 (base 0.02 from step 26) */
+        int jr = ibp_run_column_index(b, "lr");
+        T_CHECK(rows_b[30 * nc + jr] == 0.02 && rows_b[2 * nc + jr] == 0.1 * (3.0 / 5.0) && rows_b[45 * nc + jr] == 0.3,
+                "lr column: %g %g %g", rows_b[2 * nc + jr], rows_b[30 * nc + jr], rows_b[45 * nc + jr]);
+        ibp_run_destroy(b);
+    }
+    ibp_run_destroy(a);
+    free(rows_a);
+    free(rows_b);
+    /* the pairs are checked */
+    const char *bad[][2] = {
+        {"lr_at=10", "pairs step,eta"}, {"lr_at=10,0.1,10,0.2", "larger than the step before"},
+        {"lr_at=0,0.1", "whole number >= 1"}, {"lr_at=2.5,0.1", "whole number"}, {"lr_at=5,0", "in (0, 1e6]"},
+        {"lr_at=5,2e6", "in (0, 1e6]"},
+    };
+    for (int i = 0; i < 6; i++) {
+        char canon[256];
+        int rc = ibp_config_canonical(bad[i][0], 0, canon, sizeof canon, err, sizeof err);
+        T_CHECK(rc == IBP_E_CONFIG && strstr(err, bad[i][1]), "%s refused: %s", bad[i][0], err);
+    }
+    char canon[256];
+    T_CHECK(ibp_config_canonical("lr_at=1e2,5e-2", 0, canon, sizeof canon, err, sizeof err) == IBP_OK &&
+            !strcmp(canon, "lr_at=100,0.05"), "canonical: %s", canon);
+    /* a run holds at most 1024 changes */
+    ibp_run *c = t_run("model=mf&rows=1&cols=1&rank=1&target=1&init=1,1&lr=0.01&steps=5000&measure=0", NULL, NULL);
+    if (c) {
+        int rc = IBP_OK, n = 0;
+        while ((rc = ibp_run_set_lr(c, 0.01 + 1e-5 * n, err, sizeof err)) == IBP_OK && n < 2000) {
+            n++;
+            ibp_run_step(c, 1, NULL, 0);
+            ibp_run_clear_rows(c);
+        }
+        T_CHECK(rc == IBP_E_STATE && n == 1024 && strstr(err, "1024"), "change %d refused: %s", n + 1, err);
+        ibp_run_destroy(c);
+    }
 }
 
 static void test_divergence(void) {
@@ -377,6 +463,7 @@ static void test_boundary(void) {
 }
 
 int main(void) {
+    test_lr_at();
     test_boundary();
     test_memory_cap();
     test_gd_update();

@@ -18,7 +18,8 @@
 // run's history; this table never does (up to EXPORT_MAX_BYTES).
 // Messages: while playing at full speed, rows and status go out every POST_MS (one 'metrics' and
 // one 'status' message; a chunk ends when they are due), however short the chunks of steps are.
-import { Run, canonical, schema, problems, EngineError } from './js/engine.js';
+import { Run, canonical, schema, problems, appliesKeys, EngineError } from './js/engine.js';
+import { pictureKind, pictureData, pictureModel, networkSketch } from './js/picture.js';
 import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
 import { valueOf, withoutKeys } from './js/kv.js';
@@ -47,6 +48,7 @@ const session = {
   run: null,
   probe: null,             // a second run of the same config, for loss grids (two-parameter view)
   twoParam: null,
+  lrSet: null,             // { runId, from, eta }: eta set by hand, taking over at step `from`
   last: null,              // { config, dataCsv, initJson, full } of the run, for reset
   log: null,               // the export log of the run (newExportLog)
   postedAt: 0,             // when rows and status were last posted while playing
@@ -65,6 +67,9 @@ const session = {
   // (each call at most 4x the last one) so a new run's first chunk, whose speed is unknown,
   // cannot overshoot the chunk budget by much.
   perStepMs: 1, lastCallN: 1,
+  // the data and model view (picture.js): the kind of picture and the run's points, per run
+  picture: null,           // { kind, classification, data } of the current run
+  s0: NaN,                 // S0 at initialization (the run's, or computed on request: 's0')
 };
 // ---- requests --------------------------------------------------------------------------------
 
@@ -89,12 +94,15 @@ const worker = engineWorker({
   },
   handlers: {
     validate: ({ config }) => validate(config),
-    create: (args) => adopt(args) || create(args),
+    create: (args, msg) => adopt(args) || create(args, msg),
     prestart: ({ config }) => prestart(config),
+    // the same config (with the changes of eta made by hand: the run's own config names them),
+    // the same initialization
     reset: () => {
       if (!session.last) throw new EngineError('there is no run to reset yet', 0);
       const wasPlaying = session.playing;
-      return { ...create(session.last), wasPlaying };
+      const config = session.run ? session.run.config(false) : session.last.config;
+      return { ...create({ ...session.last, config }), wasPlaying };
     },
     play: () => {
       const { run } = needRun();
@@ -121,13 +129,16 @@ const worker = engineWorker({
       flushRows();
       return status();
     },
+    // The engine records the change in the run's config (lr_at=t+1,eta): the link, the CSV header
+    // and the CLI command name it, so the run is reproduced bit for bit.
     setLr: ({ eta }) => {
       const { run } = needRun();
-      const before = run.lr;
       run.setLr(Number(eta));
-      if (run.lr !== before) logNote(`eta set by hand to ${ibp().formatDouble(run.lr)} from step ${run.t} on`);
-      return status();
+      session.lrSet = { runId: session.runId, from: run.t + 1, eta: Number(eta) };
+      return { ...status(), canonical: run.config(false), full: run.config(true), from: run.t + 1 };
     },
+    s0: () => ({ runId: session.runId, s0: initialSharpness() }),
+    view: (args) => view(args),
     limit: ({ step = 0 }) => {
       if (!Number.isInteger(step) || step < 0 || step > 1e9) throw new ProtocolError('limit: step must be an integer in [0, 1e9]');
       session.limit = step;
@@ -174,14 +185,15 @@ const post = (msg, transfer) => worker.post(msg, transfer);
 function validate(config) {
   const text = String(config ?? '');
   const found = problems(ibp(), text);
-  if (!found.length) return { canonical: canonical(ibp(), text, false), full: canonical(ibp(), text, true), problems: [] };
-  const list = found.map((p) => ({ ...p, key: session.keys.has(p.key) ? p.key : null }));
+  const applies = appliesKeys(ibp(), text);
+  if (!found.length) return { canonical: canonical(ibp(), text, false), full: canonical(ibp(), text, true), problems: [], applies };
+  const list = found.map((p) => ({ ...p, key: session.keys.has(p.key) ? p.key : null, written: p.key }));
   const rest = withoutKeys(text, found.map((p) => p.key));
   try {
-    return { canonical: canonical(ibp(), rest, false), full: canonical(ibp(), rest, true), problems: list };
+    return { canonical: canonical(ibp(), rest, false), full: canonical(ibp(), rest, true), problems: list, applies };
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
-    return { canonical: null, full: null, problems: list };
+    return { canonical: null, full: null, problems: list, applies };
   }
 }
 
@@ -195,12 +207,15 @@ function destroyRun() {
   session.run = session.probe = session.twoParam = null;
 }
 
-function create({ config = '', dataCsv = null, initJson = null }) {
+function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
   const v = validate(config);
   if (v.problems.length) throw new ConfigError(v.problems.map((p) => p.message).join('; '), v.problems);
   // The page keeps imported files around; they go to the engine only when the config uses them.
   if (valueOf(v.full, 'data') !== 'csv') dataCsv = null;
   if (valueOf(v.full, 'init') !== 'file') initJson = null;
+  // Before the engine works (it cannot report while it computes): what it is about to compute,
+  // so the page can say it and offer to cancel a long setup (rpc.js: a progress message).
+  if (msg && msg.id) post({ id: msg.id, type: 'setup', ...setupPlan(v.full, dataCsv) });
   destroyRun();
   Object.assign(session, { playing: false, perStepMs: 1, lastCallN: 1, pendingRows: [], pendingTrace: [] });
   const run = Run.create(ibp(), { config: v.canonical, dataCsv, initJson });
@@ -209,9 +224,13 @@ function create({ config = '', dataCsv = null, initJson = null }) {
   session.runId++;
   session.log = newExportLog();
   session.twoParam = run.nparams === 2 ? twoParamInfo(v.full, dataCsv, initJson) : null;
+  session.s0 = run.s0;
+  const pk = pictureKind({ nparams: run.nparams, dimIn: run.dimIn, dimOut: run.dimOut, mf: valueOf(v.full, 'model') === 'mf', loss: valueOf(v.full, 'loss') });
+  session.picture = { ...pk, data: pk.kind === 'trace' ? null : pictureData(run) };
   const info = {
     runId: session.runId, canonical: v.canonical, full: v.full, columns: run.columns, nparams: run.nparams,
-    lr: run.lr, lr0: run.lr0, s0: run.s0, stepsTotal: run.stepsTotal, twoParam: session.twoParam,
+    lr: run.lr, lr0: run.lr0, s0: run.s0, stepsTotal: run.stepsTotal, twoParam: session.twoParam, applies: v.applies,
+    picture: { kind: pk.kind, classification: pk.classification, dimIn: run.dimIn, dimOut: run.dimOut },
   };
   flushRows();
   if (session.twoParam) postTrace([run.t, ...run.params()]);
@@ -289,10 +308,14 @@ function status() {
   const { run, runId, speed, playing, limit } = session;
   if (!run) return { runId, t: 0, stepsTotal: 0, state: -1, stateName: 'no run', running: false, playing: false, message: 'no run', lr: NaN, speed, nparams: 0 };
   const st = run.state;
+  // lr: the rate in force from step lrFrom on. Set by hand, it takes over at step t + 1 (the
+  // current row already names the rate of the step out of it: ibp_run_set_lr); the status says the
+  // rate that was set from the moment it is set, with the step it holds from
+  const set = session.lrSet && session.lrSet.runId === runId && run.t < session.lrSet.from ? session.lrSet : null;
   return {
     runId, t: run.t, stepsTotal: run.stepsTotal, state: st, limit,
     stateName: ibp().readCStr(ibp().ex.ibp_run_state_string(st)), running: run.running, playing,
-    message: run.message, lr: run.lr, speed, nparams: run.nparams, wasmBytes: ibp().ex.memory.buffer.byteLength,
+    message: run.message, lr: set ? set.eta : run.lr, lrFrom: set ? set.from : run.t, speed, nparams: run.nparams, wasmBytes: ibp().ex.memory.buffer.byteLength,
   };
 }
 
@@ -430,7 +453,7 @@ function tick() {
 // seed, conventions; then the rows.
 function newExportLog() {
   const { run } = session;
-  return { head: run.csvHeader(), table: new RowTable(run.ncols, EXPORT_MAX_BYTES), stepCol: run.columns.indexOf('step'), notes: [] };
+  return { table: new RowTable(run.ncols, EXPORT_MAX_BYTES), stepCol: run.columns.indexOf('step'), notes: [] };
 }
 
 // The kept rows as the engine writes them (the column names first), block by block.
@@ -460,20 +483,68 @@ function logNote(text) {
 }
 
 function exportCsv() {
-  const { run, log, last } = needRun();
+  const { run, log } = needRun();
   flushRows();
   const st = status();
   const { table } = log;
   const lastStep = table.last(log.stepCol);
   const notes = log.notes.map((n) => `# page: ${n}\n`);
   if (table.full) notes.push(`# page: the page keeps ${EXPORT_MAX_BYTES >> 20} MiB of rows for export; this table stops at step ${lastStep} of ${st.t}\n`);
+  // the header now: the config in it names the changes of eta made so far (lr_at)
   return {
-    csv: log.head + notes.join('') + tableCsv(run, table),
+    csv: run.csvHeader() + notes.join('') + tableCsv(run, table),
     lastStep, t: st.t, stepsTotal: st.stepsTotal, state: st.state, stateName: st.stateName,
-    running: st.running, notes: log.notes.slice(), truncated: table.full, canonical: last.config, full: last.full,
+    running: st.running, notes: log.notes.slice(), truncated: table.full, canonical: run.config(false), full: run.config(true),
     version: session.version, conventions: run.conventions(), columns: run.columns,
     events: run.eventsText(), summary: run.summaryJson(),
   };
+}
+
+// ---- the data and model view (picture.js) ------------------------------------------------------
+
+// What creating a run of this config will compute, in words, before it starts: the setup of a
+// large model (S0 for lr_rel, a big data set) can take seconds.
+function setupPlan(full, dataCsv) {
+  let bytes = NaN;
+  const c = ibp().cstr(full), d = ibp().cstr(dataCsv);
+  try {
+    bytes = ibp().ex.ibp_w_estimate(c, d, 0, 0);
+  } finally { ibp().free(c); ibp().free(d); }
+  const lrRel = Number(valueOf(full, 'lr_rel') || 0) > 0;
+  const ref = valueOf(full, 'lr_ref') || 'sharpness';
+  const what = lrRel
+    ? `the initial ${ref === 'ntk' ? 'NTK eigenvalue λ₀' : ref === 'smin' ? 'bound S_min' : 'sharpness S₀'} that lr_rel needs (Lanczos on exact Hessian-vector products)`
+    : valueOf(full, 'measure') !== '0' ? 'the data, the model and the first sharpness measurement' : 'the data and the model';
+  return { what, bytes: bytes > 0 ? bytes : NaN };
+}
+
+// S0 at initialization: the run's own (lr_rel or a measuring run computed it), else once, on a
+// fresh run of the same config (the current run is never touched).
+function initialSharpness() {
+  const { run, last } = needRun();
+  if (Number.isFinite(session.s0)) return session.s0;
+  const probe = Run.create(ibp(), { config: last.config, dataCsv: last.dataCsv, initJson: last.initJson });
+  try {
+    const top = probe.spectrum('top', { kOrProbes: 1 });
+    session.s0 = top.values && top.values.length ? top.values[0] : NaN;
+  } finally {
+    probe.destroy();
+  }
+  if (session.run !== run) return NaN;
+  return session.s0;
+}
+
+// One picture of the run at its current step: the model part always, the points when asked
+// (once per run is enough), the network sketch when asked.
+function view({ withData = false, network = true, grid } = {}) {
+  const { run, picture } = needRun();
+  const out = { runId: session.runId, t: run.t, kind: picture.kind, classification: picture.classification };
+  if (picture.kind !== 'trace') {
+    out.model = pictureModel(run, picture.kind, picture.data, grid ? { grid } : {});
+    if (withData) out.data = picture.data;
+  }
+  if (network) out.network = networkSketch(run, { mf: picture.kind === 'matrix' || (picture.kind === 'trace' && !run.dimIn) });
+  return out;
 }
 
 // ---- spectra ---------------------------------------------------------------------------------

@@ -108,7 +108,15 @@ static const char *help_output =
     "  s_min         Marion-Chizat bound 2 L a ||w*||^(2-2/L) (half for half-MSE); s_ratio = S / s_min\n"
     "  cai_threshold 1 / (eta (rho^2 + beta)) of Cai et al. 2024 (two-layer, fixed head, logistic)\n"
     "  events        bitmask of the events at this row: 1 catapult, 2 EoS onset, 4 diverged,\n"
-    "                8 converged (their list is printed at the end of `ibp run`)\n"
+    "                8 converged (their list is printed at the end of `ibp run`):\n"
+    "                catapult = the loss rises catapult_factor x above its running minimum and\n"
+    "                  falls back below it while the curvature (S, else the NTK lambda) falls from\n"
+    "                  above the edge (eta C / 2 > 1) to below it; spikes that start at the edge of\n"
+    "                  stability are its oscillation, and a run measuring no curvature has none\n"
+    "                EoS onset = eta S / 2 >= 0.95 after being below it, still in [0.95, 2) at a\n"
+    "                  measurement >= 10 steps later with the loss at most catapult_factor x its\n"
+    "                  value at the first (stamped there): never at a divergence; a new base\n"
+    "                  learning rate (lr_at) moves the edge and the onset is looked for afresh\n"
     "Empty CSV fields (JSON null) mean \"not measured at this row\".\n";
 
 static const char *help_conventions =

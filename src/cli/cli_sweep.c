@@ -216,7 +216,7 @@ static int resume_read(int fd, const char *name, const char *header, const ibp_s
 /* Open --out for --resume: locked against a second writer, cut to its complete rows, positioned
  * at their end, with the header written when the file starts afresh. */
 static int resume_open(sink *o, const char *out, const char *header, const ibp_sweep *s, int shard, int nshards,
-                       resume_state *st) {
+                       double lock_wait, resume_state *st) {
     int fd = open(out, O_RDWR | O_CREAT, 0666);
     if (fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", out, strerror(errno)); return EXIT_BAD; }
     struct stat sb;
@@ -225,17 +225,28 @@ static int resume_open(sink *o, const char *out, const char *header, const ibp_s
         close(fd);
         return EXIT_BAD;
     }
-#ifndef __EMSCRIPTEN__
+#ifdef __EMSCRIPTEN__
+    (void)lock_wait;
+#else
     struct flock fl;
     memset(&fl, 0, sizeof fl);
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
-    if (fcntl(fd, F_SETLK, &fl) != 0 && (errno == EAGAIN || errno == EACCES)) {
-        fprintf(stderr, "ibp sweep: %s is being written by another process (the same shard running twice?): "
-                        "leaving it alone\n", out);
-        close(fd);
-        return EXIT_BAD;
-    } /* other errors: a file system without locks; go on */
+    /* Poll rather than F_SETLKW: the wait must end after lock_wait seconds, and an alarm would
+     * be process state the CLI does not otherwise touch. */
+    for (double waited = 0;; waited += 0.2) {
+        if (fcntl(fd, F_SETLK, &fl) == 0 || (errno != EAGAIN && errno != EACCES)) break;
+        /* other errors: a file system without locks; go on */
+        if (waited >= lock_wait) {
+            fprintf(stderr, "ibp sweep: %s is being written by another process (the same shard running twice?): "
+                            "leaving it alone%s\n", out, lock_wait > 0 ? " (it still held the file after --lock-wait)" : "");
+            close(fd);
+            return EXIT_BAD;
+        }
+        if (waited == 0) fprintf(stderr, "ibp sweep: %s is held by another process: waiting up to %g s for it to end\n", out, lock_wait);
+        struct timespec ts = {0, 200000000L};
+        nanosleep(&ts, NULL);
+    }
 #endif
     if (resume_read(fd, out, header, s, shard, nshards, 0, st)) { close(fd); return EXIT_BAD; }
     if (ftruncate(fd, (off_t)st->keep) != 0 || lseek(fd, (off_t)st->keep, SEEK_SET) < 0) {
@@ -301,7 +312,7 @@ static char *canonical(const char *config) {
 /* ---- ibp sweep ----------------------------------------------------------------------------- */
 
 int cli_sweep(int argc, char **argv) {
-    const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL, *images_s = NULL;
+    const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL, *images_s = NULL, *wait_s = NULL;
     ibp_sweep *s = NULL;
     char *header = NULL, *canon = NULL;
     int rc = 0, plan_only = 0, check_only = 0, resume = 0;
@@ -310,7 +321,7 @@ int cli_sweep(int argc, char **argv) {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if ((!strcmp(a, "--vary") || !strcmp(a, "--out") || !strcmp(a, "--shard") || !strcmp(a, "--jobs") ||
-             !strcmp(a, "--images")) && i + 1 >= argc) {
+             !strcmp(a, "--images") || !strcmp(a, "--lock-wait")) && i + 1 >= argc) {
             fprintf(stderr, "ibp sweep: %s needs a value\n", a);
             free(vary);
             return EXIT_BAD;
@@ -335,6 +346,7 @@ int cli_sweep(int argc, char **argv) {
         else if (!strcmp(a, "--shard")) shard_s = argv[++i];
         else if (!strcmp(a, "--jobs")) jobs_s = argv[++i];
         else if (!strcmp(a, "--images")) images_s = argv[++i];
+        else if (!strcmp(a, "--lock-wait")) wait_s = argv[++i];
         else if (a[0] == '-' && a[1] == '-') { fprintf(stderr, "ibp sweep: unknown option %s\n", a); rc = EXIT_BAD; goto done; }
         else if (!config) config = a;
         else { fprintf(stderr, "ibp sweep: unexpected argument \"%s\": quote the config\n", a); rc = EXIT_BAD; goto done; }
@@ -359,6 +371,17 @@ int cli_sweep(int argc, char **argv) {
         fprintf(stderr, "ibp sweep: --resume needs --out FILE (the partial output to go on with)\n");
         rc = EXIT_BAD;
         goto done;
+    }
+    double lock_wait = 0;
+    if (wait_s) {
+        char *end;
+        lock_wait = strtod(wait_s, &end);
+        if (end == wait_s || *end || !(lock_wait >= 0 && lock_wait <= 86400)) {
+            fprintf(stderr, "ibp sweep: --lock-wait %s: a number of seconds in [0, 86400]\n", wait_s);
+            rc = EXIT_BAD;
+            goto done;
+        }
+        if (!resume) { fprintf(stderr, "ibp sweep: --lock-wait goes with --resume\n"); rc = EXIT_BAD; goto done; }
     }
     if (resume && (jobs > 1 || plan_only)) {
         fprintf(stderr, "ibp sweep: --resume goes with one process writing --out FILE, not with %s\n", plan_only ? "--plan" : "--jobs");
@@ -464,7 +487,7 @@ int cli_sweep(int argc, char **argv) {
     sink o = {1, "the standard output"};
     resume_state st = {0, 0};
     if (resume) {
-        if ((rc = resume_open(&o, out, header, s, shard, nshards, &st))) goto done;
+        if ((rc = resume_open(&o, out, header, s, shard, nshards, lock_wait, &st))) goto done;
         if (st.done == mine) {
             fprintf(stderr, "ibp sweep: every cell of %s (%ld) is already in %s: nothing to run\n",
                     nshards > 1 ? "this shard" : "the sweep", mine, out);

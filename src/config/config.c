@@ -30,24 +30,6 @@ static const ibp__key *ibp__find_key(const char *name, size_t len, int *index) {
     return NULL;
 }
 
-static int ibp__edit_distance(const char *a, const char *b) {
-    int la = (int)strlen(a), lb = (int)strlen(b);
-    if (la > 31 || lb > 31) return 99;
-    int prev[32], cur[32];
-    for (int j = 0; j <= lb; j++) prev[j] = j;
-    for (int i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (int j = 1; j <= lb; j++) {
-            int c = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            if (prev[j] + 1 < c) c = prev[j] + 1;
-            if (cur[j - 1] + 1 < c) c = cur[j - 1] + 1;
-            cur[j] = c;
-        }
-        memcpy(prev, cur, sizeof(int) * (size_t)(lb + 1));
-    }
-    return prev[lb];
-}
-
 /* Whole-string number: strtod must consume everything; finite only. */
 int ibp__parse_number(const char *s, double *x) {
     if (!*s) return -1;
@@ -463,6 +445,26 @@ static int ibp__validate_issue14(ibp__config *c, ibp__problems *pr, char *err, s
 static int ibp__validate(ibp__config *c, ibp__problems *pr, char *err, size_t errlen) {
     if (ibp__config_given(c, "lr") && ibp__config_given(c, "lr_rel"))
         IBP__RULE("lr_rel", "lr or lr_rel, not both", "lr and lr_rel are both given: use one (lr_rel=c means eta = c / S0)");
+    if (c->lr_at.n) {
+        if (c->lr_at.n % 2) {
+            IBP__RULE("lr_at", "pairs step,eta", "lr_at has %d values: give pairs step,eta (e.g. lr_at=300,0.05)", c->lr_at.n);
+        } else {
+            double prev = 0;
+            for (int i = 0; i < c->lr_at.n; i += 2) {
+                double t = c->lr_at.v[i], eta = c->lr_at.v[i + 1];
+                if (t != (double)(long long)t || t < 1 || t <= prev) {
+                    IBP__RULE("lr_at", "pairs step,eta with whole steps >= 1, increasing",
+                              "lr_at: step %g (pair %d) must be a whole number >= 1 and larger than the step before it", t, i / 2 + 1);
+                    break;
+                }
+                if (!(eta > 0) || eta > 1e6) {
+                    IBP__RULE("lr_at", "pairs step,eta with eta in (0, 1e6]", "lr_at: eta %g (pair %d) must be in (0, 1e6]", eta, i / 2 + 1);
+                    break;
+                }
+                prev = t;
+            }
+        }
+    }
     if (c->model == IBP__MODEL_MF) {
         if (c->loss == IBP__LOSS_LOGISTIC)
             IBP__RULE("loss", "mse_half, mse", "loss=logistic does not apply to model=mf (use mse_half or mse)");
@@ -625,14 +627,9 @@ static int ibp__decode(const char *s, size_t n, char *out) {
 int ibp__config_find_key(const char *name, char *err, size_t errlen) {
     int idx;
     if (ibp__find_key(name, strlen(name), &idx)) return idx;
-    int best = 99, bi = -1;
-    for (int i = 0; i < ibp__nkeys; i++) {
-        int dd = ibp__edit_distance(name, ibp__keys[i].key);
-        if (dd < best) { best = dd; bi = i; }
-    }
-    if (bi >= 0 && best <= 2)
-        return IBP__ERR("unknown key \"%.40s\" (did you mean \"%s\"? `ibp help config` lists every key)", name,
-                        ibp__keys[bi].key);
+    char near[64];
+    if (ibp__suggest(name, NULL, near, sizeof near))
+        return IBP__ERR("unknown key \"%.40s\" (did you mean \"%s\"? `ibp help config` lists every key)", name, near);
     return IBP__ERR("unknown key \"%.40s\" (`ibp help config` lists every key)", name);
 }
 
@@ -799,4 +796,25 @@ size_t ibp_config_problems_json(const char *config, char *buf, size_t cap) {
     else if (pr.n == 0) ibp__problem(&pr, -1, "", "", "", err); /* out of memory */
     ibp__buf_puts(&pr.json, "]");
     return ibp__buf_finish(&pr.json);
+}
+
+size_t ibp_config_applies_json(const char *config, char *buf, size_t cap) {
+    ibp__problems pr; /* a sink: bad items are skipped, as for the problems, and not reported */
+    memset(&pr, 0, sizeof pr);
+    ibp__config c;
+    char err[512], why[8];
+    int rc = ibp__config_parse_all(&c, config, &pr, err, sizeof err);
+    ibp__buf b = {buf, cap, 0};
+    ibp__buf_puts(&b, "[");
+    int first = 1;
+    if (rc == IBP_OK || pr.n > 0)
+        for (int i = 0; i < ibp__nkeys; i++) {
+            if (!ibp__applies(&c, &ibp__keys[i], why, sizeof why)) continue;
+            if (!first) ibp__buf_puts(&b, ",");
+            first = 0;
+            ibp__buf_json_str(&b, ibp__keys[i].key);
+        }
+    if (rc == IBP_OK) ibp__config_free(&c);
+    ibp__buf_puts(&b, "]");
+    return ibp__buf_finish(&b);
 }

@@ -29,6 +29,7 @@ enum { IBP__TARGET_PRODUCT, IBP__TARGET_IID };
 typedef struct ibp__list { int n; double *v; } ibp__list; /* owned by the config */
 
 #define IBP__MAX_DEPTH 64
+#define IBP__LR_AT_MAX 1024 /* learning-rate changes a config (and a run) can hold */
 
 typedef struct ibp__config {
     /* model */
@@ -66,6 +67,8 @@ typedef struct ibp__config {
     double label_noise, lr, lr_rel, lr_power;
     int lr_ref;               /* what lr_rel is relative to: IBP__LRREF_* */
     int warmup, steps;
+    ibp__list lr_at;          /* learning-rate changes: pairs (step, eta), steps increasing; a run
+                               * appends the changes made by hand (ibp_run_set_lr) */
     double target_loss, grad_tol, div_loss;
     /* measurement */
     int log_every, measure, measure_every, topk, lanczos_max, adaptive, lambda_min, ntk;
@@ -148,6 +151,9 @@ typedef struct ibp__problems {
 /* key_index < 0: not a key of the table. */
 void ibp__problem(ibp__problems *pr, int key_index, const char *key, const char *value, const char *allowed,
                   const char *message);
+/* The same with a suggested replacement item "key=value" (what the writer most likely meant). */
+void ibp__problem_s(ibp__problems *pr, int key_index, const char *key, const char *value, const char *allowed,
+                    const char *message, const char *suggest);
 /* A problem of the item "key=value" (n bytes) as written. */
 void ibp__problem_item(ibp__problems *pr, const char *item, size_t n, const char *message);
 /* ibp__config_parse, reporting every problem to pr (NULL: stop at the first). */
@@ -155,6 +161,9 @@ int ibp__config_parse_all(ibp__config *c, const char *s, ibp__problems *pr, char
 /* A number of the config language (digits, '.', sign, exponent; no hex, inf or nan): 0, -1 when
  * s is not a number, -2 when it is not finite. */
 int ibp__parse_number(const char *s, double *x);
+/* What `word` most likely meant: a key (choices NULL) or one of "a|b|c": the shortest that starts
+ * with it, else the nearest within 2 edits. Writes it to out and returns 1, or 0 (out empty). */
+int ibp__suggest(const char *word, const char *choices, char *out, size_t cap);
 /* Index of key `name`, or IBP_E_CONFIG with "unknown key ... (did you mean ...)" in err. */
 int ibp__config_find_key(const char *name, char *err, size_t errlen);
 /* Canonical text of key i's value in c. */

@@ -1,6 +1,8 @@
 /* config_keys.c -- what the key table says about one key, in words and by index: the choices of
  * an enum, a range as text, what a key allows. Shared by the parser (config.c), its problems
- * (config_problems.c) and its documentation (config_doc.c). */
+ * (config_problems.c) and its documentation (config_doc.c); and the guess at what a misspelt key
+ * or name meant ("did you mean"). */
+#include <stdio.h>
 #include <string.h>
 #include "config/config.h"
 
@@ -80,3 +82,75 @@ void ibp__key_allowed(const ibp__key *k, ibp__buf *b) {
     else ibp__buf_printf(b, "a list of %d to %d", k->list_min, k->list_max);
     ibp__buf_printf(b, " %s in %s", k->list_int ? "integers" : "numbers", rng);
 }
+
+/* ---- did you mean ------------------------------------------------------------------------ */
+
+static int ibp__count_choices(const char *choices) {
+    int n = *choices ? 1 : 0;
+    for (const char *p = choices; *p; p++) n += *p == '|';
+    return n;
+}
+
+static int ibp__edit_distance(const char *a, const char *b) {
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 31 || lb > 31) return 99;
+    int prev[32], cur[32];
+    for (int j = 0; j <= lb; j++) prev[j] = j;
+    for (int i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (int j = 1; j <= lb; j++) {
+            int c = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < c) c = prev[j] + 1;
+            if (cur[j - 1] + 1 < c) c = cur[j - 1] + 1;
+            cur[j] = c;
+        }
+        memcpy(prev, cur, sizeof(int) * (size_t)(lb + 1));
+    }
+    return prev[lb];
+}
+
+/* The word of `n` candidates (cand(i) gives candidate i) that `word` most likely meant: the
+ * shortest candidate that starts with it (a cut-off name: teacher_sc -> teacher_scale), else the
+ * nearest within 2 edits (one typo: lrr -> lr), else none (-1). */
+static int ibp__nearest(const char *word, int n, const void *ctx, const char *(*cand)(const void *, int, char *, size_t)) {
+    size_t wl = strlen(word);
+    int best = -1;
+    size_t bestlen = 0;
+    char tmp[64];
+    if (wl >= 2)
+        for (int i = 0; i < n; i++) {
+            const char *c = cand(ctx, i, tmp, sizeof tmp);
+            size_t cl = strlen(c);
+            if (cl > wl && !strncmp(c, word, wl) && (best < 0 || cl < bestlen)) best = i, bestlen = cl;
+        }
+    if (best >= 0) return best;
+    int bd = 3;
+    for (int i = 0; i < n; i++) {
+        int dd = ibp__edit_distance(word, cand(ctx, i, tmp, sizeof tmp));
+        if (dd < bd) bd = dd, best = i;
+    }
+    return best;
+}
+
+static const char *ibp__key_name(const void *ctx, int i, char *tmp, size_t cap) {
+    (void)ctx, (void)tmp, (void)cap;
+    return ibp__keys[i].key;
+}
+static const char *ibp__choice_at(const void *choices, int i, char *tmp, size_t cap) {
+    ibp__choice_name(choices, i, tmp, cap);
+    return tmp;
+}
+
+int ibp__suggest(const char *word, const char *choices, char *out, size_t cap) {
+    int i;
+    if (!choices) {
+        i = ibp__nearest(word, ibp__nkeys, NULL, ibp__key_name);
+        if (i >= 0) snprintf(out, cap, "%s", ibp__keys[i].key);
+    } else {
+        i = ibp__nearest(word, ibp__count_choices(choices), choices, ibp__choice_at);
+        if (i >= 0) ibp__choice_name(choices, i, out, cap);
+    }
+    if (i < 0 && cap) out[0] = '\0';
+    return i >= 0;
+}
+

@@ -1,15 +1,26 @@
 /* config_problems.c -- every problem of a config at once, as JSON, for programs (the page marks
  * each bad control; no caller reads keys out of the prose of a message):
  *
- *   [{"key":"lr","value":"-1","allowed":"a number in (0, 1e6]","message":"lr=-1 is out of ..."}]
+ *   [{"key":"lr","value":"-1","allowed":"a number in (0, 1e6]","message":"lr=-1 is out of ...",
+ *     "suggest":""}]
+ *
+ * "suggest" is the item the writer most likely meant, "" when there is no guess: an unknown key
+ * gets the nearest key with the value as written (teacher_sc=4 -> teacher_scale=4), a value that is
+ * not one of a key's names the nearest name (act=tnah -> act=tanh).
  *
  * This file is the sink: the ONE parser (config.c, ibp_config_problems_json) records each problem
  * here and goes on where it would stop. Each key is reported once (its first problem). */
+#include <stdio.h>
 #include <string.h>
 #include "config/config.h"
 
 void ibp__problem(ibp__problems *pr, int key_index, const char *key, const char *value, const char *allowed,
                   const char *message) {
+    ibp__problem_s(pr, key_index, key, value, allowed, message, "");
+}
+
+void ibp__problem_s(ibp__problems *pr, int key_index, const char *key, const char *value, const char *allowed,
+                    const char *message, const char *suggest) {
     if (key_index >= 0) {
         uint64_t bit = (uint64_t)1 << (key_index % 64);
         if (pr->seen[key_index / 64] & bit) return;
@@ -24,6 +35,8 @@ void ibp__problem(ibp__problems *pr, int key_index, const char *key, const char 
     ibp__buf_json_str(b, allowed);
     ibp__buf_puts(b, ",\"message\":");
     ibp__buf_json_str(b, message);
+    ibp__buf_puts(b, ",\"suggest\":");
+    ibp__buf_json_str(b, suggest);
     ibp__buf_puts(b, "}");
     pr->n++;
 }
@@ -50,5 +63,21 @@ void ibp__problem_item(ibp__problems *pr, const char *item, size_t n, const char
     if (idx >= 0) ibp__key_allowed(&ibp__keys[idx], &ab);
     else ibp__buf_puts(&ab, "a key listed by `ibp help config`");
     ibp__buf_finish(&ab);
-    ibp__problem(pr, idx, key, value, allowed, message);
+    /* a guess at what was meant: the key for an unknown one, the name for a value that is not one */
+    char near[64] = "", suggest[330] = "";
+    if (idx < 0) {
+        if (ibp__suggest(key, NULL, near, sizeof near)) snprintf(suggest, sizeof suggest, "%s=%s", near, value);
+    } else {
+        const ibp__key *k = &ibp__keys[idx];
+        int named = k->type == IBP__T_ENUM || k->type == IBP__T_ACT || k->type == IBP__T_ENUM_OR_LIST;
+        char word[64];
+        size_t wl = strcspn(value, "(");
+        if (named && value[0] >= 'a' && value[0] <= 'z' && wl < sizeof word) {
+            memcpy(word, value, wl);
+            word[wl] = '\0';
+            if (ibp__choice_index(k->choices, word, wl) < 0 && ibp__suggest(word, k->choices, near, sizeof near))
+                snprintf(suggest, sizeof suggest, "%s=%s%s", k->key, near, value + wl);
+        }
+    }
+    ibp__problem_s(pr, idx, key, value, allowed, message, suggest);
 }

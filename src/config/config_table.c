@@ -172,6 +172,9 @@ const ibp__key ibp__keys[] = {
      "decay p of the schedule eta_t = eta (t+1)^-p"},
     {"warmup", "optimizer", IBP__T_INT, O(warmup), 0, "0", 0, IMAX, 0, 0, 0, 0, "", "",
      "linear warm-up over this many steps: eta_t = eta min(1, (t+1)/warmup)"},
+    {"lr_at", "optimizer", IBP__T_LIST, O(lr_at), 0, "", 0, 1e9, 0, 0, 0, 2 * IBP__LR_AT_MAX, "", "",
+     "learning-rate changes during the run: pairs step,eta (e.g. 300,0.05,800,0.1): from each step on, "
+     "the base learning rate is that eta (the page records eta changed by hand here)"},
     {"steps", "optimizer", IBP__T_INT, O(steps), 0, "1000", 0, IMAX, 0, 0, 0, 0, "", "",
      "number of steps"},
     {"target_loss", "optimizer", IBP__T_DOUBLE, O(target_loss), 0, "0", 0, BIG, 0, 0, 0, 0, "", "",

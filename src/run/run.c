@@ -25,6 +25,8 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     ibp__model *m = &r->m;
     long P = m->P;
     double *lists = ibp__arena_doubles(a, ibp__config_list_doubles(c));
+    /* lr_at lives in a table of its own, with room for the changes made by hand (ibp_run_set_lr) */
+    double *lr_at = ibp__arena_doubles(a, 2 * IBP__LR_AT_MAX);
     double *data = ibp__arena_doubles(a, ibp__data_doubles(c, &pl->csv));
     double *fixed = ibp__arena_doubles(a, ibp__model_fixed_doubles(m));
     double *ws = ibp__arena_doubles(a, ibp__model_ws_doubles(m, pl->nmax));
@@ -43,8 +45,11 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     ibp__metrics_carve(r, a);
     r->rows = ibp__arena_doubles(a, (size_t)IBP__ROWS_CAP * r->ncols);
     ibp__measure_carve(r, a);
+    ibp__probe_carve(r, a, pl->nmax);
     if (a->base) {
         ibp__config_move_lists(&r->c, lists); /* the config's lists join the one allocation */
+        if (r->c.lr_at.n) memcpy(lr_at, r->c.lr_at.v, sizeof(double) * (size_t)r->c.lr_at.n);
+        r->c.lr_at.v = lr_at;
         r->data_mem = data;
         ibp__model_bind_fixed(m, fixed);
         ibp__model_bind_ws(m, ws, pl->nmax);
@@ -230,13 +235,6 @@ void ibp_run_destroy(ibp_run *r) {
 
 /* ---- the loop ------------------------------------------------------------------------------ */
 
-double ibp__run_eta_at(const ibp_run *r, long t) {
-    double e = r->eta0;
-    if (r->c.warmup > 0 && t + 1 < r->c.warmup) e *= (double)(t + 1) / (double)r->c.warmup;
-    if (r->c.lr_power > 0) e *= ibp__pow((double)(t + 1), -r->c.lr_power);
-    return e;
-}
-
 static void ibp__diverged(ibp_run *r, const char *what) {
     r->state = IBP_DIVERGED;
     char sb[200] = "";
@@ -411,9 +409,25 @@ int ibp_run_vector_read(const ibp_run *r, const char *json, double *v, char *err
 int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen) {
     if (!(eta > 0) || !ibp__isfinite(eta) || eta > 1e6)
         return ibp__fail(err, errlen, IBP_E_ARG, "learning rate %g: it must be a number in (0, 1e6]", eta);
-    r->eta0 = eta;
-    r->eta_next = ibp__run_eta_at(r, r->t);
+    /* The current row already says which rate the next step uses (its lr column): the change is
+     * for the steps after it, recorded as lr_at=t+1,eta so the config reproduces the run. */
+    ibp__list *l = &r->c.lr_at;
+    double from = (double)(r->t + 1);
+    if (l->n >= 2 && l->v[l->n - 2] == from) {
+        l->v[l->n - 1] = eta;
+    } else {
+        if (l->n >= 2 * IBP__LR_AT_MAX)
+            return ibp__fail(err, errlen, IBP_E_STATE, "this run already holds %d learning-rate changes, the most a run keeps: "
+                             "start a new run from its config", IBP__LR_AT_MAX);
+        l->v[l->n] = from;
+        l->v[l->n + 1] = eta;
+        l->n += 2;
+    }
     return IBP_OK;
+}
+
+size_t ibp_run_config(const ibp_run *r, int full, char *buf, size_t cap) {
+    return ibp__config_write(&r->c, full, buf, cap);
 }
 
 int ibp_run_extend(ibp_run *r, int64_t more, char *err, size_t errlen) {

@@ -79,6 +79,10 @@ struct ibp_run {
     double s_min;           /* Marion-Chizat bound (NaN when it does not apply) */
     double data_lambda;     /* lambda_max(X^T X / n) for the same runs (NaN otherwise) */
     double cai_r2;          /* R^2 = max ||x_i||^2 for the Cai et al. threshold */
+    /* pictures of the data and the model (probe.c) */
+    double *probe_ws;       /* workspace of the probe's forward pass: its own, so looking never
+                             * touches the training workspace */
+    int probe_rows;         /* rows per block of it (0 for mf) */
     /* events (events.c) */
     int row_events;         /* bitmask of the events at the next row */
     double ev_ref;          /* loss at the start of the current excursion */
@@ -86,6 +90,17 @@ struct ibp_run {
     long ev_peak_t;
     int ev_rising;
     int ev_below_edge;      /* a measured S was below 0.95 * 2/eta (EoS onsets need it) */
+    /* curvature around a loss excursion (events.c: a catapult needs the drop, EoS its confirmation) */
+    double ev_curv;         /* eta * curvature / 2 of the latest measurement (S, else NTK lambda), NaN */
+    double ev_rise_max;     /* largest eta curv / 2 from the excursion's start to its peak, NaN */
+    double ev_fall_min;     /* smallest eta curv / 2 measured after the peak, NaN */
+    double ev_pend_ratio;   /* a fallen excursion waiting for a measurement below the edge: peak/ref */
+    long ev_pend_peak_t;    /* ... its peak step (-1: none pending) */
+    int ev_eos_phase;       /* the EoS onset happened at the current base learning rate */
+    int ev_rise_at_edge;    /* the current excursion started during that phase */
+    double ev_eos_base;     /* that base learning rate */
+    long ev_cand_t;         /* EoS candidate: first measurement at the edge (-1: none) */
+    double ev_cand_loss;    /* the loss there */
     int nevents;
     /* run summary (summary.c) */
     long t_conv;            /* first step with loss <= the convergence level, -1 if none */
@@ -103,6 +118,9 @@ void ibp__event_add(ibp_run *r, int kind, double value, double value2);
 double ibp__conv_level(const ibp_run *r);             /* loss level that counts as converged */
 double ibp__metrics_wprod_dist(ibp_run *r);           /* ||W_L...W_1 - w*^T|| (NaN without w*) */
 void ibp__metrics_row(ibp_run *r, int measured);      /* append the row of the current step */
+/* probe.c */
+int ibp__probe_rows(const ibp_run *r, int nmax);      /* rows per block of the probe's forward pass */
+void ibp__probe_carve(ibp_run *r, ibp__arena *a, int nmax); /* its workspace (a->base NULL: measure) */
 /* measure.c */
 void ibp__measure_carve(ibp_run *r, ibp__arena *a); /* Lanczos workspaces (a->base NULL: measure) */
 int ibp__measure_reference(ibp_run *r);               /* S0, lambda0 at fixed settings */
@@ -113,5 +131,6 @@ int ibp__run_full_loss_grad(ibp_run *r);              /* loss, fgrad, gnorm at t
 void ibp__hvp_full(void *ctx, const double *v, double *out);  /* matvec: the run's Hessian */
 /* run.c */
 double ibp__run_eta_at(const ibp_run *r, long t);     /* schedule: eta of step t -> t+1 */
+double ibp__run_eta_base(const ibp_run *r, long t);   /* its base: eta0 or the last lr_at change */
 
 #endif

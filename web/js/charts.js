@@ -1,15 +1,23 @@
-// charts.js -- Chart.js wrappers for the live metric charts. Chart.js (the UMD build, loaded by a
-// classic <script> before the modules) is used the fast way: parsing off, normalized data,
-// no animation, our own min-max decimation (series.js) on our own points arrays (dataset.data is
-// reassigned, never pushed into), and at most one draw per animation frame for the whole board,
-// within a time budget so a frame never becomes a long task: charts not drawn in this frame are
-// drawn in the next. Charts out of view are not drawn at all until they scroll in.
+// charts.js -- the live metric charts. The board shows the charts a preset declares (view.charts:
+// the first is the main chart, the others under it) and keeps every other chart the run's columns
+// give under "More charts", drawn only while that is open. The x-axis follows the preset's view:
+// a fixed step range (view.x), a log-step axis (view.xLog) or every step; y floors
+// (view.yFloor). Series come from the current run, the runs a preset compares (overlays: their own
+// colours, e.g. Cohen et al.'s four learning rates) and kept runs (dashed, faded). Extra series of
+// other kinds (flows, say) join as overlays with their own colour and legend entry.
+// Chart.js (the UMD build, loaded by a classic <script> before the modules) is used the fast way:
+// parsing off, normalized data, no animation, our own min-max decimation (series.js) on our own
+// points arrays, at most one draw per animation frame for the whole board, within a time budget
+// so a frame never becomes a long task. Each chart has an Export menu (chart-export.js).
 import { chartSpecs, seriesPoints, rowRange } from './series.js';
 import { readTheme, alpha } from './theme.js';
+import { tickLabel, logTicks } from './axes.js';
+
+export { tickLabel, thinLogTicks } from './axes.js';
 
 const FRAME_BUDGET_MS = 8;      // main-thread time the charts may take in one frame
-const MIN_INTERVAL_MS = 200;    // a live chart is redrawn at most this often (5 Hz): enough to
-                                // watch, and it leaves the main thread idle most of the time
+const MIN_INTERVAL_MS = 38;     // a live chart is redrawn at most this often (~25 Hz: the frame after 38 ms)
+const MAX_LEGEND = 6;           // legend entries; the rest are grouped into one
 
 // Vertical error bars (Lanczos residual bounds) on points that carry `e`, when they are visible.
 const errorBars = {
@@ -37,8 +45,28 @@ const errorBars = {
   },
 };
 
-// Event markers (catapult, EoS onset, ...) as labelled vertical lines, and a horizontal
-// reference line (edge ratio 1).
+// Where event labels go: each in the first of three rows where it does not overlap a label
+// already placed; events whose label fits nowhere are counted into one "+N" note. -> [{ ev, px,
+// lx, row, w }], skipped. Pure (the SVG export uses it too).
+export function placeEventLabels(events, pixelOf, measure, left, right) {
+  const rows = [[], [], []];
+  const placed = [];
+  let skipped = 0;
+  for (const ev of events) {
+    const px = pixelOf(ev.step);
+    if (!(px >= left && px <= right)) continue;
+    const w = measure(ev.label);
+    const lx = Math.min(px + 3, right - w - 2);
+    const row = rows.findIndex((r) => r.every(([a, b]) => lx > b + 4 || lx + w < a - 4));
+    if (row < 0) { skipped++; placed.push({ ev, px, lx, row: -1, w }); continue; }
+    rows[row].push([lx, lx + w]);
+    placed.push({ ev, px, lx, row, w });
+  }
+  return { placed, skipped };
+}
+
+// Event markers (catapult, EoS onset, ...) as labelled vertical lines whose labels never overlap,
+// and a horizontal reference line (edge ratio 1).
 const markers = {
   id: 'ibpMarkers',
   afterDraw(chart, _args, opts) {
@@ -55,43 +83,30 @@ const markers = {
     ctx.font = '11px system-ui, sans-serif';
     ctx.fillStyle = opts.color;
     ctx.strokeStyle = opts.color;
-    let labelEnd = -Infinity; // labels that would overlap the previous one are left out
-    for (const ev of opts.events || []) {
-      if (ev.step < x.min || ev.step > x.max) continue;
-      const px = x.getPixelForValue(ev.step);
-      ctx.beginPath(); ctx.moveTo(px, a.top); ctx.lineTo(px, a.bottom); ctx.stroke();
-      const w = ctx.measureText(ev.label).width;
-      const lx = Math.min(px + 3, a.right - w - 2);
-      if (lx > labelEnd + 4) { ctx.fillText(ev.label, lx, a.top + 11); labelEnd = lx + w; }
+    const { placed, skipped } = placeEventLabels(opts.events || [], (s) => x.getPixelForValue(s), (t) => ctx.measureText(t).width, a.left, a.right);
+    for (const p of placed) {
+      ctx.beginPath(); ctx.moveTo(p.px, a.top); ctx.lineTo(p.px, a.bottom); ctx.stroke();
+      if (p.row >= 0) ctx.fillText(p.ev.label, p.lx, a.top + 11 + 12 * p.row);
     }
+    if (skipped) {
+      const t = `+${skipped} more`;
+      ctx.fillText(t, a.right - ctx.measureText(t).width - 2, a.bottom - 4);
+    }
+    chart.$ibpMarkers = { placed, skipped };
     ctx.restore();
   },
 };
 
-// Axis labels: short numbers (Chart.js prints log ticks with every digit).
-export function tickLabel(v) {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return '';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(3)));
-  return v.toExponential(0).replace('e+', 'e');
+// Legend entries: the reference lines of compared runs are explained in the caption; beyond
+// MAX_LEGEND the rest are grouped into one entry naming how many.
+export function legendItems(items, datasets, max = MAX_LEGEND) {
+  const shown = items.filter((it) => !datasets[it.datasetIndex]?.ibpRef);
+  if (shown.length <= max) return shown;
+  const rest = shown.slice(max - 1);
+  return [...shown.slice(0, max - 1), { ...rest[0], text: `+${rest.length} more (${rest.map((r) => r.text).slice(0, 3).join(', ')}${rest.length > 3 ? ', …' : ''})`, datasetIndex: undefined, ibpGroup: true, fillStyle: 'transparent', strokeStyle: 'transparent' }];
 }
 
-// Log axes: Chart.js makes a tick (and a grid line) for every 1, 2, 5 of every decade, which
-// piles up over the 30 decades a loss can span. Keep about six: powers of ten at a stride, or
-// the 1-2-5 ticks when the axis spans two decades or less.
-export function thinLogTicks(ticks, max = 6) {
-  const vals = ticks.map((t) => t.value).filter((v) => v > 0);
-  if (vals.length <= max) return ticks;
-  const lo = Math.log10(Math.min(...vals)), hi = Math.log10(Math.max(...vals));
-  const mant = (v) => v / 10 ** Math.floor(Math.log10(v) + 1e-9);
-  const is = (v, m) => Math.abs(mant(v) - m) < 1e-6;
-  if (hi - lo <= 2) return ticks.filter((t) => is(t.value, 1) || is(t.value, 2) || is(t.value, 5));
-  const stride = Math.max(1, Math.ceil((hi - lo) / max));
-  return ticks.filter((t) => is(t.value, 1) && Math.round(Math.log10(t.value)) % stride === 0);
-}
-
-// Decimated points of frozen data (kept runs) are computed once per chart width and range.
+// Decimated points of frozen data (kept and compared runs) are computed once per chart width and range.
 const pointCache = new WeakMap(); // store -> Map(key -> points)
 function cachedPoints(store, s, buckets, log, from, to) {
   let m = pointCache.get(store);
@@ -106,7 +121,7 @@ function cachedPoints(store, s, buckets, log, from, to) {
   return pts;
 }
 
-class ChartPanel {
+export class ChartPanel {
   constructor(board, spec) {
     this.board = board;
     this.spec = spec;
@@ -122,16 +137,9 @@ class ChartPanel {
     const help = document.createElement('span');
     help.className = 'chart-help';
     help.textContent = spec.help;
+    this.helpEl = help;
     cap.append(title, help);
-    if (board.onPng) { // a download button per chart (export.js draws the PNG)
-      const png = document.createElement('button');
-      png.type = 'button';
-      png.className = 'png';
-      png.textContent = 'PNG';
-      png.setAttribute('aria-label', `Download the ${spec.title} chart as PNG`);
-      png.addEventListener('click', () => board.onPng(this));
-      cap.append(png);
-    }
+    if (board.exporter) cap.append(board.exporter.menu(this));
     const box = document.createElement('div');
     box.className = 'chart-box';
     const canvas = document.createElement('canvas');
@@ -143,88 +151,141 @@ class ChartPanel {
     this.canvas = canvas;
   }
 
-  mount(theme) {
+  // The chart's options for a theme and the board's x-axis (also used to draw its PNG at another
+  // scale: chart-export.js).
+  options(theme, { devicePixelRatio, responsive = true } = {}) {
     const spec = this.spec;
-    const Chart = globalThis.Chart;
-    this.chart = new Chart(this.canvas, {
-      type: 'line',
-      data: { datasets: [] },
-      options: {
-        animation: false, parsing: false, normalized: true, responsive: true, maintainAspectRatio: false,
-        spanGaps: true,
-        elements: { point: { radius: 0, hitRadius: 4 }, line: { borderWidth: 1.5, tension: 0 } },
-        interaction: { mode: 'nearest', axis: 'x', intersect: false },
-        scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 6, callback: tickLabel } },
-          y: {
-            type: spec.log ? 'logarithmic' : 'linear', title: { display: true, text: spec.yTitle },
-            ticks: { maxTicksLimit: 6, callback: tickLabel },
-            afterBuildTicks: spec.log ? (axis) => { axis.ticks = thinLogTicks(axis.ticks); } : undefined,
-          },
+    const ax = this.board.axis;
+    const yFloor = this.board.view && this.board.view.yFloor ? this.board.view.yFloor[spec.id] : undefined;
+    const logY = (axis) => {
+      const lo = axis.min, hi = axis.max;
+      axis.ticks = logTicks(lo, hi).map((value) => ({ value }));
+    };
+    return {
+      animation: false, parsing: false, normalized: true, responsive, maintainAspectRatio: false, spanGaps: true,
+      devicePixelRatio,
+      elements: { point: { radius: 0, hitRadius: 4 }, line: { borderWidth: 1.5, tension: 0 } },
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: {
+          type: ax.log ? 'logarithmic' : 'linear', min: ax.min, max: ax.max,
+          title: { display: true, text: ax.log ? 'step t (log scale)' : 'step t', color: theme.muted },
+          ticks: { maxTicksLimit: 6, callback: tickLabel, color: theme.muted },
+          afterBuildTicks: ax.log ? logY : undefined,
+          grid: { color: theme.grid },
         },
-        plugins: {
-          legend: { labels: { boxWidth: 12, boxHeight: 2 } },
-          decimation: { enabled: false },
-          tooltip: { enabled: true },
-          ibpMarkers: { events: [], refY: spec.refY, color: theme.event, refColor: theme.ref },
+        y: {
+          type: spec.log ? 'logarithmic' : 'linear', min: Number.isFinite(yFloor) ? yFloor : undefined,
+          title: { display: true, text: spec.yTitle, color: theme.muted },
+          ticks: { maxTicksLimit: 6, callback: tickLabel, color: theme.muted },
+          afterBuildTicks: spec.log ? logY : undefined,
+          grid: { color: theme.grid },
         },
       },
-      plugins: [errorBars, markers],
-    });
-    this.retheme(theme);
+      plugins: {
+        legend: {
+          labels: {
+            boxWidth: 12, boxHeight: 2, color: theme.fg,
+            generateLabels: (chart) => legendItems(globalThis.Chart.defaults.plugins.legend.labels.generateLabels(chart), chart.data.datasets),
+          },
+          onClick: (e, item, legend) => { if (!item.ibpGroup) globalThis.Chart.defaults.plugins.legend.onClick.call(legend, e, item, legend); },
+        },
+        decimation: { enabled: false },
+        tooltip: { enabled: true },
+        ibpMarkers: { events: [], refY: spec.refY, color: theme.event, refColor: theme.ref },
+      },
+    };
+  }
+
+  mount(theme) {
+    this.theme = theme;
+    this.chart = new globalThis.Chart(this.canvas, { type: 'line', data: { datasets: [] }, options: this.options(theme), plugins: [errorBars, markers] });
   }
 
   retheme(theme) {
     this.theme = theme;
-    const o = this.chart.options;
-    for (const axis of [o.scales.x, o.scales.y]) {
-      axis.ticks.color = theme.muted;
-      axis.title.color = theme.muted;
-      axis.grid = { color: theme.grid };
-    }
-    o.plugins.legend.labels.color = theme.fg;
-    o.plugins.ibpMarkers.color = theme.event;
-    o.plugins.ibpMarkers.refColor = theme.ref;
-    this.dirty = true;
+    if (this.chart) { this.chart.options = this.options(theme); this.dirty = true; }
   }
 
-  // Rebuild the datasets from the current run and the kept runs (dashed, fainter).
-  // xRange: null (every step) or { first: N } / { last: N } steps of the current run.
-  render(current, kept, events, xRange = null) {
-    const width = Math.max(50, this.chart.chartArea ? this.chart.chartArea.width : this.canvas.clientWidth || 400);
-    const buckets = Math.ceil(width / 3); // min-max keeps <= 4 points a bucket: ~1.3 per pixel
+  // The datasets: the current run, the compared runs (one colour per run: its main series, and
+  // its reference line such as 2/eta dashed in its colour), the kept runs (dashed, fainter), each
+  // over the rows [from, to) of the x-range.
+  datasets(buckets) {
     const theme = this.theme;
-    const datasets = [];
-    let x0 = -Infinity, x1 = Infinity;
-    if (xRange && current && current.n) {
-      const steps = current.col('step');
-      if (xRange.first) { x0 = steps[0]; x1 = steps[0] + xRange.first; }
-      if (xRange.last) { x1 = steps[current.n - 1]; x0 = Math.max(steps[0], x1 - xRange.last); }
-    }
+    const { current, kept, overlays, axis } = this.board;
+    const multi = overlays.length > 0;
+    const out = [];
+    const points = (store, s, from, to, cache) => (cache ? cachedPoints(store, s, buckets, this.spec.log, from, to) : seriesPoints(store, s, buckets, this.spec.log, from, to));
+    // one run of several: its first series and its reference lines, in the run's colour
+    const addCompared = (store, label, color, cache) => {
+      if (!store) return;
+      const [from, to] = rowRange(store, axis.from, axis.to);
+      const main = this.spec.series.find((s) => !s.ref && store.has(s.col));
+      if (!main) return;
+      out.push({ label, data: points(store, main, from, to, cache), borderColor: color, backgroundColor: color, borderWidth: 1.75, borderDash: [], stepped: false });
+      for (const s of this.spec.series.filter((q) => q.ref && store.has(q.col))) {
+        out.push({ label: `${s.label} (${label})`, data: points(store, s, from, to, cache), borderColor: color, backgroundColor: color, borderWidth: 1, borderDash: [6, 4], stepped: 'before', ibpRef: true });
+      }
+    };
     const addRun = (store, prefix, faded) => {
       if (!store) return;
-      const [from, to] = rowRange(store, x0, x1);
+      const [from, to] = rowRange(store, axis.from, axis.to);
       this.spec.series.forEach((s, i) => {
         if (!store.has(s.col)) return;
         const color = s.ref ? theme.ref : theme.series[i % theme.series.length];
-        datasets.push({
-          label: prefix + s.label,
-          data: faded ? cachedPoints(store, s, buckets, this.spec.log, from, to) : seriesPoints(store, s, buckets, this.spec.log, from, to),
-          borderColor: faded ? alpha(color, 0.45) : color,
-          backgroundColor: faded ? alpha(color, 0.45) : color,
-          borderWidth: s.thin ? 1 : faded ? 1.25 : 1.75,
-          borderDash: faded ? [4, 3] : s.dash || [],
-          stepped: s.ref ? 'before' : false,
-          ibpErrors: !faded && !!s.errCol,
+        const c = faded ? alpha(color, 0.45) : color;
+        out.push({
+          label: prefix + s.label, data: points(store, s, from, to, faded),
+          borderColor: c, backgroundColor: c, borderWidth: s.thin ? 1 : faded ? 1.25 : 1.75,
+          borderDash: faded ? [4, 3] : s.dash || [], stepped: s.ref ? 'before' : false, ibpErrors: !faded && !!s.errCol,
         });
       });
     };
     kept.forEach((k, i) => addRun(k.store, `kept ${i + 1}: `, true));
-    addRun(current, '', false);
-    this.chart.data.datasets = datasets;
-    this.chart.options.scales.x.min = Number.isFinite(x0) ? x0 : undefined;
-    this.chart.options.scales.x.max = Number.isFinite(x1) ? x1 : undefined;
-    this.chart.options.plugins.ibpMarkers.events = this.spec.events ? events : [];
+    if (multi) {
+      overlays.forEach((o, i) => addCompared(o.store, o.label, theme.series[(i + 1) % theme.series.length], !o.live));
+      addCompared(current, this.board.mainLabel || 'this run', theme.series[0], false);
+    } else {
+      addRun(current, '', false);
+    }
+    return out;
+  }
+
+  render(events) {
+    const area = this.chart.chartArea;
+    const width = Math.max(50, area ? area.width : this.canvas.clientWidth || 400);
+    const buckets = Math.ceil(width / 3); // min-max keeps <= 4 points a bucket: ~1.3 per pixel
+    this.chart.data.datasets = this.datasets(buckets);
+    const o = this.chart.options;
+    const ax = this.board.axis;
+    o.scales.x.type = ax.log ? 'logarithmic' : 'linear';
+    o.scales.x.min = ax.min;
+    o.scales.x.max = ax.max;
+    o.scales.x.title.text = ax.log ? 'step t (log scale)' : 'step t';
+    if (this.spec.log) {
+      // a log y-axis spans whole decades of the positive data shown (Chart.js left to itself can
+      // start a range of 30 decades at 0, and then draws nothing), never below the view's floor
+      const yFloor = this.board.view && this.board.view.yFloor ? this.board.view.yFloor[this.spec.id] : undefined;
+      let lo = Infinity, hi = -Infinity;
+      for (const d of this.chart.data.datasets) for (const pt of d.data) {
+        const xOk = !(pt.x < ax.min || pt.x > ax.max) && !(ax.log && !(pt.x > 0));
+        if (xOk && pt.y > 0 && pt.y < Infinity) { if (pt.y < lo) lo = pt.y; if (pt.y > hi) hi = pt.y; }
+      }
+      if (lo <= hi) {
+        let a = 10 ** Math.floor(Math.log10(lo) + 1e-9), b = 10 ** Math.ceil(Math.log10(hi) - 1e-9);
+        if (Number.isFinite(yFloor)) a = Math.max(a, yFloor);
+        if (!(b > a)) b = a * 10;
+        if (b / a < 100) { a /= 10; b *= 10; } // at least 3 labelled decades... or their 1-2-5 ticks
+        o.scales.y.min = a;
+        o.scales.y.max = b;
+      } else {
+        o.scales.y.min = Number.isFinite(yFloor) ? yFloor : undefined;
+        o.scales.y.max = undefined;
+      }
+    }
+    o.plugins.ibpMarkers.events = this.spec.events ? events : [];
+    const multi = this.board.overlays.length > 0;
+    this.helpEl.textContent = multi ? `${this.spec.help}; one colour per run${this.spec.series.some((s) => s.ref) ? ', dashed: each run’s own line' : ''}` : this.spec.help;
     this.chart.update('none');
     this.dirty = false;
     this.renderedAt = performance.now();
@@ -237,18 +298,22 @@ class ChartPanel {
 }
 
 export class ChartBoard {
-  // lead: an element kept first in the container (the trajectory view), charts follow it
-  // onPng(panel): called by a chart's PNG button (none when absent)
-  constructor(container, { lead = null, onPng = null } = {}) {
-    this.container = container;
-    this.lead = lead;
-    this.onPng = onPng;
+  // containers: { main, rest, more, moreDetails } (the main chart, the declared others, "More
+  // charts"); exporter: chart-export.js (the Export menu of each chart), or null
+  constructor({ main, rest, more, moreDetails = null }, { exporter = null } = {}) {
+    this.c = { main, rest, more, moreDetails };
+    this.exporter = exporter;
     this.only = null;     // a Set of chart ids to show (an embed link's charts=), or null for all
     this.panels = new Map();
     this.current = null;
     this.kept = [];
+    this.overlays = [];   // [{ label, store, live }]: compared runs and other series with a colour each
+    this.mainLabel = '';
     this.events = [];
-    this.xRange = null;
+    this.view = null;     // the preset's view (presets.js), or null
+    this.xChoice = 'preset'; // the "Steps shown" menu: preset | all | { first: N } | { last: N }
+    this.stepsTotal = 0;
+    this.axis = { log: false, min: undefined, max: undefined, from: -Infinity, to: Infinity };
     this.theme = readTheme();
     this.frame = 0;
     this.drawMs = [];
@@ -258,40 +323,73 @@ export class ChartBoard {
         if (p) { p.visible = e.isIntersecting; if (p.visible && p.dirty) this.schedule(); }
       }
     }, { rootMargin: '200px' }) : null;
+    if (moreDetails) moreDetails.addEventListener('toggle', () => this.markDirty());
   }
 
-  // Make the board show the charts for these columns (current run plus kept runs).
+  // The charts for the columns of the current run and the overlaid ones, placed by the view.
   sync() {
     const cols = new Set(this.current ? this.current.columns : []);
     for (const k of this.kept) for (const c of k.store.columns) cols.add(c);
     const specs = chartSpecs([...cols]).filter((s) => !this.only || this.only.has(s.id));
-    const want = new Set(specs.map((s) => s.id));
+    const declared = (this.view && this.view.charts) || [];
+    const order = [...declared.filter((id) => specs.some((s) => s.id === id)), ...specs.map((s) => s.id).filter((id) => !declared.includes(id))];
+    // embedded or without a view: every chart in the main places, in page order
+    const nTop = this.only ? order.length : Math.max(2, declared.filter((id) => specs.some((s) => s.id === id)).length);
+    const want = new Set(order);
     for (const [id, p] of this.panels) if (!want.has(id)) { if (this.observer) this.observer.unobserve(p.el); p.destroy(); this.panels.delete(id); }
-    let prev = null;
-    for (const spec of specs) {
-      let p = this.panels.get(spec.id);
+    order.forEach((id, k) => {
+      const spec = specs.find((s) => s.id === id);
+      let p = this.panels.get(id);
       if (!p) {
         p = new ChartPanel(this, spec);
-        if (prev) prev.el.after(p.el);
-        else if (this.lead && this.lead.parentNode === this.container) this.lead.after(p.el);
-        else this.container.prepend(p.el);
-        this.panels.set(spec.id, p); // its Chart is made in draw(), within a frame's budget
+        this.panels.set(id, p); // its Chart is made in draw(), within a frame's budget
         if (this.observer) this.observer.observe(p.el);
       } else {
         p.spec = spec;
       }
+      p.place = k === 0 ? 'main' : k < nTop ? 'top' : 'more';
+      // appended in placement order, so the DOM order (and the tab order) is the visual order
+      (k === 0 ? this.c.main : k < nTop ? this.c.rest : this.c.more).append(p.el);
       p.dirty = true;
-      prev = p;
-    }
+    });
+    if (this.c.moreDetails) this.c.moreDetails.hidden = !this.c.more.children.length;
+    this.updateAxis();
     this.schedule();
+  }
+
+  // The x-axis: the preset's view unless the "Steps shown" menu says otherwise.
+  updateAxis() {
+    const v = this.view || {};
+    const cur = this.current;
+    const steps = cur && cur.n ? cur.col('step') : null;
+    const last = steps ? steps[cur.n - 1] : 0;
+    let a = { log: false, min: undefined, max: undefined, from: -Infinity, to: Infinity };
+    const ch = this.xChoice;
+    if (ch === 'preset' && v.x) a = { log: false, min: v.x.from, max: v.x.to, from: v.x.from, to: v.x.to };
+    else if (ch === 'preset' && v.xLog) a = { log: true, min: 1, max: Math.max(10, this.stepsTotal || last || 10), from: 1, to: Infinity };
+    // the phenomenon's window is on the axis from the start; the run grows into it (and past it)
+    else if (ch === 'preset' && v.window) a = { log: false, min: v.window[0], max: Math.max(v.window[1], last), from: -Infinity, to: Infinity };
+    else if (ch && ch.first && steps) a = { log: false, min: steps[0], max: steps[0] + ch.first, from: steps[0], to: steps[0] + ch.first };
+    else if (ch && ch.last && steps) a = { log: false, min: Math.max(steps[0], last - ch.last), max: last, from: Math.max(steps[0], last - ch.last), to: last };
+    this.axis = a;
+  }
+
+  // The visible x-range of a chart as drawn (tests and the preset's window check read it).
+  xRangeOf(id) {
+    const p = this.panels.get(id);
+    if (!p || !p.chart) return null;
+    const x = p.chart.scales.x;
+    return { min: x.min, max: x.max, log: x.type === 'logarithmic' };
   }
 
   setCurrent(store) { this.current = store; this.sync(); }
   setOnly(ids) { this.only = ids ? new Set(ids) : null; this.sync(); }
   setKept(kept) { this.kept = kept; this.sync(); }
+  setView(view, { stepsTotal = 0 } = {}) { this.view = view; this.stepsTotal = stepsTotal; this.sync(); }
+  setOverlays(list, mainLabel = '') { this.overlays = list; this.mainLabel = mainLabel; this.markDirty(); }
   setEvents(events) { this.events = events; this.markDirty(); }
-  setXRange(r) { this.xRange = r; this.markDirty(); }
-  markDirty() { for (const p of this.panels.values()) p.dirty = true; this.schedule(); }
+  setXRange(choice) { this.xChoice = choice; this.updateAxis(); this.markDirty(); }
+  markDirty() { this.updateAxis(); for (const p of this.panels.values()) p.dirty = true; this.schedule(); }
   retheme() {
     this.theme = readTheme();
     for (const p of this.panels.values()) if (p.chart) p.retheme(this.theme);
@@ -303,6 +401,11 @@ export class ChartBoard {
     this.frame = requestAnimationFrame(() => { this.frame = 0; this.draw(); });
   }
 
+  shown(p) {
+    if (p.place === 'more' && this.c.moreDetails && !this.c.moreDetails.open) return false;
+    return p.visible || !this.observer;
+  }
+
   // One frame's share of chart work: make missing charts, then redraw the dirty visible charts
   // that were not redrawn in the last MIN_INTERVAL_MS, least recently drawn first, until the
   // budget is spent; whatever is left waits for the next frame.
@@ -310,13 +413,13 @@ export class ChartBoard {
     const t0 = performance.now();
     let more = false;
     const due = [...this.panels.values()]
-      .filter((p) => p.dirty && (p.visible || !this.observer))
+      .filter((p) => p.dirty && this.shown(p))
       .sort((a, b) => (a.renderedAt || 0) - (b.renderedAt || 0));
     for (const p of due) {
       if (performance.now() - t0 > FRAME_BUDGET_MS) { more = true; break; }
       if (!p.chart) { p.mount(this.theme); more = true; continue; }
       if (t0 - (p.renderedAt || 0) < MIN_INTERVAL_MS) { more = true; continue; }
-      p.render(this.current, this.kept, this.events, this.xRange);
+      p.render(this.events);
     }
     this.drawMs.push(performance.now() - t0);
     if (this.drawMs.length > 600) this.drawMs.splice(0, 300);

@@ -1,10 +1,11 @@
 // controls.js -- the settings form, generated from the engine's config schema: one group per
 // schema group, one control per key (enum -> select, bool -> checkbox, everything else typed with
 // suggestions), its default and range in the inline help, keys that do not apply to the chosen
-// model or data hidden, and the engine's messages shown next to the control they are about.
+// model or data hidden (the engine says which apply: setApplies), and the engine's messages shown
+// next to the control they are about.
 // Only DOM APIs and textContent: no text from a link or the engine ever becomes markup.
 import { el } from './dom.js';
-import { groups, applies, byKeyMap, rangeText, controlKind, suggestions, valueOf } from './schema.js';
+import { groups, byKeyMap, rangeText, controlKind, suggestions, valueOf } from './schema.js';
 
 const OPEN_GROUPS = new Set(['model', 'data', 'optimizer']);
 
@@ -16,6 +17,7 @@ export class Controls {
     this.byKey = byKeyMap(schema);
     this.onInput = onInput || (() => {});
     this.fields = new Map(); // key -> { wrap, input, error, spec }
+    this.applies = null;     // the keys that apply (a Set from the engine), null: all
     this.build();
   }
 
@@ -70,7 +72,6 @@ export class Controls {
     const ev = kind === 'text' ? 'input' : 'change';
     input.addEventListener(ev, () => {
       this.clearError(spec.key);
-      if (spec.type === 'enum' || spec.key === 'depth' || spec.key === 'head') this.refreshApplies();
       this.onInput(spec.key);
     });
     this.fields.set(spec.key, { wrap, input, error, spec });
@@ -89,12 +90,13 @@ export class Controls {
   // Fill every control from a Map (keys not in it take their default). With full = true the map
   // is the engine's full canonical form, which lists every key in use: a key that applies but is
   // missing there is implied by something else (d by an inline data set) and is shown empty.
-  setValues(map, { full = false } = {}) {
+  // applies: the keys that apply to these values (the engine's list), when known.
+  setValues(map, { full = false, applies = null } = {}) {
+    if (applies) this.applies = applies;
     const implied = new Set();
-    if (full) {
-      const probe = new Map([...this.fields.keys()].map((k) => [k, map.has(k) ? map.get(k) : this.fields.get(k).spec.default]));
+    if (full && this.applies) {
       for (const [key, f] of this.fields) {
-        if (!map.has(key) && f.input.type === 'text' && key !== 'lr' && key !== 'lr_rel' && applies(f.spec, probe, this.byKey)) implied.add(key);
+        if (!map.has(key) && f.input.type === 'text' && key !== 'lr' && key !== 'lr_rel' && this.applies.has(key)) implied.add(key);
       }
     }
     // lr and lr_rel exclude each other: the full form lists the one in use
@@ -116,11 +118,16 @@ export class Controls {
     this.refreshApplies();
   }
 
+  // Show the keys that apply (a Set from the engine), hide the rest.
+  setApplies(applies) {
+    this.applies = applies;
+    this.refreshApplies();
+  }
+
   refreshApplies() {
-    const values = this.values();
     let hidden = 0;
     for (const [, f] of this.fields) {
-      const ok = applies(f.spec, values, this.byKey);
+      const ok = !this.applies || this.applies.has(f.spec.key);
       f.wrap.hidden = !ok;
       if (!ok) hidden++;
     }

@@ -142,7 +142,7 @@ export function metricRows(store, { columns = null, from = -Infinity, last = MAX
 // charts, and a few pixels to spare. Narrower widgets wrap more and say so with their resize
 // event. The browser tests check that a 700 px wide widget of the computed height shows
 // everything without a scrollbar, with little to spare.
-export const EMBED_PX = Object.freeze({ pad: 16, controls: 34, status: 98, foot: 25, top: 12, chart: 261, traj: 401, spectrum: 169, gap: 12, spare: 6 });
+export const EMBED_PX = Object.freeze({ pad: 16, controls: 34, status: 104, foot: 25, top: 36, chart: 243, traj: 344, spectrum: 163, gap: 12, spare: 6 });
 
 // The height a widget needs: charts = ids shown, controls = ids shown, twoParam: the run has the
 // trajectory view, spectrum: it has a spectrum view.

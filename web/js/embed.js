@@ -18,6 +18,11 @@ export function applyEmbedChrome(doc, { controls }) {
   if (bar) bar.hidden = ![...bar.querySelectorAll('[data-control]')].some((el) => !el.hidden);
   const foot = doc.getElementById('embed-foot');
   if (foot) foot.hidden = false;
+  // the page's name stays its level-one heading for screen readers (the brand row is hidden)
+  const h1 = doc.createElement('h1');
+  h1.className = 'visually-hidden';
+  h1.textContent = 'Embedded training run';
+  (doc.querySelector('main') || doc.body).prepend(h1);
 }
 
 export class EmbedBridge {

@@ -203,6 +203,52 @@ export class Run {
       this.ibp.free(outp);
     }
   }
+  // The run's config in canonical form, changes of eta made with setLr included (lr_at).
+  config(full = false) { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_config(this.ptr, full ? 1 : 0, b, cap)); }
+  // ---- pictures of the data and the model (src/run/probe.c): nothing here changes the run ----
+  get dimIn() { return this.ibp.ex.ibp_run_dim_in(this.ptr); }
+  get dimOut() { return this.ibp.ex.ibp_run_dim_out(this.ptr); }
+  // The training (or test) set: { n, d, k, x: Float64Array (n, d), y: Float64Array (n, k) }, copied.
+  data(test = false) {
+    const ex = this.ibp.ex, t = test ? 1 : 0;
+    const n = ex.ibp_run_data_n(this.ptr, t), d = this.dimIn, k = this.dimOut;
+    if (!n) return { n: 0, d, k, x: new Float64Array(0), y: new Float64Array(0) };
+    const buf = ex.memory.buffer;
+    return { n, d, k, x: new Float64Array(buf, ex.ibp_run_data_x(this.ptr, t), n * d).slice(), y: new Float64Array(buf, ex.ibp_run_data_y(this.ptr, t), n * k).slice() };
+  }
+  // The model's outputs (n, k) on inputs x (n, d) at the current parameters.
+  predict(x, n) {
+    const ex = this.ibp.ex, d = this.dimIn, k = this.dimOut;
+    const px = ex.ibp_w_malloc(8 * Math.max(1, n * d)), pf = ex.ibp_w_malloc(8 * Math.max(1, n * k));
+    try {
+      new Float64Array(ex.memory.buffer, px, n * d).set(x.subarray ? x.subarray(0, n * d) : x);
+      const [rc, msg] = this.ibp.withErr((e, len) => ex.ibp_run_predict(this.ptr, px, BigInt(n), pf, e, len));
+      if (rc !== 0) throw new EngineError(msg, rc);
+      return new Float64Array(ex.memory.buffer, pf, n * k).slice();
+    } finally {
+      ex.ibp_w_free(px); ex.ibp_w_free(pf);
+    }
+  }
+  // The layers, input side first: [{ rows, cols, trained, alpha, w: Float64Array (rows, cols), b: Float64Array | null }] (copies).
+  layers() {
+    const ex = this.ibp.ex;
+    const nl = ex.ibp_run_nlayers(this.ptr);
+    const p = ex.ibp_w_malloc(40); // rows, cols, trained (int), alpha (double at 16), w, b (pointers at 24, 28)
+    try {
+      const out = [];
+      for (let i = 0; i < nl; i++) {
+        ex.ibp_run_layer(this.ptr, i, p, p + 4, p + 8, p + 16, p + 24, p + 28);
+        const buf = ex.memory.buffer;
+        const [rows, cols, trained] = new Int32Array(buf, p, 3);
+        const alpha = new Float64Array(buf, p + 16, 1)[0];
+        const [pw, pb] = new Uint32Array(buf, p + 24, 2);
+        out.push({ rows, cols, trained: trained !== 0, alpha, w: new Float64Array(buf, pw, rows * cols).slice(), b: pb ? new Float64Array(buf, pb, rows).slice() : null });
+      }
+      return out;
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
   paramsJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_params_json(this.ptr, b, cap)); }
   // Where things are (ibp_run_layout_json; fixed for the run's life): { P, n, n_test, k,
   // input: { d, shape, order } | null, classes?: [Fashion-MNIST class of each target],
@@ -259,6 +305,16 @@ export function canonical(ibp, config, full = false) {
     return ibp.readCStr(out);
   } finally {
     ibp.free(c); ibp.free(out);
+  }
+}
+
+// The keys that mean something for a config (ibp_config_applies_json): the form shows these.
+export function appliesKeys(ibp, config) {
+  const c = ibp.cstr(config ?? '');
+  try {
+    return JSON.parse(ibp.textOf((b, cap) => ibp.ex.ibp_config_applies_json(c, b, cap)));
+  } finally {
+    ibp.free(c);
   }
 }
 

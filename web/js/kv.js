@@ -28,7 +28,8 @@ export function encodeValue(v) {
 }
 
 // "k=v&k=v" -> { pairs: [[k, v], ...] (decoded; v null for an item without =), problems }.
-// Empty items vanish; items that cannot be decoded become problems [{ key, message }].
+// Empty items vanish; items that cannot be decoded become problems [{ key, item, value, allowed,
+// message, undecodable: true }] (item: the text as written).
 export function splitPairs(text) {
   const pairs = [], problems = [];
   if (!text) return { pairs, problems };
@@ -40,7 +41,10 @@ export function splitPairs(text) {
     const key = decode(rawKey);
     const val = rawVal === null ? null : decode(rawVal);
     if (key === null || (rawVal !== null && val === null)) {
-      problems.push({ key: key && KEY_RE.test(key) ? key : null, message: `"${clip(item)}" could not be decoded: a % must be followed by two hex digits` });
+      problems.push({
+        key: key && KEY_RE.test(key) ? key : null, item, value: rawVal ?? '', allowed: 'text where every % is followed by two hex digits',
+        message: `"${clip(item)}" could not be decoded: a % must be followed by two hex digits`, undecodable: true,
+      });
       continue;
     }
     pairs.push([key, val]);
@@ -92,4 +96,23 @@ export function withPairs(base, over, { alike = [] } = {}) {
 export function withoutKeys(text, keys) {
   const drop = new Set(keys);
   return joinPairs(splitPairs(text).pairs.filter(([k]) => !drop.has(k)));
+}
+
+// The text with one item ("k=v" exactly as written) replaced by `by`, or removed when `by` is null
+// (a button of the page fixes or drops one item of a link).
+export function replaceItem(text, item, by) {
+  const items = String(text).split('&');
+  const i = items.indexOf(item);
+  if (i < 0) return text;
+  if (by === null) items.splice(i, 1); else items[i] = by;
+  return items.join('&');
+}
+
+// The first item of the text (as written) whose decoded key is `key`, or null.
+export function itemOf(text, key) {
+  for (const item of String(text).split('&')) {
+    const { pairs } = splitPairs(item);
+    if (pairs.length && pairs[0][0] === key) return item;
+  }
+  return null;
 }

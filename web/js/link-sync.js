@@ -1,15 +1,18 @@
 // link-sync.js -- the address bar and the run, kept in step. Opening a link (on load, or a hash
 // change) applies it: its page keys, its preset, its config (checked by the engine, with the
-// defaults of an older link version filled in), then the run. Every new run writes its link
-// (replaceState, never a history entry) unless the address is a newer link still being applied.
+// defaults of an older link version filled in), then the run. A link with anything the page
+// cannot use (an undecodable item, a bad page key, an unknown preset, an engine key the engine
+// refuses) runs nothing and is never rewritten: each problem is listed above the fold with what is
+// allowed and a button to fix it (link-problems.js). Every new run, and every change of eta made
+// by hand (recorded in the run's config), writes its link (replaceState, never a history entry)
+// unless the address is a newer link still being applied.
 import { parseLink, buildLink, isWidgetPath, STATE_VERSION, oldDefaultPairs } from './link.js';
-import { splitPairs, joinPairs, keysOf } from './kv.js';
-import { el } from './dom.js';
+import { splitPairs, joinPairs, keysOf, replaceItem, itemOf } from './kv.js';
 
-// ui: { speed (the speed menu), openFull (the embed foot's link, or null), formProblems };
-// settings: settings.js; actions: run-actions.js; views: views.js (an embed link's charts);
-// hooks: { faultRefused(message) } (test hooks off: say so)
-export function mountLinkSync({ store, client, say, settings, actions, views, ui }) {
+// ui: { speed (the speed menu), openFull (the embed foot's link, or null) }; settings:
+// settings.js; actions: run-actions.js; views: views.js (an embed link's charts); problems:
+// link-problems.js (the panel above the fold)
+export function mountLinkSync({ store, client, say, settings, actions, views, ui, problems }) {
   const state = () => store.get();
 
   // The page keys the link keeps (speed, autoplay, limit and, embedded, the chrome and origins);
@@ -26,14 +29,14 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
 
   function write() {
     const s = state();
-    if (!s.run) return;
-    const hash = buildLink(s.run.canonical, pageKeys(), { omit: s.fromQuery });
+    if (!s.run || !s.config) return;
+    const hash = buildLink(s.config.canonical, pageKeys(), { omit: s.fromQuery });
     // an address the page neither wrote nor is applying is a newer link whose hashchange is
     // still on its way: it is that link's to rewrite
     const mine = location.hash === s.address.written || location.hash === s.address.applying;
     store.dispatch('addressWritten', hash);
     if (mine && location.hash !== hash) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
-    if (ui.openFull) ui.openFull.href = `${fullPage()}${buildLink(s.run.canonical, { speed: pageKeys().speed })}`;
+    if (ui.openFull) ui.openFull.href = `${fullPage()}${buildLink(s.config.canonical, { speed: pageKeys().speed })}`;
   }
 
   // The config a link or a host asks for: a preset (when named) with the given keys replacing its own.
@@ -58,20 +61,18 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
     if (state().embed) views.setOnly(link.page.charts);
     ui.speed.value = link.page.speed === Infinity ? 'max' : String(link.page.speed);
     say.clearMessages();
-    if (link.problems.length) {
-      say.message(`Some parts of the link were not understood: ${link.problems.map((p) => p.message).join(' · ')}`, 'warn', { id: 'link' });
-    }
+    problems.clear();
     await actions.act('speed', { stepsPerSecond: link.page.speed });
     await actions.act('limit', { step: link.page.limit });
     if (stale()) return;
-    let config;
+    const found = [...link.problems];
+    let config = link.config;
     try {
       config = await resolve(link.page.preset, link.config);
     } catch (e) {
       if (stale()) return;
-      say.message(e.message, 'error', { id: 'link-preset' });
-      ui.formProblems.replaceChildren(el('p', { text: `The link names an unknown preset: nothing was run. ${e.message}` }));
-      return;
+      found.push({ key: 'preset', value: link.page.preset, allowed: 'a preset id', message: e.message, preset: true });
+      config = link.config;
     }
     if (stale()) return;
     // show what the link asked for, even if it is invalid, so the messages make sense
@@ -89,8 +90,10 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
       return;
     }
     if (stale()) return;
-    if (v.problems.length) {
+    if (found.length || v.problems.length) {
+      // nothing runs and the address stays as it is: each problem is said, with a way to fix it
       settings.showProblems(v.problems, { fromLink: true });
+      problems.show([...found, ...v.problems]);
       return;
     }
     const ok = await actions.createRun(v.canonical, { autoplay: link.page.autoplay === 1, intent });
@@ -102,8 +105,17 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
     }
   }
 
-  // Every new run writes its link.
-  store.subscribe((s, prev) => { if (s.run !== prev.run) write(); });
+  // A problem's item of the current link replaced (the engine's guess) or removed, by a button of
+  // the problems panel: the new link is applied like any other.
+  function relink(p, by) {
+    const raw = location.hash.replace(/^#/, '');
+    const item = p.item || itemOf(raw, p.key || p.written);
+    if (!item) return;
+    location.hash = replaceItem(raw, item, by === null ? null : by);
+  }
+
+  // Every new run, and every change of eta made by hand, writes its link.
+  store.subscribe((s, prev) => { if (s.run !== prev.run || s.config !== prev.config) write(); });
   // The event's own URL, not location: a run created just before the event is dispatched may
   // already have written its link over the new one, which would then be lost.
   window.addEventListener('hashchange', (e) => {
@@ -111,5 +123,5 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
     if (hash !== state().address.written) apply(hash);
   });
 
-  return { apply, write, validate, resolve };
+  return { apply, write, validate, resolve, relink };
 }

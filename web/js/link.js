@@ -73,6 +73,7 @@ const speedText = (s) => (s === Infinity ? 'max' : String(s));
 export const PAGE_KEYS = Object.freeze({
   v: {
     def: STATE_VERSION,
+    allowed: 'a link version this page reads',
     parse(t) {
       if (/^[0-9]{1,4}$/.test(t) && LINK_VERSIONS.includes(Number(t))) return Number(t);
       const known = `it reads v=${LINK_VERSIONS.join(', v=')}`;
@@ -83,6 +84,7 @@ export const PAGE_KEYS = Object.freeze({
   },
   autoplay: {
     def: 1,
+    allowed: '0 or 1',
     parse(t) {
       if (t === '0' || t === '1') return Number(t);
       throw new Error(`autoplay=${clip(t)}: use 1 (start running on load) or 0 (wait for Play)`);
@@ -91,6 +93,7 @@ export const PAGE_KEYS = Object.freeze({
   },
   speed: {
     def: Infinity,
+    allowed: '10, 100, 1000 or max',
     parse(t) {
       const ok = { 10: 10, 100: 100, 1000: 1000, max: Infinity };
       if (Object.hasOwn(ok, t)) return ok[t];
@@ -102,6 +105,7 @@ export const PAGE_KEYS = Object.freeze({
   // is checked by the page once the presets are loaded (the message lists the valid ids).
   preset: {
     def: '',
+    allowed: 'a preset id',
     parse(t) {
       if (/^[a-z0-9][a-z0-9:_.-]{0,79}$/.test(t)) return t;
       throw new Error(`preset=${clip(t)}: a preset id is lower-case letters, digits and - _ . :`);
@@ -112,6 +116,7 @@ export const PAGE_KEYS = Object.freeze({
   // pauses, and which host origins may drive it with postMessage.
   embed: {
     def: 0,
+    allowed: '0 or 1',
     parse(t) {
       if (t === '0' || t === '1') return Number(t);
       throw new Error(`embed=${clip(t)}: use 1 (the minimal chrome of an embedded widget) or 0`);
@@ -120,16 +125,19 @@ export const PAGE_KEYS = Object.freeze({
   },
   charts: {
     def: EMBED_DEFAULTS.charts,
+    allowed: `chart ids: ${CHART_IDS.join(', ')}`,
     parse(t) { return idList('charts', t, CHART_IDS); },
     text: (l) => l.join(','),
   },
   controls: {
     def: EMBED_DEFAULTS.controls,
+    allowed: `${CONTROL_IDS.join(', ')}, or none`,
     parse(t) { return t === 'none' ? [] : idList('controls', t, CONTROL_IDS); },
     text: (l) => (l.length ? l.join(',') : 'none'),
   },
   limit: {
     def: 0,
+    allowed: 'a whole number in [1, 1e9]',
     parse(t) {
       if (/^[0-9]{1,10}$/.test(t) && Number(t) >= 1 && Number(t) <= 1e9) return Number(t);
       throw new Error(`limit=${clip(t)}: the step at which the run pauses must be a whole number in [1, 1e9]`);
@@ -138,6 +146,7 @@ export const PAGE_KEYS = Object.freeze({
   },
   origin: {
     def: Object.freeze([]),
+    allowed: `up to ${MAX_ORIGINS} origins scheme://host[:port], comma-separated`,
     parse(t) {
       const list = t.split(',').map((s) => s.trim()).filter(Boolean);
       if (!list.length) throw new Error('origin has no value: write origin=https://your.site (several: comma-separated)');
@@ -154,6 +163,7 @@ export const PAGE_KEYS = Object.freeze({
   // with fault= only gets a warning on a real host.
   fault: {
     def: '',
+    allowed: 'trap or crash',
     parse(t) {
       if (t === 'trap' || t === 'crash') return t;
       throw new Error(`fault=${clip(t)}: use trap or crash (fault injection for tests)`);
@@ -278,15 +288,16 @@ function readLink(hash, search) {
 
 // Parse one page key into page[key]; false (and a problem) when it is invalid.
 function readPageKey(page, key, val, problems) {
+  const allowed = PAGE_KEYS[key].allowed;
   if (val === null) {
-    problems.push({ key, message: `${key} has no value: write ${key}=<value>` });
+    problems.push({ key, value: '', allowed, message: `${key} has no value: write ${key}=<value>`, page: true });
     return false;
   }
   try {
     page[key] = PAGE_KEYS[key].parse(val.trim());
     return true;
   } catch (e) {
-    problems.push({ key, message: e.message });
+    problems.push({ key, value: val, allowed, message: e.message, page: true });
     return false;
   }
 }

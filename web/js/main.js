@@ -2,9 +2,11 @@
 // parts of the page, and wires them together. It holds no state of its own (store.js does) and
 // computes nothing (the worker does).
 //   store.js        the state and its named transitions        run-actions.js  what the run is asked
-//   transport.js    the run's buttons, shortcuts and words      settings.js     the form and presets
-//   link-sync.js    the address bar and the run, in step        embed-host.js   a framing host page
-//   views.js        charts, trajectory, spectrum, status line   share.js        share, embed, export
+//   transport.js    the run's buttons, shortcuts and words      settings.js     All settings, presets
+//   bench.js        the few friendly settings                   eta-control.js  the learning rate
+//   link-sync.js    the address bar and the run, in step        link-problems.js a bad link, said
+//   views.js        charts, data and model, spectrum, status    share.js        share, embed, export
+//   embed-host.js   a framing host page                         setup.js        a slow setup, said
 import { WorkerClient } from './worker-client.js';
 import { earlyConfig } from './early-run.js';
 import { createStore, initialState, transitions } from './store.js';
@@ -15,7 +17,11 @@ import { Views } from './views.js';
 import { runActions } from './run-actions.js';
 import { mountTransport } from './transport.js';
 import { mountSettings } from './settings.js';
+import { mountBench } from './bench.js';
+import { mountEtaControl } from './eta-control.js';
 import { mountLinkSync } from './link-sync.js';
+import { mountLinkProblems } from './link-problems.js';
+import { mountSetup } from './setup.js';
 import { mountEmbedHost } from './embed-host.js';
 import { SharePanel } from './share.js';
 import { applyEmbedChrome } from './embed.js';
@@ -75,6 +81,9 @@ const views = new Views({
   shows: (id) => !embed || !state().link || state().link.charts.includes(id),
   savePng, announce: say.announce, reporter: () => (host ? host.reporter : null),
   only: embed ? initialLink.page.charts : undefined,
+  note: () => (state().config ? state().config.canonical : ''),
+  say: (text) => share.setStatus(text),
+  error: (text) => say.message(text, 'error', { id: 'export' }),
 });
 const share = new SharePanel({
   copy, request: (type, args) => client.request(type, args), build: () => state().build,
@@ -82,19 +91,58 @@ const share = new SharePanel({
 });
 
 // The parts, each over the store; the form and the actions need each other (bound late).
-let actions = null;
+let actions = null, bench = null;
 const settings = mountSettings({
-  ui: { form: $('config-form'), formProblems: $('form-problems'), defaults: $('defaults'), groups: $('groups'), preset: $('preset'), presetHelp: $('preset-help') },
+  ui: {
+    form: $('config-form'), formProblems: $('form-problems'), defaults: $('defaults'), groups: $('groups'), preset: $('preset'),
+    presetHelp: $('claim'), cite: $('claim-cite'), drawer: $('settings-drawer'), open: [$('open-settings'), $('open-settings-2')], close: $('close-settings'),
+  },
   store, client, say, createRun: (config, opts) => actions.createRun(config, opts),
+  onPreset: (preset) => store.dispatch('presetMatched', preset),
+  onFill: () => { if (bench) bench.sync(); },
 });
-actions = runActions({ client, store, say, files, form: settings, etaSet: (v) => views.setEta(v) });
-const link = mountLinkSync({ store, client, say, settings, actions, views, ui: { speed: $('speed'), openFull: $('open-full'), formProblems: $('form-problems') } });
+const setup = mountSetup({ box: $('setup'), text: $('setup-text'), progress: $('setup-progress'), cancel: $('setup-cancel') });
+actions = runActions({ client, store, say, files, form: settings, etaSet: (v) => views.setEta(v), setup: (plan, cancel) => setup.show(plan, cancel) });
+
+// The phone's bottom sheet of the bench (on wide screens the bench is always there).
+const benchEl = $('bench'), openBench = $('open-bench');
+function showBench(open) {
+  benchEl.classList.toggle('open', open);
+  openBench.setAttribute('aria-expanded', String(open));
+  if (open) $('close-bench').focus(); else if (getComputedStyle(openBench).display !== 'none') openBench.focus();
+}
+openBench.addEventListener('click', () => showBench(!benchEl.classList.contains('open')));
+$('close-bench').addEventListener('click', () => showBench(false));
+benchEl.addEventListener('keydown', (e) => { if (e.key === 'Escape' && benchEl.classList.contains('open')) { e.preventDefault(); showBench(false); } });
+
+// A key's control, focused: the bench's, a page control, or the All settings form's.
+function focusKey(key) {
+  if (key === 'speed') { $('speed').focus(); return true; }
+  if (key === 'preset') { $('preset').focus(); return true; }
+  if (key === null) { settings.openDrawer(); $('close-settings').focus(); return true; }
+  const c = bench && bench.controlOf(key);
+  if (c) {
+    if (getComputedStyle(openBench).display !== 'none') showBench(true);
+    c.focus();
+    return true;
+  }
+  return settings.focusField(key);
+}
+const problems = mountLinkProblems({
+  ui: { box: $('link-problems'), list: $('link-problems-list'), title: $('link-problems-title') },
+  focusKey, relink: (p, by) => link.relink(p, by), isKey: (k) => !!(state().engine && state().engine.schema.some((s) => s.key === k)),
+});
+const link = mountLinkSync({ store, client, say, settings, actions, views, problems, ui: { speed: $('speed'), openFull: $('open-full') } });
 mountTransport({
   ui: {
     play: $('play'), step: $('step'), reset: $('reset'), speed: $('speed'), etaNow: $('eta-now'), etaSet: $('eta-set'),
     keep: $('keep'), copyLink: $('copy-link'), apply: $('apply'), runInfo: $('run-info'),
   },
   store, actions, say, link, copy,
+});
+mountEtaControl({
+  ui: { slider: $('eta-slider'), bands: $('eta-bands'), ticks: $('eta-ticks'), readout: $('eta-readout'), help: $('eta-slider-help') },
+  store, actions, request: (type, args) => client.request(type, args),
 });
 host = mountEmbedHost({ store, initialLink, actions, link, settings, views });
 
@@ -103,12 +151,14 @@ host = mountEmbedHost({ store, initialLink, actions, link, settings, views });
 const stateOf = (st) => (st ? `${st.runId}|${st.playing}|${st.running}|${st.state}` : '');
 store.subscribe((s, prev) => {
   if (s.run !== prev.run) views.startRun(s.run, s.metrics);
+  if (s.preset !== prev.preset || (s.run !== prev.run && s.preset)) views.setPreset(s.preset);
   else if (s.metrics !== prev.metrics) views.setStore(s.metrics);
   if (s.status !== prev.status) views.status(s.status);
   if (s.metrics !== prev.metrics || s.status !== prev.status) views.schedule();
-  if (s.run !== prev.run || stateOf(s.status) !== stateOf(prev.status) || s.handEdits !== prev.handEdits || s.engine !== prev.engine ||
+  if (s.run !== prev.run || s.config !== prev.config || stateOf(s.status) !== stateOf(prev.status) || s.handEdits !== prev.handEdits || s.engine !== prev.engine ||
       s.build !== prev.build || (s.link && prev.link && s.link.speed !== prev.link.speed)) {
-    share.update({ info: s.run, status: s.status, version: s.engine ? s.engine.version : '', build: s.build, handEdits: s.handEdits, speed: s.link ? s.link.speed : undefined });
+    const info = s.run && s.config ? { ...s.run, canonical: s.config.canonical, full: s.config.full } : s.run;
+    share.update({ info, status: s.status, version: s.engine ? s.engine.version : '', build: s.build, handEdits: s.handEdits, speed: s.link ? s.link.speed : undefined });
   }
 });
 
@@ -138,6 +188,7 @@ client.on('ready', (m) => {
   if (clash.length) say.message(`Internal: the page keys ${clash.map((k) => k.key).join(', ')} collide with engine keys`, 'warn');
   store.dispatch('engineReady', m);
   settings.start(m.schema);
+  bench = mountBench({ container: $('bench-controls'), settings, schema: m.schema });
   performance.mark('ibp-ready');
   Promise.all([link.apply(location.hash), settings.presets.loaded]).then(() => {
     if (host) host.ready();
@@ -152,5 +203,22 @@ store.subscribe((s, prev) => {
   if (s.engine) $('version').textContent = text;
   setText($('embed-version'), s.engine ? text : '');
 });
+// In-page links (the skip link, Share, Help) move the focus, never the address: the hash holds
+// the experiment, and "#playground" is no experiment.
+document.addEventListener('click', (e) => {
+  const a = e.target instanceof Element ? e.target.closest('a[href^="#"]') : null;
+  const target = a && a.getAttribute('href').length > 1 ? document.getElementById(a.getAttribute('href').slice(1)) : null;
+  if (!target) return;
+  e.preventDefault();
+  if (!target.hasAttribute('tabindex') && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) target.setAttribute('tabindex', '-1');
+  target.scrollIntoView({ block: 'start' });
+  target.focus({ preventScroll: true });
+});
+
+// The one screen of the playground is the viewport under the top bar, whose height depends on the
+// width (its claim may take two lines).
+const topbar = document.querySelector('.topbar');
+new ResizeObserver(() => document.documentElement.style.setProperty('--topbar-h', `${Math.ceil(topbar.getBoundingClientRect().height)}px`)).observe(topbar);
+
 buildInfo().then((b) => { if (b) store.dispatch('buildKnown', b.build); });
 initPwa({ banner: !embed, note: 'Your run goes on until you reload; its settings are in the link.' });

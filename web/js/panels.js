@@ -76,7 +76,7 @@ function valuesTable(caption, head, rows) {
     tb.append(row);
   }
   t.append(tb);
-  return el('div', { class: 'table-wrap' }, t);
+  return el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption }, t);
 }
 
 // A panel's frame: the Run/Stop button and the status output.

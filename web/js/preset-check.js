@@ -8,9 +8,10 @@ import { fmt } from './format.js';
 export function checkColumns(check) {
   switch (check && check.kind) {
     case 'event': return ['loss', 'events'];
-    case 'edge_final': case 'eos': return ['edge_ratio', 'sharpness'];
+    case 'edge_final': return ['edge_ratio', 'sharpness'];
+    case 'eos': return ['edge_ratio', 'sharpness', 'events'];
     case 'series_falls': case 'series_flat': case 'series_ge': return [check.series];
-    case 'trajectory': return ['theta1', 'theta2', 'loss'];
+    case 'trajectory': return ['theta1', 'theta2', 'loss', 'lr'];
     default: return ['loss'];
   }
 }
@@ -40,15 +41,20 @@ export function evaluateCheck(check, store, names) {
   const row = (label, value, text) => rows.push({ label, value, text: text ?? fmt(value, 5) });
   switch (check.kind) {
     case 'event': {
+      const kind = check.event || 'catapult';
       const loss = store.col('loss');
       const idx = finite(loss, n);
-      const ev = findEvents(store, names, 2).filter((e) => e.kind === (check.event || 'catapult'));
+      const ev = findEvents(store, names).filter((e) => e.kind === kind);
+      const label = (names.events.find((e) => e.id === kind) || { label: kind }).label;
       const peak = idx.reduce((m, i) => Math.max(m, loss[i]), -Infinity);
       if (idx.length) row('max_t L_t / L_0', peak / loss[idx[0]]);
       if (idx.length) row('final loss', loss[idx[idx.length - 1]]);
-      row(`${check.event || 'catapult'} event at step`, ev.length ? ev[0].step : NaN, ev.length ? String(ev[0].step) : 'none yet');
+      row(`${kind} event at step`, ev.length ? ev[0].step : NaN, ev.length ? String(ev[0].step) : 'none yet');
+      const what = kind === 'catapult'
+        ? `the loss rose to ${fmt(peak / loss[idx[0]], 3)} times its start while the curvature fell from above the edge to below it, then the loss fell below its start`
+        : kind === 'diverged' ? 'the loss left every bound' : `the engine reported ${label}`;
       return { verdict: ev.length ? true : null, rows,
-        sentence: ev.length ? `A ${check.event || 'catapult'} at step ${ev[0].step}: the loss rose to ${fmt(peak / loss[idx[0]], 3)} times its start, then fell below it.` : 'No catapult event yet.' };
+        sentence: ev.length ? `${label[0].toUpperCase()}${label.slice(1)} at step ${ev[0].step}: ${what}.` : `No ${label} yet.` };
     }
     case 'edge_final': {
       const er = store.col('edge_ratio');
@@ -98,36 +104,46 @@ export function evaluateCheck(check, store, names) {
       const x = store.col('theta1'), y = store.col('theta2'), lr = store.col('lr');
       const idx = finite(x, n);
       if (!idx.length) return { verdict: null, rows, sentence: 'No iterate yet.' };
-      const i = idx[idx.length - 1];
+      const i = idx[idx.length - 1], i0 = idx[0];
       const xy = x[i] * y[i], r2 = x[i] * x[i] + y[i] * y[i], edge = (lr[i] * r2) / 2;
+      const target = check.target ?? 1;
+      const gap = Math.abs(x[i] - y[i]), gap0 = Math.abs(x[i0] - y[i0]);
       row('final x', x[i]);
       row('final y', y[i]);
       row('x y', xy);
       row('η (x² + y²) / 2', edge);
-      row('|x − y|', Math.abs(x[i] - y[i]));
-      const target = check.target ?? 1;
-      const ok = Math.abs(xy - target) <= 1e-6 * Math.abs(target) && edge <= 1 + 1e-9;
-      return { verdict: ok, rows, sentence: `The iterate ends at (${fmt(x[i], 4)}, ${fmt(y[i], 4)}) on the hyperbola xy = ${target}, inside the stable disc η (x² + y²) ≤ 2.` };
+      row('|x − y|', gap);
+      const onMin = Math.abs(xy - target) <= 1e-6 * Math.abs(target) && edge <= 1 + 1e-9;
+      if (!check.balance) {
+        return { verdict: onMin, rows, sentence: `The iterate ends at (${fmt(x[i], 4)}, ${fmt(y[i], 4)}) on the hyperbola xy = ${target}, inside the stable disc η (x² + y²) ≤ 2.` };
+      }
+      // Wang et al.: a minimizer is stable only if eta (x^2 + y^2) <= 2, which forces
+      // (x - y)^2 <= 2/eta - 2 mu: the larger eta, the more balanced the end point
+      const bound = Math.sqrt(Math.max(0, 2 / lr[i] - 2 * target));
+      row('bound √(2/η − 2μ)', bound);
+      row('|x₀ − y₀| at the start', gap0);
+      const ok = onMin && gap <= bound * (1 + 1e-9) && gap < gap0;
+      return { verdict: ok, rows, sentence: `From |x − y| = ${fmt(gap0, 3)} the iterate ends balanced at (${fmt(x[i], 4)}, ${fmt(y[i], 4)}): |x − y| = ${fmt(gap, 3)} ≤ √(2/η − 2μ) = ${fmt(bound, 3)}, on the hyperbola xy = ${target} inside the stable disc.` };
     }
     case 'eos': {
       const er = store.col('edge_ratio');
       const idx = finite(er, n);
       const tol = check.tolerance ?? 0.1;
-      // onset as in science.md H2: the first measured S >= 0.95 (2/eta)
-      const on = idx.find((i) => er[i] >= 1 - tol / 2);
-      if (on === undefined) {
+      // the onset is the engine's EoS event (one definition: src/run/events.c)
+      const ev = findEvents(store, names).find((e) => e.kind === 'eos');
+      if (!ev) {
         if (idx.length) row('largest η S / 2 so far', idx.reduce((m, i) => Math.max(m, er[i]), -Infinity));
         return { verdict: null, rows, sentence: 'The sharpness has not reached 2/η yet.' };
       }
-      const after = idx.filter((i) => i >= on).map((i) => er[i]).sort((a, b) => a - b);
+      const after = idx.filter((i) => step[i] >= ev.step).map((i) => er[i]).sort((a, b) => a - b);
       const med = quantile(after, 0.5);
-      row('EoS onset at step', step[on], String(step[on]));
+      row('EoS onset at step', ev.step, String(ev.step));
       row('median η S / 2 after onset', med);
       row('5th percentile', quantile(after, 0.05));
       row('95th percentile', quantile(after, 0.95));
       row('measurements after onset', after.length, String(after.length));
       const ok = after.length >= 5 ? Math.abs(med - 1) <= tol : null;
-      return { verdict: ok, rows, sentence: `From step ${step[on]} on, the sharpness sits at 2/η: the median of η S / 2 is ${fmt(med, 4)} (the check allows ±${tol}).` };
+      return { verdict: ok, rows, sentence: `From step ${ev.step} on, the sharpness sits at 2/η: the median of η S / 2 is ${fmt(med, 4)} (the check allows ±${tol}).` };
     }
     default:
       return { verdict: null, rows, sentence: `Unknown check "${String(check.kind)}".` };

@@ -1,18 +1,24 @@
-// preset-menu.js -- the Preset menu: the page's quick starts (presets.js) and one preset per
-// paper (presets.json, from the project's presets/ folder: title, what to look for, citation), in
-// one list; the menu names the preset the current run is (by canonical config, from the worker),
-// "Custom settings" otherwise; links and hosts name presets by id (#preset=cohen2021-eos).
+// preset-menu.js -- the Preset menu of the top bar and its one-line claim: the page's quick starts
+// (presets.js) and one preset per paper (presets.json, from the project's presets/ folder: title,
+// tagline, view, check, what to look for, citation), in one list; the menu names the preset the
+// current run is (by canonical config, from the worker), "Custom settings" otherwise, and tells
+// the page (onMatch) so it shows that preset's view; links and hosts name presets by id
+// (#preset=cohen2021-eos).
 import { PRESETS } from './presets.js';
 import { mergeConfig } from './link.js';
 import { setText } from './dom.js';
 
 export class PresetMenu {
-  // select, help: the <select> and its help <p>; validate(config) -> Promise of the worker's
-  // validation; choose(preset): the user picked one
-  constructor({ select, help, validate, choose }) {
+  // select, help: the <select> and its claim line; validate(config) -> Promise of the worker's
+  // validation; choose(preset): the user picked one; onMatch(preset | null): the current run is
+  // that preset (or none)
+  constructor({ select, help, cite = null, validate, choose, onMatch = () => {} }) {
     this.select = select;
     this.help = help;
+    this.cite = cite;
     this.validate = validate;
+    this.onMatch = onMatch;
+    this.matched = undefined;
     this.presets = PRESETS.map((p) => ({ ...p, group: 'Quick starts' }));
     this.choose = choose;
     this.canon = null; // preset id -> canonical config, once the worker has checked them
@@ -31,9 +37,17 @@ export class PresetMenu {
 
   // Show the preset whose canonical config is `current` (edited: the form no longer is one).
   sync(current, edited = false) {
-    const match = this.canon && this.presets.find((p) => this.canon.get(p.id) === current);
+    const match = (this.canon && this.presets.find((p) => this.canon.get(p.id) === current)) || null;
     this.select.value = !edited && match ? match.id : 'custom';
-    setText(this.help, !edited && match ? match.help : '');
+    const shown = !edited && match;
+    setText(this.help, shown ? match.tagline || match.help : edited ? 'Custom settings: apply them to run.' : 'Custom settings.');
+    if (this.help) this.help.title = shown ? match.help : '';
+    if (this.cite) {
+      const arxiv = shown && match.arxiv ? match.arxiv : '';
+      this.cite.hidden = !arxiv;
+      if (arxiv) { this.cite.href = `https://arxiv.org/abs/${encodeURIComponent(arxiv)}`; setText(this.cite, `arXiv:${arxiv}`); this.cite.title = match.citation; }
+    }
+    if (!edited && match !== this.matched) { this.matched = match; this.onMatch(match); }
   }
 
   // The canonical form of every preset (asked from the worker), then the menu shows current().
@@ -61,7 +75,11 @@ export class PresetMenu {
       this.presets.push({
         id: `paper:${p.id}`, group: 'Papers', config: p.config,
         name: `${String(p.title || p.id)} (${who}${p.authors && p.authors.includes(',') ? ' et al.' : ''} ${p.year || ''})`.replace(' )', ')'),
+        tagline: typeof p.tagline === 'string' ? p.tagline : '',
         help: [p.look_for, p.citation].filter(Boolean).join(' '),
+        view: p.view && typeof p.view === 'object' ? p.view : null,
+        check: p.check && typeof p.check === 'object' ? p.check : null,
+        citation: p.citation || '', arxiv: p.arxiv || '',
       });
     }
     this.render();

@@ -12,11 +12,14 @@
 //        request or bad arguments); the page's side adds 'crash' and 'timeout' (rpc.js)
 //
 //   type        args                                result
-//   validate    { config }                          { canonical, full, problems: [{ key, message }] }
+//   validate    { config }                          { canonical, full, problems: [{ key, value, allowed,
+//               message, suggest }], applies: [keys that mean something for this config] }
 //               (every problem is found, not just the first: the worker removes the offending key
 //               and parses again, so a link with three bad values shows three messages; canonical
 //               and full are then those of what is left, null when nothing parses)
-//   create      { config, dataCsv?, initJson? }     RunInfo (below); the previous run is destroyed
+//   create      { config, dataCsv?, initJson? }     RunInfo (below); the previous run is destroyed.
+//               Before the engine starts: a progress message { id, type: 'setup', what, bytes }
+//               (what it is about to compute; the page shows it when setup is slow, with Cancel)
 //   prestart    { config }                          true when the run of the page's link was created and
 //               is playing at full speed before the page asked (early-run.js); a 'create' of the same
 //               canonical config, without files, then answers this run's RunInfo (the run goes on)
@@ -26,7 +29,14 @@
 //   limit       { step }                            Status (the step at which playing pauses; 0 = none)
 //   pause       {}                                  Status
 //   step        { n }                               Status (n steps now, even while paused)
-//   setLr       { eta }                             Status (applies from the next step on)
+//   setLr       { eta }                             Status + { canonical, full, from }: the base learning
+//               rate is eta from step `from` = t + 1 on (the row of step t already announced the rate of
+//               the step out of it); the engine records it in the run's config as lr_at=from,eta, so
+//               canonical (the link) and the CSV header reproduce the run
+//   s0          {}                                  { runId, s0 }: the sharpness at initialization
+//               (the run's own, or computed once on a fresh run of the same config)
+//   view        { withData?, network?, grid? }      the data and model view at the current step
+//               (picture.js): { runId, t, kind, classification, model, data? (when asked), network? }
 //   speed       { stepsPerSecond }                  Status (Infinity = as fast as possible)
 //   extend      { more }                            Status (raise the step limit of a finished run)
 //   lossGrid    { x0, x1, y0, y1, nx, ny }          { data: Float64Array(ny*nx) } training loss on a
@@ -68,20 +78,22 @@
 //                                                          afresh and the run is gone (reset
 //                                                          creates it again)
 //
-// RunInfo = { runId, canonical, full, columns, nparams, lr, lr0, s0, stepsTotal, twoParam }
+// RunInfo = { runId, canonical, full, columns, nparams, lr, lr0, s0, stepsTotal, twoParam, picture }
+//   picture = { kind: 'plane' | 'curve' | 'scatter' | 'matrix' | 'trace', classification, dimIn, dimOut }
 //   twoParam = null, or { product, pstar, kappa, x0, y0 } for runs with exactly two parameters:
 //   product: the model is x*y (uv / scalar chain), whose minimizers are the hyperbola xy = pstar and
 //   whose sharpness at a minimizer is kappa (x^2 + y^2) (so eta kappa (x^2 + y^2) <= 2 is stable)
-// Status = { runId, t, stepsTotal, state, stateName, running, playing, message, lr, speed, nparams, limit,
+// Status = { runId, t, stepsTotal, state, stateName, running, playing, message, lr, lrFrom, speed, nparams, limit,
 //            wasmBytes (the module's linear memory) }
 //   state: the engine's run state (enums.state from 'ready'), or -1 when there is no run yet
+//   lr: the learning rate in force from step lrFrom on (a rate just set by hand holds from t + 1)
 
 export const PROTOCOL_VERSION = 1;
 
 export const REQUESTS = Object.freeze([
   'validate', 'create', 'reset', 'play', 'pause', 'step', 'setLr', 'speed', 'extend',
   'lossGrid', 'info', 'abort', 'fault', 'limit', 'exportCsv', 'paramsJson', 'dataCsv', 'spectrum',
-  'prestart',
+  's0', 'view', 'prestart',
 ]);
 
 // What the spectrum request accepts (the worker checks; the page offers these).

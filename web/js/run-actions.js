@@ -4,11 +4,13 @@
 // from the store. Failures become messages; a trap or a crash was already said by main.js.
 import { fmt } from './format.js';
 import { isDone } from './store.js';
+import { withPairs } from './kv.js';
 
 // deps: client (worker-client.js), store, say ({ message, clearMessages, announce }), files
 // (imports.js), form ({ showProblems, clearProblems, fill(info) }: the settings form), etaSet(v):
-// the views that draw eta (the trajectory's stable disc)
-export function runActions({ client, store, say, files, form, etaSet = () => {} }) {
+// the views that draw eta (the trajectory's stable disc), setup: ({ what, bytes } | null, cancel)
+// shows a slow setup (setup.js)
+export function runActions({ client, store, say, files, form, etaSet = () => {}, setup = () => {} }) {
   const state = () => store.get();
 
   // -> true (created), false (refused: explained), null (a newer request superseded this one).
@@ -19,11 +21,27 @@ export function runActions({ client, store, say, files, form, etaSet = () => {} 
     form.clearProblems();
     store.dispatch('creating', true);
     let info;
+    // a setup that takes long says what it computes and can be cancelled (the worker is replaced)
+    let plan = null, shown = false;
+    const show = setTimeout(() => { shown = true; setup(plan || { what: 'the run', bytes: NaN }, cancel); }, 400);
+    const cancel = () => {
+      client.stop({ message: 'the setup was cancelled', kind: 'aborted' });
+      client.start();
+      store.dispatch('runLost');
+      say.message('Setup cancelled. The computation worker was restarted; your settings are kept: change them, or press Reset to run the previous config again.', 'info',
+        { id: 'cancelled', actions: [{ label: 'Reset', run: resetRun }] });
+      resendPageKeys();
+    };
     try {
-      info = await client.request('create', { config, dataCsv: files.text.dataCsv, initJson: files.text.initJson });
+      info = await client.request('create', { config, dataCsv: files.text.dataCsv, initJson: files.text.initJson }, {
+        onProgress: (m) => { if (m.type === 'setup') { plan = m; if (shown) setup(plan, cancel); } },
+      });
     } catch (e) {
+      clearTimeout(show);
+      setup(null);
       if (stale()) return null;
       store.dispatch('creating', false);
+      if (e.kind === 'aborted') return false;
       if (e.kind === 'config' && e.problems) form.showProblems(e.problems);
       else if (e.kind !== 'crash') {
         say.message(`The run could not be created: ${e.message}`, 'error', { id: 'create' });
@@ -32,6 +50,8 @@ export function runActions({ client, store, say, files, form, etaSet = () => {} 
       }
       return false;
     }
+    clearTimeout(show);
+    setup(null);
     // the worker answers in order, so the newer request's run replaces this one when it lands
     if (stale()) return null;
     store.dispatch('creating', false);
@@ -77,9 +97,16 @@ export function runActions({ client, store, say, files, form, etaSet = () => {} 
 
   // The same config, the same initialization: the worker makes the run again (or, after a trap or
   // a crash took it, the page creates it again from its config).
+  // A new worker (after a cancelled setup) starts with the default speed and no limit.
+  function resendPageKeys() {
+    const l = state().link || {};
+    client.request('speed', { stepsPerSecond: l.speed ?? Infinity }).catch(() => {});
+    if (l.limit) client.request('limit', { step: l.limit }).catch(() => {});
+  }
+
   async function resetRun() {
     const s = state();
-    if (!s.lastConfig) return;
+    if (s.lastConfig === null) return; // '' is a config too: the engine defaults
     const wasPlaying = s.lost ? s.lost.playing : !!(s.status && s.status.playing);
     say.clearMessages(['link', 'link-version']);
     if (s.lost) { await createRun(s.lastConfig, { autoplay: wasPlaying }); return; }
@@ -96,19 +123,31 @@ export function runActions({ client, store, say, files, form, etaSet = () => {} 
     if (wasPlaying) await act('play');
   }
 
-  // eta from now on; -> the Status, or null (refused: said).
+  // eta from the next step on; the engine records it in the run's config (lr_at), which the link
+  // and the exports then name. -> the Status, or null (refused: said).
   async function applyEta(v) {
-    const before = state().status ? state().status.lr : NaN;
     const st = await act('setLr', { eta: v });
     if (st) {
-      if (st.lr !== before) store.dispatch('handEdited', `η set by hand to ${v} at step ${st.t}`);
+      store.dispatch('configRecorded', { runId: st.runId, canonical: st.canonical, full: st.full });
       etaSet(v);
-      say.announce(`learning rate set to ${v} from step ${st.t}`);
+      say.announce(`learning rate set to ${v} from step ${st.from}`);
     }
     return st;
   }
 
-  return { createRun, act, togglePlay, stepOnce, resetRun, applyEta };
+  // eta before the first step: the run is made again with that eta as its lr (the config says
+  // lr=eta, not a change at step 1).
+  async function setInitialEta(v) {
+    const s = state();
+    if (!s.config) return null;
+    const wasPlaying = !!(s.status && s.status.playing);
+    const config = withPairs(s.config.canonical, `lr=${v}`, { alike: [['lr', 'lr_rel']] });
+    const ok = await createRun(config, { autoplay: wasPlaying });
+    if (ok) etaSet(v);
+    return ok;
+  }
+
+  return { createRun, act, togglePlay, stepOnce, resetRun, applyEta, setInitialEta };
 }
 
 // The learning rate as the η field shows it.

@@ -1,9 +1,8 @@
 // schema.js -- what the page knows about config keys, all of it read from the engine's schema
 // (ibp_config_schema_json: [{key, group, type, default, min, max, minOpen, listMin, listMax,
-// choices, applies, help}]). Pure: no DOM. The engine stays the judge of validity; this module
-// only decides which controls are relevant, in which group, and which keys a form sets.
-
-import { splitPairs } from './kv.js';
+// choices, applies, help}]). Pure: no DOM. The engine stays the judge of validity and of which
+// keys apply (ibp_config_applies_json, through the worker); this module only groups the controls
+// and says which keys a form sets.
 
 export const GROUP_TITLES = Object.freeze({
   model: 'Model',
@@ -37,38 +36,13 @@ export function valueOf(values, spec) {
   return v === undefined ? spec.default : v;
 }
 
-// Does a key mean something for the current values? The engine's rule: every clause
-// "key=a,b" of `applies` (joined by &) must hold for the current value of that enum key, plus one
-// structural rule of the engine (config.c, ibp__applies): width needs a hidden layer.
-export function applies(spec, values, byKey) {
-  if (spec.key === 'width' && valueOf(values, byKey.get('model')) !== 'mf') {
-    const depth = Number(valueOf(values, byKey.get('depth')));
-    const head = valueOf(values, byKey.get('head'));
-    const hidden = head !== 'train' ? depth : depth - 1;
-    if (Number.isFinite(hidden) && hidden === 0) return false;
-  }
-  if (!spec.applies) return true;
-  for (const [ck, list] of splitPairs(spec.applies).pairs) {
-    const allowed = String(list ?? '').split(',');
-    const cspec = byKey.get(ck);
-    if (!cspec) continue;
-    if (!allowed.includes(String(valueOf(values, cspec)).trim())) return false;
-  }
-  return true;
-}
-
-// Why a key does not apply, in words (for the hidden-controls note).
-export function appliesText(spec) {
-  return spec.applies ? spec.applies.replaceAll('&', ' and ').replaceAll(',', ' or ') : '';
-}
-
 export function byKeyMap(schema) {
   return new Map(schema.map((k) => [k.key, k]));
 }
 
-// The config pairs a form sets: applicable keys whose text differs from the default.
-export function formPairs(schema, values) {
-  const byKey = byKeyMap(schema);
+// The config pairs a form sets: keys that apply (the engine says which: the worker's validate,
+// ibp_config_applies_json) whose text differs from the default.
+export function formPairs(schema, values, applies) {
   const pairs = [];
   for (const spec of schema) {
     const v = values.get(spec.key);
@@ -76,7 +50,7 @@ export function formPairs(schema, values) {
     const t = String(v).trim();
     if (t === String(spec.default)) continue;
     if (t === '') continue; // an empty control means "not set": the default, or implied
-    if (!applies(spec, values, byKey)) continue;
+    if (applies && !applies.has(spec.key)) continue;
     pairs.push([spec.key, t]);
   }
   return pairs;

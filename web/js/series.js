@@ -184,7 +184,7 @@ export function chartSpecs(columns) {
     if (spec.series.some((s) => !s.ref)) specs.push(spec);
   };
 
-  add({ id: 'loss', title: 'Loss', yTitle: 'loss (log)', log: true, events: true,
+  add({ id: 'loss', title: 'Loss', yTitle: 'training loss L (log scale)', log: true, events: true,
     help: 'training loss and, when the data has a test split, the test loss',
     series: [
       { col: 'loss', label: 'train loss' }, { col: 'test_loss', label: 'test loss' },
@@ -192,7 +192,7 @@ export function chartSpecs(columns) {
     ] });
 
   const eigs = columns.filter((c) => /^eig\d+$/.test(c)).sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)));
-  add({ id: 'sharpness', title: 'Sharpness and 2/η', yTitle: 'Hessian eigenvalue', log: false, events: true,
+  add({ id: 'sharpness', title: 'Sharpness and 2/η', yTitle: 'eigenvalue of the Hessian ∇²L', log: false, events: true,
     help: 'top Hessian eigenvalues (Lanczos, with residual error bars), the smallest eigenvalue and the stability line 2/η',
     series: [
       { col: 'sharpness', label: 'S = λ₁', errCol: 'sharpness_resid' },
@@ -202,11 +202,11 @@ export function chartSpecs(columns) {
       { col: 'lr', label: '2/η', map: (v) => 2 / v, dash: [6, 4], ref: true },
     ] });
 
-  add({ id: 'edge', title: 'Edge ratio ηS/2', yTitle: 'η S / 2', log: false, refY: 1,
+  add({ id: 'edge', title: 'Edge ratio ηS/2', yTitle: 'η S / 2 (1 = the edge)', log: false, refY: 1, events: true,
     help: 'η S / 2: gradient descent on a quadratic is stable below 1',
     series: [{ col: 'edge_ratio', label: 'η S / 2' }] });
 
-  add({ id: 'bound', title: 'Sharpness and the Marion–Chizat bound', yTitle: 'sharpness', log: false, need: 's_min',
+  add({ id: 'bound', title: 'Sharpness and the Marion–Chizat bound', yTitle: 'sharpness S (eigenvalue of ∇²L)', log: false, need: 's_min',
     help: 'S next to s_min, the smallest sharpness of any minimizer (deep linear regression), and 2/η',
     series: [
       { col: 's_min', label: 's_min' },
@@ -214,11 +214,11 @@ export function chartSpecs(columns) {
       { col: 'lr', label: '2/η', map: (v) => 2 / v, dash: [6, 4], ref: true },
     ] });
 
-  add({ id: 'sratio', title: 'S / s_min', yTitle: 'ratio', log: false, refY: 1,
+  add({ id: 'sratio', title: 'S / s_min', yTitle: 'S / s_min (ratio, 1 = the bound)', log: false, refY: 1,
     help: 'how far the sharpness is above the Marion–Chizat bound',
     series: [{ col: 's_ratio', label: 'S / s_min' }] });
 
-  add({ id: 'norms', title: 'Layer norms', yTitle: '‖W_h‖² + ‖b_h‖²', log: false,
+  add({ id: 'norms', title: 'Layer norms', yTitle: 'squared norm ‖W_h‖² + ‖b_h‖²', log: false,
     help: 'squared norm of each trained layer, the distance from the initialization and the parameter norm',
     series: [
       ...layerCols(columns, /^layer(\d+)_sq$/).map(([c, m]) => ({ col: c, label: `layer ${m[1]}` })),
@@ -226,7 +226,7 @@ export function chartSpecs(columns) {
       { col: 'param_norm', label: '‖θ‖', thin: true },
     ] });
 
-  add({ id: 'balance', title: 'Balance and symmetry gaps', yTitle: 'gap', log: false,
+  add({ id: 'balance', title: 'Balance and symmetry gaps', yTitle: 'gap (difference of squared norms)', log: false,
     help: 'conserved quantities of gradient flow: layer gaps ‖W_{h+1}‖² − ‖W_h‖², the matrix invariants and ‖XᵀX − YᵀY‖',
     series: [
       ...layerCols(columns, /^gap(\d+)$/).map(([c, m]) => ({ col: c, label: `gap ${m[1]}` })),
@@ -234,38 +234,38 @@ export function chartSpecs(columns) {
       { col: 'mf_balance', label: '‖XᵀX − YᵀY‖_F' },
     ] });
 
-  add({ id: 'margin', title: 'Normalized margin', yTitle: 'margin', log: false,
+  add({ id: 'margin', title: 'Normalized margin', yTitle: 'min yᵢ f(xᵢ) / ‖θ‖^k', log: false,
     help: 'normalized margin of the classifier',
     series: [{ col: 'margin', label: 'margin' }] });
 
-  add({ id: 'accuracy', title: 'Accuracy', yTitle: 'accuracy', log: false,
+  add({ id: 'accuracy', title: 'Accuracy', yTitle: 'accuracy (fraction correct)', log: false,
     help: 'fraction of correctly classified samples',
     series: [{ col: 'train_acc', label: 'train' }, { col: 'test_acc', label: 'test' }] });
 
-  add({ id: 'sv', title: 'Singular values', yTitle: 'σ', log: false,
+  add({ id: 'sv', title: 'Singular values', yTitle: 'singular value σ', log: false,
     help: 'top two singular values of each layer and their ratio',
     series: [
       ...layerCols(columns, /^sv(\d+)_([12])$/).map(([c, m]) => ({ col: c, label: `σ${c.endsWith('_1') ? '₁' : '₂'}(W${m[1]})` })),
       ...layerCols(columns, /^sv_ratio(\d+)$/).map(([c, m]) => ({ col: c, label: `σ₁/σ₂ (W${m[1]})`, dash: [3, 3] })),
     ] });
 
-  add({ id: 'align', title: 'Alignment', yTitle: 'alignment', log: false,
+  add({ id: 'align', title: 'Alignment', yTitle: 'alignment |⟨u₁, v₁⟩| (0 to 1)', log: false,
     help: 'alignment between the singular vectors of adjacent layers (1 = aligned)',
     series: layerCols(columns, /^align(\d+)$/).map(([c, m]) => ({ col: c, label: `align ${m[1]}` })) });
 
-  add({ id: 'wstar', title: 'Distance to w*', yTitle: '‖w_prod − w*‖', log: true,
+  add({ id: 'wstar', title: 'Distance to w*', yTitle: '‖w_prod − w*‖ (log scale)', log: true,
     help: 'distance of the end-to-end linear map to the least-squares solution',
     series: [{ col: 'wprod_dist', label: '‖w_prod − w*‖' }] });
 
-  add({ id: 'grad', title: 'Gradient norm', yTitle: '‖∇L‖ (log)', log: true,
+  add({ id: 'grad', title: 'Gradient norm', yTitle: 'gradient norm ‖∇L‖ (log scale)', log: true,
     help: 'norm of the full-batch gradient',
     series: [{ col: 'grad_norm', label: '‖∇L‖' }] });
 
-  add({ id: 'gradproj', title: 'Gradient along the top eigenvector', yTitle: '|⟨g, v₁⟩| / ‖g‖', log: false,
+  add({ id: 'gradproj', title: 'Gradient along the top eigenvector', yTitle: '|⟨g, v₁⟩| / ‖g‖ (fraction)', log: false,
     help: 'the fraction of the gradient along the sharpest direction: near 1 when the iterate oscillates across the valley',
     series: [{ col: 'grad_proj', label: '|⟨g, v₁⟩| / ‖g‖' }] });
 
-  add({ id: 'lr', title: 'Learning rate', yTitle: 'η', log: false,
+  add({ id: 'lr', title: 'Learning rate', yTitle: 'learning rate η', log: false,
     help: 'the learning rate of each step: schedules, warm-up and changes made during the run',
     series: [{ col: 'lr', label: 'η' }] });
   return specs;
@@ -274,43 +274,18 @@ export function chartSpecs(columns) {
 // ---- events ----------------------------------------------------------------------------------
 
 // Events of a run: [{ step, kind, label, source }], named by the engine (names.js: kind is the
-// event's id, label its label). From the engine's `events` bitmask column when the run has one;
-// otherwise the page detects the two it can see in the metrics itself: a catapult (the loss rises
-// by `factor` over its starting value, then falls below the start) and the EoS onset (the first
-// measured eta S / 2 >= 1).
-export function findEvents(store, names, factor = 2) {
+// event's id, label its label), from the engine's `events` bitmask column: the engine holds the
+// one definition of each event (src/run/events.c), shared by the CLI, the charts, the status line
+// and the embed API. A store without that column has no events (the page never guesses them).
+export function findEvents(store, names) {
   const out = [];
   const step = store.col('step');
-  if (!step || store.n === 0) return out;
   const ev = store.col('events');
-  if (ev) {
-    for (let i = 0; i < store.n; i++) {
-      const v = ev[i];
-      if (!Number.isFinite(v) || v <= 0) continue;
-      for (const e of names.eventsOf(v)) out.push({ step: step[i], kind: e.id, label: e.label, source: 'engine' });
-    }
-    return out;
+  if (!step || !ev || store.n === 0) return out;
+  for (let i = 0; i < store.n; i++) {
+    const v = ev[i];
+    if (!Number.isFinite(v) || v <= 0) continue;
+    for (const e of names.eventsOf(v)) out.push({ step: step[i], kind: e.id, label: e.label, source: 'engine' });
   }
-  const labelOf = (id) => (names.events.find((e) => e.id === id) || { label: id }).label;
-  const loss = store.col('loss');
-  if (loss) {
-    let start = NaN, peak = -1;
-    for (let i = 0; i < store.n; i++) {
-      const l = loss[i];
-      if (!Number.isFinite(l)) continue;
-      if (!Number.isFinite(start)) { start = l; continue; }
-      if (l > factor * start && (peak < 0 || l > loss[peak])) peak = i;
-      if (peak >= 0 && l < start) {
-        out.push({ step: step[peak], kind: 'catapult', label: labelOf('catapult'), source: 'page', peak: loss[peak] / start });
-        start = l; peak = -1;
-      }
-    }
-  }
-  const er = store.col('edge_ratio');
-  if (er) {
-    for (let i = 0; i < store.n; i++) {
-      if (er[i] >= 1) { out.push({ step: step[i], kind: 'eos', label: labelOf('eos'), source: 'page' }); break; }
-    }
-  }
-  return out.sort((a, b) => a.step - b.step);
+  return out;
 }

@@ -50,7 +50,12 @@ export function initialState({ embed = false } = {}) {
     metrics: null,        // RunData of the current run
     metricsRunId: 0,      // the run `metrics` belongs to
     lost: null,           // { playing } once the run was lost to a trap or a crash
-    handEdits: [],        // what was done by hand to this run (eta set, continued): the config cannot say it
+    handEdits: [],        // what was done by hand to this run that the config cannot say (continued
+                          // past its steps); eta changed by hand is in the config (lr_at)
+    config: null,         // { canonical, full } of the current run as it stands: its creation config
+                          // plus the changes of eta made by hand (the link and the exports name it)
+    preset: null,         // the preset the current run is (preset-menu.js), whose view the page shows
+    s0: null,             // { runId, s0 }: the sharpness at initialization, the unit of the eta slider
   };
 }
 
@@ -77,6 +82,8 @@ export const transitions = {
   // `info` is the current run now: a fresh metrics store unless its first rows came first.
   runStarted: (s, info) => ({
     ...s, run: info, lastConfig: info.canonical, lost: null, handEdits: [],
+    config: { canonical: info.canonical, full: info.full },
+    s0: Number.isFinite(info.s0) ? { runId: info.runId, s0: info.s0 } : s.s0 && s.s0.runId === info.runId ? s.s0 : null,
     metrics: s.metricsRunId === info.runId && s.metrics ? s.metrics : new RunData(info.columns),
     metricsRunId: info.runId,
   }),
@@ -105,4 +112,14 @@ export const transitions = {
   }),
 
   handEdited: (s, text) => ({ ...s, handEdits: [...s.handEdits, text] }),
+
+  // eta changed by hand: the engine recorded it in the run's config (lr_at); Reset and the link
+  // use that config from now on.
+  configRecorded: (s, { runId, canonical, full }) => {
+    if (!s.run || runId !== s.run.runId) return s;
+    if (s.config && s.config.canonical === canonical) return s;
+    return { ...s, config: { canonical, full }, lastConfig: canonical };
+  },
+  presetMatched: (s, preset) => (s.preset === preset ? s : { ...s, preset }),
+  s0Known: (s, { runId, s0 }) => (!s.run || runId !== s.run.runId || (s.s0 && s.s0.runId === runId && s.s0.s0 === s0) ? s : { ...s, s0: { runId, s0 } }),
 };

@@ -9,6 +9,8 @@ export function readTheme(el = document.documentElement) {
   return {
     fg: v('--fg', '#222'), muted: v('--muted', '#666'), grid: v('--grid', 'rgba(0,0,0,0.08)'),
     ref: v('--ref', '#c00'), event: v('--event', '#a0a'), series,
+    bg: v('--bg', '#ffffff'), panel: v('--panel', '#f6f7f9'), border: v('--border', '#d5d9df'), accent: v('--accent', '#1f5fbf'),
+    pos: v('--pos', '#0877bd'), neg: v('--neg', '#e8710a'),
   };
 }
 

@@ -20,11 +20,12 @@ export function mountTransport({ ui, store, actions, say, link, copy }) {
     const st = s.status;
     const have = hasRun(s);
     setDisabled(ui.keep, !have || !s.metrics || s.metrics.n < 2);
-    const key = `${have}|${st ? `${st.runId}|${st.running}|${st.playing}|${st.state}` : ''}|${!!s.lastConfig}|${!!s.engine}|${s.creating}`;
+    const hasConfig = s.lastConfig !== null; // '' (the engine defaults) is a config to reset to
+    const key = `${have}|${st ? `${st.runId}|${st.running}|${st.playing}|${st.state}` : ''}|${hasConfig}|${!!s.engine}|${s.creating}`;
     if (key !== shown) {
       shown = key;
       setDisabled(ui.step, !have || !st || !st.running);
-      setDisabled(ui.reset, !s.lastConfig);
+      setDisabled(ui.reset, !hasConfig);
       setDisabled(ui.play, !have || !st || (!st.running && !isDone(s))); // steps done: Play continues
       setDisabled(ui.etaSet, !have);
       setDisabled(ui.apply, !s.engine || s.creating);
@@ -63,7 +64,9 @@ export function mountTransport({ ui, store, actions, say, link, copy }) {
       return;
     }
     ui.etaNow.removeAttribute('aria-invalid');
-    await actions.applyEta(v);
+    const st = state().status;
+    if (st && st.t === 0 && !st.playing) await actions.setInitialEta(v);
+    else await actions.applyEta(v);
   }
 
   async function setSpeed() {

@@ -1,45 +1,62 @@
-// views.js -- the figures of the current run and how they follow it: the chart board (charts.js),
-// the two-parameter trajectory, the spectrum figure (spectrum-panel.js), the status line and the
-// events found in the metrics, refreshed together at about 10 Hz; the kept runs drawn under the
-// current one; each figure's PNG; dark mode and resizes. It reads the run's state through
-// current() and asks the worker through request(); it computes nothing itself.
+// views.js -- the figures of the current run and how they follow it: the chart board (charts.js,
+// placed and zoomed by the preset's view), the data and model view (data-view.js) or the
+// two-parameter trajectory, the spectrum figure (spectrum-panel.js), the status line, the events
+// the engine reported, the preset's check on what is shown, the runs a preset compares
+// (compare.js) and the kept runs, all refreshed together at about 30 Hz; dark mode and resizes.
+// It reads the run's state through current() and asks the worker through request(); it computes
+// nothing itself.
 import { ChartBoard } from './charts.js';
 import { findEvents } from './series.js';
 import { TrajectoryView } from './trajectory.js';
 import { latestSpectrum } from './spectrum.js';
 import { SpectrumPanel } from './spectrum-panel.js';
 import { StatusLine } from './status.js';
-import { setDisabled } from './dom.js';
+import { DataView } from './data-view.js';
+import { CompareRuns } from './compare.js';
+import { evaluateCheck } from './preset-check.js';
+import { Exporter } from './chart-export.js';
+import { setDisabled, setText, setAttr } from './dom.js';
 import { valueOf } from './kv.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_KEPT = 4;
 
-// The status line and the charts follow the run at about 10 Hz: faster is unreadable, and each
-// visible change costs a paint and a compositor commit on the main thread.
-const UI_INTERVAL_MS = 100;
+// The status line and the charts follow the run at about 30 Hz (at least 20 under load) (each visible change costs a
+// paint on the main thread; the chart board keeps every frame within its budget).
+const UI_INTERVAL_MS = 38;
 
 export class Views {
   // opts: { request(type, args) -> Promise (the worker client), current() -> { info, store,
-  // status, runLost, names (names.js: the engine's event names) }, shows(id) -> whether the page shows that figure (embed links choose),
-  // savePng(canvas, id, title, { scale }?), announce(text), reporter() -> HostReporter | null,
-  // only: the charts an embed link shows (or undefined) }
+  // status, runLost, names (names.js: the engine's event names), preset, config }, shows(id) ->
+  // whether the page shows that figure (embed links choose), savePng(canvas, id, title, opts),
+  // announce(text), reporter() -> HostReporter | null, only: the charts an embed link shows (or
+  // undefined), note() -> the config under exported images, say(text), error(text) }
   constructor(opts) {
     this.opts = opts;
     this.els = {
       trajFig: $('traj-fig'), specFig: $('spec-fig'), keep: $('keep'), kept: $('kept'), keptList: $('kept-list'), keptClear: $('kept-clear'),
+      check: $('check'), dataPanel: $('data-panel'),
       st: { step: $('st-step'), loss: $('st-loss'), s: $('st-s'), twoEta: $('st-2eta'), edge: $('st-edge'), state: $('st-state'), events: $('st-events') },
     };
-    this.board = new ChartBoard($('charts'), { lead: this.els.trajFig, onPng: (panel) => opts.savePng(panel.canvas, panel.spec.id, panel.spec.title) });
+    this.exporter = new Exporter({ note: opts.note || (() => ''), say: opts.say || (() => {}), error: opts.error || (() => {}) });
+    this.board = new ChartBoard({ main: $('chart-main'), rest: $('charts'), more: $('charts-more'), moreDetails: $('more-charts') }, { exporter: this.exporter });
     if (opts.only) this.board.setOnly(opts.only);
     this.trajectory = new TrajectoryView($('traj'), {
       requestGrid: (x0, x1, y0, y1, nx, ny) => opts.request('lossGrid', { x0, x1, y0, y1, nx, ny }).then((r) => r.data),
+    });
+    this.data = new DataView({
+      request: opts.request, exporter: this.exporter,
+      els: {
+        panel: $('data-panel'), caption: $('data-caption'), pictureFig: $('picture-fig'), picture: $('picture'), pictureNote: $('picture-note'),
+        trajFig: $('traj-fig'), networkFig: $('network-fig'), network: $('network'), networkNote: $('network-note'),
+      },
     });
     this.spectrum = new SpectrumPanel({
       fig: this.els.specFig, line: $('spectrum'), full: $('spectrum-full'), button: $('spec-full'), method: $('spec-method'),
       readout: $('spec-readout'), note: $('spec-note'),
     }, (args) => opts.request('spectrum', args));
     this.statusLine = new StatusLine(this.els.st);
+    this.compare = new CompareRuns({ onChange: () => this.showOverlays() });
     this.events = [];
     this.eventsAt = 0;
     this.eventsStore = null;
@@ -47,6 +64,7 @@ export class Views {
     this.eventsTimer = 0;
     this.kept = [];
     this.earlyTrace = null;
+    this.preset = null;
     this.uiFrame = 0; this.uiTimer = 0; this.uiAt = 0;
     this.wire();
   }
@@ -58,21 +76,46 @@ export class Views {
   startRun(info, store) {
     const { shows } = this.opts;
     this.board.setCurrent(store);
+    this.board.setView(this.viewOf(), { stepsTotal: info.stepsTotal });
     this.events = [];
     this.board.setEvents([]);
     if (info.twoParam) {
-      this.els.trajFig.hidden = !shows('traj');
       const mf = valueOf(info.full, 'model') === 'mf';
       this.trajectory.reset({ ...info.twoParam, labels: mf ? ['x', 'y'] : ['w₁', 'w₂'] }, info.lr);
       if (this.earlyTrace && this.earlyTrace.runId === info.runId) for (const d of this.earlyTrace.chunks) this.trajectory.append(d);
       this.earlyTrace = null;
     } else {
-      this.els.trajFig.hidden = true;
       this.trajectory.reset(null, NaN);
     }
-    this.els.specFig.hidden = !info.columns.includes('sharpness') || !shows('spectrum');
+    this.data.startRun(info);
+    this.els.trajFig.hidden = !info.twoParam || !shows('traj');
+    this.els.dataPanel.classList.toggle('embed-shown', shows('data') || (!!info.twoParam && shows('traj')));
+    this.els.specFig.hidden = !shows('spectrum');
     this.spectrum.reset(info.runId);
+    this.showCheck();
     this.update();
+  }
+
+  // The preset the current run is (its view, its compared runs, its check), or null.
+  setPreset(preset) {
+    this.preset = preset;
+    const { info } = this.opts.current();
+    this.board.setView(this.viewOf(), { stepsTotal: info ? info.stepsTotal : 0 });
+    const cmp = preset && preset.view && preset.view.compare;
+    if (cmp && info) this.compare.start(cmp, info.canonical);
+    else this.compare.stop();
+    this.showOverlays();
+    this.showCheck();
+  }
+
+  viewOf() {
+    const p = this.preset;
+    return p && p.view ? p.view : null;
+  }
+
+  showOverlays() {
+    const cmp = this.preset && this.preset.view && this.preset.view.compare;
+    this.board.setOverlays(cmp ? this.compare.overlays() : [], cmp ? cmp.main : '');
   }
 
   // A trace batch of a two-parameter run; a new run's first point arrives before its RunInfo:
@@ -86,8 +129,13 @@ export class Views {
     }
   }
 
-  // Every status of the worker (the spectrum follows the run when it stops).
-  status(s) { this.spectrum.status(s); }
+  // Every status of the worker (the spectrum follows the run when it stops; the data view asks
+  // for a picture of the new step).
+  status(s) {
+    this.spectrum.status(s);
+    const { info } = this.opts.current();
+    if (info && s.runId === info.runId) this.data.poll(s.t, !s.running);
+  }
 
   setEta(v) { this.trajectory.setEta(v); }
   setOnly(ids) { this.board.setOnly(ids); }
@@ -106,17 +154,19 @@ export class Views {
   update() {
     const { store, status, info, runLost, names } = this.opts.current();
     const reporter = this.opts.reporter();
-    // events: from the engine's column when the run has one, else detected here; at most 4 Hz,
-    // with a trailing update so the last rows of a run are always looked at
+    // events: the engine's, read from its column; at most 4 Hz while the run goes on, with a
+    // trailing update so the last rows of a run are always looked at, and at once when it stops
+    // (the status line never says "paused" beside the events of an earlier moment)
     const now = performance.now();
     const fresh = store && (store !== this.eventsStore || store.version !== this.eventsVersion);
-    if (fresh && now - this.eventsAt <= 250) {
+    const stopped = !status || !status.running || !status.playing;
+    if (fresh && !stopped && now - this.eventsAt <= 250) {
       if (!this.eventsTimer) this.eventsTimer = setTimeout(() => { this.eventsTimer = 0; this.schedule(); }, 260 - (now - this.eventsAt));
     } else if (fresh && names) {
       this.eventsAt = now;
       this.eventsStore = store;
       this.eventsVersion = store.version;
-      const ev = findEvents(store, names, 2);
+      const ev = findEvents(store, names);
       const sig = (list) => list.map((e) => `${e.kind}@${e.step}`).join(',');
       if (sig(ev) !== sig(this.events)) {
         this.events = ev;
@@ -125,9 +175,24 @@ export class Views {
       }
       if (reporter) { reporter.steps(store, status); reporter.events(ev); }
       if (!this.els.specFig.hidden) this.spectrum.setLatest(latestSpectrum(store));
+      this.showCheck();
     }
     this.statusLine.update(store, status, this.events);
     setDisabled(this.els.keep, !info || runLost || !store || store.n < 2);
+  }
+
+  // The preset's check, on the run shown: a badge next to the run buttons.
+  showCheck() {
+    const el = this.els.check;
+    const { store, names, status } = this.opts.current();
+    const p = this.preset;
+    if (!p || !p.check || !store || !names) { setText(el, ''); setAttr(el, 'data-state', ''); el.title = ''; return; }
+    const r = evaluateCheck(p.check, store, names);
+    const done = status && !status.running;
+    const state = r.verdict === true ? 'pass' : r.verdict === false && done ? 'fail' : 'pending';
+    setText(el, state === 'pass' ? '✓ claim seen' : state === 'fail' ? '✗ claim not seen' : 'checking the claim…');
+    setAttr(el, 'data-state', state);
+    el.title = r.sentence;
   }
 
   // ---- kept runs (overlay) -------------------------------------------------------------------
@@ -168,21 +233,20 @@ export class Views {
     this.els.keep.addEventListener('click', () => this.keep());
     this.els.keptClear.addEventListener('click', () => { this.kept = []; this.renderKept(); this.board.setKept([]); });
     $('xrange').addEventListener('change', (e) => {
-      const [kind, n] = e.target.value.split(':');
-      this.board.setXRange(kind === 'first' || kind === 'last' ? { [kind]: Number(n) } : null);
+      const v = e.target.value;
+      const [kind, n] = v.split(':');
+      this.board.setXRange(kind === 'first' || kind === 'last' ? { [kind]: Number(n) } : v);
     });
-    // the figures' own PNG buttons (the chart board makes those of its charts)
+    // the spectrum figure's own PNG button
     for (const b of document.querySelectorAll('button[data-png]')) {
       const fig = b.closest('figure');
       const title = () => fig.querySelector('.chart-title').textContent;
       b.addEventListener('click', () => {
-        if (b.dataset.png === 'spectrum') {
-          const { canvas, scale } = this.spectrum.png();
-          this.opts.savePng(canvas, 'spectrum', title(), { scale });
-        } else this.opts.savePng(fig.querySelector('canvas'), b.dataset.png, title());
+        const { canvas, scale } = this.spectrum.png();
+        this.opts.savePng(canvas, 'spectrum', title(), { scale });
       });
     }
-    const redraw = () => { this.trajectory.schedule(); this.spectrum.redraw(); };
+    const redraw = () => { this.trajectory.schedule(); this.spectrum.redraw(); this.data.schedule(); };
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => { this.board.retheme(); redraw(); });
     window.addEventListener('resize', () => { redraw(); this.board.markDirty(); });
   }

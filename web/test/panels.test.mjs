@@ -12,6 +12,7 @@ import { withSet, RunStore } from '../js/panels.js';
 import { evaluateCheck, checkColumns } from '../js/preset-check.js';
 import { planSweep } from '../js/sweep-plan.js';
 import { engineNames } from '../js/names.js';
+import { PRESETS } from '../js/presets.js';
 
 const wasmPath = process.env.IBP_WASM || fileURLToPath(new URL('../../build/wasm/ibp.wasm', import.meta.url));
 const ibp = await loadIbp(readFileSync(wasmPath));
@@ -41,15 +42,18 @@ test('product columns a*b are computed as rows arrive, NaN when a factor is miss
 });
 
 test('checks on synthetic series with known answers', () => {
-  // EoS: onset at the first ratio >= 0.95; the median after it by hand: sorted [0.95,0.98,1,1.02,1.04,1.3] -> (1 + 1.02)/2
+  // EoS: the onset is the engine's event (here at step 20); the median after it by hand: sorted
+  // [0.95,0.98,1,1.02,1.04,1.3] -> (1 + 1.02)/2
   const er = [0.3, 0.6, 0.95, 1.02, 0.98, 1.3, 1.0, 1.04];
-  const eos = evaluateCheck({ kind: 'eos', tolerance: 0.1 }, store(['step', 'edge_ratio'], er.map((v, i) => [10 * i, v])), names);
+  const eos = evaluateCheck({ kind: 'eos', tolerance: 0.1 }, store(['step', 'edge_ratio', 'events'], er.map((v, i) => [10 * i, v, i === 2 ? bit('eos') : 0])), names);
   const val = (r, label) => r.rows.find((x) => x.label === label).value;
   assert.equal(val(eos, 'EoS onset at step'), 20);
   assert.ok(Math.abs(val(eos, 'median η S / 2 after onset') - 1.01) < 1e-15);
   assert.equal(eos.verdict, true);
-  const early = evaluateCheck({ kind: 'eos' }, store(['step', 'edge_ratio'], [[0, 0.5], [1, 0.7]]), names);
+  const early = evaluateCheck({ kind: 'eos' }, store(['step', 'edge_ratio', 'events'], [[0, 0.5, 0], [1, 0.7, 0]]), names);
   assert.equal(early.verdict, null);
+  // the page never guesses an onset: at the edge but no engine event is no onset
+  assert.equal(evaluateCheck({ kind: 'eos' }, store(['step', 'edge_ratio'], er.map((v, i) => [10 * i, v])), names).verdict, null);
   // a catapult: the engine's catapult bit at the peak row
   const cat = evaluateCheck({ kind: 'event', event: 'catapult' }, store(['step', 'loss', 'events'], [[0, 1, 0], [1, 50, bit('catapult')], [2, 0.1, 0]]), names);
   assert.equal(cat.verdict, true);
@@ -71,6 +75,14 @@ test('checks on synthetic series with known answers', () => {
   const tr = evaluateCheck({ kind: 'trajectory' }, store(['step', 'lr', 'theta1', 'theta2'], [[0, 0.1, 4, 0.1], [1, 0.1, 2, 0.5]]));
   assert.ok(Math.abs(val(tr, 'η (x² + y²) / 2') - 0.2125) < 1e-15);
   assert.equal(tr.verdict, true);
+  // Wang et al.'s claim itself: |x - y| <= sqrt(2/eta - 2 mu) (here sqrt(20 - 2) = 4.24), and more
+  // balanced than at the start; (2, 0.5) qualifies, (8, 0.125) is on xy = 1 but outside the bound
+  const bal = evaluateCheck({ kind: 'trajectory', balance: true }, store(['step', 'lr', 'theta1', 'theta2'], [[0, 0.1, 4, 0.1], [1, 0.1, 2, 0.5]]));
+  assert.ok(Math.abs(val(bal, 'bound √(2/η − 2μ)') - Math.sqrt(18)) < 1e-12);
+  assert.equal(val(bal, '|x − y|'), 1.5);
+  assert.equal(bal.verdict, true);
+  const far = evaluateCheck({ kind: 'trajectory', balance: true }, store(['step', 'lr', 'theta1', 'theta2'], [[0, 0.01, 4, 0.1], [1, 0.01, 8, 0.125]]));
+  assert.equal(far.verdict, false);
 });
 
 // Run a config to its end collecting every row, as the sweep worker's run job does.
@@ -85,7 +97,7 @@ function runAll(config) {
   return s;
 }
 
-for (const p of presets) {
+for (const p of [...presets, ...PRESETS]) {
   test(`${p.id}: the preset shows its phenomenon (${p.check.kind})`, () => {
     const r = evaluateCheck(p.check, runAll(p.config), names);
     assert.equal(r.verdict, true, `${r.sentence} ${JSON.stringify(r.rows)}`);

@@ -148,25 +148,20 @@ test('findEvents reads the engine bitmask when it exists', () => {
   assert.equal(ev[1].label, 'EoS onset'); // the engine's label (ibp.h IBP_EVENT_LIST)
 });
 
-test('findEvents detects a catapult and the EoS onset without an events column', () => {
+test('findEvents: without the engine\'s events column there are no events (the page never guesses them)', () => {
+  // a loss curve that looks like a catapult and an edge ratio past 1: still no event, because the
+  // engine alone defines them (src/run/events.c), for the CLI, the charts and the embed API alike
   const s = new RunData(['step', 'loss', 'edge_ratio']);
   const loss = [1, 0.9, 3, 30, 12, 0.5, 0.4];
   const er = [0.5, NaN, NaN, 0.98, NaN, 1.01, 1.2];
   const rows = [];
   loss.forEach((l, i) => rows.push(i, l, er[i]));
   s.append(s.columns, Float64Array.from(rows), loss.length);
-  const ev = findEvents(s, names, 2);
-  assert.deepEqual(ev.map((e) => [e.kind, e.step]), [['catapult', 3], ['eos', 5]]);
-  assert.equal(ev[0].peak, 30);
-  // a rise that never comes back below the start is not a catapult
-  const d = new RunData(['step', 'loss']);
-  d.append(d.columns, Float64Array.of(0, 1, 1, 10, 2, 100), 3);
-  assert.deepEqual(findEvents(d, names), []);
+  assert.deepEqual(findEvents(s, names), []);
 });
 
-test('log axes keep about six ticks; tick labels are short', async () => {
-  // charts.js touches the DOM only when a chart is made, so its pure helpers load in node
-  const { thinLogTicks, tickLabel } = await import('../js/charts.js');
+test('log axes keep about six ticks and never fewer than three labels; tick labels are short', async () => {
+  const { thinLogTicks, tickLabel, logTicks } = await import('../js/axes.js');
   const decades = [];
   for (let e = -33; e <= 1; e++) for (const m of [1, 2, 5]) decades.push({ value: m * 10 ** e });
   const t = thinLogTicks(decades);
@@ -174,8 +169,19 @@ test('log axes keep about six ticks; tick labels are short', async () => {
   for (const k of t) assert.equal(Math.round(k.value / 10 ** Math.floor(Math.log10(k.value) + 1e-9)), 1);
   const narrow = [0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.5, 1].map((value) => ({ value }));
   assert.deepEqual(thinLogTicks(narrow).map((x) => x.value), [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
+  // logTicks: every span gets 3 to 7 labelled ticks inside it, in increasing order
+  for (const [lo, hi] of [[1e-33, 10], [1e-8, 1e-6], [0.003, 0.2], [0.5, 0.9], [6.1, 6.9], [1e-3, 1.1e-3], [2, 40], [1, 1e4]]) {
+    const k = logTicks(lo, hi);
+    assert.ok(k.length >= 3 && k.length <= 7, `[${lo}, ${hi}]: ${k}`);
+    for (let i = 0; i < k.length; i++) {
+      assert.ok(k[i] >= lo * (1 - 1e-9) && k[i] <= hi * (1 + 1e-9), `[${lo}, ${hi}]: ${k[i]} inside`);
+      if (i) assert.ok(k[i] > k[i - 1]);
+    }
+    assert.equal(new Set(k.map(tickLabel)).size, k.length, `[${lo}, ${hi}]: distinct labels ${k.map(tickLabel)}`);
+  }
   assert.equal(tickLabel(1e-30), '1e-30');
   assert.equal(tickLabel(0.000010000000000000001), '1e-5');
+  assert.equal(tickLabel(2.5e-7), '2.5e-7');
   assert.equal(tickLabel(2500), '2500');
   assert.equal(tickLabel(0), '0');
 });

@@ -134,3 +134,29 @@ test('handEdited appends without touching the previous list', () => {
   assert.deepEqual(s1.handEdits, ['a']);
   assert.deepEqual(s2.handEdits, ['a', 'b']);
 });
+
+test('configRecorded: eta changed by hand becomes the run\'s config (link, Reset); a stale run\'s is dropped', () => {
+  let s = transitions.runStarted(ready(initialState()), info(4));
+  assert.deepEqual(s.config, { canonical: 'model=mf&seed=4', full: 'model=mf' });
+  const rec = { runId: 4, canonical: 'model=mf&seed=4&lr_at=11,0.05', full: 'model=mf&lr_at=11,0.05' };
+  s = transitions.configRecorded(s, rec);
+  assert.equal(s.config.canonical, rec.canonical);
+  assert.equal(s.lastConfig, rec.canonical); // Reset makes the run the link describes
+  assert.equal(s.run.canonical, 'model=mf&seed=4'); // the run itself (its views) is the same one
+  assert.equal(transitions.configRecorded(s, rec), s);
+  assert.equal(transitions.configRecorded(s, { ...rec, runId: 3, canonical: 'x' }), s);
+});
+
+test('presetMatched and s0Known: the preset shown and the slider\'s unit, per run', () => {
+  let s = transitions.runStarted(ready(initialState()), info(6, { s0: NaN }));
+  assert.equal(s.s0, null);
+  const p = { id: 'eos' };
+  s = transitions.presetMatched(s, p);
+  assert.equal(s.preset, p);
+  assert.equal(transitions.presetMatched(s, p), s);
+  s = transitions.s0Known(s, { runId: 6, s0: 3.5 });
+  assert.deepEqual(s.s0, { runId: 6, s0: 3.5 });
+  assert.equal(transitions.s0Known(s, { runId: 5, s0: 9 }), s); // another run's
+  s = transitions.runStarted(s, info(7)); // a run that knows its S0
+  assert.deepEqual(s.s0, { runId: 7, s0: 2 });
+});

@@ -76,8 +76,14 @@ test('create, step, reset: the same first steps again; metrics by column name', 
 
 test('setLr applies from the next step, play runs to the end, extend continues', async () => {
   await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=1.5,0.5&lr=0.1&steps=200' });
+  // at step 0 the row of step 0 already announced eta = 0.1 for the step out of it: the change
+  // holds from step 1 on, and the run's config records it
   const st = await request('setLr', { eta: 0.05 });
-  assert.equal(st.lr, 0.05);
+  assert.equal(st.lr, 0.05); // the status says the rate set, and from which step it holds
+  assert.equal(st.lrFrom, 1);
+  assert.equal(st.from, 1);
+  assert.match(st.canonical, /&lr_at=1,0\.05&/);
+  assert.equal((await request('step', { n: 1 })).lr, 0.05);
   await assert.rejects(request('setLr', { eta: -1 }), /learning rate/);
   await request('play');
   const done = await next((m) => m.type === 'status' && !m.running);
@@ -233,21 +239,35 @@ test('params JSON is the CLI --save output; data CSV is `ibp data`', async () =>
   assert.equal(back.nparams, info.nparams);
 });
 
-test('eta set by hand and a continued run are stated in the CSV', async () => {
-  await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=1.5,0.5&lr=0.1&steps=20' });
+test('eta set by hand is part of the run\'s config: the CSV is the CLI\'s bytes for that config; a continued run is stated', async () => {
+  const info = await request('create', { config: 'model=mlp&depth=2&d=3&width=6&n=20&lr=0.1&steps=40&measure_every=7' });
   await request('step', { n: 5 });
   await request('setLr', { eta: 0.05 });
+  await request('step', { n: 9 });
+  await request('setLr', { eta: 0.2 });
+  await playToEnd();
+  const ex = await request('exportCsv');
+  assert.deepEqual(ex.notes, []);
+  assert.equal(ex.canonical, `${info.canonical.replace('&steps=40', '&lr_at=6,0.05,15,0.2&steps=40')}`);
+  const lines = ex.csv.split('\n');
+  assert.equal(lines[1], `# config: ${ex.canonical}`);
+  // `ibp run` of that config writes the page's CSV byte for byte
+  assert.ok(existsSync(cli), `the native CLI ${cli} is missing: run scripts/build native (or set IBP_CLI)`);
+  const dir = mkdtempSync(join(tmpdir(), 'ibp-lrat-'));
+  execFileSync(cli, ['run', ex.canonical, '--out', join(dir, 'm.csv'), '--quiet']);
+  assert.equal(ex.csv, readFileSync(join(dir, 'm.csv'), 'utf8'));
+  // a run continued past its steps is not a config: the CSV says so
+  await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=1.5,0.5&lr=0.1&steps=20' });
   await playToEnd();
   await request('extend', { more: 3 });
   await request('step', { n: 3 });
-  const ex = await request('exportCsv');
-  assert.deepEqual(ex.notes, ['eta set by hand to 0.05 from step 5 on', 'continued by hand past the configured 20 steps at step 20']);
-  const lines = ex.csv.split('\n');
-  assert.match(lines[2], /^# seed: 0$/);
-  assert.equal(lines[4], '# page: eta set by hand to 0.05 from step 5 on');
-  assert.equal(lines[5], '# page: continued by hand past the configured 20 steps at step 20');
-  assert.match(lines[6], /^step,loss,/);
-  assert.equal(ex.lastStep, 23);
+  const ex2 = await request('exportCsv');
+  assert.deepEqual(ex2.notes, ['continued by hand past the configured 20 steps at step 20']);
+  const l2 = ex2.csv.split('\n');
+  assert.match(l2[2], /^# seed: 0$/);
+  assert.equal(l2[4], '# page: continued by hand past the configured 20 steps at step 20');
+  assert.match(l2[5], /^step,loss,/);
+  assert.equal(ex2.lastStep, 23);
 });
 
 test('play pauses at the limit; play again continues past it', async () => {
