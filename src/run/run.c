@@ -43,6 +43,7 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     ibp__metrics_carve(r, a);
     r->rows = ibp__arena_doubles(a, (size_t)IBP__ROWS_CAP * r->ncols);
     ibp__measure_carve(r, a);
+    r->flows = ibp__flows_carve(a, c, m, pl->nmax);
     if (a->base) {
         ibp__config_move_lists(&r->c, lists); /* the config's lists join the one allocation */
         r->data_mem = data;
@@ -74,6 +75,14 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
             return ibp__fail(err, errlen, IBP_E_DATA, "a data CSV was given but data=%s: add data=csv to the config to use it",
                              c->data == IBP__DATA_TEACHER ? "teacher" : "(a generator)");
         }
+    }
+    if (c->flow) {
+        if (c->warmup > 0 || c->lr_power > 0)
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow=: the flows are stated for a constant learning rate; remove warmup and lr_power");
+        if (c->label_noise > 0)
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow=: the flows model deterministic GD; remove label_noise");
+        if (c->flow_start == IBP__FLOWSTART_ONSET && !c->measure)
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow_start=onset starts the flows at the EoS onset, a measured event: it needs measure=1");
     }
     rc = ibp__model_setup(&r->m, c, err, errlen);
     if (rc) return rc;
@@ -211,6 +220,10 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
         r->eta0 = c->lr;
     }
     r->eta_next = ibp__run_eta_at(r, 0);
+    if (r->flows) {
+        ibp__flows_bind(r->flows, m, &r->full, r->eta0);
+        if (c->flow_start == IBP__FLOWSTART_INIT) ibp__flows_start(r->flows, r->theta, 0);
+    }
     ibp__events_after_step(r, measured); /* a run may start above the edge */
     ibp__metrics_row(r, measured);
     if (r->steps == 0) {
@@ -316,6 +329,15 @@ static void ibp__draw_batch(ibp_run *r) {
     }
 }
 
+/* The flows follow GD: started at the EoS onset when asked, then brought to GD's step. They only
+ * read theta, so GD's bits do not depend on them. */
+static void ibp__run_flows_follow(ibp_run *r) {
+    ibp__flows *fl = r->flows;
+    if (r->c.flow_start == IBP__FLOWSTART_ONSET && !fl->f[0].started && (r->row_events & IBP_EVENT_EOS))
+        ibp__flows_start(fl, r->theta, r->t);
+    ibp__flows_advance(fl, r->t, 0);
+}
+
 int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen) {
     if (!r || nsteps < 0)
         return ibp__fail(err, errlen, IBP_E_ARG, "step %lld: give a number of steps >= 0", (long long)nsteps);
@@ -366,6 +388,7 @@ int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen) {
             if (ibp__measure(r, 1) == IBP_OK) measured = 1;
         }
         if (need_full) ibp__events_after_step(r, measured);
+        if (r->flows) ibp__run_flows_follow(r);
         if (log_now || stopped || measured || r->row_events) ibp__metrics_row(r, measured);
     }
     return done;

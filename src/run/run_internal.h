@@ -5,6 +5,7 @@
 #define IBP_RUN_INTERNAL_H
 #include "data/data.h"
 #include "models/models.h"
+#include "flows/flows.h"
 
 #define IBP__MAX_COLS 512
 #define IBP__ROWS_CAP 1024 /* rows buffered between two reads; ibp_run_step stops when full */
@@ -92,6 +93,8 @@ struct ibp_run {
     double loss_max, loss_prev, gnorm0;
     int monotone;           /* every judged step had L_{t+1} <= L_t (1 + 1e-12) */
     struct { int kind; long t; double value, value2; } events[IBP__MAX_EVENTS];
+    /* continuous-time models beside GD (src/flows/; NULL without flow=) */
+    ibp__flows *flows;
 };
 
 /* metrics.c, metrics_model.c, events.c */
