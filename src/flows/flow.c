@@ -129,7 +129,8 @@ int ibp__flows_advance(ibp__flows *fl, long k, long max_rhs) {
             if (max_rhs > 0) budget -= f->ode.nfev - before;
             if (rc < 0) {
                 f->failed = 1;
-                snprintf(f->msg, sizeof f->msg, "stopped at step %ld: %s", f->k,
+                snprintf(f->msg, sizeof f->msg, "the %s stopped at step %ld: %s",
+                         f->kind == IBP__FLOW_CENTRAL ? "central flow" : "gradient flow", f->k,
                          rc == IBP__ODE_SMALL ? "the integrator's step underflowed (the flow is stiff or singular here)"
                                               : "the right-hand side is not finite");
                 break;

@@ -76,7 +76,7 @@ static void ibp__cf_grad(int nc, const double *Gm, const double *alpha, const do
 }
 
 /* Solve min_{X >= 0} 1/4 <X, B X> - <alpha, X> into X (nc, nc). Returns the iterations. */
-static int ibp__cf_solve(int nc, const double *Gm, const double *alpha, double *X, double *qp) {
+int ibp__central_sdcp(int nc, const double *Gm, const double *alpha, double *X, double *qp) {
     int np = nc * (nc + 1) / 2;
     size_t mm = (size_t)nc * nc;
     double *Xn = qp, *Y = Xn + mm, *g = Y + mm, *A = g + mm, *V = A + mm, *w = V + mm, *scr = w + nc;
@@ -163,7 +163,7 @@ int ibp__central_rhs(ibp__flows *fl, ibp__flow *f, const double *theta, double *
         /* the single-eigenvalue form in closed form: sigma^2 = max(0, alpha) / (||grad S||^2 / 2) */
         X[0] = Gm[0] > 0 && alpha[0] > 0 ? alpha[0] / (0.5 * Gm[0]) : 0.0;
     } else {
-        ibp__cf_solve(nc, Gm, alpha, X, scr);
+        ibp__central_sdcp(nc, Gm, alpha, X, scr);
     }
     /* dtheta = -(grad L + 1/2 sum_ij X_ij G_ij) */
     for (long i = 0; i < P; i++) dtheta[i] = -f->grad[i];

@@ -81,5 +81,9 @@ int ibp__flow_spectrum(ibp__flows *fl, ibp__flow *f, const double *theta, int k)
 /* central flow right-hand side (flow_central.c) */
 int ibp__central_rhs(ibp__flows *fl, ibp__flow *f, const double *theta, double *dtheta);
 size_t ibp__central_qp_doubles(int m);
+/* The complementarity problem: X (nc, nc) >= 0 minimizing 1/4 <X, B X> - <alpha, X>, B given by
+ * the Gram matrix Gm (np, np) of the pairs (i <= j, row-major pair order), alpha (nc, nc);
+ * qp: ibp__central_qp_doubles(nc) doubles. Returns the iterations used. */
+int ibp__central_sdcp(int nc, const double *Gm, const double *alpha, double *X, double *qp);
 
 #endif

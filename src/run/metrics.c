@@ -146,7 +146,7 @@ void ibp__metrics_row(ibp_run *r, int measured) {
         case IBP__COL_CAI: v = ibp__metrics_cai_threshold(r); break;
         case IBP__COL_EVENTS: v = (double)r->row_events; break;
         case IBP__COL_FLOW:
-            if (r->flows) v = ibp__flows_value(r->flows, h / IBP__NFQ, h % IBP__NFQ, r->theta, r->t, measured);
+            if (r->flows && !r->flow_follow) v = ibp__flows_value(r->flows, h / IBP__NFQ, h % IBP__NFQ, r->theta, r->t, measured);
             break;
         }
         row[j] = v;

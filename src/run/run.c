@@ -44,6 +44,7 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     r->rows = ibp__arena_doubles(a, (size_t)IBP__ROWS_CAP * r->ncols);
     ibp__measure_carve(r, a);
     r->flows = ibp__flows_carve(a, c, m, pl->nmax);
+    ibp__flow_follow_carve(r, a);
     if (a->base) {
         ibp__config_move_lists(&r->c, lists); /* the config's lists join the one allocation */
         r->data_mem = data;
@@ -329,15 +330,6 @@ static void ibp__draw_batch(ibp_run *r) {
     }
 }
 
-/* The flows follow GD: started at the EoS onset when asked, then brought to GD's step. They only
- * read theta, so GD's bits do not depend on them. */
-static void ibp__run_flows_follow(ibp_run *r) {
-    ibp__flows *fl = r->flows;
-    if (r->c.flow_start == IBP__FLOWSTART_ONSET && !fl->f[0].started && (r->row_events & IBP_EVENT_EOS))
-        ibp__flows_start(fl, r->theta, r->t);
-    ibp__flows_advance(fl, r->t, 0);
-}
-
 int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen) {
     if (!r || nsteps < 0)
         return ibp__fail(err, errlen, IBP_E_ARG, "step %lld: give a number of steps >= 0", (long long)nsteps);
@@ -345,7 +337,7 @@ int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen) {
     ibp__model *m = &r->m;
     long P = m->P;
     int64_t done = 0;
-    while (done < nsteps && r->state == IBP_RUNNING && r->nrows < IBP__ROWS_CAP) {
+    while (done < nsteps && r->state == IBP_RUNNING && r->nrows < IBP__ROWS_CAP && !ibp__flow_follow_blocked(r)) {
         double eta = ibp__run_eta_at(r, r->t);
         const double *g;
         int stochastic = m->kind != IBP__MODEL_MF && (c->opt == IBP__OPT_SGD || c->label_noise > 0);
@@ -388,8 +380,9 @@ int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen) {
             if (ibp__measure(r, 1) == IBP_OK) measured = 1;
         }
         if (need_full) ibp__events_after_step(r, measured);
-        if (r->flows) ibp__run_flows_follow(r);
-        if (log_now || stopped || measured || r->row_events) ibp__metrics_row(r, measured);
+        int row = log_now || stopped || measured || r->row_events;
+        if (r->flows) ibp__flow_follow_after_step(r, row, measured);
+        if (row) ibp__metrics_row(r, measured);
     }
     return done;
 }
