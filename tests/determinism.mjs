@@ -33,12 +33,20 @@ export const CONFIGS = [
   'model=mf&rows=20&cols=15&rank=3&init=normal&init_scale=1e-3&lr_power=0.6&lr=0.3&steps=500',
   'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=500',
   'model=mlp&depth=2&width=8&act=tanh&data=degenerate&p=0.8&n=10&d=3&loss=logistic&lr=1&steps=200&ntk=1',
+  // the flows beside GD (issue 15): the integrator, warm Lanczos, D3 passes and the
+  // complementarity solve at the edge, from theta0 and from the EoS onset
+  'model=linear&width=200&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk&steps=100&flow=gf,central&flow_k=2',
+  'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=1.5&steps=300&flow=gf,central&flow_k=2',
+  'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&log_every=3&steps=160&flow=gf,central&flow_k=2',
+  'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&steps=160&flow=gf,central&flow_k=3&flow_start=onset',
 ];
+// the flow configs run on the scalar build too (no SIMD): the same bits
+const FLOW_CONFIGS = CONFIGS.filter((c) => c.includes('flow='));
 
-function nativeCsv(config) {
+function nativeCsv(config, dir = nativeDir) {
   let out;
   try {
-    out = execFileSync(`${nativeDir}/ibp`, ['run', config, '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+    out = execFileSync(`${dir}/ibp`, ['run', config, '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
   } catch (e) {
     if (e.status === 1) out = e.stdout; // diverged: still a result
     else throw e;
@@ -72,6 +80,13 @@ for (const config of CONFIGS) {
   }
   check(same, `native and wasm metric streams differ for "${config}" (${a.split('\n').length} vs ${b.split('\n').length} lines)`);
   check(a.split('\n').length > 3, `"${config}" produced rows`);
+}
+
+if (scalarDir && existsSync(`${scalarDir}/ibp`)) {
+  for (const config of FLOW_CONFIGS) {
+    const a = nativeCsv(config), s = nativeCsv(config, scalarDir);
+    check(a === s, `native SIMD and scalar metric streams differ for "${config}"`);
+  }
 }
 
 // Bit dumps of the elementary functions and the PRNG: native SIMD, native scalar and wasm.
