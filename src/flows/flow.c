@@ -6,7 +6,6 @@
 #include "flows/flows.h"
 
 #define IBP__FLOW_KRYLOV 60   /* Lanczos basis of a flow's spectrum */
-#define IBP__FLOW_LZ_TOL 1e-9 /* relative residual of a flow's eigenpairs */
 
 ibp__flows *ibp__flows_carve(ibp__arena *a, const ibp__config *c, ibp__model *m, int nmax) {
     if (!c->flow) return NULL;
@@ -70,26 +69,6 @@ void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {
         f->loss = f->pred = f->sharp = f->eig2 = f->sigma2 = IBP_NAN;
         for (int j = 0; j < IBP__MAX_TOPK; j++) f->lam[j] = IBP_NAN;
     }
-}
-
-/* matvec of the Hessian at the stage theta (Lanczos' operator) */
-static void ibp__flow_hvp(void *ctx, const double *v, double *out) {
-    ibp__flows *fl = ctx;
-    ibp__model_hvp(fl->model, fl->stage, fl->batch, v, out);
-}
-
-/* top eigenpairs at theta into f->lam (and the Lanczos Ritz vectors); counts the HVPs */
-int ibp__flow_spectrum(ibp__flows *fl, ibp__flow *f, const double *theta, int k) {
-    ibp__eigres e;
-    fl->stage = theta;
-    int rc = ibp__lanczos_run(f->lz, ibp__flow_hvp, fl, k, 0, IBP__FLOW_LZ_TOL,
-                              f->lz_cold ? IBP__LZ_COLD : IBP__LZ_WARM, &f->rng, &e);
-    f->hvps += e.matvecs;
-    if (rc || !ibp__isfinite(e.val[0])) { f->lz_cold = 1; return IBP_E_NUMERIC; }
-    f->lz_cold = 0;
-    for (int i = 0; i < e.k; i++) f->lam[i] = e.val[i];
-    for (int i = e.k; i < k; i++) f->lam[i] = IBP_NAN;
-    return IBP_OK;
 }
 
 typedef struct { ibp__flows *fl; ibp__flow *f; } ibp__flow_ctx;
