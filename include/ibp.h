@@ -189,7 +189,8 @@ const char *ibp_run_message(const ibp_run *r);
 int64_t ibp_run_t(const ibp_run *r);           /* steps taken so far */
 int64_t ibp_run_steps_total(const ibp_run *r); /* the step limit: `steps`, plus any extension */
 
-/* Change the (base) learning rate from the next step on. eta must be finite and > 0.
+/* Change the (base) learning rate from the next step on. eta must be finite and > 0. A run with
+ * flows beside GD (flow=...) refuses a change (IBP_E_STATE): the flows are stated for one eta.
  * A stopped run (steps done) can be continued with ibp_run_extend. */
 int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen);
 double ibp_run_lr(const ibp_run *r);  /* the learning rate the next step will use */

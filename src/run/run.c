@@ -411,6 +411,9 @@ size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap) {
 int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen) {
     if (!(eta > 0) || !ibp__isfinite(eta) || eta > 1e6)
         return ibp__fail(err, errlen, IBP_E_ARG, "learning rate %g: it must be a number in (0, 1e6]", eta);
+    if (r->flows && eta != r->eta0)
+        return ibp__fail(err, errlen, IBP_E_STATE, "this run has flows beside GD (flow=...), which are stated for one constant "
+                         "learning rate: start a new run to change it");
     r->eta0 = eta;
     r->eta_next = ibp__run_eta_at(r, r->t);
     return IBP_OK;
