@@ -211,7 +211,22 @@ static void central_at_edge(const char *cfg) {
     ibp_run_destroy(r);
 }
 
+static void refusals(void) {
+    ibp_run *r = t_run(EOSCFG "&steps=10&flow=gf", NULL, NULL);
+    if (!r) return;
+    char err[256] = "";
+    T_CHECK(ibp_run_set_lr(r, 0.5, err, sizeof err) == IBP_E_STATE && strstr(err, "constant"), "set_lr refused: %s", err);
+    T_CHECK(ibp_run_flow_step(r, -1, err, sizeof err) == IBP_E_ARG, "negative budget refused: %s", err);
+    ibp_run_destroy(r);
+    r = t_run(EOSCFG "&steps=10", NULL, NULL);
+    if (!r) return;
+    T_CHECK(ibp_run_flow_follow(r, 1, err, sizeof err) == IBP_E_STATE && strstr(err, "no flows"), "no flows: %s", err);
+    T_CHECK(ibp_run_flow_ncols(r) == 0 && ibp_run_flow_at(r) == -1 && !*ibp_run_flow_message(r), "no flows: empty table");
+    ibp_run_destroy(r);
+}
+
 int main(void) {
+    refusals();
     gf_closed_form();
     gd_unchanged();
     follow_equals_lockstep();
