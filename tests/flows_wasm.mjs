@@ -17,7 +17,7 @@ let passed = 0, failed = 0;
 const check = (ok, what) => { if (ok) passed++; else { failed++; console.error('FAIL', what); } };
 
 const base = 'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48'
-  + '&lr=0.6&measure_every=7&log_every=3&steps=120';
+  + '&lr=0.6&measure_every=7&log_every=3&steps=200';
 const cfg = `${base}&flow=gf,central&flow_k=2`;
 
 function allRows(run) {
