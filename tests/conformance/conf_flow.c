@@ -36,14 +36,21 @@ static const char *names[NCOL] = {"step", "loss", "sharpness", "events", "gf_rel
 typedef struct { long n; double *v; } tab;
 #define AT(t, i, c) ((t).v[(size_t)(i) * NCOL + (c)])
 
+/* The run's rows in the columns above; a column the run lacks (no central flow, k = 1 has no
+ * cf_eig2, measure=0 no sharpness) is NaN. */
 static tab run_tab(const char *cfg, int central) {
     ibp_run *r = conf_run(cfg);
     tab t;
-    int nc = central ? NCOL : C_CFLOSS;
-    double *v = conf_collect(r, names, nc, &t.n);
+    const char *have[NCOL];
+    int map[NCOL], nc = 0;
+    for (int c = 0; c < NCOL; c++) {
+        map[c] = -1;
+        if ((central || c < C_CFLOSS) && ibp_run_column_index(r, names[c]) >= 0) { map[c] = nc; have[nc++] = names[c]; }
+    }
+    double *v = conf_collect(r, have, nc, &t.n);
     t.v = malloc(sizeof(double) * (size_t)t.n * NCOL);
     for (long i = 0; i < t.n; i++)
-        for (int c = 0; c < NCOL; c++) AT(t, i, c) = c < nc ? v[i * nc + c] : NAN;
+        for (int c = 0; c < NCOL; c++) AT(t, i, c) = map[c] >= 0 ? v[i * nc + map[c]] : NAN;
     free(v);
     ibp_run_destroy(r);
     return t;
