@@ -29,7 +29,7 @@ typedef struct { double wall; long rhs, hvps, d3s; long edge_t, rhs_e, hvps_e, d
 static cost run(const char *extra, long T) {
     char cfg[1024], err[512];
     snprintf(cfg, sizeof cfg, H2CFG "&steps=%ld%s", T, extra);
-    ibp_run_desc desc = {cfg, NULL, NULL};
+    ibp_run_desc desc = {.config = cfg};
     ibp_run *r;
     cost c = {0, 0, 0, 0, -1, 0, 0, 0};
     if (ibp_run_create(&r, &desc, err, sizeof err) != IBP_OK) { fprintf(stderr, "%s\n", err); exit(2); }

@@ -48,6 +48,9 @@ size_t ibp__model_d3_doubles(const ibp__model *m, int nmax) {
 double ibp__model_d3(const ibp__model *m, const double *theta, const ibp__batch *b, const double *u,
                      double *out, double *ws) {
     if (m->kind == IBP__MODEL_MF) return ibp__mf_d3(m, theta, u, out, ws);
+    /* cnn and the softmax cross-entropy (a non-diagonal loss Hessian) are not covered yet: the
+     * run refuses flow=central for them */
+    IBP_CHECK(m->kind != IBP__MODEL_CNN && m->loss != IBP__LOSS_CE);
     IBP_CHECK(b && b->n <= m->nmax);
     return ibp__net_d3(m, theta, b, u, out, ws);
 }
