@@ -180,6 +180,26 @@ static int ibp__parse_value(ibp__config *c, const ibp__key *k, const char *v, ch
     }
     case IBP__T_LIST:
         return ibp__parse_list(k, v, (ibp__list *)(base + k->off), err, errlen);
+    case IBP__T_SET: {
+        int mask = 0;
+        const char *p = v;
+        while (*p) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            int i = ibp__choice_index(k->choices, p, n);
+            if (i < 0 || n == 0) {
+                ibp__choices_text(k->choices, allowed, sizeof allowed);
+                return IBP__ERR("%s=\"%s\": \"%.*s\" is not one of %s (give any of them, comma-separated)", k->key,
+                                v, (int)n, p, allowed);
+            }
+            if (mask & (1 << i)) return IBP__ERR("%s=\"%s\": %.*s is given twice", k->key, v, (int)n, p);
+            mask |= 1 << i;
+            p = comma ? comma + 1 : p + n;
+            if (comma && !*p) return IBP__ERR("%s=\"%s\": a trailing comma", k->key, v);
+        }
+        *(int *)(base + k->off) = mask;
+        return IBP_OK;
+    }
     case IBP__T_ENUM_OR_LIST: {
         int i = ibp__choice_index(k->choices, v, strlen(v));
         if (i >= 0) {
@@ -278,6 +298,17 @@ static void ibp__value_text(const ibp__config *c, const ibp__key *k, ibp__buf *b
         const ibp__list *cv = (const ibp__list *)(base + k->off);
         for (int i = 0; i + 1 < cv->n; i += 2)
             ibp__buf_printf(b, "%s%dx%d", i ? "," : "", (int)cv->v[i], (int)cv->v[i + 1]);
+        return;
+    }
+    case IBP__T_SET: {
+        int mask = *(const int *)(base + k->off), first = 1;
+        for (int i = 0; i < 31; i++) {
+            if (!(mask & (1 << i))) continue;
+            ibp__choice_name(k->choices, i, name, sizeof name);
+            if (!first) ibp__buf_puts(b, ",");
+            ibp__buf_puts(b, name);
+            first = 0;
+        }
         return;
     }
     }

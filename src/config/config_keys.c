@@ -59,6 +59,10 @@ void ibp__key_allowed(const ibp__key *k, ibp__buf *b) {
         ibp__choices_text(k->choices, text, sizeof text);
         ibp__buf_printf(b, "one of %s", text);
         return;
+    case IBP__T_SET:
+        ibp__choices_text(k->choices, text, sizeof text);
+        ibp__buf_printf(b, "any of %s, comma-separated (empty: none)", text);
+        return;
     case IBP__T_ACT:
         ibp__choices_text(k->choices, text, sizeof text);
         ibp__buf_printf(b, "one of %s (leaky_relu, softplus and leaky_softplus take a parameter, e.g. "

@@ -204,6 +204,18 @@ const ibp__key ibp__keys[] = {
      "also track the top NTK eigenvalue lambda = lambda_max(Theta/n)"},
     {"catapult_factor", "measure", IBP__T_DOUBLE, O(catapult_factor), 0, "2", 1, 1e12, 1, 0, 0, 0, "",
      "", "a catapult is a rise of the loss by this factor followed by a fall below its start"},
+    /* ---- continuous-time models beside GD ---- */
+    {"flow", "flows", IBP__T_SET, O(flow), 0, "", 0, 0, 0, 0, 0, 0, "gf|central", "opt=gd",
+     "continuous-time models run beside GD, any subset: gf = gradient flow, central = the central flow "
+     "of Cohen et al. 2025 (S <= 2/eta by complementarity over the top flow_k eigenvalues)"},
+    {"flow_start", "flows", IBP__T_ENUM, O(flow_start), 0, "init", 0, 0, 0, 0, 0, 0, "init|onset", "opt=gd",
+     "where the flows start: init = GD's theta0; onset = GD's iterate at the EoS onset event"},
+    {"flow_tol", "flows", IBP__T_DOUBLE, O(flow_tol), 0, "1e-07", 1e-13, 1e-2, 0, 0, 0, 0, "", "opt=gd",
+     "error tolerance of the flows' Dormand-Prince 5(4) integrator (relative and absolute, per step)"},
+    {"flow_k", "flows", IBP__T_INT, O(flow_k), 0, "3", 1, IBP__MAX_TOPK - 1, 0, 0, 0, 0, "", "opt=gd",
+     "eigenvalues the central flow tracks (1 = the single-eigenvalue form; >= 2 the several-eigenvalue form)"},
+    {"flow_kappa", "flows", IBP__T_DOUBLE, O(flow_kappa), 0, "1", 0, 1e3, 1, 0, 0, 0, "", "opt=gd",
+     "central flow: rate (per GD step) that pulls a drifted eigenvalue back to 2/eta: dS/dt <= kappa/eta (2/eta - S)"},
     /* ---- run ---- */
     {"seed", "run", IBP__T_INT64, O(seed), 0, "0", 0, SEEDMAX, 0, 0, 0, 0, "", "",
      "random seed (data, init, SGD, Lanczos start)"},

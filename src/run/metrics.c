@@ -90,6 +90,12 @@ void ibp__metrics_setup(ibp_run *r) {
     }
     if (ibp__metrics_cai(c)) ibp__col(r, "cai_threshold", IBP__COL_CAI, 0);
     ibp__col(r, "events", IBP__COL_EVENTS, 0);
+    /* the flows beside GD: their columns after GD's own */
+    for (int kind = 0; kind < IBP__NFLOWS; kind++)
+        for (int q = 0; q < IBP__NFQ; q++) {
+            const char *fname = ibp__flow_colname(c, kind, q);
+            if (fname) ibp__col(r, fname, IBP__COL_FLOW, kind * IBP__NFQ + q);
+        }
 }
 
 void ibp__metrics_row(ibp_run *r, int measured) {
@@ -139,6 +145,9 @@ void ibp__metrics_row(ibp_run *r, int measured) {
         case IBP__COL_S_RATIO: if (measured) v = e->val[0] / r->s_min; break;
         case IBP__COL_CAI: v = ibp__metrics_cai_threshold(r); break;
         case IBP__COL_EVENTS: v = (double)r->row_events; break;
+        case IBP__COL_FLOW:
+            if (r->flows && !r->flow_follow) v = ibp__flows_value(r->flows, h / IBP__NFQ, h % IBP__NFQ, r->theta, r->t, measured);
+            break;
         }
         row[j] = v;
     }

@@ -46,6 +46,8 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     r->rows = ibp__arena_doubles(a, (size_t)IBP__ROWS_CAP * r->ncols);
     ibp__measure_carve(r, a);
     ibp__probe_carve(r, a, pl->nmax);
+    r->flows = ibp__flows_carve(a, c, m, pl->nmax);
+    ibp__flow_follow_carve(r, a);
     if (a->base) {
         ibp__config_move_lists(&r->c, lists); /* the config's lists join the one allocation */
         if (r->c.lr_at.n) memcpy(lr_at, r->c.lr_at.v, sizeof(double) * (size_t)r->c.lr_at.n);
@@ -79,6 +81,19 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
             return ibp__fail(err, errlen, IBP_E_DATA, "a data CSV was given but data=%s: add data=csv to the config to use it",
                              c->data == IBP__DATA_TEACHER ? "teacher" : "(a generator)");
         }
+    }
+    if (c->flow) {
+        if (c->warmup > 0 || c->lr_power > 0 || c->lr_at.n)
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow=: the flows are stated for a constant learning rate; remove %s",
+                             c->lr_at.n ? "lr_at" : "warmup and lr_power");
+        if (c->label_noise > 0)
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow=: the flows model deterministic GD; remove label_noise");
+        if ((c->flow & (1 << IBP__FLOW_CENTRAL)) && (c->model == IBP__MODEL_CNN || c->loss == IBP__LOSS_CE))
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow=central needs the third derivative D3L, which is implemented for "
+                             "model=linear, mlp and mf with loss=mse_half, mse or logistic (not yet for %s): use flow=gf here",
+                             c->model == IBP__MODEL_CNN ? "model=cnn" : "loss=ce");
+        if (c->flow_start == IBP__FLOWSTART_ONSET && !c->measure)
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow_start=onset starts the flows at the EoS onset, a measured event: it needs measure=1");
     }
     rc = ibp__model_setup(&r->m, c, err, errlen);
     if (rc) return rc;
@@ -218,6 +233,10 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
         r->eta0 = c->lr;
     }
     r->eta_next = ibp__run_eta_at(r, 0);
+    if (r->flows) {
+        ibp__flows_bind(r->flows, m, &r->full, r->eta0);
+        if (c->flow_start == IBP__FLOWSTART_INIT) ibp__flows_start(r->flows, r->theta, 0);
+    }
     ibp__events_after_step(r, measured); /* a run may start above the edge */
     ibp__metrics_row(r, measured);
     if (r->steps == 0) {
@@ -323,7 +342,7 @@ int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen) {
     ibp__model *m = &r->m;
     long P = m->P;
     int64_t done = 0;
-    while (done < nsteps && r->state == IBP_RUNNING && r->nrows < IBP__ROWS_CAP) {
+    while (done < nsteps && r->state == IBP_RUNNING && r->nrows < IBP__ROWS_CAP && !ibp__flow_follow_blocked(r)) {
         double eta = ibp__run_eta_at(r, r->t);
         const double *g;
         int stochastic = m->kind != IBP__MODEL_MF && (c->opt == IBP__OPT_SGD || c->label_noise > 0);
@@ -366,7 +385,9 @@ int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen) {
             if (ibp__measure(r, 1) == IBP_OK) measured = 1;
         }
         if (need_full) ibp__events_after_step(r, measured);
-        if (log_now || stopped || measured || r->row_events) ibp__metrics_row(r, measured);
+        int row = log_now || stopped || measured || r->row_events;
+        if (r->flows) ibp__flow_follow_after_step(r, row, measured);
+        if (row) ibp__metrics_row(r, measured);
     }
     return done;
 }
@@ -409,6 +430,12 @@ int ibp_run_vector_read(const ibp_run *r, const char *json, double *v, char *err
 int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen) {
     if (!(eta > 0) || !ibp__isfinite(eta) || eta > 1e6)
         return ibp__fail(err, errlen, IBP_E_ARG, "learning rate %g: it must be a number in (0, 1e6]", eta);
+    if (r->flows) { /* a same-rate "change" records nothing: lr_at is refused beside flows */
+        if (eta != ibp_run_lr(r))
+            return ibp__fail(err, errlen, IBP_E_STATE, "this run has flows beside GD (flow=...), which are stated for one constant "
+                             "learning rate: start a new run to change it");
+        return IBP_OK;
+    }
     /* The current row already says which rate the next step uses (its lr column): the change is
      * for the steps after it, recorded as lr_at=t+1,eta so the config reproduces the run. */
     ibp__list *l = &r->c.lr_at;
