@@ -106,14 +106,21 @@ static int ibp__parse_number(const char *s, double *x) {
     return 0;
 }
 
+/* The range first: only a value inside it may be cast to an integer (casting 1e300 is undefined
+ * behaviour). The range text is formatted only for a message: a list of 10M values is checked
+ * element by element, and formatting it each time made refusing such a list take 30 s. */
 static int ibp__check_range(const ibp__key *k, double x, const char *shown, char *err, size_t errlen) {
     int is_int = k->type == IBP__T_INT || k->type == IBP__T_INT64 || (k->type == IBP__T_LIST && k->list_int);
     char rng[80];
-    ibp__range_text(k, rng, sizeof rng);
-    if (is_int && x != (double)(int64_t)x)
+    if (!(x >= k->min) || (k->min_open && x <= k->min) || !(x <= k->max) || (is_int && !(x > -9e18 && x < 9e18))) {
+        ibp__range_text(k, rng, sizeof rng);
+        return IBP__ERR("%s=%s is out of range: %s must be %sin %s (%s)", k->key, shown, k->key,
+                        is_int ? "an integer " : "", rng, k->help);
+    }
+    if (is_int && x != (double)(int64_t)x) {
+        ibp__range_text(k, rng, sizeof rng);
         return IBP__ERR("%s=%s: %s must be an integer in %s", k->key, shown, k->key, rng);
-    if (x < k->min || (k->min_open && x <= k->min) || x > k->max)
-        return IBP__ERR("%s=%s is out of range: %s must be in %s (%s)", k->key, shown, k->key, rng, k->help);
+    }
     return IBP_OK;
 }
 
@@ -133,7 +140,11 @@ static int ibp__parse_list(const ibp__key *k, const char *v, ibp__list *out, cha
         const char *e = strchr(p, ',');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         char tmp[64];
-        if (n >= sizeof tmp) n = sizeof tmp - 1;
+        if (n >= sizeof tmp) { /* 17 significant digits and an exponent fit many times over */
+            free(vals);
+            return IBP__ERR("%s: value %d of the list, \"%.20s...\", is %zu characters long: a number has at "
+                            "most %d", k->key, i + 1, p, n, (int)sizeof tmp - 1);
+        }
         memcpy(tmp, p, n);
         tmp[n] = '\0';
         double x;
@@ -384,6 +395,23 @@ static int ibp__validate(ibp__config *c, char *err, size_t errlen) {
     if (ibp__is_classification(c->data)) c->out = 1;
     if (c->loss == IBP__LOSS_LOGISTIC && c->out != 1)
         return IBP__ERR("loss=logistic needs out=1 (here out=%d)", c->out);
+    /* the logistic loss is defined for labels y in {-1, +1} (the conventions, the margin) */
+    if (c->loss == IBP__LOSS_LOGISTIC && c->labels == IBP__LABELS_RAW) {
+        if (c->data == IBP__DATA_TEACHER || c->data == IBP__DATA_MC)
+            return IBP__ERR("loss=logistic needs labels in {-1, +1}, but data=%s gives real-valued targets: add "
+                            "labels=sign (y -> sign(y))", c->data == IBP__DATA_TEACHER ? "teacher" : "mc");
+        if (c->data == IBP__DATA_INLINE)
+            for (int i = 0; i < c->ys.n; i++)
+                if (c->ys.v[i] != 1.0 && c->ys.v[i] != -1.0) {
+                    char v[32];
+                    ibp_format_double(v, c->ys.v[i]);
+                    return IBP__ERR("loss=logistic needs labels in {-1, +1}: value %d of ys is %s (add labels=sign "
+                                    "to use sign(y))", i + 1, v);
+                }
+    }
+    if (c->loss == IBP__LOSS_LOGISTIC && c->label_noise > 0)
+        return IBP__ERR("label_noise adds Gaussian noise to the targets, but loss=logistic needs labels in {-1, +1}: "
+                        "use a regression loss, or data=flip for noisy labels");
     if ((c->data == IBP__DATA_P5 || c->data == IBP__DATA_XOR40 || c->data == IBP__DATA_INLINE) &&
         c->n_test >= c->n)
         return IBP__ERR("n_test=%d leaves no training sample: the data set has %d samples", c->n_test, c->n);
@@ -426,6 +454,17 @@ void ibp__config_free(ibp__config *c) {
     }
 }
 
+size_t ibp__config_heap_bytes(const ibp__config *c) {
+    size_t n = 0;
+    for (int i = 0; i < ibp__nkeys; i++) {
+        const ibp__key *k = &ibp__keys[i];
+        const ibp__list *l = k->type == IBP__T_LIST ? (const ibp__list *)((const char *)c + k->off)
+                             : k->type == IBP__T_ENUM_OR_LIST ? (const ibp__list *)((const char *)c + k->list_off) : NULL;
+        if (l) n += sizeof(double) * (size_t)l->n;
+    }
+    return n;
+}
+
 int ibp__config_given(const ibp__config *c, const char *key) {
     int i;
     if (!ibp__find_key(key, strlen(key), &i)) return 0;
@@ -448,7 +487,8 @@ static int ibp__hexval(char ch) {
     return -1;
 }
 
-/* Trim spaces and percent-decode s[0..n) into out (NUL-terminated). */
+/* Trim spaces and percent-decode s[0..n) into out (NUL-terminated). -1: a % without two hex
+ * digits; -2: %00. */
 static int ibp__decode(const char *s, size_t n, char *out) {
     while (n && (*s == ' ' || *s == '\t' || *s == '\r')) { s++; n--; }
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) n--;
@@ -458,6 +498,7 @@ static int ibp__decode(const char *s, size_t n, char *out) {
             if (i + 2 >= n) return -1;
             int a = ibp__hexval(s[i + 1]), b = ibp__hexval(s[i + 2]);
             if (a < 0 || b < 0) return -1;
+            if (a == 0 && b == 0) return -2; /* a NUL would silently cut the key or value */
             out[o++] = (char)(a * 16 + b);
             i += 2;
         } else {
@@ -488,8 +529,10 @@ int ibp__config_parse(ibp__config *c, const char *s, char *err, size_t errlen) {
         if (*p) p++;
         const char *eq = memchr(item, '=', n);
         size_t klen = eq ? (size_t)(eq - item) : n;
-        if (ibp__decode(item, klen, tmp)) {
-            rc = IBP__ERR("\"%.*s\": a %% must be followed by two hex digits", (int)(n > 60 ? 60 : n), item);
+        int dc = ibp__decode(item, klen, tmp);
+        if (dc) {
+            rc = IBP__ERR("\"%.*s\": %s", (int)(n > 60 ? 60 : n), item,
+                          dc == -2 ? "%00 (a NUL byte) is not allowed in a key" : "a % must be followed by two hex digits");
             break;
         }
         if (!tmp[0] && !eq) continue; /* empty item: "a=1&&b=2", trailing & */
@@ -511,8 +554,10 @@ int ibp__config_parse(ibp__config *c, const char *s, char *err, size_t errlen) {
         }
         if (!eq) { rc = IBP__ERR("%s has no value: write %s=<value> (%s)", k->key, k->key, k->help); break; }
         if ((c->given[idx / 64] >> (idx % 64)) & 1u) { rc = IBP__ERR("%s is given twice", k->key); break; }
-        if (ibp__decode(eq + 1, n - klen - 1, tmp)) {
-            rc = IBP__ERR("%s: a %% in the value must be followed by two hex digits", k->key);
+        dc = ibp__decode(eq + 1, n - klen - 1, tmp);
+        if (dc) {
+            rc = IBP__ERR("%s: %s", k->key, dc == -2 ? "%00 (a NUL byte) is not allowed in a value"
+                                                    : "a % in the value must be followed by two hex digits");
             break;
         }
         rc = ibp__parse_value(c, k, tmp, err, errlen);
@@ -530,9 +575,21 @@ int ibp__config_parse(ibp__config *c, const char *s, char *err, size_t errlen) {
 }
 
 size_t ibp__config_write(const ibp__config *c, int full, char *out, size_t cap) {
+    ibp__buf b = {out, cap, 0};
+    ibp__config_write_buf(c, full, 0, &b);
+    return ibp__buf_finish(&b);
+}
+
+/* Keys, enum names and short values go through one escaping put in json mode; a value too long
+ * for the local buffer is a list of numbers, which needs no escapes. */
+static void ibp__put(ibp__buf *b, const char *s, int json) {
+    if (json) ibp__buf_json_chars(b, s);
+    else ibp__buf_puts(b, s);
+}
+
+void ibp__config_write_buf(const ibp__config *c, int full, int json, ibp__buf *bp) {
     /* Defaults in the table are written in canonical form (a test checks it), so a value is
      * "default" exactly when its text equals the table's: no second parse, no allocation. */
-    ibp__buf b = {out, cap, 0};
     int first = 1;
     char why[8];
     for (int i = 0; i < ibp__nkeys; i++) {
@@ -548,14 +605,13 @@ size_t ibp__config_write(const ibp__config *c, int full, char *out, size_t cap) 
         ibp__buf_finish(&v);
         int differs = v.len != strlen(k->def) || strcmp(vb, k->def) != 0;
         if (!full && !differs) continue;
-        if (!first) ibp__buf_puts(&b, "&");
+        if (!first) ibp__buf_puts(bp, "&");
         first = 0;
-        ibp__buf_puts(&b, k->key);
-        ibp__buf_puts(&b, "=");
-        if (v.len < sizeof vb) ibp__buf_puts(&b, vb);
-        else ibp__value_text(c, k, &b); /* long lists: write straight into the output */
+        ibp__put(bp, k->key, json);
+        ibp__buf_puts(bp, "=");
+        if (v.len < sizeof vb) ibp__put(bp, vb, json);
+        else ibp__value_text(c, k, bp); /* long lists: write straight into the output */
     }
-    return ibp__buf_finish(&b);
 }
 
 /* The table's default text must be what the writer produces for it (see ibp__config_write).

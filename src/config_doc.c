@@ -2,17 +2,6 @@
 #include <string.h>
 #include "config.h"
 
-static void ibp__json_str(ibp__buf *b, const char *s) {
-    ibp__buf_puts(b, "\"");
-    for (; *s; s++) {
-        char ch[2] = {*s, 0};
-        if (*s == '"' || *s == '\\') { ibp__buf_puts(b, "\\"); ibp__buf_puts(b, ch); }
-        else if ((unsigned char)*s < 0x20) ibp__buf_printf(b, "\\u%04x", (unsigned char)*s);
-        else ibp__buf_puts(b, ch);
-    }
-    ibp__buf_puts(b, "\"");
-}
-
 static const char *ibp__type_name(int t) {
     switch (t) {
     case IBP__T_INT: case IBP__T_INT64: return "int";
@@ -31,10 +20,10 @@ size_t ibp_config_schema_json(char *buf, size_t cap) {
     for (int i = 0; i < ibp__nkeys; i++) {
         const ibp__key *k = &ibp__keys[i];
         ibp__buf_puts(&b, i ? ",\n{" : "{");
-        ibp__buf_puts(&b, "\"key\":"); ibp__json_str(&b, k->key);
-        ibp__buf_puts(&b, ",\"group\":"); ibp__json_str(&b, k->group);
-        ibp__buf_puts(&b, ",\"type\":"); ibp__json_str(&b, ibp__type_name(k->type));
-        ibp__buf_puts(&b, ",\"default\":"); ibp__json_str(&b, k->def);
+        ibp__buf_puts(&b, "\"key\":"); ibp__buf_json_str(&b, k->key);
+        ibp__buf_puts(&b, ",\"group\":"); ibp__buf_json_str(&b, k->group);
+        ibp__buf_puts(&b, ",\"type\":"); ibp__buf_json_str(&b, ibp__type_name(k->type));
+        ibp__buf_puts(&b, ",\"default\":"); ibp__buf_json_str(&b, k->def);
         if (k->type != IBP__T_ENUM && k->type != IBP__T_ACT && k->type != IBP__T_BOOL) {
             ibp__buf_puts(&b, ",\"min\":");
             if (k->min <= -1e299) ibp__buf_puts(&b, "null"); else ibp__buf_double(&b, k->min);
@@ -52,12 +41,12 @@ size_t ibp_config_schema_json(char *buf, size_t cap) {
                 ibp__choice_name(k->choices, j, name, sizeof name);
                 if (!name[0]) break;
                 if (j) ibp__buf_puts(&b, ",");
-                ibp__json_str(&b, name);
+                ibp__buf_json_str(&b, name);
             }
             ibp__buf_puts(&b, "]");
         }
-        ibp__buf_puts(&b, ",\"applies\":"); ibp__json_str(&b, k->applies);
-        ibp__buf_puts(&b, ",\"help\":"); ibp__json_str(&b, k->help);
+        ibp__buf_puts(&b, ",\"applies\":"); ibp__buf_json_str(&b, k->applies);
+        ibp__buf_puts(&b, ",\"help\":"); ibp__buf_json_str(&b, k->help);
         ibp__buf_puts(&b, "}");
     }
     ibp__buf_puts(&b, "]\n");

@@ -459,6 +459,16 @@ int ibp__data_build(ibp__data *D, const ibp__config *c, const char *csv, const i
 
     sign_labels(c, D->y, (size_t)n * k);
     sign_labels(c, D->yt, (size_t)nt * k);
+    if (c->loss == IBP__LOSS_LOGISTIC) /* the config checked every other source of targets */
+        for (long i = 0; i < (long)(n + nt) * k; i++) {
+            double yi = i < (long)n * k ? D->y[i] : D->yt[i - (long)n * k];
+            if (yi != 1.0 && yi != -1.0) {
+                char v[32];
+                ibp_format_double(v, yi);
+                return ibp__fail(err, errlen, IBP_E_DATA, "loss=logistic needs labels in {-1, +1}, but the data has "
+                                 "a target %s (add labels=sign to use sign(y))", v);
+            }
+        }
     D->wstar = NULL;
     if (is_regression(c->data) && c->labels == IBP__LABELS_RAW && s.scratch &&
         ols(n, d, k, D->x, D->y, wst, scratch) == 0)

@@ -59,6 +59,24 @@ void ibp__buf_printf(ibp__buf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
+void ibp__buf_json_chars(ibp__buf *b, const char *s) {
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') { char e[2] = {'\\', (char)ch}; ibp__buf_put(b, e, 2); }
+        else if (ch < 0x20 || ch == 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            char e[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+            ibp__buf_put(b, e, 6);
+        } else ibp__buf_put(b, s, 1);
+    }
+}
+
+void ibp__buf_json_str(ibp__buf *b, const char *s) {
+    ibp__buf_put(b, "\"", 1);
+    ibp__buf_json_chars(b, s);
+    ibp__buf_put(b, "\"", 1);
+}
+
 void ibp__buf_double(ibp__buf *b, double x) {
     char tmp[32];
     int n = ibp_format_double(tmp, x);

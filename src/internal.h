@@ -213,9 +213,13 @@ typedef struct ibp__config {
 
 int ibp__config_parse(ibp__config *c, const char *s, char *err, size_t errlen);
 void ibp__config_free(ibp__config *c); /* frees the lists; the struct itself is the caller's */
+size_t ibp__config_heap_bytes(const ibp__config *c); /* bytes of the lists it owns */
 int ibp__config_given(const ibp__config *c, const char *key); /* was key set explicitly? */
 /* Canonical serialization (see ibp_config_canonical). */
 size_t ibp__config_write(const ibp__config *c, int full, char *buf, size_t cap);
+/* The same appended to b; json != 0 escapes it as the inside of a JSON string. */
+struct ibp__buf;
+void ibp__config_write_buf(const ibp__config *c, int full, int json, struct ibp__buf *b);
 /* Hidden width of hidden layer h (1-based, h < number of layers). */
 int ibp__config_width(const ibp__config *c, int h);
 uint64_t ibp__config_data_seed(const ibp__config *c);
@@ -391,6 +395,8 @@ void ibp__buf_printf(ibp__buf *b, const char *fmt, ...)
 #endif
     ;
 void ibp__buf_double(ibp__buf *b, double x); /* shortest round-trip */
+void ibp__buf_json_str(ibp__buf *b, const char *s);   /* a JSON string literal: quotes, escapes */
+void ibp__buf_json_chars(ibp__buf *b, const char *s); /* the same without the quotes */
 size_t ibp__buf_finish(ibp__buf *b);         /* NUL-terminates; returns the needed length */
 
 #endif /* IBP_INTERNAL_H */
