@@ -28,11 +28,44 @@ export async function loadIbp(source) {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+// Every export call is bracketed so that a trap (an engine bug, the JS engine's stack limit)
+// leaves the module usable: the module frees what the trapping call allocated and restores its
+// stack pointer (src/wasm_exports.c, "recovery from a trap"). The error still reaches the caller,
+// who must drop whatever object the call was working on (a run mid-step). `trapped` counts the
+// recoveries; `broken` is set when the trap hit inside the allocator: then only a new instance
+// is safe (loadIbp again).
+const BRACKET = new Set(['ibp_w_call_begin', 'ibp_w_call_end', 'ibp_w_recover', 'ibp_w_heap_in_use',
+  'ibp_w_heap_blocks', 'ibp_w_stack_pointer']);
+
+export function guardExports(raw, onTrap = () => {}) {
+  if (typeof raw.ibp_w_call_begin !== 'function') return raw; // an old module: nothing to guard with
+  const ex = {};
+  for (const [name, f] of Object.entries(raw)) {
+    if (typeof f !== 'function' || BRACKET.has(name)) { ex[name] = f; continue; }
+    ex[name] = (...args) => {
+      raw.ibp_w_call_begin();
+      let ok = false;
+      try {
+        const r = f(...args);
+        ok = true;
+        return r;
+      } finally {
+        if (ok) raw.ibp_w_call_end();
+        else onTrap(raw.ibp_w_recover() === 0);
+      }
+    };
+  }
+  return ex;
+}
+
 export class Ibp {
   constructor(exports, onGrow) {
-    this.ex = exports;
+    this.raw = exports;
+    this.trapped = 0;
+    this.broken = false;
+    this.ex = guardExports(exports, (recovered) => { this.trapped++; if (!recovered) this.broken = true; });
     onGrow(() => {}); // views are recomputed on every access below, so growth needs no action
-    this.enums = JSON.parse(this.textOf((buf, cap) => exports.ibp_w_enums(buf, cap)));
+    this.enums = JSON.parse(this.textOf((buf, cap) => this.ex.ibp_w_enums(buf, cap)));
   }
   get heapU8() { return new Uint8Array(this.ex.memory.buffer); }
   get heapF64() { return new Float64Array(this.ex.memory.buffer); }
