@@ -100,7 +100,7 @@ static int ibp__parse_number(const char *s, double *x) {
         if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '+' || *p == 'e' || *p == 'E'))
             return -1;
     char *end;
-    *x = strtod(s, &end);
+    *x = strtod(s, &end) + 0.0; /* -0 reads as 0: the writers print no sign on zero, so links stay exact */
     if (*end != '\0' || end == s) return -1;
     if (!ibp__isfinite(*x)) return -2;
     return 0;

@@ -113,7 +113,7 @@ static int ibp__jnum(ibp__json *j, double *x) {
     char *end;
     const char *q = j->p; /* decimal only: strtod alone would also take hex, nan and infinity */
     while ((*q >= '0' && *q <= '9') || *q == '.' || *q == '-' || *q == '+' || *q == 'e' || *q == 'E') q++;
-    *x = q > j->p ? strtod(j->p, &end) : 0.0;
+    *x = q > j->p ? strtod(j->p, &end) + 0.0 : 0.0; /* -0 reads as 0: the writer prints no sign on zero */
     if (q == j->p || end != q) return ibp__jerr(j, "expected a number");
     if (!ibp__isfinite(*x)) return ibp__jerr(j, "a value is not finite");
     j->p = end;

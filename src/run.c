@@ -225,12 +225,13 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
         int ref_kind = c->lr_ref;
         double ref = ref_kind == IBP__LRREF_NTK ? r->lambda0 : ref_kind == IBP__LRREF_SMIN ? r->s_min : r->s0;
         if (!(ref > 0)) {
+            double lr_rel = c->lr_rel; /* c lives in the run's memory: read it before the run is freed */
             ibp_run_destroy(r);
             if (ref_kind == IBP__LRREF_SMIN)
                 return ibp__fail(err, errlen, IBP_E_CONFIG, "lr_ref=smin needs the Marion-Chizat bound S_min: a deep linear "
                                  "regression (model=linear, out=1, param=standard, loss mse or mse_half) whose OLS solution exists");
             return ibp__fail(err, errlen, IBP_E_CONFIG, "lr_rel=%g needs a positive initial %s, but it is %g here: give an absolute lr instead",
-                             c->lr_rel, ref_kind == IBP__LRREF_NTK ? "NTK eigenvalue lambda0" : "sharpness S0", ref);
+                             lr_rel, ref_kind == IBP__LRREF_NTK ? "NTK eigenvalue lambda0" : "sharpness S0", ref);
         }
         r->eta0 = c->lr_rel / ref;
     } else {

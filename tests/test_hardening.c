@@ -173,6 +173,15 @@ static void test_unused_inputs(void) {
     refused("model=linear&steps=0", "x,y\n1,2\n", NULL, IBP_E_DATA, "add data=csv");
 }
 
+static void test_lr_rel_refusal(void) {
+    /* found by fuzz_pipeline: the refusal of lr_rel with S0 = 0 read the config after freeing the
+     * run that holds it (a crash natively, the arena being mmap'ed) */
+    refused("model=linear&depth=3&init=zero&lr_rel=1&steps=1", NULL, NULL, IBP_E_CONFIG,
+            "lr_rel=1 needs a positive initial sharpness S0, but it is 0 here");
+    refused("model=linear&depth=3&init=zero&lr_rel=2&lr_ref=ntk&ntk=1&steps=1", NULL, NULL, IBP_E_CONFIG,
+            "lr_rel=2 needs a positive initial NTK eigenvalue");
+}
+
 static void test_sigma(void) {
     /* item 9: sigma = inf gave a density that was entirely null */
     ibp_run *r = created("model=mlp&depth=2&width=3&d=2&n=5&steps=0&measure=0", NULL, NULL);
@@ -221,6 +230,7 @@ int main(void) {
     test_labels();
     test_csv_numbers();
     test_unused_inputs();
+    test_lr_rel_refusal();
     test_sigma();
     test_long_list_refusal();
     return t_summary();
