@@ -188,7 +188,7 @@ const char *ibp__csv_next_row(const char *p, int d, int k, double *x /* (d,) */,
     }
     for (int j = 0; x && j < d + k; j++) {
         char *end;
-        double v = strtod(p, &end) + 0.0; /* -0 reads as 0, as the writer prints it */
+        double v = strtod(p, &end);
         if (j < d) x[j] = v;
         else y[j - d] = v;
         p = end;
