@@ -99,7 +99,8 @@ static const char *help_conventions =
     "  model=mf                 L = 1/2 ||A - X Y^T||_F^2 (mse_half) or ||A - X Y^T||_F^2 (mse)\n"
     "  sharpness S = lambda_max(Hessian of L), the largest ALGEBRAIC eigenvalue\n"
     "  lr_rel=c  means eta = c / S0; GD on a quadratic is stable iff eta S < 2\n"
-    "  param=ntk multiplies layer h >= 2 by 1/sqrt(fan_in): f = m^-(L-1)/2 W_L ... W_1 x\n"
+    "  param=ntk multiplies trained layer h >= 2 by 1/sqrt(fan_in): f = m^-(L-1)/2 W_L ... W_1 x;\n"
+    "            it never scales a fixed head (head=pm, unit or values are used as given)\n"
     "  relu'(0) = 0; a bias belongs with its layer's incoming weights\n";
 
 static const char *help_exit =

@@ -214,10 +214,11 @@ int cli_sweep(int argc, char **argv) {
         const char *a = argv[i];
         if ((!strcmp(a, "--vary") || !strcmp(a, "--out") || !strcmp(a, "--shard") || !strcmp(a, "--jobs")) && i + 1 >= argc) {
             fprintf(stderr, "ibp sweep: %s needs a value\n", a);
-            return EXIT_BAD;
+            rc = EXIT_BAD;
+            goto done;
         }
         if (!strcmp(a, "--vary")) {
-            if (nv == 2) { fprintf(stderr, "ibp sweep: at most two --vary keys\n"); return EXIT_BAD; }
+            if (nv == 2) { fprintf(stderr, "ibp sweep: at most two --vary keys\n"); rc = EXIT_BAD; goto done; }
             if ((rc = parse_vary(argv[++i], &vs[nv]))) { free_vary(&vs[nv]); goto done; }
             nv++;
         } else if (!strcmp(a, "--out")) out = argv[++i];
@@ -356,7 +357,7 @@ int cli_merge(int argc, char **argv) {
     int rc = 0;
     for (int i = 0; i < argc && !rc; i++) {
         if (!strcmp(argv[i], "--out")) {
-            if (i + 1 >= argc) { fprintf(stderr, "ibp merge: --out needs a file name\n"); return EXIT_BAD; }
+            if (i + 1 >= argc) { fprintf(stderr, "ibp merge: --out needs a file name\n"); rc = EXIT_BAD; break; }
             out = argv[++i];
             continue;
         }
