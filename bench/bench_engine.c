@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "internal.h"
-#include "simd.h"
+#include "numerics/numerics.h"
+#include "numerics/simd.h"
 
 #define WARM_S 0.3 /* seconds of warm-up before a timed series */
 

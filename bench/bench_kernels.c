@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "internal.h"
-#include "simd.h"
+#include "numerics/numerics.h"
+#include "numerics/simd.h"
 
 static double now(void) {
     struct timespec ts;

@@ -4,7 +4,7 @@
  * operation; the fused ibp__act_derivs giving the single functions' bits. */
 #include <math.h>
 #include <string.h>
-#include "internal.h"
+#include "models/models.h"
 #include "testlib.h"
 
 static const char *act_name[] = {"identity", "relu", "leaky_relu", "tanh", "softplus",

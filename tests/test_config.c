@@ -2,7 +2,7 @@
  * part of the message a user must see (the key, the bad value, what is allowed). */
 #include <string.h>
 #include <stdlib.h>
-#include "config.h"
+#include "config/config.h"
 #include "testlib.h"
 
 static void expect_ok_canon(const char *in, const char *want) {

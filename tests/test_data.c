@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "data/data.h"
 #include "testlib.h"
 
 #define GUARD 64

@@ -7,7 +7,7 @@
  * ||E|| ~ c n eps ||A||. Eigenvalues then move by at most ||E|| (Weyl) and residuals are of the
  * same size; for n <= 200, n eps ~ 4e-14, hence the 1e-13 ||A|| bounds. Eigenvectors of an
  * eigenvalue with gap g move by ~||E|| / g, so they are compared only for separated pairs. */
-#include "internal.h"
+#include "numerics/numerics.h"
 #include "testlib.h"
 #include <math.h>
 #include <stdlib.h>

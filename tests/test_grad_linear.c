@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "internal.h"
+#include "models/models.h"
 #include "testlib.h"
 
 #define GUARD 64

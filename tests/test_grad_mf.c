@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "models/models.h"
 #include "testlib.h"
 
 #define GUARD 64

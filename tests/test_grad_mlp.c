@@ -14,7 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "models/models.h"
 #include "testlib.h"
 
 #define MAXL 5

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "run_internal.h"
+#include "run/run_internal.h"
 #include "testlib.h"
 
 static int has(const char *s, const char *sub) { return strstr(s, sub) != NULL; }

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>
-#include "run_internal.h"
+#include "run/run_internal.h"
 #include "testlib.h"
 
 static ibp_run *make(const char *cfg) {

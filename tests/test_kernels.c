@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "numerics/numerics.h"
 #include "testlib.h"
 
 #define GUARD 8

@@ -7,7 +7,7 @@
  * so 1e-10 relative is a safe bound; clustered cases use the gap-aware bound explicitly. True
  * residuals ||A y - theta y|| equal the bound in exact arithmetic; with a basis orthonormal to
  * ~1e-14 they agree to ~1e-12 ||A||. */
-#include "internal.h"
+#include "numerics/numerics.h"
 #include "testlib.h"
 #include <math.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "numerics/numerics.h"
 #include "testlib.h"
 
 /* Reference solve of A x = b (n, n) by Gaussian elimination with partial pivoting, long double. */

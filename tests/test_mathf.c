@@ -17,10 +17,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "internal.h"
-#include "simd.h"
+#include "numerics/numerics.h"
+#include "numerics/simd.h"
 #include "testlib.h"
-#include "vmath.h"
+#include "numerics/vmath.h"
 
 /* Does a long-double reference carry bits beyond double? (musl's long double libm, used by
  * Emscripten, forwards some functions to the double ones.) */

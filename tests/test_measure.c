@@ -12,8 +12,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "run_internal.h"
-#include "spectral.h"
+#include "run/run_internal.h"
+#include "numerics/spectral.h"
 #include "testlib.h"
 
 static ibp_run *make(const char *cfg) {

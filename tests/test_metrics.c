@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "run_internal.h"
+#include "run/run_internal.h"
 #include "testlib.h"
 
 static ibp_run *make(const char *cfg) {

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "numerics/numerics.h"
 #include "testlib.h"
 
 /* ---- independent transcription of the published algorithms ------------------------------ */

@@ -5,7 +5,7 @@
  * again, and the reloaded loss jumped from 0.6466 to 2.718. */
 #include <stdlib.h>
 #include <string.h>
-#include "run_internal.h"
+#include "run/run_internal.h"
 #include "testlib.h"
 
 static ibp_run *make(const char *cfg, const char *init, char *err, size_t errlen) {

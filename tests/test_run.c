@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "run_internal.h"
+#include "run/run_internal.h"
 #include "testlib.h"
 
 static ibp_run *make(const char *cfg, const char *csv, const char *init) {

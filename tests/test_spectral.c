@@ -1,7 +1,7 @@
 /* test_spectral.c -- Hutchinson trace, SLQ density and the exact dense spectrum against exact
  * traces, known spectra and the dense eigensolver, with statistical tolerances derived from the
  * known variances of the estimators (stated next to each check). */
-#include "spectral.h"
+#include "numerics/spectral.h"
 #include "testlib.h"
 #include <math.h>
 #include <stdlib.h>

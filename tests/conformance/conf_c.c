@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "run_internal.h"
+#include "run/run_internal.h"
 #include "conf.h"
 
 #define C_SEEDS 5

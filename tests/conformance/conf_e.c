@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "conf.h"
-#include "run_internal.h"
+#include "run/run_internal.h"
 
 #define DMAX 8
 

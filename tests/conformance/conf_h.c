@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "conf.h"
-#include "run_internal.h"
+#include "run/run_internal.h"
 #include "testlib.h"
 
 #define MEASURE_EVERY 25

@@ -4,7 +4,7 @@
  * accepted file gives a run with finite inputs and targets, and writing that training set out
  * (ibp_run_data_csv) and reading it back gives the same bits (a -0 comes back as 0). */
 #include "fuzz_util.h"
-#include "run_internal.h"
+#include "run/run_internal.h"
 
 /* The same bits, but for the sign of zero: the CSV reader keeps a -0 it reads, the writer
  * prints no sign on zero (ibp_format_double). */

@@ -5,7 +5,7 @@
  * accepted file gives finite parameters, and saving them and loading the saved file again gives
  * the same bits (the fixed head included) and the same file. */
 #include "fuzz_util.h"
-#include "run_internal.h"
+#include "run/run_internal.h"
 
 static const char *models[] = {
     "model=mlp&depth=2&width=3&d=2&n=4",

@@ -10,7 +10,7 @@
  * sanitizer's malloc and free hooks. */
 #include <sanitizer/allocator_interface.h>
 #include "fuzz_util.h"
-#include "run_internal.h"
+#include "run/run_internal.h"
 
 static struct { int on; size_t cur, peak, count; } heap;
 

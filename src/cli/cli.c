@@ -1,0 +1,466 @@
+/* cli.c -- the `ibp` command: run, info, data, help. The only C file that prints or exits
+ * (besides benches and tests). Exit codes: 0 ok, 1 diverged, 2 bad input or failure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ibp.h"
+#include "cli/cli_io.h"
+#include "cli/cli_sweep.h"
+#ifdef __EMSCRIPTEN__
+static int ibp_isatty(int fd) { (void)fd; return 0; }
+#else
+#include <unistd.h>
+static int ibp_isatty(int fd) { return isatty(fd); }
+#endif
+
+
+static const char *usage =
+    "ibp " IBP_VERSION " -- Implicit Bias Playground engine\n"
+    "\n"
+    "usage:\n"
+    "  ibp run CONFIG [--out FILE.csv|FILE.jsonl] [--data FILE.csv] [--init FILE.json]\n"
+    "                 [--save FILE.json] [--quiet]\n"
+    "      train and write the metrics table (CSV to stdout without --out)\n"
+    "  ibp info CONFIG [--data FILE.csv] [--init FILE.json]\n"
+    "      parameter count, memory estimate, S0 and 2/S0, conventions\n"
+    "  ibp data CONFIG --out FILE.csv [--test] [--data FILE.csv]\n"
+    "      write the generated training (or test) set\n"
+    "  ibp spectrum CONFIG [--at-step N] [--exact | --density] [--k K] [--probes N]\n"
+    "               [--steps M] [--sigma S] [--out FILE.json] [--data FILE.csv] [--init FILE.json]\n"
+    "      Hessian spectrum after N training steps: top-k with residuals (default), every\n"
+    "      eigenvalue (--exact, P <= 2000), or the SLQ density (--density)\n"
+    "  ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N]\n"
+    "            [--jobs N]\n"
+    "      one run per grid cell; one summary row per run (regime, final loss and sharpness,\n"
+    "      eta S_T, lambda_T/lambda0, steps to converge); GRID = v1,v2,... | lin:a:b:n | log:a:b:n\n"
+    "  ibp merge PART.csv... --out FILE.csv\n"
+    "      join the shards of a sweep (the result is identical to the unsharded sweep)\n"
+    "  ibp help [config|run|output|conventions|sweep|exit]\n"
+    "  ibp version\n"
+    "\n"
+    "CONFIG is key=value pairs joined by '&' (quote it in the shell), or @FILE to read it from a\n"
+    "file. Example, the catapult of Lewkowycz et al. (2020):\n"
+    "  ibp run 'model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&steps=200'\n";
+
+static const char *help_run =
+    "ibp run CONFIG: builds the data, the model and the initial parameters, computes S0 when\n"
+    "lr_rel is given (eta = lr_rel / S0), then takes `steps` optimizer steps. It stops early, and\n"
+    "says why on stderr, when the loss reaches target_loss, ||grad|| < grad_tol, or the loss\n"
+    "exceeds div_loss or stops being finite (\"diverged at step k ...\", exit code 1).\n"
+    "  --out FILE.csv     metrics as CSV (a '#' comment header gives version, config, conventions)\n"
+    "  --out FILE.jsonl   metrics as JSON lines (first line: meta; then one object per row)\n"
+    "  --data FILE.csv    data for data=csv (header row; the last `out` columns are targets)\n"
+    "  --init FILE.json   initial parameters for init=file (the format of --save)\n"
+    "  --save FILE.json   final parameters; numpy: P = {a['name']: np.array(a['data']).reshape(a['shape'])\n"
+    "                     for a in json.load(open('FILE.json'))['params']}\n"
+    "  --quiet            no progress bar (it is shown only when stderr is a terminal anyway)\n"
+    "The same config and seed give the same bits, run after run, native or WebAssembly.\n";
+
+static const char *help_output =
+    "Metrics columns (one row every log_every steps, plus step 0 and the last step):\n"
+    "  step          optimizer steps taken; the row describes the parameters theta_step\n"
+    "  loss          full-batch training loss L(theta) (see `ibp help conventions`)\n"
+    "  test_loss     loss on the test set (when n_test > 0)\n"
+    "  grad_norm     ||grad L(theta)||_2 (full batch)\n"
+    "  param_norm    ||theta||_2\n"
+    "  lr            the learning rate of the next step (after the schedule)\n"
+    "  sharpness     S = largest algebraic Hessian eigenvalue (Lanczos on exact HVPs), on\n"
+    "                measured rows (every measure_every steps); empty elsewhere\n"
+    "  sharpness_resid  Lanczos residual bound |beta_m s_m1| of S (absolute)\n"
+    "  eig2..eigK    the next top eigenvalues (topk=K)\n"
+    "  lambda_min    the smallest (most negative) eigenvalue (lambda_min=1)\n"
+    "  edge_ratio    eta S / 2: 1 is the edge of stability of GD on a quadratic\n"
+    "  grad_proj     |g . v1| / ||g||: the gradient's share along the top Hessian eigenvector\n"
+    "  hvps          Hessian-vector products used by that measurement (its cost)\n"
+    "  ntk           lambda = lambda_max(Theta/n), Theta_ij = grad f(x_i) . grad f(x_j) (ntk=1)\n"
+    "  dist_init     ||theta - theta_0||_2\n"
+    "  theta1,theta2 the two parameters of a P = 2 model (x, y of the mf scalar problem)\n"
+    "  train_acc, test_acc, margin   classification: accuracy, and the normalized margin\n"
+    "                min_i y_i f(x_i) / ||theta||^k, k = number of trained layers (homogeneity)\n"
+    "  layer{h}_sq   ||W_h||_F^2 + ||b_h||^2 of trained layer h (a bias goes with its layer)\n"
+    "  gap{h}        ||W_{h+1}||_F^2 - (||W_h||_F^2 + ||b_h||^2): conserved by gradient flow for\n"
+    "                homogeneous activations (Du et al. 2018); C = u^2 - w^2 for f = u w x\n"
+    "  invariant{h}  ||W_{h+1}^T W_{h+1} - W_h W_h^T||_F (linear nets)\n"
+    "  mf_balance    ||X^T X - Y^T Y||_F (model=mf)\n"
+    "  sv{h}_1, sv{h}_2, sv_ratio{h}   top two singular values of W_h and their ratio\n"
+    "  align{h}      |<u_1(W_h), v_1(W_{h+1})>|: alignment of adjacent layers' singular vectors\n"
+    "  wprod_dist    ||W_L ... W_1 - w*^T||: end-to-end map against the OLS solution w*\n"
+    "  s_min         Marion-Chizat bound 2 L a ||w*||^(2-2/L) (half for half-MSE); s_ratio = S / s_min\n"
+    "  cai_threshold 1 / (eta (rho^2 + beta)) of Cai et al. 2024 (two-layer, fixed head, logistic)\n"
+    "  events        bitmask of the events at this row: 1 catapult, 2 EoS onset, 4 diverged,\n"
+    "                8 converged (their list is printed at the end of `ibp run`)\n"
+    "Empty CSV fields (JSON null) mean \"not measured at this row\".\n";
+
+static const char *help_conventions =
+    "Conventions (they move every threshold by factors of 2 and n):\n"
+    "  loss=mse_half (default)  L = 1/(2n) sum_i ||f(x_i) - y_i||^2   (mean over samples)\n"
+    "  loss=mse                 L = 1/n sum_i ||f(x_i) - y_i||^2\n"
+    "  loss=logistic            L = 1/n sum_i log(1 + exp(-y_i f(x_i))), y in {-1,+1}, stable form\n"
+    "  model=mf                 L = 1/2 ||A - X Y^T||_F^2 (mse_half) or ||A - X Y^T||_F^2 (mse)\n"
+    "  sharpness S = lambda_max(Hessian of L), the largest ALGEBRAIC eigenvalue\n"
+    "  lr_rel=c  means eta = c / S0; GD on a quadratic is stable iff eta S < 2\n"
+    "  param=ntk multiplies trained layer h >= 2 by 1/sqrt(fan_in): f = m^-(L-1)/2 W_L ... W_1 x;\n"
+    "            it never scales a fixed head (head=pm, unit or values are used as given)\n"
+    "  relu'(0) = 0; a bias belongs with its layer's incoming weights\n";
+
+static const char *help_exit =
+    "Exit codes: 0 finished (steps done, target loss or gradient tolerance reached),\n"
+    "1 diverged (the message says at which step and why), 2 bad input or failure\n"
+    "(the message names the key, the value and what is allowed).\n";
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+/* Write a library writer's text to an output. */
+static int out_text(outfile *o, const ibp_run *r, writer_fn fn) {
+    char *s = text_of(r, fn);
+    int rc = out_puts(o, s);
+    free(s);
+    return rc;
+}
+
+/* ---- options ---------------------------------------------------------------------------- */
+
+typedef struct opts {
+    const char *config, *out, *data, *init, *save;
+    const char *at_step, *k, *probes, *steps, *sigma;
+    int quiet, test, exact, density;
+    char *config_buf, *data_buf, *init_buf;
+} opts;
+
+static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
+    memset(o, 0, sizeof *o);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (!strcmp(a, "--out")) slot = &o->out;
+        else if (!strcmp(a, "--data")) slot = &o->data;
+        else if (!strcmp(a, "--init")) slot = &o->init;
+        else if (!strcmp(a, "--save")) slot = &o->save;
+        else if (!strcmp(a, "--at-step")) slot = &o->at_step;
+        else if (!strcmp(a, "--k")) slot = &o->k;
+        else if (!strcmp(a, "--probes")) slot = &o->probes;
+        else if (!strcmp(a, "--steps")) slot = &o->steps;
+        else if (!strcmp(a, "--sigma")) slot = &o->sigma;
+        else if (!strcmp(a, "--exact") && strstr(allowed, "exact")) { o->exact = 1; continue; }
+        else if (!strcmp(a, "--density") && strstr(allowed, "density")) { o->density = 1; continue; }
+        else if (!strcmp(a, "--quiet") && strstr(allowed, "quiet")) { o->quiet = 1; continue; }
+        else if (!strcmp(a, "--test") && strstr(allowed, "test")) { o->test = 1; continue; }
+        else if (a[0] == '-' && a[1] == '-') { fprintf(stderr, "ibp: unknown option %s (see `ibp help`)\n", a); return EXIT_BAD; }
+        else if (!o->config) { o->config = a; continue; }
+        else { fprintf(stderr, "ibp: unexpected argument \"%s\": quote the config, it contains '&'\n", a); return EXIT_BAD; }
+        if (!strstr(allowed, a + 2)) { fprintf(stderr, "ibp: option %s does not apply to this command\n", a); return EXIT_BAD; }
+        if (i + 1 >= argc) { fprintf(stderr, "ibp: option %s needs a value\n", a); return EXIT_BAD; }
+        *slot = argv[++i];
+    }
+    if (!o->config) o->config = "";
+    if (o->config[0] == '@') {
+        o->config_buf = read_file(o->config + 1, "config");
+        if (!o->config_buf) return EXIT_BAD;
+        for (char *p = o->config_buf; *p; p++) if (*p == '\r') *p = ' ';
+        o->config = o->config_buf;
+    }
+    if (o->data && !(o->data_buf = read_file(o->data, "data"))) return EXIT_BAD;
+    if (o->init && !(o->init_buf = read_file(o->init, "init"))) return EXIT_BAD;
+    return 0;
+}
+
+static void free_opts(opts *o) { free(o->config_buf); free(o->data_buf); free(o->init_buf); }
+
+/* Does the config set key to something other than its default? (Asked of the parser: the CLI
+ * never splits a config itself. A config that does not parse says no; creating the run then
+ * reports what is wrong with it.) */
+static int config_sets(const char *config, const char *key) {
+    char err[8];
+    char *canon = NULL;
+    size_t cap = 256;
+    int rc;
+    for (;;) { /* the canonical form can be long (lists): grow until it fits */
+        char *nc = realloc(canon, cap);
+        if (!nc) { free(canon); return 0; }
+        canon = nc;
+        rc = ibp_config_canonical(config, 0, canon, cap, err, sizeof err);
+        if (rc != IBP_E_ARG) break;
+        cap *= 4;
+    }
+    size_t kl = strlen(key);
+    int found = 0;
+    for (const char *p = canon; rc == IBP_OK && p && *p; p = strchr(p, '&'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, key, kl) && p[kl] == '=') found = 1;
+    free(canon);
+    return found;
+}
+
+/* --data implies data=csv and --init init=file when the config does not set them; a config that
+ * sets another data or init is refused by the library (a CSV or params JSON it would not use). */
+static int create_run(opts *o, ibp_run **r) {
+    char err[1024];
+    ibp_run_desc desc = {0};
+    const char *add_data = o->data_buf && !config_sets(o->config, "data") ? "data=csv" : NULL;
+    const char *add_init = o->init_buf && !config_sets(o->config, "init") ? "init=file" : NULL;
+    char *cfg = NULL;
+    if (add_data || add_init) {
+        size_t n = strlen(o->config) + 32;
+        cfg = malloc(n);
+        if (!cfg) { fprintf(stderr, "ibp: out of memory\n"); return EXIT_BAD; }
+        snprintf(cfg, n, "%s%s%s%s%s", o->config, o->config[0] && add_data ? "&" : "", add_data ? add_data : "",
+                 (o->config[0] || add_data) && add_init ? "&" : "", add_init ? add_init : "");
+    }
+    desc.config = cfg ? cfg : o->config;
+    desc.data_csv = o->data_buf;
+    desc.init_json = o->init_buf;
+    int rc = ibp_run_create(r, &desc, err, sizeof err);
+    free(cfg);
+    if (rc != IBP_OK) {
+        fprintf(stderr, "ibp: %s: %s\n", ibp_status_string(rc), err);
+        return EXIT_BAD;
+    }
+    return 0;
+}
+
+/* ---- run -------------------------------------------------------------------------------- */
+
+static void progress(const ibp_run *r, double started) {
+    long t = ibp_run_t(r), T = ibp_run_steps_total(r);
+    int width = 30, filled = T > 0 ? (int)(width * (double)t / (double)T) : width;
+    char bar[64];
+    for (int i = 0; i < width; i++) bar[i] = i < filled ? '#' : '.';
+    bar[width] = '\0';
+    double el = (double)clock() / CLOCKS_PER_SEC - started;
+    fprintf(stderr, "\r[%s] %ld/%ld steps  %.1fs ", bar, t, T, el);
+}
+
+static int cmd_run(int argc, char **argv) {
+    opts o;
+    int rc = parse_opts(argc, argv, &o, "out data init save quiet");
+    if (rc) { free_opts(&o); return rc; }
+    ibp_run *r;
+    if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
+    /* every output is open (and so known to be writable) before the first step */
+    outfile out, save = {0};
+    if ((rc = out_open(&out, o.out, 0)) || (o.save && (rc = out_open(&save, o.save, 1)))) {
+        out_close(&out, 0);
+        ibp_run_destroy(r);
+        free_opts(&o);
+        return rc;
+    }
+    int jsonl = o.out && has_suffix(o.out, ".jsonl");
+    rc = out_text(&out, r, jsonl ? ibp_run_jsonl_header : ibp_run_csv_header); /* the page writes the same bytes */
+    int bar = !o.quiet && ibp_isatty(2);
+    double started = (double)clock() / CLOCKS_PER_SEC, last = -1;
+    int header = !jsonl;
+    char *buf = NULL;
+    size_t cap = 0;
+    while (rc == 0) {
+        if (ibp_run_nrows(r) > 0) {
+            size_t need = jsonl ? ibp_run_rows_jsonl(r, NULL, 0) : ibp_run_rows_csv(r, header, NULL, 0);
+            if (need + 1 > cap) {
+                char *nb = realloc(buf, need + 1);
+                if (!nb) { fprintf(stderr, "ibp: out of memory\n"); rc = EXIT_BAD; break; }
+                buf = nb;
+                cap = need + 1;
+            }
+            if (jsonl) ibp_run_rows_jsonl(r, buf, cap);
+            else ibp_run_rows_csv(r, header, buf, cap);
+            header = 0;
+            ibp_run_clear_rows(r);
+            if ((rc = out_write(&out, buf, need))) break; /* a full disk stops the run */
+        }
+        if (ibp_run_state(r) != IBP_RUNNING) break;
+        ibp_run_step(r, 1000);
+        double now = (double)clock() / CLOCKS_PER_SEC;
+        if (bar && now - last > 0.1) { progress(r, started); last = now; }
+    }
+    free(buf);
+    if (bar) { progress(r, started); fputc('\n', stderr); }
+    if (out_close(&out, 1)) rc = EXIT_BAD;
+    if (rc) { /* the metrics were lost: say so, and keep the old --save file */
+        fprintf(stderr, "ibp: stopped at step %ld: the metrics could not be written%s\n", ibp_run_t(r),
+                o.save ? " (--save was not written either)" : "");
+        out_close(&save, 0);
+        ibp_run_destroy(r);
+        free_opts(&o);
+        return EXIT_BAD;
+    }
+    int state = ibp_run_state(r);
+    if (ibp_run_nevents(r) > 0) {
+        char *ev = text_of(r, ibp_run_events_text);
+        fprintf(stderr, "ibp: events:\n%s", ev);
+        free(ev);
+    }
+    fprintf(stderr, "ibp: %s\n", ibp_run_message(r));
+    rc = state == IBP_DIVERGED ? EXIT_DIVERGED : 0;
+    if (o.save && (out_text(&save, r, ibp_run_params_json) || out_close(&save, 1))) rc = EXIT_BAD;
+    ibp_run_destroy(r);
+    free_opts(&o);
+    return rc;
+}
+
+/* ---- info, data, help ------------------------------------------------------------------- */
+
+static int cmd_info(int argc, char **argv) {
+    opts o;
+    int rc = parse_opts(argc, argv, &o, "data init");
+    if (rc) { free_opts(&o); return rc; }
+    ibp_run *r;
+    if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
+    char *info = text_of(r, ibp_run_info_text), *conv = text_of(r, ibp_run_conventions);
+    outfile out;
+    out_open(&out, NULL, 0);
+    out_puts(&out, info);
+    out_puts(&out, "conventions ");
+    out_puts(&out, conv);
+    out_puts(&out, "\n");
+    rc = out_close(&out, 1);
+    free(info);
+    free(conv);
+    ibp_run_destroy(r);
+    free_opts(&o);
+    return rc;
+}
+
+static size_t data_train(const ibp_run *r, char *b, size_t c) { return ibp_run_data_csv(r, 0, b, c); }
+static size_t data_test(const ibp_run *r, char *b, size_t c) { return ibp_run_data_csv(r, 1, b, c); }
+
+static int cmd_data(int argc, char **argv) {
+    opts o;
+    int rc = parse_opts(argc, argv, &o, "out data test");
+    if (rc) { free_opts(&o); return rc; }
+    if (!o.out) { fprintf(stderr, "ibp data: --out FILE.csv is required\n"); free_opts(&o); return EXIT_BAD; }
+    ibp_run *r;
+    if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
+    outfile out;
+    if (!(rc = out_open(&out, o.out, 1))) {
+        rc = out_text(&out, r, o.test ? data_test : data_train);
+        if (out_close(&out, rc == 0)) rc = EXIT_BAD;
+    }
+    ibp_run_destroy(r);
+    free_opts(&o);
+    return rc;
+}
+
+/* A whole-number option value, or -1 with a message. The range is checked before the cast:
+ * casting 1e300 or nan to an integer is undefined behaviour. */
+static long opt_int(const char *name, const char *v, long lo, long hi) {
+    if (!v) return 0;
+    char *end;
+    double x = strtod(v, &end);
+    if (*end || end == v) {
+        fprintf(stderr, "ibp: %s %s: not a number; give a whole number in [%ld, %ld]\n", name, v, lo, hi);
+        return -1;
+    }
+    if (!(x >= (double)lo && x <= (double)hi)) {
+        fprintf(stderr, "ibp: %s %s is out of range: give a whole number in [%ld, %ld]\n", name, v, lo, hi);
+        return -1;
+    }
+    if (x != (double)(long)x) {
+        fprintf(stderr, "ibp: %s %s: give a whole number in [%ld, %ld]\n", name, v, lo, hi);
+        return -1;
+    }
+    return (long)x;
+}
+
+static int cmd_spectrum(int argc, char **argv) {
+    opts o;
+    int rc = parse_opts(argc, argv, &o, "out data init at-step exact density k probes steps sigma");
+    if (rc) { free_opts(&o); return rc; }
+    if (o.exact && o.density) { fprintf(stderr, "ibp spectrum: --exact and --density exclude each other\n"); free_opts(&o); return EXIT_BAD; }
+    long at = opt_int("--at-step", o.at_step, 0, 1000000000), k = opt_int("--k", o.k, 0, 10),
+         probes = opt_int("--probes", o.probes, 0, 1000), steps = opt_int("--steps", o.steps, 0, 1000);
+    double sigma = 0;
+    if (o.sigma) {
+        char *end;
+        sigma = strtod(o.sigma, &end);
+        if (*end || end == o.sigma || !(sigma > 0) || sigma - sigma != 0) {
+            fprintf(stderr, "ibp: --sigma %s: give a positive finite number (the density's broadening)\n", o.sigma);
+            free_opts(&o);
+            return EXIT_BAD;
+        }
+    }
+    if (at < 0 || k < 0 || probes < 0 || steps < 0) { free_opts(&o); return EXIT_BAD; }
+    ibp_run *r;
+    if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
+    outfile out; /* writable before the steps to --at-step are taken */
+    if ((rc = out_open(&out, o.out, 1))) { ibp_run_destroy(r); free_opts(&o); return rc; }
+    if (at > ibp_run_steps_total(r)) ibp_run_extend(r, (int)(at - ibp_run_steps_total(r)));
+    while (ibp_run_t(r) < at && ibp_run_state(r) == IBP_RUNNING) {
+        long left = at - ibp_run_t(r);
+        ibp_run_step(r, left > 1000 ? 1000 : (int)left);
+        ibp_run_clear_rows(r);
+    }
+    if (ibp_run_state(r) == IBP_DIVERGED) {
+        fprintf(stderr, "ibp: %s\n", ibp_run_message(r));
+        out_close(&out, 0);
+        ibp_run_destroy(r);
+        free_opts(&o);
+        return EXIT_DIVERGED;
+    }
+    int mode = o.exact ? IBP_SPECTRUM_EXACT : o.density ? IBP_SPECTRUM_DENSITY : IBP_SPECTRUM_TOP;
+    ibp_spectrum *s;
+    char err[512];
+    rc = ibp_spectrum_create(&s, r, mode, (int)(mode == IBP_SPECTRUM_DENSITY ? probes : k), (int)steps, sigma, err, sizeof err);
+    if (rc != IBP_OK) {
+        fprintf(stderr, "ibp: %s\n", err);
+        out_close(&out, 0);
+        ibp_run_destroy(r);
+        free_opts(&o);
+        return EXIT_BAD;
+    }
+    size_t need = ibp_spectrum_json(s, NULL, 0);
+    char *js = malloc(need + 1);
+    if (!js) { fprintf(stderr, "ibp: out of memory\n"); exit(EXIT_BAD); }
+    ibp_spectrum_json(s, js, need + 1);
+    rc = out_write(&out, js, need);
+    if (out_close(&out, rc == 0)) rc = EXIT_BAD;
+    free(js);
+    ibp_spectrum_destroy(s);
+    ibp_run_destroy(r);
+    free_opts(&o);
+    return rc;
+}
+
+static int print_stdout(const char *text) {
+    outfile out;
+    out_open(&out, NULL, 0);
+    out_puts(&out, text);
+    return out_close(&out, 1);
+}
+
+static int cmd_help(const char *topic) {
+    if (!topic) return print_stdout(usage);
+    if (!strcmp(topic, "config")) {
+        size_t need = ibp_config_help_text(NULL, 0);
+        char *s = malloc(need + 1);
+        if (!s) { fprintf(stderr, "ibp: out of memory\n"); return EXIT_BAD; }
+        ibp_config_help_text(s, need + 1);
+        int rc = print_stdout(s);
+        free(s);
+        return rc;
+    }
+    if (!strcmp(topic, "run")) return print_stdout(help_run);
+    if (!strcmp(topic, "output")) return print_stdout(help_output);
+    if (!strcmp(topic, "conventions")) return print_stdout(help_conventions);
+    if (!strcmp(topic, "exit")) return print_stdout(help_exit);
+    if (!strcmp(topic, "sweep")) return print_stdout(cli_sweep_help);
+    fprintf(stderr, "ibp help: no topic \"%s\" (topics: config, run, output, conventions, sweep, exit)\n", topic);
+    return EXIT_BAD;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { fputs(usage, stderr); return EXIT_BAD; }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
+    if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
+    if (!strcmp(cmd, "spectrum")) return cmd_spectrum(argc - 2, argv + 2);
+    if (!strcmp(cmd, "sweep")) return cli_sweep(argc - 2, argv + 2);
+    if (!strcmp(cmd, "merge")) return cli_merge(argc - 2, argv + 2);
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return cmd_help(argc > 2 ? argv[2] : NULL);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        char v[64];
+        snprintf(v, sizeof v, "ibp %s\n", ibp_version());
+        return print_stdout(v);
+    }
+    fprintf(stderr, "ibp: unknown command \"%s\"\n\n%s", cmd, usage);
+    return EXIT_BAD;
+}

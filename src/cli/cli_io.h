@@ -1,0 +1,27 @@
+/* cli_io.h -- shared by the `ibp` command's files (cli.c, cli_sweep.c): exit codes, input
+ * files, text of the library's writers. */
+#ifndef IBP_CLI_IO_H
+#define IBP_CLI_IO_H
+#include <stddef.h>
+#include <stdio.h>
+#include "ibp.h"
+
+#define EXIT_DIVERGED 1
+#define EXIT_BAD 2
+
+/* Inputs: regular files of at most IBP_CLI_MAX_FILE bytes; malloc'd text, or NULL with the
+ * message printed (a directory, a device, an empty or missing file, a NUL byte, ...). */
+#define IBP_CLI_MAX_FILE 1073741824.0
+char *read_file(const char *path, const char *what);
+/* Outputs: every write and the close are checked; the first failure prints a message and every
+ * later call returns EXIT_BAD. path NULL = stdout. replace != 0 writes a regular file through a
+ * temporary one renamed over it by out_close(o, keep = 1), so a failure leaves the old file. */
+typedef struct outfile { FILE *f; const char *path; char *tmp; int failed; } outfile;
+int out_open(outfile *o, const char *path, int replace); /* 0 or EXIT_BAD (message printed) */
+int out_write(outfile *o, const char *text, size_t len);
+int out_puts(outfile *o, const char *text);
+int out_close(outfile *o, int keep);                      /* 0 or EXIT_BAD */
+int has_suffix(const char *s, const char *suf);
+typedef size_t (*writer_fn)(const ibp_run *, char *, size_t);
+char *text_of(const ibp_run *r, writer_fn fn);           /* malloc'd text of a library writer */
+#endif

@@ -1,0 +1,658 @@
+/* config.c -- the ONE parser of "key=value&key=value", its validation and its canonical form.
+ *
+ * Parsing order: defaults (each key's default text through this same parser), then the user's
+ * items in any order, then "applies" checks (a key given for a model or data set it does not
+ * affect is an error, not silently ignored), then cross-key rules. Every error names the key,
+ * the bad value and what is allowed. The canonical form lists, in table order, the applicable
+ * keys whose value text differs from the default's, so it is short, stable and a fixed point.
+ * Lists are the only allocations; ibp__config_free releases them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config/config.h"
+
+#define IBP__ERR(...) ibp__fail(err, errlen, IBP_E_CONFIG, __VA_ARGS__)
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+int ibp__choice_index(const char *choices, const char *name, size_t len) {
+    int i = 0;
+    const char *p = choices;
+    while (*p) {
+        const char *e = strchr(p, '|');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == len && memcmp(p, name, len) == 0) return i;
+        if (!e) break;
+        p = e + 1;
+        i++;
+    }
+    return -1;
+}
+
+void ibp__choice_name(const char *choices, int i, char *out, size_t cap) {
+    const char *p = choices;
+    for (; i > 0 && p; i--) { p = strchr(p, '|'); if (p) p++; }
+    size_t n = 0;
+    if (p) { const char *e = strchr(p, '|'); n = e ? (size_t)(e - p) : strlen(p); }
+    if (n >= cap) n = cap - 1;
+    if (p) memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+static int ibp__nchoices(const char *choices) {
+    int n = *choices ? 1 : 0;
+    for (const char *p = choices; *p; p++) n += *p == '|';
+    return n;
+}
+
+/* "a|b|c" -> "a, b, c" */
+static void ibp__choices_text(const char *choices, char *out, size_t cap) {
+    ibp__buf b = {out, cap, 0};
+    for (const char *p = choices; *p; p++) {
+        if (*p == '|') ibp__buf_puts(&b, ", ");
+        else { char ch[2] = {*p, 0}; ibp__buf_puts(&b, ch); }
+    }
+    ibp__buf_finish(&b);
+}
+
+static const ibp__key *ibp__find_key(const char *name, size_t len, int *index) {
+    for (int i = 0; i < ibp__nkeys; i++)
+        if (strlen(ibp__keys[i].key) == len && memcmp(ibp__keys[i].key, name, len) == 0) {
+            if (index) *index = i;
+            return &ibp__keys[i];
+        }
+    return NULL;
+}
+
+static int ibp__edit_distance(const char *a, const char *b) {
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 31 || lb > 31) return 99;
+    int prev[32], cur[32];
+    for (int j = 0; j <= lb; j++) prev[j] = j;
+    for (int i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (int j = 1; j <= lb; j++) {
+            int c = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < c) c = prev[j] + 1;
+            if (cur[j - 1] + 1 < c) c = cur[j - 1] + 1;
+            cur[j] = c;
+        }
+        memcpy(prev, cur, sizeof(int) * (size_t)(lb + 1));
+    }
+    return prev[lb];
+}
+
+/* The range as it is: the widest bounds are +-1e300, not infinities (inf is refused). */
+static void ibp__range_text(const ibp__key *k, char *out, size_t cap) {
+    char lo[32], hi[32];
+    ibp_format_double(lo, k->min);
+    ibp_format_double(hi, k->max);
+    ibp__buf b = {out, cap, 0};
+    ibp__buf_printf(&b, "%s%s, %s]", k->min_open ? "(" : "[", lo, hi);
+    ibp__buf_finish(&b);
+}
+
+/* Whole-string number: strtod must consume everything; finite only. */
+static int ibp__parse_number(const char *s, double *x) {
+    if (!*s) return -1;
+    for (const char *p = s; *p; p++) /* strtod also takes "inf", "nan", hex: refuse letters */
+        if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '+' || *p == 'e' || *p == 'E'))
+            return -1;
+    char *end;
+    *x = strtod(s, &end) + 0.0; /* -0 reads as 0: the writers print no sign on zero, so links stay exact */
+    if (*end != '\0' || end == s) return -1;
+    if (!ibp__isfinite(*x)) return -2;
+    return 0;
+}
+
+/* The range first: only a value inside it may be cast to an integer (casting 1e300 is undefined
+ * behaviour). The range text is formatted only for a message: a list of 10M values is checked
+ * element by element, and formatting it each time made refusing such a list take 30 s. */
+static int ibp__check_range(const ibp__key *k, double x, const char *shown, char *err, size_t errlen) {
+    int is_int = k->type == IBP__T_INT || k->type == IBP__T_INT64 || (k->type == IBP__T_LIST && k->list_int);
+    char rng[80];
+    if (!(x >= k->min) || (k->min_open && x <= k->min) || !(x <= k->max) || (is_int && !(x > -9e18 && x < 9e18))) {
+        ibp__range_text(k, rng, sizeof rng);
+        return IBP__ERR("%s=%s is out of range: %s must be %sin %s (%s)", k->key, shown, k->key,
+                        is_int ? "an integer " : "", rng, k->help);
+    }
+    if (is_int && x != (double)(int64_t)x) {
+        ibp__range_text(k, rng, sizeof rng);
+        return IBP__ERR("%s=%s: %s must be an integer in %s", k->key, shown, k->key, rng);
+    }
+    return IBP_OK;
+}
+
+/* A list item that is a plain integer of at most 15 digits: its exact value without strtod (the
+ * common case of long lists, e.g. targets; a 10M-element list is refused in a fraction of a
+ * second). Anything else goes through ibp__parse_number. */
+static int ibp__small_int(const char *p, size_t n, double *x) {
+    size_t i = p[0] == '-' || p[0] == '+';
+    if (n <= i || n - i > 15) return 0;
+    int64_t v = 0;
+    for (size_t j = i; j < n; j++) {
+        if (p[j] < '0' || p[j] > '9') return 0;
+        v = v * 10 + (p[j] - '0');
+    }
+    *x = (p[0] == '-' ? -(double)v : (double)v) + 0.0; /* -0 reads as 0, as in ibp__parse_number */
+    return 1;
+}
+
+static int ibp__parse_list(const ibp__key *k, const char *v, ibp__list *out, char *err, size_t errlen) {
+    long count = *v ? 1 : 0;
+    for (const char *p = v; *p; p++) count += *p == ',';
+    if (count < k->list_min)
+        return IBP__ERR("%s is empty: give at least %d number%s (comma-separated)", k->key, k->list_min,
+                        k->list_min == 1 ? "" : "s");
+    if (count > k->list_max)
+        return IBP__ERR("%s has %ld values: at most %d are allowed", k->key, count, k->list_max);
+    double *vals = count ? malloc(sizeof(double) * (size_t)count) : NULL;
+    if (count && !vals) return ibp__fail(err, errlen, IBP_E_NOMEM, "out of memory parsing %s", k->key);
+    const char *p = v;
+    for (long i = 0; i < count; i++) {
+        const char *e = p;
+        while (*e && *e != ',') e++;
+        size_t n = (size_t)(e - p);
+        char tmp[64];
+        if (n >= sizeof tmp) { /* 17 significant digits and an exponent fit many times over */
+            free(vals);
+            return IBP__ERR("%s: value %ld of the list, \"%.20s...\", is %zu characters long: a number has at "
+                            "most %d", k->key, i + 1, p, n, (int)sizeof tmp - 1);
+        }
+        double x;
+        int rc = 0;
+        memcpy(tmp, p, n);
+        tmp[n] = '\0';
+        if (!ibp__small_int(p, n, &x)) rc = ibp__parse_number(tmp, &x);
+        if (rc) {
+            free(vals);
+            return IBP__ERR("%s: value %ld of the list, \"%s\", is not %s", k->key, i + 1, tmp,
+                            rc == -2 ? "a finite number" : "a number");
+        }
+        rc = ibp__check_range(k, x, tmp, err, errlen);
+        if (rc) { free(vals); return rc; }
+        vals[i] = x;
+        p = *e ? e + 1 : e;
+    }
+    free(out->v);
+    out->v = vals;
+    out->n = (int)count;
+    return IBP_OK;
+}
+
+/* Parse one value of key k into c. */
+static int ibp__parse_value(ibp__config *c, const ibp__key *k, const char *v, char *err, size_t errlen) {
+    char *base = (char *)c;
+    double x;
+    char allowed[256];
+    switch (k->type) {
+    case IBP__T_INT:
+    case IBP__T_INT64:
+    case IBP__T_DOUBLE: {
+        int rc = ibp__parse_number(v, &x);
+        if (rc) {
+            char rng[80];
+            ibp__range_text(k, rng, sizeof rng);
+            return IBP__ERR("%s=\"%s\" is not %s: %s is %s, in %s", k->key, v,
+                            rc == -2 ? "a finite number" : "a number", k->key, k->help, rng);
+        }
+        rc = ibp__check_range(k, x, v, err, errlen);
+        if (rc) return rc;
+        if (k->type == IBP__T_INT) *(int *)(base + k->off) = (int)x;
+        else if (k->type == IBP__T_INT64) *(int64_t *)(base + k->off) = (int64_t)x;
+        else *(double *)(base + k->off) = x;
+        return IBP_OK;
+    }
+    case IBP__T_BOOL: {
+        static const char *yes[] = {"1", "true", "yes", "on"}, *no[] = {"0", "false", "no", "off"};
+        for (int i = 0; i < 4; i++) {
+            if (strcmp(v, yes[i]) == 0) { *(int *)(base + k->off) = 1; return IBP_OK; }
+            if (strcmp(v, no[i]) == 0) { *(int *)(base + k->off) = 0; return IBP_OK; }
+        }
+        return IBP__ERR("%s=\"%s\": %s is 0 or 1 (%s)", k->key, v, k->key, k->help);
+    }
+    case IBP__T_ENUM: {
+        int i = ibp__choice_index(k->choices, v, strlen(v));
+        if (i < 0) {
+            ibp__choices_text(k->choices, allowed, sizeof allowed);
+            return IBP__ERR("%s=\"%s\": allowed values are %s", k->key, v, allowed);
+        }
+        *(int *)(base + k->off) = i;
+        return IBP_OK;
+    }
+    case IBP__T_LIST:
+        return ibp__parse_list(k, v, (ibp__list *)(base + k->off), err, errlen);
+    case IBP__T_ENUM_OR_LIST: {
+        int i = ibp__choice_index(k->choices, v, strlen(v));
+        if (i >= 0) {
+            *(int *)(base + k->off) = i;
+            ibp__list *l = (ibp__list *)(base + k->list_off);
+            free(l->v);
+            l->v = NULL;
+            l->n = 0;
+            return IBP_OK;
+        }
+        if (!((*v >= '0' && *v <= '9') || *v == '-' || *v == '+' || *v == '.')) {
+            ibp__choices_text(k->choices, allowed, sizeof allowed);
+            return IBP__ERR("%s=\"%s\": allowed values are %s, or a comma list of numbers", k->key, v,
+                            allowed);
+        }
+        int rc = ibp__parse_list(k, v, (ibp__list *)(base + k->list_off), err, errlen);
+        if (rc) return rc;
+        *(int *)(base + k->off) = ibp__nchoices(k->choices); /* the "values" member */
+        return IBP_OK;
+    }
+    case IBP__T_ACT: {
+        const char *paren = strchr(v, '(');
+        size_t n = paren ? (size_t)(paren - v) : strlen(v);
+        int i = ibp__choice_index(k->choices, v, n);
+        if (i < 0) {
+            ibp__choices_text(k->choices, allowed, sizeof allowed);
+            return IBP__ERR("%s=\"%s\": allowed activations are %s (leaky_relu, softplus and "
+                            "leaky_softplus take a parameter, e.g. leaky_relu(0.1))", k->key, v, allowed);
+        }
+        double prm = ibp__act_default_param(i);
+        if (paren) {
+            size_t pl = strlen(paren);
+            char tmp[64];
+            if (!ibp__act_has_param(i))
+                return IBP__ERR("%s=\"%s\": %.*s takes no parameter", k->key, v, (int)n, v);
+            if (pl < 3 || paren[pl - 1] != ')' || pl - 2 >= sizeof tmp)
+                return IBP__ERR("%s=\"%s\": write the parameter as %.*s(0.1)", k->key, v, (int)n, v);
+            memcpy(tmp, paren + 1, pl - 2);
+            tmp[pl - 2] = '\0';
+            if (ibp__parse_number(tmp, &prm))
+                return IBP__ERR("%s=\"%s\": the parameter \"%s\" is not a number", k->key, v, tmp);
+            int ok = i == IBP__ACT_SOFTPLUS ? (prm > 0 && prm <= 1000) : (prm >= 0 && prm <= 1);
+            if (!ok)
+                return IBP__ERR("%s=\"%s\": the %s parameter must be in %s", k->key, v,
+                                i == IBP__ACT_SOFTPLUS ? "softplus beta" : "slope",
+                                i == IBP__ACT_SOFTPLUS ? "(0, 1000]" : "[0, 1]");
+        }
+        *(int *)(base + k->off) = i;
+        *(double *)(base + k->list_off) = prm;
+        return IBP_OK;
+    }
+    }
+    IBP_TRAP();
+}
+
+/* Text of key k's value in c (canonical). */
+static void ibp__value_text(const ibp__config *c, const ibp__key *k, ibp__buf *b) {
+    const char *base = (const char *)c;
+    char name[64];
+    const ibp__list *l = NULL;
+    switch (k->type) {
+    case IBP__T_INT: ibp__buf_printf(b, "%d", *(const int *)(base + k->off)); return;
+    case IBP__T_INT64: ibp__buf_printf(b, "%lld", (long long)*(const int64_t *)(base + k->off)); return;
+    case IBP__T_BOOL: ibp__buf_puts(b, *(const int *)(base + k->off) ? "1" : "0"); return;
+    case IBP__T_DOUBLE: ibp__buf_double(b, *(const double *)(base + k->off)); return;
+    case IBP__T_ENUM:
+        ibp__choice_name(k->choices, *(const int *)(base + k->off), name, sizeof name);
+        ibp__buf_puts(b, name);
+        return;
+    case IBP__T_ACT: {
+        int a = *(const int *)(base + k->off);
+        double prm = *(const double *)(base + k->list_off);
+        ibp__choice_name(k->choices, a, name, sizeof name);
+        ibp__buf_puts(b, name);
+        if (ibp__act_has_param(a) && prm != ibp__act_default_param(a)) {
+            ibp__buf_puts(b, "(");
+            ibp__buf_double(b, prm);
+            ibp__buf_puts(b, ")");
+        }
+        return;
+    }
+    case IBP__T_ENUM_OR_LIST: {
+        int i = *(const int *)(base + k->off);
+        if (i < ibp__nchoices(k->choices)) {
+            ibp__choice_name(k->choices, i, name, sizeof name);
+            ibp__buf_puts(b, name);
+            return;
+        }
+        l = (const ibp__list *)(base + k->list_off);
+        break;
+    }
+    case IBP__T_LIST: l = (const ibp__list *)(base + k->off); break;
+    }
+    for (int i = 0; i < l->n; i++) {
+        if (i) ibp__buf_puts(b, ",");
+        ibp__buf_double(b, l->v[i]);
+    }
+}
+
+/* ---- applicability ---------------------------------------------------------------------- */
+
+static int ibp__hidden_layers(const ibp__config *c) {
+    return c->head != IBP__HEAD_TRAIN ? c->depth : c->depth - 1;
+}
+
+/* Does key k mean something for config c? If not, describe the condition that fails. */
+static int ibp__applies(const ibp__config *c, const ibp__key *k, char *why, size_t cap) {
+    if (strcmp(k->key, "width") == 0 && c->model != IBP__MODEL_MF && ibp__hidden_layers(c) == 0) {
+        snprintf(why, cap, "depth=1 with a trained head has no hidden layer");
+        return 0;
+    }
+    const char *p = k->applies;
+    while (*p) {
+        const char *amp = strchr(p, '&');
+        size_t clause = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', clause);
+        IBP_CHECK(eq != NULL);
+        const ibp__key *ck = ibp__find_key(p, (size_t)(eq - p), NULL);
+        IBP_CHECK(ck && ck->type == IBP__T_ENUM);
+        char cur[64];
+        ibp__choice_name(ck->choices, *(const int *)((const char *)c + ck->off), cur, sizeof cur);
+        /* is cur among the comma-separated values of the clause? */
+        int found = 0;
+        const char *v = eq + 1, *end = p + clause;
+        while (v < end) {
+            const char *comma = memchr(v, ',', (size_t)(end - v));
+            size_t n = comma ? (size_t)(comma - v) : (size_t)(end - v);
+            if (n == strlen(cur) && memcmp(v, cur, n) == 0) found = 1;
+            v += n + 1;
+        }
+        if (!found) {
+            snprintf(why, cap, "it is used with %.*s only, and here %s=%s", (int)clause, p, ck->key, cur);
+            return 0;
+        }
+        p = amp ? amp + 1 : p + clause;
+    }
+    return 1;
+}
+
+/* ---- cross-key rules ---------------------------------------------------------------------- */
+
+static int ibp__is_classification(int data) {
+    return data != IBP__DATA_TEACHER && data != IBP__DATA_MC && data != IBP__DATA_INLINE &&
+           data != IBP__DATA_CSV;
+}
+
+static int ibp__validate(ibp__config *c, char *err, size_t errlen) {
+    if (ibp__config_given(c, "lr") && ibp__config_given(c, "lr_rel"))
+        return IBP__ERR("lr and lr_rel are both given: use one (lr_rel=c means eta = c / S0)");
+    if (c->model == IBP__MODEL_MF) {
+        if (c->loss == IBP__LOSS_LOGISTIC)
+            return IBP__ERR("loss=logistic does not apply to model=mf (use mse_half or mse)");
+        if (c->opt == IBP__OPT_SGD) return IBP__ERR("opt=sgd needs samples: model=mf has no data set (use opt=gd)");
+        int mn = c->rows < c->cols ? c->rows : c->cols;
+        if (c->target.n) {
+            if (c->target.n != c->rows * c->cols)
+                return IBP__ERR("target has %d values: A is rows x cols = %d x %d = %d entries", c->target.n,
+                                c->rows, c->cols, c->rows * c->cols);
+        } else {
+            if (c->rank > mn) return IBP__ERR("rank=%d is larger than min(rows, cols) = %d", c->rank, mn);
+            if (c->sv.n && c->sv.n != c->rank)
+                return IBP__ERR("sv has %d values: give rank=%d singular values", c->sv.n, c->rank);
+        }
+        if (c->init_scale.n > 2) return IBP__ERR("init_scale has %d values: model=mf takes 1 or 2 (X, Y)", c->init_scale.n);
+        if (c->init == IBP__INIT_RESIDUAL) return IBP__ERR("init=residual does not apply to model=mf");
+        return IBP_OK;
+    }
+    /* data-implied dimensions */
+    switch (c->data) {
+    case IBP__DATA_P5: c->d = 3; c->n = 5; break;
+    case IBP__DATA_XOR40: c->d = 2; c->n = 40; break;
+    case IBP__DATA_XOR: case IBP__DATA_CIRCLES: case IBP__DATA_SPIRALS: case IBP__DATA_MOONS: c->d = 2; break;
+    case IBP__DATA_INLINE:
+        if (c->ys.n == 0) return IBP__ERR("data=inline needs ys (the targets) and xs (the inputs)");
+        if (c->ys.n % c->out)
+            return IBP__ERR("ys has %d values, not a multiple of out=%d", c->ys.n, c->out);
+        c->n = c->ys.n / c->out;
+        if (c->xs.n == 0 || c->xs.n % c->n)
+            return IBP__ERR("xs has %d values: with %d samples (from ys) it must hold n*d values", c->xs.n, c->n);
+        if (ibp__config_given(c, "d") && c->d != c->xs.n / c->n)
+            return IBP__ERR("d=%d, but xs has %d values for %d samples: d = %d", c->d, c->xs.n, c->n, c->xs.n / c->n);
+        c->d = c->xs.n / c->n;
+        break;
+    default: break;
+    }
+    if (ibp__is_classification(c->data)) c->out = 1;
+    if (c->loss == IBP__LOSS_LOGISTIC && c->out != 1)
+        return IBP__ERR("loss=logistic needs out=1 (here out=%d)", c->out);
+    /* the logistic loss is defined for labels y in {-1, +1} (the conventions, the margin) */
+    if (c->loss == IBP__LOSS_LOGISTIC && c->labels == IBP__LABELS_RAW) {
+        if (c->data == IBP__DATA_TEACHER || c->data == IBP__DATA_MC)
+            return IBP__ERR("loss=logistic needs labels in {-1, +1}, but data=%s gives real-valued targets: add "
+                            "labels=sign (y -> sign(y))", c->data == IBP__DATA_TEACHER ? "teacher" : "mc");
+        if (c->data == IBP__DATA_INLINE)
+            for (int i = 0; i < c->ys.n; i++)
+                if (c->ys.v[i] != 1.0 && c->ys.v[i] != -1.0) {
+                    char v[32];
+                    ibp_format_double(v, c->ys.v[i]);
+                    return IBP__ERR("loss=logistic needs labels in {-1, +1}: value %d of ys is %s (add labels=sign "
+                                    "to use sign(y))", i + 1, v);
+                }
+    }
+    if (c->loss == IBP__LOSS_LOGISTIC && c->label_noise > 0)
+        return IBP__ERR("label_noise adds Gaussian noise to the targets, but loss=logistic needs labels in {-1, +1}: "
+                        "use a regression loss, or data=flip for noisy labels");
+    if ((c->data == IBP__DATA_P5 || c->data == IBP__DATA_XOR40 || c->data == IBP__DATA_INLINE) &&
+        c->n_test >= c->n)
+        return IBP__ERR("n_test=%d leaves no training sample: the data set has %d samples", c->n_test, c->n);
+    int hidden = ibp__hidden_layers(c);
+    if (c->width.n > 1 && c->width.n != hidden)
+        return IBP__ERR("width has %d values but the model has %d hidden layer%s (depth=%d%s): give one "
+                        "value or %d", c->width.n, hidden, hidden == 1 ? "" : "s", c->depth,
+                        c->head != IBP__HEAD_TRAIN ? " and a fixed head" : "", hidden);
+    if (c->init_scale.n > 1 && c->init_scale.n != c->depth)
+        return IBP__ERR("init_scale has %d values: give one, or one per trained layer (depth=%d)",
+                        c->init_scale.n, c->depth);
+    if (c->head == IBP__HEAD_VALUES) {
+        int last = hidden ? ibp__config_width(c, hidden) : c->d;
+        if (c->head_values.n != c->out * last)
+            return IBP__ERR("head has %d values: the fixed head is (out, width) = (%d, %d), %d values",
+                            c->head_values.n, c->out, last, c->out * last);
+    }
+    if (c->teacher_w.n && c->teacher_w.n != c->d * c->out)
+        return IBP__ERR("teacher_w has %d values: the linear teacher is (d, out) = (%d, %d)", c->teacher_w.n,
+                        c->d, c->out);
+    if (c->opt == IBP__OPT_SGD && c->sample == IBP__SAMPLE_ONLINE &&
+        (c->data == IBP__DATA_MC || c->data == IBP__DATA_P5 || c->data == IBP__DATA_INLINE ||
+         c->data == IBP__DATA_CSV))
+        return IBP__ERR("sample=online draws fresh samples from a distribution: data=%s is a fixed set "
+                        "(use sample=replace)",
+                        c->data == IBP__DATA_MC ? "mc" : c->data == IBP__DATA_P5 ? "p5"
+                        : c->data == IBP__DATA_INLINE ? "inline" : "csv");
+    if (c->data == IBP__DATA_MC && c->out != 1) return IBP__ERR("data=mc has one output (out=1)");
+    return IBP_OK;
+}
+
+/* ---- public entry points ---------------------------------------------------------------- */
+
+void ibp__config_free(ibp__config *c) {
+    for (int i = 0; i < ibp__nkeys; i++) {
+        const ibp__key *k = &ibp__keys[i];
+        ibp__list *l = k->type == IBP__T_LIST ? (ibp__list *)((char *)c + k->off)
+                       : k->type == IBP__T_ENUM_OR_LIST ? (ibp__list *)((char *)c + k->list_off) : NULL;
+        if (l) { free(l->v); l->v = NULL; l->n = 0; }
+    }
+}
+
+size_t ibp__config_heap_bytes(const ibp__config *c) {
+    size_t n = 0;
+    for (int i = 0; i < ibp__nkeys; i++) {
+        const ibp__key *k = &ibp__keys[i];
+        const ibp__list *l = k->type == IBP__T_LIST ? (const ibp__list *)((const char *)c + k->off)
+                             : k->type == IBP__T_ENUM_OR_LIST ? (const ibp__list *)((const char *)c + k->list_off) : NULL;
+        if (l) n += sizeof(double) * (size_t)l->n;
+    }
+    return n;
+}
+
+int ibp__config_given(const ibp__config *c, const char *key) {
+    int i;
+    if (!ibp__find_key(key, strlen(key), &i)) return 0;
+    return (int)((c->given[i / 64] >> (i % 64)) & 1u);
+}
+
+int ibp__config_width(const ibp__config *c, int h) {
+    if (c->width.n == 0) return 1;
+    return (int)c->width.v[c->width.n == 1 ? 0 : h - 1];
+}
+
+uint64_t ibp__config_data_seed(const ibp__config *c) {
+    return (uint64_t)(c->data_seed >= 0 ? c->data_seed : c->seed);
+}
+
+static int ibp__hexval(char ch) {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+/* Trim spaces and percent-decode s[0..n) into out (NUL-terminated). -1: a % without two hex
+ * digits; -2: %00. */
+static int ibp__decode(const char *s, size_t n, char *out) {
+    while (n && (*s == ' ' || *s == '\t' || *s == '\r')) { s++; n--; }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) n--;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            if (i + 2 >= n) return -1;
+            int a = ibp__hexval(s[i + 1]), b = ibp__hexval(s[i + 2]);
+            if (a < 0 || b < 0) return -1;
+            if (a == 0 && b == 0) return -2; /* a NUL would silently cut the key or value */
+            out[o++] = (char)(a * 16 + b);
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+int ibp__config_parse(ibp__config *c, const char *s, char *err, size_t errlen) {
+    memset(c, 0, sizeof *c);
+    for (int i = 0; i < ibp__nkeys; i++) {
+        int rc = ibp__parse_value(c, &ibp__keys[i], ibp__keys[i].def, err, errlen);
+        IBP_CHECK(rc == IBP_OK); /* a bad default is a bug in the table */
+    }
+    if (!s) s = "";
+    size_t total = strlen(s);
+    char *tmp = malloc(total + 2);
+    if (!tmp) return ibp__fail(err, errlen, IBP_E_NOMEM, "out of memory parsing the config");
+    int rc = IBP_OK;
+    const char *p = s;
+    if (*p == '?' || *p == '#') p++;
+    while (*p && rc == IBP_OK) {
+        size_t n = strcspn(p, "&\n");
+        const char *item = p;
+        p += n;
+        if (*p) p++;
+        const char *eq = memchr(item, '=', n);
+        size_t klen = eq ? (size_t)(eq - item) : n;
+        int dc = ibp__decode(item, klen, tmp);
+        if (dc) {
+            rc = IBP__ERR("\"%.*s\": %s", (int)(n > 60 ? 60 : n), item,
+                          dc == -2 ? "%00 (a NUL byte) is not allowed in a key" : "a % must be followed by two hex digits");
+            break;
+        }
+        if (!tmp[0] && !eq) continue; /* empty item: "a=1&&b=2", trailing & */
+        if (!tmp[0]) { rc = IBP__ERR("\"%.*s\": missing key before '='", (int)(n > 60 ? 60 : n), item); break; }
+        int idx;
+        const ibp__key *k = ibp__find_key(tmp, strlen(tmp), &idx);
+        if (!k) {
+            int best = 99, bi = -1;
+            for (int i = 0; i < ibp__nkeys; i++) {
+                int dd = ibp__edit_distance(tmp, ibp__keys[i].key);
+                if (dd < best) { best = dd; bi = i; }
+            }
+            if (bi >= 0 && best <= 2)
+                rc = IBP__ERR("unknown key \"%.40s\" (did you mean \"%s\"? `ibp help config` lists every key)",
+                              tmp, ibp__keys[bi].key);
+            else
+                rc = IBP__ERR("unknown key \"%.40s\" (`ibp help config` lists every key)", tmp);
+            break;
+        }
+        if (!eq) { rc = IBP__ERR("%s has no value: write %s=<value> (%s)", k->key, k->key, k->help); break; }
+        if ((c->given[idx / 64] >> (idx % 64)) & 1u) { rc = IBP__ERR("%s is given twice", k->key); break; }
+        dc = ibp__decode(eq + 1, n - klen - 1, tmp);
+        if (dc) {
+            rc = IBP__ERR("%s: %s", k->key, dc == -2 ? "%00 (a NUL byte) is not allowed in a value"
+                                                    : "a % in the value must be followed by two hex digits");
+            break;
+        }
+        rc = ibp__parse_value(c, k, tmp, err, errlen);
+        c->given[idx / 64] |= (uint64_t)1 << (idx % 64);
+    }
+    free(tmp);
+    for (int i = 0; i < ibp__nkeys && rc == IBP_OK; i++) {
+        char why[200];
+        if (((c->given[i / 64] >> (i % 64)) & 1u) && !ibp__applies(c, &ibp__keys[i], why, sizeof why))
+            rc = IBP__ERR("%s does not apply here: %s", ibp__keys[i].key, why);
+    }
+    if (rc == IBP_OK) rc = ibp__validate(c, err, errlen);
+    if (rc != IBP_OK) ibp__config_free(c);
+    return rc;
+}
+
+size_t ibp__config_write(const ibp__config *c, int full, char *out, size_t cap) {
+    ibp__buf b = {out, cap, 0};
+    ibp__config_write_buf(c, full, 0, &b);
+    return ibp__buf_finish(&b);
+}
+
+/* Keys, enum names and short values go through one escaping put in json mode; a value too long
+ * for the local buffer is a list of numbers, which needs no escapes. */
+static void ibp__put(ibp__buf *b, const char *s, int json) {
+    if (json) ibp__buf_json_chars(b, s);
+    else ibp__buf_puts(b, s);
+}
+
+void ibp__config_write_buf(const ibp__config *c, int full, int json, ibp__buf *bp) {
+    /* Defaults in the table are written in canonical form (a test checks it), so a value is
+     * "default" exactly when its text equals the table's: no second parse, no allocation. */
+    int first = 1;
+    char why[8];
+    for (int i = 0; i < ibp__nkeys; i++) {
+        const ibp__key *k = &ibp__keys[i];
+        if (!ibp__applies(c, k, why, sizeof why)) continue;
+        if (!strcmp(k->key, "d") && c->data == IBP__DATA_INLINE) continue; /* implied by xs, ys */
+        /* lr and lr_rel exclude each other: the full form writes the one in use */
+        if (full && ((!strcmp(k->key, "lr") && c->lr_rel > 0) || (!strcmp(k->key, "lr_rel") && c->lr_rel == 0)))
+            continue;
+        char vb[256];
+        ibp__buf v = {vb, sizeof vb, 0};
+        ibp__value_text(c, k, &v);
+        ibp__buf_finish(&v);
+        int differs = v.len != strlen(k->def) || strcmp(vb, k->def) != 0;
+        if (!full && !differs) continue;
+        if (!first) ibp__buf_puts(bp, "&");
+        first = 0;
+        ibp__put(bp, k->key, json);
+        ibp__buf_puts(bp, "=");
+        if (v.len < sizeof vb) ibp__put(bp, vb, json);
+        else ibp__value_text(c, k, bp); /* long lists: write straight into the output */
+    }
+}
+
+/* The table's default text must be what the writer produces for it (see ibp__config_write).
+ * Returns the index of the first key whose default is not canonical, or -1. */
+int ibp__config_check_defaults(void) {
+    ibp__config c;
+    char e[256];
+    if (ibp__config_parse(&c, "", e, sizeof e) != IBP_OK) return 0;
+    int bad = -1;
+    for (int i = 0; i < ibp__nkeys && bad < 0; i++) {
+        char vb[256];
+        ibp__buf v = {vb, sizeof vb, 0};
+        ibp__value_text(&c, &ibp__keys[i], &v);
+        ibp__buf_finish(&v);
+        if (strcmp(vb, ibp__keys[i].def) != 0) bad = i;
+    }
+    ibp__config_free(&c);
+    return bad;
+}
+
+int ibp_config_canonical(const char *config, int full, char *canon, size_t cap, char *err, size_t errlen) {
+    ibp__config c;
+    int rc = ibp__config_parse(&c, config, err, errlen);
+    if (rc != IBP_OK) return rc;
+    size_t need = ibp__config_write(&c, full, canon, cap);
+    ibp__config_free(&c);
+    if (need >= cap) return ibp__fail(err, errlen, IBP_E_ARG, "the canonical config needs %zu bytes", need + 1);
+    return IBP_OK;
+}

@@ -1,0 +1,118 @@
+/* config.h -- the config layer: the parsed config and the ONE parser of "key=value&..."
+ * (config.c), the key table (config_table.c) and its documentation (config_doc.c). */
+#ifndef IBP_CONFIG_H
+#define IBP_CONFIG_H
+#include <stddef.h>
+#include "numerics/numerics.h" /* IBP__MAX_TOPK */
+
+/* The parsed config: one field per key of the table (config_table.c). */
+enum { IBP__MODEL_LINEAR, IBP__MODEL_MLP, IBP__MODEL_MF };
+enum { IBP__ACT_IDENTITY, IBP__ACT_RELU, IBP__ACT_LEAKY_RELU, IBP__ACT_TANH, IBP__ACT_SOFTPLUS,
+       IBP__ACT_LEAKY_SOFTPLUS, IBP__ACT_GELU };
+enum { IBP__PARAM_STANDARD, IBP__PARAM_NTK };
+enum { IBP__INIT_FAN_IN, IBP__INIT_NORMAL, IBP__INIT_RESIDUAL, IBP__INIT_ORTHOGONAL,
+       IBP__INIT_ZERO, IBP__INIT_FILE, IBP__INIT_VALUES /* inline list in init_values */ };
+enum { IBP__HEAD_TRAIN, IBP__HEAD_PM, IBP__HEAD_UNIT, IBP__HEAD_VALUES };
+enum { IBP__DATA_TEACHER, IBP__DATA_MC, IBP__DATA_DEGENERATE, IBP__DATA_SEPARABLE,
+       IBP__DATA_FLIP, IBP__DATA_XOR, IBP__DATA_CIRCLES, IBP__DATA_SPIRALS, IBP__DATA_MOONS,
+       IBP__DATA_P5, IBP__DATA_XOR40, IBP__DATA_INLINE, IBP__DATA_CSV };
+enum { IBP__TEACHER_LINEAR, IBP__TEACHER_SIN, IBP__TEACHER_TANH_MLP };
+enum { IBP__LABELS_RAW, IBP__LABELS_SIGN };
+enum { IBP__LOSS_MSE_HALF, IBP__LOSS_MSE, IBP__LOSS_LOGISTIC };
+enum { IBP__OPT_GD, IBP__OPT_SGD };
+enum { IBP__SAMPLE_REPLACE, IBP__SAMPLE_ONLINE };
+enum { IBP__LRREF_SHARPNESS, IBP__LRREF_NTK, IBP__LRREF_SMIN };
+
+typedef struct ibp__list { int n; double *v; } ibp__list; /* owned by the config */
+
+#define IBP__MAX_DEPTH 64
+
+typedef struct ibp__config {
+    /* model */
+    int model, depth, d, out;
+    ibp__list width;          /* hidden widths: one value (broadcast) or one per hidden layer */
+    int act; double act_param;
+    int bias, param, init;
+    ibp__list init_values;    /* init=<list>: every trained parameter, theta order */
+    ibp__list init_scale;     /* one value or one per trained layer (mf: per factor) */
+    int head; ibp__list head_values;
+    /* matrix factorization */
+    int rows, cols, rank, factor_rank;
+    ibp__list sv, target;     /* singular values of A / explicit entries of A (rows, cols) */
+    double target_norm;
+    /* data */
+    int data, n, n_test;
+    double kappa;
+    int teacher; ibp__list teacher_w; int teacher_width; double teacher_scale;
+    int standardize; double noise, xnoise, wstar_norm, p, margin, flip;
+    ibp__list xs, ys;         /* data=inline: inputs (n, d) and targets (n, out), row-major */
+    int labels; int64_t data_seed; /* data_seed < 0: use seed */
+    /* loss and optimizer */
+    int loss, opt, batch, sample;
+    double label_noise, lr, lr_rel, lr_power;
+    int lr_ref;               /* what lr_rel is relative to: IBP__LRREF_* */
+    int warmup, steps;
+    double target_loss, grad_tol, div_loss;
+    /* measurement */
+    int log_every, measure, measure_every, topk, lanczos_max, adaptive, lambda_min, ntk;
+    double lanczos_tol, catapult_factor;
+    /* misc */
+    double mem_cap_mib;
+    int64_t seed;
+    uint64_t given[2];        /* bit i set: key i of the table was given explicitly */
+} ibp__config;
+
+int ibp__config_parse(ibp__config *c, const char *s, char *err, size_t errlen);
+void ibp__config_free(ibp__config *c); /* frees the lists; the struct itself is the caller's */
+size_t ibp__config_heap_bytes(const ibp__config *c); /* bytes of the lists it owns */
+int ibp__config_given(const ibp__config *c, const char *key); /* was key set explicitly? */
+/* Canonical serialization (see ibp_config_canonical). */
+size_t ibp__config_write(const ibp__config *c, int full, char *buf, size_t cap);
+/* The same appended to b; json != 0 escapes it as the inside of a JSON string. */
+void ibp__config_write_buf(const ibp__config *c, int full, int json, ibp__buf *b);
+/* Hidden width of hidden layer h (1-based, h < number of layers). */
+int ibp__config_width(const ibp__config *c, int h);
+uint64_t ibp__config_data_seed(const ibp__config *c);
+/* ------------------------------------------------------------------------------------------ */
+/* The key table, shared by the parser, its documentation and `ibp info`. */
+
+enum {
+    IBP__T_INT,          /* int field (written as an integer; "1e5" accepted on input) */
+    IBP__T_INT64,        /* int64_t field (seeds), same text rules */
+    IBP__T_DOUBLE,       /* finite double */
+    IBP__T_BOOL,         /* 0/1 (true/false, yes/no, on/off accepted) */
+    IBP__T_ENUM,         /* one of choices */
+    IBP__T_LIST,         /* comma list of numbers */
+    IBP__T_ENUM_OR_LIST, /* one of choices, or a comma list of numbers (stored in list_off) */
+    IBP__T_ACT           /* activation name with an optional (parameter) */
+};
+
+typedef struct ibp__key {
+    const char *key;
+    const char *group;
+    int type;
+    size_t off;          /* offsetof the field in ibp__config */
+    size_t list_off;     /* ENUM_OR_LIST: the list field; ACT: the parameter field */
+    const char *def;     /* default, as config text (parsed by the same parser) */
+    double min, max;     /* range of the value (each element for lists) */
+    int min_open;        /* the minimum is excluded: (min, max] */
+    int list_int;        /* list elements must be integers */
+    int list_min, list_max; /* allowed list lengths */
+    const char *choices; /* "a|b|c" for ENUM, ENUM_OR_LIST, ACT */
+    const char *applies; /* "" or "key=v1,v2&key2=v3": when the key means something */
+    const char *help;    /* one line */
+} ibp__key;
+
+extern const ibp__key ibp__keys[];
+extern const int ibp__nkeys;
+
+/* Index of choice `name` in "a|b|c" (exact match), or -1. */
+int ibp__choice_index(const char *choices, const char *name, size_t len);
+/* Copy choice number i of "a|b|c" into out (cap bytes). */
+void ibp__choice_name(const char *choices, int i, char *out, size_t cap);
+/* Activation parameter defaults (leaky_relu alpha, softplus beta, leaky_softplus c). */
+double ibp__act_default_param(int act);
+int ibp__act_has_param(int act);
+int ibp__config_check_defaults(void); /* -1 when every default is canonical */
+
+#endif

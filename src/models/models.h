@@ -1,0 +1,115 @@
+/* models.h -- the models layer: the layer table and dispatch (model.c), the families
+ * (model_linear.c, model_mlp.c, model_mf.c), activations (act.c), losses (loss.c), initial
+ * parameters (init.c) and the params JSON format (params_json.c). */
+#ifndef IBP_MODELS_H
+#define IBP_MODELS_H
+#include "config/config.h"
+#include "numerics/numerics.h"
+
+/* Losses (loss.c), mean over the n samples (see the conventions in ibp.h). */
+/* Loss of outputs f (n, k) against targets y (n, k); g = dL/df (n, k) when g != NULL. */
+double ibp__loss(int loss, const double *f, const double *y, int n, int k, double *g);
+/* Diagonal curvature d2L/df2 (n, k): the loss Hessian with respect to f is diagonal for every
+ * loss here. */
+void ibp__loss_curv(int loss, const double *f, const double *y, int n, int k, double *h);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Models. A layer h computes z_h = alpha_h W_h a_{h-1} (+ b_h), a_h = act(z_h) for every layer
+ * but the last; f = z_last. W_h (rows, cols) = (fan_out, fan_in). A fixed head is a last layer
+ * whose weights are not in theta. Linear nets are act = identity without biases. */
+#define IBP__MAX_LAYERS (IBP__MAX_DEPTH + 1)
+typedef struct ibp__layer {
+    char name[8];         /* "W1", ...; "X", "Y" for mf */
+    int rows, cols;       /* (fan_out, fan_in) */
+    long off;             /* offset of W in theta, -1 when fixed */
+    long boff;            /* offset of the bias (rows,) in theta, -1 when none */
+    double alpha;         /* forward prefactor (NTK parameterization), 1 otherwise */
+    double *fixed;        /* (rows, cols) values when off == -1 */
+} ibp__layer;
+
+typedef struct ibp__batch {
+    const double *x; /* (n, d) */
+    const double *y; /* (n, k) */
+    int n;
+} ibp__batch;
+
+typedef struct ibp__model {
+    int kind, loss, act;
+    double act_param;
+    int d, k;             /* input and output dimension */
+    int nl;               /* number of layers, a fixed head included */
+    ibp__layer L[IBP__MAX_LAYERS];
+    long P;               /* trained parameters */
+    int nmax;             /* largest batch the workspace holds */
+    double *ws;           /* workspace (ibp__model_ws_doubles(m, nmax) doubles) */
+    /* mf: L = 1/2 ||A - X Y^T||_F^2 with X = L[0] (rows, r), Y = L[1] (cols, r) */
+    int mf_rows, mf_cols, mf_r;
+    double *A;            /* (mf_rows, mf_cols) */
+} ibp__model;
+
+/* Fill the layer table and P from the config (no allocation; fixed arrays bound later). */
+int ibp__model_setup(ibp__model *m, const ibp__config *c, char *err, size_t errlen);
+/* Indices (into L) of the trained layers, in order; returns their number. */
+int ibp__trained_layers(const ibp__model *m, int *idx /* (IBP__MAX_LAYERS,) */);
+size_t ibp__model_fixed_doubles(const ibp__model *m); /* fixed head + mf target */
+void ibp__model_bind_fixed(ibp__model *m, double *fixed);
+size_t ibp__model_ws_doubles(const ibp__model *m, int nmax);
+void ibp__model_bind_ws(ibp__model *m, double *ws, int nmax);
+/* Outputs f (n, k) of inputs x (n, d); n <= nmax. */
+void ibp__model_forward(ibp__model *m, const double *theta, const double *x, int n, double *f);
+/* Loss on the batch; the exact gradient (P,) when grad != NULL. */
+double ibp__model_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad);
+/* The same, and for an MLP also the outputs on the batch into f (b->n, k), bit for bit those of
+ * ibp__model_forward (the forward pass is the same one). Returns the loss; *have_f says whether
+ * f was written (other families: never). */
+double ibp__model_loss_grad_f(ibp__model *m, const double *theta, const ibp__batch *b,
+                              double *grad, double *f, int *have_f);
+/* Exact Hessian-vector product hv = H v of the batch loss (Pearlmutter R-operator). */
+void ibp__model_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v,
+                    double *hv);
+/* Gauss-Newton product J^T D J v / n; with ntk != 0 the loss curvature D is replaced by the
+ * identity so the operator is the NTK Theta/n (same nonzero spectrum, acting on parameters). */
+void ibp__model_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v,
+                     double *out, int ntk);
+/* Family implementations (dispatched by ibp__model_*). */
+size_t ibp__linear_ws_doubles(const ibp__model *m, int nmax);
+void ibp__linear_forward(ibp__model *m, const double *theta, const double *x, int n, double *f);
+double ibp__linear_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad);
+void ibp__linear_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *hv);
+void ibp__linear_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *out, int ntk);
+size_t ibp__mlp_ws_doubles(const ibp__model *m, int nmax);
+void ibp__mlp_forward(ibp__model *m, const double *theta, const double *x, int n, double *f);
+double ibp__mlp_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad,
+                         double *f /* (n, k) or NULL: a copy of the outputs */);
+void ibp__mlp_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *hv);
+void ibp__mlp_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *out, int ntk);
+size_t ibp__mf_ws_doubles(const ibp__model *m, int nmax);
+double ibp__mf_loss_grad(ibp__model *m, const double *theta, double *grad);
+void ibp__mf_hvp(ibp__model *m, const double *theta, const double *v, double *hv);
+void ibp__mf_gnvp(ibp__model *m, const double *theta, const double *v, double *out);
+/* Activation and its first two derivatives, elementwise over n values (vectorized). */
+void ibp__act_fwd(int act, double prm, const double *z, double *a, long n);
+void ibp__act_d1(int act, double prm, const double *z, double *d1, long n);
+void ibp__act_d2(int act, double prm, const double *z, double *d2, long n);
+/* a = act(z), d1 = act'(z) and, when d2 != NULL, d2 = act''(z) in one pass (shares e.g. tanh's
+ * exponential): the same bits as the three functions above. Outputs may alias z, elementwise. */
+void ibp__act_derivs(int act, double prm, const double *z, double *a, double *d1, double *d2,
+                     long n);
+
+/* Initial parameters (init.c): fills theta (P,) and the fixed arrays (head, mf target) that
+ * depend on the init stream. init_json is the params JSON for init=file. */
+int ibp__model_init(ibp__model *m, const ibp__config *c, double *theta, const char *init_json,
+                    double *scratch, char *err, size_t errlen);
+size_t ibp__model_init_scratch(const ibp__model *m, const ibp__config *c);
+
+/* The params JSON format (params_json.c; the format is described there). The writer covers
+ * every layer (fixed ones marked "trained": false) and the mf target; the reader fills the
+ * trained slices of theta (P,) and refuses missing, misshapen or non-finite arrays. */
+size_t ibp__params_json_write(const ibp__config *c, const ibp__model *m, const double *theta,
+                              long step, char *buf, size_t cap);
+/* Reads theta (P,) and, when the model has a fixed head and head != NULL, the file's head array
+ * into head (rows, cols) with *head_found = 1 (a random head=unit is restored from it). */
+int ibp__params_json_read(ibp__model *m, const char *json, double *theta, double *head, int *head_found,
+                          char *err, size_t errlen);
+
+#endif /* IBP_MODELS_H */
