@@ -49,12 +49,18 @@ static const char *help_run =
     "says why on stderr, when the loss reaches target_loss, ||grad|| < grad_tol, or the loss\n"
     "exceeds div_loss or stops being finite (\"diverged at step k ...\", exit code 1).\n"
     "  --out FILE.csv     metrics as CSV (a '#' comment header gives version, config, conventions)\n"
-    "  --out FILE.jsonl   metrics as JSON lines (first line: meta; then one object per row)\n"
-    "  --data FILE.csv    data for data=csv (header row; the last `out` columns are targets)\n"
-    "  --init FILE.json   initial parameters for init=file (the format of --save)\n"
-    "  --save FILE.json   final parameters; numpy: P = {a['name']: np.array(a['data']).reshape(a['shape'])\n"
-    "                     for a in json.load(open('FILE.json'))['params']}\n"
+    "  --out FILE.jsonl   metrics as JSON lines (first line: meta {ibp, config, seed, conventions,\n"
+    "                     columns}; then one object per row, null = not measured)\n"
+    "  --data FILE.csv    data for data=csv (header row; the last `out` columns are targets); means\n"
+    "                     data=csv when the config does not set data\n"
+    "  --init FILE.json   initial parameters (the format of --save); means init=file when the\n"
+    "                     config does not set init\n"
+    "  --save FILE.json   final parameters (fixed heads too); numpy: P = {a['name']:\n"
+    "                     np.array(a['data']).reshape(a['shape']) for a in json.load(open('FILE.json'))['params']}\n"
     "  --quiet            no progress bar (it is shown only when stderr is a terminal anyway)\n"
+    "Input files (@CONFIG, --data, --init) are regular files of at most 1 GiB. Outputs are opened\n"
+    "before the first step and every write is checked: a full disk stops the run (exit code 2);\n"
+    "--save replaces an existing file only once the new one is completely written.\n"
     "The same config and seed give the same bits, run after run, native or WebAssembly.\n";
 
 static const char *help_output =
