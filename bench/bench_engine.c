@@ -131,7 +131,7 @@ static double lz_flops(int it, int nr, double P) {
 }
 
 /* ---- workloads ----------------------------------------------------------------------------- */
-static int (*volatile step_fn)(ibp_run *, int) = ibp_run_step;
+static int64_t (*volatile step_fn)(ibp_run *, int64_t, char *, size_t) = ibp_run_step;
 static int (*volatile lz_fn)(ibp__lanczos *, ibp__matvec, void *, int, int, double, int, ibp_rng *,
                              ibp__eigres *) = ibp__lanczos_run;
 
@@ -167,7 +167,7 @@ static double time_steps(ibp_run *r, int chunk, int warm, int reps) {
         if (rep == 0 && now() - w0 < WARM_S) rep = -1;
         ibp_run_clear_rows(r);
         double t0 = now();
-        int done = step_fn(r, chunk);
+        int done = (int)step_fn(r, chunk, NULL, 0);
         double t = now() - t0;
         if (done != chunk || ibp_run_state(r) != IBP_RUNNING) {
             fprintf(stderr, "bench_engine: the run stopped: %s\n", ibp_run_message(r));
@@ -256,7 +256,7 @@ static void row_log(const char *key, const char *config, int chunk, int reps, do
  * top-1 (the sharpness) and top-3 solves, cold-started from the same seeded vector. */
 static void sharpness(const char *w, ibp_run *r, const double *theta0, double hvp_flops,
                       int reps) {
-    ibp_run_set_params(r, theta0); /* the same operator whatever was timed before */
+    ibp_run_set_params(r, theta0, NULL, 0); /* the same operator whatever was timed before */
     double P = (double)ibp_run_nparams(r), t_hvp = time_hvp(r, 3 * reps);
     char key[16], note[128];
     snprintf(key, sizeof key, "%s.hvp", w);
@@ -309,7 +309,7 @@ int main(int argc, char **argv) {
     if (ibp_run_nparams(lin) != (long)net_params(&w1) || ibp_run_nparams(mlp) != (long)net_params(&w1) ||
         l_lin != l_lin || ibp__fabs(l_lin - l_mlp) > 1e-12 * ibp__fabs(l_lin)) {
         fprintf(stderr, "bench_engine: W1's two runs are not the same network (P %ld %ld, loss %.17g %.17g)\n",
-                ibp_run_nparams(lin), ibp_run_nparams(mlp), l_lin, l_mlp);
+                (long)ibp_run_nparams(lin), (long)ibp_run_nparams(mlp), l_lin, l_mlp);
         return 2;
     }
     double t_lin = time_steps(lin, 1000, 1, reps), t_mlp = time_steps(mlp, 100, 1, reps);
@@ -318,7 +318,7 @@ int main(int argc, char **argv) {
     row("W1.mlp", "W1 GD step, as mlp identity", t_mlp, w1_step, "");
     row_log("W1.log", c_lin, 1000, reps, t_lin, w1_step);
     /* W2: W1's sharpness on the structured path; the unstructured HVP for comparison */
-    ibp_run_set_params(mlp, th1);
+    ibp_run_set_params(mlp, th1, NULL, 0);
     double t_mhvp = time_hvp(mlp, 3 * reps);
     ibp_run_destroy(mlp);
     sharpness("W2", lin, th1, w1_hvp, reps);

@@ -7,13 +7,19 @@
  *
  *       "model=linear&depth=2&width=1000&param=ntk&data=inline&xs=1&ys=0&lr_rel=2.5&steps=2000"
  *
- *   parsed by ONE parser (src/config.c) shared by the CLI, the WebAssembly module and the tests.
- *   Every key has a default, a type, a range and a help line (`ibp help config`, or
+ *   parsed by ONE parser (src/config/config.c) shared by the CLI, the WebAssembly module and the
+ *   tests. Every key has a default, a type, a range and a help line (`ibp help config`, or
  *   ibp_config_schema_json() for programs). Unknown keys, bad values and keys that do not apply to
- *   the chosen model are errors that name the key, the value and what is allowed.
+ *   the chosen model are errors that name the key, the value and what is allowed. The engine is
+ *   the only interpreter of its languages: programs ask it for every problem of a config
+ *   (ibp_config_problems_json), for the cells of a sweep (ibp_sweep_plan: the one grid grammar)
+ *   and for every code, bit, regime and summary field (ibp_enums_json), and never split
+ *   "k=v&k=v" text or repeat a list themselves.
  *
- *   A run (ibp_run) owns the model, the data, the optimizer state and every workspace in ONE
- *   allocation whose size is computed before anything is allocated (ibp_estimate). Parameters
+ *   A run (ibp_run) owns the config, the model, the data, the optimizer state and every workspace
+ *   in ONE allocation whose size is computed before anything is allocated (ibp_estimate); parsing
+ *   the config allocates only transiently. A spectrum (ibp_spectrum) and a sweep plan (ibp_sweep)
+ *   are one allocation each. Parameters
  *   live in one flat vector theta of length P; the trained layers are named views into it
  *   (W1, b1, W2, ...; X and Y for matrix factorization), each stored row-major with the
  *   mathematical shape (fan_out, fan_in).
@@ -33,8 +39,9 @@
  *
  * MEMORY AND ERRORS
  *   Functions return IBP_OK (0) or a negative IBP_E_* code, and fill a caller-supplied message
- *   buffer (err, errlen) with a sentence naming what was wrong. The library never prints, never
- *   exits and never allocates after ibp_run_create. Objects are created and destroyed in pairs;
+ *   buffer (err, errlen) with a sentence naming what was wrong; err may be NULL (errlen 0) when
+ *   the caller does not want it. The library never prints, never exits, and a run never
+ *   allocates after ibp_run_create. Objects are created and destroyed in pairs;
  *   destroying NULL is a no-op. Functions that produce text write into a caller buffer with
  *   snprintf semantics: they return the length the full text needs (excluding the NUL) and write
  *   at most cap bytes, always NUL-terminated when cap > 0.
@@ -48,10 +55,10 @@
  *                 "&data=inline&xs=1&ys=0&lr_rel=2.5&steps=2000";
  *   if (ibp_run_create(&r, &desc, err, sizeof err) != IBP_OK) { fputs(err, stderr); return 2; }
  *   while (ibp_run_state(r) == IBP_RUNNING) {
- *       ibp_run_step(r, 100);                         // up to 100 GD steps, never allocates
+ *       ibp_run_step(r, 100, err, sizeof err);        // up to 100 GD steps, never allocates
  *       int ncol = ibp_run_ncols(r), nrow = ibp_run_nrows(r);
  *       const double *rows = ibp_run_rows(r);         // (nrow, ncol), columns ibp_run_column(r, j)
- *       ...                                           // e.g. rows[i*ncol + 1] is the loss
+ *       int jl = ibp_run_column_index(r, "loss");     // rows[i*ncol + jl] is the loss of row i
  *       ibp_run_clear_rows(r);
  *   }
  *   puts(ibp_run_message(r));                         // "finished: 2000 steps done" / "diverged at step 12: ..."
@@ -106,6 +113,14 @@ const char *ibp_run_state_string(int state);
 
 const char *ibp_version(void);
 
+/* Every list of this header as one JSON object, for programs that must not repeat them:
+ *   {"status":{"IBP_OK":0,...}, "state":{...}, "spectrum":{...}, "sweep":{limits},
+ *    "event":{"IBP_EVENT_CATAPULT":1,...}, "events":[{"bit","id","label","help"}...],
+ *    "regime":{"IBP_REGIME_LAZY":0,...}, "regimes":[{"value","id","label","help"}...] (legend order),
+ *    "summaryFields":[{"id","label","help"}...] (the order of ibp_summary_fields)}
+ * Returns the needed length. */
+size_t ibp_enums_json(char *buf, size_t cap);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Config language                                                                             */
 
@@ -123,6 +138,14 @@ size_t ibp_config_schema_json(char *buf, size_t cap);
 /* The key table as aligned text for `ibp help config`. Returns needed length. */
 size_t ibp_config_help_text(char *buf, size_t cap);
 
+/* Every problem of a config at once, as JSON: "[]" when it is valid, else
+ *   [{"key":"lr","value":"-1","allowed":"a number in (0, 1e6]","message":"lr=-1 is out of ..."},...]
+ * Items in the order written (bad values, unknown keys, keys given twice), then keys that do not
+ * apply, then the rules between keys. A key is reported once. "value" is the text as written (for
+ * a rule between keys, the value in use), "allowed" what the key takes in words, "message" the
+ * sentence ibp_config_canonical gives when that problem is the first. Returns the needed length. */
+size_t ibp_config_problems_json(const char *config, char *buf, size_t cap);
+
 /* Inputs of a run. Zero means default/none for every field. */
 typedef struct ibp_run_desc {
     const char *config;    /* "key=value&..." (NULL or "" = all defaults) */
@@ -136,7 +159,7 @@ typedef struct ibp_run_desc {
  * allocating anything large. The estimate bounds the heap ibp_run_create takes at its peak: the
  * run's one allocation, the config's lists and the parser's copy of the config text. Fails with
  * IBP_E_MEMORY and a message giving the estimate when the estimate exceeds mem_cap. */
-int ibp_estimate(const ibp_run_desc *desc, double *bytes, long *nparams, char *err, size_t errlen);
+int ibp_estimate(const ibp_run_desc *desc, double *bytes, int64_t *nparams, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Runs                                                                                        */
@@ -148,13 +171,26 @@ typedef struct ibp_run ibp_run; /* opaque: config + model + data + optimizer + w
 int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t errlen);
 void ibp_run_destroy(ibp_run *r); /* NULL is a no-op */
 
-/* Take up to nsteps optimizer steps (fewer if the run stops or the row buffer fills). Returns
- * the number of steps taken (>= 0) or a negative status. Never allocates. */
-int ibp_run_step(ibp_run *r, int nsteps);
+/* Step counts and parameter counts are int64_t everywhere in this API (long is 32 bits in
+ * WebAssembly; JS sees them as BigInt). */
+
+/* Take up to nsteps optimizer steps (fewer when the run stops or the row buffer fills: read and
+ * clear the rows, then step again). Returns the number of steps taken (>= 0; 0 for a stopped
+ * run, whose state and message say why), or IBP_E_ARG with a message for nsteps < 0. Never
+ * allocates. */
+int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen);
 int ibp_run_state(const ibp_run *r);
-const char *ibp_run_message(const ibp_run *r); /* why it stopped, or "running: step k" */
-long ibp_run_t(const ibp_run *r);              /* steps taken so far */
-int ibp_run_steps_total(const ibp_run *r);     /* the config's `steps` */
+/* "running" while the state is IBP_RUNNING; once it stopped, one of
+ *   "finished: N steps done"
+ *   "finished: target loss reached at step K (loss L <= TARGET)"
+ *   "finished: gradient norm G < grad_tol TOL at step K"
+ *   "diverged at step K: WHAT (eta = ETA)" + optionally "; the last measured sharpness S = S
+ *       (step J) gives eta S = X" + " > 2, beyond the stability edge" when it is,
+ *   where WHAT is "loss L > div_loss D", "the loss became NaN" or "... infinite", or
+ *   "the minibatch loss is L" (SGD). Numbers are %.4g (eta S: %.3g). */
+const char *ibp_run_message(const ibp_run *r);
+int64_t ibp_run_t(const ibp_run *r);           /* steps taken so far */
+int64_t ibp_run_steps_total(const ibp_run *r); /* the step limit: `steps`, plus any extension */
 
 /* Change the (base) learning rate from the next step on. eta must be finite and > 0.
  * A stopped run (steps done) can be continued with ibp_run_extend. */
@@ -162,12 +198,15 @@ int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen);
 double ibp_run_lr(const ibp_run *r);  /* the learning rate the next step will use */
 double ibp_run_lr0(const ibp_run *r); /* the base learning rate (after lr_rel resolution) */
 double ibp_run_s0(const ibp_run *r);  /* sharpness at init if it was computed, else NaN */
-int ibp_run_extend(ibp_run *r, int more_steps); /* raise the step limit of a stopped run */
+/* Raise the step limit by more_steps >= 0 (to at most 1e9); a run stopped by its step limit runs
+ * again. IBP_E_ARG or IBP_E_STATE (a run that diverged or converged) with a message. */
+int ibp_run_extend(ibp_run *r, int64_t more_steps, char *err, size_t errlen);
 
 /* Parameters: one flat vector (P,) */
-long ibp_run_nparams(const ibp_run *r);
+int64_t ibp_run_nparams(const ibp_run *r);
 const double *ibp_run_params(const ibp_run *r);
-int ibp_run_set_params(ibp_run *r, const double *theta); /* (P,) */
+/* Replace theta (P,); every value must be finite (else IBP_E_ARG, naming the first that is not). */
+int ibp_run_set_params(ibp_run *r, const double *theta, char *err, size_t errlen);
 
 /* Full-batch training loss and gradient at the current parameters; grad may be NULL. */
 int ibp_run_loss_grad(ibp_run *r, double *loss, double *grad /* (P,) */);
@@ -178,22 +217,35 @@ int ibp_run_hvp(ibp_run *r, double *hv /* (P,) */, const double *v /* (P,) */);
  * steps and at step 0 and at the last step; quantities not measured in a row are NaN. */
 int ibp_run_ncols(const ibp_run *r);
 const char *ibp_run_column(const ibp_run *r, int j); /* name of column j, e.g. "loss" */
+int ibp_run_column_index(const ibp_run *r, const char *name); /* j of that column, or -1 */
 int ibp_run_nrows(const ibp_run *r);                 /* rows waiting to be read */
 const double *ibp_run_rows(const ibp_run *r);        /* (nrows, ncols), row-major */
 void ibp_run_clear_rows(ibp_run *r);
 
-/* Events, in the order they happened. kind is one of IBP_EVENT_*; value/value2:
+/* Events, in the order they happened: one list gives each kind's bit, name, label and meaning
+ * (the module's enums JSON carries it, so JS never repeats them). kind is one of IBP_EVENT_*;
+ * value/value2:
  *   CATAPULT  peak loss / starting loss, step of the peak
  *   EOS       the sharpness S at onset, 2/eta
  *   DIVERGED  eta S with the last measured S (NaN if none), the loss
  *   CONVERGED the loss, the gradient norm
  * The metrics column `events` holds the bitmask of the events of each row. */
-#define IBP_EVENT_CATAPULT 1
-#define IBP_EVENT_EOS 2
-#define IBP_EVENT_DIVERGED 4
-#define IBP_EVENT_CONVERGED 8
+#define IBP_EVENT_LIST(X)                                                                          \
+    X(IBP_EVENT_CATAPULT, 1, "catapult", "catapult",                                              \
+      "the loss rose catapult_factor times above where it started, then fell below that level")   \
+    X(IBP_EVENT_EOS, 2, "eos", "EoS onset",                                                       \
+      "a measured sharpness S reached 0.95 * 2/eta after having been below it")                   \
+    X(IBP_EVENT_DIVERGED, 4, "diverged", "diverged",                                              \
+      "the loss exceeded div_loss or stopped being finite")                                       \
+    X(IBP_EVENT_CONVERGED, 8, "converged", "converged",                                           \
+      "the run stopped at target_loss or grad_tol")
+enum {
+#define IBP__X(name, bit, id, label, help) name = bit,
+    IBP_EVENT_LIST(IBP__X)
+#undef IBP__X
+};
 int ibp_run_nevents(const ibp_run *r);
-int ibp_run_event(const ibp_run *r, int i, int *kind, long *step, double *value, double *value2);
+int ibp_run_event(const ibp_run *r, int i, int *kind, int64_t *step, double *value, double *value2);
 size_t ibp_run_events_text(const ibp_run *r, char *buf, size_t cap); /* one line per event */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -218,10 +270,52 @@ int ibp_spectrum_create(ibp_spectrum **out, ibp_run *r, int mode, int k_or_probe
 size_t ibp_spectrum_json(const ibp_spectrum *s, char *buf, size_t cap);
 void ibp_spectrum_destroy(ibp_spectrum *s); /* NULL is a no-op */
 
-/* Run summary for sweeps and phase diagrams. The regime is one of "lazy", "catapult", "eos",
- * "divergent", "not_converged" (definitions at the top of src/summary.c). The CSV form is one
- * line whose fields are ibp_summary_fields() (comma-separated names; empty = not measured). */
+/* Run summary for sweeps and phase diagrams. A run's regime is one of the list below, in legend
+ * order (rules at the top of src/run/summary.c); "error" is a sweep cell whose run could not be
+ * created (ibp_run_regime never returns it). The CSV form is one line whose fields are
+ * ibp_summary_fields() (comma-separated names; empty = not measured), from the field list
+ * below. Both lists, with labels and meanings, are in the module's enums JSON. */
+#define IBP_REGIME_LIST(X)                                                                         \
+    X(IBP_REGIME_LAZY, 0, "lazy", "lazy", "converged without a catapult or the edge of stability") \
+    X(IBP_REGIME_CATAPULT, 1, "catapult", "catapult",                                             \
+      "the loss rose catapult_factor times above its start, then ended below it")                 \
+    X(IBP_REGIME_EOS, 2, "eos", "edge of stability",                                              \
+      "reached the edge, ends there (eta S / 2 in [0.9, 1.1]) with a non-monotone loss")          \
+    X(IBP_REGIME_DIVERGENT, 3, "divergent", "divergent", "the run diverged")                      \
+    X(IBP_REGIME_NOT_CONVERGED, 4, "not_converged", "not converged",                              \
+      "none of the above by the last step")                                                       \
+    X(IBP_REGIME_ERROR, 5, "error", "error", "the run could not be created (the message says why)")
+enum {
+#define IBP__X(name, value, id, label, help) name = value,
+    IBP_REGIME_LIST(IBP__X)
+#undef IBP__X
+};
+#define IBP_SUMMARY_FIELD_LIST(X)                                                                  \
+    X(regime, "regime", "the regime (IBP_REGIME_LIST)")                                           \
+    X(steps, "steps run", "optimizer steps taken")                                                \
+    X(final_loss, "final loss L_T", "training loss at the last step")                             \
+    X(loss0, "initial loss L_0", "training loss at initialization")                               \
+    X(max_loss_ratio, "max_t L_t / L_0", "the highest loss over the initial loss")                \
+    X(monotone, "monotone loss (1 = yes)", "1 when every step had L_{t+1} <= L_t (1 + 1e-12)")    \
+    X(steps_to_converge, "steps to converge",                                                     \
+      "first step with the loss at the convergence level or a vanished gradient")                \
+    X(eta, "learning rate \u03b7", "the base learning rate")                                      \
+    X(final_sharpness, "final sharpness S_T", "the last measured sharpness")                     \
+    X(s0, "initial sharpness S_0", "the sharpness at initialization")                             \
+    X(eta_s_final, "\u03b7 S_T", "the learning rate times the final sharpness")                   \
+    X(lambda0, "initial NTK \u03bb0", "top NTK eigenvalue at initialization")                     \
+    X(final_lambda, "final NTK \u03bb_T", "top NTK eigenvalue at the last measurement")           \
+    X(lambda_ratio, "\u03bb_T / \u03bb0 (S_T / S_0 without NTK)",                                 \
+      "final over initial NTK eigenvalue, or sharpness when the NTK is not tracked")             \
+    X(events, "events (bitmask)", "the bits of every event of the run (IBP_EVENT_LIST)")          \
+    X(wprod_dist, "\u2016w_prod \u2212 w*\u2016",                                                  \
+      "distance of the end-to-end map of a deep linear net to the OLS solution")                 \
+    X(s_min, "S_min (Marion\u2013Chizat bound)", "the sharpness bound of Marion and Chizat")       \
+    X(data_lambda, "\u039b = \u03bb_max(\u03a3\u0302)", "the top eigenvalue of the data covariance") \
+    X(factor_gap, "|\u2016X\u2016 \u2212 \u2016Y\u2016|", "imbalance of the norms of two factors")
 const char *ibp_run_regime(const ibp_run *r);
+int ibp_run_regime_id(const ibp_run *r); /* IBP_REGIME_* */
+const char *ibp_regime_string(int regime); /* "lazy", ..., "error"; "unknown regime" otherwise */
 const char *ibp_summary_fields(void);
 size_t ibp_run_summary_json(const ibp_run *r, char *buf, size_t cap);
 size_t ibp_run_summary_csv(const ibp_run *r, char *buf, size_t cap);
@@ -240,6 +334,58 @@ size_t ibp_run_csv_header(const ibp_run *r, char *buf, size_t cap);
  * (a value not measured at a row is null; an infinite loss is the string "inf" or "-inf"). */
 size_t ibp_run_jsonl_header(const ibp_run *r, char *buf, size_t cap);
 size_t ibp_run_rows_jsonl(const ibp_run *r, char *buf, size_t cap);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sweeps: the ONE grid grammar (`ibp sweep`, the sweep page and the gallery all plan here)    */
+/* A plan is a base config and up to IBP_SWEEP_MAX_KEYS varied keys, given as text, one
+ * KEY=GRID per line (blank lines ignored):
+ *   GRID = v1,v2,...         an explicit list (at most IBP_SWEEP_MAX_VALUES values)
+ *        | lin:START:STOP:N  N values evenly spaced from START to STOP
+ *        | log:START:STOP:N  N values evenly spaced in log from START to STOP (START, STOP > 0)
+ * Spaces and tabs around KEY, GRID, list values and the parts of lin:/log: do not count ("seed=1
+ * ,2" is the values 1 and 2). START and STOP are numbers of the config language; N is a number
+ * whose value is a whole number in [1, IBP_SWEEP_MAX_VALUES] ("3", "3.0", "3e0"). Grid values
+ * keep the endpoints exactly as written; inside they are a + ((b - a) i) / (N - 1) and
+ * a * ibp_pow(b / a, i / (N - 1)), the same bits everywhere. A list value may not contain & = #
+ * spaces or control characters; %XX escapes read as in a config, so a list-valued key sweeps as
+ * init=4%2C0.1,2%2C0.5. Every value is checked for its key (type, range) and kept in the config
+ * writer's canonical text ("1e-1" is "0.1") with its commas written %2C; whether a key applies,
+ * and the rules between keys, depend on the whole cell (ibp_sweep_cell_check).
+ * Cells are numbered 0 .. ncells-1 with the first key outermost: cell = i0 * n1 + i1. A cell's
+ * config is the canonical base without the varied keys, plus KEY=value for each key, written in
+ * canonical form. Shard I of N (1 <= I <= N) runs the cells c with c mod N = I - 1.
+ * A plan is one allocation; its strings live until ibp_sweep_destroy. The limits of a sweep are
+ * the callers' (the CLI runs IBP_SWEEP_MAX_CELLS cells in all, IBP_SWEEP_MAX_JOB_CELLS per
+ * process; the page fewer). */
+#define IBP_SWEEP_MAX_KEYS 2
+#define IBP_SWEEP_MAX_VALUES 10000
+#define IBP_SWEEP_MAX_CELLS 1000000
+#define IBP_SWEEP_MAX_JOB_CELLS 10000
+typedef struct ibp_sweep ibp_sweep;
+/* IBP_OK, or IBP_E_CONFIG (the base config, a KEY=GRID, a value) / IBP_E_NOMEM, with a message. */
+int ibp_sweep_plan(ibp_sweep **out, const char *base_config, const char *vary, char *err, size_t errlen);
+void ibp_sweep_destroy(ibp_sweep *s); /* NULL is a no-op */
+int64_t ibp_sweep_ncells(const ibp_sweep *s);
+/* {"keys":[{"key","spec","values":[canonical texts]}...],"ncells":N,"base":"canonical base"} */
+size_t ibp_sweep_json(const ibp_sweep *s, char *buf, size_t cap);
+int ibp_sweep_nkeys(const ibp_sweep *s);
+const char *ibp_sweep_key(const ibp_sweep *s, int k);         /* NULL outside 0 .. nkeys-1 */
+const char *ibp_sweep_spec(const ibp_sweep *s, int k);        /* "KEY=GRID" as given, trimmed */
+int64_t ibp_sweep_nvalues(const ibp_sweep *s, int k);
+const char *ibp_sweep_value(const ibp_sweep *s, int k, int64_t i);
+int64_t ibp_sweep_value_index(const ibp_sweep *s, int64_t cell, int k); /* -1 outside */
+const char *ibp_sweep_cell_value(const ibp_sweep *s, int64_t cell, int k);
+/* The config of a cell (snprintf semantics): its canonical form when the cell is a valid
+ * config; otherwise its text as assembled, so that creating a run of it reports the parser's
+ * message; "" outside 0 .. ncells-1. ibp_sweep_cell_check: IBP_OK, IBP_E_CONFIG with the
+ * parser's message, or IBP_E_ARG for a cell outside. */
+size_t ibp_sweep_cell_config(const ibp_sweep *s, int64_t cell, char *buf, size_t cap);
+int ibp_sweep_cell_check(const ibp_sweep *s, int64_t cell, char *err, size_t errlen);
+/* "I/N" with whole numbers 1 <= I <= N <= 1000000, or IBP_E_ARG with a message. */
+int ibp_sweep_shard_parse(const char *text, int *shard, int *nshards, char *err, size_t errlen);
+/* Cells in shard I of N, or IBP_E_ARG for a bad shard; the j-th of them (j from 0), or -1. */
+int64_t ibp_sweep_shard_ncells(const ibp_sweep *s, int shard, int nshards);
+int64_t ibp_sweep_shard_cell(const ibp_sweep *s, int shard, int nshards, int64_t j);
 
 /* x^y for x > 0 with the engine's own elementary functions: the same bits everywhere (used for
  * log-spaced grids, so the CLI and the page build identical sweeps). */

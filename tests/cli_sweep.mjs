@@ -37,8 +37,28 @@ t.check(r.code === 2 && /twice/.test(r.stderr), `a duplicated shard is reported 
 // refusals
 r = runIbp(cli, ['sweep', base, '--vary', 'lrr=1,2']);
 t.check(r.code === 2 && /unknown key "lrr"/.test(r.stderr), `unknown key (${r.stderr})`);
+// a value that is wrong for its key is refused by the plan, naming the value; a cell whose
+// combination of values is not a config is refused before anything runs, naming the cell
 r = runIbp(cli, ['sweep', base, '--vary', 'depth=1.5,2']);
-t.check(r.code === 2 && /cell 0 is not a valid config: depth=1.5/.test(r.stderr), `bad cell (${r.stderr})`);
+t.check(r.code === 2 && /vary depth=1.5,2, value 1: depth=1.5: depth must be an integer/.test(r.stderr), `bad value (${r.stderr})`);
+r = runIbp(cli, ['sweep', 'model=linear&steps=2', '--vary', 'model=mlp,mf', '--vary', 'depth=1,3']);
+t.check(r.code === 2 && /cell 2 is not a valid config: depth does not apply here/.test(r.stderr), `bad cell (${r.stderr})`);
+t.check(r.stdout === '', 'nothing runs when a cell is bad');
+// issue 10 item 2: a --vary value far longer than the old cell buffer (strlen(base) + 512) used
+// to corrupt the heap; the value is now kept in its canonical text
+const long = `0.1${'0'.repeat(600)}`;
+r = runIbp(cli, ['sweep', 'steps=2&measure=0', '--vary', `lr=${long}`, '--vary', `seed=${'0'.repeat(700)}1,2`]);
+t.check(r.code === 0, `a 600-character value runs (${r.code}: ${r.stderr.slice(0, 200)})`);
+const longRows = r.stdout.split('\n').filter((l) => /^\d/.test(l));
+t.check(longRows.length === 2 && longRows[0].startsWith('0,0.1,1,') && longRows[1].startsWith('1,0.1,2,'),
+  `the long values in canonical form (${longRows.map((l) => l.slice(0, 30))})`);
+t.check(r.stdout.includes(`# vary: lr=${long}\n`), 'the header keeps the vary as written');
+// a valid cell whose run cannot be created is a row with the regime "error" and the engine's message
+r = runIbp(cli, ['sweep', 'steps=1', '--vary', 'data=csv,teacher']);
+const errRows = r.stdout.split('\n').filter((l) => /^\d/.test(l))
+  .map((l) => [...l.slice(0, l.indexOf('"')).split(','), l.slice(l.indexOf('"'))]); // the message is quoted
+t.check(r.code === 0 && errRows.length === 2 && errRows[0][2] === 'error' && /data=csv needs a CSV file/.test(errRows[0].at(-1)) &&
+  errRows[0].length === errRows[1].length && errRows[1][2] !== 'error', `an error row keeps the columns (${r.stdout.slice(-300)})`);
 r = runIbp(cli, ['sweep', base, '--vary', 'lr_rel=lin:1:2:200', '--vary', 'seed=lin:0:99:100']);
 t.check(r.code === 2 && /20000 cells in one job is too many/.test(r.stderr) && /estimated [0-9.e+-]+ hours/.test(r.stderr) && /--shard/.test(r.stderr),
   `too many cells: count, estimate and the way out (${r.stderr})`);

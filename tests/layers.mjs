@@ -61,14 +61,19 @@ for (const f of files) {
 
 // 2: the call graph between .c files has no cycle
 const cfiles = files.filter((f) => f.endsWith('.c'));
-const defs = new Map();
+// definitions: external ones by name; a file's static functions shadow them inside that file
+const defs = new Map(), statics = new Map(cfiles.map((f) => [f, new Set()]));
+const DEF = /^([A-Za-z_][\w \t*]*?)\b(ibp_\w+|cli_\w+|read_file|has_suffix|text_of)\s*\([^;{)]*\)\s*\{/gm;
 for (const f of cfiles)
-  for (const m of text[f].matchAll(/^[A-Za-z_][\w \t*]*?\b(ibp_\w+|cli_\w+|read_file|has_suffix|text_of)\s*\([^;{)]*\)\s*\{/gm))
-    if (!defs.has(m[1])) defs.set(m[1], f);
+  for (const m of text[f].matchAll(DEF)) {
+    if (/\bstatic\b/.test(m[1])) statics.get(f).add(m[2]);
+    else if (!defs.has(m[2])) defs.set(m[2], f);
+  }
 t.check(defs.size > 100, `found the function definitions (${defs.size})`);
 const edges = new Map(cfiles.map((f) => [f, new Set()]));
 for (const f of cfiles)
   for (const m of text[f].matchAll(/\b(ibp_\w+|cli_\w+|read_file|has_suffix|text_of)\b/g)) {
+    if (statics.get(f).has(m[1])) continue;
     const g = defs.get(m[1]);
     if (g && g !== f) edges.get(f).add(g);
   }

@@ -23,12 +23,65 @@ static void expect_ok_canon(const char *in, const char *want) {
     T_CHECK(rc == IBP_OK && strcmp(again, canon) == 0, "full -> canonical: \"%s\" vs \"%s\" (%s)", again, canon, err);
 }
 
+/* Field `name` of the n-th object (from 0) of a problems JSON array, unescaped into out; 0 when
+ * there is no such object. The engine writes each object as {"key":..,"value":..,"allowed":..,
+ * "message":..} (an independent reading here: no JSON library in the tests). */
+static int problem_field(const char *js, int n, const char *name, char *out, size_t cap) {
+    const char *p = js;
+    for (int i = 0; i <= n; i++) {
+        p = strstr(p, "{\"key\":");
+        if (!p) return 0;
+        if (i < n) p++;
+    }
+    char needle[32];
+    snprintf(needle, sizeof needle, "\"%s\":\"", name);
+    p = strstr(p, needle);
+    if (!p) return 0;
+    p += strlen(needle);
+    size_t o = 0;
+    for (; *p && *p != '"' && o + 1 < cap; p++) {
+        if (*p == '\\') p++;
+        out[o++] = *p;
+    }
+    out[o] = '\0';
+    return 1;
+}
+
+static int count_problems(const char *js) {
+    int n = 0;
+    for (const char *p = js; (p = strstr(p, "{\"key\":")); p++) n++;
+    return n;
+}
+
 static void expect_err(const char *in, const char *substr1, const char *substr2) {
     char canon[4096], err[512] = "";
     int rc = ibp_config_canonical(in, 0, canon, sizeof canon, err, sizeof err);
     T_CHECK(rc == IBP_E_CONFIG, "config \"%s\" must be refused (rc %d)", in, rc);
     T_CHECK(strstr(err, substr1) != NULL, "message for \"%s\" should contain \"%s\": got \"%s\"", in, substr1, err);
     if (substr2) T_CHECK(strstr(err, substr2) != NULL, "message for \"%s\" should contain \"%s\": got \"%s\"", in, substr2, err);
+    /* the structured problems: the first is the parser's own sentence for the first problem */
+    char js[8192], msg[600] = "";
+    size_t n = ibp_config_problems_json(in, js, sizeof js);
+    T_CHECK(n < sizeof js && problem_field(js, 0, "message", msg, sizeof msg) && strcmp(msg, err) == 0,
+            "problems of \"%s\": first message \"%s\", the parser says \"%s\"", in, msg, err);
+}
+
+/* A config with several problems lists each one, keyed, in the parser's order. */
+static void expect_problems(const char *in, int count, const char *const *keys, const char *const *values) {
+    size_t n = ibp_config_problems_json(in, NULL, 0);
+    char *js = malloc(n + 1);
+    T_CHECK(ibp_config_problems_json(in, js, n + 1) == n && strlen(js) == n, "problems length is exact");
+    T_CHECK(count_problems(js) == count, "\"%s\" has %d problems: %s", in, count, js);
+    for (int i = 0; i < count; i++) {
+        char key[64] = "", value[256] = "", allowed[256] = "";
+        problem_field(js, i, "key", key, sizeof key);
+        problem_field(js, i, "value", value, sizeof value);
+        problem_field(js, i, "allowed", allowed, sizeof allowed);
+        T_CHECK(!strcmp(key, keys[i]) && !strcmp(value, values[i]) && allowed[0],
+                "problem %d of \"%s\": key \"%s\" value \"%s\" (want \"%s\" \"%s\"), allowed \"%s\"", i, in, key, value,
+                keys[i], values[i], allowed);
+    }
+    free(js);
 }
 
 int main(void) {
@@ -122,6 +175,27 @@ int main(void) {
     expect_err("seed=-1", "seed=-1 is out of range", NULL);
     expect_err("seed=9007199254740993", "out of range", NULL);
     expect_err("mem_cap=0", "mem_cap=0 is out of range", NULL);
+
+    /* every problem at once (ibp_config_problems_json) */
+    {
+        char js[64];
+        T_CHECK(ibp_config_problems_json("lr=0.5&model=linear", js, sizeof js) == 2 && !strcmp(js, "[]"), "no problems: []");
+        const char *k1[] = {"lr", "depth", "lrr", "steps", "act", "lr_rel"}, *v1[] = {"-1", "1.5", "3", "2", "tanh", "2"};
+        expect_problems("lr=-1&depth=1.5&lrr=3&act=tanh&model=linear&lr_rel=2&steps=1&steps=2", 6, k1, v1);
+        const char *k2[] = {"loss", "opt", "init"}, *v2[] = {"logistic", "sgd", "residual"};
+        expect_problems("model=mf&loss=logistic&opt=sgd&init=residual", 3, k2, v2);
+        const char *k3[] = {"width", "init_scale", "teacher_w"}, *v3[] = {"4,5,6", "1,2", "1,2,3"};
+        expect_problems("depth=3&width=4,5,6&init_scale=1,2&teacher_w=1,2,3", 3, k3, v3);
+        /* a key is reported once: its bad value, not also that it does not apply */
+        const char *k4[] = {"act"}, *v4[] = {"swish"};
+        expect_problems("model=linear&act=swish", 1, k4, v4);
+        /* quotes and backslashes in what was written come back escaped */
+        char esc[512], value[64];
+        ibp_config_problems_json("lr=\"a\\b", esc, sizeof esc);
+        T_CHECK(strstr(esc, "\"value\":\"\\\"a\\\\b\"") != NULL, "JSON escapes: %s", esc);
+        problem_field(esc, 0, "value", value, sizeof value);
+        T_CHECK(!strcmp(value, "\"a\\b"), "the value as written: %s", value);
+    }
 
     /* schema JSON and help text cover every key */
     size_t n = ibp_config_schema_json(NULL, 0);

@@ -104,28 +104,11 @@ static void test_random(int n) {
     free(A), free(V), free(w), free(Vj), free(wj), free(w2);
 }
 
-/* Random orthogonal Q (n, n): modified Gram-Schmidt, twice, of a Gaussian matrix (test-side). */
-static void rand_orth(int n, double *Q) {
-    for (int i = 0; i < n * n; i++) Q[i] = t_rand_normal(&seed);
-    for (int pass = 0; pass < 2; pass++)
-        for (int j = 0; j < n; j++) {
-            for (int k = 0; k < j; k++) {
-                double d = 0;
-                for (int a = 0; a < n; a++) d += Q[a * n + j] * Q[a * n + k];
-                for (int a = 0; a < n; a++) Q[a * n + j] -= d * Q[a * n + k];
-            }
-            double s = 0;
-            for (int a = 0; a < n; a++) s += Q[a * n + j] * Q[a * n + j];
-            s = sqrt(s);
-            for (int a = 0; a < n; a++) Q[a * n + j] /= s;
-        }
-}
-
 /* A = Q diag(lam) Q^T: eigenvalues must come back sorted within 1e-13 max|lam| */
 static void test_known(int n, const double *lam, const char *what) {
     double *Q = dalloc((long)n * n), *A = dalloc((long)n * n), *V = dalloc((long)n * n);
     double *w = dalloc(n), *ls = dalloc(n);
-    rand_orth(n, Q);
+    t_rand_orth(n, Q, &seed);
     for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++) {
             double s = 0;

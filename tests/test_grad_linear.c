@@ -32,17 +32,6 @@ typedef struct tmodel {
 
 static uint64_t rs = 12345;
 
-static double norm2(const double *a, long n) {
-    double s = 0;
-    for (long i = 0; i < n; i++) s += a[i] * a[i];
-    return sqrt(s);
-}
-static double dotp(const double *a, const double *b, long n) {
-    double s = 0;
-    for (long i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-
 /* Build a model of family kind; widths has one entry per hidden layer. */
 static void tm_build(tmodel *t, int kind, int depth, int d, int out, const int *widths, int param,
                      int head, int loss, int n) {
@@ -88,7 +77,7 @@ static void tm_fill(tmodel *t) {
             for (int r = 0; r < ly->rows; r++) {
                 double *row = ly->fixed + (long)r * ly->cols;
                 for (int j = 0; j < ly->cols; j++) row[j] = t_rand_normal(&rs);
-                double nr = norm2(row, ly->cols);
+                double nr = t_norm2(row, ly->cols);
                 for (int j = 0; j < ly->cols; j++) row[j] /= nr;
             }
         }
@@ -119,7 +108,7 @@ static void tm_direction(tmodel *t, double *u) {
         ibp__layer *ly = &m->L[i];
         if (ly->off < 0) continue;
         long rc = (long)ly->rows * ly->cols;
-        double s = norm2(t->theta + ly->off, rc) / sqrt((double)rc);
+        double s = t_norm2(t->theta + ly->off, rc) / sqrt((double)rc);
         for (long j = 0; j < rc; j++) u[ly->off + j] = s * t_rand_normal(&rs);
     }
 }
@@ -134,7 +123,7 @@ static void check_grad(tmodel *t) {
     long P = t->m.P;
     double *g = malloc(P * sizeof(double)), *gfd = malloc(P * sizeof(double));
     double L = ibp__model_loss_grad(&t->m, t->theta, &t->b, g);
-    double rms = norm2(t->theta, P) / sqrt((double)P);
+    double rms = t_norm2(t->theta, P) / sqrt((double)P);
     for (long j = 0; j < P; j++) {
         double t0 = t->theta[j], h = 1e-5 * fmax(fabs(t0), rms);
         double tp = t0 + h, tm = t0 - h;
@@ -161,10 +150,8 @@ static void check_hvp(tmodel *t) {
     long P = t->m.P;
     double *u = malloc(P * sizeof(double)), *v = malloc(P * sizeof(double));
     double *hu = malloc(P * sizeof(double)), *hv = malloc(P * sizeof(double));
-    double *gp = malloc(P * sizeof(double)), *gm = malloc(P * sizeof(double));
-    double *th0 = malloc(P * sizeof(double)), *w = malloc(P * sizeof(double));
+    double *gm = malloc(P * sizeof(double)), *w = malloc(P * sizeof(double));
     double *hw = malloc(P * sizeof(double)), *g = malloc(P * sizeof(double));
-    memcpy(th0, t->theta, P * sizeof(double));
     tm_direction(t, u);
     tm_direction(t, v);
     ibp__model_hvp(&t->m, t->theta, &t->b, u, hu);
@@ -172,24 +159,15 @@ static void check_hvp(tmodel *t) {
     /* FD of the exact gradient along u (a relative step h = 1e-5 since u is scaled like theta):
      * truncation h^2/6 |g'''[u,u,u]| ~ 2e-11 |Hu|, rounding eps |g| / h ~ 2e-11 |g|; the
      * tolerance 1e-7 (|Hu| + |g|) has a margin >1000. */
-    double h = 1e-5;
-    for (long j = 0; j < P; j++) t->theta[j] = th0[j] + h * u[j];
-    ibp__model_loss_grad(&t->m, t->theta, &t->b, gp);
-    for (long j = 0; j < P; j++) t->theta[j] = th0[j] - h * u[j];
-    ibp__model_loss_grad(&t->m, t->theta, &t->b, gm);
-    memcpy(t->theta, th0, P * sizeof(double));
+    double err = t_hvp_fd_error(&t->m, t->theta, &t->b, u, hu, 1e-5);
     ibp__model_loss_grad(&t->m, t->theta, &t->b, g);
-    double gn = norm2(g, P);
-    for (long j = 0; j < P; j++) gp[j] = (gp[j] - gm[j]) / (2 * h);
-    double err = 0;
-    for (long j = 0; j < P; j++) err += (hu[j] - gp[j]) * (hu[j] - gp[j]);
-    err = sqrt(err);
-    T_CHECK(err <= 1e-7 * (norm2(hu, P) + gn), "%s: HVP vs FD of the gradient: |diff| %.3g, |Hu| %.3g",
-            t->label, err, norm2(hu, P));
+    double gn = t_norm2(g, P);
+    T_CHECK(err <= 1e-7 * (t_norm2(hu, P) + gn), "%s: HVP vs FD of the gradient: |diff| %.3g, |Hu| %.3g",
+            t->label, err, t_norm2(hu, P));
     /* symmetry: both sides are sums of O(P) products each bounded by |u||Hv|; rounding
      * ~ P eps relative, far below 1e-11 for P <= 1e3 */
-    double a = dotp(u, hv, P), bb = dotp(v, hu, P);
-    double sc = norm2(u, P) * norm2(hv, P) + norm2(v, P) * norm2(hu, P);
+    double a = t_dot(u, hv, P), bb = t_dot(v, hu, P);
+    double sc = t_norm2(u, P) * t_norm2(hv, P) + t_norm2(v, P) * t_norm2(hu, P);
     T_CHECK(fabs(a - bb) <= 1e-11 * sc, "%s: u.Hv %.17g vs v.Hu %.17g", t->label, a, bb);
     /* linearity: H(a u + b v) = a Hu + b Hv up to rounding (same bound) */
     double ca = 0.7, cb = -1.3;
@@ -198,9 +176,9 @@ static void check_hvp(tmodel *t) {
     for (long j = 0; j < P; j++) gm[j] = ca * hu[j] + cb * hv[j];
     double lerr = 0;
     for (long j = 0; j < P; j++) lerr += (hw[j] - gm[j]) * (hw[j] - gm[j]);
-    T_CHECK(sqrt(lerr) <= 1e-11 * (fabs(ca) * norm2(hu, P) + fabs(cb) * norm2(hv, P)),
+    T_CHECK(sqrt(lerr) <= 1e-11 * (fabs(ca) * t_norm2(hu, P) + fabs(cb) * t_norm2(hv, P)),
             "%s: HVP not linear: %.3g", t->label, sqrt(lerr));
-    free(u); free(v); free(hu); free(hv); free(gp); free(gm); free(th0); free(w); free(hw); free(g);
+    free(u); free(v); free(hu); free(hv); free(gm); free(w); free(hw); free(g);
 }
 
 /* ---- GN / NTK product against an explicit Jacobian ---------------------------------------- */
@@ -217,7 +195,7 @@ static void check_gn(tmodel *t) {
     double *fm = malloc(nk * sizeof(double)), *f0 = malloc(nk * sizeof(double));
     double *u = malloc(P * sizeof(double)), *out = malloc(P * sizeof(double));
     double *ref = malloc(P * sizeof(double)), *ju = malloc(nk * sizeof(double));
-    double rms = norm2(t->theta, P) / sqrt((double)P);
+    double rms = t_norm2(t->theta, P) / sqrt((double)P);
     ibp__model_forward(m, t->theta, t->x, n, f0);
     for (long j = 0; j < P; j++) {
         double t0 = t->theta[j], h = 1e-2 * fmax(fabs(t0), rms), tp = t0 + h, tm = t0 - h;
@@ -227,7 +205,7 @@ static void check_gn(tmodel *t) {
         for (long i = 0; i < nk; i++) J[i * P + j] = (fp[i] - fm[i]) / (tp - tm);
     }
     tm_direction(t, u);
-    for (long i = 0; i < nk; i++) ju[i] = dotp(J + i * P, u, P);
+    for (long i = 0; i < nk; i++) ju[i] = t_dot(J + i * P, u, P);
     for (int ntk = 0; ntk <= 1; ntk++) {
         ibp__model_gnvp(m, t->theta, &t->b, u, out, ntk);
         for (long j = 0; j < P; j++) ref[j] = 0;
@@ -365,7 +343,7 @@ static void check_uv(void) {
     T_CHECK(P == 2 * mw, "uv: P = %ld", P);
     t.x[0] = 1.0; t.y[0] = 0.3;
     const double *u = t.theta, *v = t.theta + mw;
-    double sm = sqrt((double)mw), f = dotp(u, v, mw) / sm, r = f - t.y[0];
+    double sm = sqrt((double)mw), f = t_dot(u, v, mw) / sm, r = f - t.y[0];
     double *J = malloc(P * sizeof(double)), *g = malloc(P * sizeof(double));
     double *w = malloc(P * sizeof(double)), *o = malloc(P * sizeof(double)), *ref = malloc(P * sizeof(double));
     for (int i = 0; i < mw; i++) J[i] = v[i] / sm, J[mw + i] = u[i] / sm;
@@ -374,12 +352,12 @@ static void check_uv(void) {
     for (long j = 0; j < P; j++) ref[j] = r * J[j];
     T_CHECK(t_relerr(g, ref, P) <= 1e-12, "uv gradient relerr %.3g", t_relerr(g, ref, P));
     /* J is the top NTK eigenvector, eigenvalue lambda */
-    double lambda = (dotp(u, u, mw) + dotp(v, v, mw)) / mw;
+    double lambda = (t_dot(u, u, mw) + t_dot(v, v, mw)) / mw;
     ibp__model_gnvp(&t.m, t.theta, &t.b, J, o, 1);
     for (long j = 0; j < P; j++) ref[j] = lambda * J[j];
     T_CHECK(t_relerr(o, ref, P) <= 1e-12, "uv NTK eigenpair relerr %.3g", t_relerr(o, ref, P));
     for (long j = 0; j < P; j++) w[j] = t_rand_normal(&rs);
-    double jw = dotp(J, w, P);
+    double jw = t_dot(J, w, P);
     ibp__model_hvp(&t.m, t.theta, &t.b, w, o);
     for (int i = 0; i < mw; i++) {
         ref[i] = J[i] * jw + r / sm * w[mw + i];

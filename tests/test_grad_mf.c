@@ -28,17 +28,6 @@ typedef struct tmf {
 
 static uint64_t rs = 777;
 
-static double norm2(const double *a, long n) {
-    double s = 0;
-    for (long i = 0; i < n; i++) s += a[i] * a[i];
-    return sqrt(s);
-}
-static double dotp(const double *a, const double *b, long n) {
-    double s = 0;
-    for (long i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-
 static void tf_build(tmf *t, int rows, int cols, int rank, int factor_rank, int loss) {
     memset(t, 0, sizeof *t);
     t->c.model = IBP__MODEL_MF;
@@ -114,7 +103,7 @@ static void check_grad(tmf *t) {
     double *g = malloc(P * sizeof(double)), *gfd = malloc(P * sizeof(double)), *R = malloc(rc * sizeof(double));
     double L = ibp__model_loss_grad(&t->m, t->theta, &t->b, g);
     ref_resid(t, R);
-    double Lref = 0.5 * tf_s(t) * dotp(R, R, rc);
+    double Lref = 0.5 * tf_s(t) * t_dot(R, R, rc);
     T_CHECK(fabs(L - Lref) <= 1e-13 * Lref, "%s: loss %.17g vs %.17g", t->label, L, Lref);
     for (long j = 0; j < P; j++) {
         double t0 = t->theta[j], h = 1e-5 * fmax(fabs(t0), 1.0), tp = t0 + h, tm = t0 - h;
@@ -142,36 +131,24 @@ static void check_hvp_gn(tmf *t) {
     double *u = malloc(P * sizeof(double)), *v = malloc(P * sizeof(double)), *w = malloc(P * sizeof(double));
     double *hu = malloc(P * sizeof(double)), *hv = malloc(P * sizeof(double)), *hw = malloc(P * sizeof(double));
     double *gp = malloc(P * sizeof(double)), *gm = malloc(P * sizeof(double)), *g = malloc(P * sizeof(double));
-    double *th0 = malloc(P * sizeof(double)), *J = malloc(rc * P * sizeof(double)), *ju = malloc(rc * sizeof(double));
+    double *J = malloc(rc * P * sizeof(double)), *ju = malloc(rc * sizeof(double));
     for (long j = 0; j < P; j++) u[j] = t_rand_normal(&rs), v[j] = t_rand_normal(&rs);
     ibp__model_hvp(&t->m, t->theta, &t->b, u, hu);
     ibp__model_hvp(&t->m, t->theta, &t->b, v, hv);
     ibp__model_loss_grad(&t->m, t->theta, &t->b, g);
-    memcpy(th0, t->theta, P * sizeof(double));
-    double h = 1e-5;
-    for (long j = 0; j < P; j++) t->theta[j] = th0[j] + h * u[j];
-    ibp__model_loss_grad(&t->m, t->theta, &t->b, gp);
-    for (long j = 0; j < P; j++) t->theta[j] = th0[j] - h * u[j];
-    ibp__model_loss_grad(&t->m, t->theta, &t->b, gm);
-    memcpy(t->theta, th0, P * sizeof(double));
-    double err = 0;
-    for (long j = 0; j < P; j++) {
-        double fd = (gp[j] - gm[j]) / (2 * h);
-        err += (hu[j] - fd) * (hu[j] - fd);
-    }
-    err = sqrt(err);
-    T_CHECK(err <= 1e-7 * (norm2(hu, P) + norm2(g, P)), "%s: HVP vs FD |diff| %.3g", t->label, err);
-    double a = dotp(u, hv, P), b = dotp(v, hu, P);
-    double sc = norm2(u, P) * norm2(hv, P) + norm2(v, P) * norm2(hu, P);
+    double err = t_hvp_fd_error(&t->m, t->theta, &t->b, u, hu, 1e-5);
+    T_CHECK(err <= 1e-7 * (t_norm2(hu, P) + t_norm2(g, P)), "%s: HVP vs FD |diff| %.3g", t->label, err);
+    double a = t_dot(u, hv, P), b = t_dot(v, hu, P);
+    double sc = t_norm2(u, P) * t_norm2(hv, P) + t_norm2(v, P) * t_norm2(hu, P);
     T_CHECK(fabs(a - b) <= 1e-12 * sc, "%s: u.Hv %.17g vs v.Hu %.17g", t->label, a, b);
     for (long j = 0; j < P; j++) w[j] = 0.7 * u[j] - 1.3 * v[j];
     ibp__model_hvp(&t->m, t->theta, &t->b, w, hw);
     for (long j = 0; j < P; j++) gm[j] = 0.7 * hu[j] - 1.3 * hv[j];
-    T_CHECK(t_relerr(hw, gm, P) <= 1e-12 * (0.7 * norm2(hu, P) + 1.3 * norm2(hv, P)) / norm2(gm, P),
+    T_CHECK(t_relerr(hw, gm, P) <= 1e-12 * (0.7 * t_norm2(hu, P) + 1.3 * t_norm2(hv, P)) / t_norm2(gm, P),
             "%s: HVP not linear: relerr %.3g", t->label, t_relerr(hw, gm, P));
     /* GN = s J^T J u */
     ref_jacobian(t, J);
-    for (long i = 0; i < rc; i++) ju[i] = dotp(J + i * P, u, P);
+    for (long i = 0; i < rc; i++) ju[i] = t_dot(J + i * P, u, P);
     for (long j = 0; j < P; j++) {
         double s = 0;
         for (long i = 0; i < rc; i++) s += J[i * P + j] * ju[i];
@@ -180,7 +157,7 @@ static void check_hvp_gn(tmf *t) {
     ibp__model_gnvp(&t->m, t->theta, &t->b, u, hw, 0);
     T_CHECK(t_relerr(hw, gp, P) <= 1e-12, "%s: GN vs explicit Jacobian: relerr %.3g", t->label,
             t_relerr(hw, gp, P));
-    free(u); free(v); free(w); free(hu); free(hv); free(hw); free(gp); free(gm); free(g); free(th0);
+    free(u); free(v); free(w); free(hu); free(hv); free(hw); free(gp); free(gm); free(g);
     free(J); free(ju);
 }
 

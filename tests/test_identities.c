@@ -13,23 +13,14 @@
 #include "run/run_internal.h"
 #include "testlib.h"
 
-static ibp_run *make(const char *cfg) {
-    char err[512];
-    ibp_run *r;
-    ibp_run_desc d = {cfg, NULL, NULL};
-    int rc = ibp_run_create(&r, &d, err, sizeof err);
-    T_CHECK(rc == IBP_OK, "create \"%s\": %s", cfg, err);
-    return rc == IBP_OK ? r : NULL;
-}
-
 static void c1_scalar(const char *cfg, int steps) {
-    ibp_run *r = make(cfg);
+    ibp_run *r = t_run(cfg, NULL, NULL);
     if (!r) return;
     double worst = 0;
     for (int t = 0; t < steps; t++) {
         double u = r->theta[0], w = r->theta[1]; /* f = W2 W1 x: theta = (W1, W2) = (w, u) */
         double C = u * u - w * w;
-        ibp_run_step(r, 1);
+        ibp_run_step(r, 1, NULL, 0);
         const ibp__batch *b = &r->last;
         double g = 0;
         for (int i = 0; i < b->n; i++) g += (u * w * b->x[i] - b->y[i]) * b->x[i];
@@ -46,43 +37,13 @@ static void c1_scalar(const char *cfg, int steps) {
 
 static void c1_matrix(void) {
     /* f = U W x with W (3, 3) = layer 1, U (1, 3) = layer 2 */
-    ibp_run *r = make("model=linear&depth=2&d=3&width=3&init=normal&init_scale=0.7&data=teacher&n=64&noise=0.5"
-                      "&opt=sgd&batch=1&lr=0.02&steps=1000&measure=0");
+    ibp_run *r = t_run("model=linear&depth=2&d=3&width=3&init=normal&init_scale=0.7&data=teacher&n=64&noise=0.5"
+                      "&opt=sgd&batch=1&lr=0.02&steps=1000&measure=0", NULL, NULL);
     if (!r) return;
     double worst = 0;
     for (int t = 0; t < 1000; t++) {
-        double W[9], U[3], D0[9], D1[9];
-        memcpy(W, r->theta, sizeof W);
-        memcpy(U, r->theta + 9, sizeof U);
-        double th2 = 0;
-        for (int i = 0; i < 12; i++) th2 += r->theta[i] * r->theta[i];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) {
-                double ww = 0;
-                for (int q = 0; q < 3; q++) ww += W[i * 3 + q] * W[j * 3 + q];
-                D0[i * 3 + j] = U[i] * U[j] - ww;
-            }
-        ibp_run_step(r, 1);
-        /* batch gradients: residual e = U W x - y; G_U = e (W x)^T, G_W = e U^T x^T */
-        const ibp__batch *b = &r->last;
-        const double *x = b->x;
-        double Wx[3], e;
-        for (int i = 0; i < 3; i++) Wx[i] = W[i * 3] * x[0] + W[i * 3 + 1] * x[1] + W[i * 3 + 2] * x[2];
-        e = U[0] * Wx[0] + U[1] * Wx[1] + U[2] * Wx[2] - b->y[0];
-        double GU[3], GW[9];
-        for (int i = 0; i < 3; i++) GU[i] = e * Wx[i];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) GW[i * 3 + j] = e * U[i] * x[j];
-        const double *W1 = r->theta, *U1 = r->theta + 9;
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) {
-                double ww = 0, gg = 0;
-                for (int q = 0; q < 3; q++) { ww += W1[i * 3 + q] * W1[j * 3 + q]; gg += GW[i * 3 + q] * GW[j * 3 + q]; }
-                D1[i * 3 + j] = U1[i] * U1[j] - ww;
-                double pred = D0[i * 3 + j] + 0.02 * 0.02 * (GU[i] * GU[j] - gg);
-                double dev = fabs(D1[i * 3 + j] - pred) / th2;
-                if (dev > worst) worst = dev;
-            }
+        double dev = t_c1_matrix_step(r, 0.02);
+        if (dev > worst) worst = dev;
     }
     T_CHECK(worst <= 1e-12, "C1 matrix identity: worst deviation %.3g (||theta||^2 units)", worst);
     ibp_run_destroy(r);
@@ -98,7 +59,7 @@ static void d1(const char *act) {
     char cfg[512];
     snprintf(cfg, sizeof cfg, "model=mlp&depth=4&d=10&out=2&width=32&bias=1&act=%s&init=fan_in&data=teacher"
                               "&teacher=sin&n=64&lr=0.02&steps=1000&measure=0", act);
-    ibp_run *r = make(cfg);
+    ibp_run *r = t_run(cfg, NULL, NULL);
     if (!r) return;
     const ibp__model *m = &r->m;
     long P = m->P;
@@ -114,7 +75,7 @@ static void d1(const char *act) {
             Dt[h] = sq(r->theta + a->off, na) + sq(r->theta + a->boff, a->rows) - sq(r->theta + b->off, nb);
             pred[h] = 0.02 * 0.02 * (sq(g + a->off, na) + sq(g + a->boff, a->rows) - sq(g + b->off, nb));
         }
-        ibp_run_step(r, 1);
+        ibp_run_step(r, 1, NULL, 0);
         for (int h = 0; h < 3; h++) {
             const ibp__layer *a = &m->L[h], *b = &m->L[h + 1];
             long na = (long)a->rows * a->cols, nb = (long)b->rows * b->cols;

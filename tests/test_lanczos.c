@@ -15,55 +15,11 @@
 
 static uint64_t seed = 777;
 
-typedef struct dense {
-    int n;
-    const double *A;
-    long calls;
-    int poison;
-} dense;
-
-/* The operator: a plain dense matvec (the test-side reference implementation). */
-static void dense_mv(void *ctx, const double *v, double *out) {
-    dense *d = ctx;
-    d->calls++;
-    for (int i = 0; i < d->n; i++) {
-        double s = 0;
-        for (int j = 0; j < d->n; j++) s += d->A[(long)i * d->n + j] * v[j];
-        out[i] = s;
-    }
-    if (d->poison && d->calls >= d->poison) out[d->n / 2] = NAN;
-}
-
 static void *lz_mem(long P, int kry, int topk, ibp__lanczos **lz) {
     size_t b = ibp__lanczos_bytes(P, kry, topk);
-    void *mem = aligned_alloc(16, (b + 15) / 16 * 16);
+    void *mem = t_aligned_alloc(b);
     *lz = ibp__lanczos_bind(mem, P, kry, topk);
     return mem;
-}
-
-/* A = Q diag(lam) Q^T with a random orthogonal Q (test-side Gram-Schmidt, twice) */
-static double *with_spectrum(int n, const double *lam) {
-    double *Q = malloc(sizeof(double) * n * n), *A = malloc(sizeof(double) * n * n);
-    for (int i = 0; i < n * n; i++) Q[i] = t_rand_normal(&seed);
-    for (int pass = 0; pass < 2; pass++)
-        for (int j = 0; j < n; j++) {
-            for (int k = 0; k < j; k++) {
-                double d = 0;
-                for (int a = 0; a < n; a++) d += Q[a * n + j] * Q[a * n + k];
-                for (int a = 0; a < n; a++) Q[a * n + j] -= d * Q[a * n + k];
-            }
-            double s = 0;
-            for (int a = 0; a < n; a++) s += Q[a * n + j] * Q[a * n + j];
-            for (int a = 0; a < n; a++) Q[a * n + j] /= sqrt(s);
-        }
-    for (int a = 0; a < n; a++)
-        for (int b = 0; b <= a; b++) {
-            double s = 0;
-            for (int i = 0; i < n; i++) s += Q[a * n + i] * lam[i] * Q[b * n + i];
-            A[a * n + b] = A[b * n + a] = s;
-        }
-    free(Q);
-    return A;
 }
 
 static double *rand_sym(int n, double scale) {
@@ -100,8 +56,8 @@ static void check_run(const char *what, int n, const double *A, const double *w,
         const double *v = ibp__lanczos_ritz(lz, i);
         T_CHECK(v != NULL, "%s: Ritz vector %d available", what, i);
         if (!v) continue;
-        dense d = {n, A, 0, 0};
-        dense_mv(&d, v, y);
+        t_dense d = {n, A, 0, 0, 0};
+        t_dense_mv(&d, v, y);
         double rr = 0;
         for (int a = 0; a < n; a++) rr += (y[a] - r->val[i] * v[a]) * (y[a] - r->val[i] * v[a]);
         T_CHECK(sqrt(rr) <= r->resid[i] + 1e-12 * anorm, "%s: true residual %.3g vs bound %.3g",
@@ -134,9 +90,9 @@ static void run_case(const char *what, int n, const double *A, int k, int want_m
     ibp__lanczos_set_check(lz, 1);
     ibp_rng rng;
     ibp__rng_seed(&rng, 42, IBP__STREAM_LANCZOS);
-    dense d = {n, A, 0, 0};
+    t_dense d = {n, A, 0, 0, 0};
     ibp__eigres r;
-    T_CHECK(ibp__lanczos_run(lz, dense_mv, &d, k, want_min, 1e-8, 0, &rng, &r) == 0, "%s runs",
+    T_CHECK(ibp__lanczos_run(lz, t_dense_mv, &d, k, want_min, 1e-8, 0, &rng, &r) == 0, "%s runs",
             what);
     T_CHECK(r.matvecs == d.calls, "%s: matvec count %d vs %ld calls", what, r.matvecs, d.calls);
     T_CHECK(ibp__lanczos_ortho(lz) <= 1e-13, "%s: basis orthogonality %.3g", what,
@@ -182,7 +138,7 @@ static void test_negative(void) {
     double *lam = malloc(sizeof(double) * n);
     lam[0] = -50, lam[1] = 3, lam[2] = 2.5, lam[3] = -20;
     for (int i = 4; i < n; i++) lam[i] = 2 * t_rand_uniform(&seed) - 1;
-    double *A = with_spectrum(n, lam);
+    double *A = t_with_spectrum(n, lam, &seed);
     ibp__eigres r;
     run_case("negative top-magnitude", n, A, 2, 1, 80, 1e-10, &r);
     T_CLOSE(r.val[0], 3.0, 0, 1e-10);
@@ -191,7 +147,7 @@ static void test_negative(void) {
     free(A);
     /* indefinite with every top eigenvalue negative (negative definite) */
     for (int i = 0; i < n; i++) lam[i] = -1.0 - i;
-    A = with_spectrum(n, lam);
+    A = t_with_spectrum(n, lam, &seed);
     run_case("negative definite", n, A, 3, 1, 80, 1e-10, &r);
     T_CLOSE(r.val[0], -1.0, 0, 1e-10);
     T_CLOSE(r.vmin, -(double)n, 0, 1e-10);
@@ -206,7 +162,7 @@ static void test_cluster(void) {
     double *lam = malloc(sizeof(double) * n);
     lam[0] = 10, lam[1] = 9.99, lam[2] = 9.98;
     for (int i = 3; i < n; i++) lam[i] = -5 + 13 * t_rand_uniform(&seed);
-    double *A = with_spectrum(n, lam);
+    double *A = t_with_spectrum(n, lam, &seed);
     ibp__eigres r;
     run_case("clustered top", n, A, 3, 0, 80, 1e-10, &r);
     free(A), free(lam);
@@ -219,7 +175,7 @@ static void test_invariant(void) {
     int n = 60;
     double *lam = calloc(n, sizeof(double));
     lam[0] = 4, lam[1] = 2, lam[2] = -1;
-    double *A = with_spectrum(n, lam);
+    double *A = t_with_spectrum(n, lam, &seed);
     ibp__eigres r;
     run_case("rank 3 (top-5 has zeros)", n, A, 5, 1, 80, 1e-10, &r);
     T_CHECK(r.matvecs <= 12, "rank 3: invariant space detected early (%d matvecs)", r.matvecs);
@@ -268,10 +224,10 @@ static void test_kronecker(void) {
     void *mem = lz_mem(n, 80, 6, &lz);
     ibp_rng rng;
     ibp__rng_seed(&rng, 3, IBP__STREAM_LANCZOS);
-    dense dn = {n, A, 0, 0};
+    t_dense dn = {n, A, 0, 0, 0};
     ibp__eigres r;
     for (int warm = 0; warm < 3; warm++) {
-        T_CHECK(ibp__lanczos_run(lz, dense_mv, &dn, 6, 1, 1e-8, warm > 0, &rng, &r) == 0,
+        T_CHECK(ibp__lanczos_run(lz, t_dense_mv, &dn, 6, 1, 1e-8, warm > 0, &rng, &r) == 0,
                 "kron run");
         check_run(warm ? "Kronecker warm" : "Kronecker cold", n, A, w, lz, &r, 6, 1, 1e-10);
         printf("  Kronecker (x) I_%d, %s: %d matvecs, top-6 %.6g %.6g %.6g %.6g %.6g %.6g\n", q,
@@ -287,7 +243,7 @@ static void test_restart(void) {
     int n = 400;
     double *lam = malloc(sizeof(double) * n);
     for (int i = 0; i < n; i++) lam[i] = (i < 3) ? 10.0 - i : 6.0 * t_rand_uniform(&seed) - 3.0;
-    double *A = with_spectrum(n, lam), *w = malloc(sizeof(double) * n);
+    double *A = t_with_spectrum(n, lam, &seed), *w = malloc(sizeof(double) * n);
     ref_eigs(n, A, w);
     ibp__lanczos *lz;
     void *mem = lz_mem(n, 12, 3, &lz);
@@ -295,9 +251,9 @@ static void test_restart(void) {
     ibp__lanczos_set_check(lz, 1);
     ibp_rng rng;
     ibp__rng_seed(&rng, 1, IBP__STREAM_LANCZOS);
-    dense d = {n, A, 0, 0};
+    t_dense d = {n, A, 0, 0, 0};
     ibp__eigres r;
-    T_CHECK(ibp__lanczos_run(lz, dense_mv, &d, 3, 1, 1e-8, 0, &rng, &r) == 0, "restart run");
+    T_CHECK(ibp__lanczos_run(lz, t_dense_mv, &d, 3, 1, 1e-8, 0, &rng, &r) == 0, "restart run");
     T_CHECK(r.restarts >= 2, "thick restart happened (%d)", r.restarts);
     /* each restart rotates the basis (V S): ~eps sqrt(m) more loss per restart, so the bound is
      * looser than for one Krylov sweep */
@@ -309,12 +265,12 @@ static void test_restart(void) {
     ibp__lanczos *lz2;
     void *mem2 = lz_mem(n, 2, 3, &lz2);
     ibp__lanczos_set_max_matvecs(lz2, 4000);
-    T_CHECK(ibp__lanczos_run(lz2, dense_mv, &d, 3, 0, 1e-8, 0, &rng, &r) == 0, "kry=2 raised");
+    T_CHECK(ibp__lanczos_run(lz2, t_dense_mv, &d, 3, 0, 1e-8, 0, &rng, &r) == 0, "kry=2 raised");
     check_run("kry raised to 6", n, A, w, lz2, &r, 3, 0, 1e-10);
     printf("  thick restart kry=6: %d matvecs, %d restarts\n", r.matvecs, r.restarts);
     /* a budget too small: estimates returned, flagged as not converged */
     ibp__lanczos_set_max_matvecs(lz, 8);
-    T_CHECK(ibp__lanczos_run(lz, dense_mv, &d, 3, 1, 1e-8, 0, &rng, &r) == 0, "budget run");
+    T_CHECK(ibp__lanczos_run(lz, t_dense_mv, &d, 3, 1, 1e-8, 0, &rng, &r) == 0, "budget run");
     T_CHECK(r.matvecs == 8 && !r.converged[0] && !r.vmin_converged, "budget: flagged unconverged");
     T_CHECK(r.val[0] <= w[n - 1] + 1e-12 && r.val[0] >= r.val[1], "budget: Ritz values bounded");
     free(mem), free(mem2), free(A), free(w), free(lam);
@@ -329,7 +285,7 @@ static void test_warm(void) {
      * separated top eigenvalues and a separated most negative one */
     for (int i = 0; i < n; i++) lam[i] = 4.0 * pow(t_rand_uniform(&seed), 3.0) - 0.5;
     lam[0] = 5.0, lam[1] = 4.6, lam[2] = 4.3, lam[3] = -1.5;
-    double *A0 = with_spectrum(n, lam), *E = rand_sym(n, 1.0 / sqrt(n));
+    double *A0 = t_with_spectrum(n, lam, &seed), *E = rand_sym(n, 1.0 / sqrt(n));
     double *A = malloc(sizeof(double) * n * n), *w = malloc(sizeof(double) * n);
     ibp__lanczos *lw, *lc;
     void *mw = lz_mem(n, 80, 3, &lw), *mc = lz_mem(n, 80, 3, &lc);
@@ -342,10 +298,10 @@ static void test_warm(void) {
         double t = 0.002 * s;
         for (long i = 0; i < (long)n * n; i++) A[i] = A0[i] + t * E[i];
         ref_eigs(n, A, w);
-        dense d = {n, A, 0, 0};
+        t_dense d = {n, A, 0, 0, 0};
         ibp__eigres a, b;
-        T_CHECK(ibp__lanczos_run(lw, dense_mv, &d, 3, 1, 1e-8, s > 0, &rw, &a) == 0, "warm run");
-        T_CHECK(ibp__lanczos_run(lc, dense_mv, &d, 3, 1, 1e-8, 0, &rc, &b) == 0, "cold run");
+        T_CHECK(ibp__lanczos_run(lw, t_dense_mv, &d, 3, 1, 1e-8, s > 0, &rw, &a) == 0, "warm run");
+        T_CHECK(ibp__lanczos_run(lc, t_dense_mv, &d, 3, 1, 1e-8, 0, &rc, &b) == 0, "cold run");
         check_run("warm", n, A, w, lw, &a, 3, 1, 1e-10);
         check_run("cold", n, A, w, lc, &b, 3, 1, 1e-10);
         if (s > 0) {
@@ -371,11 +327,11 @@ static void test_determinism_and_errors(void) {
     ibp_rng r1, r2;
     ibp__rng_seed(&r1, 9, IBP__STREAM_LANCZOS);
     ibp__rng_seed(&r2, 9, IBP__STREAM_LANCZOS);
-    dense d = {n, A, 0, 0};
+    t_dense d = {n, A, 0, 0, 0};
     ibp__eigres a, b;
     for (int rep = 0; rep < 2; rep++) { /* second round: warm starts */
-        ibp__lanczos_run(l1, dense_mv, &d, 4, 1, 1e-8, rep, &r1, &a);
-        ibp__lanczos_run(l2, dense_mv, &d, 4, 1, 1e-8, rep, &r2, &b);
+        ibp__lanczos_run(l1, t_dense_mv, &d, 4, 1, 1e-8, rep, &r1, &a);
+        ibp__lanczos_run(l2, t_dense_mv, &d, 4, 1, 1e-8, rep, &r2, &b);
         T_CHECK(t_same_bits(a.val, b.val, 4) && t_same_bits(a.resid, b.resid, 4) &&
                     t_bits(a.vmin) == t_bits(b.vmin) && a.matvecs == b.matvecs,
                 "same seed, same bits (round %d)", rep);
@@ -385,18 +341,19 @@ static void test_determinism_and_errors(void) {
         T_CHECK(same, "same seed, same Ritz vector bits");
     }
     ibp__rng_seed(&r2, 10, IBP__STREAM_LANCZOS);
-    ibp__lanczos_run(l2, dense_mv, &d, 4, 1, 1e-8, 0, &r2, &b);
+    ibp__lanczos_run(l2, t_dense_mv, &d, 4, 1, 1e-8, 0, &r2, &b);
     for (int i = 0; i < 4; i++) T_CLOSE(b.val[i], a.val[i], 0, 1e-10);
 
-    T_CHECK(ibp__lanczos_run(l1, dense_mv, &d, 0, 0, 1e-8, 0, &r1, &a) == -1, "k = 0 refused");
-    T_CHECK(ibp__lanczos_run(l1, dense_mv, &d, 5, 0, 1e-8, 0, &r1, &a) == -1, "k > topk refused");
-    T_CHECK(ibp__lanczos_run(l1, dense_mv, &d, 2, 0, 0.0, 0, &r1, &a) == -1, "tol 0 refused");
+    T_CHECK(ibp__lanczos_run(l1, t_dense_mv, &d, 0, 0, 1e-8, 0, &r1, &a) == -1, "k = 0 refused");
+    T_CHECK(ibp__lanczos_run(l1, t_dense_mv, &d, 5, 0, 1e-8, 0, &r1, &a) == -1, "k > topk refused");
+    T_CHECK(ibp__lanczos_run(l1, t_dense_mv, &d, 2, 0, 0.0, 0, &r1, &a) == -1, "tol 0 refused");
     d.poison = 3; /* the operator returns NaN from its third call on (a diverged run) */
-    int rc = ibp__lanczos_run(l1, dense_mv, &d, 2, 1, 1e-8, 1, &r1, &a);
+    d.poison_value = NAN;
+    int rc = ibp__lanczos_run(l1, t_dense_mv, &d, 2, 1, 1e-8, 1, &r1, &a);
     T_CHECK(rc == -2 && isnan(a.val[0]) && isnan(a.vmin), "non-finite operator: -2 and NaN");
     T_CHECK(ibp__lanczos_ritz(l1, 0) == NULL, "no Ritz vectors after a failed run");
     d.poison = 0;
-    rc = ibp__lanczos_run(l1, dense_mv, &d, 2, 0, 1e-8, 1, &r1, &a); /* warm falls back to cold */
+    rc = ibp__lanczos_run(l1, t_dense_mv, &d, 2, 0, 1e-8, 1, &r1, &a); /* warm falls back to cold */
     T_CHECK(rc == 0 && a.converged[0] && a.converged[1], "recovers after a non-finite run");
     free(m1), free(m2), free(A);
 }

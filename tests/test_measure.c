@@ -16,21 +16,6 @@
 #include "numerics/spectral.h"
 #include "testlib.h"
 
-static ibp_run *make(const char *cfg) {
-    char err[512];
-    ibp_run *r;
-    ibp_run_desc d = {cfg, NULL, NULL};
-    int rc = ibp_run_create(&r, &d, err, sizeof err);
-    T_CHECK(rc == IBP_OK, "create \"%.120s\": %s", cfg, err);
-    return rc == IBP_OK ? r : NULL;
-}
-
-static int col(const ibp_run *r, const char *name) {
-    for (int j = 0; j < ibp_run_ncols(r); j++)
-        if (strcmp(ibp_run_column(r, j), name) == 0) return j;
-    return -1;
-}
-
 /* The newest pending row (the run's current step), or NULL. */
 static const double *last_row(const ibp_run *r) {
     int n = ibp_run_nrows(r);
@@ -121,7 +106,7 @@ static void compare_dense(ibp_run *r, const char *what) {
         /* the metrics row carries the same numbers */
         if (i == 0) snprintf(name, sizeof name, "sharpness");
         else snprintf(name, sizeof name, "eig%d", i + 1);
-        int j = col(r, name);
+        int j = ibp_run_column_index(r, name);
         T_CHECK(j >= 0 && row && row[0] == (double)r->t && t_bits(row[j]) == t_bits(e->val[i]),
                 "%s: row column %s holds the eigenvalue", what, name);
     }
@@ -131,16 +116,16 @@ static void compare_dense(ibp_run *r, const char *what) {
         T_CHECK(fabs(e->vmin - w[0]) <= 1e-12 * hn + 1e-10 * fabs(w[0]),
                 "%s: lambda_min Lanczos %.17g vs dense %.17g (gap %.3g, resid %.3g)", what, e->vmin, w[0], gap,
                 e->vmin_resid);
-        int j = col(r, "lambda_min");
+        int j = ibp_run_column_index(r, "lambda_min");
         T_CHECK(j >= 0 && row && t_bits(row[j]) == t_bits(e->vmin), "%s: lambda_min column", what);
     }
-    int j = col(r, "sharpness_resid");
+    int j = ibp_run_column_index(r, "sharpness_resid");
     T_CHECK(j >= 0 && row && t_bits(row[j]) == t_bits(e->resid[0]), "%s: sharpness_resid column", what);
     free(w);
 }
 
 static void lanczos_vs_dense(const char *cfg, const char *what) {
-    ibp_run *r = make(cfg);
+    ibp_run *r = t_run(cfg, NULL, NULL);
     if (!r) return;
     char lab[96];
     snprintf(lab, sizeof lab, "%s (t=0, cold)", what);
@@ -148,11 +133,11 @@ static void lanczos_vs_dense(const char *cfg, const char *what) {
     /* two later measurements: warm-started from the previous Ritz vectors */
     for (int m = 0; m < 2; m++) {
         ibp_run_clear_rows(r);
-        ibp_run_step(r, r->measure_every * 3);
+        ibp_run_step(r, r->measure_every * 3, NULL, 0);
         snprintf(lab, sizeof lab, "%s (t=%ld, warm)", what, r->t);
         compare_dense(r, lab);
     }
-    printf("  %s: P=%ld, S=%.6g, lambda_min=%.6g, %d HVPs, %d restarts\n", what, ibp_run_nparams(r),
+    printf("  %s: P=%ld, S=%.6g, lambda_min=%.6g, %d HVPs, %d restarts\n", what, (long)ibp_run_nparams(r),
            r->meas.hess.val[0], r->meas.hess.vmin, r->meas.hess.matvecs, r->meas.hess.restarts);
     ibp_run_destroy(r);
 }
@@ -170,7 +155,7 @@ static void indefinite_uv(void) {
     for (int i = 0; i < 2 * m; i++) p += sprintf(p, "%s%.17g", i ? "," : "", i < m ? u[i] : v[i - m]);
     for (int i = 0; i < m; i++) f += u[i] * v[i], uu += u[i] * u[i], vv += v[i] * v[i];
     f /= sqrt((double)m);
-    ibp_run *r = make(cfg);
+    ibp_run *r = t_run(cfg, NULL, NULL);
     free(cfg);
     if (!r) return;
     long P = ibp_run_nparams(r);
@@ -205,7 +190,7 @@ static void indefinite_uv(void) {
  * largest-magnitude method would report 11/16; the sharpness is 7/16. All values are dyadic:
  * exact in floating point, so the only error is Lanczos' (1e-8 residual -> far below 1e-12). */
 static void negative_dominant(void) {
-    ibp_run *r = make("model=linear&depth=3&d=1&width=1&data=inline&xs=1&ys=1&init=0.5,0.5,0.5&lambda_min=1&lr=0.1&steps=0");
+    ibp_run *r = t_run("model=linear&depth=3&d=1&width=1&data=inline&xs=1&ys=1&init=0.5,0.5,0.5&lambda_min=1&lr=0.1&steps=0", NULL, NULL);
     if (!r) return;
     T_CLOSE(r->meas.hess.val[0], 7.0 / 16, 1e-12, 0);
     T_CLOSE(r->meas.hess.vmin, -11.0 / 16, 1e-12, 0);
@@ -232,14 +217,14 @@ static void closed_form_minimum(void) {
          4 * 9.5625},
     };
     for (int c = 0; c < 4; c++) {
-        ibp_run *r = make(cases[c].cfg);
+        ibp_run *r = t_run(cases[c].cfg, NULL, NULL);
         if (!r) continue;
         double loss;
         ibp_run_loss_grad(r, &loss, NULL);
         T_CHECK(loss == 0, "case %d at a minimum (loss %g)", c, loss);
         const ibp__eigres *e = &r->meas.hess;
         T_CLOSE(e->val[0], cases[c].top, 0, 1e-14);
-        int j = col(r, "sharpness");
+        int j = ibp_run_column_index(r, "sharpness");
         T_CHECK(j >= 0 && ibp_run_rows(r)[j] == e->val[0], "case %d: sharpness column", c);
         for (int i = 1; i < e->k; i++) T_CLOSE(e->val[i], 0.0, 1e-14 * cases[c].top, 0);
         T_CLOSE(e->vmin, 0.0, 1e-14 * cases[c].top, 0);
@@ -258,14 +243,14 @@ static void ntk_init(void) {
     };
     double xs[] = {1, 0.7};
     for (int c = 0; c < 2; c++) {
-        ibp_run *r = make(cfgs[c]);
+        ibp_run *r = t_run(cfgs[c], NULL, NULL);
         if (!r) continue;
         long P = ibp_run_nparams(r), m = P / 2;
         const double *th = ibp_run_params(r);
         double s = 0;
         for (long i = 0; i < P; i++) s += th[i] * th[i];
         double ref = xs[c] * xs[c] * s / (double)m;
-        int j = col(r, "ntk");
+        int j = ibp_run_column_index(r, "ntk");
         T_CHECK(j >= 0, "ntk column");
         if (j >= 0) T_CLOSE(ibp_run_rows(r)[j], ref, 0, 1e-13);
         T_CLOSE(r->lambda0, ref, 0, 1e-13);
@@ -282,15 +267,15 @@ static void ntk_equals_sharpness(double c) {
              "model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=%g&lr_ref=ntk&steps=2000"
              "&ntk=1&measure_every=100&log_every=100",
              c);
-    ibp_run *r = make(cfg);
+    ibp_run *r = t_run(cfg, NULL, NULL);
     if (!r) return;
     double lam0 = r->lambda0;
     while (ibp_run_state(r) == IBP_RUNNING) {
         ibp_run_clear_rows(r);
-        ibp_run_step(r, 1000);
+        ibp_run_step(r, 1000, NULL, 0);
     }
     const double *row = last_row(r);
-    int js = col(r, "sharpness"), jn = col(r, "ntk"), jl = col(r, "loss");
+    int js = ibp_run_column_index(r, "sharpness"), jn = ibp_run_column_index(r, "ntk"), jl = ibp_run_column_index(r, "loss");
     T_CHECK(row && js >= 0 && jn >= 0 && row[0] == 2000, "final row measured");
     if (!row || js < 0 || jn < 0) { ibp_run_destroy(r); return; }
     const double *th = ibp_run_params(r);
@@ -310,19 +295,19 @@ static void ntk_equals_sharpness(double c) {
  * previous Ritz vectors must need fewer HVPs than a seeded cold start on the same parameters,
  * run here through the internal API with the run's own settings (k, tol, Krylov size). */
 static void warm_start(void) {
-    ibp_run *r = make("model=mlp&depth=2&width=16&d=5&n=60&act=tanh&lr=0.01&topk=3&measure_every=1&steps=40");
+    ibp_run *r = t_run("model=mlp&depth=2&width=16&d=5&n=60&act=tanh&lr=0.01&topk=3&measure_every=1&steps=40", NULL, NULL);
     if (!r) return;
     long P = ibp_run_nparams(r);
     void *mem = wsalloc(ibp__lanczos_bytes(P, r->lz_krylov, 3));
     ibp__lanczos *lz = ibp__lanczos_bind(mem, P, r->lz_krylov, 3);
     ibp_rng rng;
     ibp__rng_seed(&rng, 7, IBP__STREAM_LANCZOS);
-    int jh = col(r, "hvps"), js = col(r, "sharpness");
+    int jh = ibp_run_column_index(r, "hvps"), js = ibp_run_column_index(r, "sharpness");
     long warm_total = 0, cold_total = 0;
     int fewer = 0, nmeas = 0;
     for (int t = 0; t < 40; t++) {
         ibp_run_clear_rows(r);
-        ibp_run_step(r, 1);
+        ibp_run_step(r, 1, NULL, 0);
         const double *row = last_row(r);
         if (!row || isnan(row[js])) continue;
         ibp__eigres cold;
@@ -348,9 +333,9 @@ static void warm_start(void) {
 static double Phi(double x) { return 0.5 * (1 + erf(x / sqrt(2.0))); }
 
 static void trace_and_density(void) {
-    ibp_run *r = make("model=mlp&depth=3&width=8&d=4&n=40&act=tanh&lr=0.05&steps=30&measure=0");
+    ibp_run *r = t_run("model=mlp&depth=3&width=8&d=4&n=40&act=tanh&lr=0.05&steps=30&measure=0", NULL, NULL);
     if (!r) return;
-    ibp_run_step(r, 30); /* away from init: a less special spectrum */
+    ibp_run_step(r, 30, NULL, 0); /* away from init: a less special spectrum */
     long P = ibp_run_nparams(r);
     double *H = dense_hessian(r), *Hc = malloc(sizeof(double) * (size_t)(P * P));
     double *w = malloc(sizeof(double) * (size_t)P), *V = malloc(sizeof(double) * (size_t)(P * P));
@@ -416,11 +401,11 @@ static void trace_and_density(void) {
 /* ---- edge ratio, gradient projection, determinism ---------------------------------------- */
 
 static void edge_ratio(void) {
-    ibp_run *r = make("model=mlp&depth=2&width=12&d=4&n=40&act=tanh&lr=0.4&lr_power=0.3&warmup=7&measure_every=3"
-                      "&steps=60&lambda_min=1");
+    ibp_run *r = t_run("model=mlp&depth=2&width=12&d=4&n=40&act=tanh&lr=0.4&lr_power=0.3&warmup=7&measure_every=3"
+                      "&steps=60&lambda_min=1", NULL, NULL);
     if (!r) return;
-    ibp_run_step(r, 60);
-    int js = col(r, "sharpness"), je = col(r, "edge_ratio"), jl = col(r, "lr"), nc = ibp_run_ncols(r);
+    ibp_run_step(r, 60, NULL, 0);
+    int js = ibp_run_column_index(r, "sharpness"), je = ibp_run_column_index(r, "edge_ratio"), jl = ibp_run_column_index(r, "lr"), nc = ibp_run_ncols(r);
     int nmeas = 0, ok = 1;
     for (int i = 0; i < ibp_run_nrows(r); i++) {
         const double *row = ibp_run_rows(r) + (size_t)i * nc;
@@ -440,12 +425,12 @@ static void edge_ratio(void) {
 /* grad_proj = |g . v1| / ||g||. The Ritz vector's angle to v1 is at most resid / gap (Davis-Kahan),
  * which bounds the difference; Jacobi's v1 is accurate to eps ||H|| / gap. */
 static void grad_proj(void) {
-    ibp_run *r = make("model=mlp&depth=2&width=10&d=4&n=40&act=tanh&lr=0.1&measure_every=4&steps=40");
+    ibp_run *r = t_run("model=mlp&depth=2&width=10&d=4&n=40&act=tanh&lr=0.1&measure_every=4&steps=40", NULL, NULL);
     if (!r) return;
     for (int pass = 0; pass < 3; pass++) {
         if (pass) {
             ibp_run_clear_rows(r);
-            ibp_run_step(r, 8);
+            ibp_run_step(r, 8, NULL, 0);
         }
         long P = ibp_run_nparams(r);
         double *w = malloc(sizeof(double) * (size_t)P), *V = malloc(sizeof(double) * (size_t)(P * P));
@@ -456,7 +441,7 @@ static void grad_proj(void) {
         for (long i = 0; i < P; i++) gv += g[i] * V[i * P + (P - 1)], gg += g[i] * g[i];
         double ref = fabs(gv) / sqrt(gg), gap = w[P - 1] - w[P - 2];
         double tol = r->meas.hess.resid[0] / gap + 1e-13 * hn / gap + 1e-14;
-        int j = col(r, "grad_proj");
+        int j = ibp_run_column_index(r, "grad_proj");
         const double *row = last_row(r);
         T_CHECK(j >= 0 && row && row[0] == (double)r->t, "grad_proj row");
         if (j >= 0 && row) {
@@ -476,11 +461,11 @@ static void determinism(void) {
          "&measure_every=2&steps=40"),
     };
     for (int c = 0; c < 3; c++) {
-        ibp_run *a = make(cfgs[c]), *b = make(cfgs[c]);
+        ibp_run *a = t_run(cfgs[c], NULL, NULL), *b = t_run(cfgs[c], NULL, NULL);
         if (a && b) {
-            ibp_run_step(a, 1000);
-            ibp_run_step(b, 1000);
-            int js = col(a, "sharpness"), nc = ibp_run_ncols(a), nmeas = 0;
+            ibp_run_step(a, 1000, NULL, 0);
+            ibp_run_step(b, 1000, NULL, 0);
+            int js = ibp_run_column_index(a, "sharpness"), nc = ibp_run_ncols(a), nmeas = 0;
             for (int i = 0; i < ibp_run_nrows(a); i++) nmeas += !isnan(ibp_run_rows(a)[(size_t)i * nc + js]);
             T_CHECK(nmeas >= 20 && ibp_run_nrows(a) == ibp_run_nrows(b) &&
                         t_same_bits(ibp_run_rows(a), ibp_run_rows(b), (long)ibp_run_nrows(a) * nc),

@@ -14,21 +14,6 @@
 #include "run/run_internal.h"
 #include "testlib.h"
 
-static ibp_run *make(const char *cfg) {
-    char err[512];
-    ibp_run *r;
-    ibp_run_desc d = {cfg, NULL, NULL};
-    int rc = ibp_run_create(&r, &d, err, sizeof err);
-    T_CHECK(rc == IBP_OK, "create \"%.100s\": %s", cfg, err);
-    return rc == IBP_OK ? r : NULL;
-}
-
-static int col(const ibp_run *r, const char *name) {
-    for (int j = 0; j < ibp_run_ncols(r); j++)
-        if (strcmp(ibp_run_column(r, j), name) == 0) return j;
-    return -1;
-}
-
 static double sq(const double *a, long n) {
     double s = 0;
     for (long i = 0; i < n; i++) s += a[i] * a[i];
@@ -301,7 +286,7 @@ static void verify_row(ibp_run *r, const double *row, const double *theta0, stat
             forward(r, th, D->xt, D->n_test, ft);
         }
     }
-    int js = col(r, "sharpness");
+    int js = ibp_run_column_index(r, "sharpness");
     int measured = js >= 0 && !isnan(row[js]);
     st->rows++;
     st->measured += measured;
@@ -460,7 +445,7 @@ static void verify_row(ibp_run *r, const double *row, const double *theta0, stat
             int mask = 0;
             for (int i = 0; i < ibp_run_nevents(r); i++) {
                 int kind;
-                long step;
+                int64_t step;
                 ibp_run_event(r, i, &kind, &step, NULL, NULL);
                 if (step == r->t) mask |= kind;
             }
@@ -484,9 +469,9 @@ static void verify_row(ibp_run *r, const double *row, const double *theta0, stat
 /* Step a run one step at a time, checking every new row against the current parameters, and
  * check the update used the scheduled eta: theta_{t+1} = theta_t - eta_t g_t. */
 static void check_run(const char *cfg, const char *what, int steps, const char *const *must) {
-    ibp_run *r = make(cfg);
+    ibp_run *r = t_run(cfg, NULL, NULL);
     if (!r) return;
-    for (int i = 0; must && must[i]; i++) T_CHECK(col(r, must[i]) >= 0, "%s: has column %s", what, must[i]);
+    for (int i = 0; must && must[i]; i++) T_CHECK(ibp_run_column_index(r, must[i]) >= 0, "%s: has column %s", what, must[i]);
     long P = ibp_run_nparams(r);
     double *th0 = malloc(sizeof(double) * (size_t)P), *th = malloc(sizeof(double) * (size_t)P);
     double *g = malloc(sizeof(double) * (size_t)P);
@@ -500,7 +485,7 @@ static void check_run(const char *cfg, const char *what, int steps, const char *
         ibp_run_loss_grad(r, NULL, g);
         double eta = eta_sched(r, r->t);
         ibp_run_clear_rows(r);
-        ibp_run_step(r, 1);
+        ibp_run_step(r, 1, NULL, 0);
         /* rounding of th - fl(eta g): eps |th| + eps |eta g| per entry */
         const double *th1 = ibp_run_params(r);
         for (long i = 0; i < P; i++) {
@@ -523,7 +508,7 @@ static void check_run(const char *cfg, const char *what, int steps, const char *
  * balanced uv model has a zero invariant (u = v: v v^T - u u^T = 0), where the engine's trace
  * identity leaves only rounding. */
 static void specific_values(void) {
-    ibp_run *r = make("model=mlp&depth=1&head=pm&width=6&act=leaky_softplus&bias=0&data=p5&loss=logistic&steps=0");
+    ibp_run *r = t_run("model=mlp&depth=1&head=pm&width=6&act=leaky_softplus&bias=0&data=p5&loss=logistic&steps=0", NULL, NULL);
     if (r) {
         const double *a = r->m.L[1].fixed;
         int ok = r->m.L[1].off < 0 && r->m.L[1].rows == 1 && r->m.L[1].cols == 6;
@@ -531,10 +516,10 @@ static void specific_values(void) {
         T_CHECK(ok, "pm head = (+1,+1,+1,-1,-1,-1)/6");
         ibp_run_destroy(r);
     }
-    ibp_run *a = make("model=linear&depth=3&d=5&width=5&data=mc&n=50&wstar_norm=3&loss=mse&steps=0&measure=0");
-    ibp_run *b = make("model=linear&depth=3&d=5&width=5&data=mc&n=50&wstar_norm=3&loss=mse_half&steps=0&measure=0");
+    ibp_run *a = t_run("model=linear&depth=3&d=5&width=5&data=mc&n=50&wstar_norm=3&loss=mse&steps=0&measure=0", NULL, NULL);
+    ibp_run *b = t_run("model=linear&depth=3&d=5&width=5&data=mc&n=50&wstar_norm=3&loss=mse_half&steps=0&measure=0", NULL, NULL);
     if (a && b) {
-        double sa = ibp_run_rows(a)[col(a, "s_min")], sb = ibp_run_rows(b)[col(b, "s_min")];
+        double sa = ibp_run_rows(a)[ibp_run_column_index(a, "s_min")], sb = ibp_run_rows(b)[ibp_run_column_index(b, "s_min")];
         T_CLOSE(sa, 2 * sb, 0, 1e-15);
         double ww = sq(a->D.wstar, 5);
         T_CLOSE(ww, 9.0, 0, 1e-13); /* ||w*|| = wstar_norm */
@@ -552,9 +537,9 @@ static void specific_values(void) {
         for (int i = 0; i < m; i++) v[i] = pass ? u[i] * (1 + 1e-6 * t_rand_normal(&s)) : u[i];
         p = cfg + sprintf(cfg, "model=linear&width=%d&param=ntk&data=inline&xs=1&ys=0.5&measure=0&steps=0&init=", m);
         for (int i = 0; i < 2 * m; i++) p += sprintf(p, "%s%.17g", i ? "," : "", i < m ? u[i] : v[i - m]);
-        r = make(cfg);
+        r = t_run(cfg, NULL, NULL);
         if (!r) continue;
-        double val = ibp_run_rows(r)[col(r, "invariant1")], n2 = sq(u, m) + sq(v, m), ref = 0;
+        double val = ibp_run_rows(r)[ibp_run_column_index(r, "invariant1")], n2 = sq(u, m) + sq(v, m), ref = 0;
         for (int i = 0; i < m; i++)
             for (int j = 0; j < m; j++) ref += (v[i] * v[j] - u[i] * u[j]) * (v[i] * v[j] - u[i] * u[j]);
         ref = sqrt(ref);
@@ -585,26 +570,26 @@ static void run_all(ibp_run *r, tab *T) {
         T->n += n;
         ibp_run_clear_rows(r);
         if (ibp_run_state(r) != IBP_RUNNING) break;
-        ibp_run_step(r, 1000);
+        ibp_run_step(r, 1000, NULL, 0);
     }
 }
 
 /* The events column of every row is the OR of the events at that step, and every event has a row. */
 static void check_bitmask(ibp_run *r, const tab *T, const char *what) {
-    int je = col(r, "events"), ok = 1;
+    int je = ibp_run_column_index(r, "events"), ok = 1;
     for (int i = 0; i < T->n; i++) {
         const double *row = T->v + (size_t)i * T->nc;
         int mask = 0;
         for (int e = 0; e < ibp_run_nevents(r); e++) {
             int kind;
-            long step;
+            int64_t step;
             ibp_run_event(r, e, &kind, &step, NULL, NULL);
             if (step == (long)row[0]) mask |= kind;
         }
         if (row[je] != mask) ok = 0, printf("  %s: row %g events %g, expected %d\n", what, row[0], row[je], mask);
     }
     for (int e = 0; e < ibp_run_nevents(r); e++) {
-        long step;
+        int64_t step;
         ibp_run_event(r, e, NULL, &step, NULL, NULL);
         int found = 0;
         for (int i = 0; i < T->n; i++) found |= (long)T->v[(size_t)i * T->nc] == step;
@@ -613,7 +598,7 @@ static void check_bitmask(ibp_run *r, const tab *T, const char *what) {
     T_CHECK(ok, "%s: events bitmask on exactly the event rows", what);
 }
 
-static int nth_event(ibp_run *r, int kind, int nth, long *step, double *v1, double *v2) {
+static int nth_event(ibp_run *r, int kind, int nth, int64_t *step, double *v1, double *v2) {
     for (int e = 0; e < ibp_run_nevents(r); e++) {
         int k;
         ibp_run_event(r, e, &k, step, v1, v2);
@@ -644,12 +629,12 @@ static void events_text_has(ibp_run *r, const char *needle) {
  * running minimum, then fall below it; a minimum at float64 round-off, below 1e-28 max(L_0, 1),
  * starts none), scanned here over the loss column. */
 static void event_catapult(void) {
-    ibp_run *r = make("model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk"
-                      "&steps=2000&measure=0");
+    ibp_run *r = t_run("model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk"
+                      "&steps=2000&measure=0", NULL, NULL);
     if (!r) return;
     tab T;
     run_all(r, &T);
-    int jl = col(r, "loss");
+    int jl = ibp_run_column_index(r, "loss");
     T_CHECK(T.n == 2001, "a row per step (%d)", T.n);
     double L0 = T.v[jl], peak = L0;
     long tpk = 0, tfall = -1;
@@ -660,10 +645,10 @@ static void event_catapult(void) {
     }
     T_CHECK(peak >= 10 * L0 && tfall > 0, "G1 c=2.5 catapults: peak %.3g x L0 at step %ld, below L0 at %ld", peak / L0,
             tpk, tfall);
-    long step;
+    int64_t step;
     double v1, v2;
     T_CHECK(nth_event(r, IBP_EVENT_CATAPULT, 0, &step, &v1, &v2), "a catapult event");
-    T_CHECK(step == tfall, "catapult event at step %ld (first step below the start: %ld)", step, tfall);
+    T_CHECK(step == tfall, "catapult event at step %ld (first step below the start: %ld)", (long)step, tfall);
     T_CLOSE(v1, peak / L0, 0, 1e-15);
     T_CHECK(v2 == (double)tpk, "peak step %g vs %ld", v2, tpk);
     /* the documented rule over the whole run */
@@ -693,12 +678,12 @@ static void event_catapult(void) {
  * measured row with S >= 0.95 * 2/eta (value S, value2 2/eta). log_every=10 with measurements
  * every 50 steps: event rows must appear even off the logging schedule. */
 static void event_eos(void) {
-    ibp_run *r = make("model=mlp&depth=3&width=32&d=8&n=256&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64"
-                      "&teacher_scale=4&standardize=1&lr=0.3&steps=3000&measure_every=50&log_every=10");
+    ibp_run *r = t_run("model=mlp&depth=3&width=32&d=8&n=256&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64"
+                      "&teacher_scale=4&standardize=1&lr=0.3&steps=3000&measure_every=50&log_every=10", NULL, NULL);
     if (!r) return;
     tab T;
     run_all(r, &T);
-    int js = col(r, "sharpness"), jr = col(r, "lr");
+    int js = ibp_run_column_index(r, "sharpness"), jr = ibp_run_column_index(r, "lr");
     long ton = -1;
     double Son = NAN, edge = NAN;
     for (int i = 0; i < T.n && ton < 0; i++) {
@@ -706,10 +691,10 @@ static void event_eos(void) {
         if (!isnan(row[js]) && row[js] >= 0.95 * 2 / row[jr]) ton = (long)row[0], Son = row[js], edge = 2 / row[jr];
     }
     T_CHECK(ton > 0 && ton <= 3000, "H (eta 0.3): sharpens to the edge (t_on = %ld)", ton);
-    long step;
+    int64_t step;
     double v1, v2;
     T_CHECK(nth_event(r, IBP_EVENT_EOS, 0, &step, &v1, &v2) && count_events(r, IBP_EVENT_EOS) == 1, "one EoS event");
-    T_CHECK(step == ton, "EoS event at %ld (first measured S >= 0.95 * 2/eta: %ld)", step, ton);
+    T_CHECK(step == ton, "EoS event at %ld (first measured S >= 0.95 * 2/eta: %ld)", (long)step, ton);
     T_CHECK(v1 == Son, "EoS value S = %.17g (row %.17g)", v1, Son);
     T_CLOSE(v2, edge, 0, 1e-15);
     char needle[64];
@@ -725,11 +710,11 @@ static void event_eos(void) {
 /* G1, c = 6: divergence within 20 steps; the event's value is eta * (the last measured S), value2
  * the loss of the diverged step. */
 static void event_divergence(void) {
-    ibp_run *r = make("model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=6&lr_ref=ntk&steps=2000");
+    ibp_run *r = t_run("model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=6&lr_ref=ntk&steps=2000", NULL, NULL);
     if (!r) return;
     tab T;
     run_all(r, &T);
-    int js = col(r, "sharpness"), jl = col(r, "loss"), jr = col(r, "lr");
+    int js = ibp_run_column_index(r, "sharpness"), jl = ibp_run_column_index(r, "loss"), jr = ibp_run_column_index(r, "lr");
     const double *last = T.v + (size_t)(T.n - 1) * T.nc;
     double S = NAN;
     for (int i = 0; i < T.n; i++)
@@ -738,15 +723,15 @@ static void event_divergence(void) {
     for (int i = 0; i + 1 < T.n; i++) below &= T.v[(size_t)i * T.nc + jl] <= r->c.div_loss;
     T_CHECK(ibp_run_state(r) == IBP_DIVERGED && last[0] <= 20 && !(last[jl] <= r->c.div_loss) && below,
             "diverged at step %g (loss %.3g), earlier rows below div_loss", last[0], last[jl]);
-    long step;
+    int64_t step;
     double v1, v2;
     T_CHECK(nth_event(r, IBP_EVENT_DIVERGED, 0, &step, &v1, &v2), "a divergence event");
-    T_CHECK(step == (long)last[0], "at step %ld", step);
+    T_CHECK(step == (long)last[0], "at step %ld", (long)step);
     T_CLOSE(v1, last[jr] * S, 0, 1e-15);
     T_CHECK(t_bits(v2) == t_bits(last[jl]), "value2 = the loss %.17g (%.17g)", v2, last[jl]);
     T_CHECK(v1 > 2, "eta S = %.3g > 2", v1);
     char needle[64];
-    snprintf(needle, sizeof needle, "diverged at step %ld: eta S = ", step);
+    snprintf(needle, sizeof needle, "diverged at step %ld: eta S = ", (long)step);
     events_text_has(r, needle);
     check_bitmask(r, &T, "divergence");
     free(T.v);
@@ -761,22 +746,22 @@ static void event_convergence(void) {
         "model=linear&depth=2&d=3&width=3&data=teacher&n=30&lr=0.1&steps=100000&grad_tol=1e-8&measure_every=7",
     };
     for (int c = 0; c < 2; c++) {
-        ibp_run *r = make(cfgs[c]);
+        ibp_run *r = t_run(cfgs[c], NULL, NULL);
         if (!r) continue;
         tab T;
         run_all(r, &T);
-        int jl = col(r, "loss"), jg = col(r, "grad_norm");
+        int jl = ibp_run_column_index(r, "loss"), jg = ibp_run_column_index(r, "grad_norm");
         long first = -1;
         double L = NAN, G = NAN;
         for (int i = 0; i < T.n && first < 0; i++) {
             const double *row = T.v + (size_t)i * T.nc;
             if (c == 0 ? row[jl] <= 1e-12 : row[jg] < 1e-8) first = (long)row[0], L = row[jl], G = row[jg];
         }
-        long step;
+        int64_t step;
         double v1, v2;
         T_CHECK(nth_event(r, IBP_EVENT_CONVERGED, 0, &step, &v1, &v2) && count_events(r, IBP_EVENT_CONVERGED) == 1,
                 "one convergence event (%s)", c ? "grad_tol" : "target_loss");
-        T_CHECK(step == first && step == ibp_run_t(r), "converged at %ld (first row below: %ld)", step, first);
+        T_CHECK(step == first && step == ibp_run_t(r), "converged at %ld (first row below: %ld)", (long)step, first);
         T_CHECK(v1 == L && v2 == G, "event carries the loss and gradient norm of the row");
         char needle[64];
         snprintf(needle, sizeof needle, "converged at step %ld", first);

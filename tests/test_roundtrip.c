@@ -35,8 +35,8 @@ static void roundtrip(const char *cfg, const char *init, int steps) {
     ibp_run *a = make(c1, NULL, err, sizeof err);
     T_CHECK(a != NULL, "create \"%s\": %s", c1, err);
     if (!a) return;
-    while (ibp_run_state(a) == IBP_RUNNING) ibp_run_step(a, 1000);
-    T_CHECK(ibp_run_t(a) == steps, "%s: %d steps taken (%ld)", cfg, steps, ibp_run_t(a));
+    while (ibp_run_state(a) == IBP_RUNNING) ibp_run_step(a, 1000, NULL, 0);
+    T_CHECK(ibp_run_t(a) == steps, "%s: %d steps taken (%lld)", cfg, steps, (long long)ibp_run_t(a));
     int nc = ibp_run_ncols(a), na = ibp_run_nrows(a);
     const double *last = ibp_run_rows(a) + (size_t)(na - 1) * nc;
     char *js = params_json(a);
@@ -64,12 +64,12 @@ static void roundtrip(const char *cfg, const char *init, int steps) {
         T_CHECK(p1 && p2 && strcmp(p1, p2) == 0, "%s: the reload saves the same arrays", cfg);
         free(js2);
         /* the two continue identically */
-        ibp_run_extend(a, 5);
+        ibp_run_extend(a, 5, NULL, 0);
         ibp_run_clear_rows(a);
         ibp_run_clear_rows(b);
-        ibp_run_extend(b, 5);
-        ibp_run_step(a, 5);
-        ibp_run_step(b, 5);
+        ibp_run_extend(b, 5, NULL, 0);
+        ibp_run_step(a, 5, NULL, 0);
+        ibp_run_step(b, 5, NULL, 0);
         T_CHECK(t_same_bits(ibp_run_params(a), ibp_run_params(b), ibp_run_nparams(a)), "%s: 5 more steps agree", cfg);
     }
     free(js);
@@ -107,7 +107,7 @@ static void test_head_unit_loss(void) {
     ibp_run *a = make("model=mlp&depth=2&width=16&head=unit&steps=20&measure=0&lr=0.2", NULL, err, sizeof err);
     T_CHECK(a != NULL, "%s", err);
     if (!a) return;
-    ibp_run_step(a, 20);
+    ibp_run_step(a, 20, NULL, 0);
     double la, lb = -1;
     ibp_run_loss_grad(a, &la, NULL);
     char *js = params_json(a);

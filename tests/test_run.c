@@ -6,24 +6,15 @@
 #include "run/run_internal.h"
 #include "testlib.h"
 
-static ibp_run *make(const char *cfg, const char *csv, const char *init) {
-    char err[512];
-    ibp_run *r;
-    ibp_run_desc d = {cfg, csv, init};
-    int rc = ibp_run_create(&r, &d, err, sizeof err);
-    T_CHECK(rc == IBP_OK, "create \"%s\": %s", cfg, err);
-    return rc == IBP_OK ? r : NULL;
-}
-
 static void test_memory_cap(void) {
     char err[512] = "";
     double bytes = 0;
-    long P = 0;
+    int64_t P = 0;
     ibp_run_desc d = {"model=mlp&depth=3&width=20000&d=100&n=1000", NULL, NULL};
     int rc = ibp_estimate(&d, &bytes, &P, err, sizeof err);
     T_CHECK(rc == IBP_E_MEMORY, "a 400M-parameter model is refused (rc %d)", rc);
     T_CHECK(strstr(err, "MiB") && strstr(err, "mem_cap=512") && strstr(err, "P = "), "message gives the estimate: %s", err);
-    T_CHECK(P == 20000L * 100 + 20000 + 20000L * 20000 + 20000 + 20000 + 1, "P counted before allocating (%ld)", P);
+    T_CHECK(P == 20000L * 100 + 20000 + 20000L * 20000 + 20000 + 20000 + 1, "P counted before allocating (%ld)", (long)P);
     T_CHECK(bytes >= 8.0 * 5 * (double)P, "estimate covers the 5 parameter-sized vectors (%g bytes)", bytes);
     ibp_run *r;
     rc = ibp_run_create(&r, &d, err, sizeof err);
@@ -32,13 +23,13 @@ static void test_memory_cap(void) {
     ibp_run_desc d2 = {"model=mlp&depth=2&width=64&d=8&n=100&mem_cap=2", NULL, NULL};
     rc = ibp_estimate(&d2, &bytes, &P, err, sizeof err);
     T_CHECK(rc == IBP_OK, "a small model fits 2 MiB? %s", err);
-    ibp_run *r2 = make("model=mlp&depth=2&width=64&d=8&n=100&mem_cap=2", NULL, NULL);
+    ibp_run *r2 = t_run("model=mlp&depth=2&width=64&d=8&n=100&mem_cap=2", NULL, NULL);
     if (r2) T_CHECK((double)r2->mem_bytes == bytes, "allocated %zu == estimated %g", r2->mem_bytes, bytes);
     ibp_run_destroy(r2);
 }
 
 static void test_gd_update(void) {
-    ibp_run *r = make("model=mlp&depth=2&width=8&d=3&n=20&lr=0.07&steps=5&measure=0", NULL, NULL);
+    ibp_run *r = t_run("model=mlp&depth=2&width=8&d=3&n=20&lr=0.07&steps=5&measure=0", NULL, NULL);
     if (!r) return;
     long P = ibp_run_nparams(r);
     double *g = malloc(sizeof(double) * P), *th = malloc(sizeof(double) * P);
@@ -46,7 +37,7 @@ static void test_gd_update(void) {
         memcpy(th, ibp_run_params(r), sizeof(double) * P);
         double loss;
         ibp_run_loss_grad(r, &loss, g);
-        T_CHECK(ibp_run_step(r, 1) == 1, "one step");
+        T_CHECK(ibp_run_step(r, 1, NULL, 0) == 1, "one step");
         const double *th1 = ibp_run_params(r);
         int same = 1;
         for (long i = 0; i < P; i++) same &= th1[i] == th[i] + (-0.07) * g[i];
@@ -58,16 +49,16 @@ static void test_gd_update(void) {
     T_CHECK(ibp_run_lr(r) == 0.5, "lr reads back");
     memcpy(th, ibp_run_params(r), sizeof(double) * P);
     ibp_run_loss_grad(r, NULL, g);
-    ibp_run_step(r, 1);
+    ibp_run_step(r, 1, NULL, 0);
     T_CHECK(ibp_run_params(r)[0] == th[0] + (-0.5) * g[0], "new eta used");
     T_CHECK(ibp_run_set_lr(r, 1e9, err, sizeof err) == IBP_E_ARG && strstr(err, "1e+09"), "lr 1e9 refused: %s", err);
     T_CHECK(ibp_run_set_lr(r, NAN, err, sizeof err) == IBP_E_ARG, "lr NaN refused");
     T_CHECK(ibp_run_lr(r) == 0.5, "a refused lr changes nothing");
-    ibp_run_step(r, 100);
-    T_CHECK(ibp_run_state(r) == IBP_DONE_STEPS && ibp_run_t(r) == 5, "stops at steps=5 (t=%ld)", ibp_run_t(r));
+    ibp_run_step(r, 100, NULL, 0);
+    T_CHECK(ibp_run_state(r) == IBP_DONE_STEPS && ibp_run_t(r) == 5, "stops at steps=5 (t=%ld)", (long)ibp_run_t(r));
     T_CHECK(strstr(ibp_run_message(r), "5 steps done") != NULL, "message: %s", ibp_run_message(r));
-    T_CHECK(ibp_run_extend(r, 3) == IBP_OK && ibp_run_state(r) == IBP_RUNNING, "extend a finished run");
-    T_CHECK(ibp_run_step(r, 100) == 3 && ibp_run_t(r) == 8, "three more steps");
+    T_CHECK(ibp_run_extend(r, 3, NULL, 0) == IBP_OK && ibp_run_state(r) == IBP_RUNNING, "extend a finished run");
+    T_CHECK(ibp_run_step(r, 100, NULL, 0) == 3 && ibp_run_t(r) == 8, "three more steps");
     /* rows: step 0..8 each logged (log_every=1) */
     int nr = ibp_run_nrows(r), nc = ibp_run_ncols(r);
     T_CHECK(nr == 9 && strcmp(ibp_run_column(r, 0), "step") == 0 && strcmp(ibp_run_column(r, 1), "loss") == 0,
@@ -81,18 +72,18 @@ static void test_gd_update(void) {
 
 static void test_divergence(void) {
     /* G1 with c = 6: the loss exceeds 1e10 within 20 steps */
-    ibp_run *r = make("model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=6&steps=2000&measure=0", NULL, NULL);
+    ibp_run *r = t_run("model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=6&steps=2000&measure=0", NULL, NULL);
     if (!r) return;
-    while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 100); ibp_run_clear_rows(r); }
+    while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 100, NULL, 0); ibp_run_clear_rows(r); }
     T_CHECK(ibp_run_state(r) == IBP_DIVERGED, "c=6 diverges");
-    T_CHECK(ibp_run_t(r) <= 20, "within 20 steps (%ld)", ibp_run_t(r));
+    T_CHECK(ibp_run_t(r) <= 20, "within 20 steps (%ld)", (long)ibp_run_t(r));
     T_CHECK(strncmp(ibp_run_message(r), "diverged at step ", 17) == 0 && strstr(ibp_run_message(r), "div_loss"),
             "message: %s", ibp_run_message(r));
     ibp_run_destroy(r);
     /* a learning rate so large that the parameters overflow: NaN/inf is reported, not propagated */
-    r = make("model=mlp&depth=2&width=8&d=3&n=20&lr=1e6&steps=100&measure=0&div_loss=1e300", NULL, NULL);
+    r = t_run("model=mlp&depth=2&width=8&d=3&n=20&lr=1e6&steps=100&measure=0&div_loss=1e300", NULL, NULL);
     if (!r) return;
-    ibp_run_step(r, 100);
+    ibp_run_step(r, 100, NULL, 0);
     T_CHECK(ibp_run_state(r) == IBP_DIVERGED && strstr(ibp_run_message(r), "diverged at step"), "%s", ibp_run_message(r));
     ibp_run_destroy(r);
 }
@@ -106,7 +97,7 @@ static void jacobi_max(int n, double *A, double *top) {
 }
 
 static void test_lr_rel(void) {
-    ibp_run *r = make("model=mlp&depth=2&width=6&d=3&n=30&act=tanh&lr_rel=1.5&steps=10", NULL, NULL);
+    ibp_run *r = t_run("model=mlp&depth=2&width=6&d=3&n=30&act=tanh&lr_rel=1.5&steps=10", NULL, NULL);
     if (!r) return;
     long P = ibp_run_nparams(r);
     double *H = calloc((size_t)(P * P), sizeof(double)), *e = calloc((size_t)P, sizeof(double));
@@ -127,15 +118,15 @@ static void test_lr_rel(void) {
 
 static void test_params_roundtrip(void) {
     const char *cfg = "model=mlp&depth=3&width=5,4&d=3&n=20&act=relu&lr=0.05&steps=7&measure=0";
-    ibp_run *r = make(cfg, NULL, NULL);
+    ibp_run *r = t_run(cfg, NULL, NULL);
     if (!r) return;
-    ibp_run_step(r, 7);
+    ibp_run_step(r, 7, NULL, 0);
     size_t n = ibp_run_params_json(r, NULL, 0);
     char *js = malloc(n + 1);
     T_CHECK(ibp_run_params_json(r, js, n + 1) == n, "json length");
     char cfg2[256];
     snprintf(cfg2, sizeof cfg2, "%s&init=file", cfg);
-    ibp_run *r2 = make(cfg2, NULL, js);
+    ibp_run *r2 = t_run(cfg2, NULL, js);
     if (r2) {
         T_CHECK(t_same_bits(ibp_run_params(r), ibp_run_params(r2), ibp_run_nparams(r)), "params JSON round trip is bit exact");
         ibp_run_destroy(r2);
@@ -175,10 +166,10 @@ static void test_determinism(void) {
         "model=mf&init=normal&init_scale=0.1&lr=0.1&steps=200&lambda_min=1",
     };
     for (int k = 0; k < 3; k++) {
-        ibp_run *a = make(cfgs[k], NULL, NULL), *b = make(cfgs[k], NULL, NULL);
+        ibp_run *a = t_run(cfgs[k], NULL, NULL), *b = t_run(cfgs[k], NULL, NULL);
         if (!a || !b) continue;
-        ibp_run_step(a, 1000);
-        ibp_run_step(b, 1000);
+        ibp_run_step(a, 1000, NULL, 0);
+        ibp_run_step(b, 1000, NULL, 0);
         T_CHECK(ibp_run_nrows(a) == ibp_run_nrows(b) &&
                 t_same_bits(ibp_run_rows(a), ibp_run_rows(b), (long)ibp_run_nrows(a) * ibp_run_ncols(a)),
                 "same config, same bits: %s", cfgs[k]);
@@ -189,18 +180,18 @@ static void test_determinism(void) {
 }
 
 static void test_stopping(void) {
-    ibp_run *r = make("model=linear&depth=2&d=3&width=3&data=teacher&n=30&lr=0.1&steps=100000&target_loss=1e-12&measure=0", NULL, NULL);
+    ibp_run *r = t_run("model=linear&depth=2&d=3&width=3&data=teacher&n=30&lr=0.1&steps=100000&target_loss=1e-12&measure=0", NULL, NULL);
     if (r) {
-        while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 1000); ibp_run_clear_rows(r); }
+        while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 1000, NULL, 0); ibp_run_clear_rows(r); }
         T_CHECK(ibp_run_state(r) == IBP_DONE_TARGET && strstr(ibp_run_message(r), "target loss reached"), "%s", ibp_run_message(r));
         double loss;
         ibp_run_loss_grad(r, &loss, NULL);
         T_CHECK(loss <= 1e-12, "loss %g at stop", loss);
         ibp_run_destroy(r);
     }
-    r = make("model=linear&depth=2&d=3&width=3&data=teacher&n=30&lr=0.1&steps=100000&grad_tol=1e-9&measure=0", NULL, NULL);
+    r = t_run("model=linear&depth=2&d=3&width=3&data=teacher&n=30&lr=0.1&steps=100000&grad_tol=1e-9&measure=0", NULL, NULL);
     if (r) {
-        while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 1000); ibp_run_clear_rows(r); }
+        while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 1000, NULL, 0); ibp_run_clear_rows(r); }
         T_CHECK(ibp_run_state(r) == IBP_DONE_GRAD, "%s", ibp_run_message(r));
         double *g = malloc(sizeof(double) * ibp_run_nparams(r));
         ibp_run_loss_grad(r, NULL, g);
@@ -229,7 +220,7 @@ static void test_bad_inputs(void) {
     ibp_run_desc d6 = {"data=csv&n_test=2", "x,y\n1,2\n3,4\n", NULL};
     T_CHECK(ibp_run_create(&r, &d6, err, sizeof err) == IBP_E_CONFIG && strstr(err, "n_test=2 leaves no training row"), "%s", err);
     /* CSV data works end to end */
-    ibp_run *ok = make("data=csv&model=linear&depth=1&measure=0&steps=3", "x1,x2,y\n1,0,1\n0,1,2\n1,1,3\n", NULL);
+    ibp_run *ok = t_run("data=csv&model=linear&depth=1&measure=0&steps=3", "x1,x2,y\n1,0,1\n0,1,2\n1,1,3\n", NULL);
     if (ok) { T_CHECK(ok->D.n == 3 && ok->m.d == 2, "csv dims"); ibp_run_destroy(ok); }
 }
 
@@ -243,7 +234,7 @@ static void test_kept_outputs(void) {
         "model=mlp&depth=2&width=9&d=3&n=30&data=separable&loss=logistic&opt=sgd&batch=8&steps=20&log_every=2",
     };
     for (int c = 0; c < 3; c++) {
-        ibp_run *r = make(cfgs[c], NULL, NULL);
+        ibp_run *r = t_run(cfgs[c], NULL, NULL);
         if (!r) continue;
         int n = r->D.n, k = r->m.k, kept = 0, same = 1, acc_ok = 1;
         double *f = malloc(sizeof(double) * (size_t)n * k);
@@ -252,10 +243,10 @@ static void test_kept_outputs(void) {
                 long P = ibp_run_nparams(r);
                 double *th = malloc(sizeof(double) * (size_t)P);
                 for (long i = 0; i < P; i++) th[i] = 0.9 * ibp_run_params(r)[i];
-                ibp_run_set_params(r, th);
+                ibp_run_set_params(r, th, NULL, 0);
                 free(th);
             }
-            ibp_run_step(r, 1);
+            ibp_run_step(r, 1, NULL, 0);
             ibp__model_forward(&r->m, r->theta, r->D.x, n, f);
             if (r->mout_valid && r->fgrad_valid) {
                 kept++;
@@ -274,7 +265,75 @@ static void test_kept_outputs(void) {
     }
 }
 
+/* The boundary: messages of step/extend/set_params, column lookup by name, the config's lists in
+ * the run's one allocation, and the enums JSON built from the header's lists. */
+static void test_boundary(void) {
+    ibp_run *r = t_run("model=linear&depth=2&d=2&width=3&data=inline&xs=1,2,3,4,5,6&ys=1,0,2&lr=0.001&steps=4&log_every=1", NULL, NULL);
+    if (!r) return;
+    char err[256] = "";
+    for (int j = 0; j < ibp_run_ncols(r); j++)
+        T_CHECK(ibp_run_column_index(r, ibp_run_column(r, j)) == j, "column %s at %d", ibp_run_column(r, j), j);
+    T_CHECK(ibp_run_column_index(r, "no_such") == -1 && ibp_run_column_index(r, NULL) == -1, "unknown column: -1");
+    /* the config's lists live in the run's one allocation */
+    const char *lo = r->mem, *hi = r->mem + r->mem_bytes;
+    T_CHECK((const char *)r->c.xs.v >= lo && (const char *)(r->c.xs.v + 6) <= hi && (const char *)r->c.ys.v >= lo &&
+                (const char *)(r->c.ys.v + 3) <= hi, "xs and ys are inside the run's allocation");
+    T_CHECK(r->c.xs.v[5] == 6 && r->c.ys.v[2] == 2, "and keep their values");
+    T_CHECK(!strcmp(ibp_run_message(r), "running"), "message while running: %s", ibp_run_message(r));
+    T_CHECK(ibp_run_step(r, -1, err, sizeof err) == IBP_E_ARG && strstr(err, "steps >= 0"), "step(-1): %s", err);
+    T_CHECK(ibp_run_step(r, 100, err, sizeof err) == 4 && !strcmp(ibp_run_message(r), "finished: 4 steps done"),
+            "steps done: %s", ibp_run_message(r));
+    T_CHECK(ibp_run_step(r, 5, err, sizeof err) == 0, "a stopped run takes no step");
+    T_CHECK(ibp_run_extend(r, -1, err, sizeof err) == IBP_E_ARG && strstr(err, "extend by -1"), "extend(-1): %s", err);
+    T_CHECK(ibp_run_extend(r, 2, err, sizeof err) == IBP_OK && ibp_run_steps_total(r) == 6 && ibp_run_state(r) == IBP_RUNNING,
+            "extend continues");
+    double theta[64];
+    memcpy(theta, ibp_run_params(r), sizeof(double) * (size_t)ibp_run_nparams(r));
+    theta[2] = NAN;
+    T_CHECK(ibp_run_set_params(r, theta, err, sizeof err) == IBP_E_ARG && strstr(err, "parameter 2 of 9 is NaN"),
+            "set_params names the value: %s", err);
+    ibp_run_destroy(r);
+    r = t_run("model=linear&width=100&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=6&lr_ref=ntk&steps=100", NULL, NULL);
+    if (!r) return;
+    while (ibp_run_state(r) == IBP_RUNNING) ibp_run_step(r, 1000, NULL, 0);
+    T_CHECK(ibp_run_extend(r, 5, err, sizeof err) == IBP_E_STATE && strstr(err, "diverged"), "no extension after divergence: %s",
+            err);
+    T_CHECK(!strncmp(ibp_run_message(r), "diverged at step ", 17) && strstr(ibp_run_message(r), "> div_loss") &&
+                strstr(ibp_run_message(r), "(eta = "), "the documented divergence form: %s", ibp_run_message(r));
+    ibp_run_destroy(r);
+    /* the enums JSON: every entry of every list, and snprintf semantics */
+    size_t n = ibp_enums_json(NULL, 0);
+    char *js = malloc(n + 1);
+    T_CHECK(ibp_enums_json(js, n + 1) == n && strlen(js) == n, "enums length is exact");
+    char needle[96];
+#define EV(name, bit, id, label, help)                                                            \
+    snprintf(needle, sizeof needle, "{\"bit\":%d,\"id\":\"%s\"", bit, id);                         \
+    T_CHECK(strstr(js, needle) && strstr(js, "\"" #name "\":"), "event %s in the enums", id);
+    IBP_EVENT_LIST(EV)
+#undef EV
+#define RG(name, value, id, label, help)                                                          \
+    snprintf(needle, sizeof needle, "{\"value\":%d,\"id\":\"%s\"", value, id);                     \
+    T_CHECK(strstr(js, needle) && strstr(js, "\"" #name "\":"), "regime %s in the enums", id);
+    IBP_REGIME_LIST(RG)
+#undef RG
+    /* the summary fields in the order of ibp_summary_fields() */
+    const char *p = js, *f = ibp_summary_fields();
+    int nf = 0;
+    while (*f) {
+        size_t len = strcspn(f, ",");
+        snprintf(needle, sizeof needle, "{\"id\":\"%.*s\",\"label\":", (int)len, f);
+        const char *q = strstr(p, needle);
+        T_CHECK(q != NULL, "summary field %.*s in order", (int)len, f);
+        if (q) p = q;
+        f += len + (f[len] == ',');
+        nf++;
+    }
+    T_CHECK(nf == 19, "19 summary fields (%d)", nf);
+    free(js);
+}
+
 int main(void) {
+    test_boundary();
     test_memory_cap();
     test_gd_update();
     test_divergence();

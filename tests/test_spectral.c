@@ -9,50 +9,6 @@
 
 static uint64_t seed = 4242;
 
-typedef struct dense {
-    int n;
-    const double *A;
-    long calls;
-    int poison;
-} dense;
-
-static void dense_mv(void *ctx, const double *v, double *out) {
-    dense *d = ctx;
-    d->calls++;
-    for (int i = 0; i < d->n; i++) {
-        double s = 0;
-        for (int j = 0; j < d->n; j++) s += d->A[(long)i * d->n + j] * v[j];
-        out[i] = s;
-    }
-    if (d->poison) out[0] = INFINITY;
-}
-
-static void *wsalloc(size_t b) { return aligned_alloc(16, (b + 15) / 16 * 16); }
-
-/* A = Q diag(lam) Q^T, Q random orthogonal (Gram-Schmidt twice, test-side) */
-static double *with_spectrum(int n, const double *lam) {
-    double *Q = malloc(sizeof(double) * n * n), *A = malloc(sizeof(double) * n * n);
-    for (int i = 0; i < n * n; i++) Q[i] = t_rand_normal(&seed);
-    for (int pass = 0; pass < 2; pass++)
-        for (int j = 0; j < n; j++) {
-            for (int k = 0; k < j; k++) {
-                double d = 0;
-                for (int a = 0; a < n; a++) d += Q[a * n + j] * Q[a * n + k];
-                for (int a = 0; a < n; a++) Q[a * n + j] -= d * Q[a * n + k];
-            }
-            double s = 0;
-            for (int a = 0; a < n; a++) s += Q[a * n + j] * Q[a * n + j];
-            for (int a = 0; a < n; a++) Q[a * n + j] /= sqrt(s);
-        }
-    for (int a = 0; a < n; a++)
-        for (int b = 0; b <= a; b++) {
-            double s = 0;
-            for (int i = 0; i < n; i++) s += Q[a * n + i] * lam[i] * Q[b * n + i];
-            A[a * n + b] = A[b * n + a] = s;
-        }
-    free(Q);
-    return A;
-}
 
 static double trace(int n, const double *A) {
     double t = 0;
@@ -75,12 +31,12 @@ static void test_hutchinson(void) {
     for (int i = 0; i < n; i++)
         for (int j = 0; j <= i; j++)
             A[i * n + j] = A[j * n + i] = (i == j ? 1.0 : 0.0) + 0.05 * t_rand_normal(&seed);
-    void *ws = wsalloc(ibp__hutchinson_bytes(n));
+    void *ws = t_aligned_alloc(ibp__hutchinson_bytes(n));
     ibp_rng rng;
     ibp__rng_seed(&rng, 3, IBP__STREAM_PROBES);
-    dense d = {n, A, 0, 0};
+    t_dense d = {n, A, 0, 0, 0};
     ibp__trace_est est;
-    T_CHECK(ibp__hutchinson(dense_mv, &d, n, probes, &rng, ws, &est) == 0, "hutchinson runs");
+    T_CHECK(ibp__hutchinson(t_dense_mv, &d, n, probes, &rng, ws, &est) == 0, "hutchinson runs");
     double tr = trace(n, A), se_true = sqrt(rademacher_var(n, A) / probes);
     printf("  hutchinson: %.6g +- %.3g (exact %.6g, theoretical se %.3g), %d matvecs\n", est.mean,
            est.se, tr, se_true, est.matvecs);
@@ -94,8 +50,8 @@ static void test_hutchinson(void) {
     /* diagonal operator: z^T D z = tr D for every Rademacher z, so the estimate is exact */
     double *D = calloc((size_t)n * n, sizeof(double));
     for (int i = 0; i < n; i++) D[i * n + i] = 0.5 + i;
-    dense dd = {n, D, 0, 0};
-    T_CHECK(ibp__hutchinson(dense_mv, &dd, n, 10, &rng, ws, &est) == 0, "diagonal");
+    t_dense dd = {n, D, 0, 0, 0};
+    T_CHECK(ibp__hutchinson(t_dense_mv, &dd, n, 10, &rng, ws, &est) == 0, "diagonal");
     T_CLOSE(est.mean, trace(n, D), 0, 1e-14);
     T_CHECK(est.se <= 1e-12 * trace(n, D), "diagonal: zero standard error (%.3g)", est.se);
     /* determinism, one probe (no se), errors */
@@ -103,15 +59,15 @@ static void test_hutchinson(void) {
     ibp_rng r1, r2;
     ibp__rng_seed(&r1, 8, IBP__STREAM_PROBES);
     ibp__rng_seed(&r2, 8, IBP__STREAM_PROBES);
-    ibp__hutchinson(dense_mv, &d, n, 7, &r1, ws, &e1);
-    ibp__hutchinson(dense_mv, &d, n, 7, &r2, ws, &e2);
+    ibp__hutchinson(t_dense_mv, &d, n, 7, &r1, ws, &e1);
+    ibp__hutchinson(t_dense_mv, &d, n, 7, &r2, ws, &e2);
     T_CHECK(t_bits(e1.mean) == t_bits(e2.mean) && t_bits(e1.se) == t_bits(e2.se),
             "same seed same bits");
-    T_CHECK(ibp__hutchinson(dense_mv, &d, n, 1, &r1, ws, &e1) == 0 && isnan(e1.se),
+    T_CHECK(ibp__hutchinson(t_dense_mv, &d, n, 1, &r1, ws, &e1) == 0 && isnan(e1.se),
             "1 probe: se NaN");
-    T_CHECK(ibp__hutchinson(dense_mv, &d, n, 0, &r1, ws, &e1) == -1, "0 probes refused");
-    d.poison = 1;
-    T_CHECK(ibp__hutchinson(dense_mv, &d, n, 3, &r1, ws, &e1) == -2, "non-finite operator");
+    T_CHECK(ibp__hutchinson(t_dense_mv, &d, n, 0, &r1, ws, &e1) == -1, "0 probes refused");
+    d.poison = 1, d.poison_value = INFINITY;
+    T_CHECK(ibp__hutchinson(t_dense_mv, &d, n, 3, &r1, ws, &e1) == -2, "non-finite operator");
     free(A), free(D), free(ws);
 }
 
@@ -123,17 +79,17 @@ static void test_slq(void) {
     /* a Hessian-like spectrum: a bulk near zero, a few outliers, some negative values */
     for (int i = 0; i < n; i++) lam[i] = 0.5 * pow(t_rand_uniform(&seed), 2.0) - 0.1;
     lam[0] = 6, lam[1] = 4.5, lam[2] = 3, lam[3] = -1.2;
-    double *A = with_spectrum(n, lam);
+    double *A = t_with_spectrum(n, lam, &seed);
     double range = 6 + 1.2, sigma = range / 30; /* 40 steps resolve features ~ range / 40 */
-    void *ws = wsalloc(ibp__slq_bytes(n, steps));
+    void *ws = t_aligned_alloc(ibp__slq_bytes(n, steps));
     double *nodes = malloc(sizeof(double) * probes * steps),
            *wts = malloc(sizeof(double) * probes * steps);
     double *grid = malloc(sizeof(double) * ngrid), *dens = malloc(sizeof(double) * ngrid);
     ibp_rng rng;
     ibp__rng_seed(&rng, 11, IBP__STREAM_PROBES);
-    dense d = {n, A, 0, 0};
+    t_dense d = {n, A, 0, 0, 0};
     ibp__slq_info info;
-    T_CHECK(ibp__slq(dense_mv, &d, n, probes, steps, sigma, ngrid, &rng, ws, nodes, wts, grid, dens,
+    T_CHECK(ibp__slq(t_dense_mv, &d, n, probes, steps, sigma, ngrid, &rng, ws, nodes, wts, grid, dens,
                      &info) == 0,
             "slq runs");
     T_CHECK(info.nodes == probes * steps && info.matvecs == probes * steps &&
@@ -168,9 +124,9 @@ static void test_slq(void) {
     {
         ibp_rng r2;
         ibp__rng_seed(&r2, 11, IBP__STREAM_PROBES);
-        void *hw = wsalloc(ibp__hutchinson_bytes(n));
+        void *hw = t_aligned_alloc(ibp__hutchinson_bytes(n));
         ibp__trace_est est;
-        ibp__hutchinson(dense_mv, &d, n, probes, &r2, hw, &est);
+        ibp__hutchinson(t_dense_mv, &d, n, probes, &r2, hw, &est);
         T_CLOSE(info.mean, est.mean / n, 1e-12, 1e-12);
         free(hw);
     }
@@ -194,7 +150,7 @@ static void test_slq(void) {
     }
     printf("  slq: max |CDF - exact broadened CDF| = %.4f (band %.3f)\n", worst, band);
     /* Automatic sigma and range */
-    T_CHECK(ibp__slq(dense_mv, &d, n, 4, 20, 0.0, 0, &rng, ws, nodes, wts, NULL, NULL, &info) == 0,
+    T_CHECK(ibp__slq(t_dense_mv, &d, n, 4, 20, 0.0, 0, &rng, ws, nodes, wts, NULL, NULL, &info) == 0,
             "slq without grid");
     {
         double lo = nodes[0], hi = nodes[0];
@@ -211,14 +167,14 @@ static void test_slq_invariant(void) {
     int n = 90, probes = 6, steps = 20;
     double *lam = malloc(sizeof(double) * n);
     for (int i = 0; i < n; i++) lam[i] = (i % 3 == 0) ? -2.0 : (i % 3 == 1 ? 1.0 : 5.0);
-    double *A = with_spectrum(n, lam);
-    void *ws = wsalloc(ibp__slq_bytes(n, steps));
+    double *A = t_with_spectrum(n, lam, &seed);
+    void *ws = t_aligned_alloc(ibp__slq_bytes(n, steps));
     double nodes[120], wts[120];
     ibp_rng rng;
     ibp__rng_seed(&rng, 2, IBP__STREAM_PROBES);
-    dense d = {n, A, 0, 0};
+    t_dense d = {n, A, 0, 0, 0};
     ibp__slq_info info;
-    T_CHECK(ibp__slq(dense_mv, &d, n, probes, steps, 0.1, 0, &rng, ws, nodes, wts, NULL, NULL,
+    T_CHECK(ibp__slq(t_dense_mv, &d, n, probes, steps, 0.1, 0, &rng, ws, nodes, wts, NULL, NULL,
                      &info) == 0,
             "slq invariant");
     T_CHECK(info.nodes == 3 * probes, "3 nodes per probe (%d)", info.nodes);
@@ -230,16 +186,16 @@ static void test_slq_invariant(void) {
     /* P tiny: P = 1 and 2 (Krylov space exhausted) */
     for (int p = 1; p <= 2; p++) {
         double B[4] = {2.0, 0.0, 0.0, -1.0}, B1[1] = {3.0}; /* diagonal: z^T B z / P is exact */
-        dense db = {p, p == 1 ? B1 : B, 0, 0};
-        void *w2 = wsalloc(ibp__slq_bytes(p, 5));
-        T_CHECK(ibp__slq(dense_mv, &db, p, 2, 5, 0.1, 0, &rng, w2, nodes, wts, NULL, NULL, &info) ==
+        t_dense db = {p, p == 1 ? B1 : B, 0, 0, 0};
+        void *w2 = t_aligned_alloc(ibp__slq_bytes(p, 5));
+        T_CHECK(ibp__slq(t_dense_mv, &db, p, 2, 5, 0.1, 0, &rng, w2, nodes, wts, NULL, NULL, &info) ==
                     0,
                 "slq P=%d", p);
         T_CHECK(info.nodes == 2 * p, "P=%d: %d nodes", p, info.nodes);
         T_CLOSE(info.mean, p == 1 ? 3.0 : 0.5, 1e-15, 0); /* Rademacher probe: exact trace / P */
         free(w2);
     }
-    T_CHECK(ibp__slq(dense_mv, &d, n, 0, steps, 0.1, 0, &rng, ws, nodes, wts, NULL, NULL, &info) ==
+    T_CHECK(ibp__slq(t_dense_mv, &d, n, 0, steps, 0.1, 0, &rng, ws, nodes, wts, NULL, NULL, &info) ==
                 -1,
             "0 probes refused");
     free(A), free(lam), free(ws);
@@ -265,11 +221,11 @@ static void test_exact(void) {
             den += a * a;
             S[i * n + j] = 0.5 * (a + b);
         }
-    void *ws = wsalloc(ibp__spectrum_bytes(n));
+    void *ws = t_aligned_alloc(ibp__spectrum_bytes(n));
     double *w = malloc(sizeof(double) * n), *V = malloc(sizeof(double) * n * n);
     double *wr = malloc(sizeof(double) * n), *S2 = malloc(sizeof(double) * n * n), scr[140], asym;
-    dense d = {n, A, 0, 0};
-    T_CHECK(ibp__spectrum_exact(dense_mv, &d, n, ws, w, V, &asym) == 0, "exact spectrum");
+    t_dense d = {n, A, 0, 0, 0};
+    T_CHECK(ibp__spectrum_exact(t_dense_mv, &d, n, ws, w, V, &asym) == 0, "exact spectrum");
     T_CHECK(d.calls == n, "one matvec per column");
     T_CLOSE(asym, sqrt(num / den), 0, 1e-6);
     memcpy(S2, S, sizeof(double) * n * n);
@@ -287,12 +243,12 @@ static void test_exact(void) {
         T_CHECK(sqrt(r2) <= 1e-13 * an, "exact: eigenvector residual %.3g", sqrt(r2));
     }
     /* a symmetric operator has asym exactly 0 (the symmetric part is then A itself) */
-    dense ds = {n, S, 0, 0};
-    T_CHECK(ibp__spectrum_exact(dense_mv, &ds, n, ws, w, NULL, &asym) == 0 && asym == 0.0,
+    t_dense ds = {n, S, 0, 0, 0};
+    T_CHECK(ibp__spectrum_exact(t_dense_mv, &ds, n, ws, w, NULL, &asym) == 0 && asym == 0.0,
             "symmetric operator: asym %.3g", asym);
-    d.poison = 1;
-    T_CHECK(ibp__spectrum_exact(dense_mv, &d, n, ws, w, NULL, &asym) == -2, "non-finite operator");
-    T_CHECK(ibp__spectrum_exact(dense_mv, &d, IBP__SPECTRUM_EXACT_MAX + 1, ws, w, NULL, &asym) ==
+    d.poison = 1, d.poison_value = INFINITY;
+    T_CHECK(ibp__spectrum_exact(t_dense_mv, &d, n, ws, w, NULL, &asym) == -2, "non-finite operator");
+    T_CHECK(ibp__spectrum_exact(t_dense_mv, &d, IBP__SPECTRUM_EXACT_MAX + 1, ws, w, NULL, &asym) ==
                 -1,
             "P above the limit refused");
     free(A), free(S), free(ws), free(w), free(V), free(wr), free(S2);

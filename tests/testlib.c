@@ -1,4 +1,5 @@
 #include "testlib.h"
+#include "run/run_internal.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -118,3 +119,123 @@ double t_rand_normal(uint64_t *s) {
     double u1 = t_rand_uniform(s), u2 = t_rand_uniform(s);
     return sqrt(-2.0 * log(u1 + 1e-300)) * cos(6.283185307179586 * u2);
 }
+
+void t_rand_orth(int n, double *Q, uint64_t *state) {
+    for (int i = 0; i < n * n; i++) Q[i] = t_rand_normal(state);
+    for (int pass = 0; pass < 2; pass++)
+        for (int j = 0; j < n; j++) {
+            for (int k = 0; k < j; k++) {
+                double d = 0;
+                for (int a = 0; a < n; a++) d += Q[a * n + j] * Q[a * n + k];
+                for (int a = 0; a < n; a++) Q[a * n + j] -= d * Q[a * n + k];
+            }
+            double s = 0;
+            for (int a = 0; a < n; a++) s += Q[a * n + j] * Q[a * n + j];
+            s = sqrt(s);
+            for (int a = 0; a < n; a++) Q[a * n + j] /= s;
+        }
+}
+
+double *t_with_spectrum(int n, const double *lam, uint64_t *state) {
+    double *Q = malloc(sizeof(double) * n * n), *A = malloc(sizeof(double) * n * n);
+    t_rand_orth(n, Q, state);
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b <= a; b++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += Q[a * n + i] * lam[i] * Q[b * n + i];
+            A[a * n + b] = A[b * n + a] = s;
+        }
+    free(Q);
+    return A;
+}
+
+double t_dot(const double *a, const double *b, long n) {
+    double s = 0;
+    for (long i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+double t_norm2(const double *a, long n) { return sqrt(t_dot(a, a, n)); }
+
+ibp_run *t_run(const char *cfg, const char *csv, const char *init) {
+    char err[512];
+    ibp_run *r;
+    ibp_run_desc d = {cfg, csv, init};
+    int rc = ibp_run_create(&r, &d, err, sizeof err);
+    T_CHECK(rc == IBP_OK, "create \"%.120s\": %s", cfg, err);
+    return rc == IBP_OK ? r : NULL;
+}
+
+/* ---- the per-step identity of science.md C1 on f = U W x (W (3,3) layer 1, U (1,3) layer 2) -- */
+
+double t_c1_matrix_step(ibp_run *r, double eta) {
+    double W[9], U[3], D0[9];
+    memcpy(W, r->theta, sizeof W);
+    memcpy(U, r->theta + 9, sizeof U);
+    double th2 = 0;
+    for (int i = 0; i < 12; i++) th2 += r->theta[i] * r->theta[i];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double ww = 0;
+            for (int q = 0; q < 3; q++) ww += W[i * 3 + q] * W[j * 3 + q];
+            D0[i * 3 + j] = U[i] * U[j] - ww;
+        }
+    ibp_run_step(r, 1, NULL, 0);
+    /* batch gradients of 1/2 (U W x - y)^2: e = U W x - y, G_U = e (W x)^T, G_W = e U^T x^T */
+    const ibp__batch *b = &r->last;
+    const double *x = b->x;
+    double Wx[3], GU[3], GW[9];
+    for (int i = 0; i < 3; i++) Wx[i] = W[i * 3] * x[0] + W[i * 3 + 1] * x[1] + W[i * 3 + 2] * x[2];
+    double e = U[0] * Wx[0] + U[1] * Wx[1] + U[2] * Wx[2] - b->y[0];
+    for (int i = 0; i < 3; i++) GU[i] = e * Wx[i];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) GW[i * 3 + j] = e * U[i] * x[j];
+    const double *W1 = r->theta, *U1 = r->theta + 9;
+    double worst = 0;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double ww = 0, gg = 0;
+            for (int q = 0; q < 3; q++) {
+                ww += W1[i * 3 + q] * W1[j * 3 + q];
+                gg += GW[i * 3 + q] * GW[j * 3 + q];
+            }
+            double pred = D0[i * 3 + j] + eta * eta * (GU[i] * GU[j] - gg);
+            double dev = fabs(U1[i] * U1[j] - ww - pred) / th2;
+            if (dev > worst) worst = dev;
+        }
+    return worst;
+}
+
+double t_hvp_fd_error(ibp__model *m, double *theta, const ibp__batch *b, const double *u, const double *hu,
+                      double h) {
+    long P = m->P;
+    double *th0 = malloc(P * sizeof(double)), *gp = malloc(P * sizeof(double)), *gm = malloc(P * sizeof(double));
+    memcpy(th0, theta, P * sizeof(double));
+    for (long j = 0; j < P; j++) theta[j] = th0[j] + h * u[j];
+    ibp__model_loss_grad(m, theta, b, gp);
+    for (long j = 0; j < P; j++) theta[j] = th0[j] - h * u[j];
+    ibp__model_loss_grad(m, theta, b, gm);
+    memcpy(theta, th0, P * sizeof(double));
+    double err = 0;
+    for (long j = 0; j < P; j++) {
+        double fd = (gp[j] - gm[j]) / (2 * h);
+        err += (hu[j] - fd) * (hu[j] - fd);
+    }
+    free(th0);
+    free(gp);
+    free(gm);
+    return sqrt(err);
+}
+
+void t_dense_mv(void *ctx, const double *v, double *out) {
+    t_dense *d = ctx;
+    d->calls++;
+    for (int i = 0; i < d->n; i++) {
+        double s = 0;
+        for (int j = 0; j < d->n; j++) s += d->A[(long)i * d->n + j] * v[j];
+        out[i] = s;
+    }
+    if (d->poison && d->calls >= d->poison) out[d->n / 2] = d->poison_value;
+}
+
+void *t_aligned_alloc(size_t bytes) { return aligned_alloc(16, (bytes + 15) / 16 * 16); }

@@ -81,7 +81,7 @@ function trapAfterAllocating() {
   }
 }
 function trapInStep() {
-  try { ex.ibp_run_step(BAD, 1); return false; } catch (e) { return e instanceof WebAssembly.RuntimeError; }
+  try { ex.ibp_run_step(BAD, 1n, 0, 0); return false; } catch (e) { return e instanceof WebAssembly.RuntimeError; }
 }
 // the guard matters: the same trap through the raw export (another instance) leaks what the
 // call allocated and part of the stack, so the checks below can see a leak

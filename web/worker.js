@@ -505,7 +505,7 @@ const HANDLERS = {
   fault: ({ what }) => {
     if (what === 'trap') {
       // A genuine trap inside the engine: step a "run" at an address outside the heap.
-      ibp.ex.ibp_run_step(0x7ffffff0, 1);
+      ibp.ex.ibp_run_step(0x7ffffff0, 1n, 0, 0); // (i64 steps: a BigInt)
       return false;
     }
     if (what === 'crash') {

@@ -68,14 +68,15 @@ static inline void *ibp__arena_bytes(ibp__arena *a, size_t n) {
 /* Append to a snprintf-style buffer: tracks the needed length even when cap is exceeded. */
 typedef struct ibp__buf { char *p; size_t cap, len; } ibp__buf;
 void ibp__buf_puts(ibp__buf *b, const char *s);
+void ibp__buf_putn(ibp__buf *b, const char *s, size_t n);
+void ibp__buf_json_str(ibp__buf *b, const char *s); /* a quoted JSON string ("\\", "\"", \u00XX) */
 void ibp__buf_printf(ibp__buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 void ibp__buf_double(ibp__buf *b, double x); /* shortest round-trip */
-void ibp__buf_json_str(ibp__buf *b, const char *s);   /* a JSON string literal: quotes, escapes */
-void ibp__buf_json_chars(ibp__buf *b, const char *s); /* the same without the quotes */
+void ibp__buf_json_chars(ibp__buf *b, const char *s); /* the inside of one (escapes, no quotes) */
 size_t ibp__buf_finish(ibp__buf *b);         /* NUL-terminates; returns the needed length */
 
 #endif /* IBP_BASE_H */

@@ -33,7 +33,7 @@ int ibp_format_double(char *buf, double x) {
     return len;
 }
 
-static void ibp__buf_put(ibp__buf *b, const char *s, size_t n) {
+void ibp__buf_putn(ibp__buf *b, const char *s, size_t n) {
     if (b->len + 1 < b->cap) {
         size_t room = b->cap - 1 - b->len;
         memcpy(b->p + b->len, s, n < room ? n : room);
@@ -41,7 +41,7 @@ static void ibp__buf_put(ibp__buf *b, const char *s, size_t n) {
     b->len += n;
 }
 
-void ibp__buf_puts(ibp__buf *b, const char *s) { ibp__buf_put(b, s, strlen(s)); }
+void ibp__buf_puts(ibp__buf *b, const char *s) { ibp__buf_putn(b, s, strlen(s)); }
 
 void ibp__buf_printf(ibp__buf *b, const char *fmt, ...) {
     char tmp[512];
@@ -50,7 +50,7 @@ void ibp__buf_printf(ibp__buf *b, const char *fmt, ...) {
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n < 0) return;
-    if ((size_t)n < sizeof tmp) { ibp__buf_put(b, tmp, (size_t)n); return; }
+    if ((size_t)n < sizeof tmp) { ibp__buf_putn(b, tmp, (size_t)n); return; }
     /* long output: format straight into the remaining room, then count */
     size_t room = b->len + 1 < b->cap ? b->cap - b->len : 0;
     va_start(ap, fmt);
@@ -62,25 +62,25 @@ void ibp__buf_printf(ibp__buf *b, const char *fmt, ...) {
 void ibp__buf_json_chars(ibp__buf *b, const char *s) {
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') { char e[2] = {'\\', (char)ch}; ibp__buf_put(b, e, 2); }
+        if (ch == '"' || ch == '\\') { char e[2] = {'\\', (char)ch}; ibp__buf_putn(b, e, 2); }
         else if (ch < 0x20 || ch == 0x7f) {
             static const char hex[] = "0123456789abcdef";
             char e[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-            ibp__buf_put(b, e, 6);
-        } else ibp__buf_put(b, s, 1);
+            ibp__buf_putn(b, e, 6);
+        } else ibp__buf_putn(b, s, 1);
     }
 }
 
 void ibp__buf_json_str(ibp__buf *b, const char *s) {
-    ibp__buf_put(b, "\"", 1);
+    ibp__buf_putn(b, "\"", 1);
     ibp__buf_json_chars(b, s);
-    ibp__buf_put(b, "\"", 1);
+    ibp__buf_putn(b, "\"", 1);
 }
 
 void ibp__buf_double(ibp__buf *b, double x) {
     char tmp[32];
     int n = ibp_format_double(tmp, x);
-    ibp__buf_put(b, tmp, (size_t)n);
+    ibp__buf_putn(b, tmp, (size_t)n);
 }
 
 size_t ibp__buf_finish(ibp__buf *b) {
@@ -104,6 +104,15 @@ const char *ibp_run_state_string(int state) {
 #undef IBP__X
     }
     return "unknown state";
+}
+
+const char *ibp_regime_string(int regime) {
+    switch (regime) {
+#define IBP__X(name, value, id, label, help) case value: return id;
+        IBP_REGIME_LIST(IBP__X)
+#undef IBP__X
+    default: return "unknown regime";
+    }
 }
 
 const char *ibp_version(void) { return IBP_VERSION; }

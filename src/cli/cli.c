@@ -31,9 +31,10 @@ static const char *usage =
     "      Hessian spectrum after N training steps: top-k with residuals (default), every\n"
     "      eigenvalue (--exact, P <= 2000), or the SLQ density (--density)\n"
     "  ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N]\n"
-    "            [--jobs N]\n"
+    "            [--jobs N] [--plan]\n"
     "      one run per grid cell; one summary row per run (regime, final loss and sharpness,\n"
-    "      eta S_T, lambda_T/lambda0, steps to converge); GRID = v1,v2,... | lin:a:b:n | log:a:b:n\n"
+    "      eta S_T, lambda_T/lambda0, steps to converge); GRID = v1,v2,... | lin:a:b:n | log:a:b:n;\n"
+    "      --plan prints the cells and their configs without running them\n"
     "  ibp merge PART.csv... --out FILE.csv\n"
     "      join the shards of a sweep (the result is identical to the unsharded sweep)\n"
     "  ibp help [config|run|output|conventions|sweep|exit]\n"
@@ -273,7 +274,7 @@ static int cmd_run(int argc, char **argv) {
             if ((rc = out_write(&out, buf, need))) break; /* a full disk stops the run */
         }
         if (ibp_run_state(r) != IBP_RUNNING) break;
-        ibp_run_step(r, 1000);
+        ibp_run_step(r, 1000, NULL, 0);
         double now = (double)clock() / CLOCKS_PER_SEC;
         if (bar && now - last > 0.1) { progress(r, started); last = now; }
     }
@@ -281,7 +282,7 @@ static int cmd_run(int argc, char **argv) {
     if (bar) { progress(r, started); fputc('\n', stderr); }
     if (out_close(&out, 1)) rc = EXIT_BAD;
     if (rc) { /* the metrics were lost: say so, and keep the old --save file */
-        fprintf(stderr, "ibp: stopped at step %ld: the metrics could not be written%s\n", ibp_run_t(r),
+        fprintf(stderr, "ibp: stopped at step %lld: the metrics could not be written%s\n", (long long)ibp_run_t(r),
                 o.save ? " (--save was not written either)" : "");
         out_close(&save, 0);
         ibp_run_destroy(r);
@@ -388,10 +389,10 @@ static int cmd_spectrum(int argc, char **argv) {
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
     outfile out; /* writable before the steps to --at-step are taken */
     if ((rc = out_open(&out, o.out, 1))) { ibp_run_destroy(r); free_opts(&o); return rc; }
-    if (at > ibp_run_steps_total(r)) ibp_run_extend(r, (int)(at - ibp_run_steps_total(r)));
+    if (at > ibp_run_steps_total(r)) ibp_run_extend(r, (int)(at - ibp_run_steps_total(r)), NULL, 0);
     while (ibp_run_t(r) < at && ibp_run_state(r) == IBP_RUNNING) {
         long left = at - ibp_run_t(r);
-        ibp_run_step(r, left > 1000 ? 1000 : (int)left);
+        ibp_run_step(r, left > 1000 ? 1000 : (int)left, NULL, 0);
         ibp_run_clear_rows(r);
     }
     if (ibp_run_state(r) == IBP_DIVERGED) {

@@ -2,10 +2,9 @@
  * keys, one summary row per run (src/summary.c), sharding for cluster job arrays, and the
  * merge that joins shards into exactly the bytes of the unsharded sweep.
  *
- * Cells are numbered with the first --vary key outermost. Shard i/N takes the cells c with
- * c mod N == i - 1 (round-robin balances cheap and expensive corners of a phase diagram). Each
- * cell's result depends only on its own config, so the partition cannot change any number. */
-#define _POSIX_C_SOURCE 200809L /* fork, waitpid, strdup */
+ * The grid grammar, cell numbering, each cell's config and shard membership are the library's
+ * (src/sweep/sweep.c, ibp_sweep_plan): this file only runs cells and writes and merges files. */
+#define _POSIX_C_SOURCE 200809L /* fork, waitpid */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,22 +16,29 @@
 #include <unistd.h>
 #endif
 
-#define MAX_CELLS 10000      /* per process (a shard) */
-#define MAX_TOTAL 1000000    /* per sweep */
-#define MAX_VALUES 10000
+#define MAX_CELLS IBP_SWEEP_MAX_JOB_CELLS /* per process (a shard) */
+#define MAX_TOTAL IBP_SWEEP_MAX_CELLS     /* per sweep */
 
 const char *cli_sweep_help =
-    "ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N] [--jobs N]\n"
+    "ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N] [--jobs N] [--plan]\n"
     "  Runs CONFIG once per grid cell (KEY and KEY2 replaced by the cell's values) and writes one\n"
     "  summary row per run: cell, the varied values, regime (lazy | catapult | eos | divergent |\n"
     "  not_converged), steps, final_loss, loss0, max_loss_ratio, monotone, steps_to_converge, eta,\n"
     "  final_sharpness, s0, eta_s_final, lambda0, final_lambda, lambda_ratio, events, message.\n"
     "  GRID: v1,v2,...   an explicit list\n"
-    "        lin:a:b:n   n values evenly spaced from a to b\n"
+    "        lin:a:b:n   n values evenly spaced from a to b (the endpoints as written)\n"
     "        log:a:b:n   n values evenly spaced in log from a to b (a, b > 0)\n"
+    "  Spaces around keys, values and grid parts do not count (seed=1 ,2 is 1 and 2); n is a whole\n"
+    "  number, also written 3.0 or 3e0; a list value may not contain & = # or spaces, and a comma\n"
+    "  inside a value is written %2C (init=4%2C0.1,2%2C0.5). Values are checked for their key and\n"
+    "  written in canonical form (lr=1e-1 is 0.1). The page plans the same cells with the same\n"
+    "  engine call (ibp_sweep_plan).\n"
+    "  Cells are numbered with the first --vary key outermost.\n"
     "  --shard I/N  run only cells c with c mod N = I-1 (I = 1..N): one job of an array\n"
     "  --jobs N     run N local processes in parallel (shards merged at the end)\n"
-    "  At most 10000 cells per sweep; the estimated time is printed before starting.\n"
+    "  --plan       run nothing: print the plan (JSON: keys, values, cell count, base config),\n"
+    "               then each cell of the shard and its canonical config (or why it is invalid)\n"
+    "  At most 10000 cells per job and 1000000 per sweep; the estimated time is printed first.\n"
     "\n"
     "  A Slurm job array of 16 tasks:\n"
     "    #SBATCH --array=1-16\n"
@@ -42,107 +48,12 @@ const char *cli_sweep_help =
     "  then, once all tasks are done:\n"
     "    ibp merge part-*.csv --out sweep.csv\n";
 
-typedef struct vary {
-    char key[64];
-    char spec[256];
-    int n;
-    char **vals; /* formatted values */
-} vary;
-
-static void free_vary(vary *v) {
-    for (int i = 0; i < v->n; i++) free(v->vals[i]);
-    free(v->vals);
-}
-
-/* Parse KEY=GRID into v. Returns 0 or prints an error and returns EXIT_BAD. */
-static int parse_vary(const char *arg, vary *v) {
-    memset(v, 0, sizeof *v);
-    const char *eq = strchr(arg, '=');
-    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof v->key) {
-        fprintf(stderr, "ibp sweep: --vary %s: write KEY=GRID, e.g. --vary lr_rel=log:0.5:8:16\n", arg);
-        return EXIT_BAD;
-    }
-    memcpy(v->key, arg, (size_t)(eq - arg));
-    snprintf(v->spec, sizeof v->spec, "%s", arg);
-    const char *g = eq + 1;
-    char buf[40];
-    if (!strncmp(g, "lin:", 4) || !strncmp(g, "log:", 4)) {
-        int is_log = g[1] == 'o';
-        double a, b;
-        long n;
-        char extra;
-        if (sscanf(g + 4, "%lf:%lf:%ld%c", &a, &b, &n, &extra) != 3 || n < 1 || n > MAX_VALUES) {
-            fprintf(stderr, "ibp sweep: --vary %s: write %s:START:STOP:COUNT with 1 <= COUNT <= %d\n", arg,
-                    is_log ? "log" : "lin", MAX_VALUES);
-            return EXIT_BAD;
-        }
-        if (is_log && !(a > 0 && b > 0)) {
-            fprintf(stderr, "ibp sweep: --vary %s: a log grid needs START > 0 and STOP > 0\n", arg);
-            return EXIT_BAD;
-        }
-        v->n = (int)n;
-        v->vals = calloc((size_t)n, sizeof(char *));
-        for (long i = 0; i < n; i++) {
-            double t = n == 1 ? 0.0 : (double)i / (double)(n - 1), x;
-            /* the endpoints exactly as written; ibp_pow (not libm) so that native, wasm and the
-             * page compute the same grid */
-            if (is_log) x = i == 0 ? a : i == n - 1 ? b : a * ibp_pow(b / a, t);
-            else x = i == 0 ? a : i == n - 1 ? b : a + ((b - a) * (double)i) / (double)(n - 1); /* integers stay exact */
-            ibp_format_double(buf, x);
-            v->vals[i] = strdup(buf);
-        }
-        return 0;
-    }
-    int n = 1;
-    for (const char *p = g; *p; p++) n += *p == ',';
-    if (!*g || n > MAX_VALUES) {
-        fprintf(stderr, "ibp sweep: --vary %s: give values v1,v2,... (at most %d) or lin:/log: grids\n", arg, MAX_VALUES);
-        return EXIT_BAD;
-    }
-    v->n = n;
-    v->vals = calloc((size_t)n, sizeof(char *));
-    const char *p = g;
-    for (int i = 0; i < n; i++) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        v->vals[i] = malloc(len + 1);
-        memcpy(v->vals[i], p, len);
-        v->vals[i][len] = '\0';
-        if (!len) { fprintf(stderr, "ibp sweep: --vary %s: value %d is empty\n", arg, i + 1); return EXIT_BAD; }
-        p = e ? e + 1 : p + len;
-    }
-    return 0;
-}
-
-/* base config without the varied keys, plus the cell's values */
-static char *cell_config(const char *base, vary *vs, int nv, int cell) {
-    size_t cap = strlen(base) + 512;
-    char *out = malloc(cap), *o = out;
-    *o = '\0';
-    const char *p = base;
-    if (*p == '?' || *p == '#') p++;
-    while (*p) {
-        size_t n = strcspn(p, "&\n");
-        int drop = 0;
-        for (int k = 0; k < nv; k++) {
-            size_t kl = strlen(vs[k].key);
-            const char *q = p;
-            while (q < p + n && (*q == ' ' || *q == '\t')) q++;
-            if ((size_t)(p + n - q) > kl && !strncmp(q, vs[k].key, kl) && (q[kl] == '=' || q[kl] == ' ')) drop = 1;
-        }
-        if (!drop && n) {
-            if (o != out) *o++ = '&';
-            memcpy(o, p, n);
-            o += n;
-            *o = '\0';
-        }
-        p += n;
-        if (*p) p++;
-    }
-    int idx[2] = {nv == 2 ? cell / vs[1].n : cell, nv == 2 ? cell % vs[1].n : 0};
-    for (int k = 0; k < nv; k++)
-        o += sprintf(o, "%s%s=%s", o != out ? "&" : "", vs[k].key, vs[k].vals[idx[k]]);
-    return out;
+/* The canonical config of a cell (malloc'd; "" when the cell is not a valid config). */
+static char *cell_config(const ibp_sweep *s, long cell) {
+    size_t need = ibp_sweep_cell_config(s, cell, NULL, 0);
+    char *cfg = malloc(need + 1);
+    ibp_sweep_cell_config(s, cell, cfg, need + 1);
+    return cfg;
 }
 
 static void csv_quoted(FILE *f, const char *s) {
@@ -154,26 +65,28 @@ static void csv_quoted(FILE *f, const char *s) {
     fputc('"', f);
 }
 
-static void write_header(FILE *f, const char *canon, vary *vs, int nv, int cells, int shard, int nshards) {
+static void write_header(FILE *f, const char *canon, const ibp_sweep *s, int shard, int nshards) {
     fprintf(f, "# ibp sweep %s\n# config: %s\n", ibp_version(), canon);
-    for (int k = 0; k < nv; k++) fprintf(f, "# vary: %s\n", vs[k].spec);
-    fprintf(f, "# cells: %d\n", cells);
+    for (int k = 0; k < ibp_sweep_nkeys(s); k++) fprintf(f, "# vary: %s\n", ibp_sweep_spec(s, k));
+    fprintf(f, "# cells: %lld\n", (long long)ibp_sweep_ncells(s));
     if (nshards > 1) fprintf(f, "# shard: %d/%d\n", shard, nshards);
     fprintf(f, "cell");
-    for (int k = 0; k < nv; k++) fprintf(f, ",%s", vs[k].key);
+    for (int k = 0; k < ibp_sweep_nkeys(s); k++) fprintf(f, ",%s", ibp_sweep_key(s, k));
     fprintf(f, ",%s,message\n", ibp_summary_fields());
 }
 
 /* Run one cell and write its row. */
-static void run_cell(FILE *f, const char *cfg, vary *vs, int nv, int cell) {
+static void run_cell(FILE *f, const ibp_sweep *s, long cell) {
     char err[1024];
     ibp_run *r;
+    char *cfg = cell_config(s, cell);
     ibp_run_desc d = {cfg, NULL, NULL};
-    int idx[2] = {nv == 2 ? cell / vs[1].n : cell, nv == 2 ? cell % vs[1].n : 0};
-    fprintf(f, "%d", cell);
-    for (int k = 0; k < nv; k++) fprintf(f, ",%s", vs[k].vals[idx[k]]);
-    if (ibp_run_create(&r, &d, err, sizeof err) != IBP_OK) {
-        fprintf(f, ",error");
+    fprintf(f, "%ld", cell);
+    for (int k = 0; k < ibp_sweep_nkeys(s); k++) fprintf(f, ",%s", ibp_sweep_cell_value(s, cell, k));
+    int rc = ibp_run_create(&r, &d, err, sizeof err);
+    free(cfg);
+    if (rc != IBP_OK) {
+        fprintf(f, ",%s", ibp_regime_string(IBP_REGIME_ERROR));
         for (const char *p = ibp_summary_fields(); *p; p++) if (*p == ',') fputc(',', f);
         fputc(',', f);
         csv_quoted(f, err);
@@ -181,15 +94,35 @@ static void run_cell(FILE *f, const char *cfg, vary *vs, int nv, int cell) {
         return;
     }
     while (ibp_run_state(r) == IBP_RUNNING) {
-        ibp_run_step(r, 100000);
+        ibp_run_step(r, 100000, NULL, 0);
         ibp_run_clear_rows(r);
     }
-    char *s = text_of(r, ibp_run_summary_csv);
-    fprintf(f, ",%s,", s);
+    char *sum = text_of(r, ibp_run_summary_csv);
+    fprintf(f, ",%s,", sum);
     csv_quoted(f, ibp_run_message(r));
     fputc('\n', f);
-    free(s);
+    free(sum);
     ibp_run_destroy(r);
+}
+
+/* --plan: the plan as JSON on one line, then one line per cell of the shard: "CELL<TAB>config",
+ * or "CELL<TAB>!<TAB>why" for a cell that is not a valid config. Nothing runs. */
+static int print_plan(const char *out, const ibp_sweep *s, int shard, int nshards) {
+    FILE *f = out ? fopen(out, "w") : stdout;
+    if (!f) { fprintf(stderr, "ibp sweep: cannot write %s\n", out); return EXIT_BAD; }
+    size_t need = ibp_sweep_json(s, NULL, 0);
+    char *js = malloc(need + 1), err[1024];
+    ibp_sweep_json(s, js, need + 1);
+    fprintf(f, "%s\n", js);
+    free(js);
+    for (int64_t j = 0, c; (c = ibp_sweep_shard_cell(s, shard, nshards, j)) >= 0; j++) {
+        if (ibp_sweep_cell_check(s, c, err, sizeof err) != IBP_OK) { fprintf(f, "%lld\t!\t%s\n", (long long)c, err); continue; }
+        char *cfg = cell_config(s, (long)c);
+        fprintf(f, "%lld\t%s\n", (long long)c, cfg);
+        free(cfg);
+    }
+    if (f != stdout) fclose(f);
+    return 0;
 }
 
 /* Time a few steps of the first cell to estimate the whole sweep. */
@@ -200,7 +133,7 @@ static double estimate_seconds(const char *cfg, int cells) {
     clock_t c0 = clock();
     if (ibp_run_create(&r, &d, err, sizeof err) != IBP_OK) return -1;
     int total = ibp_run_steps_total(r), probe = total < 50 ? total : 50, done = 0;
-    while (done < probe && ibp_run_state(r) == IBP_RUNNING) { done += ibp_run_step(r, probe - done); ibp_run_clear_rows(r); }
+    while (done < probe && ibp_run_state(r) == IBP_RUNNING) { done += ibp_run_step(r, probe - done, NULL, 0); ibp_run_clear_rows(r); }
     double sec = (double)(clock() - c0) / CLOCKS_PER_SEC;
     ibp_run_destroy(r);
     double per_step = done > 0 ? sec / done : sec;
@@ -209,20 +142,32 @@ static double estimate_seconds(const char *cfg, int cells) {
 
 int cli_sweep(int argc, char **argv) {
     const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL;
-    vary vs[2];
-    int nv = 0, rc = 0;
+    ibp_sweep *s = NULL;
+    int rc = 0, plan_only = 0;
+    char *vary = calloc(1, 1);
+    size_t vlen = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if ((!strcmp(a, "--vary") || !strcmp(a, "--out") || !strcmp(a, "--shard") || !strcmp(a, "--jobs")) && i + 1 >= argc) {
             fprintf(stderr, "ibp sweep: %s needs a value\n", a);
-            rc = EXIT_BAD;
-            goto done;
+            free(vary);
+            return EXIT_BAD;
         }
-        if (!strcmp(a, "--vary")) {
-            if (nv == 2) { fprintf(stderr, "ibp sweep: at most two --vary keys\n"); rc = EXIT_BAD; goto done; }
-            if ((rc = parse_vary(argv[++i], &vs[nv]))) { free_vary(&vs[nv]); goto done; }
-            nv++;
+        if (!strcmp(a, "--vary")) { /* the engine's plan takes one KEY=GRID per line */
+            const char *v = argv[++i];
+            if (strchr(v, '\n')) {
+                fprintf(stderr, "ibp sweep: --vary \"%.60s\": write one KEY=GRID per --vary\n", v);
+                rc = EXIT_BAD;
+                goto done;
+            }
+            size_t n = strlen(v);
+            vary = realloc(vary, vlen + n + 2);
+            memcpy(vary + vlen, v, n);
+            vlen += n;
+            vary[vlen++] = '\n';
+            vary[vlen] = '\0';
         } else if (!strcmp(a, "--out")) out = argv[++i];
+        else if (!strcmp(a, "--plan")) plan_only = 1;
         else if (!strcmp(a, "--shard")) shard_s = argv[++i];
         else if (!strcmp(a, "--jobs")) jobs_s = argv[++i];
         else if (a[0] == '-' && a[1] == '-') { fprintf(stderr, "ibp sweep: unknown option %s\n", a); rc = EXIT_BAD; goto done; }
@@ -230,11 +175,11 @@ int cli_sweep(int argc, char **argv) {
         else { fprintf(stderr, "ibp sweep: unexpected argument \"%s\": quote the config\n", a); rc = EXIT_BAD; goto done; }
     }
     if (!config) config = "";
-    if (nv == 0) { fprintf(stderr, "ibp sweep: give at least one --vary KEY=GRID (see `ibp help sweep`)\n"); return EXIT_BAD; }
-    if (nv == 2 && !strcmp(vs[0].key, vs[1].key)) { fprintf(stderr, "ibp sweep: %s is varied twice\n", vs[0].key); rc = EXIT_BAD; goto done; }
+    if (!vlen) { fprintf(stderr, "ibp sweep: give at least one --vary KEY=GRID (see `ibp help sweep`)\n"); rc = EXIT_BAD; goto done; }
+    char err[1024], canon[8192];
     int shard = 1, nshards = 1, jobs = 1;
-    if (shard_s && (sscanf(shard_s, "%d/%d", &shard, &nshards) != 2 || nshards < 1 || shard < 1 || shard > nshards)) {
-        fprintf(stderr, "ibp sweep: --shard %s: write I/N with 1 <= I <= N\n", shard_s);
+    if (shard_s && ibp_sweep_shard_parse(shard_s, &shard, &nshards, err, sizeof err) != IBP_OK) {
+        fprintf(stderr, "ibp sweep: --shard: %s\n", err);
         rc = EXIT_BAD;
         goto done;
     }
@@ -244,28 +189,25 @@ int cli_sweep(int argc, char **argv) {
         goto done;
     }
     if (jobs > 1 && shard_s) { fprintf(stderr, "ibp sweep: --jobs and --shard exclude each other\n"); rc = EXIT_BAD; goto done; }
-    long cells = nv == 2 ? (long)vs[0].n * vs[1].n : vs[0].n;
-    long here = (cells + nshards - 1) / nshards; /* cells this process runs */
-    /* every cell's config must be valid before anything runs */
-    char err[1024], canon[8192];
-    if (ibp_config_canonical(config, 0, canon, sizeof canon, err, sizeof err) != IBP_OK) {
-        fprintf(stderr, "ibp sweep: the base config: %s\n", err);
+    if (ibp_sweep_plan(&s, config, vary, err, sizeof err) != IBP_OK) {
+        fprintf(stderr, "ibp sweep: %s\n", err);
         rc = EXIT_BAD;
         goto done;
     }
+    if (plan_only) { rc = print_plan(out, s, shard, nshards); goto done; }
+    ibp_config_canonical(config, 0, canon, sizeof canon, err, sizeof err); /* valid: the plan parsed it */
+    long cells = (long)ibp_sweep_ncells(s);
+    long here = (long)ibp_sweep_shard_ncells(s, 1, nshards); /* the most cells one process runs */
+    /* every cell's config must be valid before anything runs */
     if (here <= MAX_CELLS && cells <= MAX_TOTAL) {
-        for (long c = shard - 1; c < cells; c += nshards) {
-            char *cfg = cell_config(config, vs, nv, (int)c);
-            int bad = ibp_config_canonical(cfg, 0, NULL, 0, err, sizeof err) == IBP_E_CONFIG;
-            free(cfg);
-            if (bad) {
+        for (long c = shard - 1; c < cells; c += nshards)
+            if (ibp_sweep_cell_check(s, c, err, sizeof err) != IBP_OK) {
                 fprintf(stderr, "ibp sweep: cell %ld is not a valid config: %s\n", c, err);
                 rc = EXIT_BAD;
                 goto done;
             }
-        }
     }
-    char *first = cell_config(config, vs, nv, 0);
+    char *first = cell_config(s, 0);
     double est = estimate_seconds(first, 1) * (double)cells;
     free(first);
     if (cells > MAX_TOTAL || here > MAX_CELLS) {
@@ -293,12 +235,8 @@ int cli_sweep(int argc, char **argv) {
             if (pids[j] == 0) {
                 FILE *f = fopen(parts[j], "w");
                 if (!f) _exit(EXIT_BAD);
-                write_header(f, canon, vs, nv, (int)cells, j + 1, jobs);
-                for (long c = j; c < cells; c += jobs) {
-                    char *cfg = cell_config(config, vs, nv, (int)c);
-                    run_cell(f, cfg, vs, nv, (int)c);
-                    free(cfg);
-                }
+                write_header(f, canon, s, j + 1, jobs);
+                for (long c = j; c < cells; c += jobs) run_cell(f, s, c);
                 fclose(f);
                 _exit(0);
             }
@@ -327,16 +265,15 @@ int cli_sweep(int argc, char **argv) {
 #endif
     FILE *f = out ? fopen(out, "w") : stdout;
     if (!f) { fprintf(stderr, "ibp sweep: cannot write %s\n", out); rc = EXIT_BAD; goto done; }
-    write_header(f, canon, vs, nv, (int)cells, shard, nshards);
+    write_header(f, canon, s, shard, nshards);
     for (long c = shard - 1; c < cells; c += nshards) {
-        char *cfg = cell_config(config, vs, nv, (int)c);
-        run_cell(f, cfg, vs, nv, (int)c);
+        run_cell(f, s, c);
         fflush(f);
-        free(cfg);
     }
     if (f != stdout) fclose(f);
 done:
-    for (int k = 0; k < nv; k++) free_vary(&vs[k]);
+    ibp_sweep_destroy(s);
+    free(vary);
     return rc;
 }
 

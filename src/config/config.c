@@ -15,44 +15,10 @@
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-int ibp__choice_index(const char *choices, const char *name, size_t len) {
-    int i = 0;
-    const char *p = choices;
-    while (*p) {
-        const char *e = strchr(p, '|');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == len && memcmp(p, name, len) == 0) return i;
-        if (!e) break;
-        p = e + 1;
-        i++;
-    }
-    return -1;
-}
-
-void ibp__choice_name(const char *choices, int i, char *out, size_t cap) {
-    const char *p = choices;
-    for (; i > 0 && p; i--) { p = strchr(p, '|'); if (p) p++; }
-    size_t n = 0;
-    if (p) { const char *e = strchr(p, '|'); n = e ? (size_t)(e - p) : strlen(p); }
-    if (n >= cap) n = cap - 1;
-    if (p) memcpy(out, p, n);
-    out[n] = '\0';
-}
-
 static int ibp__nchoices(const char *choices) {
     int n = *choices ? 1 : 0;
     for (const char *p = choices; *p; p++) n += *p == '|';
     return n;
-}
-
-/* "a|b|c" -> "a, b, c" */
-static void ibp__choices_text(const char *choices, char *out, size_t cap) {
-    ibp__buf b = {out, cap, 0};
-    for (const char *p = choices; *p; p++) {
-        if (*p == '|') ibp__buf_puts(&b, ", ");
-        else { char ch[2] = {*p, 0}; ibp__buf_puts(&b, ch); }
-    }
-    ibp__buf_finish(&b);
 }
 
 static const ibp__key *ibp__find_key(const char *name, size_t len, int *index) {
@@ -82,18 +48,8 @@ static int ibp__edit_distance(const char *a, const char *b) {
     return prev[lb];
 }
 
-/* The range as it is: the widest bounds are +-1e300, not infinities (inf is refused). */
-static void ibp__range_text(const ibp__key *k, char *out, size_t cap) {
-    char lo[32], hi[32];
-    ibp_format_double(lo, k->min);
-    ibp_format_double(hi, k->max);
-    ibp__buf b = {out, cap, 0};
-    ibp__buf_printf(&b, "%s%s, %s]", k->min_open ? "(" : "[", lo, hi);
-    ibp__buf_finish(&b);
-}
-
 /* Whole-string number: strtod must consume everything; finite only. */
-static int ibp__parse_number(const char *s, double *x) {
+int ibp__parse_number(const char *s, double *x) {
     if (!*s) return -1;
     for (const char *p = s; *p; p++) /* strtod also takes "inf", "nan", hex: refuse letters */
         if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '+' || *p == 'e' || *p == 'E'))
@@ -394,25 +350,48 @@ static int ibp__is_classification(int data) {
            data != IBP__DATA_CSV;
 }
 
-static int ibp__validate(ibp__config *c, char *err, size_t errlen) {
+/* A broken rule: stop at the first (pr == NULL), or record it against `key` and go on. The data
+ * dimension rules stop in both modes: the rules after them need the dimensions. */
+#define IBP__RULE(key, allowed, ...)                                                       \
+    do {                                                                                   \
+        int rc__ = IBP__ERR(__VA_ARGS__);                                                  \
+        if (!pr) return rc__;                                                              \
+        ibp__problem_rule(pr, c, key, allowed, err);                                       \
+    } while (0)
+#define IBP__RULE_STOP(key, allowed, ...)                                                  \
+    do {                                                                                   \
+        IBP__RULE(key, allowed, __VA_ARGS__);                                              \
+        return IBP_OK;                                                                     \
+    } while (0)
+
+static void ibp__problem_rule(ibp__problems *pr, const ibp__config *c, const char *key, const char *allowed,
+                              const char *msg) {
+    int i;
+    char val[256] = "";
+    if (ibp__find_key(key, strlen(key), &i)) ibp__config_value_of(c, i, val, sizeof val);
+    else i = -1;
+    ibp__problem(pr, i, key, val, allowed, msg);
+}
+
+static int ibp__validate(ibp__config *c, ibp__problems *pr, char *err, size_t errlen) {
     if (ibp__config_given(c, "lr") && ibp__config_given(c, "lr_rel"))
-        return IBP__ERR("lr and lr_rel are both given: use one (lr_rel=c means eta = c / S0)");
+        IBP__RULE("lr_rel", "lr or lr_rel, not both", "lr and lr_rel are both given: use one (lr_rel=c means eta = c / S0)");
     if (c->model == IBP__MODEL_MF) {
         if (c->loss == IBP__LOSS_LOGISTIC)
-            return IBP__ERR("loss=logistic does not apply to model=mf (use mse_half or mse)");
-        if (c->opt == IBP__OPT_SGD) return IBP__ERR("opt=sgd needs samples: model=mf has no data set (use opt=gd)");
+            IBP__RULE("loss", "mse_half, mse", "loss=logistic does not apply to model=mf (use mse_half or mse)");
+        if (c->opt == IBP__OPT_SGD) IBP__RULE("opt", "gd", "opt=sgd needs samples: model=mf has no data set (use opt=gd)");
         int mn = c->rows < c->cols ? c->rows : c->cols;
         if (c->target.n) {
             if (c->target.n != c->rows * c->cols)
-                return IBP__ERR("target has %d values: A is rows x cols = %d x %d = %d entries", c->target.n,
+                IBP__RULE("target", "rows * cols values", "target has %d values: A is rows x cols = %d x %d = %d entries", c->target.n,
                                 c->rows, c->cols, c->rows * c->cols);
         } else {
-            if (c->rank > mn) return IBP__ERR("rank=%d is larger than min(rows, cols) = %d", c->rank, mn);
+            if (c->rank > mn) IBP__RULE("rank", "at most min(rows, cols)", "rank=%d is larger than min(rows, cols) = %d", c->rank, mn);
             if (c->sv.n && c->sv.n != c->rank)
-                return IBP__ERR("sv has %d values: give rank=%d singular values", c->sv.n, c->rank);
+                IBP__RULE("sv", "rank values", "sv has %d values: give rank=%d singular values", c->sv.n, c->rank);
         }
-        if (c->init_scale.n > 2) return IBP__ERR("init_scale has %d values: model=mf takes 1 or 2 (X, Y)", c->init_scale.n);
-        if (c->init == IBP__INIT_RESIDUAL) return IBP__ERR("init=residual does not apply to model=mf");
+        if (c->init_scale.n > 2) IBP__RULE("init_scale", "1 or 2 values", "init_scale has %d values: model=mf takes 1 or 2 (X, Y)", c->init_scale.n);
+        if (c->init == IBP__INIT_RESIDUAL) IBP__RULE("init", "any init but residual", "init=residual does not apply to model=mf");
         return IBP_OK;
     }
     /* data-implied dimensions */
@@ -421,68 +400,72 @@ static int ibp__validate(ibp__config *c, char *err, size_t errlen) {
     case IBP__DATA_XOR40: c->d = 2; c->n = 40; break;
     case IBP__DATA_XOR: case IBP__DATA_CIRCLES: case IBP__DATA_SPIRALS: case IBP__DATA_MOONS: c->d = 2; break;
     case IBP__DATA_INLINE:
-        if (c->ys.n == 0) return IBP__ERR("data=inline needs ys (the targets) and xs (the inputs)");
+        if (c->ys.n == 0) IBP__RULE_STOP("ys", "the targets, n * out values", "data=inline needs ys (the targets) and xs (the inputs)");
         if (c->ys.n % c->out)
-            return IBP__ERR("ys has %d values, not a multiple of out=%d", c->ys.n, c->out);
+            IBP__RULE_STOP("ys", "a multiple of out values", "ys has %d values, not a multiple of out=%d", c->ys.n, c->out);
         c->n = c->ys.n / c->out;
         if (c->xs.n == 0 || c->xs.n % c->n)
-            return IBP__ERR("xs has %d values: with %d samples (from ys) it must hold n*d values", c->xs.n, c->n);
+            IBP__RULE_STOP("xs", "n * d values", "xs has %d values: with %d samples (from ys) it must hold n*d values", c->xs.n, c->n);
         if (ibp__config_given(c, "d") && c->d != c->xs.n / c->n)
-            return IBP__ERR("d=%d, but xs has %d values for %d samples: d = %d", c->d, c->xs.n, c->n, c->xs.n / c->n);
+            IBP__RULE_STOP("d", "the number of values of xs per sample", "d=%d, but xs has %d values for %d samples: d = %d", c->d, c->xs.n, c->n, c->xs.n / c->n);
         c->d = c->xs.n / c->n;
         break;
     default: break;
     }
     if (ibp__is_classification(c->data)) c->out = 1;
     if (c->loss == IBP__LOSS_LOGISTIC && c->out != 1)
-        return IBP__ERR("loss=logistic needs out=1 (here out=%d)", c->out);
+        IBP__RULE("out", "1", "loss=logistic needs out=1 (here out=%d)", c->out);
     /* the logistic loss is defined for labels y in {-1, +1} (the conventions, the margin) */
     if (c->loss == IBP__LOSS_LOGISTIC && c->labels == IBP__LABELS_RAW) {
         if (c->data == IBP__DATA_TEACHER || c->data == IBP__DATA_MC)
-            return IBP__ERR("loss=logistic needs labels in {-1, +1}, but data=%s gives real-valued targets: add "
-                            "labels=sign (y -> sign(y))", c->data == IBP__DATA_TEACHER ? "teacher" : "mc");
+            IBP__RULE("labels", "sign (loss=logistic needs labels in {-1, +1})", "loss=logistic needs labels in "
+                      "{-1, +1}, but data=%s gives real-valued targets: add labels=sign (y -> sign(y))",
+                      c->data == IBP__DATA_TEACHER ? "teacher" : "mc");
         if (c->data == IBP__DATA_INLINE)
             for (int i = 0; i < c->ys.n; i++)
                 if (c->ys.v[i] != 1.0 && c->ys.v[i] != -1.0) {
                     char v[32];
                     ibp_format_double(v, c->ys.v[i]);
-                    return IBP__ERR("loss=logistic needs labels in {-1, +1}: value %d of ys is %s (add labels=sign "
-                                    "to use sign(y))", i + 1, v);
+                    IBP__RULE("ys", "labels in {-1, +1} (loss=logistic), or labels=sign", "loss=logistic needs labels "
+                              "in {-1, +1}: value %d of ys is %s (add labels=sign to use sign(y))", i + 1, v);
+                    break;
                 }
     }
     if (c->loss == IBP__LOSS_LOGISTIC && c->label_noise > 0)
-        return IBP__ERR("label_noise adds Gaussian noise to the targets, but loss=logistic needs labels in {-1, +1}: "
-                        "use a regression loss, or data=flip for noisy labels");
+        IBP__RULE("label_noise", "0 with loss=logistic", "label_noise adds Gaussian noise to the targets, but "
+                  "loss=logistic needs labels in {-1, +1}: use a regression loss, or data=flip for noisy labels");
     if ((c->data == IBP__DATA_P5 || c->data == IBP__DATA_XOR40 || c->data == IBP__DATA_INLINE) &&
         c->n_test >= c->n)
-        return IBP__ERR("n_test=%d leaves no training sample: the data set has %d samples", c->n_test, c->n);
+        IBP__RULE("n_test", "fewer than the samples of the data set", "n_test=%d leaves no training sample: the data set has %d samples", c->n_test, c->n);
     int hidden = ibp__hidden_layers(c);
     if (c->width.n > 1 && c->width.n != hidden)
-        return IBP__ERR("width has %d values but the model has %d hidden layer%s (depth=%d%s): give one "
+        IBP__RULE("width", "one value, or one per hidden layer", "width has %d values but the model has %d hidden layer%s (depth=%d%s): give one "
                         "value or %d", c->width.n, hidden, hidden == 1 ? "" : "s", c->depth,
                         c->head != IBP__HEAD_TRAIN ? " and a fixed head" : "", hidden);
     if (c->init_scale.n > 1 && c->init_scale.n != c->depth)
-        return IBP__ERR("init_scale has %d values: give one, or one per trained layer (depth=%d)",
+        IBP__RULE("init_scale", "one value, or one per trained layer", "init_scale has %d values: give one, or one per trained layer (depth=%d)",
                         c->init_scale.n, c->depth);
     if (c->head == IBP__HEAD_VALUES) {
         int last = hidden ? ibp__config_width(c, hidden) : c->d;
         if (c->head_values.n != c->out * last)
-            return IBP__ERR("head has %d values: the fixed head is (out, width) = (%d, %d), %d values",
+            IBP__RULE("head", "out * width values", "head has %d values: the fixed head is (out, width) = (%d, %d), %d values",
                             c->head_values.n, c->out, last, c->out * last);
     }
     if (c->teacher_w.n && c->teacher_w.n != c->d * c->out)
-        return IBP__ERR("teacher_w has %d values: the linear teacher is (d, out) = (%d, %d)", c->teacher_w.n,
+        IBP__RULE("teacher_w", "d * out values", "teacher_w has %d values: the linear teacher is (d, out) = (%d, %d)", c->teacher_w.n,
                         c->d, c->out);
     if (c->opt == IBP__OPT_SGD && c->sample == IBP__SAMPLE_ONLINE &&
         (c->data == IBP__DATA_MC || c->data == IBP__DATA_P5 || c->data == IBP__DATA_INLINE ||
          c->data == IBP__DATA_CSV))
-        return IBP__ERR("sample=online draws fresh samples from a distribution: data=%s is a fixed set "
+        IBP__RULE("sample", "replace", "sample=online draws fresh samples from a distribution: data=%s is a fixed set "
                         "(use sample=replace)",
                         c->data == IBP__DATA_MC ? "mc" : c->data == IBP__DATA_P5 ? "p5"
                         : c->data == IBP__DATA_INLINE ? "inline" : "csv");
-    if (c->data == IBP__DATA_MC && c->out != 1) return IBP__ERR("data=mc has one output (out=1)");
+    if (c->data == IBP__DATA_MC && c->out != 1) IBP__RULE("out", "1", "data=mc has one output (out=1)");
     return IBP_OK;
 }
+#undef IBP__RULE_STOP
+#undef IBP__RULE
 
 /* ---- public entry points ---------------------------------------------------------------- */
 
@@ -495,15 +478,30 @@ void ibp__config_free(ibp__config *c) {
     }
 }
 
-size_t ibp__config_heap_bytes(const ibp__config *c) {
+/* The list fields of c, in table order. */
+static ibp__list *ibp__list_of(ibp__config *c, const ibp__key *k) {
+    return k->type == IBP__T_LIST ? (ibp__list *)((char *)c + k->off)
+           : k->type == IBP__T_ENUM_OR_LIST ? (ibp__list *)((char *)c + k->list_off) : NULL;
+}
+
+size_t ibp__config_list_doubles(const ibp__config *c) {
     size_t n = 0;
     for (int i = 0; i < ibp__nkeys; i++) {
-        const ibp__key *k = &ibp__keys[i];
-        const ibp__list *l = k->type == IBP__T_LIST ? (const ibp__list *)((const char *)c + k->off)
-                             : k->type == IBP__T_ENUM_OR_LIST ? (const ibp__list *)((const char *)c + k->list_off) : NULL;
-        if (l) n += sizeof(double) * (size_t)l->n;
+        ibp__list *l = ibp__list_of((ibp__config *)c, &ibp__keys[i]);
+        if (l) n += (size_t)l->n;
     }
     return n;
+}
+
+void ibp__config_move_lists(ibp__config *c, double *dst) {
+    for (int i = 0; i < ibp__nkeys; i++) {
+        ibp__list *l = ibp__list_of(c, &ibp__keys[i]);
+        if (!l || !l->v) continue;
+        memcpy(dst, l->v, sizeof(double) * (size_t)l->n);
+        free(l->v);
+        l->v = dst;
+        dst += l->n;
+    }
 }
 
 int ibp__config_given(const ibp__config *c, const char *key) {
@@ -550,7 +548,50 @@ static int ibp__decode(const char *s, size_t n, char *out) {
     return 0;
 }
 
+int ibp__config_find_key(const char *name, char *err, size_t errlen) {
+    int idx;
+    if (ibp__find_key(name, strlen(name), &idx)) return idx;
+    int best = 99, bi = -1;
+    for (int i = 0; i < ibp__nkeys; i++) {
+        int dd = ibp__edit_distance(name, ibp__keys[i].key);
+        if (dd < best) { best = dd; bi = i; }
+    }
+    if (bi >= 0 && best <= 2)
+        return IBP__ERR("unknown key \"%.40s\" (did you mean \"%s\"? `ibp help config` lists every key)", name,
+                        ibp__keys[bi].key);
+    return IBP__ERR("unknown key \"%.40s\" (`ibp help config` lists every key)", name);
+}
+
+/* Parse one item "key=value" (n bytes, not NUL-terminated; tmp holds n + 1 bytes) into c.
+ * Returns IBP_OK, 1 for an empty item ("a=1&&b=2"), or an error (message in err). */
+static int ibp__parse_item(ibp__config *c, const char *item, size_t n, char *tmp, char *err, size_t errlen) {
+    const char *eq = memchr(item, '=', n);
+    size_t klen = eq ? (size_t)(eq - item) : n;
+    int dc = ibp__decode(item, klen, tmp);
+    if (dc)
+        return IBP__ERR("\"%.*s\": %s", (int)(n > 60 ? 60 : n), item,
+                        dc == -2 ? "%00 (a NUL byte) is not allowed in a key" : "a % must be followed by two hex digits");
+    if (!tmp[0] && !eq) return 1;
+    if (!tmp[0]) return IBP__ERR("\"%.*s\": missing key before '='", (int)(n > 60 ? 60 : n), item);
+    int idx = ibp__config_find_key(tmp, err, errlen);
+    if (idx < 0) return idx;
+    const ibp__key *k = &ibp__keys[idx];
+    if (!eq) return IBP__ERR("%s has no value: write %s=<value> (%s)", k->key, k->key, k->help);
+    if ((c->given[idx / 64] >> (idx % 64)) & 1u) return IBP__ERR("%s is given twice", k->key);
+    dc = ibp__decode(eq + 1, n - klen - 1, tmp);
+    if (dc)
+        return IBP__ERR("%s: %s", k->key, dc == -2 ? "%00 (a NUL byte) is not allowed in a value"
+                                                  : "a % in the value must be followed by two hex digits");
+    int rc = ibp__parse_value(c, k, tmp, err, errlen);
+    c->given[idx / 64] |= (uint64_t)1 << (idx % 64);
+    return rc;
+}
+
 int ibp__config_parse(ibp__config *c, const char *s, char *err, size_t errlen) {
+    return ibp__config_parse_all(c, s, NULL, err, errlen);
+}
+
+int ibp__config_parse_all(ibp__config *c, const char *s, ibp__problems *pr, char *err, size_t errlen) {
     memset(c, 0, sizeof *c);
     for (int i = 0; i < ibp__nkeys; i++) {
         int rc = ibp__parse_value(c, &ibp__keys[i], ibp__keys[i].def, err, errlen);
@@ -568,50 +609,55 @@ int ibp__config_parse(ibp__config *c, const char *s, char *err, size_t errlen) {
         const char *item = p;
         p += n;
         if (*p) p++;
-        const char *eq = memchr(item, '=', n);
-        size_t klen = eq ? (size_t)(eq - item) : n;
-        int dc = ibp__decode(item, klen, tmp);
-        if (dc) {
-            rc = IBP__ERR("\"%.*s\": %s", (int)(n > 60 ? 60 : n), item,
-                          dc == -2 ? "%00 (a NUL byte) is not allowed in a key" : "a % must be followed by two hex digits");
-            break;
-        }
-        if (!tmp[0] && !eq) continue; /* empty item: "a=1&&b=2", trailing & */
-        if (!tmp[0]) { rc = IBP__ERR("\"%.*s\": missing key before '='", (int)(n > 60 ? 60 : n), item); break; }
-        int idx;
-        const ibp__key *k = ibp__find_key(tmp, strlen(tmp), &idx);
-        if (!k) {
-            int best = 99, bi = -1;
-            for (int i = 0; i < ibp__nkeys; i++) {
-                int dd = ibp__edit_distance(tmp, ibp__keys[i].key);
-                if (dd < best) { best = dd; bi = i; }
-            }
-            if (bi >= 0 && best <= 2)
-                rc = IBP__ERR("unknown key \"%.40s\" (did you mean \"%s\"? `ibp help config` lists every key)",
-                              tmp, ibp__keys[bi].key);
-            else
-                rc = IBP__ERR("unknown key \"%.40s\" (`ibp help config` lists every key)", tmp);
-            break;
-        }
-        if (!eq) { rc = IBP__ERR("%s has no value: write %s=<value> (%s)", k->key, k->key, k->help); break; }
-        if ((c->given[idx / 64] >> (idx % 64)) & 1u) { rc = IBP__ERR("%s is given twice", k->key); break; }
-        dc = ibp__decode(eq + 1, n - klen - 1, tmp);
-        if (dc) {
-            rc = IBP__ERR("%s: %s", k->key, dc == -2 ? "%00 (a NUL byte) is not allowed in a value"
-                                                    : "a % in the value must be followed by two hex digits");
-            break;
-        }
-        rc = ibp__parse_value(c, k, tmp, err, errlen);
-        c->given[idx / 64] |= (uint64_t)1 << (idx % 64);
+        rc = ibp__parse_item(c, item, n, tmp, err, errlen);
+        if (rc == 1) rc = IBP_OK;
+        if (rc == IBP_E_CONFIG && pr) { ibp__problem_item(pr, item, n, err); rc = IBP_OK; }
     }
     free(tmp);
     for (int i = 0; i < ibp__nkeys && rc == IBP_OK; i++) {
         char why[200];
-        if (((c->given[i / 64] >> (i % 64)) & 1u) && !ibp__applies(c, &ibp__keys[i], why, sizeof why))
+        if (((c->given[i / 64] >> (i % 64)) & 1u) && !ibp__applies(c, &ibp__keys[i], why, sizeof why)) {
             rc = IBP__ERR("%s does not apply here: %s", ibp__keys[i].key, why);
+            if (pr) {
+                char val[256];
+                ibp__config_value_of(c, i, val, sizeof val);
+                ibp__problem(pr, i, ibp__keys[i].key, val, ibp__keys[i].applies, err);
+                rc = IBP_OK;
+            }
+        }
     }
-    if (rc == IBP_OK) rc = ibp__validate(c, err, errlen);
+    if (rc == IBP_OK) rc = ibp__validate(c, pr, err, errlen);
+    if (rc == IBP_OK && pr && pr->n) rc = IBP_E_CONFIG;
     if (rc != IBP_OK) ibp__config_free(c);
+    return rc;
+}
+
+/* Canonical text of key index i's value in c. */
+void ibp__config_value_of(const ibp__config *c, int i, char *out, size_t cap) {
+    ibp__buf b = {out, cap, 0};
+    ibp__value_text(c, &ibp__keys[i], &b);
+    ibp__buf_finish(&b);
+}
+
+int ibp__config_value_text(int i, const char *value, char *out, size_t cap, char *err, size_t errlen) {
+    ibp__config c;
+    memset(&c, 0, sizeof c);
+    /* as the parser reads a value: trimmed and percent-decoded */
+    size_t n = strlen(value);
+    char *text = malloc(n + 1);
+    if (!text) return ibp__fail(err, errlen, IBP_E_NOMEM, "out of memory reading a value of %s", ibp__keys[i].key);
+    int dc = ibp__decode(value, n, text);
+    int rc = dc ? IBP__ERR("%s: %s", ibp__keys[i].key, dc == -2 ? "%00 (a NUL byte) is not allowed in a value"
+                                                             : "a % in the value must be followed by two hex digits")
+                : ibp__parse_value(&c, &ibp__keys[i], text, err, errlen);
+    free(text);
+    if (rc == IBP_OK) {
+        ibp__buf b = {out, cap, 0};
+        ibp__value_text(&c, &ibp__keys[i], &b);
+        if (ibp__buf_finish(&b) >= cap)
+            rc = ibp__fail(err, errlen, IBP_E_CONFIG, "%s=%.40s...: the value is too long", ibp__keys[i].key, value);
+    }
+    ibp__config_free(&c);
     return rc;
 }
 
@@ -681,4 +727,19 @@ int ibp_config_canonical(const char *config, int full, char *canon, size_t cap, 
     ibp__config_free(&c);
     if (need >= cap) return ibp__fail(err, errlen, IBP_E_ARG, "the canonical config needs %zu bytes", need + 1);
     return IBP_OK;
+}
+
+size_t ibp_config_problems_json(const char *config, char *buf, size_t cap) {
+    ibp__problems pr;
+    memset(&pr, 0, sizeof pr);
+    pr.json.p = buf;
+    pr.json.cap = cap;
+    ibp__buf_puts(&pr.json, "[");
+    ibp__config c;
+    char err[512];
+    int rc = ibp__config_parse_all(&c, config, &pr, err, sizeof err);
+    if (rc == IBP_OK) ibp__config_free(&c);
+    else if (pr.n == 0) ibp__problem(&pr, -1, "", "", "", err); /* out of memory */
+    ibp__buf_puts(&pr.json, "]");
+    return ibp__buf_finish(&pr.json);
 }

@@ -64,7 +64,10 @@ typedef struct ibp__config {
 
 int ibp__config_parse(ibp__config *c, const char *s, char *err, size_t errlen);
 void ibp__config_free(ibp__config *c); /* frees the lists; the struct itself is the caller's */
-size_t ibp__config_heap_bytes(const ibp__config *c); /* bytes of the lists it owns */
+/* The lists' values, moved into dst (ibp__config_list_doubles of them) and their own memory
+ * freed: a run keeps its config in its one allocation (do not ibp__config_free it then). */
+size_t ibp__config_list_doubles(const ibp__config *c);
+void ibp__config_move_lists(ibp__config *c, double *dst);
 int ibp__config_given(const ibp__config *c, const char *key); /* was key set explicitly? */
 /* Canonical serialization (see ibp_config_canonical). */
 size_t ibp__config_write(const ibp__config *c, int full, char *buf, size_t cap);
@@ -105,6 +108,39 @@ typedef struct ibp__key {
 
 extern const ibp__key ibp__keys[];
 extern const int ibp__nkeys;
+
+/* "a|b|c" -> "a, b, c"; a key's range as "[lo, hi]", "(lo, inf)", ... */
+void ibp__choices_text(const char *choices, char *out, size_t cap);
+void ibp__range_text(const ibp__key *k, char *out, size_t cap);
+/* What key k allows, in words: "an integer in [1, 64]", "one of relu, tanh, ...". (config_doc.c) */
+void ibp__key_allowed(const ibp__key *k, ibp__buf *b);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Every problem of a config (ibp_config_problems_json, config_problems.c): with a sink the parser
+ * records each problem and goes on instead of stopping at the first. A key is reported once. */
+typedef struct ibp__problems {
+    ibp__buf json;       /* the JSON array under construction */
+    int n;               /* problems recorded */
+    uint64_t seen[2];    /* bit i: key i has a problem already */
+} ibp__problems;
+/* key_index < 0: not a key of the table. */
+void ibp__problem(ibp__problems *pr, int key_index, const char *key, const char *value, const char *allowed,
+                  const char *message);
+/* A problem of the item "key=value" (n bytes) as written. */
+void ibp__problem_item(ibp__problems *pr, const char *item, size_t n, const char *message);
+/* ibp__config_parse, reporting every problem to pr (NULL: stop at the first). */
+int ibp__config_parse_all(ibp__config *c, const char *s, ibp__problems *pr, char *err, size_t errlen);
+/* A number of the config language (digits, '.', sign, exponent; no hex, inf or nan): 0, -1 when
+ * s is not a number, -2 when it is not finite. */
+int ibp__parse_number(const char *s, double *x);
+/* Index of key `name`, or IBP_E_CONFIG with "unknown key ... (did you mean ...)" in err. */
+int ibp__config_find_key(const char *name, char *err, size_t errlen);
+/* Canonical text of key i's value in c. */
+void ibp__config_value_of(const ibp__config *c, int i, char *out, size_t cap);
+/* Canonical text of one value of key i as written in a config (trimmed, percent-decoded),
+ * checking the value alone (type, range, list length): whether the key applies and the rules
+ * between keys need a whole config. */
+int ibp__config_value_text(int i, const char *value, char *out, size_t cap, char *err, size_t errlen);
 
 /* Index of choice `name` in "a|b|c" (exact match), or -1. */
 int ibp__choice_index(const char *choices, const char *name, size_t len);

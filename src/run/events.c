@@ -73,7 +73,7 @@ void ibp__events_after_step(ibp_run *r, int measured) {
 
 int ibp_run_nevents(const ibp_run *r) { return r->nevents; }
 
-int ibp_run_event(const ibp_run *r, int i, int *kind, long *step, double *value, double *value2) {
+int ibp_run_event(const ibp_run *r, int i, int *kind, int64_t *step, double *value, double *value2) {
     if (i < 0 || i >= r->nevents) return IBP_E_ARG;
     if (kind) *kind = r->events[i].kind;
     if (step) *step = r->events[i].t;

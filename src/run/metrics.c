@@ -149,6 +149,11 @@ void ibp__metrics_row(ibp_run *r, int measured) {
 
 int ibp_run_ncols(const ibp_run *r) { return r->ncols; }
 const char *ibp_run_column(const ibp_run *r, int j) { return j >= 0 && j < r->ncols ? r->cols[j] : NULL; }
+int ibp_run_column_index(const ibp_run *r, const char *name) {
+    for (int j = 0; name && j < r->ncols; j++)
+        if (!strcmp(r->cols[j], name)) return j;
+    return -1;
+}
 int ibp_run_nrows(const ibp_run *r) { return r->nrows; }
 const double *ibp_run_rows(const ibp_run *r) { return r->rows; }
 void ibp_run_clear_rows(ibp_run *r) { r->nrows = 0; }

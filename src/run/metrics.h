@@ -32,6 +32,5 @@ double ibp__metrics_gap(const ibp_run *r, int t);
 double ibp__metrics_invariant(ibp_run *r, int t);
 double ibp__metrics_mf_balance(ibp_run *r);
 double ibp__metrics_svd(ibp_run *r, ibp__mcache *mc, int kind, int t);
-double ibp__metrics_wprod_dist(ibp_run *r);
 double ibp__metrics_cai_threshold(const ibp_run *r);
 #endif

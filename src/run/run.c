@@ -27,6 +27,7 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     const ibp__config *c = &r->c;
     ibp__model *m = &r->m;
     long P = m->P;
+    double *lists = ibp__arena_doubles(a, ibp__config_list_doubles(c));
     double *data = ibp__arena_doubles(a, ibp__data_doubles(c, &pl->csv));
     double *fixed = ibp__arena_doubles(a, ibp__model_fixed_doubles(m));
     double *ws = ibp__arena_doubles(a, ibp__model_ws_doubles(m, pl->nmax));
@@ -46,6 +47,7 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     r->rows = ibp__arena_doubles(a, (size_t)IBP__ROWS_CAP * r->ncols);
     ibp__measure_carve(r, a);
     if (a->base) {
+        ibp__config_move_lists(&r->c, lists); /* the config's lists join the one allocation */
         r->data_mem = data;
         ibp__model_bind_fixed(m, fixed);
         ibp__model_bind_ws(m, ws, pl->nmax);
@@ -121,9 +123,10 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
     ibp__arena_bytes(&a, sizeof(ibp_run));
     ibp__carve(r, &a, pl);
     pl->arena = (double)a.off + 64;
-    /* + the lists (owned by the config) + the parser's buffer (freed before the arena is made,
-     * counted as if it were not) + 64 for the default lists a given list replaces */
-    pl->bytes = pl->arena + (double)ibp__config_heap_bytes(c) + (double)strlen(cfg) + 2 + 64;
+    /* + the parsed lists (moved into the arena, but both exist while they move) + the parser's
+     * buffer (freed before the arena is made, counted as if it were not) + 64 for the default
+     * lists a given list replaces */
+    pl->bytes = pl->arena + 8.0 * (double)ibp__config_list_doubles(c) + (double)strlen(cfg) + 2 + 64;
     if (pl->bytes > cap) {
         return ibp__fail(err, errlen, IBP_E_MEMORY,
                          "this run needs an estimated %.1f MiB (P = %ld parameters, %d samples of dimension %d), "
@@ -134,7 +137,7 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
     return IBP_OK;
 }
 
-int ibp_estimate(const ibp_run_desc *desc, double *bytes, long *nparams, char *err, size_t errlen) {
+int ibp_estimate(const ibp_run_desc *desc, double *bytes, int64_t *nparams, char *err, size_t errlen) {
     ibp_run *r = calloc(1, sizeof *r);
     if (!r) return ibp__fail(err, errlen, IBP_E_NOMEM, "out of memory");
     ibp__plan pl;
@@ -237,8 +240,7 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
 
 void ibp_run_destroy(ibp_run *r) {
     if (!r) return;
-    ibp__config_free(&r->c);
-    free(r->mem);
+    free(r->mem); /* the config's lists live in it too */
 }
 
 /* ---- the loop ------------------------------------------------------------------------------ */
@@ -331,12 +333,13 @@ static void ibp__draw_batch(ibp_run *r) {
     }
 }
 
-int ibp_run_step(ibp_run *r, int nsteps) {
-    if (!r || nsteps < 0) return IBP_E_ARG;
+int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen) {
+    if (!r || nsteps < 0)
+        return ibp__fail(err, errlen, IBP_E_ARG, "step %lld: give a number of steps >= 0", (long long)nsteps);
     const ibp__config *c = &r->c;
     ibp__model *m = &r->m;
     long P = m->P;
-    int done = 0;
+    int64_t done = 0;
     while (done < nsteps && r->state == IBP_RUNNING && r->nrows < IBP__ROWS_CAP) {
         double eta = ibp__run_eta_at(r, r->t);
         const double *g;
@@ -395,12 +398,12 @@ const char *ibp_run_message(const ibp_run *r) {
     }
     return r->msg;
 }
-long ibp_run_t(const ibp_run *r) { return r->t; }
-int ibp_run_steps_total(const ibp_run *r) { return r->steps; }
+int64_t ibp_run_t(const ibp_run *r) { return r->t; }
+int64_t ibp_run_steps_total(const ibp_run *r) { return r->steps; }
 double ibp_run_lr(const ibp_run *r) { return r->eta_next; }
 double ibp_run_lr0(const ibp_run *r) { return r->eta0; }
 double ibp_run_s0(const ibp_run *r) { return r->s0; }
-long ibp_run_nparams(const ibp_run *r) { return r->m.P; }
+int64_t ibp_run_nparams(const ibp_run *r) { return r->m.P; }
 const double *ibp_run_params(const ibp_run *r) { return r->theta; }
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap) {
     return ibp__params_json_write(&r->c, &r->m, r->theta, r->t, buf, cap);
@@ -414,18 +417,23 @@ int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen) {
     return IBP_OK;
 }
 
-int ibp_run_extend(ibp_run *r, int more) {
-    if (more < 0) return IBP_E_ARG;
-    if (r->state != IBP_RUNNING && r->state != IBP_DONE_STEPS) return IBP_E_STATE;
-    if ((long)r->steps + more > 1000000000L) return IBP_E_ARG;
-    r->steps += more;
+int ibp_run_extend(ibp_run *r, int64_t more, char *err, size_t errlen) {
+    if (more < 0 || (int64_t)r->steps + more > 1000000000)
+        return ibp__fail(err, errlen, IBP_E_ARG, "extend by %lld steps: the step limit (now %d) can grow to at most 1e9",
+                         (long long)more, r->steps);
+    if (r->state != IBP_RUNNING && r->state != IBP_DONE_STEPS)
+        return ibp__fail(err, errlen, IBP_E_STATE, "the run cannot be continued: it %s (%s)",
+                         r->state == IBP_DIVERGED ? "diverged" : "has converged", r->msg);
+    r->steps += (int)more;
     if (r->t < r->steps) r->state = IBP_RUNNING;
     return IBP_OK;
 }
 
-int ibp_run_set_params(ibp_run *r, const double *theta) {
+int ibp_run_set_params(ibp_run *r, const double *theta, char *err, size_t errlen) {
     for (long i = 0; i < r->m.P; i++)
-        if (!ibp__isfinite(theta[i])) return IBP_E_ARG;
+        if (!ibp__isfinite(theta[i]))
+            return ibp__fail(err, errlen, IBP_E_ARG, "parameter %ld of %ld is %s: every parameter must be finite", i,
+                             (long)r->m.P, ibp__isnan(theta[i]) ? "NaN" : "infinite");
     memcpy(r->theta, theta, sizeof(double) * (size_t)r->m.P);
     r->fgrad_valid = 0;
     ibp__run_full_loss_grad(r);

@@ -95,6 +95,7 @@ void ibp__metrics_init(ibp_run *r);                   /* constants: s_min, R^2 *
 void ibp__events_after_step(ibp_run *r, int measured); /* detect events at the current step */
 void ibp__event_add(ibp_run *r, int kind, double value, double value2);
 double ibp__conv_level(const ibp_run *r);             /* loss level that counts as converged */
+double ibp__metrics_wprod_dist(ibp_run *r);           /* ||W_L...W_1 - w*^T|| (NaN without w*) */
 void ibp__metrics_row(ibp_run *r, int measured);      /* append the row of the current step */
 /* measure.c */
 void ibp__measure_carve(ibp_run *r, ibp__arena *a); /* Lanczos workspaces (a->base NULL: measure) */

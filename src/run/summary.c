@@ -19,14 +19,16 @@ static int ibp__has(const ibp_run *r, int kind) {
     return 0;
 }
 
-const char *ibp_run_regime(const ibp_run *r) {
-    if (r->state == IBP_DIVERGED) return "divergent";
+int ibp_run_regime_id(const ibp_run *r) {
+    if (r->state == IBP_DIVERGED) return IBP_REGIME_DIVERGENT;
     double edge = r->meas.t >= 0 && r->meas.hess.k > 0 ? r->eta_next * r->meas.hess.val[0] / 2.0 : IBP_NAN;
-    if (ibp__has(r, IBP_EVENT_EOS) && edge >= 0.9 && edge <= 1.1 && !r->monotone) return "eos";
-    if (r->loss_max >= r->c.catapult_factor * r->loss0 && r->loss < r->loss0) return "catapult";
-    if (r->t_conv >= 0) return "lazy";
-    return "not_converged";
+    if (ibp__has(r, IBP_EVENT_EOS) && edge >= 0.9 && edge <= 1.1 && !r->monotone) return IBP_REGIME_EOS;
+    if (r->loss_max >= r->c.catapult_factor * r->loss0 && r->loss < r->loss0) return IBP_REGIME_CATAPULT;
+    if (r->t_conv >= 0) return IBP_REGIME_LAZY;
+    return IBP_REGIME_NOT_CONVERGED;
 }
+
+const char *ibp_run_regime(const ibp_run *r) { return ibp_regime_string(ibp_run_regime_id(r)); }
 
 static void ibp__num(ibp__buf *b, const char *key, double x, int first) {
     ibp__buf_printf(b, "%s\"%s\":", first ? "" : ",", key);
@@ -34,15 +36,23 @@ static void ibp__num(ibp__buf *b, const char *key, double x, int first) {
     else ibp__buf_puts(b, "null");
 }
 
-/* The summary fields, in a fixed order (the sweep CSV's columns). */
-#define IBP__SUMMARY_FIELDS "regime,steps,final_loss,loss0,max_loss_ratio,monotone,steps_to_converge,eta,final_sharpness,s0,eta_s_final,lambda0,final_lambda,lambda_ratio,events,wprod_dist,s_min,data_lambda,factor_gap"
-#define IBP__NSUM 18
+/* The summary fields, in the order of IBP_SUMMARY_FIELD_LIST (the sweep CSV's columns): the
+ * regime, then IBP__NSUM numbers. */
+#define IBP__NAME(name, label, help) #name,
+static const char *const ibp__fields[] = {IBP_SUMMARY_FIELD_LIST(IBP__NAME)};
+#undef IBP__NAME
+#define IBP__NSUM ((int)(sizeof ibp__fields / sizeof ibp__fields[0]) - 1)
+_Static_assert(IBP__NSUM == 18, "ibp__summary_values fills one number per field after the regime");
 
-const char *ibp_summary_fields(void) { return IBP__SUMMARY_FIELDS; }
+const char *ibp_summary_fields(void) {
+#define IBP__COMMA_NAME(name, label, help) "," #name
+    static const char fields[] = IBP_SUMMARY_FIELD_LIST(IBP__COMMA_NAME);
+#undef IBP__COMMA_NAME
+    return fields + 1;
+}
 
-double ibp__metrics_wprod_dist(ibp_run *r);
-
-void ibp__summary_values(const ibp_run *r, double *v) {
+/* The numbers of the summary, v (IBP__NSUM,): fields 1.. of the list. */
+static void ibp__summary_values(const ibp_run *r, double *v) {
     double S = r->meas.t >= 0 && r->meas.hess.k > 0 && r->lz ? r->meas.hess.val[0] : IBP_NAN;
     double lam = r->lz_ntk && r->meas.t >= 0 ? r->meas.ntk : IBP_NAN;
     int ev = 0;
@@ -79,11 +89,8 @@ size_t ibp_run_summary_json(const ibp_run *r, char *buf, size_t cap) {
     ibp__buf b = {buf, cap, 0};
     double v[IBP__NSUM];
     ibp__summary_values(r, v);
-    static const char *names[] = {"steps", "final_loss", "loss0", "max_loss_ratio", "monotone", "steps_to_converge",
-                                  "eta", "final_sharpness", "s0", "eta_s_final", "lambda0", "final_lambda",
-                                  "lambda_ratio", "events", "wprod_dist", "s_min", "data_lambda", "factor_gap"};
-    ibp__buf_printf(&b, "{\"regime\":\"%s\"", ibp_run_regime(r));
-    for (int i = 0; i < IBP__NSUM; i++) ibp__num(&b, names[i], v[i], 0);
+    ibp__buf_printf(&b, "{\"%s\":\"%s\"", ibp__fields[0], ibp_run_regime(r));
+    for (int i = 0; i < IBP__NSUM; i++) ibp__num(&b, ibp__fields[i + 1], v[i], 0);
     ibp__buf_puts(&b, "}");
     return ibp__buf_finish(&b);
 }

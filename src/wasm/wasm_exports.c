@@ -178,27 +178,5 @@ double ibp_w_estimate(const char *config, const char *data_csv, char *err, size_
     return rc == IBP_OK ? bytes : (double)rc;
 }
 
-size_t ibp_w_enums(char *buf, size_t cap) {
-    static const char json[] = "{\"status\":{"
-#define IBP__X(name, value, text) "\"" #name "\":" #value ","
-        IBP_STATUS_LIST(IBP__X)
-#undef IBP__X
-        "\"_\":0},\"state\":{"
-#define IBP__X(name, value, text) "\"" #name "\":" #value ","
-        IBP_RUN_STATE_LIST(IBP__X)
-#undef IBP__X
-        "\"_\":0},\"spectrum\":{"
-#define IBP__N(name) "\"" #name "\":" IBP__S(name) ","
-#define IBP__S(x) IBP__S2(x)
-#define IBP__S2(x) #x
-        IBP__N(IBP_SPECTRUM_TOP) IBP__N(IBP_SPECTRUM_EXACT) IBP__N(IBP_SPECTRUM_DENSITY)
-        IBP__N(IBP_SPECTRUM_EXACT_MAX)
-#undef IBP__N
-#undef IBP__S
-#undef IBP__S2
-        "\"_\":0}}";
-    size_t n = sizeof json - 1;
-    for (size_t i = 0; i < cap && i <= n; i++) buf[i] = i < n ? json[i] : '\0';
-    if (cap && n >= cap) buf[cap - 1] = '\0';
-    return n;
-}
+/* Every code, bit, name and label of ibp.h's lists as JSON (ibp_enums_json): JS reads them here. */
+size_t ibp_w_enums(char *buf, size_t cap) { return ibp_enums_json(buf, cap); }

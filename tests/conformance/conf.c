@@ -111,16 +111,11 @@ ibp_run *conf_run(const char *config) {
     return r;
 }
 
-int conf_col(const ibp_run *r, const char *name) {
-    for (int j = 0; j < ibp_run_ncols(r); j++)
-        if (strcmp(ibp_run_column(r, j), name) == 0) return j;
-    return -1;
-}
 
 double *conf_collect(ibp_run *r, const char **names, int ncols, long *nrows) {
     int idx[64];
     for (int c = 0; c < ncols; c++) {
-        idx[c] = conf_col(r, names[c]);
+        idx[c] = ibp_run_column_index(r, names[c]);
         if (idx[c] < 0) { fprintf(stderr, "conformance: no column %s\n", names[c]); exit(2); }
     }
     size_t cap = 1024, n = 0;
@@ -135,7 +130,7 @@ double *conf_collect(ibp_run *r, const char **names, int ncols, long *nrows) {
         }
         ibp_run_clear_rows(r);
         if (ibp_run_state(r) != IBP_RUNNING) break;
-        ibp_run_step(r, 100000);
+        ibp_run_step(r, 100000, NULL, 0);
     }
     *nrows = (long)n;
     return out;

@@ -27,7 +27,6 @@ int conf_end(void); /* writes the JSON, prints the summary, returns the exit cod
 
 /* Helpers shared by the experiments. */
 ibp_run *conf_run(const char *config);                  /* create or die with the message */
-int conf_col(const ibp_run *r, const char *name);       /* column index or -1 */
 /* Run to the end collecting the named columns (NaN where not measured) into a malloc'd array
  * (nrows, ncols); returns it and sets *nrows. */
 double *conf_collect(ibp_run *r, const char **names, int ncols, long *nrows);

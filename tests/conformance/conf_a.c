@@ -80,7 +80,7 @@ static void a_run(double p, double lr_rel, int seed, a_result *res) {
              "&loss=logistic&lr_rel=%.17g&lr_ref=ntk&ntk=1&measure=1&measure_every=%d&steps=%d&seed=%d",
              A_M, p, lr_rel, A_T, A_T, seed);
     ibp_run *r = conf_run(cfg);
-    int cl = conf_col(r, "loss"), cn = conf_col(r, "ntk"), cs = conf_col(r, "sharpness");
+    int cl = ibp_run_column_index(r, "loss"), cn = ibp_run_column_index(r, "ntk"), cs = ibp_run_column_index(r, "sharpness");
     double eta = ibp_run_lr0(r);
     static double loss[A_T + 1], lrec[A_T + 1];
     long nloss = 0;
@@ -119,7 +119,7 @@ static void a_run(double p, double lr_rel, int seed, a_result *res) {
         /* one step of the recursion from the engine's own state: the identity itself */
         double f1 = fe, l1 = le;
         a_rec(&f1, &l1, eta, p);
-        ibp_run_step(r, 1);
+        ibp_run_step(r, 1, NULL, 0);
         a_uv(ibp_run_params(r), &fe, &le, &fse);
         res->one = fmax(res->one, fmax(fabs(fe - f1) / fmax(fabs(f1), fse), fabs(le - l1) / l1));
         a_rec(&f, &lam, eta, p);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include "run/run_internal.h"
 #include "conf.h"
+#include "testlib.h"
 
 #define C_SEEDS 5
 
@@ -39,7 +40,7 @@ static double c1_scalar(const char *opt, const double uw[2], int seed) {
     for (int t = 0; t < 1000 && ibp_run_state(r) == IBP_RUNNING; t++) {
         double w = r->theta[0], u = r->theta[1];
         double C = u * u - w * w;
-        ibp_run_step(r, 1);
+        ibp_run_step(r, 1, NULL, 0);
         ibp_run_clear_rows(r);
         const ibp__batch *b = &r->last;
         double g = 0;
@@ -63,40 +64,9 @@ static double c1_matrix(int seed) {
     const double eta = 0.02;
     double worst = 0;
     for (int t = 0; t < 1000 && ibp_run_state(r) == IBP_RUNNING; t++) {
-        double W[9], U[3], D0[9];
-        memcpy(W, r->theta, sizeof W);
-        memcpy(U, r->theta + 9, sizeof U);
-        double th2 = 0;
-        for (int i = 0; i < 12; i++) th2 += r->theta[i] * r->theta[i];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) {
-                double ww = 0;
-                for (int q = 0; q < 3; q++) ww += W[i * 3 + q] * W[j * 3 + q];
-                D0[i * 3 + j] = U[i] * U[j] - ww;
-            }
-        ibp_run_step(r, 1);
+        double dev = t_c1_matrix_step(r, eta);
         ibp_run_clear_rows(r);
-        /* batch gradients of 1/2 (U W x - y)^2: e = U W x - y, G_U = e (W x)^T, G_W = e U^T x^T */
-        const ibp__batch *b = &r->last;
-        const double *x = b->x;
-        double Wx[3], GU[3], GW[9];
-        for (int i = 0; i < 3; i++) Wx[i] = W[i * 3] * x[0] + W[i * 3 + 1] * x[1] + W[i * 3 + 2] * x[2];
-        double e = U[0] * Wx[0] + U[1] * Wx[1] + U[2] * Wx[2] - b->y[0];
-        for (int i = 0; i < 3; i++) GU[i] = e * Wx[i];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) GW[i * 3 + j] = e * U[i] * x[j];
-        const double *W1 = r->theta, *U1 = r->theta + 9;
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) {
-                double ww = 0, gg = 0;
-                for (int q = 0; q < 3; q++) {
-                    ww += W1[i * 3 + q] * W1[j * 3 + q];
-                    gg += GW[i * 3 + q] * GW[j * 3 + q];
-                }
-                double pred = D0[i * 3 + j] + eta * eta * (GU[i] * GU[j] - gg);
-                double dev = fabs(U1[i] * U1[j] - ww - pred) / th2;
-                if (dev > worst) worst = dev;
-            }
+        if (dev > worst) worst = dev;
     }
     if (ibp_run_t(r) != 1000) worst = INFINITY;
     ibp_run_destroy(r);

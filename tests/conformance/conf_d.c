@@ -65,7 +65,7 @@ static double d1_run(const char *act, int seed, double *d0max) {
         double loss;
         ibp_run_loss_grad(r, &loss, g);
         dvals(r, g, G);
-        ibp_run_step(r, 1);
+        ibp_run_step(r, 1, NULL, 0);
         ibp_run_clear_rows(r);
         dvals(r, r->theta, Dn);
         for (int h = 0; h < 3; h++) {

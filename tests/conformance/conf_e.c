@@ -149,15 +149,15 @@ static double fd_top(ibp_run *r) {
     for (long i = 0; i < P; i++) {
         double keep = th[i];
         th[i] = keep + h;
-        ibp_run_set_params(r, th);
+        ibp_run_set_params(r, th, NULL, 0);
         ibp_run_loss_grad(r, &loss, gp);
         th[i] = keep - h;
-        ibp_run_set_params(r, th);
+        ibp_run_set_params(r, th, NULL, 0);
         ibp_run_loss_grad(r, &loss, gm);
         th[i] = keep;
         for (long j = 0; j < P; j++) H[i * P + j] = (gp[j] - gm[j]) / (2 * h);
     }
-    ibp_run_set_params(r, th);
+    ibp_run_set_params(r, th, NULL, 0);
     for (long i = 0; i < P; i++)
         for (long j = 0; j < i; j++) H[i * P + j] = H[j * P + i] = 0.5 * (H[i * P + j] + H[j * P + i]);
     double top = jacobi_top(H, (int)P);

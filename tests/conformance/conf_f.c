@@ -51,7 +51,7 @@ static double converge(int i, double c, double *eta_out) {
         double res = x * y - MU, gx = res * y, gy = res * x;
         x -= eta * gx;
         y -= eta * gy;
-        ibp_run_step(r, 1);
+        ibp_run_step(r, 1, NULL, 0);
         ibp_run_clear_rows(r);
         const double *th = ibp_run_params(r);
         double e = fmax(fabs(th[0] - x) / fabs(x), fabs(th[1] - y) / fabs(y));

@@ -65,7 +65,7 @@ static void g_run(int y, double c, int seed, g_result *res) {
              G_M, y, c, g2, G_T, G_T, seed);
     snprintf(where, sizeof where, "y=%d c=%g seed=%d", y, c, seed);
     ibp_run *r = conf_run(cfg);
-    int cl = conf_col(r, "loss"), cn = conf_col(r, "ntk"), cs = conf_col(r, "sharpness");
+    int cl = ibp_run_column_index(r, "loss"), cn = ibp_run_column_index(r, "ntk"), cs = ibp_run_column_index(r, "sharpness");
     double eta = ibp_run_lr0(r);
     static double loss[G_T + 1];
     double ntk0 = NAN, ntkT = NAN, sT = NAN;
@@ -104,7 +104,7 @@ static void g_run(int y, double c, int seed, g_result *res) {
             if (dL > dev_loss) dev_loss = dL;
         }
         if (ibp_run_state(r) != IBP_RUNNING) break;
-        ibp_run_step(r, 1);
+        ibp_run_step(r, 1, NULL, 0);
         double rr = f - y;
         double fn = f - eta * rr * lam + eta * eta * rr * rr * f / G_M;
         double ln = lam + (eta * rr / G_M) * (eta * rr * lam - 4 * f);

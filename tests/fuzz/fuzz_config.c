@@ -39,10 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(back);
         free(full);
         double bytes = -1;
-        long P = -1;
+        int64_t P = -1;
         ibp_run_desc d = {canon, NULL, NULL};
         rc = ibp_estimate(&d, &bytes, &P, err, sizeof err);
-        FUZZ_ASSERT(rc <= 0 && (rc != IBP_OK || (bytes > 0 && P > 0)), "estimate rc %d, %g bytes, P %ld", rc, bytes, P);
+        FUZZ_ASSERT(rc <= 0 && (rc != IBP_OK || (bytes > 0 && P > 0)), "estimate rc %d, %g bytes, P %lld", rc, bytes, (long long)P);
     }
     free(canon);
     free(cfg);

@@ -32,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_ASSERT(r == NULL && (rc == IBP_E_INIT || rc == IBP_E_NUMERIC), "refusal code %d: %s", rc, err);
         FUZZ_ASSERT(err[0], "a refusal has a message");
     } else {
-        long P = ibp_run_nparams(r);
-        for (long i = 0; i < P; i++) FUZZ_ASSERT(ibp__isfinite(ibp_run_params(r)[i]), "theta[%ld]", i);
+        int64_t P = ibp_run_nparams(r);
+        for (int64_t i = 0; i < P; i++) FUZZ_ASSERT(ibp__isfinite(ibp_run_params(r)[i]), "theta[%lld]", (long long)i);
         char *saved = fuzz_text(params_json, r, 0, "params json");
         FUZZ_ASSERT(fuzz_json_valid(saved, 0), "the saved file is not JSON:\n%s", saved);
         ibp_run *r2 = NULL;

@@ -59,7 +59,7 @@ static void text(fuzz_writer fn, const void *o, int a, const char *what, int jso
 
 /* Tiny enough for 1e7 executions? (far below the engine's limits: every code path is reachable
  * with a few parameters and samples) */
-static int cheap(const ibp__config *c, long P) {
+static int cheap(const ibp__config *c, int64_t P) {
     if (P > 64 || c->lanczos_max > 64) return 0;
     if (c->model == IBP__MODEL_MF) return c->rows <= 16 && c->cols <= 16;
     long n = c->n > c->n_test ? c->n : c->n_test;
@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     ibp_run_desc d = {cfg, NULL, NULL};
     double est = 0;
-    long P = 0;
+    int64_t P = 0;
     int rc = ibp_estimate(&d, &est, &P, err, sizeof err);
     if (rc != IBP_OK) {
         FUZZ_ASSERT(err[0], "an estimate refusal (%d) has a message", rc);
@@ -117,11 +117,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(cfg);
         return 0;
     }
-    FUZZ_ASSERT(ibp_run_nparams(r) == P, "P %ld vs estimated %ld", ibp_run_nparams(r), P);
+    FUZZ_ASSERT(ibp_run_nparams(r) == P, "P %lld vs estimated %lld", (long long)ibp_run_nparams(r), (long long)P);
     text(w_jsonl_header, r, 0, "jsonl header", 2);
     text(w_csv_header, r, 0, "csv header", 0);
     track(1);
-    int took = ibp_run_step(r, 3);
+    int took = ibp_run_step(r, 3, NULL, 0);
     track(0);
     FUZZ_ASSERT(heap.count == 0, "ibp_run_step allocated %zu times", heap.count);
     FUZZ_ASSERT(took >= 0 && took <= 3, "steps taken %d", took);
@@ -136,8 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     text(w_rows_jsonl, r, 0, "rows jsonl", nr ? 2 : 0);
     ibp_run_clear_rows(r);
     FUZZ_ASSERT(ibp_run_set_lr(r, __builtin_nan(""), err, sizeof err) == IBP_E_ARG, "NaN lr refused");
-    if (ibp_run_state(r) == IBP_DONE_STEPS) FUZZ_ASSERT(ibp_run_extend(r, 2) == IBP_OK, "extend a finished run");
-    ibp_run_step(r, 2);
+    if (ibp_run_state(r) == IBP_DONE_STEPS) FUZZ_ASSERT(ibp_run_extend(r, 2, NULL, 0) == IBP_OK, "extend a finished run");
+    ibp_run_step(r, 2, NULL, 0);
     spectrum(r, IBP_SPECTRUM_TOP, 2, 0);
     if (P <= 16) spectrum(r, IBP_SPECTRUM_EXACT, 0, 0);
     spectrum(r, IBP_SPECTRUM_DENSITY, 2, 8);

@@ -1,6 +1,9 @@
-// engine.js -- a JS view of one ibp run inside the module (wasm-loader.js). Pure: no DOM, no
-// worker API, so the worker and node scripts share it. All errors come back as Error objects
-// whose message is the engine's sentence (it names the key, the value and what is allowed).
+// engine.js -- a JS view of the engine inside the module (wasm-loader.js): runs, the config's
+// problems, sweep plans. Pure: no DOM, no worker API, so the worker and node scripts share it. All
+// errors come back as Error objects whose message is the engine's sentence (it names the key, the
+// value and what is allowed). Step and parameter counts cross as int64 (BigInt in JS): they are
+// converted here, so callers see Numbers. Codes, event bits, regimes and summary fields are in
+// ibp.enums (ibp_enums_json): read them there, never repeat them.
 
 export class EngineError extends Error {
   constructor(message, code) { super(message); this.code = code; }
@@ -30,15 +33,15 @@ export class Run {
   }
   destroy() { if (this.ptr) { this.ibp.ex.ibp_run_destroy(this.ptr); this.ptr = 0; } }
   step(n) {
-    const got = this.ibp.ex.ibp_run_step(this.ptr, n);
-    if (got < 0) throw new EngineError(this.ibp.readCStr(this.ibp.ex.ibp_status_string(got)), got);
-    return got;
+    const [got, msg] = this.ibp.withErr((e, len) => this.ibp.ex.ibp_run_step(this.ptr, BigInt(n), e, len));
+    if (got < 0n) throw new EngineError(msg, Number(got));
+    return Number(got);
   }
   get state() { return this.ibp.ex.ibp_run_state(this.ptr); }
   get running() { return this.state === this.ibp.enums.state.IBP_RUNNING; }
   get message() { return this.ibp.readCStr(this.ibp.ex.ibp_run_message(this.ptr)); }
   get t() { return Number(this.ibp.ex.ibp_run_t(this.ptr)); }
-  get stepsTotal() { return this.ibp.ex.ibp_run_steps_total(this.ptr); }
+  get stepsTotal() { return Number(this.ibp.ex.ibp_run_steps_total(this.ptr)); }
   get lr() { return this.ibp.ex.ibp_run_lr(this.ptr); }
   get lr0() { return this.ibp.ex.ibp_run_lr0(this.ptr); }
   get s0() { return this.ibp.ex.ibp_run_s0(this.ptr); }
@@ -47,7 +50,40 @@ export class Run {
     const [rc, msg] = this.ibp.withErr((e, len) => this.ibp.ex.ibp_run_set_lr(this.ptr, eta, e, len));
     if (rc !== 0) throw new EngineError(msg, rc);
   }
-  extend(more) { return this.ibp.ex.ibp_run_extend(this.ptr, more); }
+  // Raise the step limit; returns 0, or throws EngineError with the engine's sentence.
+  extend(more) {
+    const [rc, msg] = this.ibp.withErr((e, len) => this.ibp.ex.ibp_run_extend(this.ptr, BigInt(more), e, len));
+    if (rc !== 0) throw new EngineError(msg, rc);
+    return 0;
+  }
+  // Index of a metrics column by name, or -1.
+  columnIndex(name) {
+    const c = this.ibp.cstr(name);
+    try { return this.ibp.ex.ibp_run_column_index(this.ptr, c); } finally { this.ibp.free(c); }
+  }
+  // The run's regime: an entry of ibp.enums.regimes ({ value, id, label, help }).
+  get regime() {
+    const v = this.ibp.ex.ibp_run_regime_id(this.ptr);
+    return this.ibp.enums.regimes.find((g) => g.value === v);
+  }
+  // The events so far: [{ kind, step, value, value2 }] (kind: a bit of ibp.enums.event).
+  events() {
+    const ex = this.ibp.ex;
+    const n = ex.ibp_run_nevents(this.ptr);
+    const p = ex.ibp_w_malloc(32); // kind (int), step (int64), value, value2 (doubles)
+    try {
+      const out = [];
+      for (let i = 0; i < n; i++) {
+        ex.ibp_run_event(this.ptr, i, p, p + 8, p + 16, p + 24);
+        const buf = ex.memory.buffer;
+        out.push({ kind: new Int32Array(buf, p, 1)[0], step: Number(new BigInt64Array(buf, p + 8, 1)[0]),
+          value: new Float64Array(buf, p + 16, 1)[0], value2: new Float64Array(buf, p + 24, 1)[0] });
+      }
+      return out;
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
   // The pending metric rows as one Float64Array (nrows * ncols), copied out of the heap.
   takeRows() {
     const ex = this.ibp.ex;
@@ -82,8 +118,8 @@ export class Run {
     const p = ex.ibp_w_malloc(8 * n);
     try {
       new Float64Array(ex.memory.buffer, p, n).set(theta);
-      const rc = ex.ibp_run_set_params(this.ptr, p);
-      if (rc !== 0) throw new EngineError('the parameters must be finite numbers', rc);
+      const [rc, msg] = this.ibp.withErr((e, len) => ex.ibp_run_set_params(this.ptr, p, e, len));
+      if (rc !== 0) throw new EngineError(msg, rc);
     } finally {
       ex.ibp_w_free(p);
     }
@@ -151,4 +187,63 @@ export function canonical(ibp, config, full = false) {
 
 export function schema(ibp) {
   return JSON.parse(ibp.textOf((b, cap) => ibp.ex.ibp_config_schema_json(b, cap)));
+}
+
+// Every problem of a config at once: [] when it is valid, else [{ key, value, allowed, message }]
+// (ibp_config_problems_json): mark the controls by key; never read keys out of a message.
+export function problems(ibp, config) {
+  const c = ibp.cstr(config ?? '');
+  try {
+    return JSON.parse(ibp.textOf((b, cap) => ibp.ex.ibp_config_problems_json(c, b, cap)));
+  } finally {
+    ibp.free(c);
+  }
+}
+
+// A sweep plan (ibp_sweep_plan): the ONE grid grammar, cell numbering, cell configs and shards.
+// `vary` is a list of KEY=GRID specs (or one string, a spec per line). Throws EngineError with the
+// engine's sentence. Call destroy() when done.
+export class Sweep {
+  static plan(ibp, base, vary) {
+    const ex = ibp.ex;
+    const specs = Array.isArray(vary) ? vary.map((v) => String(v ?? '')).join('\n') : String(vary ?? '');
+    const b = ibp.cstr(base ?? ''), v = ibp.cstr(specs);
+    const outp = ex.ibp_w_malloc(4);
+    try {
+      const [rc, msg] = ibp.withErr((e, len) => ex.ibp_sweep_plan(outp, b, v, e, len));
+      if (rc !== 0) throw new EngineError(msg || 'the sweep could not be planned', rc);
+      return new Sweep(ibp, new Uint32Array(ex.memory.buffer, outp, 1)[0]);
+    } finally {
+      ibp.free(b); ibp.free(v); ibp.free(outp);
+    }
+  }
+  constructor(ibp, ptr) {
+    this.ibp = ibp;
+    this.ptr = ptr;
+    // { keys: [{ key, spec, values: [canonical texts] }], ncells, base: canonical base config }
+    const j = JSON.parse(ibp.textOf((b, cap) => ibp.ex.ibp_sweep_json(ptr, b, cap)));
+    this.keys = j.keys;
+    this.ncells = j.ncells;
+    this.base = j.base;
+  }
+  destroy() { if (this.ptr) { this.ibp.ex.ibp_sweep_destroy(this.ptr); this.ptr = 0; } }
+  // The value index of each key in a cell (first key outermost) and the values themselves.
+  cellIndex(cell) { return this.keys.map((_, k) => Number(this.ibp.ex.ibp_sweep_value_index(this.ptr, BigInt(cell), k))); }
+  cellValues(cell) { return this.cellIndex(cell).map((i, k) => this.keys[k].values[i]); }
+  // The canonical config of a cell (for an invalid cell its text, so creating a run says why).
+  cellConfig(cell) { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_sweep_cell_config(this.ptr, BigInt(cell), b, cap)); }
+  // null when the cell is a valid config, else the parser's sentence.
+  cellProblem(cell) {
+    const [rc, msg] = this.ibp.withErr((e, len) => this.ibp.ex.ibp_sweep_cell_check(this.ptr, BigInt(cell), e, len));
+    return rc === 0 ? null : msg;
+  }
+  // The cells of shard `shard` of `nshards` (1-based), in order.
+  shardCells(shard, nshards) {
+    const ex = this.ibp.ex;
+    const n = Number(ex.ibp_sweep_shard_ncells(this.ptr, shard, nshards));
+    if (n < 0) throw new EngineError(`shard ${shard}/${nshards}: write I/N with 1 <= I <= N`, n);
+    const out = [];
+    for (let j = 0; j < n; j++) out.push(Number(ex.ibp_sweep_shard_cell(this.ptr, shard, nshards, BigInt(j))));
+    return out;
+  }
 }
