@@ -380,6 +380,38 @@ c(0, ['sweep', 'lrr=1', '--vary', 'seed=0,1'], 2, 'the base config: unknown key 
 c(0, ['sweep', TINY, '--vary', 'seed=0,1', '--vary'], 2, '--vary needs a value');
 c(0, ['merge', f('ok.csv'), '--out'], 2, 'needs a file name');
 c(0, ['merge'], 2, 'give the sweep parts to join');
+// item 2: a --vary value of any length (a value over ~450 characters overflowed a buffer)
+{
+  const longNum = `0.${'1'.repeat(600)}`;
+  const longList = Array.from({ length: 150 }, (_, i) => (i % 5) / 4).join('%2C');
+  c(2, ['sweep', TINY, '--vary', `lr=${longNum},0.2`, '--plan'], 0, '"ncells":2', { on: 'stdout' });
+  // a list value's canonical text is limited to 511 characters: refused with a message
+  c(2, ['sweep', 'model=linear&data=inline&xs=1&ys=1&steps=2&measure=0', '--vary', `xs=${longList}`, '--plan'], 2, 'the value is too long');
+  c(2, ['sweep', 'model=linear&data=inline&xs=1&ys=1&steps=2&measure=0', '--vary', `xs=${longList.split('%2C').slice(0, 60).join('%2C')}`, '--plan'], 0,
+    '0\tmodel=linear', { on: 'stdout' });
+  c(2, ['sweep', `${TINY}&lr=0.01`, '--vary', `lr=${longNum}`, '--vary', 'seed=0,1', '--out', f('long.csv')], 0, '2 cells',
+    { check: () => readFileSync(f('long.csv'), 'utf8').split('\n').filter((l) => /^[0-9]/.test(l)).length === 2, what: 'both rows written' });
+  c(2, ['sweep', TINY, '--vary', `xs=${'9'.repeat(5000)}`], 2, 'vary xs=');
+}
+// item 5 and 6 for sweeps and merges: configs from files, checked outputs
+c(5, ['sweep', `@${f('adir')}`, '--vary', 'seed=0,1'], 2, 'it is a directory');
+c(5, ['sweep', `@${f('cfg.txt')}`, '--vary', 'seed=0,1', '--plan'], 0, '"base":"model=linear&steps=3&measure=0"', { on: 'stdout' });
+c(6, ['sweep', TINY, '--vary', 'seed=0,1', '--out', '/dev/full'], 2, 'writing /dev/full failed');
+c(6, ['sweep', TINY, '--vary', 'seed=0,1'], 2, 'writing the standard output failed', { stdout: 'full' });
+c(6, ['sweep', TINY, '--vary', 'seed=0,1', '--plan', '--out', '/dev/full'], 2, 'writing /dev/full failed');
+c(6, ['sweep', TINY, '--vary', 'seed=0,1', '--out', f('adir')], 2, 'it is a directory');
+c(6, ['sweep', TINY, '--vary', 'seed=0,1', '--out', join(dir, 'nodir', 'sw.csv')], 2, 'cannot write');
+if (!wasm) c(6, ['sweep', TINY, '--vary', 'seed=0,1', '--jobs', '2', '--out', '/dev/full'], 2, 'writing /dev/full failed');
+if (!wasm) c(6, ['sweep', TINY, '--vary', 'seed=0,1', '--jobs', '2', '--out', join(dir, 'nodir', 'sw.csv')], 2, 'cannot write');
+c(4, ['sweep', TINY, '--vary', 'seed=0,1', '--jobs', '1e300'], 2, '--jobs 1e300: a number of processes in [1, 256]');
+c(4, ['sweep', TINY, '--vary', 'seed=0,1', '--jobs', '2x'], 2, '--jobs 2x');
+c(4, ['sweep', TINY, '--vary', 'seed=0,1', '--jobs', '99999999999999999999'], 2, 'a number of processes');
+{
+  const part = run(['sweep', TINY, '--vary', 'seed=0,1', '--out', f('part.csv')]);
+  c(6, ['merge', f('part.csv'), '--out', '/dev/full'], 2, 'writing /dev/full failed', { check: () => part.code === 0, what: 'the part was written' });
+  c(6, ['merge', f('part.csv')], 2, 'writing the standard output failed', { stdout: 'full' });
+  c(5, ['merge', f('adir')], 2, 'it is a directory');
+}
 c(0, ['merge', f('missing.csv')], 2, 'cannot open sweep part file');
 c(0, ['merge', f('ok.csv')], 2, 'cell 0 is missing');
 

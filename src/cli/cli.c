@@ -161,12 +161,7 @@ static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
         *slot = argv[++i];
     }
     if (!o->config) o->config = "";
-    if (o->config[0] == '@') {
-        o->config_buf = read_file(o->config + 1, "config");
-        if (!o->config_buf) return EXIT_BAD;
-        for (char *p = o->config_buf; *p; p++) if (*p == '\r') *p = ' ';
-        o->config = o->config_buf;
-    }
+    if (!(o->config = config_arg(o->config, &o->config_buf))) return EXIT_BAD;
     if (o->data && !(o->data_buf = read_file(o->data, "data"))) return EXIT_BAD;
     if (o->init && !(o->init_buf = read_file(o->init, "init"))) return EXIT_BAD;
     return 0;

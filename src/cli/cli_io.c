@@ -11,6 +11,7 @@
  * directory, then rename), so a failed run never destroys the previous parameters. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,34 @@ int out_write(outfile *o, const char *text, size_t len) {
 
 int out_puts(outfile *o, const char *text) { return out_write(o, text, strlen(text)); }
 
+int out_printf(outfile *o, const char *fmt, ...) {
+    char small[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) { fprintf(stderr, "ibp: cannot format the output\n"); o->failed = 1; return EXIT_BAD; }
+    if ((size_t)n < sizeof small) return out_write(o, small, (size_t)n);
+    char *big = malloc((size_t)n + 1);
+    if (!big) { fprintf(stderr, "ibp: out of memory\n"); o->failed = 1; return EXIT_BAD; }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    int rc = out_write(o, big, (size_t)n);
+    free(big);
+    return rc;
+}
+
+int out_flush(outfile *o) {
+    if (o->failed) return EXIT_BAD;
+    if (fflush(o->f) != 0) {
+        fprintf(stderr, "ibp: writing %s failed: %s\n", out_name(o), strerror(errno));
+        o->failed = 1;
+        return EXIT_BAD;
+    }
+    return 0;
+}
+
 int out_close(outfile *o, int keep) {
     if (!o->f) return o->failed ? EXIT_BAD : 0;
     int rc = o->failed ? EXIT_BAD : 0;
@@ -145,4 +174,36 @@ char *text_of(const ibp_run *r, writer_fn fn) {
     if (!s) { fprintf(stderr, "ibp: out of memory (%zu bytes of text)\n", need + 1); exit(EXIT_BAD); }
     fn(r, s, need + 1);
     return s;
+}
+
+char *canonical_of(const char *config) {
+    char err[8];
+    size_t cap = 1024;
+    for (;;) {
+        char *canon = malloc(cap);
+        if (!canon) { fprintf(stderr, "ibp: out of memory\n"); exit(EXIT_BAD); }
+        int rc = ibp_config_canonical(config, 0, canon, cap, err, sizeof err);
+        if (rc == IBP_OK) return canon;
+        free(canon);
+        if (rc != IBP_E_ARG) return NULL; /* IBP_E_ARG: more room needed */
+        cap *= 4;
+    }
+}
+
+const char *config_arg(const char *arg, char **owned) {
+    *owned = NULL;
+    if (!arg) return "";
+    if (arg[0] != '@') return arg;
+    char *text = read_file(arg + 1, "config");
+    if (!text) return NULL;
+    for (char *p = text; *p; p++) if (*p == '\r') *p = ' ';
+    *owned = text;
+    return text;
+}
+
+long whole_arg(const char *text, long lo, long hi) {
+    const char *p = text + (*text == '+' || *text == '-');
+    if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 18) return -1;
+    long v = strtol(text, NULL, 10);
+    return v >= lo && v <= hi ? v : -1;
 }

@@ -20,8 +20,21 @@ typedef struct outfile { FILE *f; const char *path; char *tmp; int failed; } out
 int out_open(outfile *o, const char *path, int replace); /* 0 or EXIT_BAD (message printed) */
 int out_write(outfile *o, const char *text, size_t len);
 int out_puts(outfile *o, const char *text);
+int out_printf(outfile *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int out_flush(outfile *o);                                /* 0 or EXIT_BAD */
 int out_close(outfile *o, int keep);                      /* 0 or EXIT_BAD */
 int has_suffix(const char *s, const char *suf);
 typedef size_t (*writer_fn)(const ibp_run *, char *, size_t);
 char *text_of(const ibp_run *r, writer_fn fn);           /* malloc'd text of a library writer */
+/* The canonical form of a config (malloc'd, any length), or NULL when it does not parse. */
+char *canonical_of(const char *config);
+/* The config argument: the text itself, or for @FILE the file's (read_file; NULL with the message
+ * printed). *owned is what to free. */
+const char *config_arg(const char *arg, char **owned);
+/* A whole number in [lo, hi] written as digits (a sign allowed), or -1 with nothing printed. */
+long whole_arg(const char *text, long lo, long hi);
 #endif

@@ -56,73 +56,72 @@ static char *cell_config(const ibp_sweep *s, long cell) {
     return cfg;
 }
 
-static void csv_quoted(FILE *f, const char *s) {
-    fputc('"', f);
+static void csv_quoted(outfile *f, const char *s) {
+    out_puts(f, "\"");
     for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        if (*s != '\n') fputc(*s, f);
+        if (*s == '"') out_puts(f, "\"\"");
+        else if (*s != '\n') out_write(f, s, 1);
     }
-    fputc('"', f);
+    out_puts(f, "\"");
 }
 
-static void write_header(FILE *f, const char *canon, const ibp_sweep *s, int shard, int nshards) {
-    fprintf(f, "# ibp sweep %s\n# config: %s\n", ibp_version(), canon);
-    for (int k = 0; k < ibp_sweep_nkeys(s); k++) fprintf(f, "# vary: %s\n", ibp_sweep_spec(s, k));
-    fprintf(f, "# cells: %lld\n", (long long)ibp_sweep_ncells(s));
-    if (nshards > 1) fprintf(f, "# shard: %d/%d\n", shard, nshards);
-    fprintf(f, "cell");
-    for (int k = 0; k < ibp_sweep_nkeys(s); k++) fprintf(f, ",%s", ibp_sweep_key(s, k));
-    fprintf(f, ",%s,message\n", ibp_summary_fields());
+static void write_header(outfile *f, const char *canon, const ibp_sweep *s, int shard, int nshards) {
+    out_printf(f, "# ibp sweep %s\n# config: %s\n", ibp_version(), canon);
+    for (int k = 0; k < ibp_sweep_nkeys(s); k++) out_printf(f, "# vary: %s\n", ibp_sweep_spec(s, k));
+    out_printf(f, "# cells: %lld\n", (long long)ibp_sweep_ncells(s));
+    if (nshards > 1) out_printf(f, "# shard: %d/%d\n", shard, nshards);
+    out_puts(f, "cell");
+    for (int k = 0; k < ibp_sweep_nkeys(s); k++) out_printf(f, ",%s", ibp_sweep_key(s, k));
+    out_printf(f, ",%s,message\n", ibp_summary_fields());
 }
 
-/* Run one cell and write its row. */
-static void run_cell(FILE *f, const ibp_sweep *s, long cell) {
+/* Run one cell and write its row; the write's status (a full disk stops the sweep). */
+static int run_cell(outfile *f, const ibp_sweep *s, long cell) {
     char err[1024];
     ibp_run *r;
     char *cfg = cell_config(s, cell);
     ibp_run_desc d = {cfg, NULL, NULL};
-    fprintf(f, "%ld", cell);
-    for (int k = 0; k < ibp_sweep_nkeys(s); k++) fprintf(f, ",%s", ibp_sweep_cell_value(s, cell, k));
+    out_printf(f, "%ld", cell);
+    for (int k = 0; k < ibp_sweep_nkeys(s); k++) out_printf(f, ",%s", ibp_sweep_cell_value(s, cell, k));
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     free(cfg);
     if (rc != IBP_OK) {
-        fprintf(f, ",%s", ibp_regime_string(IBP_REGIME_ERROR));
-        for (const char *p = ibp_summary_fields(); *p; p++) if (*p == ',') fputc(',', f);
-        fputc(',', f);
+        out_printf(f, ",%s", ibp_regime_string(IBP_REGIME_ERROR));
+        for (const char *p = ibp_summary_fields(); *p; p++) if (*p == ',') out_puts(f, ",");
+        out_puts(f, ",");
         csv_quoted(f, err);
-        fputc('\n', f);
-        return;
+        return out_puts(f, "\n");
     }
     while (ibp_run_state(r) == IBP_RUNNING) {
         ibp_run_step(r, 100000, NULL, 0);
         ibp_run_clear_rows(r);
     }
     char *sum = text_of(r, ibp_run_summary_csv);
-    fprintf(f, ",%s,", sum);
+    out_printf(f, ",%s,", sum);
     csv_quoted(f, ibp_run_message(r));
-    fputc('\n', f);
     free(sum);
     ibp_run_destroy(r);
+    return out_puts(f, "\n");
 }
 
 /* --plan: the plan as JSON on one line, then one line per cell of the shard: "CELL<TAB>config",
  * or "CELL<TAB>!<TAB>why" for a cell that is not a valid config. Nothing runs. */
 static int print_plan(const char *out, const ibp_sweep *s, int shard, int nshards) {
-    FILE *f = out ? fopen(out, "w") : stdout;
-    if (!f) { fprintf(stderr, "ibp sweep: cannot write %s\n", out); return EXIT_BAD; }
+    outfile f;
+    if (out_open(&f, out, 1)) return EXIT_BAD;
     size_t need = ibp_sweep_json(s, NULL, 0);
     char *js = malloc(need + 1), err[1024];
+    if (!js) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
     ibp_sweep_json(s, js, need + 1);
-    fprintf(f, "%s\n", js);
+    out_printf(&f, "%s\n", js);
     free(js);
-    for (int64_t j = 0, c; (c = ibp_sweep_shard_cell(s, shard, nshards, j)) >= 0; j++) {
-        if (ibp_sweep_cell_check(s, c, err, sizeof err) != IBP_OK) { fprintf(f, "%lld\t!\t%s\n", (long long)c, err); continue; }
+    for (int64_t j = 0, c; !f.failed && (c = ibp_sweep_shard_cell(s, shard, nshards, j)) >= 0; j++) {
+        if (ibp_sweep_cell_check(s, c, err, sizeof err) != IBP_OK) { out_printf(&f, "%lld\t!\t%s\n", (long long)c, err); continue; }
         char *cfg = cell_config(s, (long)c);
-        fprintf(f, "%lld\t%s\n", (long long)c, cfg);
+        out_printf(&f, "%lld\t%s\n", (long long)c, cfg);
         free(cfg);
     }
-    if (f != stdout) fclose(f);
-    return 0;
+    return out_close(&f, 1);
 }
 
 /* Time a few steps of the first cell to estimate the whole sweep. */
@@ -142,6 +141,7 @@ static double estimate_seconds(const char *cfg, int cells) {
 
 int cli_sweep(int argc, char **argv) {
     const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL;
+    char *config_buf = NULL, *canon = NULL;
     ibp_sweep *s = NULL;
     int rc = 0, plan_only = 0;
     char *vary = calloc(1, 1);
@@ -174,16 +174,16 @@ int cli_sweep(int argc, char **argv) {
         else if (!config) config = a;
         else { fprintf(stderr, "ibp sweep: unexpected argument \"%s\": quote the config\n", a); rc = EXIT_BAD; goto done; }
     }
-    if (!config) config = "";
+    if (!(config = config_arg(config, &config_buf))) { rc = EXIT_BAD; goto done; }
     if (!vlen) { fprintf(stderr, "ibp sweep: give at least one --vary KEY=GRID (see `ibp help sweep`)\n"); rc = EXIT_BAD; goto done; }
-    char err[1024], canon[8192];
+    char err[1024];
     int shard = 1, nshards = 1, jobs = 1;
     if (shard_s && ibp_sweep_shard_parse(shard_s, &shard, &nshards, err, sizeof err) != IBP_OK) {
         fprintf(stderr, "ibp sweep: --shard: %s\n", err);
         rc = EXIT_BAD;
         goto done;
     }
-    if (jobs_s && (sscanf(jobs_s, "%d", &jobs) != 1 || jobs < 1 || jobs > 256)) {
+    if (jobs_s && (jobs = (int)whole_arg(jobs_s, 1, 256)) < 0) {
         fprintf(stderr, "ibp sweep: --jobs %s: a number of processes in [1, 256]\n", jobs_s);
         rc = EXIT_BAD;
         goto done;
@@ -195,7 +195,8 @@ int cli_sweep(int argc, char **argv) {
         goto done;
     }
     if (plan_only) { rc = print_plan(out, s, shard, nshards); goto done; }
-    ibp_config_canonical(config, 0, canon, sizeof canon, err, sizeof err); /* valid: the plan parsed it */
+    canon = canonical_of(config); /* valid: the plan parsed it (any length: no cut in the header) */
+    if (!canon) { fprintf(stderr, "ibp sweep: the base config was refused on a second reading\n"); rc = EXIT_BAD; goto done; }
     long cells = (long)ibp_sweep_ncells(s);
     long here = (long)ibp_sweep_shard_ncells(s, 1, nshards); /* the most cells one process runs */
     /* every cell's config must be valid before anything runs */
@@ -226,24 +227,38 @@ int cli_sweep(int argc, char **argv) {
 #ifndef __EMSCRIPTEN__
     if (jobs > 1) {
         /* N local shards as child processes, then a merge */
+        outfile merged; /* the output is known to be writable before any cell runs */
+        if (out && (rc = out_open(&merged, out, 1))) goto done;
+        if (out) out_close(&merged, 0);
         char **parts = calloc((size_t)jobs, sizeof(char *));
         pid_t *pids = calloc((size_t)jobs, sizeof(pid_t));
+        const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
         for (int j = 0; j < jobs; j++) {
-            parts[j] = malloc(64);
-            snprintf(parts[j], 64, "/tmp/ibp-sweep-%d-%d.csv", (int)getpid(), j + 1);
+            /* a fresh file of our own (mkstemp: no name another user could have planted) */
+            size_t n = strlen(tmpdir) + 40;
+            parts[j] = malloc(n);
+            snprintf(parts[j], n, "%s/ibp-sweep-XXXXXX", tmpdir);
+            int fd = mkstemp(parts[j]);
+            if (fd < 0) {
+                fprintf(stderr, "ibp sweep: cannot create a part file in %s\n", tmpdir);
+                pids[j] = -1;
+                parts[j][0] = '\0';
+                continue;
+            }
+            close(fd);
             pids[j] = fork();
             if (pids[j] == 0) {
-                FILE *f = fopen(parts[j], "w");
-                if (!f) _exit(EXIT_BAD);
-                write_header(f, canon, s, j + 1, jobs);
-                for (long c = j; c < cells; c += jobs) run_cell(f, s, c);
-                fclose(f);
-                _exit(0);
+                outfile f;
+                if (out_open(&f, parts[j], 0)) _exit(EXIT_BAD);
+                write_header(&f, canon, s, j + 1, jobs);
+                for (long c = j; c < cells && !f.failed; c += jobs) run_cell(&f, s, c);
+                _exit(out_close(&f, 1) ? EXIT_BAD : 0);
             }
         }
         int failed = 0;
         for (int j = 0; j < jobs; j++) {
             int st = 0;
+            if (pids[j] <= 0) { failed = 1; continue; }
             waitpid(pids[j], &st, 0);
             failed |= !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         }
@@ -257,23 +272,25 @@ int cli_sweep(int argc, char **argv) {
             rc = cli_merge(margc, margv);
             free(margv);
         }
-        for (int j = 0; j < jobs; j++) { remove(parts[j]); free(parts[j]); }
+        for (int j = 0; j < jobs; j++) { if (parts[j][0]) remove(parts[j]); free(parts[j]); }
         free(parts);
         free(pids);
         goto done;
     }
 #endif
-    FILE *f = out ? fopen(out, "w") : stdout;
-    if (!f) { fprintf(stderr, "ibp sweep: cannot write %s\n", out); rc = EXIT_BAD; goto done; }
-    write_header(f, canon, s, shard, nshards);
-    for (long c = shard - 1; c < cells; c += nshards) {
-        run_cell(f, s, c);
-        fflush(f);
+    outfile f;
+    if ((rc = out_open(&f, out, 1))) goto done;
+    write_header(&f, canon, s, shard, nshards);
+    for (long c = shard - 1; c < cells && !f.failed; c += nshards) {
+        run_cell(&f, s, c);
+        out_flush(&f); /* rows appear as they are done */
     }
-    if (f != stdout) fclose(f);
+    rc = out_close(&f, 1);
 done:
     ibp_sweep_destroy(s);
     free(vary);
+    free(canon);
+    free(config_buf);
     return rc;
 }
 
@@ -359,12 +376,11 @@ int cli_merge(int argc, char **argv) {
         }
     }
     if (!rc) {
-        FILE *f = out ? fopen(out, "w") : stdout;
-        if (!f) { fprintf(stderr, "ibp merge: cannot write %s\n", out); rc = EXIT_BAD; }
-        else {
-            fputs(header, f);
-            for (long i = 0; i < nrows; i++) fputs(rows[i].text, f);
-            if (f != stdout) fclose(f);
+        outfile f;
+        if (!(rc = out_open(&f, out, 1))) {
+            out_puts(&f, header);
+            for (long i = 0; i < nrows && !f.failed; i++) out_puts(&f, rows[i].text);
+            rc = out_close(&f, 1);
         }
     }
     for (long i = 0; i < nrows; i++) free(rows[i].text);
