@@ -28,7 +28,8 @@ module.exports = defineConfig({
     screenshot: 'off',
   },
   webServer: {
-    command: `node scripts/serve.mjs --port ${port}`,
+    // --test-hooks: the fault injection of e2e/faults.spec.js (a link can trap or crash the worker)
+    command: `node scripts/serve.mjs --port ${port} --test-hooks`,
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: false,
     timeout: 20000,

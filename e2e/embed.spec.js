@@ -80,8 +80,8 @@ window.send = (id, msg) => document.getElementById(id).contentWindow.postMessage
 
 test('the postMessage API drives a widget from another origin; other origins are ignored @embed', async ({ page, baseURL }) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibp-host-'));
-  const host = await startServer(dir);
-  hostFiles(dir, baseURL, `v=1&${UV}&embed=1&autoplay=0&origin=${host.origin}`, `v=1&${UV}&embed=1&autoplay=0`);
+  const host = await startServer(dir, { otherSite: true });
+  hostFiles(dir, `${baseURL}embed.html`, `v=1&${UV}&embed=1&autoplay=0&origin=${host.origin}`, `v=1&${UV}&embed=1&autoplay=0`);
   try {
     await driveWidgets(page, host.url, baseURL);
   } finally {

@@ -35,10 +35,11 @@ async function downloadOf(page, locator) {
 }
 
 // Another static server (scripts/serve.mjs) on a free port, e.g. for a host page on another
-// origin or a copy of the site the test rebuilds: -> { url, origin, close() }.
-async function startServer(root) {
+// origin (otherSite: without our headers, as another site would serve it) or a copy of the site
+// the test rebuilds: -> { url, origin, close() }.
+async function startServer(root, { otherSite = false } = {}) {
   const { spawn } = require('child_process');
-  const proc = spawn(process.execPath, [require('path').join(__dirname, '..', 'scripts', 'serve.mjs'), '--root', root, '--port', '0'],
+  const proc = spawn(process.execPath, [require('path').join(__dirname, '..', 'scripts', 'serve.mjs'), '--root', root, '--port', '0', ...(otherSite ? ['--other-site'] : [])],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';

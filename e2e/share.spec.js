@@ -41,7 +41,7 @@ test('an EoS preset link reloads to the same run: same status, same metrics byte
 });
 
 test('an old-version link keeps its defaults: v=0 meant lr=0.05 @share', async ({ page }) => {
-  // a synthetic link version 0 (state.js OLD_DEFAULTS) whose default lr was 0.05
+  // a synthetic link version 0 (link.js OLD_DEFAULTS) whose default lr was 0.05
   await page.goto('/#v=0&model=mf&rows=1&cols=1&rank=1&target=1&init=1.5,0.5&steps=40');
   await expect(stat(page, 'run state')).toHaveText('steps done');
   await expect(page.getByText(/This link was written by version 0 of the page\. .*lr=0\.05/)).toBeVisible();

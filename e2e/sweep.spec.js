@@ -102,17 +102,23 @@ test('refusals: a grid too large (with the count and the estimated time), an unk
   await page.getByLabel('Second key (optional)', { exact: true }).fill('');
   await page.getByLabel('Grid of the second key', { exact: true }).fill('');
   await page.getByRole('button', { name: 'Run sweep' }).click();
-  await expect(alert).toContainText('The sweep was not started: cell 0 (bogus=1): unknown key "bogus"');
+  await expect(alert).toContainText('The sweep was not started: vary bogus=1,2: unknown key "bogus"');
 
   await page.getByLabel('Base config', { exact: true }).fill(MF);
   await page.getByLabel('First key', { exact: true }).fill('rank');
   await page.getByLabel('Grid of the first key', { exact: true }).fill('1,0');
   await page.getByRole('button', { name: 'Run sweep' }).click();
-  await expect(alert).toContainText(/The sweep was not started: cell 1 \(rank=0\): rank/);
+  await expect(alert).toContainText(/The sweep was not started: vary rank=1,0, value 2: rank=0 is out of range/);
 
   await page.getByLabel('Grid of the first key', { exact: true }).fill('lin:1:2');
   await page.getByRole('button', { name: 'Run sweep' }).click();
-  await expect(alert).toContainText('rank=lin:1:2: write lin:START:STOP:COUNT');
+  await expect(alert).toContainText('vary rank=lin:1:2: write lin:START:STOP:N');
+
+  // a cell wrong only as a whole (rows applies to model=mf, not to cell 1's mlp)
+  await page.getByLabel('First key', { exact: true }).fill('model');
+  await page.getByLabel('Grid of the first key', { exact: true }).fill('mf,mlp');
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(alert).toContainText(/The sweep was not started: cell 1 \(model=mlp\): rows does not apply/);
 });
 
 test('a paper\'s sweep from the gallery link runs with its theory lines, on a phone too', async ({ page }) => {

@@ -1,22 +1,35 @@
 // embed-demo.js -- the host side of the embed API (EMBED.md), as a page that embeds the
 // playground would write it: build the widget links, send commands, listen to events from the
 // widgets' origin only, and size each iframe to the height its widget reports.
-const params = new URLSearchParams(location.search);
-let base;
-try {
-  base = new URL(params.get('widget') || './', location.href);
-} catch {
-  base = new URL('./', location.href);
+//
+// ?widget=PATH names another copy of the widget on this site (e.g. ?widget=v2/embed.html). Only a
+// same-origin path to a widget page (…/embed.html) is taken: this page must never frame whatever a
+// link names (another site's content inside ours would be spoofing, or phishing).
+const DEFAULT_WIDGET = 'embed.html';
+
+// The widget URL ?widget= asks for, or null when it is not a same-origin widget page.
+function widgetUrl(asked) {
+  if (asked === null) return new URL(DEFAULT_WIDGET, location.href);
+  let u;
+  try { u = new URL(asked, location.href); } catch { return null; }
+  if (u.origin !== location.origin || !u.pathname.endsWith(`/${DEFAULT_WIDGET}`)) return null;
+  return new URL(u.pathname, location.href); // its path only: no query, no hash of the link's choosing
+}
+
+const asked = new URLSearchParams(location.search).get('widget');
+let base = widgetUrl(asked);
+if (!base) {
+  base = new URL(DEFAULT_WIDGET, location.href);
+  const note = document.getElementById('widget-note');
+  note.textContent = `?widget=${asked.slice(0, 120)} was ignored: this page frames only a widget page (…/${DEFAULT_WIDGET}) of its own site. It shows ${base.pathname}.`;
+  note.hidden = false;
 }
 const widgetOrigin = base.origin;
-const crossOrigin = widgetOrigin !== location.origin;
 const widgets = {};
 
 for (const name of ['eos', 'uv']) {
   const frame = document.getElementById(`frame-${name}`);
-  // a widget on another origin accepts this page's messages only if its link names this origin
-  const hash = frame.dataset.hash + (crossOrigin ? `&origin=${location.origin}` : '');
-  frame.src = `${base.origin}${base.pathname}#${hash}`;
+  frame.src = `${base.href}#${frame.dataset.hash}`;
   widgets[name] = { frame, log: document.getElementById(`${name}-log`), nextId: 1, pending: new Map() };
 }
 

@@ -1,215 +1,207 @@
 // worker.js -- the Web Worker that owns all computation: it loads ibp.wasm, validates and
 // canonicalizes configs, creates runs, steps them in time-sliced chunks and streams the metric
-// rows to the page. The protocol is documented at the top of js/protocol.js.
+// rows to the page. The protocol is documented at the top of js/protocol.js; engine-worker.js takes
+// the requests and keeps the module healthy. Everything else the worker holds is in one object,
+// `session`.
 //
 // Scheduling: while playing, one chunk takes about CHUNK_MS of steps, posts the rows and the
 // status, then yields to the event loop (a MessageChannel message, so no 4 ms timer clamp), so a
 // pause / step / set-lr / reset posted by the page is answered between two chunks.
-// Failures: engine refusals come back as messages; a wasm trap (an internal invariant, an
-// out-of-bounds access) loses the run: the module is instantiated afresh and the page is told.
+// Failures: engine refusals come back as messages. A trap (an internal invariant, an out-of-bounds
+// access) or any other exception out of the module (a stack overflow) may leave it poisoned: the
+// run is dropped, the module is instantiated afresh (engine-worker.js: no reload, no
+// recompilation) and the page is told. A moved stack pointer is repaired after every request.
 // Export: as the rows are read, the engine also formats them as CSV (ibp_run_rows_csv, the CLI's
 // formatter), so the page's metrics CSV is the CLI's bytes (`ibp run CONFIG --out metrics.csv`)
 // for an unmodified run, ready at any moment without running anything again.
-import { loadIbp } from './js/wasm-loader.js';
-import { Run, canonical, schema, EngineError } from './js/engine.js';
-import { CHUNK_MS, isRequest, errorOf, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
+import { Run, canonical, schema, problems, EngineError } from './js/engine.js';
+import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
+import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
+import { valueOf, withoutKeys } from './js/kv.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
+// Fault injection (fault=trap|crash) exists only where the test server says so (serve.mjs
+// --test-hooks answers this file); a shared link can never trigger it on a real host.
+const TEST_HOOKS_URL = new URL('./test-hooks.json', import.meta.url);
 const MAX_TRACE_STEPS = 1 << 21; // two-parameter runs: steps traced one by one (cheap there)
 // The metrics CSV kept for export: about 190 bytes a row for a 17-column run, so 64 MiB is some
 // 350,000 rows. Beyond it the rows still stream to the charts; the export says where it stopped
 // and the CLI command writes the whole table.
 const EXPORT_MAX_BYTES = 64 * 1024 * 1024;
 
-let ibp = null;              // the module (wasm-loader's Ibp)
-let ready = null;            // Promise of the module
-let schemaCache = null;
-let engineVersion = '';
-const queue = [];            // requests that arrived before the module
-const aborted = new Set();
-
-// The run and how it is driven.
-let run = null;
-let probe = null;            // a second run of the same config, for loss grids (two-parameter view)
-let runId = 0;
-let last = null;             // { config, dataCsv, initJson } of the run, for reset
-let playing = false;
-let speed = Infinity;        // steps per second
-let credit = 0, creditAt = 0;
-let loopPending = false, timer = 0;
-let twoParam = null;
-let playUntil = Infinity;    // the step at which playing pauses (the page's limit=N)
-let limit = 0;               // that limit (0 = none); it applies when play starts below it
-let log = null;              // the export log of the run (newExportLog)
-// Sizing the step calls inside a chunk: a running estimate of the time per step, and a ramp
-// (each call at most 4x the last one) so a new run's first chunk, whose speed is unknown, cannot
-// overshoot the chunk budget by much.
-let perStepMs = 1;
-let lastCallN = 1;
-
-// ---- messaging -------------------------------------------------------------------------------
-
-const post = (msg, transfer) => self.postMessage(msg, transfer || []);
-
-// Register the handler before awaiting the module so no early message is lost.
-self.onmessage = (ev) => {
-  const msg = ev.data;
-  if (!isRequest(msg)) {
-    const id = msg && Number.isSafeInteger(msg.id) ? msg.id : 0;
-    post({ id, type: 'error', error: errorOf('unknown request', 'protocol') });
-    return;
-  }
-  if (msg.type === 'abort') {
-    aborted.add(msg.args?.id);
-    post({ id: msg.id, type: 'result', result: true });
-    return;
-  }
-  if (!ibp) { queue.push(msg); return; }
-  handle(msg);
+const session = {
+  // the module (engine-worker.js holds the instance)
+  schema: null,            // the engine's config schema
+  keys: new Set(),         // its key names
+  version: '',
+  // the run
+  runId: 0,
+  run: null,
+  probe: null,             // a second run of the same config, for loss grids (two-parameter view)
+  twoParam: null,
+  last: null,              // { config, dataCsv, initJson, full } of the run, for reset
+  log: null,               // the export log of the run (newExportLog)
+  pendingRows: [],         // rows read from the engine, not yet posted
+  pendingTrace: [],        // (t, x, y) of two-parameter runs, not yet posted
+  // how it is driven
+  playing: false,
+  speed: Infinity,         // steps per second
+  credit: 0, creditAt: 0,  // steps earned at a finite speed, and when
+  playUntil: Infinity,     // the step at which playing pauses (the page's limit=N)
+  limit: 0,                // that limit (0 = none); it applies when play starts below it
+  loopPending: false, timer: 0,
+  // Sizing the step calls inside a chunk: a running estimate of the time per step, and a ramp
+  // (each call at most 4x the last one) so a new run's first chunk, whose speed is unknown,
+  // cannot overshoot the chunk budget by much.
+  perStepMs: 1, lastCallN: 1,
 };
+// ---- requests --------------------------------------------------------------------------------
 
-function handle(msg) {
-  if (aborted.delete(msg.id)) {
-    post({ id: msg.id, type: 'error', error: errorOf('aborted', 'aborted') });
-    return;
-  }
-  let result;
-  try {
-    result = HANDLERS[msg.type](msg.args || {});
-  } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) {
-      post({ id: msg.id, type: 'error', error: errorOf(trapMessage(e), 'trap') });
-      recoverFromTrap(e);
-      return;
-    }
-    post({ id: msg.id, type: 'error', error: asError(e) });
-    return;
-  }
-  const transfer = result && result.data instanceof Float64Array ? [result.data.buffer] : [];
-  post({ id: msg.id, type: 'result', result }, transfer);
-}
+const TRAP_NOTE = '; the run was lost, press Reset to start it again';
 
-function asError(e) {
-  if (e && e.problems) return errorOf(e.message, 'config', { problems: e.problems });
-  if (e instanceof EngineError) return errorOf(e.message, 'engine', { code: e.code });
-  if (e instanceof RangeError || e instanceof TypeError) return errorOf(e.message, 'protocol');
-  return errorOf(e && e.message ? e.message : String(e), 'engine');
-}
-
-function trapMessage(e) {
-  return `the engine stopped on an internal error (WebAssembly trap: ${e.message}); the run was lost, press Reset to start it again`;
-}
-
-// ---- the module ------------------------------------------------------------------------------
-
-async function loadModule() {
-  ibp = await loadIbp(fetch(MODULE_URL));
-  schemaCache = schema(ibp);
-  engineVersion = ibp.readCStr(ibp.ex.ibp_version());
-}
-
-function start() {
-  ready = loadModule().then(() => {
-    post({ type: 'ready', version: engineVersion, schema: schemaCache, enums: ibp.enums });
-    while (queue.length) handle(queue.shift());
-  }, (e) => {
-    post({ type: 'fatal', message: `the engine (ibp.wasm) could not be loaded: ${e && e.message ? e.message : e}` });
-  });
-}
-
-function recoverFromTrap(e) {
-  playing = false;
-  run = null;   // its memory may be inconsistent: never touch it again
-  probe = null;
-  ibp = null;   // requests queue until the fresh module is in
-  post({ type: 'trap', message: trapMessage(e) });
-  loadModule().then(() => { while (queue.length) handle(queue.shift()); }, (err) => {
-    post({ type: 'fatal', message: `the engine could not be reloaded after a trap: ${err.message}` });
-  });
-}
+const worker = engineWorker({
+  scope: self, moduleUrl: MODULE_URL, isRequest, abortType: 'abort', trapNote: TRAP_NOTE,
+  ready: (instance) => {
+    session.schema = schema(instance);
+    session.keys = new Set(session.schema.map((k) => k.key));
+    session.version = instance.readCStr(instance.ex.ibp_version());
+    return { version: session.version, schema: session.schema, enums: instance.enums };
+  },
+  // The run's memory may be inconsistent: never touch it again; a fresh instance takes over.
+  onTrap: (e, message) => {
+    session.playing = false;
+    stopLoop();
+    session.run = session.probe = session.twoParam = null;
+    session.pendingRows = [];
+    session.pendingTrace = [];
+    post({ type: 'trap', message });
+  },
+  handlers: {
+    validate: ({ config }) => validate(config),
+    create: (args) => create(args),
+    reset: () => {
+      if (!session.last) throw new EngineError('there is no run to reset yet', 0);
+      const wasPlaying = session.playing;
+      return { ...create(session.last), wasPlaying };
+    },
+    play: () => {
+      const { run } = needRun();
+      session.playUntil = session.limit > run.t ? session.limit : Infinity;
+      if (run.running) {
+        session.playing = true;
+        session.credit = 0; session.creditAt = performance.now();
+        scheduleTick();
+      }
+      return status();
+    },
+    pause: () => {
+      session.playing = false;
+      stopLoop();
+      if (session.run) flushRows();
+      return status();
+    },
+    step: ({ n = 1 }) => {
+      needRun();
+      if (!Number.isInteger(n) || n < 1 || n > 1e6) throw new ProtocolError('step: n must be an integer in [1, 1e6]');
+      session.playing = false;
+      stopLoop();
+      advance(n);
+      flushRows();
+      return status();
+    },
+    setLr: ({ eta }) => {
+      const { run } = needRun();
+      const before = run.lr;
+      run.setLr(Number(eta));
+      if (run.lr !== before) logNote(`eta set by hand to ${ibp().formatDouble(run.lr)} from step ${run.t} on`);
+      return status();
+    },
+    limit: ({ step = 0 }) => {
+      if (!Number.isInteger(step) || step < 0 || step > 1e9) throw new ProtocolError('limit: step must be an integer in [0, 1e9]');
+      session.limit = step;
+      session.playUntil = session.playing && step > (session.run ? session.run.t : 0) ? step : Infinity;
+      return status();
+    },
+    speed: ({ stepsPerSecond }) => {
+      const s = Number(stepsPerSecond);
+      if (!(s > 0)) throw new ProtocolError('speed: steps per second must be positive');
+      session.speed = s;
+      session.credit = 0; session.creditAt = performance.now();
+      return status();
+    },
+    extend: ({ more }) => {
+      const { run } = needRun();
+      if (!Number.isInteger(more) || more < 1) throw new ProtocolError('extend: more must be a positive integer');
+      const total = run.stepsTotal;
+      const rc = run.extend(more);
+      if (rc !== 0) throw new EngineError(`the run cannot be continued: ${run.message}`, rc);
+      logNote(`continued by hand past the configured ${total} steps at step ${run.t}`);
+      return status();
+    },
+    lossGrid: (args) => lossGrid(args),
+    spectrum: (args) => spectrum(args),
+    info: () => {
+      const { run } = needRun();
+      return { text: run.info(), conventions: run.conventions(), paramsJson: run.paramsJson() };
+    },
+    exportCsv: () => exportCsv(),
+    paramsJson: () => { const { run } = needRun(); return { text: run.paramsJson(), t: run.t }; },
+    dataCsv: ({ test = false }) => { const { run } = needRun(); return { text: run.dataCsv(!!test) }; },
+    fault: (args) => fault(args),
+  },
+});
+const ibp = () => worker.ibp();
+const post = (msg, transfer) => worker.post(msg, transfer);
 
 // ---- config validation -------------------------------------------------------------------------
 
-const keyNames = () => new Set(schemaCache.map((k) => k.key));
-
-// Every problem of a config, not only the first: remove the key the engine complains about and
-// parse again (a link with three bad values gets three messages).
+// Every problem of a config at once, from the engine (ibp_config_problems_json: { key, value,
+// allowed, message } each); canonical and full are those of what is left without the keys in
+// question (null when nothing parses). A problem's key is null when it is no config key (an
+// unknown or undecodable one): the page shows it above the form, not next to a control.
 function validate(config) {
-  const known = keyNames();
-  const problems = [];
-  let items = String(config ?? '').split('&').filter((s) => s !== '');
-  for (let guard = 0; guard < 64; guard++) {
-    const text = items.join('&');
-    try {
-      const canon = canonical(ibp, text, false);
-      const full = canonical(ibp, text, true);
-      return { canonical: canon, full, problems };
-    } catch (e) {
-      if (!(e instanceof EngineError)) throw e;
-      const key = keyOf(e.message, known, items);
-      problems.push({ key: key && known.has(key) ? key : null, message: e.message });
-      const before = items.length;
-      if (key) items = items.filter((it) => itemKey(it) !== key);
-      if (items.length === before) return { canonical: null, full: null, problems };
-    }
+  const text = String(config ?? '');
+  const found = problems(ibp(), text);
+  if (!found.length) return { canonical: canonical(ibp(), text, false), full: canonical(ibp(), text, true), problems: [] };
+  const list = found.map((p) => ({ ...p, key: session.keys.has(p.key) ? p.key : null }));
+  const rest = withoutKeys(text, found.map((p) => p.key));
+  try {
+    return { canonical: canonical(ibp(), rest, false), full: canonical(ibp(), rest, true), problems: list };
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    return { canonical: null, full: null, problems: list };
   }
-  return { canonical: null, full: null, problems };
-}
-
-function itemKey(item) {
-  const eq = item.indexOf('=');
-  try { return decodeURIComponent(eq < 0 ? item : item.slice(0, eq)).trim(); } catch { return item; }
-}
-
-// The key an engine message is about: the first word when it is a key ("lr=abc: ...",
-// "width has ...", "lr and lr_rel are both given"), the quoted name of an unknown key, or the
-// item quoted in a decoding error.
-function keyOf(message, known, items) {
-  const unk = /^unknown key "([^"]*)"/.exec(message);
-  if (unk) return unk[1];
-  const w = /^"?([a-z][a-z0-9_]*)/.exec(message);
-  if (w && known.has(w[1])) return w[1];
-  const q = /^"([^"]*)"/.exec(message);
-  if (q) { const it = items.find((s) => s.startsWith(q[1].slice(0, 20))); if (it) return itemKey(it); }
-  return null;
 }
 
 // ---- runs ------------------------------------------------------------------------------------
 
 function destroyRun() {
   stopLoop();
-  if (run) run.destroy();
-  if (probe) probe.destroy();
-  run = probe = null;
-  twoParam = null;
+  if (session.run) session.run.destroy();
+  if (session.probe) session.probe.destroy();
+  session.run = session.probe = session.twoParam = null;
 }
 
 function create({ config = '', dataCsv = null, initJson = null }) {
   const v = validate(config);
-  if (v.problems.length) {
-    const err = new Error(v.problems.map((p) => p.message).join('; '));
-    err.problems = v.problems;
-    throw err;
-  }
+  if (v.problems.length) throw new ConfigError(v.problems.map((p) => p.message).join('; '), v.problems);
   // The page keeps imported files around; they go to the engine only when the config uses them.
-  const uses = (kv) => `&${v.full}&`.includes(`&${kv}&`);
-  if (!uses('data=csv')) dataCsv = null;
-  if (!uses('init=file')) initJson = null;
+  if (valueOf(v.full, 'data') !== 'csv') dataCsv = null;
+  if (valueOf(v.full, 'init') !== 'file') initJson = null;
   destroyRun();
-  playing = false;
-  perStepMs = 1;
-  lastCallN = 1;
-  run = Run.create(ibp, { config: v.canonical, dataCsv, initJson });
-  last = { config: v.canonical, dataCsv, initJson, full: v.full };
-  runId++;
-  log = newExportLog();
-  twoParam = run.nparams === 2 ? twoParamInfo(v.full, dataCsv, initJson) : null;
+  Object.assign(session, { playing: false, perStepMs: 1, lastCallN: 1, pendingRows: [], pendingTrace: [] });
+  const run = Run.create(ibp(), { config: v.canonical, dataCsv, initJson });
+  session.run = run;
+  session.last = { config: v.canonical, dataCsv, initJson, full: v.full };
+  session.runId++;
+  session.log = newExportLog();
+  session.twoParam = run.nparams === 2 ? twoParamInfo(v.full, dataCsv, initJson) : null;
   const info = {
-    runId, canonical: v.canonical, full: v.full, columns: run.columns, nparams: run.nparams,
-    lr: run.lr, lr0: run.lr0, s0: run.s0, stepsTotal: run.stepsTotal, twoParam,
+    runId: session.runId, canonical: v.canonical, full: v.full, columns: run.columns, nparams: run.nparams,
+    lr: run.lr, lr0: run.lr0, s0: run.s0, stepsTotal: run.stepsTotal, twoParam: session.twoParam,
   };
   flushRows();
-  if (twoParam) postTrace([run.t, ...run.params()]);
+  if (session.twoParam) postTrace([run.t, ...run.params()]);
   postStatus();
   return info;
 }
@@ -220,11 +212,11 @@ function create({ config = '', dataCsv = null, initJson = null }) {
 // evaluations give the minimizer hyperbola xy = p* and the curvature kappa = 2a: the Hessian at
 // a minimizer is kappa [[y^2, xy], [xy, x^2]], whose top eigenvalue is kappa (x^2 + y^2).
 function twoParamInfo(full, dataCsv, initJson) {
-  probe = Run.create(ibp, { config: full, dataCsv, initJson });
-  const [x0, y0] = run.params();
-  const cfg = new Map(full.split('&').map((s) => s.split('=')));
-  const product = (cfg.get('model') === 'mf' || (cfg.get('model') === 'linear' && cfg.get('depth') === '2')) &&
-    cfg.get('loss') !== 'logistic';
+  const probe = Run.create(ibp(), { config: full, dataCsv, initJson });
+  session.probe = probe;
+  const [x0, y0] = session.run.params();
+  const model = valueOf(full, 'model');
+  const product = (model === 'mf' || (model === 'linear' && valueOf(full, 'depth') === '2')) && valueOf(full, 'loss') !== 'logistic';
   let pstar = NaN, kappa = NaN;
   if (product) {
     const l = (p) => probe.lossAt([1, p]);
@@ -236,10 +228,10 @@ function twoParamInfo(full, dataCsv, initJson) {
 }
 
 function lossGrid({ x0, x1, y0, y1, nx, ny }) {
-  if (!probe) throw new RangeError('the loss surface exists for two-parameter runs only');
-  const nums = [x0, x1, y0, y1];
-  if (!nums.every(Number.isFinite) || !(x1 > x0) || !(y1 > y0)) throw new RangeError('bad grid range');
-  if (!Number.isInteger(nx) || !Number.isInteger(ny) || nx < 2 || ny < 2 || nx * ny > 40000) throw new RangeError('bad grid size');
+  const { probe } = session;
+  if (!probe) throw new ProtocolError('the loss surface exists for two-parameter runs only');
+  if (![x0, x1, y0, y1].every(Number.isFinite) || !(x1 > x0) || !(y1 > y0)) throw new ProtocolError('bad grid range');
+  if (!Number.isInteger(nx) || !Number.isInteger(ny) || nx < 2 || ny < 2 || nx * ny > 40000) throw new ProtocolError('bad grid size');
   const data = new Float64Array(nx * ny);
   for (let j = 0; j < ny; j++) {
     const y = y0 + ((y1 - y0) * j) / (ny - 1);
@@ -249,34 +241,38 @@ function lossGrid({ x0, x1, y0, y1, nx, ny }) {
 }
 
 function status() {
+  const { run, runId, speed, playing, limit } = session;
   if (!run) return { runId, t: 0, stepsTotal: 0, state: -1, stateName: 'no run', running: false, playing: false, message: 'no run', lr: NaN, speed, nparams: 0 };
   const st = run.state;
   return {
     runId, t: run.t, stepsTotal: run.stepsTotal, state: st, limit,
-    stateName: ibp.readCStr(ibp.ex.ibp_run_state_string(st)), running: run.running, playing,
+    stateName: ibp().readCStr(ibp().ex.ibp_run_state_string(st)), running: run.running, playing,
     message: run.message, lr: run.lr, speed, nparams: run.nparams,
   };
 }
 
 function postStatus() { post({ type: 'status', ...status() }); }
 
-// ---- stepping --------------------------------------------------------------------------------
+function needRun() {
+  if (!session.run) throw new EngineError('there is no run yet: apply a configuration first', 0);
+  return session;
+}
 
-let pendingRows = [];
-let pendingTrace = [];
+// ---- stepping --------------------------------------------------------------------------------
 
 // Take up to n steps, collecting the rows (the engine's row buffer holds 1024 rows: read it after
 // every call) and, for two-parameter runs, every iterate.
 function advance(n) {
+  const { run } = session;
   let done = 0;
-  if (twoParam && run.t < MAX_TRACE_STEPS) {
+  if (session.twoParam && run.t < MAX_TRACE_STEPS) {
     while (done < n && run.running) {
       const got = run.step(1);
       if (got <= 0) break; // rows are read every 512 steps, so the row buffer never stops a step
       done += got;
       const p = run.params();
-      pendingTrace.push(run.t, p[0], p[1]);
-      if (ibp.ex.ibp_run_nrows(run.ptr) >= 512) collectRows();
+      session.pendingTrace.push(run.t, p[0], p[1]);
+      if (ibp().ex.ibp_run_nrows(run.ptr) >= 512) collectRows();
     }
     collectRows();
     return done;
@@ -291,15 +287,93 @@ function advance(n) {
 }
 
 function collectRows() {
-  if (log && !log.full && ibp.ex.ibp_run_nrows(run.ptr) > 0) {
+  const { run, log } = session;
+  if (log && !log.full && ibp().ex.ibp_run_nrows(run.ptr) > 0) {
     const text = run.rowsCsv(log.parts.length === 0);
     if (log.bytes + text.length > EXPORT_MAX_BYTES) log.full = true;
     else { log.parts.push(text); log.bytes += text.length; }
   }
   const rows = run.takeRows();
   if (rows.length) {
-    pendingRows.push(rows);
+    session.pendingRows.push(rows);
     if (log && !log.full) log.lastStep = rows[rows.length - run.ncols + run.columns.indexOf('step')];
+  }
+}
+
+// One 'metrics' message for every row read since the last one (transferred, not copied).
+function flushRows() {
+  const { run } = session;
+  collectRows();
+  const batches = session.pendingRows;
+  if (batches.length) {
+    let total = 0;
+    for (const r of batches) total += r.length;
+    const data = batches.length === 1 ? batches[0] : new Float64Array(total);
+    if (batches.length > 1) { let o = 0; for (const r of batches) { data.set(r, o); o += r.length; } }
+    session.pendingRows = [];
+    post({ type: 'metrics', runId: session.runId, columns: run.columns, nrows: data.length / run.columns.length, data }, [data.buffer]);
+  }
+  if (session.pendingTrace.length) { postTrace(session.pendingTrace); session.pendingTrace = []; }
+}
+
+function postTrace(arr) {
+  const data = new Float64Array(arr);
+  post({ type: 'trace', runId: session.runId, data }, [data.buffer]);
+}
+
+const chan = new MessageChannel();
+chan.port1.onmessage = () => { session.loopPending = false; tick(); };
+if (chan.port1.unref) chan.port1.unref(); // node (the unit tests): an idle port must not keep it alive
+
+function scheduleTick(delayMs = 0) {
+  if (session.loopPending || session.timer) return;
+  if (delayMs > 0) { session.timer = setTimeout(() => { session.timer = 0; tick(); }, delayMs); return; }
+  session.loopPending = true;
+  chan.port2.postMessage(0);
+}
+
+function stopLoop() {
+  if (session.timer) { clearTimeout(session.timer); session.timer = 0; }
+}
+
+function tick() {
+  const s = session;
+  if (!s.playing || !s.run) return;
+  try {
+    const { run } = s;
+    const t0 = performance.now();
+    let allowed = Infinity;
+    if (Number.isFinite(s.speed)) {
+      s.credit = Math.min(s.credit + ((t0 - s.creditAt) * s.speed) / 1000, Math.max(1, s.speed / 10));
+      s.creditAt = t0;
+      allowed = Math.floor(s.credit);
+      if (allowed < 1) { scheduleTick(Math.max(4, ((1 - s.credit) * 1000) / s.speed)); return; }
+    }
+    allowed = Math.min(allowed, s.playUntil - run.t);
+    let done = 0;
+    while (run.running && done < allowed) {
+      const left = CHUNK_MS - (performance.now() - t0);
+      if (left <= 0) break;
+      const n = Math.max(1, Math.min(allowed - done, Math.floor(left / s.perStepMs), 4 * s.lastCallN));
+      s.lastCallN = n;
+      const s0 = performance.now();
+      const got = advance(n);
+      if (got > 0) s.perStepMs = 0.7 * s.perStepMs + (0.3 * Math.max(1e-4, performance.now() - s0)) / got;
+      done += got;
+      if (got === 0) break;
+    }
+    if (Number.isFinite(s.speed)) s.credit -= done;
+    if (!run.running || run.t >= s.playUntil) s.playing = false;
+    flushRows();
+    postStatus();
+    if (s.playing) scheduleTick(Number.isFinite(s.speed) ? 1000 / Math.min(s.speed, 60) : 0);
+  } catch (e) {
+    const error = errorKind(e, TRAP_NOTE);
+    if (error.kind === 'trap') { worker.trap(e); return; }
+    s.playing = false;
+    post({ type: 'status', ...status(), message: error.message });
+  } finally {
+    worker.settle();
   }
 }
 
@@ -308,20 +382,17 @@ function collectRows() {
 // The CLI's header, from the engine itself (ibp_run_csv_header): version, canonical config,
 // seed, conventions; then the rows.
 function newExportLog() {
-  return {
-    head: run.csvHeader(),
-    parts: [], bytes: 0, full: false, lastStep: NaN, notes: [],
-  };
+  return { head: session.run.csvHeader(), parts: [], bytes: 0, full: false, lastStep: NaN, notes: [] };
 }
 
 // Things done by hand that the config cannot say: the CSV states them, and the CLI command no
 // longer reproduces the run.
 function logNote(text) {
-  if (log && log.notes.length < 100) log.notes.push(text);
+  if (session.log && session.log.notes.length < 100) session.log.notes.push(text);
 }
 
 function exportCsv() {
-  needRun();
+  const { run, log, last } = needRun();
   flushRows();
   const st = status();
   const notes = log.notes.map((n) => `# page: ${n}\n`);
@@ -330,78 +401,9 @@ function exportCsv() {
     csv: log.head + notes.join('') + log.parts.join(''),
     lastStep: log.lastStep, t: st.t, stepsTotal: st.stepsTotal, state: st.state, stateName: st.stateName,
     running: st.running, notes: log.notes.slice(), truncated: log.full, canonical: last.config, full: last.full,
-    version: engineVersion, conventions: run.conventions(), columns: run.columns,
+    version: session.version, conventions: run.conventions(), columns: run.columns,
     events: run.eventsText(), summary: run.summaryJson(),
   };
-}
-
-function flushRows() {
-  collectRows();
-  if (pendingRows.length) {
-    let total = 0;
-    for (const r of pendingRows) total += r.length;
-    const data = pendingRows.length === 1 ? pendingRows[0] : new Float64Array(total);
-    if (pendingRows.length > 1) { let o = 0; for (const r of pendingRows) { data.set(r, o); o += r.length; } }
-    pendingRows = [];
-    post({ type: 'metrics', runId, columns: run.columns, nrows: data.length / run.columns.length, data }, [data.buffer]);
-  }
-  if (pendingTrace.length) { postTrace(pendingTrace); pendingTrace = []; }
-}
-
-function postTrace(arr) {
-  const data = new Float64Array(arr);
-  post({ type: 'trace', runId, data }, [data.buffer]);
-}
-
-const chan = new MessageChannel();
-chan.port1.onmessage = () => { loopPending = false; tick(); };
-if (chan.port1.unref) chan.port1.unref(); // node (the unit tests): an idle port must not keep it alive
-
-function scheduleTick(delayMs = 0) {
-  if (loopPending || timer) return;
-  if (delayMs > 0) { timer = setTimeout(() => { timer = 0; tick(); }, delayMs); return; }
-  loopPending = true;
-  chan.port2.postMessage(0);
-}
-
-function stopLoop() {
-  if (timer) { clearTimeout(timer); timer = 0; }
-}
-
-function tick() {
-  if (!playing || !run) return;
-  try {
-    const t0 = performance.now();
-    let allowed = Infinity;
-    if (Number.isFinite(speed)) {
-      credit = Math.min(credit + ((t0 - creditAt) * speed) / 1000, Math.max(1, speed / 10));
-      creditAt = t0;
-      allowed = Math.floor(credit);
-      if (allowed < 1) { scheduleTick(Math.max(4, ((1 - credit) * 1000) / speed)); return; }
-    }
-    allowed = Math.min(allowed, playUntil - run.t);
-    let done = 0;
-    while (run.running && done < allowed) {
-      const left = CHUNK_MS - (performance.now() - t0);
-      if (left <= 0) break;
-      const n = Math.max(1, Math.min(allowed - done, Math.floor(left / perStepMs), 4 * lastCallN));
-      lastCallN = n;
-      const s0 = performance.now();
-      const got = advance(n);
-      if (got > 0) perStepMs = 0.7 * perStepMs + (0.3 * Math.max(1e-4, performance.now() - s0)) / got;
-      done += got;
-      if (got === 0) break;
-    }
-    if (Number.isFinite(speed)) credit -= done;
-    if (!run.running || run.t >= playUntil) playing = false;
-    flushRows();
-    postStatus();
-    if (playing) scheduleTick(Number.isFinite(speed) ? 1000 / Math.min(speed, 60) : 0);
-  } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) { recoverFromTrap(e); return; }
-    playing = false;
-    post({ type: 'status', ...status(), message: asError(e).message });
-  }
 }
 
 // ---- spectra ---------------------------------------------------------------------------------
@@ -409,111 +411,41 @@ function tick() {
 // One spectrum of the Hessian at the current parameters. It is answered between two chunks like
 // any request: the run is not advanced, and the engine leaves its state untouched.
 function spectrum({ mode = 'auto', probes, steps }) {
-  needRun();
-  if (!SPECTRUM_REQUEST_MODES.includes(mode)) throw new RangeError(`spectrum: mode must be one of ${SPECTRUM_REQUEST_MODES.join(', ')}`);
+  const { run } = needRun();
+  if (!SPECTRUM_REQUEST_MODES.includes(mode)) throw new ProtocolError(`spectrum: mode must be one of ${SPECTRUM_REQUEST_MODES.join(', ')}`);
   const count = (v, name) => {
     if (v === undefined || v === null) return 0;
-    if (!Number.isInteger(v) || v < 1 || v > 1000) throw new RangeError(`spectrum: ${name} must be an integer in [1, 1000]`);
+    if (!Number.isInteger(v) || v < 1 || v > 1000) throw new ProtocolError(`spectrum: ${name} must be an integer in [1, 1000]`);
     return v;
   };
   const k = count(probes, 'probes'), m = count(steps, 'steps');
-  const P = run.nparams;
-  const which = mode === 'auto' ? (P <= ibp.enums.spectrum.IBP_SPECTRUM_EXACT_MAX ? 'exact' : 'density') : mode;
+  const which = mode === 'auto' ? (run.nparams <= ibp().enums.spectrum.IBP_SPECTRUM_EXACT_MAX ? 'exact' : 'density') : mode;
   const t0 = performance.now();
   const spec = run.spectrum(which, { kOrProbes: which === 'exact' ? 0 : k, steps: which === 'density' ? m : 0 });
-  return { ...spec, requested: mode, runId, lr: run.lr, ms: performance.now() - t0 };
+  return { ...spec, requested: mode, runId: session.runId, lr: run.lr, ms: performance.now() - t0 };
 }
 
-// ---- requests --------------------------------------------------------------------------------
+// ---- fault injection (tests only) ------------------------------------------------------------
 
-function needRun() {
-  if (!run) throw new EngineError('there is no run yet: apply a configuration first', 0);
+async function fault({ what }) {
+  if (what !== 'trap' && what !== 'crash' && what !== 'poison') throw new ProtocolError('fault: what must be trap, crash or poison');
+  let on = false;
+  try {
+    const resp = await fetch(TEST_HOOKS_URL, { cache: 'no-store' });
+    on = resp.ok && (await resp.json()).fault === true;
+  } catch { on = false; }
+  if (!on) throw new ProtocolError(`fault=${what} is a test hook: it works only on the test server (scripts/serve.mjs --test-hooks), not from a link`);
+  if (what === 'trap') {
+    // A genuine trap inside the engine: step a "run" at an address outside the heap.
+    ibp().ex.ibp_run_step(0x7ffffff0, 1n, 0, 0);
+    return false;
+  }
+  if (what === 'poison') {
+    // What a failure path that forgets the stack pointer does: move it, and return.
+    (ibp().raw || ibp().ex).stackAlloc(64 * 1024);
+    return true;
+  }
+  setTimeout(() => { throw new Error('injected worker crash'); }, 0);
+  return true;
 }
 
-const HANDLERS = {
-  validate: ({ config }) => validate(config),
-  create: (args) => create(args),
-  reset: () => {
-    if (!last) throw new EngineError('there is no run to reset yet', 0);
-    const wasPlaying = playing;
-    const info = create(last);
-    return { ...info, wasPlaying };
-  },
-  play: () => {
-    needRun();
-    playUntil = limit > run.t ? limit : Infinity;
-    if (run.running) {
-      playing = true;
-      credit = 0; creditAt = performance.now();
-      scheduleTick();
-    }
-    return status();
-  },
-  pause: () => {
-    playing = false;
-    stopLoop();
-    if (run) flushRows();
-    return status();
-  },
-  step: ({ n = 1 }) => {
-    needRun();
-    if (!Number.isInteger(n) || n < 1 || n > 1e6) throw new RangeError('step: n must be an integer in [1, 1e6]');
-    playing = false;
-    stopLoop();
-    advance(n);
-    flushRows();
-    return status();
-  },
-  setLr: ({ eta }) => {
-    needRun();
-    const before = run.lr;
-    run.setLr(Number(eta));
-    if (run.lr !== before) logNote(`eta set by hand to ${ibp.formatDouble(run.lr)} from step ${run.t} on`);
-    return status();
-  },
-  limit: ({ step = 0 }) => {
-    if (!Number.isInteger(step) || step < 0 || step > 1e9) throw new RangeError('limit: step must be an integer in [0, 1e9]');
-    limit = step;
-    playUntil = playing && limit > (run ? run.t : 0) ? limit : Infinity;
-    return status();
-  },
-  speed: ({ stepsPerSecond }) => {
-    const s = Number(stepsPerSecond);
-    if (!(s > 0)) throw new RangeError('speed: steps per second must be positive');
-    speed = s;
-    credit = 0; creditAt = performance.now();
-    return status();
-  },
-  extend: ({ more }) => {
-    needRun();
-    if (!Number.isInteger(more) || more < 1) throw new RangeError('extend: more must be a positive integer');
-    const total = run.stepsTotal;
-    const rc = run.extend(more);
-    if (rc !== 0) throw new EngineError(`the run cannot be continued: ${run.message}`, rc);
-    logNote(`continued by hand past the configured ${total} steps at step ${run.t}`);
-    return status();
-  },
-  lossGrid: (args) => lossGrid(args),
-  spectrum: (args) => spectrum(args),
-  info: () => {
-    needRun();
-    return { text: run.info(), conventions: run.conventions(), paramsJson: run.paramsJson() };
-  },
-  exportCsv: () => exportCsv(),
-  paramsJson: () => { needRun(); return { text: run.paramsJson(), t: run.t }; },
-  dataCsv: ({ test = false }) => { needRun(); return { text: run.dataCsv(!!test) }; },
-  fault: ({ what }) => {
-    if (what === 'trap') {
-      // A genuine trap inside the engine: step a "run" at an address outside the heap.
-      ibp.ex.ibp_run_step(0x7ffffff0, 1n, 0, 0); // (i64 steps: a BigInt)
-      return false;
-    }
-    if (what === 'crash') {
-      setTimeout(() => { throw new Error('injected worker crash'); }, 0);
-      return true;
-    }
-    throw new RangeError('fault: what must be trap or crash');
-  },
-};
-
-start();

@@ -5,29 +5,11 @@
 // within a time budget so a frame never becomes a long task: charts not drawn in this frame are
 // drawn in the next. Charts out of view are not drawn at all until they scroll in.
 import { chartSpecs, seriesPoints, rowRange } from './series.js';
+import { readTheme, alpha } from './theme.js';
 
 const FRAME_BUDGET_MS = 8;      // main-thread time the charts may take in one frame
 const MIN_INTERVAL_MS = 200;    // a live chart is redrawn at most this often (5 Hz): enough to
                                 // watch, and it leaves the main thread idle most of the time
-
-// Colours come from CSS custom properties (--series-1 ...), so dark mode is one stylesheet.
-export function readTheme(el = document.documentElement) {
-  const cs = getComputedStyle(el);
-  const v = (name, fb) => cs.getPropertyValue(name).trim() || fb;
-  const series = [];
-  for (let i = 1; i <= 8; i++) series.push(v(`--series-${i}`, '#1f77b4'));
-  return {
-    fg: v('--fg', '#222'), muted: v('--muted', '#666'), grid: v('--grid', 'rgba(0,0,0,0.08)'),
-    ref: v('--ref', '#c00'), event: v('--event', '#a0a'), series,
-  };
-}
-
-function alpha(color, a) {
-  // #rrggbb -> rgba(); other forms are returned as they are
-  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
-  if (!m) return color;
-  return `rgba(${parseInt(m[1], 16)}, ${parseInt(m[2], 16)}, ${parseInt(m[3], 16)}, ${a})`;
-}
 
 // Vertical error bars (Lanczos residual bounds) on points that carry `e`, when they are visible.
 const errorBars = {

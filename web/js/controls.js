@@ -3,22 +3,10 @@
 // suggestions), its default and range in the inline help, keys that do not apply to the chosen
 // model or data hidden, and the engine's messages shown next to the control they are about.
 // Only DOM APIs and textContent: no text from a link or the engine ever becomes markup.
+import { el } from './dom.js';
 import { groups, applies, byKeyMap, rangeText, controlKind, suggestions, valueOf } from './schema.js';
 
 const OPEN_GROUPS = new Set(['model', 'data', 'optimizer']);
-
-function el(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else if (k === 'dataset') Object.assign(e.dataset, v);
-    else if (v === true) e.setAttribute(k, '');
-    else if (v !== false && v != null) e.setAttribute(k, String(v));
-  }
-  e.append(...children);
-  return e;
-}
 
 export class Controls {
   // container: the element the groups go into; onInput(key) is called on every edit.

@@ -1,7 +1,7 @@
 // embed-api.js -- the embedded widget's contract with its host page (documented in EMBED.md):
 // which origins may drive it, the commands a host may send and how they are checked, the events
 // the widget sends, and the iframe snippet with its size. Pure: no DOM; node tests import it.
-import { CHART_IDS, CONTROL_IDS, MAX_LINK, isOrigin } from './state.js';
+import { CHART_IDS, CONTROL_IDS, MAX_LINK, isOrigin } from './link.js';
 
 export const API_VERSION = 1;
 export const SOURCE = 'ibp-playground'; // every message the widget sends carries source and api

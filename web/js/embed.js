@@ -5,6 +5,7 @@
 // location.ancestorOrigins; elsewhere the host's first accepted message tells it). A message from
 // any other origin is ignored (one console warning per origin, for the host's developer).
 import { SOURCE, API_VERSION, allowedOrigins, hostOrigin, checkCommand } from './embed-api.js';
+import { serve } from './rpc.js';
 
 // Show only what the link chose: elements marked data-embed="hide" go, and of the controls
 // (data-control="play" ...) only the listed ones stay.
@@ -25,7 +26,7 @@ export class EmbedBridge {
     this.win = win;
     this.parent = win.parent;
     this.allowed = allowedOrigins(linkOrigins, win.location.origin);
-    this.handlers = handlers;
+    this.answer = serve(handlers, { respond: (id, outcome) => this.reply(id, outcome) });
     this.warned = new Set();
     this.pending = [];        // events before the host's origin is known (ready, resize: latest only)
     const detected = hostOrigin(win.location.ancestorOrigins, win.document.referrer);
@@ -56,21 +57,21 @@ export class EmbedBridge {
     this.run(checkCommand(d));
   }
 
-  async run(c) {
+  // A checked command (embed-api.js checkCommand) goes to its handler through rpc.js serve(); a
+  // command with an id gets a reply, a failure without one an 'error' event.
+  run(c) {
     if (!c.ok) {
-      if (c.id !== undefined) this.send('reply', { id: c.id, ok: false, error: c.error });
-      else this.send('error', { message: c.error });
-      return;
+      this.reply(c.id, { ok: false, error: { message: c.error } });
+      return undefined;
     }
-    const { cmd } = c;
-    try {
-      const result = await this.handlers[cmd.type](cmd);
-      if (cmd.id !== undefined) this.send('reply', { id: cmd.id, ok: true, result: result === undefined ? null : result });
-    } catch (err) {
-      const message = err && err.message ? err.message : String(err);
-      if (cmd.id !== undefined) this.send('reply', { id: cmd.id, ok: false, error: message, problems: err.problems || undefined });
-      else this.send('error', { message, problems: err.problems || undefined });
-    }
+    return this.answer({ id: c.cmd.id, type: c.cmd.type, args: c.cmd });
+  }
+
+  reply(id, outcome) {
+    const { ok, result, error } = outcome;
+    const problems = !ok && error.problems ? error.problems : undefined;
+    if (id !== undefined) this.send('reply', ok ? { id, ok, result: result === undefined ? null : result } : { id, ok, error: error.message, problems });
+    else if (!ok) this.send('error', { message: error.message, problems });
   }
 
   // Send an event to the host (queued until its origin is known; then only ready and the latest

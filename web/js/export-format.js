@@ -3,6 +3,8 @@
 // formatter (ibp_run_rows_csv, the CLI's bytes) and the JSON reuses those exact digit strings, so
 // every value in both files is the shortest decimal that reads back to the engine's double.
 
+import { valueOf } from './kv.js';
+
 // Where the README builds the CLI; the command is run from the repository root.
 export const CLI_PATH = 'build/native/ibp';
 
@@ -65,24 +67,13 @@ export function parseMetricsCsv(csv) {
   return { comments, columns: columns || [], rows };
 }
 
-// The value of key in a config string ("k=v&k=v"), or null.
-export function configValue(config, key) {
-  for (const item of String(config || '').split('&')) {
-    const eq = item.indexOf('=');
-    if (eq > 0 && item.slice(0, eq) === key) {
-      try { return decodeURIComponent(item.slice(eq + 1)); } catch { return item.slice(eq + 1); }
-    }
-  }
-  return null;
-}
-
 // The metrics as one JSON document: what produced them (engine version, site build, config in
 // canonical and full form, seed, conventions, things done by hand), the engine's events and run
 // summary, the columns and the rows (arrays in column order).
 //   ex: the worker's exportCsv result; build: the site build stamp (or '')
 export function metricsJson(ex, build = '') {
   const { columns, rows } = parseMetricsCsv(ex.csv);
-  const seedText = configValue(ex.full, 'seed');
+  const seedText = valueOf(ex.full, 'seed');
   const seed = seedText !== null && /^[0-9]+$/.test(seedText) ? Number(seedText) : null;
   let summary = null;
   try { summary = ex.summary ? JSON.parse(ex.summary) : null; } catch { summary = ex.summary; }
@@ -100,6 +91,6 @@ export function metricsJson(ex, build = '') {
 
 // A file name for an export: the model and a short tag, e.g. "ibp-mlp-step6000-metrics.csv".
 export function exportName(full, t, what) {
-  const model = (configValue(full, 'model') || 'run').replace(/[^a-z0-9_-]/gi, '');
+  const model = (valueOf(full, 'model') || 'run').replace(/[^a-z0-9_-]/gi, '');
   return `ibp-${model}-step${Number.isFinite(t) ? t : 0}-${what}`;
 }

@@ -16,10 +16,11 @@ import { checkColumns, evaluateCheck, finite } from './preset-check.js';
 import { tickLabel, thinLogTicks } from './charts.js';
 import { SweepPlot, readSweepTheme, sweepLines, fieldValue } from './sweep-plot.js';
 import { runSweep, SweepRefused } from './sweep-pool.js';
-import { regimeCounts, regimeOf, fieldLabel, formatDuration } from './sweep-grid.js';
 import { TrajectoryView } from './trajectory.js';
 import { WorkerClient } from './worker-client.js';
-import { fmt } from './state.js';
+import { fmt, formatDuration } from './format.js';
+import { el } from './dom.js';
+import { withPairs, pairOf } from './kv.js';
 
 const PLAYGROUND = new URL('../index.html', import.meta.url);
 const SWEEP_PAGE = new URL('../sweep.html', import.meta.url);
@@ -27,12 +28,9 @@ const PLAYGROUND_WORKER = new URL('../worker.js', import.meta.url);
 
 // ---- pure helpers ----------------------------------------------------------------------------
 
-// base with the items of `set` replacing the items of the same keys ("a=1&b=2").
+// base with the pairs of `set` replacing the pairs of the same keys ("a=1&b=2").
 export function withSet(base, set) {
-  if (!set) return base;
-  const items = set.split('&').filter(Boolean);
-  const keys = new Set(items.map((s) => s.split('=')[0]));
-  return [...base.split('&').filter((s) => s && !keys.has(s.split('=')[0])), ...items].join('&');
+  return set ? withPairs(base, set) : base;
 }
 
 export function playgroundLink(config) {
@@ -65,17 +63,6 @@ export class RunStore {
 }
 
 // ---- DOM helpers -----------------------------------------------------------------------------
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
 
 function valuesTable(caption, head, rows) {
   const t = el('table', { class: 'cells' }, el('caption', { class: 'visually-hidden', text: caption }));
@@ -202,7 +189,7 @@ export class RunsPanel extends PanelBase {
   }
 
   draw() {
-    const theme = readSweepTheme();
+    const theme = readSweepTheme(this.pool.info.names);
     for (const c of this.charts) this.drawChart(c, theme);
   }
 
@@ -301,9 +288,9 @@ export class SweepPanel extends PanelBase {
     this.regimes = el('ul', { class: 'regimes', 'aria-label': `Regimes: ${panel.title}` });
     this.box = el('div', { class: 'plot-box' });
     this.hover = el('output', { class: 'hover-line' });
-    const fig = el('figure', { class: 'sweep-fig' },
-      el('figcaption', {}, el('span', { class: 'chart-help', text: `${panel.y_label || this.spec.y.map(fieldLabel).join(', ')} against ${panel.x_label || panel.vary[0].split('=')[0]}; colours are the regimes; click a point to open that run in the playground.` })),
-      this.box, this.hover);
+    // the caption names the fields as the engine does once it is loaded (captionText)
+    this.caption = el('span', { class: 'chart-help', text: this.captionText((f) => f) });
+    const fig = el('figure', { class: 'sweep-fig' }, el('figcaption', {}, this.caption), this.box, this.hover);
     const u = new URL(SWEEP_PAGE);
     u.hash = `preset=${encodeURIComponent(preset.id)}&panel=${index}&run=1`;
     this.host.append(this.regimes, fig, el('p', { class: 'help' }, el('a', { href: u.href, text: 'Open this sweep in the sweep page' }), ` (grid: ${panel.vary.join(' × ')})`));
@@ -312,6 +299,11 @@ export class SweepPanel extends PanelBase {
     this.plot = new SweepPlot(this.box, { onPick: (c) => this.open(c), onHover: (c) => this.showHover(c) });
     this.results = [];
     this.frame = 0;
+  }
+
+  captionText(fieldLabel) {
+    const { panel } = this;
+    return `${panel.y_label || this.spec.y.map(fieldLabel).join(', ')} against ${panel.x_label || this.spec.xKey || pairOf(panel.vary[0])[0]}; colours are the regimes; click a point to open that run in the playground.`;
   }
 
   async start() {
@@ -352,8 +344,10 @@ export class SweepPanel extends PanelBase {
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       if (!this.plan) return;
-      this.plot.render(this.spec, this.plan, this.results, readSweepTheme());
-      this.regimes.replaceChildren(...regimeCounts(this.results).map((g) => el('li', { 'data-regime': g.id, title: g.help },
+      const { names } = this.pool.info;
+      this.caption.textContent = this.captionText(names.fieldLabel);
+      this.plot.render(this.spec, this.plan, this.results, readSweepTheme(names));
+      this.regimes.replaceChildren(...names.regimeCounts(this.results).map((g) => el('li', { 'data-regime': g.id, title: g.help },
         el('span', { class: `swatch ${g.id}`, 'aria-hidden': 'true' }), el('span', { text: `${g.label}: ${g.count}` }))));
     });
   }
@@ -367,8 +361,9 @@ export class SweepPanel extends PanelBase {
     const r = cell === null ? null : this.results[cell];
     if (!r) { this.hover.textContent = ''; return; }
     const vals = this.plan.keys.map((k, i) => `${k} = ${r.values[i]}`).join(', ');
-    const ys = this.spec.y.map((f) => `${fieldLabel(f)} = ${fmt(fieldValue(r, f))}`).join(' · ');
-    this.hover.textContent = `${vals} · ${regimeOf(r.regime).label} · ${ys}`;
+    const { names } = this.pool.info;
+    const ys = this.spec.y.map((f) => `${names.fieldLabel(f)} = ${fmt(fieldValue(r, f, names))}`).join(' · ');
+    this.hover.textContent = `${vals} · ${names.regimeOf(r.regime).label} · ${ys}`;
   }
 }
 
@@ -484,7 +479,7 @@ export class CheckPanel extends PanelBase {
   }
 
   show(final) {
-    const r = evaluateCheck(this.preset.check, this.store);
+    const r = evaluateCheck(this.preset.check, this.store, this.pool.info.names);
     this.sentence.textContent = r.sentence;
     this.table.replaceChildren(valuesTable('The check in numbers', ['measured', 'value'], r.rows.map((x) => [x.label, x.text])));
     const done = final ? (r.verdict === null ? 'not seen' : r.verdict ? 'seen' : 'not seen') : 'running';

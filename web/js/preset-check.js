@@ -2,7 +2,7 @@
 // metric columns it needs and, from a run's metrics, the figures and the verdict the gallery and
 // the panels show. Pure: no DOM, tested under node (web/test/panels.test.mjs).
 import { findEvents } from './series.js';
-import { fmt } from './state.js';
+import { fmt } from './format.js';
 
 // The metric columns a check needs.
 export function checkColumns(check) {
@@ -29,10 +29,11 @@ function quantile(sorted, q) {
   return i + 1 < sorted.length ? sorted[i] + (sorted[i + 1] - sorted[i]) * f : sorted[i];
 }
 
-// The phenomenon of a preset in numbers, from its metrics (a store with col(name) and n):
+// The phenomenon of a preset in numbers, from its metrics (a store with col(name) and n); names:
+// the engine's names (names.js), for its events:
 // -> { verdict: true | false | null (not enough data yet), sentence, rows: [{ label, value }] }.
 // The rows are the figures the page shows; the verdict applies the check's own thresholds.
-export function evaluateCheck(check, store) {
+export function evaluateCheck(check, store, names) {
   const n = store.n;
   const step = store.col('step');
   const rows = [];
@@ -41,7 +42,7 @@ export function evaluateCheck(check, store) {
     case 'event': {
       const loss = store.col('loss');
       const idx = finite(loss, n);
-      const ev = findEvents(store, 2).filter((e) => e.kind === (check.event || 'catapult'));
+      const ev = findEvents(store, names, 2).filter((e) => e.kind === (check.event || 'catapult'));
       const peak = idx.reduce((m, i) => Math.max(m, loss[i]), -Infinity);
       if (idx.length) row('max_t L_t / L_0', peak / loss[idx[0]]);
       if (idx.length) row('final loss', loss[idx[idx.length - 1]]);

@@ -3,8 +3,8 @@
 // one list; the menu names the preset the current run is (by canonical config, from the worker),
 // "Custom settings" otherwise; links and hosts name presets by id (#preset=cohen2021-eos).
 import { PRESETS } from './presets.js';
-import { mergeConfig } from './state.js';
-import { setText } from './status.js';
+import { mergeConfig } from './link.js';
+import { setText } from './dom.js';
 
 export class PresetMenu {
   // select, help: the <select> and its help <p>; validate(config) -> Promise of the worker's

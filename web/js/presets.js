@@ -1,6 +1,6 @@
 // presets.js -- named experiments offered by the page (and later by the gallery and the embed
 // API). Each is a config of the engine's language; the engine validates it like any other.
-import { DEFAULT_CONFIG } from './state.js';
+import { DEFAULT_CONFIG } from './link.js';
 
 export const PRESETS = Object.freeze([
   { id: 'eos', name: 'Edge of stability (tanh MLP)', config: DEFAULT_CONFIG,

@@ -1,5 +1,5 @@
-// protocol.js -- the messages between the page (worker-client.js) and the Web Worker (worker.js).
-// Imported by both sides, so names cannot drift. The worker owns all computation: the page never
+// protocol.js -- the messages between the page (worker-client.js) and the Web Worker (worker.js),
+// carried by rpc.js. Imported by both sides, so names cannot drift. The worker owns all computation: the page never
 // parses a config, never steps a model, never computes a metric.
 //
 // REQUESTS (page -> worker), answered exactly once each:
@@ -7,8 +7,9 @@
 //   -> { id, type: 'result', result }       or
 //   -> { id, type: 'error', error: { message, code, kind, problems? } }
 //        kind: 'config' (bad settings; problems = [{ key, message }]), 'engine' (the engine refused:
-//        memory cap, data, numerics), 'trap' (the module trapped: the run is lost), 'aborted',
-//        'protocol' (unknown request or bad arguments)
+//        memory cap, data, numerics), 'trap' (the module trapped, or an exception came out of it:
+//        the run is lost and the module was instantiated afresh), 'aborted', 'protocol' (unknown
+//        request or bad arguments); the page's side adds 'crash' and 'timeout' (rpc.js)
 //
 //   type        args                                result
 //   validate    { config }                          { canonical, full, problems: [{ key, message }] }
@@ -46,8 +47,11 @@
 //   paramsJson  {}                                  { text, t }: ibp_run_params_json (the CLI's --save)
 //   dataCsv     { test }                            { text }: the training (or test) set, as `ibp data`
 //   abort       { id }                              true (a queued request with that id is dropped)
-//   fault       { what: 'trap' | 'crash' }          fault injection for the tests: a real wasm trap
-//               (an out-of-bounds access inside the engine) or an uncaught worker error
+//   fault       { what: 'trap' | 'crash' | 'poison' }  fault injection for the tests, refused (kind
+//               'protocol') unless the server says so (scripts/serve.mjs --test-hooks serves
+//               test-hooks.json): a real wasm trap (an out-of-bounds access inside the engine), an
+//               uncaught worker error, or a module stack pointer left moved (as a failure path that
+//               forgets to restore it would; the worker repairs it after the request)
 //
 // UNSOLICITED (worker -> page):
 //   { type: 'ready', version, schema, enums }              once the module is loaded
@@ -57,8 +61,9 @@
 //   { type: 'trace', runId, data }                         two-parameter runs: Float64Array of
 //                                                          (t, x, y) triples, every step
 //   { type: 'status', runId, ...Status }                   after every chunk and state change
-//   { type: 'trap', message }                              the module trapped; it was reloaded and
-//                                                          the run is gone (reset creates it again)
+//   { type: 'trap', message }                              the module trapped; it was instantiated
+//                                                          afresh and the run is gone (reset
+//                                                          creates it again)
 //
 // RunInfo = { runId, canonical, full, columns, nparams, lr, lr0, s0, stepsTotal, twoParam }
 //   twoParam = null, or { product, pstar, kappa, x0, y0 } for runs with exactly two parameters:
@@ -89,9 +94,4 @@ export const SPEEDS = Object.freeze([10, 100, 1000, Infinity]);
 export function isRequest(msg) {
   return msg !== null && typeof msg === 'object' && Number.isSafeInteger(msg.id) && msg.id > 0 &&
     REQUESTS.includes(msg.type);
-}
-
-// The shape of an error that crosses the boundary: plain data, a message meant for people.
-export function errorOf(message, kind = 'engine', extra = {}) {
-  return { message: String(message), kind, ...extra };
 }

@@ -3,6 +3,8 @@
 // choices, applies, help}]). Pure: no DOM. The engine stays the judge of validity; this module
 // only decides which controls are relevant, in which group, and which keys a form sets.
 
+import { splitPairs } from './kv.js';
+
 export const GROUP_TITLES = Object.freeze({
   model: 'Model',
   mf: 'Matrix factorization',
@@ -46,10 +48,8 @@ export function applies(spec, values, byKey) {
     if (Number.isFinite(hidden) && hidden === 0) return false;
   }
   if (!spec.applies) return true;
-  for (const clause of spec.applies.split('&')) {
-    const eq = clause.indexOf('=');
-    const ck = clause.slice(0, eq);
-    const allowed = clause.slice(eq + 1).split(',');
+  for (const [ck, list] of splitPairs(spec.applies).pairs) {
+    const allowed = String(list ?? '').split(',');
     const cspec = byKey.get(ck);
     if (!cspec) continue;
     if (!allowed.includes(String(valueOf(values, cspec)).trim())) return false;

@@ -263,18 +263,12 @@ export function chartSpecs(columns) {
 
 // ---- events ----------------------------------------------------------------------------------
 
-export const EVENT_BITS = Object.freeze([
-  { bit: 1, kind: 'catapult', label: 'catapult' },
-  { bit: 2, kind: 'eos', label: 'EoS onset' },
-  { bit: 4, kind: 'diverged', label: 'diverged' },
-  { bit: 8, kind: 'converged', label: 'converged' },
-]);
-
-// Events of a run: [{ step, kind, label, source }]. From the engine's `events` bitmask column
-// when the run has one; otherwise the page detects the two it can see in the metrics itself:
-// a catapult (the loss rises by `factor` over its starting value, then falls below the start)
-// and the EoS onset (the first measured η S / 2 >= 1).
-export function findEvents(store, factor = 2) {
+// Events of a run: [{ step, kind, label, source }], named by the engine (names.js: kind is the
+// event's id, label its label). From the engine's `events` bitmask column when the run has one;
+// otherwise the page detects the two it can see in the metrics itself: a catapult (the loss rises
+// by `factor` over its starting value, then falls below the start) and the EoS onset (the first
+// measured eta S / 2 >= 1).
+export function findEvents(store, names, factor = 2) {
   const out = [];
   const step = store.col('step');
   if (!step || store.n === 0) return out;
@@ -283,10 +277,11 @@ export function findEvents(store, factor = 2) {
     for (let i = 0; i < store.n; i++) {
       const v = ev[i];
       if (!Number.isFinite(v) || v <= 0) continue;
-      for (const b of EVENT_BITS) if (v & b.bit) out.push({ step: step[i], kind: b.kind, label: b.label, source: 'engine' });
+      for (const e of names.eventsOf(v)) out.push({ step: step[i], kind: e.id, label: e.label, source: 'engine' });
     }
     return out;
   }
+  const labelOf = (id) => (names.events.find((e) => e.id === id) || { label: id }).label;
   const loss = store.col('loss');
   if (loss) {
     let start = NaN, peak = -1;
@@ -296,7 +291,7 @@ export function findEvents(store, factor = 2) {
       if (!Number.isFinite(start)) { start = l; continue; }
       if (l > factor * start && (peak < 0 || l > loss[peak])) peak = i;
       if (peak >= 0 && l < start) {
-        out.push({ step: step[peak], kind: 'catapult', label: 'catapult', source: 'page', peak: loss[peak] / start });
+        out.push({ step: step[peak], kind: 'catapult', label: labelOf('catapult'), source: 'page', peak: loss[peak] / start });
         start = l; peak = -1;
       }
     }
@@ -304,7 +299,7 @@ export function findEvents(store, factor = 2) {
   const er = store.col('edge_ratio');
   if (er) {
     for (let i = 0; i < store.n; i++) {
-      if (er[i] >= 1) { out.push({ step: step[i], kind: 'eos', label: 'EoS onset', source: 'page' }); break; }
+      if (er[i] >= 1) { out.push({ step: step[i], kind: 'eos', label: labelOf('eos'), source: 'page' }); break; }
     }
   }
   return out.sort((a, b) => a.step - b.step);

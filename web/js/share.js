@@ -2,10 +2,11 @@
 // build version), the export buttons, the CLI command that writes the same files, and the embed
 // code builder (which charts and controls, autoplay, a step to pause at, the host origins). It
 // renders from the page's state and calls back for everything else; text only, no markup.
-import { buildLink, PAGE_KEYS, CONTROL_IDS } from './state.js';
+import { buildLink, PAGE_KEYS, CONTROL_IDS, WIDGET_PAGE } from './link.js';
 import { chartSpecs } from './series.js';
 import { embedHeight, embedSnippet } from './embed-api.js';
-import { cliCommand, reproNote, configValue, metricsJson } from './export-format.js';
+import { cliCommand, reproNote, metricsJson } from './export-format.js';
+import { valueOf } from './kv.js';
 import { download } from './export.js';
 
 const $ = (id) => document.getElementById(id);
@@ -90,12 +91,12 @@ export class SharePanel {
     const e = this.el;
     const have = !!info;
     for (const b of [e.csv, e.json, e.params, e.copyCli, e.copyEmbed]) b.disabled = !have;
-    e.data.disabled = !have || !info.columns || !/(^|&)model=(linear|mlp)(&|$)/.test(info.full);
+    e.data.disabled = !have || !info.columns || !['linear', 'mlp'].includes(valueOf(info.full, 'model'));
     e.config.textContent = have ? info.canonical || '(the engine defaults)' : '—';
-    e.seed.textContent = have ? configValue(info.full, 'seed') ?? '0' : '—';
+    e.seed.textContent = have ? valueOf(info.full, 'seed') ?? '0' : '—';
     e.version.textContent = `engine ${state.version || '?'}${state.build ? `, build ${state.build}` : ''}, link v=${PAGE_KEYS.v.def}`;
     if (have) {
-      const usesData = /(^|&)data=csv(&|$)/.test(info.full), usesInit = /(^|&)init=file(&|$)/.test(info.full);
+      const usesData = valueOf(info.full, 'data') === 'csv', usesInit = valueOf(info.full, 'init') === 'file';
       e.cli.textContent = cliCommand(info.canonical, { dataFile: usesData ? 'data.csv' : null, initFile: usesInit ? 'init.json' : null });
       const files = [usesData && 'data.csv (the data file you imported)', usesInit && 'init.json (the parameters file you imported)'].filter(Boolean);
       e.cliNote.textContent = `${reproNote(state.status, state.handEdits)}${files.length ? ` It reads ${files.join(' and ')}.` : ''} Run it from the repository root after scripts/build native.`;
@@ -154,7 +155,8 @@ export class SharePanel {
     e.copyEmbed.disabled = false;
     const speed = this.state.speed;
     if (speed !== undefined) keys.speed = speed;
-    const url = `${location.origin}${location.pathname}${buildLink(info.canonical, keys)}`;
+    // the widget page (embed.html, next to this one): the one page other sites may frame
+    const url = `${new URL(WIDGET_PAGE, location.href).href}${buildLink(info.canonical, keys)}`;
     const height = embedHeight({ charts: keys.charts, controls, twoParam: !!info.twoParam, spectrum: info.columns.includes('sharpness') });
     e.code.value = embedSnippet(url, { height, title: `Implicit Bias Playground: ${info.canonical || 'engine defaults'}`.slice(0, 200) });
   }

@@ -3,7 +3,7 @@
 // exact spectrum with log-scaled counts (hundreds of eigenvalues near 0 and one outlier both
 // stay visible), the SLQ density on a log scale, its mass, and the summary the page shows as text
 // and as data- attributes. A spectrum is the worker's answer to a 'spectrum' request (protocol.js).
-import { fmt } from './state.js';
+import { fmt } from './format.js';
 
 // Round numbers 1, 2, 5 x 10^k about `count` to an interval.
 export function niceStep(span, count = 5) {

@@ -6,7 +6,7 @@
 // is computed again if the last one was cheap, else it says it is out of date.
 import { SpectrumView, FullSpectrumView } from './spectrum.js';
 import { summarize, readoutText, readoutData } from './spectrum-data.js';
-import { setText, setDisabled } from './status.js';
+import { setText, setDisabled } from './dom.js';
 
 // The last computation took at most this long: recompute by itself when the run stops.
 export const AUTO_REFRESH_MS = 300;

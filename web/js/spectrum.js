@@ -5,6 +5,7 @@
 import {
   summarize, readoutText, xRange, niceTicks, histogram, binsFor, logCountHeight, countTicks, logDensity,
 } from './spectrum-data.js';
+import { alpha } from './theme.js';
 
 // The latest measured row: { step, eigs: [lambda_1, ...], lambdaMin, twoOverEta } or null.
 export function latestSpectrum(store) {
@@ -129,7 +130,7 @@ export class FullSpectrumView extends CanvasView {
       Y = (cnt) => base - logCountHeight(cnt, max) * ph;
       yTicks = countTicks(max).map((v) => [Y(v), String(v)]);
       this.gridLines(ctx, yTicks, L, pw, grid, muted);
-      ctx.fillStyle = alphaOf(ink, 0.55);
+      ctx.fillStyle = alpha(ink, 0.55);
       ctx.strokeStyle = ink;
       hist.counts.forEach((cnt, i) => {
         if (!cnt) return;
@@ -157,7 +158,7 @@ export class FullSpectrumView extends CanvasView {
       sp.grid.forEach((g, i) => ctx.lineTo(X(g), Y(ld.values[i])));
       ctx.lineTo(X(sp.grid[sp.grid.length - 1]), base);
       ctx.closePath();
-      ctx.fillStyle = alphaOf(ink, 0.3);
+      ctx.fillStyle = alpha(ink, 0.3);
       ctx.fill();
       ctx.strokeStyle = ink;
       ctx.lineWidth = 1.5;
@@ -202,9 +203,4 @@ export class FullSpectrumView extends CanvasView {
       if (py < last - 12) { const tw = ctx.measureText(label).width; ctx.fillText(label, L - tw - 4, py + 4); last = py; }
     }
   }
-}
-
-function alphaOf(color, a) {
-  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
-  return m ? `rgba(${parseInt(m[1], 16)}, ${parseInt(m[2], 16)}, ${parseInt(m[3], 16)}, ${a})` : color;
 }

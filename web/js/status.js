@@ -2,11 +2,9 @@
 // state, events), the alert area (errors, divergence, traps, each with optional actions) and the
 // polite live region. DOM writes happen only when a text changes (the status line is updated
 // ~10 times a second and an identical write still costs a style and layout pass). Text only.
-import { fmt } from './state.js';
+import { fmt } from './format.js';
+import { setText, setAttr } from './dom.js';
 
-export const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
-export const setDisabled = (el, v) => { if (el.disabled !== v) el.disabled = v; };
-export const setAttr = (el, name, v) => { if (el.getAttribute(name) !== v) el.setAttribute(name, v); };
 
 // "EoS onset at step 2980, catapult ×2 (first at step 4449)"
 export function summarizeEvents(ev) {

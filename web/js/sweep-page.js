@@ -9,9 +9,10 @@
 // workers=N sets the number of workers (default: navigator.hardwareConcurrency).
 import { SweepPool, runSweep, SweepRefused } from './sweep-pool.js';
 import { SweepPlot, readSweepTheme, fieldValue } from './sweep-plot.js';
-import { regimeOf, regimeCounts, fieldLabel, formatDuration } from './sweep-grid.js';
-import { Messages, setText } from './status.js';
-import { fmt } from './state.js';
+import { Messages } from './status.js';
+import { setText } from './dom.js';
+import { fmt, formatDuration } from './format.js';
+import { pairOf } from './kv.js';
 import { initPwa } from './pwa.js';
 
 const $ = (id) => document.getElementById(id);
@@ -40,7 +41,11 @@ const page = {
   group: 0, running: false, t0: 0,
   rows: [],             // table rows by cell
   frame: 0,
+  fields: [],           // the engine's summary fields (ibp_summary_fields)
+  names: null,          // the engine's names of regimes and fields (names.js), once it is loaded
 };
+// Labels, regimes: the engine's names (they exist once the pool is ready; the page draws only then).
+const fieldLabel = (f) => (page.names ? page.names.fieldLabel(f) : f);
 const plot = new SweepPlot(ui.plot, { onPick: openCell, onHover: showHover });
 
 // ---- the form ----------------------------------------------------------------------------------
@@ -55,24 +60,34 @@ function varyList() {
 }
 
 function setVary(list) {
-  const pairs = [...list, '', ''].slice(0, 2).map((s) => { const eq = s.indexOf('='); return eq < 0 ? [s, ''] : [s.slice(0, eq), s.slice(eq + 1)]; });
+  const pairs = [...list, '', ''].slice(0, 2).map(pairOf);
   [ui.key1.value, ui.grid1.value] = pairs[0];
   [ui.key2.value, ui.grid2.value] = pairs[1];
 }
 
+// y = one summary field or several, comma-separated: only the engine's fields (ibp_summary_fields)
+// are shown, so a link cannot put its own text in the menu or the plot's title.
+function yFields(value) {
+  const list = String(value).split(',');
+  return list.length <= 4 && list.every((f) => page.fields.includes(f)) ? list : null;
+}
+
+// -> true when the menu offers `value` (an option is added for a valid list of fields).
 function ensureYOption(value) {
-  if ([...ui.y.options].some((o) => o.value === value)) return;
+  if ([...ui.y.options].some((o) => o.value === value)) return true;
+  if (!yFields(value)) return false;
   const o = document.createElement('option');
   o.value = value;
   o.textContent = value.split(',').map(fieldLabel).join(' and ');
   ui.y.append(o);
+  return true;
 }
 
 // The plot's description: from the form, plus the paper panel's labels and theory lines while
 // the form still sweeps that panel's keys.
 function specOf(plan) {
   const y = ui.y.value.split(',').filter(Boolean);
-  const keys = plan ? plan.keys : varyList().map((v) => v.split('=')[0]);
+  const keys = plan ? plan.keys : varyList().map((v) => pairOf(v)[0]);
   const p = page.panel && samePanelKeys(page.panel, keys) ? page.panel : null;
   return {
     y, field: y[0] || 'regime', view: ui.view.value, xLog: ui.xlog.checked, yLog: ui.ylog.checked,
@@ -83,7 +98,7 @@ function specOf(plan) {
 }
 
 function samePanelKeys(panel, keys) {
-  const pk = panel.vary.map((v) => v.split('=')[0]);
+  const pk = panel.vary.map((v) => pairOf(v)[0]);
   return pk.length === keys.length && pk.every((k) => keys.includes(k));
 }
 
@@ -108,8 +123,7 @@ function fillFromPanel(value) {
   ui.base.value = panel.base;
   setVary(panel.vary);
   const y = (Array.isArray(panel.y) ? panel.y : [panel.y]).join(',');
-  ensureYOption(y);
-  ui.y.value = y;
+  if (ensureYOption(y)) ui.y.value = y;
   ui.xlog.checked = !!panel.x_log;
   ui.ylog.checked = !!panel.y_log;
   ui.view.value = panel.series_key ? 'lines' : 'heatmap';
@@ -129,7 +143,11 @@ function readLink() {
     ui.base.value = params.get('base') ?? '';
     setVary(params.getAll('vary'));
   }
-  if (params.get('y')) { ensureYOption(params.get('y')); ui.y.value = params.get('y'); }
+  const y = params.get('y');
+  if (y && ensureYOption(y)) ui.y.value = y;
+  else if (y) {
+    messages.show(`The link asks to show y=${y.slice(0, 60)}${y.length > 60 ? '…' : ''}, which is not a summary field of the engine; it shows ${fieldLabel(ui.y.value)} instead. The fields are: ${page.fields.join(', ')}.`, 'warn', { id: 'link-y' });
+  }
   if (params.get('view') === 'lines' || params.get('view') === 'heatmap') ui.view.value = params.get('view');
   if (params.get('xlog')) ui.xlog.checked = params.get('xlog') === '1';
   if (params.get('ylog')) ui.ylog.checked = params.get('ylog') === '1';
@@ -168,9 +186,10 @@ function setRunning(on) {
   ui.form.setAttribute('aria-busy', on ? 'true' : 'false');
 }
 
-async function start() {
+// keep: ids of messages that stay (a link's warnings, when the link starts the sweep)
+async function start(keep = []) {
   if (page.running) return;
-  messages.clearAll();
+  messages.clearAll(keep);
   const base = ui.base.value.trim();
   const vary = varyList();
   writeLink();
@@ -257,13 +276,13 @@ function render() {
   page.spec = specOf(page.plan);
   const s = page.spec;
   setText(ui.plotTitle, `${s.y.map(fieldLabel).join(', ') || 'regime'} over ${page.plan.keys.join(' × ')}`);
-  plot.render(s, page.plan, page.results, readSweepTheme());
+  plot.render(s, page.plan, page.results, readSweepTheme(page.names));
   renderRegimes();
 }
 
 function renderRegimes() {
   ui.regimes.replaceChildren();
-  for (const g of regimeCounts(page.results)) {
+  for (const g of page.names.regimeCounts(page.results)) {
     const li = document.createElement('li');
     const sw = document.createElement('span');
     sw.className = `swatch ${g.id}`;
@@ -292,15 +311,10 @@ function openCell(cell) {
 function showHover(cell) {
   const r = cell === null ? null : page.results[cell];
   if (cell === null || !page.plan) { setText(ui.hover, ''); return; }
-  const vals = page.plan.keys.map((k, i) => `${k} = ${page.plan.values[i][idxOf(cell)[i]]}`).join(', ');
+  const vals = page.plan.keys.map((k, i) => `${k} = ${page.plan.values[i][page.plan.index[cell][i]]}`).join(', ');
   if (!r) { setText(ui.hover, `cell ${cell}: ${vals} (not run yet)`); return; }
-  const ys = page.spec.y.filter((f) => f !== 'regime').map((f) => `${fieldLabel(f)} = ${fmt(fieldValue(r, f))}`);
-  setText(ui.hover, `cell ${cell}: ${vals} · ${regimeOf(r.regime).label}${ys.length ? ` · ${ys.join(' · ')}` : ''}${r.canonical ? ' · click to open in the playground' : ` · ${r.message}`}`);
-}
-
-function idxOf(cell) {
-  const p = page.plan;
-  return p.keys.length === 2 ? [Math.floor(cell / p.values[1].length), cell % p.values[1].length] : [cell];
+  const ys = page.spec.y.filter((f) => f !== 'regime').map((f) => `${fieldLabel(f)} = ${fmt(fieldValue(r, f, page.names))}`);
+  setText(ui.hover, `cell ${cell}: ${vals} · ${page.names.regimeOf(r.regime).label}${ys.length ? ` · ${ys.join(' · ')}` : ''}${r.canonical ? ' · click to open in the playground' : ` · ${r.message}`}`);
 }
 
 // ---- the table -------------------------------------------------------------------------------
@@ -327,7 +341,7 @@ function buildTable(plan) {
   for (let c = 0; c < plan.cells; c++) {
     const tr = document.createElement('tr');
     tr.dataset.cell = String(c);
-    const vals = idxOf(c).map((i, k) => plan.values[k][i]);
+    const vals = plan.index[c].map((i, k) => plan.values[k][i]);
     const cells = [String(c), ...vals, '…', ...fields.map(() => ''), '', ''];
     cells.forEach((t, i) => {
       const td = document.createElement(i === 0 ? 'th' : 'td');
@@ -347,9 +361,9 @@ function fillRow(res) {
   if (!tr) return;
   const k = page.plan.keys.length;
   const tds = tr.children;
-  tds[k + 1].textContent = regimeOf(res.regime).label;
+  tds[k + 1].textContent = page.names.regimeOf(res.regime).label;
   tr.dataset.regime = res.regime;
-  page.tableFields.forEach((f, i) => { tds[k + 2 + i].textContent = fmt(fieldValue(res, f)); });
+  page.tableFields.forEach((f, i) => { tds[k + 2 + i].textContent = fmt(fieldValue(res, f, page.names)); });
   tds[k + 2 + page.tableFields.length].textContent = res.message || '';
   const url = linkOf(res);
   const td = tds[k + 3 + page.tableFields.length];
@@ -419,12 +433,14 @@ async function init() {
     return;
   }
   setText(ui.version, `engine ${info.version} · ${page.pool.size} worker${page.pool.size > 1 ? 's' : ''} (one per core)`);
+  page.fields = info.fields.slice();
+  page.names = info.names;
   fillFields(info.fields);
   ui.y.value = DEFAULT.y;
   fillKeys(info.keys || []);
   const autorun = readLink();
   ui.run.disabled = false;
-  if (autorun) start();
+  if (autorun) start(['link', 'link-y']);
 }
 
 initPwa();

@@ -5,20 +5,11 @@
 // calls onPick(cell) (the page opens that run in the playground). The pure helpers (series, theory
 // values, heatmap layout, colour scales) are exported for the node tests; the classes draw with
 // Chart.js (line plot) and a plain canvas (heatmap).
-import { REGIMES, regimeOf, fieldLabel } from './sweep-grid.js';
-import { tickLabel, thinLogTicks, readTheme } from './charts.js';
+import { tickLabel, thinLogTicks } from './charts.js';
+import { readTheme, alpha } from './theme.js';
+import { pairsMap } from './kv.js';
 
 // ---- pure helpers ----------------------------------------------------------------------------
-
-// "k=v&k=v" -> Map (no decoding needed for the engine's canonical numbers and names)
-export function configPairs(text) {
-  const m = new Map();
-  for (const item of String(text || '').split('&')) {
-    const eq = item.indexOf('=');
-    if (eq > 0) m.set(item.slice(0, eq), item.slice(eq + 1));
-  }
-  return m;
-}
 
 // Named theory curves of presets.json ({fn: name, ...}): y as a function of one cell's results
 // (summary fields and its full canonical config). NaN where the curve does not exist.
@@ -30,7 +21,7 @@ export const THEORY_FNS = Object.freeze({
   eight_l_lambda: {
     label: '8 L Λ ‖w*‖^(2−2/L)',
     y: (c, line) => {
-      const cfg = configPairs(c.full);
+      const cfg = pairsMap(c.full);
       const L = Number(line.L ?? cfg.get('depth'));
       const w = Number(cfg.get('wstar_norm') ?? 1);
       const half = (cfg.get('loss') ?? 'mse_half') === 'mse_half' ? 0.5 : 1;
@@ -47,11 +38,11 @@ export const THEORY_FNS = Object.freeze({
 
 function num(v) { return typeof v === 'number' && Number.isFinite(v) ? v : NaN; }
 
-// The value of a summary field in a cell result; 'regime' is its position in REGIMES (the line
-// plot labels the axis with the names).
-export function fieldValue(cell, field) {
+// The value of a summary field in a cell result; 'regime' is its place in the engine's legend (the
+// line plot labels the axis with the names). names: names.js, the engine's names.
+export function fieldValue(cell, field, names) {
   if (!cell || !cell.summary) return NaN;
-  if (field === 'regime') return REGIMES.findIndex((r) => r.id === regimeOf(cell.regime).id);
+  if (field === 'regime') return names.regimeIndex(cell.regime);
   return num(cell.summary[field]);
 }
 
@@ -64,7 +55,8 @@ export function axesOf(spec, keys) {
 
 // Line-plot data: one series per (y field, value of the series key), points sorted by x, each
 // carrying its cell and regime; theory curves per series value. x = value * xScale.
-export function lineSeries(spec, plan, results) {
+export function lineSeries(spec, plan, results, names) {
+  const fieldLabel = names.fieldLabel;
   const { xIndex, other, otherIndex } = axesOf(spec, plan.keys);
   const scale = spec.xScale ?? 1;
   const ys = spec.y.length ? spec.y : ['lambda_ratio'];
@@ -82,7 +74,7 @@ export function lineSeries(spec, plan, results) {
       series.push({
         label: [ys.length > 1 ? fieldLabel(f) : '', suffix].filter(Boolean).join(', ') || spec.yLabel || fieldLabel(f),
         field: f, group: gi, fieldIndex: fi,
-        points: cells.map(({ c, x }) => ({ x, y: c.regime === 'divergent' && f !== 'regime' ? NaN : fieldValue(c, f), cell: c.cell, regime: c.regime })),
+        points: cells.map(({ c, x }) => ({ x, y: c.regime === 'divergent' && f !== 'regime' ? NaN : fieldValue(c, f, names), cell: c.cell, regime: c.regime })),
       });
     });
     for (const line of spec.lines || []) {
@@ -104,12 +96,13 @@ export function heatLayout(spec, plan) {
   const { xKey, xIndex, other, otherIndex } = axesOf(spec, plan.keys);
   const nx = plan.values[xIndex].length;
   const ny = other ? plan.values[otherIndex].length : 1;
-  const n1 = plan.keys.length === 2 ? plan.values[1].length : 1;
+  // the engine numbers the cells (plan.index: each cell's value index of each key)
+  const byIndex = new Map(plan.index.map((ix, c) => [ix.join(','), c]));
   const cellAt = (i, j) => {
     const idx = [];
     idx[xIndex] = i;
     if (other) idx[otherIndex] = j;
-    return plan.keys.length === 2 ? idx[0] * n1 + idx[1] : idx[0];
+    return byIndex.has(idx.join(',')) ? byIndex.get(idx.join(',')) : -1;
   };
   return { xKey, yKey: other, nx, ny, cellAt, xValues: plan.values[xIndex], yValues: other ? plan.values[otherIndex] : [''] };
 }
@@ -155,20 +148,16 @@ export function axisPosition(xs, x, log = false) {
 
 // ---- theme -----------------------------------------------------------------------------------
 
-export function readSweepTheme(el = document.documentElement) {
+// The colours of the sweep plots, with the engine's names (names.js) they are drawn for: a regime's
+// colour is the CSS custom property --regime-<id> (one of the series colours if a stylesheet has
+// none for it).
+export function readSweepTheme(names, el = document.documentElement) {
   const t = readTheme(el);
   const cs = getComputedStyle(el);
   const v = (name, fb) => cs.getPropertyValue(name).trim() || fb;
   const regime = {};
-  const fallback = { lazy: '#2e8b57', catapult: '#e07b00', eos: '#7b4fc9', divergent: '#c62828', not_converged: '#8a8f98', error: '#444' };
-  for (const r of REGIMES) regime[r.id] = v(`--regime-${r.id.replace('_', '-')}`, fallback[r.id]);
-  return { ...t, regime, panel: v('--panel', '#f6f7f9'), border: v('--border', '#ccc'), bg: v('--bg', '#fff'), band: v('--band', 'rgba(120,120,120,0.10)') };
-}
-
-function alpha(color, a) {
-  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
-  if (!m) return color;
-  return `rgba(${parseInt(m[1], 16)}, ${parseInt(m[2], 16)}, ${parseInt(m[3], 16)}, ${a})`;
+  names.regimes.forEach((r, i) => { regime[r.id] = v(`--regime-${r.id.replace(/_/g, '-')}`, t.series[i % t.series.length]); });
+  return { ...t, names, regime, panel: v('--panel', '#f6f7f9'), border: v('--border', '#ccc'), bg: v('--bg', '#fff'), band: v('--band', 'rgba(120,120,120,0.10)') };
 }
 
 // Theory lines and bands on a Chart.js chart: opts = { lines: [{at|y, label}], bands, theme }.
@@ -184,7 +173,7 @@ export const sweepLines = {
       const lo = Math.max(b.from, x.min), hi = Math.min(b.to, x.max);
       if (!(hi > lo)) return;
       const px0 = x.getPixelForValue(lo), px1 = x.getPixelForValue(hi);
-      const reg = REGIMES.find((r) => r.id === b.label || r.label === b.label);
+      const reg = opts.theme.names.regimes.find((r) => r.id === b.label || r.label === b.label);
       ctx.fillStyle = reg ? alpha(opts.theme.regime[reg.id], 0.1) : i % 2 ? opts.theme.band : 'transparent';
       ctx.fillRect(px0, a.top, px1 - px0, a.bottom - a.top);
       if (b.label) {
@@ -204,7 +193,7 @@ export const sweepLines = {
       for (const p of opts.strip) {
         if (!(p.x >= x.min && p.x <= x.max)) continue;
         const px = x.getPixelForValue(p.x);
-        ctx.fillStyle = opts.theme.regime[regimeOf(p.regime).id];
+        ctx.fillStyle = opts.theme.regime[opts.theme.names.regimeOf(p.regime).id];
         ctx.fillRect(px - 3, a.bottom - 7, 6, 6);
       }
       ctx.restore();
@@ -246,7 +235,9 @@ export class SweepLinePlot {
 
   render(spec, plan, results, theme) {
     const Chart = globalThis.Chart;
-    const { series, theory, strip } = lineSeries(spec, plan, results);
+    const { names } = theme;
+    const { fieldLabel } = names;
+    const { series, theory, strip } = lineSeries(spec, plan, results, names);
     const xLog = !!spec.xLog, yLog = !!spec.yLog;
     const ok = (p) => Number.isFinite(p.y) && (!yLog || p.y > 0) && (!xLog || p.x > 0);
     const datasets = series.map((s, i) => {
@@ -255,7 +246,7 @@ export class SweepLinePlot {
       return {
         label: s.label, data: pts, borderColor: color, backgroundColor: color, borderWidth: 1.5,
         borderDash: s.fieldIndex > 0 ? [4, 3] : [],
-        pointBackgroundColor: pts.map((p) => theme.regime[regimeOf(p.regime).id]),
+        pointBackgroundColor: pts.map((p) => theme.regime[names.regimeOf(p.regime).id]),
         pointBorderColor: color, pointRadius: 3.5, pointHoverRadius: 6, showLine: true,
       };
     });
@@ -301,9 +292,9 @@ export class SweepLinePlot {
     o.scales.y.afterBuildTicks = yLog && !regimeAxis ? (axis) => { axis.ticks = thinLogTicks(axis.ticks); } : undefined;
     if (regimeAxis) o.scales.y.type = 'linear';
     o.scales.y.min = regimeAxis ? -0.5 : undefined;
-    o.scales.y.max = regimeAxis ? REGIMES.length - 0.5 : undefined;
+    o.scales.y.max = regimeAxis ? names.regimes.length - 0.5 : undefined;
     o.scales.y.ticks.stepSize = regimeAxis ? 1 : undefined;
-    o.scales.y.ticks.callback = regimeAxis ? (v) => (Number.isInteger(v) && REGIMES[v] ? REGIMES[v].label : '') : tickLabel;
+    o.scales.y.ticks.callback = regimeAxis ? (v) => (Number.isInteger(v) && names.regimes[v] ? names.regimes[v].label : '') : tickLabel;
     o.scales.x.title.text = spec.xLabel || plan.keys[0];
     o.scales.y.title.text = spec.yLabel || spec.y.map(fieldLabel).join(', ');
     for (const axis of [o.scales.x, o.scales.y]) {
@@ -351,10 +342,10 @@ export class SweepHeatmap {
     this.layout = heatLayout(spec, plan);
     this.field = spec.field || 'regime';
     // a diverged run's final values would swamp the colour scale: it shows its regime instead
-    const vals = results.map((c) => (c && c.regime === 'divergent' ? NaN : fieldValue(c, this.field)));
+    const vals = results.map((c) => (c && c.regime === 'divergent' ? NaN : fieldValue(c, this.field, theme.names)));
     this.range = this.field === 'regime' ? null : colorRange(vals, !!spec.yLog);
     const { xKey, yKey } = this.layout;
-    this.canvas.setAttribute('aria-label', `Heatmap of ${fieldLabel(this.field)} over ${spec.xLabel || xKey} (x) and ${yKey} (y); the table below lists every cell`);
+    this.canvas.setAttribute('aria-label', `Heatmap of ${theme.names.fieldLabel(this.field)} over ${spec.xLabel || xKey} (x) and ${yKey} (y); the table below lists every cell`);
     this.draw();
   }
 
@@ -389,8 +380,9 @@ export class SweepHeatmap {
   colorOf(cell) {
     const r = this.results[cell];
     if (!r) return null;
-    if (this.field === 'regime' || r.regime === 'divergent') return this.theme.regime[regimeOf(r.regime).id];
-    const t = this.range ? this.range.t(fieldValue(r, this.field)) : NaN;
+    const { names } = this.theme;
+    if (this.field === 'regime' || r.regime === 'divergent') return this.theme.regime[names.regimeOf(r.regime).id];
+    const t = this.range ? this.range.t(fieldValue(r, this.field, names)) : NaN;
     return Number.isFinite(t) ? viridis(t) : this.theme.regime.not_converged;
   }
 
@@ -464,7 +456,7 @@ export class SweepHeatmap {
       ctx.fillText(tickLabel(this.range.lo), x0, y + 22);
       const hi = tickLabel(this.range.hi);
       ctx.fillText(hi, x1 - ctx.measureText(hi).width, y + 22);
-      ctx.fillText(`${fieldLabel(this.field)}${this.range.log ? ' (log)' : ''}`.slice(0, 40), x1 + 6, y + 9);
+      ctx.fillText(`${this.theme.names.fieldLabel(this.field)}${this.range.log ? ' (log)' : ''}`.slice(0, 40), x1 + 6, y + 9);
     }
     c.dataset.drawn = String((Number(c.dataset.drawn) || 0) + 1);
   }
@@ -486,7 +478,8 @@ export class SweepPlot {
     return plan.keys.length === 2 && !spec.seriesKey && spec.view !== 'lines' ? 'heatmap' : 'lines';
   }
 
-  render(spec, plan, results, theme = readSweepTheme()) {
+  // theme: readSweepTheme(names)
+  render(spec, plan, results, theme) {
     const kind = SweepPlot.kindOf(spec, plan);
     if (kind !== this.kind) {
       if (this.view) this.view.destroy();

@@ -1,17 +1,16 @@
 // sweep-pool.js -- a pool of sweep workers (sweep-worker.js; protocol in sweep-protocol.js), one
-// per core: jobs wait in one FIFO queue and go to the first idle worker. Jobs carry a group
-// (a sweep, a panel); cancel(group) drops its queued jobs and terminates the workers running its
-// jobs (a fresh worker takes the slot), so cancelling is immediate even inside a long cell. A
-// worker that dies (an uncaught error, a failed load) fails only its own job; the slot restarts.
-// Workers start lazily, when there is a job for them.
-import { refusal, estimateSeconds, cellValues } from './sweep-grid.js';
+// per core, each slot one rpc.js WorkerRpc: jobs wait in one FIFO queue and go to the first idle
+// worker. Jobs carry a group (a sweep, a panel); cancel(group) drops its queued jobs and stops the
+// workers running its jobs, so cancelling is immediate even inside a long cell. A worker that dies
+// (an uncaught error) fails only its own job; the slot starts a fresh one for the next. Workers
+// start lazily, when there is a job for them.
+import { WorkerRpc, RpcError, errorOf } from './rpc.js';
+import { PAGE_MAX_CELLS } from './sweep-protocol.js';
+import { engineNames } from './names.js';
+import { formatDuration } from './format.js';
 
-export class PoolError extends Error {
-  constructor(error) {
-    super(error && error.message ? error.message : 'the sweep worker failed');
-    this.kind = error?.kind ?? 'engine';
-  }
-}
+export { PAGE_MAX_CELLS };
+export const PAGE_MAX_SECONDS = 600; // the page refuses sweeps estimated to take longer than this
 
 export function defaultPoolSize(nav = globalThis.navigator) {
   const n = nav && Number.isInteger(nav.hardwareConcurrency) ? nav.hardwareConcurrency : 2;
@@ -20,85 +19,50 @@ export function defaultPoolSize(nav = globalThis.navigator) {
 
 export class SweepPool {
   constructor({ url = new URL('./sweep-worker.js', import.meta.url), size = defaultPoolSize(), createWorker } = {}) {
-    this.url = url;
     this.size = size;
-    this.createWorker = createWorker ?? ((u) => new Worker(u, { type: 'module' }));
-    this.slots = Array.from({ length: size }, () => ({ worker: null, job: null }));
+    this.slots = Array.from({ length: size }, () => {
+      const rpc = new WorkerRpc({ url, createWorker, name: 'the sweep worker', lazy: true });
+      const slot = { rpc, job: null };
+      rpc.on('ready', (msg) => this.onReady(msg));
+      rpc.on('fatal', (msg) => this.onFatal(msg, slot));
+      return slot;
+    });
     this.queue = [];
-    this.nextId = 1;
-    this.info = null; // { version, fields } once a worker is ready
+    this.info = null; // { version, enums, names, fields, keys } once a worker is ready
     this.readyWaiters = [];
     this.fatal = null;
   }
 
-  // { version, fields, keys } of the module (starts one worker if none runs yet).
+  // { version, enums, names (names.js), fields (the summary fields), keys (the config keys) } of
+  // the module (starts one worker if none runs yet).
   ready() {
     if (this.info) return Promise.resolve(this.info);
-    if (this.fatal) return Promise.reject(new PoolError({ message: this.fatal, kind: 'fatal' }));
-    if (!this.slots.some((s) => s.worker)) this.spawn(this.slots[0]);
+    if (this.fatal) return Promise.reject(new RpcError(errorOf(this.fatal, 'fatal')));
+    if (!this.slots.some((s) => s.rpc.running)) this.slots[0].rpc.ensure();
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
-  spawn(slot) {
-    const w = this.createWorker(this.url);
-    slot.worker = w;
-    w.onmessage = (ev) => this.receive(slot, ev.data);
-    w.onerror = (ev) => {
-      if (ev && ev.preventDefault) ev.preventDefault(); // handled: no uncaught error in the console
-      this.crash(slot, ev && ev.message ? String(ev.message).replace(/^Uncaught\s+/, '') : 'the worker stopped');
-    };
-    w.onmessageerror = () => this.crash(slot, 'a message from the worker could not be read');
+  onReady(msg) {
+    if (this.info) return;
+    const names = engineNames(msg.enums);
+    this.info = { version: msg.version, enums: msg.enums, names, fields: names.fieldIds.slice(), keys: msg.keys || [] };
+    for (const w of this.readyWaiters.splice(0)) w.resolve(this.info);
   }
 
-  receive(slot, msg) {
-    if (!msg || typeof msg !== 'object' || slot.worker === null) return;
-    if (msg.type === 'ready') {
-      if (!this.info) {
-        this.info = { version: msg.version, fields: msg.fields, keys: msg.keys || [] };
-        for (const w of this.readyWaiters.splice(0)) w.resolve(this.info);
-      }
-      return;
-    }
-    if (msg.type === 'fatal') {
-      this.fatal = msg.message;
-      for (const w of this.readyWaiters.splice(0)) w.reject(new PoolError({ message: msg.message, kind: 'fatal' }));
-      if (slot.job) this.finish(slot, null, { message: msg.message, kind: 'fatal' });
-      return;
-    }
-    const job = slot.job;
-    if (!job || msg.id !== job.id) return;
-    if (msg.type === 'rows') { if (job.onRows) job.onRows(msg); return; }
-    if (msg.type === 'result') this.finish(slot, msg.result, null);
-    else if (msg.type === 'error') this.finish(slot, null, msg.error);
+  // The module could not be loaded: nothing will ever run.
+  onFatal(msg, slot) {
+    this.fatal = msg.message;
+    for (const w of this.readyWaiters.splice(0)) w.reject(new RpcError(errorOf(msg.message, 'fatal')));
+    slot.rpc.stop(errorOf(msg.message, 'fatal'));
+    for (const j of this.queue.splice(0)) j.reject(new RpcError(errorOf(msg.message, 'fatal')));
   }
 
-  finish(slot, result, error) {
-    const job = slot.job;
-    slot.job = null;
-    if (job) {
-      if (error) job.reject(new PoolError(error)); else job.resolve(result);
-    }
-    this.dispatch();
-  }
-
-  crash(slot, reason) {
-    this.kill(slot);
-    const job = slot.job;
-    slot.job = null;
-    if (job) job.reject(new PoolError({ message: `the sweep worker stopped unexpectedly (${reason})`, kind: 'crash' }));
-    this.dispatch();
-  }
-
-  kill(slot) {
-    if (slot.worker) { try { slot.worker.terminate(); } catch { /* gone */ } }
-    slot.worker = null;
-  }
-
-  // submit('cell', { config }, { group, onRows }) -> Promise of the result.
+  // submit('cell', { config }, { group, onRows }) -> Promise of the result. A job whose worker
+  // dies fails alone (kind 'crash'); the slot gets a fresh worker for the next job.
   submit(type, args, { group = null, onRows = null, front = false } = {}) {
-    if (this.fatal) return Promise.reject(new PoolError({ message: this.fatal, kind: 'fatal' }));
+    if (this.fatal) return Promise.reject(new RpcError(errorOf(this.fatal, 'fatal')));
     return new Promise((resolve, reject) => {
-      const job = { id: this.nextId++, type, args, group, onRows, resolve, reject };
+      const job = { type, args, group, onRows, resolve, reject };
       if (front) this.queue.unshift(job); else this.queue.push(job);
       this.dispatch();
     });
@@ -109,29 +73,30 @@ export class SweepPool {
       if (!this.queue.length) return;
       if (slot.job) continue;
       const job = this.queue.shift();
-      if (!slot.worker) this.spawn(slot);
       slot.job = job;
-      slot.worker.postMessage({ id: job.id, type: job.type, args: job.args });
+      slot.rpc.request(job.type, job.args, { onProgress: job.onRows }).then(job.resolve, job.reject).finally(() => {
+        if (slot.job === job) slot.job = null;
+        this.dispatch();
+      });
     }
   }
 
-  // Drop the group's queued jobs and stop its running ones. Their promises reject with kind
-  // 'aborted'. Returns how many jobs were cancelled.
+  // Drop the group's queued jobs and stop its running ones (their workers are terminated, so a
+  // cancel is immediate even inside a long cell). Their promises reject with kind 'aborted'.
+  // Returns how many jobs were cancelled.
   cancel(group) {
     let n = 0;
-    const aborted = () => new PoolError({ message: 'cancelled', kind: 'aborted' });
+    const aborted = errorOf('cancelled', 'aborted');
     this.queue = this.queue.filter((j) => {
       if (j.group !== group) return true;
-      j.reject(aborted());
+      j.reject(new RpcError(aborted));
       n++;
       return false;
     });
     for (const slot of this.slots) {
       if (slot.job && slot.job.group === group) {
-        const job = slot.job;
         slot.job = null;
-        this.kill(slot);
-        job.reject(aborted());
+        slot.rpc.stop(aborted);
         n++;
       }
     }
@@ -144,11 +109,37 @@ export class SweepPool {
 
   terminate() {
     for (const g of new Set([...this.queue, ...this.slots.map((s) => s.job)].filter(Boolean).map((j) => j.group))) this.cancel(g);
-    for (const slot of this.slots) this.kill(slot);
+    for (const slot of this.slots) slot.rpc.stop();
   }
 }
 
 // ---- sweeps on a pool ------------------------------------------------------------------------
+
+// A rough wall time for a sweep from a timed probe of its first cell: create + every step, per
+// cell, spread over the workers. An upper bound when runs stop early (divergence).
+export function estimateSeconds(probe, cells, workers = 1) {
+  const perCellMs = (probe.msCreate || 0) + (probe.msPerStep || 0) * (probe.stepsTotal || 0);
+  return (cells * perCellMs) / 1000 / Math.max(1, workers);
+}
+
+// Whether the page runs a sweep: null when it does, else the sentence that says why not (with the
+// count and the estimated time) and how to run it anyway (a coarser grid, or the CLI).
+export function refusal({ cells, seconds, workers, base, specs }) {
+  const cli = `ibp sweep '${base}' ${specs.map((s) => `--vary ${s}`).join(' ')} --jobs N`;
+  const est = `estimated ${formatDuration(seconds)} with ${workers} worker${workers > 1 ? 's' : ''}`;
+  if (cells > PAGE_MAX_CELLS) {
+    return `This sweep has ${cells} cells (${est}): the page runs at most ${PAGE_MAX_CELLS}. Use a coarser grid, or run it with the command line: ${cli}`;
+  }
+  if (seconds > PAGE_MAX_SECONDS) {
+    return `This sweep of ${cells} cells would take too long in the browser (${est}; the page runs sweeps of up to ${formatDuration(PAGE_MAX_SECONDS)}). Use fewer cells or steps, or run it with the command line: ${cli}`;
+  }
+  return null;
+}
+
+// The value of each key in a cell of a plan (the engine's index of each).
+export function cellValues(plan, cell) {
+  return plan.index[cell].map((i, k) => plan.values[k][i]);
+}
 
 export class SweepRefused extends Error {
   constructor(message, plan, estimate) { super(message); this.plan = plan; this.estimate = estimate; this.kind = 'refused'; }
@@ -157,17 +148,14 @@ export class SweepRefused extends Error {
 // Run a sweep: plan the grid (every cell checked by the engine), time a probe of the first cell,
 // refuse a sweep too big for the page (the count and the estimated time in the message), then run
 // every cell on the pool. Callbacks: onPlan(plan, estimate), onCell(cellResult). Resolves with
-// { plan, estimate, results, wallMs }; rejects with a PoolError (kind 'config' for a bad grid or
+// { plan, estimate, results, wallMs }; rejects with an RpcError (kind 'config' for a bad grid or
 // cell, 'aborted' when cancelled) or a SweepRefused.
 export async function runSweep(pool, { base, vary }, { group, onPlan = () => {}, onCell = () => {} } = {}) {
   const t0 = performance.now();
   const plan = await pool.submit('plan', { base, vary }, { group, front: true });
-  const firstConfig = plan.configs[0] ?? null;
-  const varies = plan.keys.map((key, k) => ({ key, values: plan.values[k], spec: plan.specs[k] }));
-  const probeConfig = firstConfig ?? plan.canonical;
-  const est = await pool.submit('estimate', { config: probeConfig }, { group, front: true });
+  const est = await pool.submit('estimate', { config: plan.first }, { group, front: true });
   const seconds = estimateSeconds(est, plan.cells, pool.size);
-  const why = refusal({ cells: plan.cells, seconds, workers: pool.size, base, varies });
+  const why = refusal({ cells: plan.cells, seconds, workers: pool.size, base, specs: plan.specs });
   if (why) throw new SweepRefused(why, plan, { ...est, seconds });
   onPlan(plan, { ...est, seconds });
   const results = new Array(plan.cells).fill(null);
@@ -177,7 +165,7 @@ export async function runSweep(pool, { base, vary }, { group, onPlan = () => {},
     return { regime: 'error', summary: {}, message: e.message, canonical: null, full: null, ms: NaN };
   };
   const jobs = plan.configs.map((config, cell) => pool.submit('cell', { config }, { group }).catch(lost).then((r) => {
-    const res = { cell, values: cellValues(cell, varies), config, ...r };
+    const res = { cell, values: cellValues(plan, cell), config, ...r };
     results[cell] = res;
     onCell(res);
     return res;

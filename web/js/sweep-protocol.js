@@ -10,12 +10,14 @@
 //   'protocol'
 //
 //   type      args                          result
-//   plan      { base, vary: ['key=grid'] }  { keys, values: [[string]], cells, canonical,
-//                                              configs: [string] (every cell's config, when cells
-//                                              <= PAGE_MAX_CELLS; else []) }
-//             Every value of every key is checked alone first (an unknown key or a bad value is
-//             reported with the engine's message even for a grid too big to run), then, for a
-//             grid the page may run, every cell.
+//   plan      { base, vary: ['key=grid'] }  { keys, specs, values: [[string]], cells, canonical,
+//                                              first, configs: [string], index: [[i0, i1]] }
+//             The engine plans it (ibp_sweep_plan, the grammar of `ibp sweep --vary`): every value
+//             of every key is checked (an unknown key or a bad value gets the engine's message
+//             even for a grid too big to run); canonical is the base without the varied keys,
+//             first the config of cell 0. For a grid the page may run (cells <= PAGE_MAX_CELLS)
+//             every cell is checked as a whole, and configs / index list each cell's canonical
+//             config and the index of its value of each key; else both are [].
 //   estimate  { config }                    { msCreate, msPerStep, stepsTotal, nparams, probed }
 //             (a few steps of the run, timed: at most 50 steps or about 200 ms)
 //   cell      { config }                    { regime, summary: {field: number|null}, message,
@@ -28,14 +30,18 @@
 //             limits the streamed columns to these plus step and lr)
 //
 // UNSOLICITED (worker -> pool):
-//   { type: 'ready', version, fields, keys }   once the module is loaded: the summary fields
-//                                              (ibp_summary_fields) and the config keys (schema)
+//   { type: 'ready', version, enums, keys }    once the module is loaded: the module's enums
+//                                              (events, regimes, summary fields: names.js) and
+//                                              the config keys (schema)
 //   { type: 'fatal', message }                                  the module could not be loaded
 //   { type: 'rows', id, columns, nrows, data }                  rows of the run job `id`:
 //        data = Float64Array (nrows, columns.length), row-major, transferred; NaN = not measured
 
 export const SWEEP_PROTOCOL_VERSION = 1;
 export const SWEEP_REQUESTS = Object.freeze(['plan', 'estimate', 'cell', 'run']);
+
+// The page runs sweeps of at most this many cells (the CLI runs IBP_SWEEP_MAX_JOB_CELLS a job).
+export const PAGE_MAX_CELLS = 2000;
 
 // Streamed rows of a run job are posted at most this often.
 export const ROWS_EVERY_MS = 150;

@@ -1,102 +1,30 @@
 // sweep-worker.js -- one worker of the sweep pool: it loads ibp.wasm and runs one job at a time to
 // its end (plan a grid, time a probe, run a cell to its summary, or run a config streaming its
-// metric rows). The protocol is documented at the top of sweep-protocol.js. The pool cancels by
-// terminating the worker, so the loops below never look for a cancel message.
-import { loadIbp } from './wasm-loader.js';
+// metric rows). The protocol is documented at the top of sweep-protocol.js; engine-worker.js takes
+// the requests and keeps the module healthy. The pool cancels by terminating the worker, so the
+// loops below never look for a cancel message.
 import { Run, canonical, schema, EngineError } from './engine.js';
-import { isSweepRequest, ROWS_EVERY_MS } from './sweep-protocol.js';
-import { parseVaries, cellCount, cellConfig, cellValues, GridError, PAGE_MAX_CELLS } from './sweep-grid.js';
+import { isSweepRequest, ROWS_EVERY_MS, PAGE_MAX_CELLS } from './sweep-protocol.js';
+import { engineWorker, ConfigError } from './engine-worker.js';
+import { planSweep, SweepError } from './sweep-plan.js';
 
 const MODULE_URL = new URL('../ibp.wasm', import.meta.url);
 
-let ibp = null;
-let fields = [];
-let keys = [];
-const queue = [];
-
-const post = (msg, transfer) => self.postMessage(msg, transfer || []);
-
-// Registered before the module is awaited, so no early request is lost.
-self.onmessage = (ev) => {
-  const msg = ev.data;
-  if (!isSweepRequest(msg)) {
-    const id = msg && Number.isSafeInteger(msg.id) ? msg.id : 0;
-    post({ id, type: 'error', error: { message: 'unknown request', kind: 'protocol' } });
-    return;
-  }
-  if (!ibp) { queue.push(msg); return; }
-  handle(msg);
-};
-
-class ConfigError extends Error {}
-
-function handle(msg) {
-  let result;
-  try {
-    result = HANDLERS[msg.type](msg.args || {}, msg.id);
-  } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) {
-      post({ id: msg.id, type: 'error', error: { message: `the engine stopped on an internal error (WebAssembly trap: ${e.message})`, kind: 'trap' } });
-      reload();
-      return;
-    }
-    const kind = e instanceof ConfigError || e instanceof GridError ? 'config' : e instanceof EngineError ? 'engine' : 'protocol';
-    post({ id: msg.id, type: 'error', error: { message: e && e.message ? e.message : String(e), kind } });
-    return;
-  }
-  post({ id: msg.id, type: 'result', result });
-}
-
-async function load() {
-  ibp = await loadIbp(fetch(MODULE_URL));
-  fields = ibp.readCStr(ibp.ex.ibp_summary_fields()).split(',');
-  keys = schema(ibp).map((k) => k.key);
-}
-
-function reload() {
-  ibp = null; // requests queue until the fresh module is in
-  load().then(() => { while (queue.length) handle(queue.shift()); }, (e) => {
-    post({ type: 'fatal', message: `the engine could not be reloaded after a trap: ${e.message}` });
-  });
-}
-
 // ---- jobs ------------------------------------------------------------------------------------
 
-const num = () => ({ pow: (x, y) => ibp.ex.ibp_pow(x, y), fmt: (x) => ibp.formatDouble(x) });
-
-function engineCheck(config, what) {
+// The engine plans the sweep (sweep-plan.js); refusals are the page's config errors.
+function plan({ base = '', vary = [] }) {
   try {
-    return canonical(ibp, config);
+    return planSweep(ibp(), base, vary, { maxCells: PAGE_MAX_CELLS });
   } catch (e) {
-    if (e instanceof EngineError) throw new ConfigError(what ? `${what}: ${e.message}` : e.message);
+    if (e instanceof SweepError) throw new ConfigError(e.message);
     throw e;
   }
 }
 
-function plan({ base = '', vary = [] }) {
-  const varies = parseVaries(vary, num());
-  const canon = engineCheck(base, 'the base config');
-  const cells = cellCount(varies);
-  const configs = [];
-  if (cells <= PAGE_MAX_CELLS) {
-    for (let c = 0; c < cells; c++) {
-      const cfg = cellConfig(base, varies, c);
-      const vals = cellValues(c, varies).map((v, k) => `${varies[k].key}=${v}`).join(', ');
-      engineCheck(cfg, `cell ${c} (${vals})`);
-      configs.push(cfg);
-    }
-  } else {
-    // too many cells to run here, but an unknown key or a bad value is still worth its own message
-    for (const v of varies) {
-      for (const val of new Set(v.values)) engineCheck(cellConfig(base, [{ key: v.key, values: [val] }], 0));
-    }
-  }
-  return { keys: varies.map((v) => v.key), specs: varies.map((v) => v.spec), values: varies.map((v) => v.values), cells, canonical: canon, configs };
-}
-
 function estimate({ config }) {
   const t0 = performance.now();
-  const r = Run.create(ibp, { config });
+  const r = Run.create(ibp(), { config });
   const t1 = performance.now();
   let done = 0, n = 1;
   try {
@@ -104,7 +32,7 @@ function estimate({ config }) {
     const probe = Math.min(50, stepsTotal);
     while (done < probe && r.running && performance.now() - t1 < 200) {
       const got = r.step(Math.min(n, probe - done));
-      ibp.ex.ibp_run_clear_rows(r.ptr);
+      ibp().ex.ibp_run_clear_rows(r.ptr);
       done += got;
       n *= 2;
       if (got === 0 && r.running) break;
@@ -117,7 +45,7 @@ function estimate({ config }) {
 }
 
 function summaryOf(r) {
-  const json = JSON.parse(ibp.textOf((b, cap) => ibp.ex.ibp_run_summary_json(r.ptr, b, cap)));
+  const json = JSON.parse(ibp().textOf((b, cap) => ibp().ex.ibp_run_summary_json(r.ptr, b, cap)));
   const { regime, ...summary } = json;
   return { regime, summary };
 }
@@ -126,7 +54,7 @@ function cell({ config }) {
   const t0 = performance.now();
   let r;
   try {
-    r = Run.create(ibp, { config });
+    r = Run.create(ibp(), { config });
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
     return { regime: 'error', summary: {}, message: e.message, canonical: null, full: null, ms: performance.now() - t0 };
@@ -134,18 +62,18 @@ function cell({ config }) {
   try {
     for (let idle = 0; r.running && idle < 3;) {
       idle = r.step(100000) === 0 ? idle + 1 : 0; // 0 steps while running: a full row buffer, cleared here
-      ibp.ex.ibp_run_clear_rows(r.ptr);
+      ibp().ex.ibp_run_clear_rows(r.ptr);
     }
     const { regime, summary } = summaryOf(r);
-    return { regime, summary, message: r.message, canonical: canonical(ibp, config), full: canonical(ibp, config, true), ms: performance.now() - t0 };
+    return { regime, summary, message: r.message, canonical: canonical(ibp(), config), full: canonical(ibp(), config, true), ms: performance.now() - t0 };
   } finally {
     r.destroy();
   }
 }
 
-function run({ config, columns = null, everyMs = ROWS_EVERY_MS }, id) {
+function run({ config, columns = null, everyMs = ROWS_EVERY_MS }, { id }) {
   const t0 = performance.now();
-  const r = Run.create(ibp, { config });
+  const r = Run.create(ibp(), { config });
   try {
     const all = r.columns;
     const want = columns ? ['step', 'lr', ...columns] : all;
@@ -185,8 +113,8 @@ function run({ config, columns = null, everyMs = ROWS_EVERY_MS }, id) {
     flush();
     const { regime, summary } = summaryOf(r);
     return {
-      columns: cols, state: r.state, stateName: ibp.readCStr(ibp.ex.ibp_run_state_string(r.state)), message: r.message,
-      t: r.t, lr0: r.lr0, s0: r.s0, nparams: r.nparams, summary, regime, full: canonical(ibp, config, true),
+      columns: cols, state: r.state, stateName: ibp().readCStr(ibp().ex.ibp_run_state_string(r.state)), message: r.message,
+      t: r.t, lr0: r.lr0, s0: r.s0, nparams: r.nparams, summary, regime, full: canonical(ibp(), config, true),
       ms: performance.now() - t0,
     };
   } finally {
@@ -194,11 +122,12 @@ function run({ config, columns = null, everyMs = ROWS_EVERY_MS }, id) {
   }
 }
 
-const HANDLERS = { plan, estimate, cell, run };
-
-load().then(() => {
-  post({ type: 'ready', version: ibp.readCStr(ibp.ex.ibp_version()), fields, keys });
-  while (queue.length) handle(queue.shift());
-}, (e) => {
-  post({ type: 'fatal', message: `the engine (ibp.wasm) could not be loaded: ${e && e.message ? e.message : e}` });
+// A trap (or any exception out of the module) fails its job with kind 'trap'; the next job gets
+// a fresh instance of the module.
+const worker = engineWorker({
+  scope: self, moduleUrl: MODULE_URL, isRequest: isSweepRequest,
+  handlers: { plan, estimate, cell, run },
+  ready: (instance) => ({ version: instance.readCStr(instance.ex.ibp_version()), enums: instance.enums, keys: schema(instance).map((k) => k.key) }),
 });
+function ibp() { return worker.ibp(); }
+function post(msg, transfer) { worker.post(msg, transfer); }

@@ -8,7 +8,9 @@ import { findEvents } from './series.js';
 import { TrajectoryView } from './trajectory.js';
 import { latestSpectrum } from './spectrum.js';
 import { SpectrumPanel } from './spectrum-panel.js';
-import { StatusLine, setDisabled } from './status.js';
+import { StatusLine } from './status.js';
+import { setDisabled } from './dom.js';
+import { valueOf } from './kv.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_KEPT = 4;
@@ -19,7 +21,7 @@ const UI_INTERVAL_MS = 100;
 
 export class Views {
   // opts: { request(type, args) -> Promise (the worker client), current() -> { info, store,
-  // status, runLost }, shows(id) -> whether the page shows that figure (embed links choose),
+  // status, runLost, names (names.js: the engine's event names) }, shows(id) -> whether the page shows that figure (embed links choose),
   // savePng(canvas, id, title, { scale }?), announce(text), reporter() -> HostReporter | null,
   // only: the charts an embed link shows (or undefined) }
   constructor(opts) {
@@ -60,7 +62,7 @@ export class Views {
     this.board.setEvents([]);
     if (info.twoParam) {
       this.els.trajFig.hidden = !shows('traj');
-      const mf = /(^|&)model=mf(&|$)/.test(info.full);
+      const mf = valueOf(info.full, 'model') === 'mf';
       this.trajectory.reset({ ...info.twoParam, labels: mf ? ['x', 'y'] : ['w₁', 'w₂'] }, info.lr);
       if (this.earlyTrace && this.earlyTrace.runId === info.runId) for (const d of this.earlyTrace.chunks) this.trajectory.append(d);
       this.earlyTrace = null;
@@ -102,7 +104,7 @@ export class Views {
   }
 
   update() {
-    const { store, status, info, runLost } = this.opts.current();
+    const { store, status, info, runLost, names } = this.opts.current();
     const reporter = this.opts.reporter();
     // events: from the engine's column when the run has one, else detected here; at most 4 Hz,
     // with a trailing update so the last rows of a run are always looked at
@@ -110,11 +112,11 @@ export class Views {
     const fresh = store && (store !== this.eventsStore || store.version !== this.eventsVersion);
     if (fresh && now - this.eventsAt <= 250) {
       if (!this.eventsTimer) this.eventsTimer = setTimeout(() => { this.eventsTimer = 0; this.schedule(); }, 260 - (now - this.eventsAt));
-    } else if (fresh) {
+    } else if (fresh && names) {
       this.eventsAt = now;
       this.eventsStore = store;
       this.eventsVersion = store.version;
-      const ev = findEvents(store, 2);
+      const ev = findEvents(store, names, 2);
       const sig = (list) => list.map((e) => `${e.kind}@${e.step}`).join(',');
       if (sig(ev) !== sig(this.events)) {
         this.events = ev;

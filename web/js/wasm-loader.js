@@ -1,28 +1,69 @@
-// wasm-loader.js -- the tiny loader of ibp.wasm (no Emscripten glue): instantiate, call the
-// reactor's _initialize, and wrap strings and typed-array views. Used by the Web Worker and by
+// wasm-loader.js -- the tiny loader of ibp.wasm (no Emscripten glue): compile, instantiate, call
+// the reactor's _initialize, and wrap strings and typed-array views; EngineHost re-instantiates a
+// worker's module after a trap. Used by the Web Worker and by
 // node scripts (tests, benchmarks) alike: it touches no DOM and no node API.
 //
 // The module is standalone (-sSTANDALONE_WASM --no-entry): its only import is
 // env.emscripten_notify_memory_growth, called when the heap grows (views must then be remade).
 
 export async function loadIbp(source) {
-  // source: a Response / Promise<Response> (browser, streaming) or bytes (ArrayBuffer / Uint8Array)
+  return instantiateIbp(await compileIbp(source));
+}
+
+// The compiled module, kept so that a fresh instance costs no compilation (EngineHost below).
+// source: a Response / Promise<Response> (browser: streaming compilation) or bytes.
+export async function compileIbp(source) {
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
+  const resp = await source;
+  if (WebAssembly.compileStreaming && resp.headers?.get('content-type')?.startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(resp);
+  }
+  return WebAssembly.compile(await resp.arrayBuffer());
+}
+
+// A fresh instance of a compiled module, synchronously (workers and node allow it for any size).
+export function instantiateIbp(module) {
   let memoryGrew = () => {};
   const imports = { env: { emscripten_notify_memory_growth: () => memoryGrew() } };
-  let instance;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-    ({ instance } = await WebAssembly.instantiate(source, imports));
-  } else {
-    const resp = await source;
-    if (WebAssembly.instantiateStreaming && resp.headers?.get('content-type')?.startsWith('application/wasm')) {
-      ({ instance } = await WebAssembly.instantiateStreaming(resp, imports));
-    } else {
-      ({ instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), imports));
-    }
-  }
+  const instance = new WebAssembly.Instance(module, imports);
   const ex = instance.exports;
   if (ex._initialize) ex._initialize();
   return new Ibp(ex, (fn) => { memoryGrew = fn; });
+}
+
+// The module of a worker, made afresh when it may be poisoned. A trap, or a JS exception thrown out
+// of the module (a stack overflow is a RangeError), can leave its heap inconsistent and its stack
+// pointer anywhere: the worker then calls renew() and starts over with a clean instance (the run
+// is lost, the page is told). A call that returned but left the stack pointer moved (a failure
+// path that did not restore it) is repaired by settle(): between two calls nothing of the module
+// is on its stack, so the pointer belongs at its base.
+export class EngineHost {
+  constructor(module) {
+    this.module = module;
+    this.instances = 0;   // how many times the module was instantiated
+    this.repairs = 0;     // how many times settle() put the stack pointer back
+    this.renew();
+  }
+  // The stack pointer is read and set on the module's own exports (ibp.raw when the loader wraps
+  // them), never through a wrapper that brackets calls.
+  get stack() { return this.ibp.raw || this.ibp.ex; }
+  renew() {
+    this.ibp = instantiateIbp(this.module);
+    const ex = this.stack;
+    this.canCheckStack = typeof ex.stackSave === 'function' && typeof ex.stackRestore === 'function';
+    this.stackBase = this.canCheckStack ? ex.stackSave() : 0;
+    this.instances++;
+    return this.ibp;
+  }
+  // -> true when the stack pointer had drifted and was put back.
+  settle() {
+    if (!this.canCheckStack) return false;
+    const ex = this.stack;
+    if (ex.stackSave() === this.stackBase) return false;
+    ex.stackRestore(this.stackBase);
+    this.repairs++;
+    return true;
+  }
 }
 
 const enc = new TextEncoder();

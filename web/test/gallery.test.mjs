@@ -70,7 +70,7 @@ test('claim, formula, embedded playground, panels, citation; strict CSP, no inli
     assert.match(h, /Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'/);
     assert.doesNotMatch(h, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
     assert.doesNotMatch(h, /<style|\sstyle=/, 'no inline style');
-    assert.match(h, /<iframe class="embed" src="\.\.\/index\.html#[^"]+" title="Live playground: /);
+    assert.match(h, /<iframe class="embed" src="\.\.\/embed\.html#[^"]+" title="Live playground: /);
     assert.ok(h.includes(`https://arxiv.org/abs/${p.arxiv}`));
     p.panels.forEach((_, k) => assert.ok(h.includes(`data-panel="${k}"`), `${p.id} panel ${k}`));
     assert.match(h, /data-check/);

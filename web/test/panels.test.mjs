@@ -10,10 +10,13 @@ import { loadIbp } from '../js/wasm-loader.js';
 import { Run } from '../js/engine.js';
 import { withSet, RunStore } from '../js/panels.js';
 import { evaluateCheck, checkColumns } from '../js/preset-check.js';
-import { parseVaries, cellConfig } from '../js/sweep-grid.js';
+import { planSweep } from '../js/sweep-plan.js';
+import { engineNames } from '../js/names.js';
 
 const wasmPath = process.env.IBP_WASM || fileURLToPath(new URL('../../build/wasm/ibp.wasm', import.meta.url));
 const ibp = await loadIbp(readFileSync(wasmPath));
+const names = engineNames(ibp.enums);
+const bit = (id) => names.events.find((e) => e.id === id).bit;
 const presets = JSON.parse(readFileSync(new URL('../../presets/presets.json', import.meta.url), 'utf8')).presets;
 
 function store(columns, rows) {
@@ -40,15 +43,15 @@ test('product columns a*b are computed as rows arrive, NaN when a factor is miss
 test('checks on synthetic series with known answers', () => {
   // EoS: onset at the first ratio >= 0.95; the median after it by hand: sorted [0.95,0.98,1,1.02,1.04,1.3] -> (1 + 1.02)/2
   const er = [0.3, 0.6, 0.95, 1.02, 0.98, 1.3, 1.0, 1.04];
-  const eos = evaluateCheck({ kind: 'eos', tolerance: 0.1 }, store(['step', 'edge_ratio'], er.map((v, i) => [10 * i, v])));
+  const eos = evaluateCheck({ kind: 'eos', tolerance: 0.1 }, store(['step', 'edge_ratio'], er.map((v, i) => [10 * i, v])), names);
   const val = (r, label) => r.rows.find((x) => x.label === label).value;
   assert.equal(val(eos, 'EoS onset at step'), 20);
   assert.ok(Math.abs(val(eos, 'median η S / 2 after onset') - 1.01) < 1e-15);
   assert.equal(eos.verdict, true);
-  const early = evaluateCheck({ kind: 'eos' }, store(['step', 'edge_ratio'], [[0, 0.5], [1, 0.7]]));
+  const early = evaluateCheck({ kind: 'eos' }, store(['step', 'edge_ratio'], [[0, 0.5], [1, 0.7]]), names);
   assert.equal(early.verdict, null);
-  // a catapult: the engine's event bit 1 at the peak row
-  const cat = evaluateCheck({ kind: 'event', event: 'catapult' }, store(['step', 'loss', 'events'], [[0, 1, 0], [1, 50, 1], [2, 0.1, 0]]));
+  // a catapult: the engine's catapult bit at the peak row
+  const cat = evaluateCheck({ kind: 'event', event: 'catapult' }, store(['step', 'loss', 'events'], [[0, 1, 0], [1, 50, bit('catapult')], [2, 0.1, 0]]), names);
   assert.equal(cat.verdict, true);
   assert.equal(val(cat, 'max_t L_t / L_0'), 50);
   assert.equal(val(cat, 'catapult event at step'), 1);
@@ -84,18 +87,18 @@ function runAll(config) {
 
 for (const p of presets) {
   test(`${p.id}: the preset shows its phenomenon (${p.check.kind})`, () => {
-    const r = evaluateCheck(p.check, runAll(p.config));
+    const r = evaluateCheck(p.check, runAll(p.config), names);
     assert.equal(r.verdict, true, `${r.sentence} ${JSON.stringify(r.rows)}`);
   });
 }
 
 test('every sweep panel yields its summary fields in its first cell', () => {
-  const num = { pow: (x, y) => ibp.ex.ibp_pow(x, y), fmt: (x) => ibp.formatDouble(x) };
   for (const p of presets) {
     p.panels.forEach((panel, k) => {
       if (panel.kind !== 'sweep') return;
-      const vs = parseVaries(panel.vary, num);
-      const r = Run.create(ibp, { config: cellConfig(panel.base, vs, 0) });
+      const plan = planSweep(ibp, panel.base, panel.vary, { maxCells: 2000 });
+      assert.equal(plan.configs.length, plan.cells, `${p.id} panel ${k}: every cell listed`);
+      const r = Run.create(ibp, { config: plan.first });
       while (r.running) { r.step(100000); ibp.ex.ibp_run_clear_rows(r.ptr); }
       const s = JSON.parse(ibp.textOf((b, cap) => ibp.ex.ibp_run_summary_json(r.ptr, b, cap)));
       r.destroy();

@@ -1,7 +1,8 @@
 // Unit tests of protocol.js and of the worker client (with a fake worker).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isRequest, REQUESTS, SPEEDS, errorOf } from '../js/protocol.js';
+import { isRequest, REQUESTS, SPEEDS } from '../js/protocol.js';
+import { errorOf } from '../js/rpc.js';
 import { WorkerClient } from '../js/worker-client.js';
 
 test('isRequest accepts only known types with a positive integer id', () => {

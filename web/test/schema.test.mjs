@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { loadIbp } from '../js/wasm-loader.js';
 import { schema as schemaOf, canonical } from '../js/engine.js';
 import { groups, applies, byKeyMap, formPairs, rangeText, controlKind, suggestions } from '../js/schema.js';
-import { PAGE_KEYS, DEFAULT_CONFIG, joinConfig, configMap } from '../js/state.js';
+import { PAGE_KEYS, DEFAULT_CONFIG } from '../js/link.js';
+import { joinPairs, pairsMap } from '../js/kv.js';
 import { PRESETS } from '../js/presets.js';
 
 const wasmPath = process.env.IBP_WASM || fileURLToPath(new URL('../../build/wasm/ibp.wasm', import.meta.url));
@@ -38,7 +39,7 @@ test('applies() agrees with the engine parser', () => {
     'data=mc&model=linear', 'opt=sgd', 'depth=1&head=pm', 'depth=1', 'model=linear&depth=1', 'data=teacher&teacher=tanh_mlp', 'data=flip'];
   let checked = 0;
   for (const base of bases) {
-    const values = configMap(base);
+    const values = pairsMap(base);
     for (const k of schema) {
       if (values.has(k.key)) continue;
       const shown = applies(k, values, byKey);
@@ -71,8 +72,8 @@ test('the default experiment and every preset are valid configs', () => {
     const canon = canonical(ibp, c);
     assert.equal(canonical(ibp, canon), canon, `canonical form is a fixed point for ${c}`);
     // what the page would send after a round trip through the controls gives the same canonical form
-    const values = configMap(canonical(ibp, c, true));
-    assert.equal(canonical(ibp, joinConfig(formPairs(schema, values))), canon, c);
+    const values = pairsMap(canonical(ibp, c, true));
+    assert.equal(canonical(ibp, joinPairs(formPairs(schema, values))), canon, c);
   }
 });
 

@@ -1,7 +1,16 @@
 // Unit tests of series.js: the column store, min-max decimation, the chart table, events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { RunData, minMaxDecimate, seriesPoints, chartSpecs, findEvents, MAX_ROWS } from '../js/series.js';
+import { loadIbp } from '../js/wasm-loader.js';
+import { engineNames } from '../js/names.js';
+
+// the engine's event names and bits (the module's enums)
+const wasmPath = process.env.IBP_WASM || fileURLToPath(new URL('../../build/wasm/ibp.wasm', import.meta.url));
+const names = engineNames((await loadIbp(readFileSync(wasmPath))).enums);
+const bit = (id) => names.events.find((e) => e.id === id).bit;
 
 function rowsOf(columns, rows) { return Float64Array.from(rows.flat()); }
 
@@ -109,8 +118,10 @@ test('chartSpecs shows a chart only when its columns exist', () => {
 
 test('findEvents reads the engine bitmask when it exists', () => {
   const s = new RunData(['step', 'loss', 'events']);
-  s.append(s.columns, Float64Array.of(0, 1, 0, 10, 5, 1, 20, 0.5, 2 | 8, 30, NaN, 4), 4);
-  assert.deepEqual(findEvents(s).map((e) => [e.step, e.kind]), [[10, 'catapult'], [20, 'eos'], [20, 'converged'], [30, 'diverged']]);
+  s.append(s.columns, Float64Array.of(0, 1, 0, 10, 5, bit('catapult'), 20, 0.5, bit('eos') | bit('converged'), 30, NaN, bit('diverged')), 4);
+  const ev = findEvents(s, names);
+  assert.deepEqual(ev.map((e) => [e.step, e.kind]), [[10, 'catapult'], [20, 'eos'], [20, 'converged'], [30, 'diverged']]);
+  assert.equal(ev[1].label, 'EoS onset'); // the engine's label (ibp.h IBP_EVENT_LIST)
 });
 
 test('findEvents detects a catapult and the EoS onset without an events column', () => {
@@ -120,13 +131,13 @@ test('findEvents detects a catapult and the EoS onset without an events column',
   const rows = [];
   loss.forEach((l, i) => rows.push(i, l, er[i]));
   s.append(s.columns, Float64Array.from(rows), loss.length);
-  const ev = findEvents(s, 2);
+  const ev = findEvents(s, names, 2);
   assert.deepEqual(ev.map((e) => [e.kind, e.step]), [['catapult', 3], ['eos', 5]]);
   assert.equal(ev[0].peak, 30);
   // a rise that never comes back below the start is not a catapult
   const d = new RunData(['step', 'loss']);
   d.append(d.columns, Float64Array.of(0, 1, 1, 10, 2, 100), 3);
-  assert.deepEqual(findEvents(d), []);
+  assert.deepEqual(findEvents(d, names), []);
 });
 
 test('log axes keep about six ticks; tick labels are short', async () => {

@@ -7,11 +7,12 @@ import { execFileSync } from 'node:child_process';
 import {
   parseLink, buildLink, mergeConfig, oldDefaultPairs, OLD_DEFAULTS, LINK_VERSIONS, STATE_VERSION, CHART_IDS,
   VIEW_IDS, isOrigin, PAGE_KEYS,
-} from '../js/state.js';
+} from '../js/link.js';
 import {
   checkCommand, allowedOrigins, hostOrigin, metricRows, embedHeight, embedSnippet, EMBED_PX, COMMANDS, EVENTS,
 } from '../js/embed-api.js';
-import { shellQuote, cliCommand, reproNote, metricsJson, parseMetricsCsv, configValue, CLI_PATH } from '../js/export-format.js';
+import { shellQuote, cliCommand, reproNote, metricsJson, parseMetricsCsv, CLI_PATH } from '../js/export-format.js';
+import { valueOf } from '../js/kv.js';
 import { RunData, chartSpecs } from '../js/series.js';
 import { fileExcerpt } from '../js/imports.js';
 
@@ -109,7 +110,7 @@ test('CHART_IDS are the ids of every chart series.js can make, plus the two view
     'eig2', 'lambda_min', 'ntk', 'edge_ratio', 'grad_proj', 's_min', 's_ratio', 'layer1_sq', 'gap1', 'invariant1', 'mf_balance', 'margin',
     'train_acc', 'test_acc', 'sv1_1', 'sv1_2', 'sv_ratio1', 'align1', 'wprod_dist', 'events'];
   const ids = chartSpecs(every).map((s) => s.id);
-  for (const id of ids) assert.ok(CHART_IDS.includes(id), `series.js chart ${id} is missing from state.js CHART_IDS`);
+  for (const id of ids) assert.ok(CHART_IDS.includes(id), `series.js chart ${id} is missing from link.js CHART_IDS`);
   for (const id of CHART_IDS) if (!VIEW_IDS.includes(id)) assert.ok(ids.includes(id), `CHART_IDS has ${id}, which no chart has`);
 });
 
@@ -215,8 +216,8 @@ test('metricsJson keeps every column and the engine\'s digits; header fields are
   const p = parseMetricsCsv(csv);
   assert.deepEqual(p.comments, ['ibp 0.1.0', 'config: model=mf&lr=0.1', 'loss=mse_half: ...']);
   assert.equal(p.rows.length, 4);
-  assert.equal(configValue('a=1&seed=7&b=%2C', 'b'), ',');
-  assert.equal(configValue('a=1', 'seed'), null);
+  assert.equal(valueOf('a=1&seed=7&b=%2C', 'b'), ',');
+  assert.equal(valueOf('a=1', 'seed'), null);
 });
 
 test('fileExcerpt shows the line or the bytes an engine message names', () => {

@@ -4,57 +4,46 @@
 // every number), and runs that stream their rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { workerUnderTest, cliPath as cli } from './harness.mjs';
 
-const wasmPath = process.env.IBP_WASM || fileURLToPath(new URL('../../build/wasm/ibp.wasm', import.meta.url));
-const wasm = readFileSync(wasmPath);
-const cli = fileURLToPath(new URL('../../build/native/ibp', import.meta.url));
-
-const inbox = [];
-let wake = null;
-globalThis.self = globalThis;
-globalThis.postMessage = (m) => { inbox.push(structuredClone(m)); if (wake) wake(); };
-globalThis.fetch = async () => new Response(wasm, { headers: { 'content-type': 'application/wasm' } });
-await import('../js/sweep-worker.js');
-
-async function next(pred, ms = 30000) {
-  const t0 = Date.now();
-  for (;;) {
-    const i = inbox.findIndex(pred);
-    if (i >= 0) return inbox.splice(i, 1)[0];
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting for the sweep worker');
-    await new Promise((r) => { wake = r; setTimeout(r, 50); });
-  }
-}
-let id = 0;
-async function request(type, args = {}) {
-  const my = ++id;
-  self.onmessage({ data: { id: my, type, args } });
-  const m = await next((x) => x.id === my && (x.type === 'result' || x.type === 'error'));
-  if (m.type === 'error') { const e = new Error(m.error.message); Object.assign(e, m.error); throw e; }
-  return m.result;
-}
+const { inbox, next, request } = await workerUnderTest(new URL('../js/sweep-worker.js', import.meta.url));
 const ready = await next((m) => m.type === 'ready');
 
 const UV = 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&steps=400&measure=0';
 const G = 'model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_ref=ntk&steps=300&ntk=1&measure=0';
 
-test('ready names the summary fields', () => {
-  assert.ok(ready.fields.includes('regime') && ready.fields.includes('lambda_ratio') && ready.fields.includes('eta_s_final'));
+test('ready carries the module\'s enums: the summary fields, the regimes, the events', () => {
+  const fields = ready.enums.summaryFields.map((f) => f.id);
+  assert.ok(fields.includes('regime') && fields.includes('lambda_ratio') && fields.includes('eta_s_final'));
+  assert.ok(ready.enums.regimes.some((r) => r.id === 'catapult'));
+  assert.ok(ready.enums.events.some((e) => e.id === 'eos'));
 });
 
-test('a plan lists every cell config; unknown keys, bad values and bad cells get the engine\'s message', async () => {
+test('a plan (the engine\'s planner) lists every cell config; unknown keys, bad values and bad cells get the engine\'s message', async () => {
   const p = await request('plan', { base: UV, vary: ['lr_rel=lin:0.5:3.5:4', 'seed=0,1'] });
   assert.equal(p.cells, 8);
   assert.deepEqual(p.keys, ['lr_rel', 'seed']);
+  assert.deepEqual(p.values, [['0.5', '1.5', '2.5', '3.5'], ['0', '1']]);
+  assert.deepEqual(p.specs, ['lr_rel=lin:0.5:3.5:4', 'seed=0,1']);
   assert.equal(p.configs.length, 8);
-  assert.match(p.configs[3], /&lr_rel=1.5&seed=1$/);
+  // the first key outermost; each cell's config in the engine's canonical form
+  assert.deepEqual(p.index[3], [1, 1]);
+  assert.equal(p.configs[3], 'model=mf&init=4,0.1&rows=1&cols=1&rank=1&target=1&lr_rel=1.5&steps=400&measure=0&seed=1');
+  assert.equal(p.first, p.configs[0]);
+  assert.equal(p.canonical, 'model=mf&init=4,0.1&rows=1&cols=1&rank=1&target=1&steps=400&measure=0');
+  // the two grammars that used to disagree (issue 13) are one now
+  assert.deepEqual((await request('plan', { base: UV, vary: ['seed=1 ,2'] })).values, [['1', '2']]);
+  // lin: a + ((b - a) i) / (N - 1) inside, the endpoints as written; N = 3.0 is a whole number
+  assert.deepEqual((await request('plan', { base: UV, vary: ['lr_rel=lin:0.1:0.2:3.0'] })).values, [['0.1', String(0.1 + ((0.2 - 0.1) * 1) / 2), '0.2']]);
   await assert.rejects(request('plan', { base: UV, vary: ['bogus=1,2'] }), (e) => e.kind === 'config' && /unknown key "bogus"/.test(e.message));
-  await assert.rejects(request('plan', { base: UV, vary: ['rank=1,0'] }), (e) => e.kind === 'config' && /^cell 1 \(rank=0\): rank/.test(e.message));
+  await assert.rejects(request('plan', { base: UV, vary: ['rank=1,0'] }), (e) => e.kind === 'config' && /rank=0 is out of range/.test(e.message));
+  // a cell wrong only as a whole: rows applies to model=mf, not to the mlp of cell 1
+  await assert.rejects(request('plan', { base: UV, vary: ['model=mf,mlp'] }), (e) => e.kind === 'config' && /^cell 1 \(model=mlp\): /.test(e.message));
   await assert.rejects(request('plan', { base: 'steps=abc', vary: ['lr=1'] }), (e) => e.kind === 'config' && /^the base config: steps=/.test(e.message));
-  await assert.rejects(request('plan', { base: UV, vary: ['lr_rel=lin:1:2'] }), (e) => e.kind === 'config' && /lin:START:STOP:COUNT/.test(e.message));
+  await assert.rejects(request('plan', { base: UV, vary: ['lr_rel=lin:1:2'] }), (e) => e.kind === 'config' && /lin:START:STOP:N/.test(e.message));
+  await assert.rejects(request('plan', { base: UV, vary: [] }), (e) => e.kind === 'config' && /at least one key/.test(e.message));
   // too big to run here: the cells are not listed, but each value is still checked alone
   const big = await request('plan', { base: UV, vary: ['lr_rel=lin:0.5:3.5:100', 'seed=lin:0:99:100'] });
   assert.equal(big.cells, 10000);
@@ -80,7 +69,8 @@ test('cells: the regimes of the catapult paper, and the very numbers of `ibp swe
   const refused = await request('cell', { config: `${G}&lr_rel=1&mem_cap=1` });
   assert.equal(refused.regime, 'error');
   assert.ok(refused.message.length > 10);
-  if (!existsSync(cli)) return;
+  // the same numbers as the CLI: a check that cannot run is a failure (scripts/build native)
+  assert.ok(existsSync(cli), `${cli} is missing: build it (scripts/build native)`);
   // the CLI's CSV has the same numbers, printed by the same formatter
   const out = execFileSync(cli, ['sweep', G, '--vary', `lr_rel=${values.join(',')}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const lines = out.split('\n').filter((l) => l && !l.startsWith('#'));
@@ -97,7 +87,7 @@ test('cells: the regimes of the catapult paper, and the very numbers of `ibp swe
 });
 
 test('a run streams its rows (the requested columns, step and lr) and ends with its summary', async () => {
-  const my = ++id;
+  const my = 100000; // an id of its own, beyond the harness's
   self.onmessage({ data: { id: my, type: 'run', args: { config: `${G}&lr_rel=2.5`, columns: ['loss', 'nope'], everyMs: 0 } } });
   const done = await next((x) => x.id === my && (x.type === 'result' || x.type === 'error'));
   assert.equal(done.type, 'result', done.error && done.error.message);

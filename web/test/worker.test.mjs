@@ -4,36 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { workerUnderTest, cliPath as cli } from './harness.mjs';
 
-const wasmPath = process.env.IBP_WASM || fileURLToPath(new URL('../../build/wasm/ibp.wasm', import.meta.url));
-const wasm = readFileSync(wasmPath);
-
-// A worker global scope for the module: self, postMessage, fetch of ibp.wasm.
-const inbox = [];
-let wake = null;
-globalThis.self = globalThis;
-globalThis.postMessage = (m) => { inbox.push(structuredClone(m)); if (wake) wake(); };
-globalThis.fetch = async () => new Response(wasm, { headers: { 'content-type': 'application/wasm' } });
-await import('../worker.js');
-
-async function next(pred, ms = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const i = inbox.findIndex(pred);
-    if (i >= 0) return inbox.splice(i, 1)[0];
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting for a message from the worker');
-    await new Promise((r) => { wake = r; setTimeout(r, 50); });
-  }
-}
-let id = 0;
-async function request(type, args = {}) {
-  const my = ++id;
-  self.onmessage({ data: { id: my, type, args } });
-  const m = await next((x) => x.id === my);
-  if (m.type === 'error') { const e = new Error(m.error.message); Object.assign(e, m.error); throw e; }
-  return m.result;
-}
+// the test server's hooks (serve.mjs --test-hooks): on unless a test turns them off
+let testHooks = true;
+const { inbox, next, request } = await workerUnderTest(new URL('../worker.js', import.meta.url), {
+  fetch: (url) => {
+    if (!String(url).endsWith('/test-hooks.json')) return null;
+    return testHooks ? new Response('{"fault":true}', { headers: { 'content-type': 'application/json' } }) : new Response('not found', { status: 404 });
+  },
+});
 const ready = await next((m) => m.type === 'ready');
 
 test('ready carries the version, the schema and the enums', () => {
@@ -139,6 +119,58 @@ test('a wasm trap is reported, the module is reloaded, and runs work again', asy
   assert.equal(st.runId, info.runId);
 });
 
+test('fault injection is refused where the server has no test hooks (a shared link cannot trap or crash)', async () => {
+  testHooks = false;
+  try {
+    for (const what of ['trap', 'crash', 'poison']) {
+      await assert.rejects(request('fault', { what }), (e) => e.kind === 'protocol' && /test hook/.test(e.message));
+    }
+  } finally {
+    testHooks = true;
+  }
+  assert.ok(!inbox.some((m) => m.type === 'trap'));
+  await assert.rejects(request('fault', { what: 'nope' }), (e) => e.kind === 'protocol');
+});
+
+test('500 failing creates in a row (traps, stack overflows, a leaked stack pointer), then a good run as if nothing happened', async () => {
+  const good = 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=20';
+  const rowsOf = (runId) => inbox.filter((m) => m.type === 'metrics' && m.runId === runId).flatMap((m) => [...m.data]);
+  inbox.length = 0;
+  const ref = await request('create', { config: good });
+  await request('step', { n: 20 });
+  const want = rowsOf(ref.runId);
+  // params JSON nested 20,000 deep: without a depth limit in the engine the reader recurses until
+  // the wasm stack overflows (a RangeError out of the module, leaving its stack pointer moved);
+  // with one it is a plain refusal. Every 50th create is a real trap inside the engine, every 25th
+  // a leaked stack pointer: all of them must leave the worker usable.
+  const N = 20000;
+  const deep = `{"zzz":${'['.repeat(N)}${']'.repeat(N)},"params":[]}`;
+  const kinds = new Map();
+  for (let i = 0; i < 500; i++) {
+    let kind;
+    if (i % 50 === 49) {
+      kind = await request('fault', { what: 'trap' }).then(() => 'none', (e) => e.kind);
+      assert.equal(kind, 'trap');
+    } else if (i % 25 === 24) {
+      await request('fault', { what: 'poison' });
+      kind = await request('create', { config: 'model=mf&rows=0' }).then(() => 'none', (e) => e.kind);
+    } else {
+      kind = await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&init=file', initJson: deep }).then(() => 'none', (e) => e.kind);
+    }
+    assert.notEqual(kind, 'none', `create ${i} should have failed`);
+    kinds.set(kind, (kinds.get(kind) || 0) + 1);
+  }
+  assert.ok([...kinds.keys()].every((k) => ['trap', 'engine', 'config'].includes(k)), JSON.stringify([...kinds]));
+  inbox.length = 0;
+  const info = await request('create', { config: good });
+  assert.equal(info.canonical, ref.canonical);
+  const st = await request('step', { n: 20 });
+  assert.equal(st.t, 20);
+  assert.deepEqual(rowsOf(info.runId), want); // the same bits as before the failures
+  const done = await request('play');
+  assert.equal(done.runId, info.runId);
+});
+
 // ---- export and limits (issue 6) ---------------------------------------------------------------
 
 import { execFileSync } from 'node:child_process';
@@ -146,7 +178,6 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const cli = process.env.IBP_CLI || fileURLToPath(new URL('../../build/native/ibp', import.meta.url));
 function cliCsv(config, extra = []) {
   assert.ok(existsSync(cli), `the native CLI ${cli} is missing: run scripts/build native (or set IBP_CLI)`);
   const dir = mkdtempSync(join(tmpdir(), 'ibp-export-'));

@@ -1,4 +1,5 @@
-// state.js -- the page's state <-> the URL. Pure: no DOM, no worker; node tests import it.
+// link.js -- a link <-> the page's keys and the engine config it holds. Pure: no DOM, no worker;
+// node tests import it. The split and join of its pairs is kv.js's.
 //
 // A link is "#v=1&<engine config>&<page keys>", e.g.
 //     #v=1&model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=3000&speed=100
@@ -12,6 +13,8 @@
 // the hash. Hostile input is bounded: the whole link, the number of items and each key's shape
 // are capped and nothing from the link is ever interpreted as markup (the page only uses
 // textContent).
+
+import { splitPairs, joinPairs, encodeValue, withPairs } from './kv.js';
 
 export const STATE_VERSION = 1;
 export const MAX_LINK = 200000;   // characters; inline data (xs, ys, target) can be long
@@ -40,7 +43,7 @@ export const LINK_VERSIONS = Object.freeze([...Object.keys(OLD_DEFAULTS).map(Num
 export function oldDefaultPairs(version, named, full) {
   const table = OLD_DEFAULTS[version];
   if (!table || version === STATE_VERSION) return [];
-  const inUse = new Set(splitConfig(full || '').pairs.map(([k]) => k));
+  const inUse = new Set(splitPairs(full || '').pairs.map(([k]) => k));
   const out = [];
   for (const [key, value] of Object.entries(table)) {
     if (!named.has(key) && inUse.has(key)) out.push([key, value]);
@@ -146,7 +149,9 @@ export const PAGE_KEYS = Object.freeze({
     },
     text: (l) => l.join(','),
   },
-  // Fault injection for the browser tests (a real wasm trap / a worker crash after load).
+  // Fault injection for the browser tests (a real wasm trap / a worker crash after load). The worker
+  // refuses it unless the server has test hooks (scripts/serve.mjs --test-hooks): a shared link
+  // with fault= only gets a warning on a real host.
   fault: {
     def: '',
     parse(t) {
@@ -189,48 +194,13 @@ function clip(s, n = 40) {
 
 const KEY_RE = /^[a-z][a-z0-9_]{0,39}$/;
 
-// Decode one component of a link; null when it is malformed (a lone %, bad UTF-8).
-function decode(s) {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return null;
-  }
-}
+// The embed widget's own page: framing it is allowed (scripts/serve.mjs, README), and it is always
+// the widget (embed=1), whatever its link says.
+export const WIDGET_PAGE = 'embed.html';
+export const isWidgetPath = (pathname) => String(pathname).endsWith(`/${WIDGET_PAGE}`);
 
-// Encode a value for a config string / link: only what would break the "k=v&k=v" syntax or the
-// URL is escaped, so numbers, lists and activations stay readable: lr=0.2, init=4,0.1, act=
-// leaky_relu(0.1). The engine percent-decodes values, so both sides agree.
-export function encodeValue(v) {
-  return String(v).replace(/[^A-Za-z0-9._~,()+\-:*!/]/gu, (c) =>
-    Array.from(new TextEncoder().encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
-}
-
-// "k=v&k=v" -> [[k, v], ...] (decoded). Items that cannot be decoded become problems.
-export function splitConfig(text) {
-  const pairs = [], problems = [];
-  if (!text) return { pairs, problems };
-  for (const item of String(text).split('&')) {
-    if (item === '') continue;
-    const eq = item.indexOf('=');
-    const rawKey = eq < 0 ? item : item.slice(0, eq);
-    const rawVal = eq < 0 ? null : item.slice(eq + 1);
-    const key = decode(rawKey);
-    const val = rawVal === null ? null : decode(rawVal);
-    if (key === null || (rawVal !== null && val === null)) {
-      problems.push({ key: key && KEY_RE.test(key) ? key : null, message: `"${clip(item)}" could not be decoded: a % must be followed by two hex digits` });
-      continue;
-    }
-    pairs.push([key, val]);
-  }
-  return { pairs, problems };
-}
-
-export function joinConfig(pairs) {
-  return pairs.map(([k, v]) => (v === null ? k : `${k}=${encodeValue(v)}`)).join('&');
-}
-
-// Parse a link: its hash and, optionally, its query string (page keys only).
+// Parse a link: its hash and, optionally, its query string (page keys only); widget: the link of
+// the widget page (embed=1 whatever the link says).
 // -> { explicit, config, page, version, named, fromQuery, problems: [{ key, message }] }
 //   explicit:  the link names a config or a preset (else the default experiment applies)
 //   config:    the engine config string to validate (page keys and undecodable items removed);
@@ -239,7 +209,13 @@ export function joinConfig(pairs) {
 //   version:   the link version (page.v), for OLD_DEFAULTS
 //   named:     the engine keys the link names
 //   fromQuery: the page keys that came from the query string (buildLink leaves them there)
-export function parseLink(hash, search = '') {
+export function parseLink(hash, search = '', { widget = false } = {}) {
+  const link = readLink(hash, search);
+  if (widget) link.page.embed = 1;
+  return link;
+}
+
+function readLink(hash, search) {
   const page = pageDefaults();
   const problems = [];
   const fromQuery = new Set();
@@ -255,7 +231,7 @@ export function parseLink(hash, search = '') {
     q = '';
   }
   // the query: page keys only
-  const qs = splitConfig(q);
+  const qs = splitPairs(q);
   problems.push(...qs.problems);
   for (const [key, val] of qs.pairs.slice(0, MAX_ITEMS)) {
     if (!KEY_RE.test(key)) {
@@ -271,7 +247,7 @@ export function parseLink(hash, search = '') {
     return empty();
   }
   if (s.trim() === '') return empty();
-  const split = splitConfig(s);
+  const split = splitPairs(s);
   problems.push(...split.problems);
   let pairs = split.pairs;
   if (pairs.length > MAX_ITEMS) {
@@ -295,7 +271,7 @@ export function parseLink(hash, search = '') {
   // A link with only page keys and no version ("#speed=100") still means the default experiment.
   const explicit = sawVersion || engine.length > 0 || page.preset !== '';
   return {
-    explicit, config: explicit ? joinConfig(engine) : DEFAULT_CONFIG, page, version: page.v,
+    explicit, config: explicit ? joinPairs(engine) : DEFAULT_CONFIG, page, version: page.v,
     named: new Set(engine.map(([k]) => k)), fromQuery, problems,
   };
 }
@@ -319,13 +295,7 @@ function readPageKey(page, key, val, problems) {
 // the preset's order, new keys after them; lr and lr_rel replace each other (the engine refuses
 // both at once).
 export function mergeConfig(base, overrides) {
-  const over = splitConfig(overrides).pairs;
-  if (!over.length) return base;
-  const named = new Set(over.map(([k]) => k));
-  if (named.has('lr')) named.add('lr_rel');
-  if (named.has('lr_rel')) named.add('lr');
-  const out = splitConfig(base).pairs.filter(([k]) => !named.has(k));
-  return joinConfig([...out, ...over]);
+  return withPairs(base, overrides, { alike: [['lr', 'lr_rel']] });
 }
 
 // The link of a state: the engine's canonical config plus the page keys that differ from their
@@ -341,30 +311,4 @@ export function buildLink(canonical, page = {}, { omit = new Set() } = {}) {
     if (text !== spec.text(spec.def)) parts.push(`${k}=${encodeValue(text)}`);
   }
   return `#${parts.join('&')}`;
-}
-
-// The config key an engine message is about, or null. The engine starts its messages with the
-// key ("lr=abc: ...", "width has 3 values ...", "lr and lr_rel are both given"), or says
-// unknown key "foo".
-export function keyOfMessage(message, knownKeys) {
-  const m = /^unknown key "([^"]*)"/.exec(message);
-  if (m) return null;
-  const k = /^"?([a-z][a-z0-9_]*)/.exec(String(message));
-  if (k && knownKeys.has(k[1])) return k[1];
-  return null;
-}
-
-// Values of a config string as a Map (later items win); used to fill the controls from the
-// engine's full canonical form.
-export function configMap(text) {
-  return new Map(splitConfig(text).pairs.map(([k, v]) => [k, v ?? '']));
-}
-
-// Numbers for people: never "NaN" on screen. Non-finite -> the placeholder.
-export function fmt(x, digits = 4, none = '—') {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return none;
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a >= 1e-3 && a < 1e6) return String(Number(x.toPrecision(digits)));
-  return x.toExponential(digits - 1).replace('e+', 'e');
 }

@@ -1,9 +1,8 @@
-// Unit tests of state.js: links <-> state, hostile input, number formatting.
+// Unit tests of link.js: links <-> the page's keys and config, hostile input; and number formatting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  parseLink, buildLink, splitConfig, joinConfig, encodeValue, keyOfMessage, fmt, DEFAULT_CONFIG, MAX_LINK,
-} from '../js/state.js';
+import { parseLink, buildLink, DEFAULT_CONFIG, MAX_LINK } from '../js/link.js';
+import { fmt } from '../js/format.js';
 
 test('an empty hash means the default experiment', () => {
   for (const h of ['', '#', '#   ', undefined]) {
@@ -56,16 +55,6 @@ test('hostile links: bad escapes, markup, odd names, huge input', () => {
   assert.ok(many.problems.some((p) => /at most/.test(p.message)));
 });
 
-test('encodeValue keeps numbers and lists readable and round-trips anything', () => {
-  assert.equal(encodeValue('4,0.1'), '4,0.1');
-  assert.equal(encodeValue('leaky_relu(0.1)'), 'leaky_relu(0.1)');
-  assert.equal(encodeValue('1e+5'), '1e+5');
-  for (const v of ['a&b=c#d%e', 'x y', 'é€😀', '<script>', '']) {
-    const { pairs } = splitConfig(joinConfig([['k', v]]));
-    assert.deepEqual(pairs, [['k', v]]);
-  }
-});
-
 test('buildLink writes v=1, the config and non-default page keys; parseLink reads it back', () => {
   const h = buildLink('model=mf&init=4,0.1', { speed: 100, autoplay: 1, fault: 'trap' });
   assert.equal(h, '#v=1&model=mf&init=4,0.1&speed=100');
@@ -73,15 +62,6 @@ test('buildLink writes v=1, the config and non-default page keys; parseLink read
   assert.equal(l.config, 'model=mf&init=4,0.1');
   assert.equal(l.page.speed, 100);
   assert.equal(buildLink('', { speed: Infinity }), '#v=1');
-});
-
-test('keyOfMessage finds the key an engine message is about', () => {
-  const keys = new Set(['lr', 'lr_rel', 'width', 'depth']);
-  assert.equal(keyOfMessage('lr=abc: lr must be a number in (0, 1e6]', keys), 'lr');
-  assert.equal(keyOfMessage('lr and lr_rel are both given: use one', keys), 'lr');
-  assert.equal(keyOfMessage('width has 3 values but ...', keys), 'width');
-  assert.equal(keyOfMessage('unknown key "foo" (did you mean...)', keys), null);
-  assert.equal(keyOfMessage('model=mf needs ...', keys), null);
 });
 
 test('fmt never shows NaN or Infinity', () => {
