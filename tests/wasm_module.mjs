@@ -4,7 +4,7 @@
 // file nested 9,500 deep made ibp_w_create throw a RangeError): after ~200 the module was dead.
 // usage: node tests/wasm_module.mjs build/wasm/ibp.wasm
 import { readFileSync } from 'node:fs';
-import { loadIbp } from '../web/js/wasm-loader.js';
+import { loadIbp, compileIbp, EngineHost } from '../web/js/wasm-loader.js';
 import { Run, EngineError } from '../web/js/engine.js';
 import { Checker } from './cli_run.mjs';
 
@@ -102,6 +102,21 @@ t.check(traps === 500, `500 calls trapped (${traps})`);
 t.check(ibp.trapped === 500 && !ibp.broken, `500 recoveries (${ibp.trapped}), module not broken`);
 t.check(heap() === h0 && blocks() === b0, `no leak after 500 traps: heap ${heap()} vs ${h0}, blocks ${blocks()} vs ${b0}`);
 t.check(sp() === s0, `stack pointer restored after 500 traps (${sp()} vs ${s0})`);
+
+// ---- a stack pointer moved between calls (what a failure path that forgot it would do) -------
+{
+  const before = raw.ibp_w_stack_repairs();
+  for (let i = 0; i < 100; i++) {
+    raw.stackAlloc(64 * 1024); // unbracketed: the pointer moves and stays moved
+    ex.ibp_version();          // the next call puts it back
+  }
+  t.check(sp() === s0 && raw.ibp_w_stack_repairs() - before === 100, `a moved stack pointer is put back at the next call (${raw.ibp_w_stack_repairs() - before} repairs)`);
+}
+{ // a worker's host keeps its instance after a recovered trap, and would replace a broken one
+  const host = new EngineHost(await compileIbp(bytes));
+  try { host.ibp.ex.ibp_run_step(BAD, 1n, 0, 0); } catch { /* the trap */ }
+  t.check(host.ibp.trapped === 1 && !host.mustRenew && host.instances === 1, 'EngineHost: a recovered trap keeps the instance');
+}
 
 // ---- 500 failing creates in a row, traps and refusals mixed, then a good run ---------------
 for (let i = 0; i < 500; i++) {

@@ -10,9 +10,10 @@
  * so the module's stack pointer stays where the trap left it and what the call had allocated is
  * lost; a couple of hundred such failures left the module unusable. So every export call is
  * bracketed by the loader (web/js/wasm-loader.js):
- *   ibp_w_call_begin()  remembers the stack pointer and opens a ledger of the call's allocations
+ *   ibp_w_call_begin()  opens a ledger of the call's allocations; the stack pointer, which belongs
+ *                       at its base between calls, is put back there if anything moved it
  *   ibp_w_call_end()    the call returned: what it allocated now belongs to its owner
- *   ibp_w_recover()     the call trapped: free what it allocated, restore the stack pointer;
+ *   ibp_w_recover()     the call trapped: free what it allocated, put the stack pointer back;
  *                       returns 0, or 1 when the trap hit inside the allocator itself (the heap
  *                       may be inconsistent: the caller must instantiate the module again)
  * The ledger is kept by the malloc family defined below (this file is linked into the browser
@@ -46,9 +47,10 @@ _Static_assert(sizeof(ibp__blk) == 16, "the header keeps the allocator's 16-byte
 static struct {
     ibp__blk head;        /* the current call's blocks (a ring) */
     int in_call, in_alloc;
-    void *sp;             /* the stack pointer when the call began */
+    void *base;           /* the stack pointer between calls (read at the first call) */
     size_t bytes, blocks; /* live, owned or not */
-} ibp__led = {{&ibp__led.head, &ibp__led.head, NULL, 0}, 0, 0, NULL, 0, 0};
+    size_t repairs;       /* times the stack pointer was found moved between calls */
+} ibp__led = {{&ibp__led.head, &ibp__led.head, NULL, 0}, 0, 0, NULL, 0, 0, 0};
 
 static void *ibp__track(void *base, size_t align, size_t n) {
     if (!base) return NULL;
@@ -123,8 +125,10 @@ int posix_memalign(void **out, size_t align, size_t n) {
 }
 
 void ibp_w_call_begin(void) {
+    void *sp = stackSave(); /* this function keeps nothing on the stack: the caller's pointer */
+    if (!ibp__led.base) ibp__led.base = sp;
+    else if (sp != ibp__led.base) { stackRestore(ibp__led.base); ibp__led.repairs++; }
     ibp__led.in_call = 1;
-    ibp__led.sp = stackSave();
 }
 
 void ibp_w_call_end(void) {
@@ -139,10 +143,8 @@ void ibp_w_call_end(void) {
 
 int ibp_w_recover(void) {
     if (ibp__led.in_alloc) return 1;
-    if (ibp__led.in_call) {
-        while (ibp__led.head.next != &ibp__led.head) free(ibp__led.head.next + 1);
-        stackRestore(ibp__led.sp);
-    }
+    if (ibp__led.in_call) while (ibp__led.head.next != &ibp__led.head) free(ibp__led.head.next + 1);
+    if (ibp__led.base) stackRestore(ibp__led.base);
     ibp__led.in_call = 0;
     return 0;
 }
@@ -150,6 +152,7 @@ int ibp_w_recover(void) {
 size_t ibp_w_heap_in_use(void) { return ibp__led.bytes; }
 size_t ibp_w_heap_blocks(void) { return ibp__led.blocks; }
 void *ibp_w_stack_pointer(void) { return stackSave(); }
+size_t ibp_w_stack_repairs(void) { return ibp__led.repairs; }
 #endif
 
 void *ibp_w_malloc(size_t n) { return malloc(n ? n : 1); }
