@@ -1,7 +1,8 @@
 // The bad-input catalogue (issue 10): every kind of hostile or mistaken input a user can give the
 // `ibp` command, each with the exit code it must end with and a fragment of the message it must
 // print. Cases are grouped by the issue's items; a few are properties rather than refusals (the
-// JSON lines parse, a reloaded run continues exactly), written as checks on the output.
+// JSON lines parse, a reloaded run continues exactly), written as checks on the output. The web
+// items at the end are the dev server's answers (status and header) and the embed demo's check.
 // usage: node tests/cli_catalogue.mjs IBP_COMMAND...   (native, the sanitizer build, or wasm)
 import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, openSync, closeSync, truncateSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -415,6 +416,69 @@ c(4, ['sweep', TINY, '--vary', 'seed=0,1', '--jobs', '99999999999999999999'], 2,
 c(0, ['merge', f('missing.csv')], 2, 'cannot open sweep part file');
 c(0, ['merge', f('ok.csv')], 2, 'cell 0 is missing');
 
+// ---- items 15-18: the web side (page behaviour itself is in e2e/security.spec.js) ----------------
+// 15 and 17 are the dev server's answers (scripts/serve.mjs over a directory of stand-in pages: its
+// headers depend on the file name only); 16 is the embed demo's own check of ?widget= (its
+// function, run with a stand-in location); 18 (the sweep page's y=) is page code and has its
+// browser test only.
+const web = [];
+const w = (item, path, status, header, want, opts = {}) => web.push({ item, path, status, header, want, ...opts });
+mkdirSync(f('site'));
+for (const page of ['index.html', 'sweep.html', 'embed.html', 'embed-demo.html', 'gallery.html']) put(join('site', page), '<!doctype html>\n');
+w(15, '/index.html', 200, 'x-frame-options', 'DENY');
+w(15, '/index.html', 200, 'content-security-policy', "frame-ancestors 'none'");
+w(15, '/', 200, 'content-security-policy', "frame-ancestors 'none'");
+w(15, '/sweep.html', 200, 'x-frame-options', 'DENY');
+w(15, '/embed-demo.html', 200, 'content-security-policy', "frame-ancestors 'none'");
+w(15, '/gallery.html', 200, 'x-frame-options', 'DENY');
+w(15, '/missing.html', 404, 'x-frame-options', 'DENY');
+w(15, '/embed.html', 200, 'content-security-policy', 'frame-ancestors *');
+w(15, '/embed.html', 200, 'x-frame-options', null);
+w(15, '/index.html', 200, 'content-security-policy', /^(?!.*frame-src \*)/, { what: 'no frame-src *' });
+w(15, '/embed.html', 200, 'content-security-policy', /^(?!.*frame-src \*)/, { what: 'no frame-src *' });
+w(15, '/%2e%2e/%2e%2e/etc/passwd', 404, 'x-frame-options', 'DENY', { what: 'no path outside the site' });
+w(17, '/test-hooks.json', 404, 'content-type', 'text/plain', { what: 'no test hooks on a normal server' });
+w(17, '/test-hooks.json', 200, 'content-type', 'application/json', { hooks: true, body: '{"fault":true}', what: 'the test server turns them on' });
+
+async function serve(hooks) {
+  const { spawn } = await import('node:child_process');
+  const here = new URL('..', import.meta.url).pathname;
+  const p = spawn(process.execPath, [join(here, 'scripts', 'serve.mjs'), '--root', f('site'), '--port', '0', ...(hooks ? ['--test-hooks'] : [])],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((ok, bad) => {
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; const m = out.match(/http:\/\/[^\s/]+\//); if (m) ok(m[0]); });
+    p.on('exit', () => bad(new Error('serve.mjs exited')));
+  });
+  return { url, stop: () => p.kill() };
+}
+async function get(url, path) {
+  const http = await import('node:http');
+  return new Promise((ok, bad) => {
+    http.get(url + path.replace(/^\//, ''), (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => ok({ status: res.statusCode, headers: res.headers, body }));
+    }).on('error', bad);
+  });
+}
+
+// 16: the embed demo frames only widget pages of its own site
+const widgetUrl = (() => {
+  const src = readFileSync(new URL('../site/embed-demo.js', import.meta.url), 'utf8');
+  const fn = src.match(/function widgetUrl\(asked\) \{[\s\S]*?\n\}/)[0];
+  const DEFAULT_WIDGET = src.match(/const DEFAULT_WIDGET = '([^']+)'/)[1];
+  const location = { href: 'https://ibp.example/demo/embed-demo.html', origin: 'https://ibp.example' };
+  return new Function('location', 'DEFAULT_WIDGET', `${fn}; return widgetUrl;`)(location, DEFAULT_WIDGET);
+})();
+const widgets = [
+  ['https://evil.example/embed.html', null], ['//evil.example/embed.html', null], ['javascript:alert(1)', null],
+  ['data:text/html,<script>alert(1)</script>', null], ['https://ibp.example/demo/index.html', null],
+  ['/demo/other.html', null], ['http://ibp.example/demo/embed.html', null], ['https://ibp.example.evil.example/embed.html', null],
+  ['v2/embed.html', 'https://ibp.example/demo/v2/embed.html'], ['/demo/embed.html?x=1#y', 'https://ibp.example/demo/embed.html'],
+  [null, 'https://ibp.example/demo/embed.html'],
+];
+
 // ---- run them ---------------------------------------------------------------------------------
 t.check(good.code === 0 && goodUnit.code === 0, `the catalogue's own files were made (${good.stderr} ${goodUnit.stderr})`);
 const byItem = new Map();
@@ -430,6 +494,28 @@ for (const k of cases) {
   if (k.report) console.log(`item ${k.item}: ${k.what}: ${k.report(r)}`);
   byItem.set(k.item, (byItem.get(k.item) || 0) + 1);
 }
-console.log(`${cases.length} cases; by issue item: ${[...byItem].sort((a, b) => a[0] - b[0]).map(([i, n]) => `${i}:${n}`).join(' ')}`);
-t.check(cases.length >= 150, `at least 150 cases (${cases.length})`);
+for (const hooks of [false, true]) {
+  const srv = await serve(hooks);
+  try {
+    for (const k of web.filter((x) => !!x.hooks === hooks)) {
+      const r = await get(srv.url, k.path);
+      const h = r.headers[k.header];
+      const headerOk = k.want === null ? h === undefined : k.want instanceof RegExp ? k.want.test(h ?? '') : (h ?? '').includes(k.want);
+      const ok = r.status === k.status && headerOk && (!k.body || r.body.trim() === k.body);
+      t.check(ok, `item ${k.item}: GET ${k.path}${hooks ? ' (test server)' : ''}: status ${r.status}, want ${k.status}; ${k.header}: ${h ?? '(none)'}, want ${k.want}${k.what ? ` (${k.what})` : ''}`);
+      byItem.set(k.item, (byItem.get(k.item) || 0) + 1);
+    }
+  } finally {
+    srv.stop();
+  }
+}
+for (const [asked, want] of widgets) {
+  const got = widgetUrl(asked);
+  t.check((got === null ? null : got.href) === want, `item 16: ?widget=${asked} -> ${got && got.href}, want ${want}`);
+  byItem.set(16, (byItem.get(16) || 0) + 1);
+}
+const total = cases.length + web.length + widgets.length;
+console.log(`${total} cases; by issue item: ${[...byItem].sort((a, b) => a[0] - b[0]).map(([i, n]) => `${i}:${n}`).join(' ')}` +
+  ' (item 18, the sweep page\'s y=, is page code: e2e/security.spec.js)');
+t.check(total >= 150, `at least 150 cases (${total})`);
 t.done();
