@@ -120,8 +120,8 @@ size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap) {
     }
     if (ibp__isfinite(r->s0)) { ibp__buf_puts(&b, ", eta S0 / 2 = "); ibp__buf_double(&b, r->eta0 * r->s0 / 2); }
     ibp__buf_puts(&b, "\n");
-    ibp__buf_printf(&b, "memory      %.2f MiB: one allocation of %.2f MiB, and the config's lists\n",
-                    (double)r->mem_bytes / 1048576.0, (double)r->arena_bytes / 1048576.0);
+    ibp__buf_printf(&b, "memory      %.2f MiB in one allocation (at most %.2f MiB while it was created)\n",
+                    (double)r->arena_bytes / 1048576.0, (double)r->mem_bytes / 1048576.0);
     ibp__buf_printf(&b, "build       ibp %s, float64, deterministic\n", IBP_VERSION);
     return ibp__buf_finish(&b);
 }
