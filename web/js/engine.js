@@ -33,8 +33,13 @@ export class Run {
   }
   destroy() { if (this.ptr) { this.ibp.ex.ibp_run_destroy(this.ptr); this.ptr = 0; } }
   step(n) {
-    const [got, msg] = this.ibp.withErr((e, len) => this.ibp.ex.ibp_run_step(this.ptr, BigInt(n), e, len));
-    if (got < 0n) throw new EngineError(msg, Number(got));
+    // the hot path passes no message buffer; a refusal changes nothing, so asking again for its
+    // sentence is safe
+    const got = this.ibp.ex.ibp_run_step(this.ptr, BigInt(n), 0, 0);
+    if (got < 0n) {
+      const [, msg] = this.ibp.withErr((e, len) => this.ibp.ex.ibp_run_step(this.ptr, BigInt(n), e, len));
+      throw new EngineError(msg, Number(got));
+    }
     return Number(got);
   }
   get state() { return this.ibp.ex.ibp_run_state(this.ptr); }
