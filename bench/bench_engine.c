@@ -121,12 +121,13 @@ static double net_params(const net *N) {
 }
 
 /* Lanczos vector work of a run of `it` iterations without restart, on P parameters: per
- * iteration j (0-based) alpha = v.w, two axpys, two Gram-Schmidt passes over j+1 rows (a dot and
- * an axpy each), the norm and the scaling: (8 (j+1) + 9) P; then the final rotation to `nr`
- * Ritz vectors, 2 it nr P. (Restarts add rotations not counted here.) */
+ * iteration j (0-based) alpha = v.w, the recurrence's two axpys, one Gram-Schmidt pass over j+1
+ * rows (a dot and an axpy each), the two norms and the scaling: (4 (j+1) + 11) P; then the final
+ * rotation to `nr` Ritz vectors, 2 it nr P. (The rare second Gram-Schmidt pass and restarts add
+ * work not counted here.) */
 static double lz_flops(int it, int nr, double P) {
     double f = 0;
-    for (int j = 0; j < it; j++) f += (8.0 * (j + 1) + 9.0) * P;
+    for (int j = 0; j < it; j++) f += (4.0 * (j + 1) + 11.0) * P;
     return f + 2.0 * it * nr * P;
 }
 
@@ -183,13 +184,16 @@ static void hvp_mv(void *ctx, const double *v, double *out) { ibp_run_hvp((ibp_r
 static void (*volatile hvp_fn)(void *, const double *, double *) = hvp_mv;
 static void hvp_call(void *ctx, const double *v, double *out) { hvp_fn(ctx, v, out); }
 
-/* One Lanczos configuration: cold start from the same seeded vector every repetition. */
+/* One Lanczos configuration: cold start from the same seeded vector every repetition, plus the
+ * direction of the gradient at theta (hint), as a run's cold solves start. */
 typedef struct lzres { double sec; ibp__eigres e; } lzres;
-static lzres time_lanczos(ibp_run *r, int max_krylov, long max_mv, int k, double tol, int reps) {
+static lzres time_lanczos(ibp_run *r, int max_krylov, long max_mv, int k, double tol, int reps,
+                          const double *hint) {
     long P = ibp_run_nparams(r);
     void *mem = malloc(ibp__lanczos_bytes(P, max_krylov, k));
     ibp__lanczos *lz = ibp__lanczos_bind(mem, P, max_krylov, k);
     if (max_mv > 0) ibp__lanczos_set_max_matvecs(lz, max_mv);
+    ibp__lanczos_set_hint(lz, hint);
     lzres res;
     res.sec = 1e30;
     double w0 = now();
@@ -253,11 +257,15 @@ static void row_log(const char *key, const char *config, int chunk, int reps, do
 }
 
 /* Sharpness rows at theta0: one HVP, 20 fixed Lanczos iterations, then the default-tolerance
- * top-1 (the sharpness) and top-3 solves, cold-started from the same seeded vector. */
+ * top-1 (the sharpness) and top-3 solves, cold-started from the same seeded vector. Returns the
+ * times of the HVP, the 20 iterations and the sharpness in t (3,). */
 static void sharpness(const char *w, ibp_run *r, const double *theta0, double hvp_flops,
-                      int reps) {
+                      int reps, double *tt) {
     ibp_run_set_params(r, theta0, NULL, 0); /* the same operator whatever was timed before */
+    double *grad = malloc(sizeof(double) * (size_t)ibp_run_nparams(r));
+    ibp_run_loss_grad(r, NULL, grad);
     double P = (double)ibp_run_nparams(r), t_hvp = time_hvp(r, 3 * reps);
+    tt[0] = t_hvp;
     char key[16], note[128];
     snprintf(key, sizeof key, "%s.hvp", w);
     row(key, "one exact HVP", t_hvp, hvp_flops, "");
@@ -267,7 +275,8 @@ static void sharpness(const char *w, ibp_run *r, const double *theta0, double hv
         {"top3", "top-3, tol 1e-8", 80, 0, 3, 1e-8},
     };
     for (int c = 0; c < 3; c++) {
-        lzres z = time_lanczos(r, cs[c].krylov, cs[c].maxmv, cs[c].k, cs[c].tol, reps);
+        lzres z = time_lanczos(r, cs[c].krylov, cs[c].maxmv, cs[c].k, cs[c].tol, reps, grad);
+        if (c < 2) tt[1 + c] = z.sec;
         int conv = 1;
         for (int i = 0; i < z.e.k; i++) conv &= z.e.converged[i];
         snprintf(key, sizeof key, "%s.%s", w, cs[c].key);
@@ -276,6 +285,36 @@ static void sharpness(const char *w, ibp_run *r, const double *theta0, double hv
                  c == 0 ? "" : conv ? ", converged" : ", NOT converged");
         row(key, cs[c].what, z.sec, z.e.matvecs * hvp_flops + lz_flops(z.e.matvecs, z.e.k, P), note);
     }
+    free(grad);
+}
+
+/* A whole run with its measurement schedule, warm-started as always: the Hessian-vector products
+ * per measurement, on average (the first, at creation, is the reference solve of S0). */
+static void warm_run(const char *key, const char *what, const char *config) {
+    ibp_run *r = make_run(config, NOLOG);
+    int col = -1, nc = ibp_run_ncols(r);
+    for (int j = 0; j < nc; j++)
+        if (strcmp(ibp_run_column(r, j), "hvps") == 0) col = j;
+    long n = 0, sum = 0, first = -1;
+    double t0 = now();
+    for (;;) {
+        const double *rows = ibp_run_rows(r);
+        for (int i = 0; i < ibp_run_nrows(r); i++) {
+            double h = rows[(size_t)i * nc + col];
+            if (h == h) {
+                if (first < 0) first = (long)h;
+                else n++, sum += (long)h;
+            }
+        }
+        ibp_run_clear_rows(r);
+        if (ibp_run_state(r) != IBP_RUNNING) break;
+        step_fn(r, 1000, NULL, 0);
+    }
+    double sec = now() - t0;
+    printf("%-9s %-27s %10.3f %9.0f  HVPs per measurement %.2f over %ld warm measurements "
+           "(the first, S0's reference solve: %ld); %s\n", key, what, sec * 1e3, (double)ibp_run_t(r) / sec,
+           n ? (double)sum / n : 0.0, n, first, ibp_run_message(r));
+    ibp_run_destroy(r);
 }
 
 int main(int argc, char **argv) {
@@ -321,7 +360,8 @@ int main(int argc, char **argv) {
     ibp_run_set_params(mlp, th1, NULL, 0);
     double t_mhvp = time_hvp(mlp, 3 * reps);
     ibp_run_destroy(mlp);
-    sharpness("W2", lin, th1, w1_hvp, reps);
+    double t2[3], t4[3];
+    sharpness("W2", lin, th1, w1_hvp, reps, t2);
     row("W2.mlp", "one HVP, as mlp identity", t_mhvp, w1_hvp, "");
     ibp_run_destroy(lin);
     free(th1);
@@ -336,9 +376,24 @@ int main(int argc, char **argv) {
     double t_w3 = time_steps(t, 10, 2, reps);
     row("W3.step", "W3 GD step, tanh mlp", t_w3, w3_step, "");
     row_log("W3.log", c_w3, 10, reps, t_w3, w3_step);
-    sharpness("W4", t, th3, w3_hvp, reps);
+    sharpness("W4", t, th3, w3_hvp, reps, t4);
     ibp_run_destroy(t);
     free(th3);
+
+    /* the default edge-of-stability runs: presets/presets.json "cohen2021-eos" and the page's
+     * default experiment (web/js/link.js DEFAULT_CONFIG) */
+    warm_run("EOS.run", "EoS preset, 6000 steps",
+             "model=mlp&depth=3&d=8&width=32&act=tanh&data=teacher&teacher=tanh_mlp&teacher_width=64"
+             "&teacher_scale=4&standardize=1&lr=0.2&steps=6000&measure_every=20");
+    warm_run("PAGE.run", "page default, 6000 steps",
+             "model=mlp&depth=3&width=32&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1"
+             "&lr=0.3&steps=6000&measure_every=20");
+    /* issue 12's ratios, all from this run */
+    printf("ratio     W4.lz20 / W3.step           %10.2f  target <= 13\n", t4[1] / t_w3);
+    printf("ratio     W4.hvp / W3.step            %10.2f  (one HVP at a fixed theta, in steps)\n",
+           t4[0] / t_w3);
+    printf("ratio     W2.lz20 / (20 W2.mlp)       %10.3f  target <= 0.08\n", t2[1] / (20 * t_mhvp));
+    printf("ratio     W4.sharp / W4.lz20          %10.2f  target <= 1.6\n", t4[2] / t4[1]);
     printf("nominal Mflop: W1 step %.2f, W1 HVP %.2f, W3 step %.2f, W3 HVP %.2f "
            "(+ Lanczos vector work in the Lanczos rows)\n",
            w1_step * 1e-6, w1_hvp * 1e-6, w3_step * 1e-6, w3_hvp * 1e-6);

@@ -24,7 +24,13 @@ test('a small sweep of the catapult runs on the pool: lazy, catapult and diverge
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await expect(progress(page)).toHaveText(/^9 cells in .* with \d+ workers?/, { timeout: 30000 });
   const regimes = page.getByRole('list', { name: 'Regimes' });
-  await expect(regimes.getByRole('listitem')).toHaveText(['lazy: 4', 'catapult: 3', 'divergent: 2']);
+  // c = 4 (cell 7) is the theory's divergence threshold 4/lambda0 itself: there the regime is
+  // decided by the last bits of lambda0 (the catapult run diverges or not at eta lambda0 = 4 to
+  // rounding), so that one cell may be either; every other cell is decided by the physics.
+  await expect.poll(async () => JSON.stringify(await regimes.getByRole('listitem').allTextContents()))
+    .toMatch(/^\["lazy: 4","catapult: (3","divergent: 2|4","divergent: 1)"\]$/);
+  await expect(rowOf(page, 6).getByRole('cell').nth(1)).toHaveText('catapult');
+  await expect(rowOf(page, 7).getByRole('cell').nth(1)).toHaveText(/^(catapult|divergent)$/);
   // the table, from the engine's summary: c = 0.5 lazy, 2.5 catapult, 4.5 divergent with its message
   await expect(rowOf(page, 0).getByRole('cell').nth(1)).toHaveText('lazy');
   await expect(rowOf(page, 4)).toContainText('2.5');

@@ -414,7 +414,7 @@ c(4, ['sweep', TINY, '--vary', 'seed=0,1', '--jobs', '99999999999999999999'], 2,
   c(5, ['merge', f('adir')], 2, 'it is a directory');
 }
 c(0, ['merge', f('missing.csv')], 2, 'cannot open sweep part file');
-c(0, ['merge', f('ok.csv')], 2, 'cell 0 is missing');
+c(0, ['merge', f('ok.csv')], 2, 'is not a file of ibp sweep: its first line is not "# ibp sweep VERSION"');
 
 // ---- items 15-18: the web side (page behaviour itself is in e2e/security.spec.js) ----------------
 // 15 and 17 are the dev server's answers (scripts/serve.mjs over a directory of stand-in pages: its

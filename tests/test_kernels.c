@@ -8,6 +8,7 @@
  *    |fl(sum) - sum| <= gamma_K sum |a_k b_k| with gamma_K = K u / (1 - K u).
  * 4. dot/sumsq == the four-partial-sum order written out here; gemv == one-column GEMM;
  *    axpy/scale == elementwise mul/add; transpose exact.
+ * 5. gemv_pair (Lanczos' Gram-Schmidt sweep) == its separate axpys, then dots and sumsq.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -52,6 +53,35 @@ static int guards_ok(const double *buf, long n) {
     return 1;
 }
 
+/* The same product with an operand packed once: B by ibp__gemm_pack_b (nn), A^T written in
+ * the documented packed layout (tn, N even, M >= 2): the bits of the plain call (Cr). */
+static void check_packed(int M, int N, int K, const double *A, const double *B, const double *C0,
+                         const double *Cr, int tn, int acc) {
+    long nc = (long)M * N;
+    if (M < 1 || N < 1 || K < 1) return;
+    double *C = malloc((nc + 1) * sizeof *C);
+    memcpy(C, C0, nc * sizeof *C);
+    if (!tn) {
+        double *Bp = malloc((ibp__gemm_packed_b_doubles(K, N) + 1) * sizeof *Bp);
+        ibp__gemm_pack_b(K, N, B, Bp);
+        ibp__gemm_nn_pb(M, N, K, A, B, Bp, C, acc);
+        T_CHECK(t_same_bits(C, Cr, nc), "gemm_nn_pb M=%d N=%d K=%d acc=%d: != plain", M, N, K, acc);
+        free(Bp);
+    } else if (M >= 2 && !(N & 1)) {
+        long Mp = M + (M & 1);
+        double *Ap = malloc((Mp * K + 1) * sizeof *Ap);
+        for (int k = 0; k < K; k++) { /* A (K, M) for tn: element (i, k) of op(A) is A[k M + i] */
+            int k0 = k / IBP__GEMM_KC * IBP__GEMM_KC, kc = K - k0 < IBP__GEMM_KC ? K - k0 : IBP__GEMM_KC;
+            for (int i = 0; i < M; i++)
+                Ap[(long)k0 * Mp + (long)(i / 2) * 2 * kc + 2 * (k - k0) + i % 2] = A[(long)k * M + i];
+        }
+        ibp__gemm_tn_pa(M, N, K, Ap, B, C, acc);
+        T_CHECK(t_same_bits(C, Cr, nc), "gemm_tn_pa M=%d N=%d K=%d acc=%d: != plain", M, N, K, acc);
+        free(Ap);
+    }
+    free(C);
+}
+
 static void check_gemm(int M, int N, int K) {
     long na = (long)M * K, nb = (long)K * N, nc = (long)M * N;
     double *A = malloc((na + 1) * sizeof *A), *B = malloc((nb + 1) * sizeof *B);
@@ -76,6 +106,7 @@ static void check_gemm(int M, int N, int K) {
             naive(M, N, K, A, tn, B, Cn, acc);
             T_CHECK(t_same_bits(cf, Cr, nc), "gemm_%s M=%d N=%d K=%d acc=%d: fast != ref",
                     tn ? "tn" : "nn", M, N, K, acc);
+            check_packed(M, N, K, A, B, C0, Cr, tn, acc);
             T_CHECK(t_same_bits(Cr, Cn, nc), "gemm_%s_ref M=%d N=%d K=%d acc=%d: ref != naive",
                     tn ? "tn" : "nn", M, N, K, acc);
             T_CHECK(guards_ok(Cf, nc), "gemm_%s M=%d N=%d K=%d: wrote outside C",
@@ -195,6 +226,27 @@ static void check_transpose(int r, int c) {
     free(A), free(T);
 }
 
+/* gemv_pair: the update is nu axpys in row order, then nd dots and sumsq of the new w, bit for
+ * bit, for every chunking edge (n % 4 tails, rows not a multiple of the four-row passes). */
+static void check_gemv_pair(long n, int rows, int u0, int nu, int nd, int with_ss) {
+    long ldv = n + 3; /* a stride that is not n */
+    double *V = malloc(sizeof(double) * (size_t)(ldv * (rows > 0 ? rows : 1)));
+    double *w = malloc(sizeof(double) * (size_t)(n + 1)), *w2 = malloc(sizeof(double) * (size_t)(n + 1));
+    double cu[40], hd[40], hr[40], part[160], ss = -1, ssr = -1;
+    fill(V, ldv * rows);
+    fill(w, n);
+    memcpy(w2, w, sizeof(double) * (size_t)n);
+    for (int i = 0; i < nu; i++) cu[i] = t_rand_normal(&seed);
+    ibp__gemv_pair(n, V, ldv, u0, nu, cu, w, nd, hd, with_ss ? &ss : NULL, part);
+    for (int i = 0; i < nu; i++) ibp__axpy(n, cu[i], V + (long)(u0 + i) * ldv, w2);
+    for (int i = 0; i < nd; i++) hr[i] = ibp__dot(V + (long)i * ldv, w2, n);
+    if (with_ss) ssr = ibp__sumsq(w2, n);
+    T_CHECK(t_same_bits(w, w2, n), "gemv_pair n=%ld nu=%d: w is the axpys' bit for bit", n, nu);
+    T_CHECK(t_same_bits(hd, hr, nd), "gemv_pair n=%ld nd=%d: dots bit for bit", n, nd);
+    T_CHECK(t_bits(ss) == t_bits(ssr), "gemv_pair n=%ld: sumsq bit for bit", n);
+    free(V), free(w), free(w2);
+}
+
 int main(void) {
     /* every small shape: all edges of the 4-row / 4-column tiles and of the column pass */
     int small[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 17};
@@ -225,5 +277,13 @@ int main(void) {
     for (size_t t = 0; t < sizeof gv / sizeof gv[0]; t++) check_gemv(gv[t][0], gv[t][1]);
     int tr[][2] = {{1, 1}, {1, 7}, {7, 1}, {16, 16}, {17, 33}, {40, 3}};
     for (size_t t = 0; t < sizeof tr / sizeof tr[0]; t++) check_transpose(tr[t][0], tr[t][1]);
+    long pn[] = {1, 3, 4, 5, 63, 64, 65, 1023, 1029, 5000};
+    for (size_t t = 0; t < sizeof pn / sizeof pn[0]; t++)
+        for (int rows = 1; rows <= 39; rows += 6) {
+            check_gemv_pair(pn[t], rows, 0, rows, rows, 1);          /* a pass over the basis */
+            check_gemv_pair(pn[t], rows, rows - 1, 1, rows, 0);      /* the recurrence's update */
+            check_gemv_pair(pn[t], rows, 0, rows, 0, 1);             /* the last update + w.w */
+            if (rows >= 2) check_gemv_pair(pn[t], rows, rows - 2, 2, rows - 1, 0);
+        }
     return t_summary();
 }

@@ -110,10 +110,54 @@ static void test_lr_rel(void) {
     double top;
     jacobi_max((int)P, H, &top);
     T_CHECK(t_close(ibp_run_s0(r), top, 0, 1e-8), "S0 %.15g vs dense %.15g", ibp_run_s0(r), top);
+    /* S0 is solved to full precision (residual 1e-10 relative: its error is about resid^2/gap) */
+    T_CHECK(t_close(ibp_run_s0(r), top, 0, 1e-13), "S0 %.17g vs dense %.17g to rounding", ibp_run_s0(r), top);
     T_CHECK(t_close(ibp_run_lr0(r) * ibp_run_s0(r), 1.5, 0, 1e-15), "eta S0 = lr_rel");
     free(H);
     free(e);
     ibp_run_destroy(r);
+}
+
+/* eta = lr_rel / S0 (or / lambda0) and so the whole trajectory do not depend on any key that
+ * only observes (issue 10 item 12): each base run against variants of every measurement key,
+ * theta after the steps and eta bit for bit. */
+static void test_lr_rel_observation_free(void) {
+    static const char *bases[] = {
+        "model=mlp&depth=2&width=12&d=4&n=40&act=tanh&lr_rel=1.8&steps=30",
+        "model=mlp&depth=3&width=8&d=3&n=33&act=gelu&opt=sgd&batch=5&lr_rel=0.9&steps=30",
+        "model=linear&depth=3&d=4&width=5&data=mc&n=30&init=normal&init_scale=0.4&lr_rel=1.5&steps=30",
+        "model=mlp&depth=2&width=10&d=3&n=25&act=tanh&lr_rel=1.2&lr_ref=ntk&steps=30",
+        "model=mf&rows=6&cols=5&rank=2&init=normal&init_scale=0.3&lr_rel=1.4&steps=30",
+    };
+    static const char *variants[] = {
+        "&measure=0", "&measure=1&topk=3", "&lambda_min=1", "&topk=4&lambda_min=1",
+        "&lanczos_tol=1e-4", "&lanczos_tol=1e-12", "&lanczos_max=6", "&measure_every=1",
+        "&measure_every=7&adaptive=1", "&ntk=1", "&ntk=1&measure=0", "&log_every=4",
+        "&catapult_factor=5",
+    };
+    int nv = (int)(sizeof variants / sizeof *variants), bad = 0;
+    for (size_t b = 0; b < sizeof bases / sizeof *bases; b++) {
+        ibp_run *r0 = t_run(bases[b], NULL, NULL);
+        if (!r0) continue;
+        while (ibp_run_state(r0) == IBP_RUNNING) { ibp_run_step(r0, 7, NULL, 0); ibp_run_clear_rows(r0); }
+        long P = ibp_run_nparams(r0);
+        for (int v = 0; v < nv; v++) {
+            char cfg[400];
+            snprintf(cfg, sizeof cfg, "%s%s", bases[b], variants[v]);
+            ibp_run *r = t_run(cfg, NULL, NULL);
+            if (!r) continue;
+            while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 5, NULL, 0); ibp_run_clear_rows(r); }
+            int same = ibp_run_t(r) == ibp_run_t(r0) && t_bits(ibp_run_lr0(r)) == t_bits(ibp_run_lr0(r0)) &&
+                       t_same_bits(ibp_run_params(r), ibp_run_params(r0), P);
+            T_CHECK(same, "%s: eta %.17g vs %.17g, the trajectory is the base run's", cfg, ibp_run_lr0(r),
+                    ibp_run_lr0(r0));
+            bad += !same;
+            ibp_run_destroy(r);
+        }
+        ibp_run_destroy(r0);
+    }
+    printf("lr_rel: %d of %d variants of the measurement keys keep eta and theta bit for bit\n",
+           (int)(sizeof bases / sizeof *bases) * nv - bad, (int)(sizeof bases / sizeof *bases) * nv);
 }
 
 static void test_params_roundtrip(void) {
@@ -338,6 +382,7 @@ int main(void) {
     test_gd_update();
     test_divergence();
     test_lr_rel();
+    test_lr_rel_observation_free();
     test_params_roundtrip();
     test_determinism();
     test_stopping();

@@ -1,26 +1,33 @@
 /* cli_sweep.c -- `ibp sweep` and `ibp merge`: one run per cell of a grid over one or two config
- * keys, one summary row per run (src/summary.c), sharding for cluster job arrays, and the
- * merge that joins shards into exactly the bytes of the unsharded sweep.
+ * keys, one summary row per run (src/summary.c), sharding for cluster job arrays, resuming a
+ * shard that was stopped, and the merge that joins shards into exactly the bytes of the
+ * unsharded sweep.
  *
  * The grid grammar, cell numbering, each cell's config and shard membership are the library's
- * (src/sweep/sweep.c, ibp_sweep_plan): this file only runs cells and writes and merges files. */
-#define _POSIX_C_SOURCE 200809L /* fork, waitpid */
+ * (src/sweep/sweep.c, ibp_sweep_plan); the file format is cli_sweep_file.c's: this file runs
+ * cells and writes, resumes and merges files. */
+#define _POSIX_C_SOURCE 200809L /* fork, waitpid, ftruncate */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "cli/cli_io.h"
 #include "cli/cli_sweep.h"
+#include "cli/cli_sweep_file.h"
 #ifndef __EMSCRIPTEN__
 #include <sys/wait.h>
-#include <unistd.h>
 #endif
 
 #define MAX_CELLS IBP_SWEEP_MAX_JOB_CELLS /* per process (a shard) */
 #define MAX_TOTAL IBP_SWEEP_MAX_CELLS     /* per sweep */
 
 const char *cli_sweep_help =
-    "ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N] [--jobs N] [--plan]\n"
+    "ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N] [--resume]\n"
+    "          [--jobs N] [--plan | --check]\n"
     "  Runs CONFIG once per grid cell (KEY and KEY2 replaced by the cell's values) and writes one\n"
     "  summary row per run: cell, the varied values, regime (lazy | catapult | eos | divergent |\n"
     "  not_converged), steps, final_loss, loss0, max_loss_ratio, monotone, steps_to_converge, eta,\n"
@@ -33,76 +40,215 @@ const char *cli_sweep_help =
     "  inside a value is written %2C (init=4%2C0.1,2%2C0.5). Values are checked for their key and\n"
     "  written in canonical form (lr=1e-1 is 0.1). The page plans the same cells with the same\n"
     "  engine call (ibp_sweep_plan).\n"
-    "  Cells are numbered with the first --vary key outermost.\n"
-    "  --shard I/N  run only cells c with c mod N = I-1 (I = 1..N): one job of an array\n"
+    "  Cells are numbered with the first --vary key outermost. Each row is written whole as its\n"
+    "  cell ends, so a stopped sweep leaves its finished cells readable.\n"
+    "  --shard I/N  run only cells c with c mod N = I-1 (I = 1..N): one task of a job array\n"
+    "  --resume     go on with the sweep (or shard) in --out FILE where it stopped: its complete\n"
+    "               rows stay, a partial last line (a job killed while writing) is dropped, and\n"
+    "               only the missing cells run, so no cell is lost or written twice. FILE must\n"
+    "               hold this same sweep and shard, or it is refused and left as it is; a missing\n"
+    "               or empty FILE starts afresh. Two processes never write one FILE (it is locked).\n"
     "  --jobs N     run N local processes in parallel (shards merged at the end)\n"
     "  --plan       run nothing: print the plan (JSON: keys, values, cell count, base config),\n"
     "               then each cell of the shard and its canonical config (or why it is invalid)\n"
+    "  --check      run nothing: check what a run would (the plan, every cell of the shard, the\n"
+    "               limits; with --resume also FILE, which is left as it is) and print one JSON\n"
+    "               line: cells, shard, nshards, shard_cells, then done (with --resume) or\n"
+    "               estimated_seconds (this shard) and estimated_seconds_all (the whole sweep)\n"
     "  At most 10000 cells per job and 1000000 per sweep; the estimated time is printed first.\n"
     "\n"
-    "  A Slurm job array of 16 tasks:\n"
-    "    #SBATCH --array=1-16\n"
-    "    ibp sweep 'model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_ref=ntk&ntk=1&steps=2000' \\\n"
-    "        --vary lr_rel=lin:0.5:4.5:33 --vary seed=0,1,2,3,4 \\\n"
-    "        --shard $SLURM_ARRAY_TASK_ID/16 --out part-$SLURM_ARRAY_TASK_ID.csv\n"
-    "  then, once all tasks are done:\n"
+    "ibp merge PART.csv... [--out FILE.csv]\n"
+    "  Joins the shards of one sweep into exactly the bytes of the unsharded sweep. Each part's\n"
+    "  header and every row are checked (the next cell of its shard, with that cell's values),\n"
+    "  and every shard must be there once and complete; each problem is named, e.g. a shard that\n"
+    "  has not finished (run it again with --resume: it goes on where it stopped).\n"
+    "\n"
+    "  On a Slurm cluster, scripts/slurm-sweep (in the source tree) submits the shards as a job\n"
+    "  array and the merge as a job that runs when the array ends, and resubmits what failed:\n"
+    "    scripts/slurm-sweep 'model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_ref=ntk&ntk=1&steps=2000' \\\n"
+    "        --vary lr_rel=lin:0.5:4.5:33 --vary seed=0,1,2,3,4 --tasks 16 --out sweep.csv \\\n"
+    "        --partition=PART --account=ACCOUNT --time=0:30:00\n"
+    "    scripts/slurm-sweep --retry sweep.csv.parts     (when tasks failed or hit the time limit)\n"
+    "  The same by hand: a job array whose task I runs\n"
+    "    ibp sweep CONFIG --vary ... --shard $SLURM_ARRAY_TASK_ID/16 --resume \\\n"
+    "        --out part-$SLURM_ARRAY_TASK_ID.csv\n"
+    "  (sbatch --array=1-16 --requeue), then, once every task has ended:\n"
     "    ibp merge part-*.csv --out sweep.csv\n";
+
+/* ---- one cell ------------------------------------------------------------------------------ */
 
 /* The canonical config of a cell (malloc'd; "" when the cell is not a valid config). */
 static char *cell_config(const ibp_sweep *s, long cell) {
     size_t need = ibp_sweep_cell_config(s, cell, NULL, 0);
     char *cfg = malloc(need + 1);
+    if (!cfg) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
     ibp_sweep_cell_config(s, cell, cfg, need + 1);
     return cfg;
 }
 
-static void csv_quoted(outfile *f, const char *s) {
-    out_puts(f, "\"");
-    for (; *s; s++) {
-        if (*s == '"') out_puts(f, "\"\"");
-        else if (*s != '\n') out_write(f, s, 1);
-    }
-    out_puts(f, "\"");
-}
-
-static void write_header(outfile *f, const char *canon, const ibp_sweep *s, int shard, int nshards) {
-    out_printf(f, "# ibp sweep %s\n# config: %s\n", ibp_version(), canon);
-    for (int k = 0; k < ibp_sweep_nkeys(s); k++) out_printf(f, "# vary: %s\n", ibp_sweep_spec(s, k));
-    out_printf(f, "# cells: %lld\n", (long long)ibp_sweep_ncells(s));
-    if (nshards > 1) out_printf(f, "# shard: %d/%d\n", shard, nshards);
-    out_puts(f, "cell");
-    for (int k = 0; k < ibp_sweep_nkeys(s); k++) out_printf(f, ",%s", ibp_sweep_key(s, k));
-    out_printf(f, ",%s,message\n", ibp_summary_fields());
-}
-
-/* Run one cell and write its row; the write's status (a full disk stops the sweep). */
-static int run_cell(outfile *f, const ibp_sweep *s, long cell) {
-    char err[1024];
+/* Run one cell; its whole row, '\n' included (malloc'd). */
+static char *run_cell(const ibp_sweep *s, long cell) {
+    char err[1024], *row;
     ibp_run *r;
     char *cfg = cell_config(s, cell);
     ibp_run_desc d = {cfg, NULL, NULL};
-    out_printf(f, "%ld", cell);
-    for (int k = 0; k < ibp_sweep_nkeys(s); k++) out_printf(f, ",%s", ibp_sweep_cell_value(s, cell, k));
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     free(cfg);
-    if (rc != IBP_OK) {
-        out_printf(f, ",%s", ibp_regime_string(IBP_REGIME_ERROR));
-        for (const char *p = ibp_summary_fields(); *p; p++) if (*p == ',') out_puts(f, ",");
-        out_puts(f, ",");
-        csv_quoted(f, err);
-        return out_puts(f, "\n");
+    if (rc != IBP_OK) row = sweep_row_text(s, cell, NULL, err);
+    else {
+        while (ibp_run_state(r) == IBP_RUNNING) {
+            ibp_run_step(r, 100000, NULL, 0);
+            ibp_run_clear_rows(r);
+        }
+        char *sum = text_of(r, ibp_run_summary_csv);
+        row = sweep_row_text(s, cell, sum, ibp_run_message(r));
+        free(sum);
+        ibp_run_destroy(r);
     }
-    while (ibp_run_state(r) == IBP_RUNNING) {
-        ibp_run_step(r, 100000, NULL, 0);
-        ibp_run_clear_rows(r);
-    }
-    char *sum = text_of(r, ibp_run_summary_csv);
-    out_printf(f, ",%s,", sum);
-    csv_quoted(f, ibp_run_message(r));
-    free(sum);
-    ibp_run_destroy(r);
-    return out_puts(f, "\n");
+    if (!row) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
+    return row;
 }
+
+/* ---- output: every write checked; a row is one write, so a kill cannot tear it ------------- */
+
+/* Why a file could not be opened, in the words of the other file messages of `ibp`. */
+static const char *open_why(int e) { return e == EISDIR ? "it is a directory" : strerror(e); }
+
+typedef struct sink { int fd; const char *name; } sink;
+
+static int sink_write(const sink *o, const char *text, size_t len) {
+    while (len > 0) {
+        ssize_t n = write(o->fd, text, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            fprintf(stderr, "ibp: writing %s failed: %s\n", o->name, n < 0 ? strerror(errno) : "nothing written");
+            return EXIT_BAD;
+        }
+        text += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Run the cells of a shard from its j0-th on, one row each. */
+static int run_shard(const sink *o, const ibp_sweep *s, int shard, int nshards, int64_t j0) {
+    int rc = 0;
+    for (int64_t j = j0, c; rc == 0 && (c = ibp_sweep_shard_cell(s, shard, nshards, j)) >= 0; j++) {
+        char *row = run_cell(s, (long)c);
+        rc = sink_write(o, row, strlen(row));
+        free(row);
+    }
+    return rc;
+}
+
+/* ---- resuming a stopped shard ---------------------------------------------------------------- */
+
+/* The whole of an open file (malloc'd, NUL-terminated after len bytes; NUL bytes inside are
+ * kept: a crashed node can leave blocks of zeros, which the row checks then reject). */
+static char *read_fd(int fd, size_t *len) {
+    size_t cap = 1 << 16;
+    char *buf = malloc(cap);
+    *len = 0;
+    if (!buf) return NULL;
+    for (;;) {
+        if (*len + 1 >= cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) { free(buf); return NULL; }
+            buf = nb;
+        }
+        ssize_t n = pread(fd, buf + *len, cap - *len - 1, (off_t)*len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { free(buf); return NULL; }
+        if (n == 0) break;
+        *len += (size_t)n;
+    }
+    buf[*len] = '\0';
+    return buf;
+}
+
+/* What is already in a shard's output: the bytes to keep and the cells they hold. */
+typedef struct resume_state { size_t keep; int64_t done; } resume_state;
+
+/* Read the partial output at fd against the header this run writes. Returns 0, or EXIT_BAD when
+ * the file holds something else (a message printed). quiet: say nothing about dropped text. */
+static int resume_read(int fd, const char *name, const char *header, const ibp_sweep *s, int shard, int nshards,
+                       int quiet, resume_state *st) {
+    size_t len, hl = strlen(header);
+    char *text = read_fd(fd, &len);
+    st->keep = 0;
+    st->done = 0;
+    if (!text) { fprintf(stderr, "ibp sweep: cannot read %s: %s\n", name, strerror(errno)); return EXIT_BAD; }
+    if (len < hl && memcmp(text, header, len) == 0) { /* nothing, or a header cut short: start again */
+        if (len > 0 && !quiet) fprintf(stderr, "ibp sweep: %s ends inside its header: starting the shard again\n", name);
+        free(text);
+        return 0;
+    }
+    if (len < hl || memcmp(text, header, hl) != 0) {
+        size_t i = 0;
+        int line = 1;
+        while (i < len && i < hl && text[i] == header[i]) line += text[i++] == '\n';
+        const char *a = header + i, *b = text + i;
+        while (a > header && a[-1] != '\n') a--, b--;
+        const char *ae = strchr(a, '\n'), *be = memchr(b, '\n', len - (size_t)(b - text));
+        int an = (int)(ae - a), bn = be ? (int)(be - b) : (int)(len - (size_t)(b - text));
+        fprintf(stderr,
+                "ibp sweep: --resume: %s holds another sweep or shard, so it is left as it is: its line %d is\n"
+                "  \"%.*s\", where this sweep writes\n  \"%.*s\".\n"
+                "  Give another --out, or remove the file to start this shard afresh.\n",
+                name, line, bn > 200 ? 200 : bn, b, an > 200 ? 200 : an, a);
+        free(text);
+        return EXIT_BAD;
+    }
+    int tail;
+    char why[600];
+    st->keep = sweep_rows_scan(s, shard, nshards, text, len, hl, &st->done, &tail, why, sizeof why);
+    if (!quiet && tail == 1)
+        fprintf(stderr, "ibp sweep: %s: dropping its partial last line (%zu bytes: the shard stopped while writing it)\n",
+                name, len - st->keep);
+    if (!quiet && tail == 2)
+        fprintf(stderr, "ibp sweep: %s: keeping its first %lld rows and dropping the %zu bytes after them (%s);\n"
+                        "  their cells run again\n", name, (long long)st->done, len - st->keep, why);
+    free(text);
+    return 0;
+}
+
+/* Open --out for --resume: locked against a second writer, cut to its complete rows, positioned
+ * at their end, with the header written when the file starts afresh. */
+static int resume_open(sink *o, const char *out, const char *header, const ibp_sweep *s, int shard, int nshards,
+                       resume_state *st) {
+    int fd = open(out, O_RDWR | O_CREAT, 0666);
+    if (fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", out, open_why(errno)); return EXIT_BAD; }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fprintf(stderr, "ibp sweep: --resume needs a regular file, and %s is not one\n", out);
+        close(fd);
+        return EXIT_BAD;
+    }
+#ifndef __EMSCRIPTEN__
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_SETLK, &fl) != 0 && (errno == EAGAIN || errno == EACCES)) {
+        fprintf(stderr, "ibp sweep: %s is being written by another process (the same shard running twice?): "
+                        "leaving it alone\n", out);
+        close(fd);
+        return EXIT_BAD;
+    } /* other errors: a file system without locks; go on */
+#endif
+    if (resume_read(fd, out, header, s, shard, nshards, 0, st)) { close(fd); return EXIT_BAD; }
+    if (ftruncate(fd, (off_t)st->keep) != 0 || lseek(fd, (off_t)st->keep, SEEK_SET) < 0) {
+        fprintf(stderr, "ibp sweep: cannot cut %s to its complete rows: %s\n", out, strerror(errno));
+        close(fd);
+        return EXIT_BAD;
+    }
+    o->fd = fd;
+    o->name = out;
+    if (st->keep == 0) return sink_write(o, header, strlen(header));
+    return 0;
+}
+
+/* ---- plan and estimate --------------------------------------------------------------------- */
 
 /* --plan: the plan as JSON on one line, then one line per cell of the shard: "CELL<TAB>config",
  * or "CELL<TAB>!<TAB>why" for a cell that is not a valid config. Nothing runs. */
@@ -139,11 +285,13 @@ static double estimate_seconds(const char *cfg, int cells) {
     return cells * (per_step * total + sec * 0.1);
 }
 
+/* ---- ibp sweep ----------------------------------------------------------------------------- */
+
 int cli_sweep(int argc, char **argv) {
     const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL;
-    char *config_buf = NULL, *canon = NULL;
     ibp_sweep *s = NULL;
-    int rc = 0, plan_only = 0;
+    char *header = NULL, *canon = NULL, *config_buf = NULL;
+    int rc = 0, plan_only = 0, check_only = 0, resume = 0;
     char *vary = calloc(1, 1);
     size_t vlen = 0;
     for (int i = 0; i < argc; i++) {
@@ -168,6 +316,8 @@ int cli_sweep(int argc, char **argv) {
             vary[vlen] = '\0';
         } else if (!strcmp(a, "--out")) out = argv[++i];
         else if (!strcmp(a, "--plan")) plan_only = 1;
+        else if (!strcmp(a, "--check")) check_only = 1;
+        else if (!strcmp(a, "--resume")) resume = 1;
         else if (!strcmp(a, "--shard")) shard_s = argv[++i];
         else if (!strcmp(a, "--jobs")) jobs_s = argv[++i];
         else if (a[0] == '-' && a[1] == '-') { fprintf(stderr, "ibp sweep: unknown option %s\n", a); rc = EXIT_BAD; goto done; }
@@ -189,6 +339,17 @@ int cli_sweep(int argc, char **argv) {
         goto done;
     }
     if (jobs > 1 && shard_s) { fprintf(stderr, "ibp sweep: --jobs and --shard exclude each other\n"); rc = EXIT_BAD; goto done; }
+    if (plan_only && check_only) { fprintf(stderr, "ibp sweep: --plan and --check exclude each other\n"); rc = EXIT_BAD; goto done; }
+    if (resume && !out) {
+        fprintf(stderr, "ibp sweep: --resume needs --out FILE (the partial output to go on with)\n");
+        rc = EXIT_BAD;
+        goto done;
+    }
+    if (resume && (jobs > 1 || plan_only)) {
+        fprintf(stderr, "ibp sweep: --resume goes with one process writing --out FILE, not with %s\n", plan_only ? "--plan" : "--jobs");
+        rc = EXIT_BAD;
+        goto done;
+    }
     if (ibp_sweep_plan(&s, config, vary, err, sizeof err) != IBP_OK) {
         fprintf(stderr, "ibp sweep: %s\n", err);
         rc = EXIT_BAD;
@@ -199,6 +360,7 @@ int cli_sweep(int argc, char **argv) {
     if (!canon) { fprintf(stderr, "ibp sweep: the base config was refused on a second reading\n"); rc = EXIT_BAD; goto done; }
     long cells = (long)ibp_sweep_ncells(s);
     long here = (long)ibp_sweep_shard_ncells(s, 1, nshards); /* the most cells one process runs */
+    long mine = (long)ibp_sweep_shard_ncells(s, shard, nshards);
     /* every cell's config must be valid before anything runs */
     if (here <= MAX_CELLS && cells <= MAX_TOTAL) {
         for (long c = shard - 1; c < cells; c += nshards)
@@ -222,37 +384,60 @@ int cli_sweep(int argc, char **argv) {
         rc = EXIT_BAD;
         goto done;
     }
-    fprintf(stderr, "ibp sweep: %ld cells%s, estimated %.3g s%s\n", cells, nshards > 1 ? " (this shard runs ~1/N)" : "",
-            nshards > 1 ? est / nshards : jobs > 1 ? est / jobs : est, jobs > 1 ? " with the jobs in parallel" : "");
+    header = sweep_header_text(ibp_version(), canon, s, shard, nshards);
+    if (!header) { fprintf(stderr, "ibp sweep: out of memory\n"); rc = EXIT_BAD; goto done; }
+    if (check_only) {
+        printf("{\"cells\":%ld,\"shard\":%d,\"nshards\":%d,\"shard_cells\":%ld", cells, shard, nshards, mine);
+        if (resume) { /* what a resume would find, the file left as it is */
+            resume_state st = {0, 0};
+            int fd = open(out, O_RDONLY);
+            if (fd < 0 && errno != ENOENT) { fprintf(stderr, "ibp sweep: cannot read %s: %s\n", out, strerror(errno)); rc = EXIT_BAD; goto done; }
+            if (fd >= 0) {
+                rc = resume_read(fd, out, header, s, shard, nshards, 1, &st);
+                close(fd);
+                if (rc) goto done;
+            }
+            printf(",\"done\":%lld}\n", (long long)st.done);
+        } else {
+            char e1[32], e2[32];
+            ibp_format_double(e1, est / (double)cells * (double)mine);
+            ibp_format_double(e2, est);
+            printf(",\"estimated_seconds\":%s,\"estimated_seconds_all\":%s}\n", e1, e2);
+        }
+        goto done;
+    }
 #ifndef __EMSCRIPTEN__
     if (jobs > 1) {
+        fprintf(stderr, "ibp sweep: %ld cells, estimated %.3g s with the jobs in parallel\n", cells, est / jobs);
         /* N local shards as child processes, then a merge */
         outfile merged; /* the output is known to be writable before any cell runs */
         if (out && (rc = out_open(&merged, out, 1))) goto done;
         if (out) out_close(&merged, 0);
         char **parts = calloc((size_t)jobs, sizeof(char *));
         pid_t *pids = calloc((size_t)jobs, sizeof(pid_t));
+        if (!parts || !pids) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
         const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
         for (int j = 0; j < jobs; j++) {
             /* a fresh file of our own (mkstemp: no name another user could have planted) */
             size_t n = strlen(tmpdir) + 40;
             parts[j] = malloc(n);
+            if (!parts[j]) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
             snprintf(parts[j], n, "%s/ibp-sweep-XXXXXX", tmpdir);
             int fd = mkstemp(parts[j]);
             if (fd < 0) {
-                fprintf(stderr, "ibp sweep: cannot create a part file in %s\n", tmpdir);
+                fprintf(stderr, "ibp sweep: cannot create a part file in %s: %s\n", tmpdir, strerror(errno));
                 pids[j] = -1;
                 parts[j][0] = '\0';
                 continue;
             }
-            close(fd);
             pids[j] = fork();
+            if (pids[j] != 0) close(fd);
             if (pids[j] == 0) {
-                outfile f;
-                if (out_open(&f, parts[j], 0)) _exit(EXIT_BAD);
-                write_header(&f, canon, s, j + 1, jobs);
-                for (long c = j; c < cells && !f.failed; c += jobs) run_cell(&f, s, c);
-                _exit(out_close(&f, 1) ? EXIT_BAD : 0);
+                sink o = {fd, parts[j]};
+                if (o.fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", parts[j], strerror(errno)); _exit(EXIT_BAD); }
+                char *h = sweep_header_text(ibp_version(), canon, s, j + 1, jobs);
+                int crc = !h || sink_write(&o, h, strlen(h)) || run_shard(&o, s, j + 1, jobs, 0);
+                _exit(close(o.fd) != 0 || crc ? EXIT_BAD : 0);
             }
         }
         int failed = 0;
@@ -264,11 +449,10 @@ int cli_sweep(int argc, char **argv) {
         }
         if (failed) { fprintf(stderr, "ibp sweep: a job failed\n"); rc = EXIT_BAD; }
         else {
-            char **margv = calloc((size_t)jobs + 2, sizeof(char *));
+            char **margv = calloc((size_t)jobs + 3, sizeof(char *));
             for (int j = 0; j < jobs; j++) margv[j] = parts[j];
             int margc = jobs;
             if (out) { margv[margc++] = "--out"; margv[margc++] = (char *)out; }
-            margv = realloc(margv, sizeof(char *) * (size_t)(margc + 1));
             rc = cli_merge(margc, margv);
             free(margv);
         }
@@ -278,113 +462,182 @@ int cli_sweep(int argc, char **argv) {
         goto done;
     }
 #endif
-    outfile f;
-    if ((rc = out_open(&f, out, 1))) goto done;
-    write_header(&f, canon, s, shard, nshards);
-    for (long c = shard - 1; c < cells && !f.failed; c += nshards) {
-        run_cell(&f, s, c);
-        out_flush(&f); /* rows appear as they are done */
+    sink o = {1, "the standard output"};
+    resume_state st = {0, 0};
+    if (resume) {
+        if ((rc = resume_open(&o, out, header, s, shard, nshards, &st))) goto done;
+        if (st.done == mine) {
+            fprintf(stderr, "ibp sweep: every cell of %s (%ld) is already in %s: nothing to run\n",
+                    nshards > 1 ? "this shard" : "the sweep", mine, out);
+            rc = close(o.fd) ? EXIT_BAD : 0;
+            goto done;
+        }
+        if (st.done > 0)
+            fprintf(stderr, "ibp sweep: resuming %s: %lld of %ld cells are already in %s\n",
+                    nshards > 1 ? "the shard" : "the sweep", (long long)st.done, mine, out);
+    } else if (out) {
+        o.fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        o.name = out;
+        if (o.fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", out, open_why(errno)); rc = EXIT_BAD; goto done; }
     }
-    rc = out_close(&f, 1);
+    fprintf(stderr, "ibp sweep: %ld cells%s, estimated %.3g s%s\n", cells, nshards > 1 ? " (this shard runs ~1/N)" : "",
+            est / (double)cells * (double)(mine - st.done), st.done > 0 ? " for the rest" : "");
+    if (!resume || st.keep == 0) rc = resume ? 0 : sink_write(&o, header, strlen(header));
+    if (!rc) rc = run_shard(&o, s, shard, nshards, st.done);
+    if (o.fd != 1 && close(o.fd) != 0 && !rc) {
+        fprintf(stderr, "ibp sweep: writing %s failed: %s\n", out, strerror(errno));
+        rc = EXIT_BAD;
+    }
 done:
     ibp_sweep_destroy(s);
-    free(vary);
+    free(header);
     free(canon);
     free(config_buf);
+    free(vary);
     return rc;
 }
 
-/* ---- merge --------------------------------------------------------------------------------- */
+/* ---- ibp merge ----------------------------------------------------------------------------- */
 
-typedef struct row { long cell; char *text; } row;
+/* A file's whole text (malloc'd; NUL bytes kept for the row checks to reject), or NULL. */
+static char *read_part(const char *path, size_t *len) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) { fprintf(stderr, "ibp merge: cannot open sweep part file %s: %s\n", path, strerror(errno)); return NULL; }
+    struct stat sb;
+    memset(&sb, 0, sizeof sb);
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fprintf(stderr, "ibp merge: sweep part file %s: %s\n", path,
+                S_ISDIR(sb.st_mode) ? "it is a directory, not a file" : "not a regular file");
+        close(fd);
+        return NULL;
+    }
+    char *t = read_fd(fd, len);
+    if (!t) fprintf(stderr, "ibp merge: cannot read %s: %s\n", path, strerror(errno));
+    close(fd);
+    return t;
+}
 
-static int cmp_row(const void *a, const void *b) {
-    long x = ((const row *)a)->cell, y = ((const row *)b)->cell;
-    return x < y ? -1 : x > y;
+/* The header without its "# shard: I/N" line (malloc'd): the same for every shard of a sweep. */
+static char *without_shard(const char *h) {
+    char *t = malloc(strlen(h) + 1), *q = t;
+    if (!t) return NULL;
+    for (const char *p = h; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
+        if (strncmp(p, "# shard: ", 9) != 0) { memcpy(q, p, n); q += n; }
+        p += n;
+    }
+    *q = '\0';
+    return t;
 }
 
 int cli_merge(int argc, char **argv) {
     const char *out = NULL;
-    int nfiles = 0;
-    char *header = NULL;
-    long cells = -1, nrows = 0, cap = 0;
-    row *rows = NULL;
+    int nfiles = 0, nshards = 0, problems = 0, unfinished = 0;
+    char *common = NULL, **texts = NULL;
+    const char *first = NULL;     /* the file that set the sweep */
+    const char **row = NULL;      /* [ncells] each cell's row in its file's text */
+    const char **holder = NULL;   /* [nshards] the file that holds each shard */
+    ibp_sweep *plan = NULL;       /* of the first file */
+    int64_t ncells = 0;
     int rc = 0;
-    for (int i = 0; i < argc && !rc; i++) {
+    texts = calloc((size_t)argc + 1, sizeof(char *));
+    if (!texts) { fprintf(stderr, "ibp merge: out of memory\n"); return EXIT_BAD; }
+    for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--out")) {
-            if (i + 1 >= argc) { fprintf(stderr, "ibp merge: --out needs a file name\n"); rc = EXIT_BAD; break; }
+            if (i + 1 >= argc) { fprintf(stderr, "ibp merge: --out needs a file name\n"); rc = EXIT_BAD; goto done; }
             out = argv[++i];
             continue;
         }
-        char *text = read_file(argv[i], "sweep part");
-        if (!text) { rc = EXIT_BAD; break; }
-        nfiles++;
-        /* the header (comments + column line) without the shard line must match */
-        char *hdr = malloc(strlen(text) + 1), *h = hdr, *p = text;
-        long file_cells = -1;
-        while (*p == '#') {
-            char *e = strchr(p, '\n');
-            size_t n = e ? (size_t)(e - p + 1) : strlen(p);
-            if (strncmp(p, "# shard:", 8) != 0) { memcpy(h, p, n); h += n; }
-            if (!strncmp(p, "# cells:", 8)) file_cells = strtol(p + 8, NULL, 10);
-            p += n;
+        const char *name = argv[i];
+        size_t len;
+        char *text = read_part(name, &len), why[1024];
+        if (!text) { problems++; continue; }
+        texts[nfiles++] = text;
+        sweep_head h;
+        if (sweep_head_read(text, len, &h, why, sizeof why) != 0) {
+            if (h.cut) fprintf(stderr, "ibp merge: %s: %s: its shard stopped before its first row (run it again with --resume)\n", name, why);
+            else fprintf(stderr, "ibp merge: %s is not a file of ibp sweep: %s\n", name, why);
+            problems++;
+            continue;
         }
-        char *e = strchr(p, '\n');
-        if (!e) { fprintf(stderr, "ibp merge: %s is not a sweep file (no column line)\n", argv[i]); rc = EXIT_BAD; free(hdr); free(text); break; }
-        memcpy(h, p, (size_t)(e - p + 1));
-        h += e - p + 1;
-        *h = '\0';
-        p = e + 1;
-        if (!header) { header = hdr; cells = file_cells; }
-        else {
-            if (strcmp(header, hdr) != 0) {
-                fprintf(stderr, "ibp merge: %s belongs to a different sweep (its header differs)\n", argv[i]);
-                rc = EXIT_BAD;
+        char *mine = without_shard(h.text);
+        if (!common) { /* the first file sets the sweep */
+            common = mine;
+            first = name;
+            plan = h.plan;
+            h.plan = NULL;
+            nshards = h.nshards;
+            ncells = ibp_sweep_ncells(plan);
+            row = calloc((size_t)ncells, sizeof *row);
+            holder = calloc((size_t)nshards, sizeof *holder);
+            if (!common || !row || !holder) { fprintf(stderr, "ibp merge: out of memory\n"); sweep_head_free(&h); rc = EXIT_BAD; goto done; }
+        } else {
+            int same = mine && !strcmp(mine, common);
+            free(mine);
+            if (!same || h.nshards != nshards) {
+                fprintf(stderr, "ibp merge: %s belongs to a different sweep than %s (%s)\n", name, first,
+                        same ? "another number of shards" : "its header differs");
+                problems++;
+                sweep_head_free(&h);
+                continue;
             }
-            free(hdr);
         }
-        while (*p && !rc) {
-            char *le = strchr(p, '\n');
-            size_t n = le ? (size_t)(le - p + 1) : strlen(p);
-            if (n > 1) {
-                if (nrows == cap) { cap = cap ? 2 * cap : 256; rows = realloc(rows, sizeof(row) * (size_t)cap); }
-                rows[nrows].cell = strtol(p, NULL, 10);
-                rows[nrows].text = malloc(n + 2);
-                memcpy(rows[nrows].text, p, n);
-                rows[nrows].text[n] = '\0';
-                if (rows[nrows].text[n - 1] != '\n') strcat(rows[nrows].text, "\n");
-                nrows++;
-            }
-            p += n;
+        if (holder[h.shard - 1]) {
+            fprintf(stderr, "ibp merge: shard %d/%d is given twice (%s and %s)\n", h.shard, nshards, holder[h.shard - 1], name);
+            problems++;
+            sweep_head_free(&h);
+            continue;
         }
-        free(text);
+        holder[h.shard - 1] = name;
+        int64_t done, want = ibp_sweep_shard_ncells(plan, h.shard, nshards);
+        int tail;
+        size_t end = sweep_rows_scan(plan, h.shard, nshards, text, len, h.len, &done, &tail, why, sizeof why);
+        for (size_t p = h.len, j = 0; p < end; j++) { /* the rows, checked: each cell's text */
+            row[ibp_sweep_shard_cell(plan, h.shard, nshards, (int64_t)j)] = text + p;
+            p = (size_t)((char *)memchr(text + p, '\n', end - p) - text) + 1;
+        }
+        if (tail == 2) {
+            fprintf(stderr, "ibp merge: %s: %s\n", name, why);
+            problems++;
+        } else if (done < want) {
+            fprintf(stderr, "ibp merge: %s (shard %d/%d) has %lld of its %lld cells%s: it has not finished\n", name, h.shard,
+                    nshards, (long long)done, (long long)want, tail == 1 ? " and a partial last line" : "");
+            problems++;
+            unfinished++;
+        }
+        sweep_head_free(&h);
     }
-    if (!rc && nfiles == 0) { fprintf(stderr, "ibp merge: give the sweep parts to join\n"); rc = EXIT_BAD; }
-    if (!rc) {
-        qsort(rows, (size_t)nrows, sizeof(row), cmp_row);
-        for (long i = 0; i < nrows && !rc; i++)
-            if (rows[i].cell != i) {
-                if (i < nrows && i > 0 && rows[i].cell == rows[i - 1].cell)
-                    fprintf(stderr, "ibp merge: cell %ld appears twice\n", rows[i].cell);
-                else
-                    fprintf(stderr, "ibp merge: cell %ld is missing (is a shard incomplete?)\n", i);
-                rc = EXIT_BAD;
-            }
-        if (!rc && nrows != cells) {
-            fprintf(stderr, "ibp merge: %ld of %ld cells present: a shard is missing or incomplete\n", nrows, cells);
-            rc = EXIT_BAD;
-        }
-    }
-    if (!rc) {
-        outfile f;
-        if (!(rc = out_open(&f, out, 1))) {
-            out_puts(&f, header);
-            for (long i = 0; i < nrows && !f.failed; i++) out_puts(&f, rows[i].text);
-            rc = out_close(&f, 1);
+    if (nfiles == 0 && problems == 0) { fprintf(stderr, "ibp merge: give the sweep parts to join\n"); rc = EXIT_BAD; goto done; }
+    if (common) {
+        int missing = 0;
+        for (int k = 0; k < nshards; k++) missing += !holder[k];
+        if (missing) {
+            fprintf(stderr, "ibp merge: %d of %d shards missing:", missing, nshards);
+            for (int k = 0, shown = 0; k < nshards; k++)
+                if (!holder[k] && shown++ < 20) fprintf(stderr, " %d/%d", k + 1, nshards);
+            fprintf(stderr, "%s\n", missing > 20 ? " ..." : "");
+            problems++;
         }
     }
-    for (long i = 0; i < nrows; i++) free(rows[i].text);
-    free(rows);
-    free(header);
+    if (problems) {
+        if (unfinished)
+            fprintf(stderr, "ibp merge: run an unfinished shard again with the same command and --resume: it goes on "
+                            "where it stopped\n");
+        rc = EXIT_BAD;
+        goto done;
+    }
+    outfile f; /* every write checked; a failure leaves an existing --out as it was */
+    if ((rc = out_open(&f, out, 1))) goto done;
+    out_puts(&f, common);
+    for (int64_t c = 0; c < ncells && !f.failed; c++) out_write(&f, row[c], (size_t)((char *)strchr(row[c], '\n') - row[c]) + 1);
+    rc = out_close(&f, 1);
+done:
+    for (int i = 0; i < nfiles; i++) free(texts[i]);
+    free(texts);
+    free(common);
+    free(row);
+    free(holder);
+    ibp_sweep_destroy(plan);
     return rc;
 }

@@ -88,7 +88,11 @@ int ibp__trained_layers(const ibp__model *m, int *idx) {
     return n;
 }
 
-void ibp__model_bind_ws(ibp__model *m, double *ws, int nmax) { m->ws = ws; m->nmax = nmax; }
+void ibp__model_bind_ws(ibp__model *m, double *ws, int nmax) {
+    m->ws = ws;
+    m->nmax = nmax;
+    m->hk.valid = 0;
+}
 
 void ibp__model_forward(ibp__model *m, const double *theta, const double *x, int n, double *f) {
     IBP_CHECK(n <= m->nmax && m->kind != IBP__MODEL_MF);

@@ -21,55 +21,63 @@
  * transposed once per call, so each layer is one gemm_nn; the gradient of layer 1's input is
  * never formed.
  */
-#include "models/models.h"
+#include "models/model_mlp.h"
 #include "numerics/simd.h"
 
 /* The elementwise loops below are written with the SIMD vocabulary: the wasm build compiles
  * without the auto-vectorizers, so plain C loops would run one double at a time there. Each
  * lane does exactly the scalar tail's operations, in the same order. */
 
-/* The workspace, carved in a fixed order from m->ws (see ibp__mlp_carve). Hidden layer i
- * (0 <= i < nl-1) owns five (nmax, rows_i) slices whose contents change through a call:
- *   Z[i]   z, then act'(z) once the forward has made A, then Delta in the backward pass
- *   Q[i]   act''(z) (HVP only), then R{Delta} in the backward pass
- *   A[i]   act(z);   RZ[i], RA[i]: R{z}, R{a} (HVP / GN only) */
-typedef struct ibp__mlpws {
-    double *Wt[IBP__MAX_LAYERS];  /* (cols, rows): alpha W^T of each layer */
-    double *Vt;                   /* (cols, rows) of the largest layer: alpha V^T, one at a time */
-    double *Z[IBP__MAX_LAYERS], *Q[IBP__MAX_LAYERS], *A[IBP__MAX_LAYERS];
-    double *RZ[IBP__MAX_LAYERS], *RA[IBP__MAX_LAYERS];
-    double *F, *G, *RF, *RG;      /* (nmax, k): outputs, dL/dF, R{F}, R{G} */
-    double *E, *RE;               /* (nmax, widest hidden layer under a multi-row layer) */
-} ibp__mlpws;
+/* Batch rows per block of the HVP: each hidden layer's R{z} and R{Delta} blocks (br, rows)
+ * stay in L2 with the cached rows they are combined with. */
+static int ibp__mlp_block_rows(const ibp__model *m, int nmax) {
+    int wide = 1;
+    for (int i = 0; i + 1 < m->nl; i++)
+        if (m->L[i].rows > wide) wide = m->L[i].rows;
+    int br = 16384 / wide;
+    br = br < 16 ? 16 : br > IBP__GEMM_KC ? IBP__GEMM_KC : br;
+    return nmax < br ? (nmax > 0 ? nmax : 1) : br;
+}
 
 /* Carve (or, with base == NULL, just measure) the workspace for batches up to nmax; returns
  * the doubles it spans. */
 static size_t ibp__mlp_carve(const ibp__model *m, int nmax, double *base, ibp__mlpws *w) {
     ibp__arena a = {(char *)base, 0};
-    size_t wmax = 0, lmax = 0, nm = (size_t)nmax;
+    size_t wmax = 0, nm = (size_t)nmax;
+    int br = ibp__mlp_block_rows(m, nmax);
     for (int i = 0; i < m->nl; i++) {
         size_t rc = (size_t)m->L[i].rows * m->L[i].cols;
         w->Wt[i] = ibp__arena_doubles(&a, rc);
-        if (rc > lmax) lmax = rc;
+        w->Vt[i] = ibp__arena_doubles(&a, m->L[i].off >= 0 ? rc : 0);
+        size_t pk = (size_t)ibp__gemm_packed_b_doubles(m->L[i].cols, m->L[i].rows);
+        w->Wtp[i] = ibp__arena_doubles(&a, i > 0 ? pk : 0);
+        w->Vtp[i] = ibp__arena_doubles(&a, m->L[i].off >= 0 ? pk : 0);
     }
-    w->Vt = ibp__arena_doubles(&a, lmax);
+    /* layer 0's R{Delta} goes straight into the packed layout of its weight rows' product */
+    w->rdp = m->nl >= 2 && m->L[0].rows >= 2 && !(m->L[0].cols & 1);
+    w->RDp = ibp__arena_doubles(&a, w->rdp ? (size_t)br * (m->L[0].rows + 1) : 0);
     for (int i = 0; i + 1 < m->nl; i++) {
-        size_t s = nm * m->L[i].rows;
+        size_t s = nm * m->L[i].rows, sb = (size_t)br * m->L[i].rows;
         w->Z[i] = ibp__arena_doubles(&a, s);
-        w->Q[i] = ibp__arena_doubles(&a, s);
         w->A[i] = ibp__arena_doubles(&a, s);
-        w->RZ[i] = ibp__arena_doubles(&a, s);
+        w->C[i] = ibp__arena_doubles(&a, s);
+        w->D[i] = i > 0 ? ibp__arena_doubles(&a, s) : NULL;
         w->RA[i] = ibp__arena_doubles(&a, s);
+        w->RZb[i] = ibp__arena_doubles(&a, sb);
+        w->RDb[i] = ibp__arena_doubles(&a, i > 0 || !w->rdp ? sb : 0);
     }
     for (int i = 1; i < m->nl; i++) /* E is formed inline below a one-row layer */
         if (m->L[i].rows > 1 && (size_t)m->L[i].cols > wmax) wmax = (size_t)m->L[i].cols;
     size_t nk = nm * m->k;
     w->F = ibp__arena_doubles(&a, nk);
     w->G = ibp__arena_doubles(&a, nk);
+    w->CU = ibp__arena_doubles(&a, nk);
     w->RF = ibp__arena_doubles(&a, nk);
     w->RG = ibp__arena_doubles(&a, nk);
     w->E = ibp__arena_doubles(&a, nm * wmax);
-    w->RE = ibp__arena_doubles(&a, nm * wmax);
+    w->REb = ibp__arena_doubles(&a, (size_t)br * wmax);
+    w->th = ibp__arena_doubles(&a, (size_t)m->P);
+    w->br = br;
     return ibp__arena_ndoubles(&a);
 }
 
@@ -78,66 +86,58 @@ size_t ibp__mlp_ws_doubles(const ibp__model *m, int nmax) {
     return ibp__mlp_carve(m, nmax, NULL, &w);
 }
 
-static ibp__mlpws ibp__mlp_ws(const ibp__model *m, int n) {
+ibp__mlpws ibp__mlp_ws(const ibp__model *m, int n) {
     ibp__mlpws w;
     IBP_CHECK(m->ws != NULL && n >= 0 && n <= m->nmax);
     ibp__mlp_carve(m, m->nmax, m->ws, &w);
     return w;
 }
 
-/* Weights of layer i: a view into theta, or the fixed head. */
-static const double *ibp__mlp_w(const ibp__model *m, const double *theta, int i) {
-    const ibp__layer *ly = &m->L[i];
-    return ly->off >= 0 ? theta + ly->off : ly->fixed;
-}
-
 /* Dst (cols, rows) = alpha Src^T for Src (rows, cols). */
-static void ibp__mlp_tscale(const ibp__layer *ly, const double *src, double *dst) {
+void ibp__mlp_tscale(const ibp__layer *ly, const double *src, double *dst) {
     ibp__transpose(ly->rows, ly->cols, src, dst);
     if (ly->alpha != 1.0) ibp__scale((long)ly->rows * ly->cols, ly->alpha, dst);
 }
 
-static void ibp__mlp_prep(const ibp__model *m, const double *theta, ibp__mlpws *w) {
+void ibp__mlp_prep(const ibp__model *m, const double *theta, ibp__mlpws *w) {
     for (int i = 0; i < m->nl; i++) ibp__mlp_tscale(&m->L[i], ibp__mlp_w(m, theta, i), w->Wt[i]);
 }
 
 /* y[j] = y[j] + x[j], j < cnt. */
-static void ibp__mlp_vadd(double *y, const double *x, long cnt) {
+void ibp__mlp_vadd(double *y, const double *x, long cnt) {
     long j = 0;
     for (; j + 2 <= cnt; j += 2) ibp_v_store(y + j, ibp_v_add(ibp_v_load(y + j), ibp_v_load(x + j)));
     for (; j < cnt; j++) y[j] = y[j] + x[j];
 }
 
 /* y[j] = a[j] * b[j], j < cnt (y may be a or b). */
-static void ibp__mlp_vmul(double *y, const double *a, const double *b, long cnt) {
+void ibp__mlp_vmul(double *y, const double *a, const double *b, long cnt) {
     long j = 0;
     for (; j + 2 <= cnt; j += 2) ibp_v_store(y + j, ibp_v_mul(ibp_v_load(a + j), ibp_v_load(b + j)));
     for (; j < cnt; j++) y[j] = a[j] * b[j];
 }
 
 /* Z (n, rows) += b per row. */
-static void ibp__mlp_addrow(double *Z, const double *b, int n, int rows) {
+void ibp__mlp_addrow(double *Z, const double *b, int n, int rows) {
     for (int r = 0; r < n; r++) ibp__mlp_vadd(Z + (long)r * rows, b, rows);
 }
 
 /* s (cols,) (+)= sum over the n rows of D (n, cols), rows in order: the bias gradient. */
-static void ibp__mlp_colsum(const double *D, int n, int cols, double *s, int acc) {
+void ibp__mlp_colsum(const double *D, int n, int cols, double *s, int acc) {
     if (!acc)
         for (int j = 0; j < cols; j++) s[j] = 0.0;
     for (int r = 0; r < n; r++) ibp__mlp_vadd(s, D + (long)r * cols, cols);
 }
 
-enum { IBP__FWD_OUT, IBP__FWD_D1, IBP__FWD_D2 }; /* what the forward keeps besides A */
-
 /* Forward pass into F (n, k). With IBP__FWD_D1 each Z[i] ends as act'(z); IBP__FWD_D2 also
- * fills Q[i] = act''(z). The bias and the activation run over blocks of whole rows small
+ * fills C[i] = act''(z). The bias and the activation run over blocks of whole rows small
  * enough to stay in L1, so z is read from cache by every elementwise function. Below a one-row
  * output layer, F is formed every IBP__FSB rows, right after their activations and while they
  * are still in cache: a one-column product reuses no panel, so splitting its rows costs nothing,
  * and each row's sum is the same sequential chain either way. */
 #define IBP__FSB 16
-static void ibp__mlp_fwd(const ibp__model *m, const double *theta, const double *x, int n,
-                         ibp__mlpws *w, int keep, double *F) {
+void ibp__mlp_fwd(const ibp__model *m, const double *theta, const double *x, int n,
+                  ibp__mlpws *w, int keep, double *F) {
     const double *in = x;
     for (int i = 0; i < m->nl; i++) {
         const ibp__layer *ly = &m->L[i];
@@ -162,7 +162,7 @@ static void ibp__mlp_fwd(const ibp__model *m, const double *theta, const double 
                 if (b) ibp__mlp_addrow(Z + o, b, nr, rows);
                 if (keep == IBP__FWD_OUT) ibp__act_fwd(m->act, m->act_param, Z + o, w->A[i] + o, cnt);
                 else ibp__act_derivs(m->act, m->act_param, Z + o, w->A[i] + o, Z + o,
-                                     keep == IBP__FWD_D2 ? w->Q[i] + o : NULL, cnt);
+                                     keep == IBP__FWD_D2 ? w->C[i] + o : NULL, cnt);
             }
             if (fuse)
                 ibp__gemm_nn(se - s0, 1, rows, w->A[i] + (long)s0 * rows, w->Wt[i + 1], F + s0, 0);
@@ -299,16 +299,17 @@ static void ibp__mlp_back(const ibp__model *m, const double *theta, const double
     }
 }
 
-/* R-forward along v after a forward with IBP__FWD_D1 or _D2: RZ, RA of the hidden layers, RF. */
+/* The Gauss-Newton product's R-forward along v, after a forward with IBP__FWD_D1: R{z} is
+ * formed in RA[i] and turned into R{a} = act' R{z} in place; RF of the output layer. */
 static void ibp__mlp_rfwd(const ibp__model *m, const double *x, const double *v, int n,
                           ibp__mlpws *w) {
     for (int i = 0; i < m->nl; i++) {
         const ibp__layer *ly = &m->L[i];
         int rows = ly->rows, cols = ly->cols, last = i == m->nl - 1, acc = 0;
-        double *RZ = last ? w->RF : w->RZ[i];
+        double *RZ = last ? w->RF : w->RA[i];
         if (ly->off >= 0) {
-            ibp__mlp_tscale(ly, v + ly->off, w->Vt);
-            ibp__gemm_nn(n, rows, cols, i ? w->A[i - 1] : x, w->Vt, RZ, 0);
+            ibp__mlp_tscale(ly, v + ly->off, w->Vt[i]);
+            ibp__gemm_nn(n, rows, cols, i ? w->A[i - 1] : x, w->Vt[i], RZ, 0);
             acc = 1;
         }
         if (i > 0) ibp__gemm_nn(n, rows, cols, w->RA[i - 1], w->Wt[i], RZ, acc);
@@ -321,74 +322,14 @@ static void ibp__mlp_rfwd(const ibp__model *m, const double *x, const double *v,
         for (int r = 0; r < n; r++) {
             long o = (long)r * rows;
             if (c) ibp__mlp_vadd(RZ + o, c, rows);
-            ibp__mlp_vmul(w->RA[i] + o, w->Z[i] + o, RZ + o, rows);
+            ibp__mlp_vmul(RZ + o, w->Z[i] + o, RZ + o, rows);
         }
-    }
-}
-
-/* The HVP's step down through layer i+1 (W (rows, cols), V its direction or NULL on a fixed
- * head): with E = Dl W and R{E} = RDl W + Dl V,
- *   Z[i] (act') -> Delta = (alpha E) act',  Q[i] (act'') -> R{Delta} = (alpha R{E}) act'
- *   + ((alpha E) act'') R{Z}, and bsum (when != NULL) = column sums of R{Delta}, layer i's bias
- * row of the HVP. One output row: the products are formed inline, as in ibp__mlp_delta. */
-static void ibp__mlp_rdelta(int n, int cols, int rows, const double *Dl, const double *RDl,
-                            const double *W, const double *V, double al, ibp__mlpws *w, int i,
-                            double *bsum) {
-    if (rows > 1) {
-        ibp__gemm_nn(n, cols, rows, Dl, W, w->E, 0);
-        ibp__gemm_nn(n, cols, rows, RDl, W, w->RE, 0);
-        if (V) ibp__gemm_nn(n, cols, rows, Dl, V, w->RE, 1);
-    }
-    if (bsum)
-        for (int j = 0; j < cols; j++) bsum[j] = 0.0;
-    ibp_v2d va = ibp_v_splat(al), z = ibp_v_zero();
-    for (int r = 0; r < n; r++) {
-        long o = (long)r * cols;
-        double *D = w->Z[i] + o, *RD = w->Q[i] + o;
-        const double *RZ = w->RZ[i] + o;
-        int j = 0;
-        if (rows == 1) {
-            double g = Dl[r], rg = RDl[r];
-            ibp_v2d vg = ibp_v_splat(g), vrg = ibp_v_splat(rg);
-            for (; j + 2 <= cols; j += 2) {
-                ibp_v2d wj = ibp_v_load(W + j);
-                ibp_v2d E = ibp_v_add(z, ibp_v_mul(vg, wj)), RE = ibp_v_add(z, ibp_v_mul(vrg, wj));
-                if (V) RE = ibp_v_add(RE, ibp_v_mul(vg, ibp_v_load(V + j)));
-                ibp_v2d e = ibp_v_mul(va, E), re = ibp_v_mul(va, RE), d1 = ibp_v_load(D + j);
-                ibp_v_store(D + j, ibp_v_mul(e, d1));
-                ibp_v_store(RD + j, ibp_v_add(ibp_v_mul(re, d1),
-                                              ibp_v_mul(ibp_v_mul(e, ibp_v_load(RD + j)),
-                                                        ibp_v_load(RZ + j))));
-            }
-            for (; j < cols; j++) {
-                double E = 0.0 + g * W[j], RE = 0.0 + rg * W[j];
-                if (V) RE = RE + g * V[j];
-                double e = al * E, re = al * RE, d1 = D[j];
-                D[j] = e * d1;
-                RD[j] = re * d1 + (e * RD[j]) * RZ[j];
-            }
-        } else {
-            const double *E = w->E + o, *RE = w->RE + o;
-            for (; j + 2 <= cols; j += 2) {
-                ibp_v2d e = ibp_v_mul(va, ibp_v_load(E + j)), re = ibp_v_mul(va, ibp_v_load(RE + j));
-                ibp_v2d d1 = ibp_v_load(D + j);
-                ibp_v_store(D + j, ibp_v_mul(e, d1));
-                ibp_v_store(RD + j, ibp_v_add(ibp_v_mul(re, d1),
-                                              ibp_v_mul(ibp_v_mul(e, ibp_v_load(RD + j)),
-                                                        ibp_v_load(RZ + j))));
-            }
-            for (; j < cols; j++) {
-                double e = al * E[j], re = al * RE[j], d1 = D[j];
-                D[j] = e * d1;
-                RD[j] = re * d1 + (e * RD[j]) * RZ[j];
-            }
-        }
-        if (bsum) ibp__mlp_vadd(bsum, RD, cols);
     }
 }
 
 void ibp__mlp_forward(ibp__model *m, const double *theta, const double *x, int n, double *f) {
     ibp__mlpws w = ibp__mlp_ws(m, n);
+    m->hk.valid = 0; /* the HVP cache's slices are overwritten */
     ibp__mlp_prep(m, theta, &w);
     ibp__mlp_fwd(m, theta, x, n, &w, IBP__FWD_OUT, f);
 }
@@ -399,6 +340,7 @@ double ibp__mlp_loss_grad(ibp__model *m, const double *theta, const ibp__batch *
                           double *f) {
     int n = b->n;
     ibp__mlpws w = ibp__mlp_ws(m, n);
+    m->hk.valid = 0;
     ibp__mlp_prep(m, theta, &w);
     ibp__mlp_fwd(m, theta, b->x, n, &w, grad ? IBP__FWD_D1 : IBP__FWD_OUT, w.F);
     if (f) memcpy(f, w.F, sizeof(double) * (size_t)n * (size_t)m->k);
@@ -407,45 +349,12 @@ double ibp__mlp_loss_grad(ibp__model *m, const double *theta, const ibp__batch *
     return loss;
 }
 
-void ibp__mlp_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v,
-                  double *hv) {
-    int n = b->n, k = m->k;
-    ibp__mlpws w = ibp__mlp_ws(m, n);
-    const double *x = b->x;
-    ibp__mlp_prep(m, theta, &w);
-    ibp__mlp_fwd(m, theta, x, n, &w, IBP__FWD_D2, w.F);
-    ibp__loss(m->loss, w.F, b->y, n, k, w.G);
-    ibp__loss_curv(m->loss, w.F, b->y, n, k, w.RG);
-    ibp__mlp_rfwd(m, x, v, n, &w);
-    ibp__mlp_vmul(w.RG, w.RG, w.RF, (long)n * k);
-
-    const double *Dl = w.G, *RDl = w.RG;
-    for (int i = m->nl - 1; i >= 0; i--) {
-        const ibp__layer *ly = &m->L[i];
-        int rows = ly->rows, cols = ly->cols;
-        const double *in = i ? w.A[i - 1] : x;
-        if (ly->off >= 0) {
-            double *o = hv + ly->off;
-            ibp__gemm_tn(rows, cols, n, RDl, in, o, 0);
-            if (i > 0) ibp__gemm_tn(rows, cols, n, Dl, w.RA[i - 1], o, 1); /* R{A_0} = 0 */
-            if (ly->alpha != 1.0) ibp__scale((long)rows * cols, ly->alpha, o);
-            if (ly->boff >= 0 && i == m->nl - 1) ibp__mlp_colsum(RDl, n, rows, hv + ly->boff, 0);
-        }
-        if (i == 0) break;
-        const ibp__layer *lo = &m->L[i - 1];
-        ibp__mlp_rdelta(n, cols, rows, Dl, RDl, ibp__mlp_w(m, theta, i),
-                        ly->off >= 0 ? v + ly->off : NULL, ly->alpha, &w, i - 1,
-                        lo->boff >= 0 ? hv + lo->boff : NULL);
-        Dl = w.Z[i - 1];
-        RDl = w.Q[i - 1];
-    }
-}
-
 void ibp__mlp_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v,
                    double *out, int ntk) {
     int n = b->n, k = m->k;
     ibp__mlpws w = ibp__mlp_ws(m, n);
     long nk = (long)n * k;
+    m->hk.valid = 0;
     ibp__mlp_prep(m, theta, &w);
     ibp__mlp_fwd(m, theta, b->x, n, &w, IBP__FWD_D1, w.F);
     if (ntk) {

@@ -33,6 +33,18 @@ typedef struct ibp__batch {
     int n;
 } ibp__batch;
 
+/* The MLP's Hessian-vector product keeps what does not depend on v (model_mlp_hvp.c) for the
+ * theta and batch it was built at: a later product with the same theta (bit for bit, against
+ * a copy), the same batch arrays and the same batch contents (a fingerprint) reuses it. Every
+ * other use of the workspace clears `valid`. */
+typedef struct ibp__hvpkey {
+    int valid;
+    const double *x, *y;  /* the batch it was built for */
+    int n;
+    uint64_t fp;          /* fingerprint of the batch contents */
+    long builds;          /* caches built so far (a test's window into reuse) */
+} ibp__hvpkey;
+
 typedef struct ibp__model {
     int kind, loss, act;
     double act_param;
@@ -42,6 +54,7 @@ typedef struct ibp__model {
     long P;               /* trained parameters */
     int nmax;             /* largest batch the workspace holds */
     double *ws;           /* workspace (ibp__model_ws_doubles(m, nmax) doubles) */
+    ibp__hvpkey hk;       /* MLP: what the workspace's HVP cache holds */
     /* mf: L = 1/2 ||A - X Y^T||_F^2 with X = L[0] (rows, r), Y = L[1] (cols, r) */
     int mf_rows, mf_cols, mf_r;
     double *A;            /* (mf_rows, mf_cols) */

@@ -27,7 +27,7 @@
 #define MR 2
 #define NV 4
 #define NR (2 * NV)
-#define KC 128     /* k rows per chunk: the B panel (KC x NR, 8 KiB) stays in L1 */
+#define KC IBP__GEMM_KC /* k rows per chunk (128): the B panel (KC x NR, 8 KiB) stays in L1 */
 #define MC (8 * MR) /* rows of A per block: MC x KC packed doubles (16 KiB), beside the B panel
                      * in L1 (16 rows ran tn 512x32x1024 3 % faster in wasm than 32 or 8) */
 
@@ -215,9 +215,12 @@ static void ibp__row1(int N, int K, const double *a, long aks, const double *B, 
  * kc = KC, more when K is short), packed once and reused by every row block of A. */
 #define BPK (4 * KC * NR)
 
-/* C (M,N) (+)= op(A) B with A(i, k) = A[i*ars + k*aks]: nn has (ars, aks) = (K, 1), tn (1, M). */
-static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, const double *B,
-                      double *C, int acc) {
+/* C (M,N) (+)= op(A) B with A(i, k) = A[i*ars + k*aks]: nn has (ars, aks) = (K, 1), tn (1, M).
+ * Ap / Bp, when not NULL, hold A / B already packed for the whole product (ibp__gemm_pack_a,
+ * ibp__gemm_pack_b layouts): the products that reuse one operand across many calls pack it once.
+ * The tiles, the chunks of k and so every sum are the same either way. */
+static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, const double *Ap,
+                      const double *B, const double *Bp, double *C, int acc) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {
         if (!acc)
@@ -230,29 +233,33 @@ static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, 
     }
     double apack[MC * KC], bpack[BPK];
     int Ne = N & ~1; /* even columns go through the tiles; an odd last one through col1 */
+    long Mp = M + (M & 1);
     /* Packing pays off when the panel is reused: B over the rows of A, A over the panels of B.
      * With a single block of rows (M <= MC), A is packed once per k-chunk. */
-    int packb = M > 2 * MR, packa = ars == 1 && M > MR && Ne > NR, aonce = packa && M <= MC;
+    int packb = Bp || M > 2 * MR, packa = Ap || (ars == 1 && M > MR && Ne > NR);
+    int aonce = !Ap && packa && M <= MC;
     for (int k0 = 0; k0 < K && Ne > 0; k0 += KC) {
         int kc = K - k0 < KC ? K - k0 : KC, first = k0 == 0 && !acc;
-        int ncb = packb ? BPK / (kc * NR) * NR : Ne; /* columns per block of B */
+        int ncb = packb ? BPK / (kc * NR) * NR : Ne; /* columns per block of B (L1) */
         if (aonce) ibp__apack(M, kc, A + (long)k0 * aks, aks, apack);
         for (int jc = 0; jc < Ne; jc += ncb) {
             int ncol = Ne - jc < ncb ? Ne - jc : ncb;
-            if (packb) ibp__bpack(kc, ncol, B + (long)k0 * N + jc, N, bpack);
+            if (packb && !Bp) ibp__bpack(kc, ncol, B + (long)k0 * N + jc, N, bpack);
             for (int i0 = 0; i0 < M; i0 += MC) {
                 int mc = M - i0 < MC ? M - i0 : MC;
-                const double *ap = A + i0 * ars + (long)k0 * aks;
+                const double *ap = Ap ? Ap + (long)k0 * Mp + (long)i0 * kc : A + i0 * ars + (long)k0 * aks;
                 long pars = ars, paks = aks; /* layout of A in use: packed or in place */
                 if (packa) {
-                    if (!aonce) ibp__apack(mc, kc, ap, aks, apack);
-                    ap = apack, pars = 1, paks = MR;
+                    if (!aonce && !Ap) ibp__apack(mc, kc, ap, aks, apack);
+                    if (!Ap) ap = apack;
+                    pars = 1, paks = MR;
                 }
                 for (int q = 0, j0 = jc; j0 < jc + ncol; q++, j0 += NR) {
                     int nv = (jc + ncol - j0 < NR ? jc + ncol - j0 : NR) / 2, p = 0;
                     const double *bp = B + (long)k0 * N + j0;
                     long bks = N;
-                    if (packb) bp = bpack + (long)q * kc * NR, bks = 2 * nv;
+                    if (Bp) bp = Bp + (long)k0 * Ne + (long)kc * j0, bks = 2 * nv;
+                    else if (packb) bp = bpack + (long)q * kc * NR, bks = 2 * nv;
                     double *cp = C + (long)i0 * N + j0;
                     if (packb && nv == NV) {
                         if (packa)
@@ -274,14 +281,34 @@ static void ibp__gemm(int M, int N, int K, const double *A, long ars, long aks, 
     if (N & 1) ibp__col1(M, K, A, ars, aks, B + (N - 1), N, C + (N - 1), N, acc);
 }
 
+long ibp__gemm_packed_b_doubles(int K, int N) { return (long)K * (N & ~1); }
+
+void ibp__gemm_pack_b(int K, int N, const double *B /* (K,N) */, double *Bp) {
+    int Ne = N & ~1;
+    for (int k0 = 0; k0 < K && Ne > 0; k0 += KC) {
+        int kc = K - k0 < KC ? K - k0 : KC;
+        ibp__bpack(kc, Ne, B + (long)k0 * N, N, Bp + (long)k0 * Ne);
+    }
+}
+
+void ibp__gemm_nn_pb(int M, int N, int K, const double *A, const double *B, const double *Bp,
+                     double *C, int acc) {
+    ibp__gemm(M, N, K, A, K, 1, NULL, B, Bp, C, acc);
+}
+
+void ibp__gemm_tn_pa(int M, int N, int K, const double *Ap, const double *B, double *C, int acc) {
+    IBP_CHECK(M >= 2 && !(N & 1));
+    ibp__gemm(M, N, K, NULL, 1, M, Ap, B, NULL, C, acc);
+}
+
 void ibp__gemm_nn(int M, int N, int K, const double *A /* (M,K) */, const double *B /* (K,N) */,
                   double *C /* (M,N) */, int acc) {
-    ibp__gemm(M, N, K, A, K, 1, B, C, acc);
+    ibp__gemm(M, N, K, A, K, 1, NULL, B, NULL, C, acc);
 }
 
 void ibp__gemm_tn(int M, int N, int K, const double *A /* (K,M) */, const double *B /* (K,N) */,
                   double *C /* (M,N) */, int acc) {
-    ibp__gemm(M, N, K, A, 1, M, B, C, acc);
+    ibp__gemm(M, N, K, A, 1, M, NULL, B, NULL, C, acc);
 }
 
 void ibp__gemm_nn_ref(int M, int N, int K, const double *A, const double *B, double *C, int acc) {
@@ -377,4 +404,99 @@ void ibp__scale(long n, double alpha, double *x) {
     long i = 0;
     for (; i + 2 <= n; i += 2) ibp_v_store(x + i, ibp_v_mul(va, ibp_v_load(x + i)));
     for (; i < n; i++) x[i] = alpha * x[i];
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The Gram-Schmidt pair of Lanczos over the rows of V (stride ldv), in one sweep of column
+ * chunks: w += sum_i cu[i] V_{u0+i} (i ascending for every element: the bits of nu ibp__axpy
+ * calls), then hd[i] = V_i . w for i < nd and *ss = w . w (the bits of ibp__dot and ibp__sumsq:
+ * each row's four partial sums live in part (4 nd) between chunks). A chunk of w stays in L1
+ * while every row's chunk streams past it twice, once for the update and once for the dots. */
+#ifndef IBP__GS_CB
+#define IBP__GS_CB 3072
+#endif
+void ibp__gemv_pair(long n, const double *V, long ldv, int u0, int nu, const double *cu,
+                    double *w, int nd, double *hd, double *ss, double *part) {
+    long n4 = n - n % 4;
+    int rmax = nu > nd ? nu : nd;
+    long cb = (long)(IBP__GS_CB / (rmax > 0 ? rmax : 1)) & ~3L; /* columns per chunk */
+    cb = cb < 64 ? 64 : cb > 1024 ? 1024 : cb;
+    ibp_v2d q01 = ibp_v_zero(), q23 = ibp_v_zero();
+    for (int i = 0; i < 4 * nd; i++) part[i] = 0.0;
+    for (long c0 = 0; c0 < n4; c0 += cb) {
+        long ce = n4 - c0 < cb ? n4 : c0 + cb;
+        /* the update, four rows per pass: w stays in registers between their terms, which
+         * still come one after another, row order, for every element */
+        int i = 0;
+        for (; i + 4 <= nu; i += 4) {
+            const double *v0 = V + (long)(u0 + i) * ldv, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;
+            ibp_v2d a0 = ibp_v_splat(cu[i]), a1 = ibp_v_splat(cu[i + 1]);
+            ibp_v2d a2 = ibp_v_splat(cu[i + 2]), a3 = ibp_v_splat(cu[i + 3]);
+            for (long p = c0; p < ce; p += 2) {
+                ibp_v2d x = ibp_v_load(w + p);
+                x = ibp_v_madd(a0, ibp_v_load(v0 + p), x);
+                x = ibp_v_madd(a1, ibp_v_load(v1 + p), x);
+                x = ibp_v_madd(a2, ibp_v_load(v2 + p), x);
+                x = ibp_v_madd(a3, ibp_v_load(v3 + p), x);
+                ibp_v_store(w + p, x);
+            }
+        }
+        for (; i < nu; i++) {
+            const double *v = V + (long)(u0 + i) * ldv;
+            ibp_v2d a = ibp_v_splat(cu[i]);
+            for (long p = c0; p < ce; p += 2) ibp_v_store(w + p, ibp_v_madd(a, ibp_v_load(v + p), ibp_v_load(w + p)));
+        }
+        /* the dots, four rows per pass: eight independent chains hide the add latency */
+        i = 0;
+        for (; i + 4 <= nd; i += 4) {
+            const double *v0 = V + (long)i * ldv, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;
+            double *q = part + 4 * i;
+            ibp_v2d s0 = ibp_v_load(q), t0 = ibp_v_load(q + 2), s1 = ibp_v_load(q + 4);
+            ibp_v2d t1 = ibp_v_load(q + 6), s2 = ibp_v_load(q + 8), t2 = ibp_v_load(q + 10);
+            ibp_v2d s3 = ibp_v_load(q + 12), t3 = ibp_v_load(q + 14);
+            for (long p = c0; p < ce; p += 4) {
+                ibp_v2d x = ibp_v_load(w + p), y = ibp_v_load(w + p + 2);
+                s0 = ibp_v_madd(ibp_v_load(v0 + p), x, s0);
+                t0 = ibp_v_madd(ibp_v_load(v0 + p + 2), y, t0);
+                s1 = ibp_v_madd(ibp_v_load(v1 + p), x, s1);
+                t1 = ibp_v_madd(ibp_v_load(v1 + p + 2), y, t1);
+                s2 = ibp_v_madd(ibp_v_load(v2 + p), x, s2);
+                t2 = ibp_v_madd(ibp_v_load(v2 + p + 2), y, t2);
+                s3 = ibp_v_madd(ibp_v_load(v3 + p), x, s3);
+                t3 = ibp_v_madd(ibp_v_load(v3 + p + 2), y, t3);
+            }
+            ibp_v_store(q, s0), ibp_v_store(q + 2, t0), ibp_v_store(q + 4, s1);
+            ibp_v_store(q + 6, t1), ibp_v_store(q + 8, s2), ibp_v_store(q + 10, t2);
+            ibp_v_store(q + 12, s3), ibp_v_store(q + 14, t3);
+        }
+        for (; i < nd; i++) {
+            const double *v = V + (long)i * ldv;
+            ibp_v2d s01 = ibp_v_load(part + 4 * i), s23 = ibp_v_load(part + 4 * i + 2);
+            for (long p = c0; p < ce; p += 4) {
+                s01 = ibp_v_madd(ibp_v_load(v + p), ibp_v_load(w + p), s01);
+                s23 = ibp_v_madd(ibp_v_load(v + p + 2), ibp_v_load(w + p + 2), s23);
+            }
+            ibp_v_store(part + 4 * i, s01);
+            ibp_v_store(part + 4 * i + 2, s23);
+        }
+        if (ss)
+            for (long p = c0; p < ce; p += 4) {
+                ibp_v2d x = ibp_v_load(w + p), y = ibp_v_load(w + p + 2);
+                q01 = ibp_v_madd(x, x, q01);
+                q23 = ibp_v_madd(y, y, q23);
+            }
+    }
+    for (long p = n4; p < n; p++) /* the tail: each element's own chain */
+        for (int i = 0; i < nu; i++) w[p] = w[p] + cu[i] * V[(long)(u0 + i) * ldv + p];
+    for (int i = 0; i < nd; i++) {
+        const double *v = V + (long)i * ldv, *s = part + 4 * i;
+        double d = (s[0] + s[1]) + (s[2] + s[3]);
+        for (long p = n4; p < n; p++) d = d + v[p] * w[p];
+        hd[i] = d;
+    }
+    if (ss) {
+        double d = (ibp_v_lane0(q01) + ibp_v_lane1(q01)) + (ibp_v_lane0(q23) + ibp_v_lane1(q23));
+        for (long p = n4; p < n; p++) d = d + w[p] * w[p];
+        *ss = d;
+    }
 }

@@ -1,7 +1,8 @@
 /* lanczos.c -- extreme eigenpairs of a symmetric operator given as a matvec callback.
  *
- * Algorithm: Lanczos with full reorthogonalization (classical Gram-Schmidt, twice: "twice is
- * enough", so the basis stays orthonormal to ~eps and no spurious copies appear), the top-k
+ * Algorithm: Lanczos with full reorthogonalization (classical Gram-Schmidt, a second pass when
+ * the first cancelled: "twice is enough", so the basis stays orthonormal to ~eps and no
+ * spurious copies appear), the top-k
  * largest ALGEBRAIC Ritz values (and the smallest on request), stopping when every wanted pair
  * has the residual bound |beta_m s_{m,i}| <= tol |theta_i|, and Wu-Simon thick restart when the
  * basis reaches its maximum size: the wanted Ritz vectors plus a few neighbours are kept and the
@@ -18,7 +19,21 @@
  * any single-vector Krylov method: top-k then skips its copies (the top value is unaffected).
  *
  * Residual floor: an eigenvalue below ~1e-13 ||A|| has no meaningful relative accuracy, so the
- * test is |beta s| <= max(tol |theta|, LZ_FLOOR ||A||) with ||A|| estimated from T.
+ * test is |beta s| <= max(tol |theta|, floor) with floor = max(LZ_FLOOR ||A||, the rounding
+ * level below) and ||A|| estimated from T (the largest Gershgorin row sum of T).
+ *
+ * Reported bound: |beta s| is the residual of the Ritz pair in exact arithmetic only. The
+ * operator itself is applied in floating point: an HVP's rounding error is about eps ||A||
+ * sqrt(P) (sums over the network of up to P products), and the basis is orthonormal to about
+ * eps. So each pair reports resid = |beta s| + eps (4 sqrt(P) + 32) ||A||, which bounds the distance
+ * from its Ritz value to an eigenvalue of the exact operator (tests/test_lanczos.c checks it
+ * against a dense eigensolver, including pairs converged to round-off).
+ *
+ * Starts: cold (a seeded random vector, plus the direction of a hint when one is set: the run
+ * passes its gradient, which a top eigenvector of a loss Hessian usually leans on), warm (the
+ * previous Ritz vectors, equal weights) or given (a vector the caller wrote, e.g. one
+ * extrapolated from earlier measurements); warm and given starts get a little seeded noise
+ * (ibp__lanczos_set_noise) so that no direction is missing from the Krylov space.
  *
  * Memory (bound once, never allocates): the basis V (m+1, P) and small (m, m) matrices. Between
  * runs rows 0.. of V hold the last Ritz vectors (the warm start and the accessor read them).
@@ -28,7 +43,9 @@
 
 #define LZ_EPS 2.220446049250313e-16
 #define LZ_FLOOR (1024.0 * LZ_EPS) /* residual floor and breakdown level, relative to ||A|| */
-#define LZ_WARM_NOISE 1e-3         /* relative norm of the noise added to a warm start */
+#define LZ_WARM_NOISE 1e-3         /* default relative norm of the noise added to a warm start */
+#define LZ_ROUND (4.0 * LZ_EPS)    /* a matvec's rounding error, in units of sqrt(P) ||A|| */
+#define LZ_DGKS 0.5                /* ||w1||^2 / ||w0||^2 below which a second pass runs */
 #define LZ_CHUNK 64                /* columns per block of the in-place basis rotation */
 
 struct ibp__lanczos {
@@ -44,11 +61,14 @@ struct ibp__lanczos {
                            * coefficients (Ritz vectors of the final basis) */
     double *theta;        /* (mk,) Ritz values ascending */
     double *scr;          /* (2 mk,) eigensolver scratch */
-    double *h;            /* (mk + 1,) Gram-Schmidt coefficients */
+    double *h, *h2;       /* (mk + 1,) Gram-Schmidt coefficients of the two passes */
+    double *part;         /* (4 (mk + 1),) their partial sums (ibp__gemv_pair) */
     double *tmp;          /* (mk + 1, LZ_CHUNK) rotation block */
     int *sel;             /* (mk + 1,) Ritz indices kept or reported */
     int ntop, has_min;    /* Ritz vectors stored in V rows [0, ntop) and row ntop */
     int srows;            /* S holds full rows (1) or only last components (0) */
+    double noise;         /* relative noise added to warm and given starts */
+    const double *hint;   /* (P,) direction added to cold starts, or NULL */
 };
 
 static int lz_mk(long P, int max_krylov, int topk) {
@@ -67,6 +87,7 @@ static size_t lz_layout(ibp__lanczos **out, void *mem, long P, int max_krylov, i
     double *S = ibp__arena_doubles(&a, m * m), *Tc = ibp__arena_doubles(&a, (m + 1) * m);
     double *R = ibp__arena_doubles(&a, m * m), *theta = ibp__arena_doubles(&a, m);
     double *scr = ibp__arena_doubles(&a, 2 * m), *h = ibp__arena_doubles(&a, m + 1);
+    double *h2 = ibp__arena_doubles(&a, m + 1), *part = ibp__arena_doubles(&a, 4 * (m + 1));
     double *tmp = ibp__arena_doubles(&a, (m + 1) * LZ_CHUNK);
     int *sel = ibp__arena_bytes(&a, (m + 1) * sizeof(int));
     if (lz) {
@@ -75,8 +96,10 @@ static size_t lz_layout(ibp__lanczos **out, void *mem, long P, int max_krylov, i
         lz->mk = mk;
         lz->topk = topk;
         lz->max_matvecs = 20L * mk;
+        lz->noise = LZ_WARM_NOISE;
         lz->V = V, lz->alpha = al, lz->beta = be, lz->S = S, lz->Tc = Tc, lz->R = R;
-        lz->theta = theta, lz->scr = scr, lz->h = h, lz->tmp = tmp, lz->sel = sel;
+        lz->theta = theta, lz->scr = scr, lz->h = h, lz->h2 = h2, lz->part = part, lz->tmp = tmp;
+        lz->sel = sel;
     }
     if (out) *out = lz;
     return a.off;
@@ -96,6 +119,13 @@ ibp__lanczos *ibp__lanczos_bind(void *mem, long P, int max_krylov, int topk) {
 
 void ibp__lanczos_set_max_matvecs(ibp__lanczos *lz, long n) { lz->max_matvecs = n < 1 ? 1 : n; }
 void ibp__lanczos_set_check(ibp__lanczos *lz, int on) { lz->check = on; }
+void ibp__lanczos_set_noise(ibp__lanczos *lz, double rel) { lz->noise = rel > 0 ? rel : 0.0; }
+void ibp__lanczos_set_hint(ibp__lanczos *lz, const double *hint) { lz->hint = hint; }
+double *ibp__lanczos_start(ibp__lanczos *lz) { return lz->V; }
+void ibp__lanczos_adopt(ibp__lanczos *lz) {
+    lz->ntop = 1;
+    lz->has_min = 0;
+}
 double ibp__lanczos_ortho(const ibp__lanczos *lz) { return lz->ortho; }
 
 const double *ibp__lanczos_ritz(const ibp__lanczos *lz, int i) {
@@ -106,15 +136,31 @@ const double *ibp__lanczos_ritz(const ibp__lanczos *lz, int i) {
 
 /* ------------------------------------------------------------------------------------------ */
 
-/* w -= V_{0..j} (V_{0..j}^T w), twice. Returns the total coefficient on v_j (it corrects alpha). */
-static double lz_orth(ibp__lanczos *lz, int j, double *w) {
+/* w -= V_{0..j} (V_{0..j}^T w) (classical Gram-Schmidt), after w += sum_i pre[i] V_{p0+i} (npre
+ * rows: the three-term recurrence's own subtractions), and once more when the pass cancelled
+ * much of w (Daniel, Gragg, Kaufman & Stewart 1976: ||w1|| < ||w0|| / sqrt 2; "twice is
+ * enough"). In exact arithmetic the recurrence leaves w orthogonal to the basis, so one pass
+ * only removes rounding and cancels nothing: the second pass is needed near an invariant
+ * subspace (beta ~ 0), seldom otherwise. Each pass is two sweeps of the basis by blocked GEMV
+ * pairs: the dots (fused with the recurrence's update and ||w0||), then the update (fused with
+ * ||w1||, returned in *ss when ss != NULL). Every number is the one the separate dots and axpys
+ * (ibp__dot, ibp__axpy, ibp__sumsq) would give. Returns the total coefficient on v_j (it
+ * corrects alpha). */
+static double lz_orth(ibp__lanczos *lz, int j, double *w, int p0, int npre, const double *pre,
+                      double *ss) {
     long P = lz->P;
-    double cj = 0.0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i <= j; i++) lz->h[i] = ibp__dot(lz->V + (long)i * P, w, P);
-        for (int i = 0; i <= j; i++) ibp__axpy(P, -lz->h[i], lz->V + (long)i * P, w);
-        cj += lz->h[j];
+    double *h = lz->h, *h2 = lz->h2, s0, s1;
+    ibp__gemv_pair(P, lz->V, P, p0, npre, pre, w, j + 1, h, &s0, lz->part);
+    for (int i = 0; i <= j; i++) h[i] = -h[i];
+    ibp__gemv_pair(P, lz->V, P, 0, j + 1, h, w, 0, NULL, &s1, lz->part);
+    double cj = 0.0 + -h[j];
+    if (!(s1 >= LZ_DGKS * s0)) {
+        ibp__gemv_pair(P, lz->V, P, 0, 0, NULL, w, j + 1, h2, NULL, lz->part);
+        for (int i = 0; i <= j; i++) h2[i] = -h2[i];
+        ibp__gemv_pair(P, lz->V, P, 0, j + 1, h2, w, 0, NULL, &s1, lz->part);
+        cj = cj + -h2[j];
     }
+    if (ss) *ss = s1;
     return cj;
 }
 
@@ -124,7 +170,7 @@ static int lz_fresh(ibp__lanczos *lz, int m, ibp_rng *rng) {
     double *w = lz->V + (long)m * P;
     ibp__rng_normals(rng, w, P, 1.0);
     double n0 = ibp__sqrt(ibp__sumsq(w, P));
-    if (m > 0) lz_orth(lz, m - 1, w);
+    if (m > 0) lz_orth(lz, m - 1, w, 0, 0, NULL, NULL);
     double n1 = ibp__sqrt(ibp__sumsq(w, P));
     /* a random vector keeps ~sqrt((P-m)/P) of its norm outside an m-dimensional space */
     if (!(n1 > 1e-10 * n0)) return -1;
@@ -132,27 +178,47 @@ static int lz_fresh(ibp__lanczos *lz, int m, ibp_rng *rng) {
     return 0;
 }
 
-/* Start vector in row 0: the previous Ritz vectors (equal weights) plus noise, or random. */
-static void lz_start(ibp__lanczos *lz, int warm, int want_min, ibp_rng *rng) {
+/* Cold start in row 0: a seeded random unit vector, plus the hint's unit direction when the
+ * hint is usable (the random part keeps every direction in the Krylov space). */
+static void lz_cold(ibp__lanczos *lz, ibp_rng *rng) {
     long P = lz->P;
     double *v = lz->V;
-    int nr = lz->ntop + (want_min && lz->has_min ? 1 : 0);
-    if (!warm || nr == 0) {
-        lz_fresh(lz, 0, rng);
-        return;
-    }
-    for (int i = 1; i < nr; i++) ibp__axpy(P, 1.0, lz->V + (long)i * P, v);
-    /* noise keeps every direction in the Krylov space (the top eigenvector may have moved
-     * out of the old span); its draw uses row 1 as scratch */
-    double *g = lz->V + P;
-    if (P > 1) {
-        ibp__rng_normals(rng, g, P, 1.0);
-        double nv = ibp__sqrt(ibp__sumsq(v, P)), ng = ibp__sqrt(ibp__sumsq(g, P));
-        if (ng > 0) ibp__axpy(P, LZ_WARM_NOISE * nv / ng, g, v);
-    }
+    lz_fresh(lz, 0, rng);
+    if (!lz->hint || P < 2) return;
+    double nh = ibp__sqrt(ibp__sumsq(lz->hint, P));
+    if (!(nh > 0) || !ibp__isfinite(nh)) return;
+    ibp__axpy(P, 1.0 / nh, lz->hint, v);
     double nv = ibp__sqrt(ibp__sumsq(v, P));
     if (!(nv > 0) || !ibp__isfinite(nv)) {
         lz_fresh(lz, 0, rng);
+        return;
+    }
+    ibp__scale(P, 1.0 / nv, v);
+}
+
+/* Start vector in row 0: the previous Ritz vectors (equal weights; IBP__LZ_WARM) or the
+ * caller's vector (IBP__LZ_GIVEN), plus noise; or cold. */
+static void lz_start(ibp__lanczos *lz, int mode, int want_min, ibp_rng *rng) {
+    long P = lz->P;
+    double *v = lz->V;
+    int nr = lz->ntop + (want_min && lz->has_min ? 1 : 0);
+    if (mode == IBP__LZ_COLD || (mode == IBP__LZ_WARM && nr == 0)) {
+        lz_cold(lz, rng);
+        return;
+    }
+    if (mode == IBP__LZ_WARM)
+        for (int i = 1; i < nr; i++) ibp__axpy(P, 1.0, lz->V + (long)i * P, v);
+    /* noise keeps every direction in the Krylov space (the top eigenvector may have moved
+     * out of the old span); its draw uses row 1 as scratch */
+    double *g = lz->V + P;
+    if (P > 1 && lz->noise > 0) {
+        ibp__rng_normals(rng, g, P, 1.0);
+        double nv = ibp__sqrt(ibp__sumsq(v, P)), ng = ibp__sqrt(ibp__sumsq(g, P));
+        if (ng > 0) ibp__axpy(P, lz->noise * nv / ng, g, v);
+    }
+    double nv = ibp__sqrt(ibp__sumsq(v, P));
+    if (!(nv > 0) || !ibp__isfinite(nv)) {
+        lz_cold(lz, rng);
         return;
     }
     ibp__scale(P, 1.0 / nv, v);
@@ -228,28 +294,39 @@ static void lz_restart(ibp__lanczos *lz, int m, int nk, double beta) {
     }
 }
 
-/* Convergence threshold of a Ritz value. */
-static double lz_thr(double theta, double tol, double anorm) {
-    double a = tol * ibp__fabs(theta), b = LZ_FLOOR * anorm;
-    return a > b ? a : b;
+/* The operator's rounding level relative to ||A|| (see the reported bound above): the HVP's
+ * eps sqrt(P) (4x: its sums of products and the reorthogonalized basis), and a few eps of the
+ * tridiagonal eigensolver and the Ritz vectors' own rounding. */
+static double lz_round(long P) { return LZ_ROUND * ibp__sqrt((double)P) + 32.0 * LZ_EPS; }
+
+/* The convergence floor relative to ||A||: never below the rounding level. */
+static double lz_floor(long P) {
+    double r = lz_round(P);
+    return r > LZ_FLOOR ? r : LZ_FLOOR;
+}
+
+/* Convergence threshold of a Ritz value; floor: lz_round(P) ||A||. */
+static double lz_thr(double theta, double tol, double floor) {
+    double a = tol * ibp__fabs(theta);
+    return a > floor ? a : floor;
 }
 
 /* Are the wanted pairs converged? (top keff, and the smallest when want_min) */
 static int lz_converged(const ibp__lanczos *lz, int m, int keff, int want_min, double beta,
-                        double tol, double anorm) {
+                        double tol, double fl) {
     int ntop = keff < m ? keff : m;
     for (int i = 0; i < ntop; i++) {
         int idx = m - 1 - i;
-        if (ibp__fabs(beta * lz_last(lz, m, idx)) > lz_thr(lz->theta[idx], tol, anorm)) return 0;
+        if (ibp__fabs(beta * lz_last(lz, m, idx)) > lz_thr(lz->theta[idx], tol, fl)) return 0;
     }
-    if (want_min && ibp__fabs(beta * lz_last(lz, m, 0)) > lz_thr(lz->theta[0], tol, anorm))
+    if (want_min && ibp__fabs(beta * lz_last(lz, m, 0)) > lz_thr(lz->theta[0], tol, fl))
         return 0;
     return 1;
 }
 
 /* Extreme Ritz values of the block [blk, m) of T (blocks are separated by zero couplings after
  * a breakdown) and whether they meet the residual test; scratch in Tc. */
-static int lz_block(ibp__lanczos *lz, int blk, int m, double beta, double tol, double anorm,
+static int lz_block(ibp__lanczos *lz, int blk, int m, double beta, double tol, double fl,
                     double *top, double *bot) {
     int b = m - blk;
     double *th = lz->Tc, *z = th + b, *sc = z + b;
@@ -257,8 +334,8 @@ static int lz_block(ibp__lanczos *lz, int blk, int m, double beta, double tol, d
     if (ibp__eigh_tridiag(b, lz->alpha + blk, lz->beta + blk, th, z, 1, sc)) return -1;
     *top = th[b - 1];
     *bot = th[0];
-    return ibp__fabs(beta * z[b - 1]) <= lz_thr(th[b - 1], tol, anorm) &&
-           ibp__fabs(beta * z[0]) <= lz_thr(th[0], tol, anorm);
+    return ibp__fabs(beta * z[b - 1]) <= lz_thr(th[b - 1], tol, fl) &&
+           ibp__fabs(beta * z[0]) <= lz_thr(th[0], tol, fl);
 }
 
 static void lz_nan(ibp__eigres *out, int k) {
@@ -284,7 +361,7 @@ static double lz_ortho_loss(const ibp__lanczos *lz, int n) {
 }
 
 int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int want_min, double tol,
-                     int warm, ibp_rng *rng, ibp__eigres *out) {
+                     int start, ibp_rng *rng, ibp__eigres *out) {
     long P = lz->P;
     int mk = lz->mk;
     want_min = want_min ? 1 : 0;
@@ -297,11 +374,12 @@ int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int wan
     if ((long)need > P) need = (int)P;
     double *V = lz->V, *al = lz->alpha, *be = lz->beta;
 
-    lz_start(lz, warm, want_min, rng);
+    lz_start(lz, start, want_min, rng);
     lz->ntop = lz->has_min = 0;
     int m = 0, restarts = 0, blk = 0; /* blk: first row of the block after the last breakdown */
     long matvecs = 0;
     double anorm = 0.0, beta = 0.0, kth_prev = -IBP_INF, min_prev = IBP_INF;
+    double rnd = lz_round(P), flr = lz_floor(P); /* relative to ||A|| (anorm) */
     for (;;) {
         int j = m;
         double *vj = V + (long)j * P, *w = vj + P;
@@ -309,12 +387,10 @@ int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int wan
         matvecs++;
         double alpha = ibp__dot(vj, w, P);
         if (!ibp__isfinite(alpha)) goto nonfinite;
-        double prev = j > 0 ? be[j - 1] : 0.0;
-        if (j > 0) ibp__axpy(P, -prev, vj - P, w);
-        ibp__axpy(P, -alpha, vj, w);
-        alpha += lz_orth(lz, j, w);
+        double prev = j > 0 ? be[j - 1] : 0.0, pre[2] = {-prev, -alpha}, ss;
+        alpha += j > 0 ? lz_orth(lz, j, w, j - 1, 2, pre, &ss) : lz_orth(lz, j, w, j, 1, pre + 1, &ss);
         al[j] = alpha;
-        beta = ibp__sqrt(ibp__sumsq(w, P));
+        beta = ibp__sqrt(ss);
         if (!ibp__isfinite(beta)) goto nonfinite;
         double rs = ibp__fabs(alpha) + beta + ibp__fabs(prev); /* Gershgorin row of T */
         if (rs > anorm) anorm = rs;
@@ -333,7 +409,7 @@ int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int wan
         int conv = 0, inv = brk;
         if (m >= need) {
             if (lz_solve(lz, m, 0)) goto nonfinite;
-            conv = lz_converged(lz, m, keff, want_min, beta, tol, anorm);
+            conv = lz_converged(lz, m, keff, want_min, beta, tol, flr * anorm);
             if (conv && beta <= tol * anorm) inv = 1;
         }
         if (conv && blk > 0) {
@@ -342,12 +418,12 @@ int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int wan
              * the earlier blocks could not see), there may be more: the block runs on until it
              * is invariant in turn, and another block follows. */
             double top, bot;
-            int settled = lz_block(lz, blk, m, beta, tol, anorm, &top, &bot);
+            int settled = lz_block(lz, blk, m, beta, tol, flr * anorm, &top, &bot);
             if (settled < 0) goto nonfinite;
             /* "new" beyond the tolerance: copies agree only to rounding */
-            int new_top = kth_prev == -IBP_INF || top > kth_prev + lz_thr(kth_prev, tol, anorm);
+            int new_top = kth_prev == -IBP_INF || top > kth_prev + lz_thr(kth_prev, tol, flr * anorm);
             int new_min =
-                want_min && (min_prev == IBP_INF || bot < min_prev - lz_thr(min_prev, tol, anorm));
+                want_min && (min_prev == IBP_INF || bot < min_prev - lz_thr(min_prev, tol, flr * anorm));
             if (!settled || new_top || new_min) conv = 0;
         } else if (conv && inv && (long)m < P) {
             conv = 0; /* invariant first block: repeated eigenvalues may hide in the complement */
@@ -388,14 +464,16 @@ int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int wan
     for (int i = 0; i < ntop; i++) {
         int idx = m - 1 - i;
         out->val[i] = lz->theta[idx];
-        out->resid[i] = ibp__fabs(beta * lz_last(lz, m, idx));
-        out->converged[i] = complete && out->resid[i] <= lz_thr(out->val[i], tol, anorm);
+        double rb = ibp__fabs(beta * lz_last(lz, m, idx));
+        out->resid[i] = rb + rnd * anorm;
+        out->converged[i] = complete && rb <= lz_thr(out->val[i], tol, flr * anorm);
         lz->sel[i] = idx;
     }
     if (want_min) {
         out->vmin = lz->theta[0];
-        out->vmin_resid = ibp__fabs(beta * lz_last(lz, m, 0));
-        out->vmin_converged = complete && out->vmin_resid <= lz_thr(out->vmin, tol, anorm);
+        double rb = ibp__fabs(beta * lz_last(lz, m, 0));
+        out->vmin_resid = rb + rnd * anorm;
+        out->vmin_converged = complete && rb <= lz_thr(out->vmin, tol, flr * anorm);
         lz->sel[ntop] = 0;
     }
     out->matvecs = (int)matvecs;

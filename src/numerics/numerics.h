@@ -17,7 +17,8 @@ typedef struct ibp_rng {
 enum { /* streams: one per purpose so that changing one does not shift another */
     IBP__STREAM_DATA = 1, IBP__STREAM_INIT = 2, IBP__STREAM_SGD = 3, IBP__STREAM_LANCZOS = 4,
     IBP__STREAM_LABEL_NOISE = 5, IBP__STREAM_SPLIT = 6, IBP__STREAM_TEACHER = 7,
-    IBP__STREAM_PROBES = 8, IBP__STREAM_ONLINE = 9
+    IBP__STREAM_PROBES = 8, IBP__STREAM_ONLINE = 9, IBP__STREAM_REF_HESSIAN = 10,
+    IBP__STREAM_REF_NTK = 11
 };
 void ibp__rng_seed(ibp_rng *r, uint64_t seed, uint64_t stream);
 uint64_t ibp__rng_u64(ibp_rng *r);
@@ -56,6 +57,18 @@ void ibp__gemm_nn(int M, int N, int K, const double *A /* (M,K) */, const double
                   double *C /* (M,N) */, int acc);
 void ibp__gemm_tn(int M, int N, int K, const double *A /* (K,M) */, const double *B /* (K,N) */,
                   double *C /* (M,N) */, int acc);
+/* The same products with an operand packed once for many calls (same bits):
+ *   B packed by ibp__gemm_pack_b (K * (N & ~1) doubles; an odd last column is read from B);
+ *   A^T of gemm_tn written by the caller straight in the kernel's layout, for N even, M >= 2:
+ *   element (i, k) at Ap[k0 Mp + (i / 2) 2 kc + 2 (k - k0) + i % 2], k in the chunk
+ *   [k0, k0 + kc), k0 a multiple of IBP__GEMM_KC, kc = min(IBP__GEMM_KC, K - k0), Mp = M + M % 2. */
+#define IBP__GEMM_KC 128
+long ibp__gemm_packed_b_doubles(int K, int N);
+void ibp__gemm_pack_b(int K, int N, const double *B /* (K,N) */, double *Bp);
+void ibp__gemm_nn_pb(int M, int N, int K, const double *A /* (M,K) */, const double *B /* (K,N) */,
+                     const double *Bp, double *C /* (M,N) */, int acc);
+void ibp__gemm_tn_pa(int M, int N, int K, const double *Ap, const double *B /* (K,N) */,
+                     double *C /* (M,N) */, int acc);
 void ibp__gemm_nn_ref(int M, int N, int K, const double *A, const double *B, double *C, int acc);
 void ibp__gemm_tn_ref(int M, int N, int K, const double *A, const double *B, double *C, int acc);
 void ibp__transpose(int rows, int cols, const double *A /* (rows,cols) */, double *At /* (cols,rows) */);
@@ -68,6 +81,11 @@ void ibp__gemv_n(int M, int K, const double *A /* (M,K) */, const double *x /* (
                  double *y /* (M,) */, int acc); /* y = A x, each y_i sequential over k */
 void ibp__gemv_t(int M, int K, const double *A /* (M,K) */, const double *x /* (M,) */,
                  double *y /* (K,) */, int acc); /* y = A^T x, each y_k sequential over i */
+/* Lanczos' Gram-Schmidt pair over rows of V (stride ldv), one sweep: w += sum_i cu[i] V_{u0+i}
+ * (i < nu ascending: the bits of nu axpys), then hd[i] = V_i . w (i < nd) and *ss = w . w when
+ * ss != NULL (the bits of ibp__dot, ibp__sumsq). part: 4 nd doubles of scratch. */
+void ibp__gemv_pair(long n, const double *V, long ldv, int u0, int nu, const double *cu,
+                    double *w, int nd, double *hd, double *ss, double *part);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Small dense linear algebra (linalg.c), scratch supplied by the caller. */
@@ -100,7 +118,7 @@ typedef void (*ibp__matvec)(void *ctx, const double *v /* (P,) */, double *out /
 typedef struct ibp__eigres {
     int k;                            /* eigenpairs reported */
     double val[IBP__MAX_TOPK];        /* largest algebraic eigenvalues, descending */
-    double resid[IBP__MAX_TOPK];      /* residual bounds |beta_m s_mi| */
+    double resid[IBP__MAX_TOPK];      /* |beta_m s_mi| + the operator's rounding level */
     int converged[IBP__MAX_TOPK];
     double vmin, vmin_resid;          /* smallest algebraic eigenvalue (when asked) */
     int vmin_converged;
@@ -110,13 +128,27 @@ typedef struct ibp__eigres {
 typedef struct ibp__lanczos ibp__lanczos;
 size_t ibp__lanczos_bytes(long P, int max_krylov, int topk);
 ibp__lanczos *ibp__lanczos_bind(void *mem, long P, int max_krylov, int topk);
-/* Top-k (and optionally the smallest) eigenvalues to relative residual tol. warm != 0 starts
- * from the previous call's Ritz vectors plus seeded noise; otherwise a seeded random start.
- * Returns 0 when out holds estimates (out->converged says which met tol; out->k = min(k, P)),
- * -1 on bad arguments (k outside 1..topk, tol <= 0), -2 when the operator returned non-finite
- * values (out->val NaN; the next warm start falls back to a cold one). max_krylov < topk + 3 is raised to topk + 3 (then capped at P). */
+/* Top-k (and optionally the smallest) eigenvalues to relative residual tol. start: IBP__LZ_COLD
+ * (a seeded random vector, plus the hint's direction when one is set), IBP__LZ_WARM (the previous
+ * call's Ritz vectors plus seeded noise) or IBP__LZ_GIVEN (the vector written at
+ * ibp__lanczos_start(lz) plus seeded noise). Each resid is |beta s| plus the operator's rounding
+ * level eps (4 sqrt(P) + 32) ||A||: a bound on the distance from the value to an eigenvalue of
+ * the exact operator. Returns 0 when out holds estimates (out->converged says which met tol;
+ * out->k = min(k, P)), -1 on bad arguments (k outside 1..topk, tol <= 0), -2 when the operator
+ * returned non-finite values (out->val NaN; the next warm start falls back to a cold one).
+ * max_krylov < topk + 3 is raised to topk + 3 (then capped at P). */
+enum { IBP__LZ_COLD, IBP__LZ_WARM, IBP__LZ_GIVEN };
 int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int want_min, double tol,
-                     int warm, ibp_rng *rng, ibp__eigres *out);
+                     int start, ibp_rng *rng, ibp__eigres *out);
+/* Where a given start goes: (P,), row 0 of the basis (it overwrites the first Ritz vector). */
+double *ibp__lanczos_start(ibp__lanczos *lz);
+/* Make the vector at ibp__lanczos_start the last run's one Ritz vector (a top pair found
+ * elsewhere, e.g. by another solve on the same operator): warm starts and the accessor use it. */
+void ibp__lanczos_adopt(ibp__lanczos *lz);
+/* Relative norm of the noise added to warm and given starts (default 1e-3; 0: none). */
+void ibp__lanczos_set_noise(ibp__lanczos *lz, double rel);
+/* Direction (P,) added to cold starts (NULL: none); read during runs, kept by the caller. */
+void ibp__lanczos_set_hint(ibp__lanczos *lz, const double *hint);
 /* Ritz vector (P,) of the last successful run: i in [0, out->k) in out->val order, i = -1 the
  * smallest (when it was asked); NULL otherwise. Valid until the next run. */
 const double *ibp__lanczos_ritz(const ibp__lanczos *lz, int i);

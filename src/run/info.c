@@ -92,8 +92,8 @@ size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap) {
         ibp__buf_double(&b, r->s0);
         ibp__buf_puts(&b, ", 2/S0 = ");
         ibp__buf_double(&b, 2.0 / r->s0);
-        ibp__buf_printf(&b, " (Lanczos, residual bound %.2g, %d Hessian-vector products)\n", r->meas.hess.resid[0],
-                        r->meas.hess.matvecs);
+        ibp__buf_printf(&b, " (Lanczos, residual bound %.2g, %d Hessian-vector products)\n", r->s0_res.resid[0],
+                        r->s0_res.matvecs);
     } else {
         ibp__buf_puts(&b, "sharpness   S0 not measured (measure=0)\n");
     }

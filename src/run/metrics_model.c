@@ -53,7 +53,7 @@ void ibp__metrics_carve(ibp_run *r, ibp__arena *a) {
         if (c->model == IBP__MODEL_LINEAR && t + 1 < nt) {
             size_t r1 = (size_t)m->L[tl[t + 1]].rows, rh = (size_t)ly->rows, ch = (size_t)ly->cols;
             size_t q = r1 + ch;
-            size_t s = ibp__inv_direct((int)r1, (int)rh, (int)ch) ? rh * rh : rh * q + q * q;
+            size_t s = ibp__inv_direct((int)r1, (int)rh, (int)ch) ? 2 * rh * rh : rh * q + q * q;
             if (s > need) need = s;
         }
     }
@@ -68,7 +68,7 @@ void ibp__metrics_carve(ibp_run *r, ibp__arena *a) {
         if (ibp__metrics_mc_bound(c) && d <= 1024 && d * d + 3 * d > need) need = d * d + 3 * d;
     }
     size_t nout = ibp__metrics_classification(c) ? (size_t)(c->n + c->n_test) * (size_t)m->k : 0;
-    double *mw = ibp__arena_doubles(a, need);
+    double *mw = ibp__arena_doubles(a, need + 4 * maxw); /* + ibp__gram_rows' partial sums */
     double *mout = ibp__arena_doubles(a, nout);
     double *msv = ibp__arena_doubles(a, sv);
     if (a->base) { r->mw = mw; r->mout = nout ? mout : NULL; r->msv = msv; }
@@ -152,12 +152,16 @@ double ibp__metrics_gap(const ibp_run *r, int t) {
     return ibp__sumsq(r->theta + up->off, (long)up->rows * up->cols) - ibp__metrics_layer_sq(r, tl[t]);
 }
 
-/* Frobenius norm of (rows of A) Gram minus ... : entries (A A^T)_{ij} = A_i . A_j */
-static void ibp__gram_rows(int rows, int cols, const double *A, double *G) {
-    for (int i = 0; i < rows; i++)
-        for (int j = 0; j <= i; j++)
-            G[(size_t)i * rows + j] = G[(size_t)j * rows + i] =
-                ibp__dot(A + (size_t)i * cols, A + (size_t)j * cols, cols);
+/* G (rows, rows) = A A^T for A (rows, cols): (A A^T)_{ij} = A_i . A_j with the bits of ibp__dot
+ * (A_i . A_j and A_j . A_i are the same products). Row i's dots with rows 0..i come from one
+ * ibp__gemv_pair sweep, four rows at a time, rather than from i + 1 separate dots (the metrics
+ * row of a deep linear net spent 10x its GD step here). part: 4 rows doubles of scratch. */
+static void ibp__gram_rows(int rows, int cols, const double *A, double *G, double *part) {
+    for (int i = 0; i < rows; i++) {
+        ibp__gemv_pair(cols, A, cols, 0, 0, NULL, (double *)(A + (size_t)i * cols), i + 1,
+                       G + (size_t)i * rows, NULL, part);
+        for (int j = 0; j < i; j++) G[(size_t)j * rows + i] = G[(size_t)i * rows + j];
+    }
 }
 
 double ibp__metrics_invariant(ibp_run *r, int t) {
@@ -169,13 +173,14 @@ double ibp__metrics_invariant(ibp_run *r, int t) {
     int rh = lb->rows, ch = lb->cols, r1 = la->rows;
     double *M = r->mw;
     if (ibp__inv_direct(r1, rh, ch)) {
+        double *N = M + (size_t)rh * rh;
         ibp__gemm_tn(rh, rh, r1, A, A, M, 0);        /* A^T A */
+        ibp__gram_rows(rh, ch, B, N, N + (size_t)rh * rh); /* B B^T */
         double s = 0;
-        for (int i = 0; i < rh; i++)
-            for (int j = 0; j < rh; j++) {
-                double dd = M[(size_t)i * rh + j] - ibp__dot(B + (size_t)i * ch, B + (size_t)j * ch, ch);
-                s += dd * dd;
-            }
+        for (long i = 0; i < (long)rh * rh; i++) {
+            double dd = M[i] - N[i];
+            s += dd * dd;
+        }
         return ibp__sqrt(s);
     }
     /* rh is the large inner width (e.g. the uv model: rh = m, r1 = ch = 1). M = A^T A - B B^T =
@@ -243,7 +248,7 @@ static void ibp__svd_all(ibp_run *r) {
         double *G = r->mw, *V = G + (size_t)g * g, *w = V + (size_t)g * g, *scr = w + g, *tmp = scr + 2 * g;
         double *u1 = out + 2, *v1 = u1 + rows;
         if (cols <= rows) ibp__gemm_tn(cols, cols, rows, W, W, G, 0); /* W^T W */
-        else ibp__gram_rows(rows, cols, W, G);                           /* W W^T */
+        else ibp__gram_rows(rows, cols, W, G, tmp + g);                  /* W W^T */
         double s1 = IBP_NAN, s2 = IBP_NAN;
         if (ibp__eigh(g, G, w, V, scr) == 0) {
             s1 = ibp__sqrt(w[g - 1] > 0 ? w[g - 1] : 0);

@@ -205,10 +205,10 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
     int measured = 0;
     r->lambda0 = IBP_NAN;
     if (r->lz || r->lz_ntk) {
-        rc = ibp__measure(r, 0);
+        /* S0 and lambda0 at fixed settings (lr_rel uses them), then the first measurement */
+        rc = ibp__measure_reference(r);
+        if (rc == IBP_OK) rc = ibp__measure(r, 0);
         if (rc) { ibp_run_destroy(r); return ibp__fail(err, errlen, rc, "computing the initial sharpness failed"); }
-        if (r->lz) r->s0 = r->meas.hess.val[0];
-        if (r->lz_ntk) r->lambda0 = r->meas.ntk;
         measured = 1;
     }
     if (c->lr_rel > 0) {

@@ -9,6 +9,7 @@
 #define IBP__MAX_COLS 512
 #define IBP__ROWS_CAP 1024 /* rows buffered between two reads; ibp_run_step stops when full */
 #define IBP__MAX_EVENTS 64
+#define IBP__MEAS_HIST 4   /* measurements a warm start extrapolates from (cubic) */
 
 typedef struct ibp__measurement {
     long t;                 /* step of the measurement, -1 if none yet */
@@ -57,7 +58,13 @@ struct ibp_run {
     /* measurement */
     ibp__lanczos *lz;
     ibp__lanczos *lz_ntk;   /* NTK lambda (ntk=1 or lr_ref=ntk) */
+    void *lz_mem, *lz_ntk_mem; /* their workspaces, shared with the reference solves */
     int lz_krylov;
+    ibp__eigres s0_res;     /* the reference solve of S0 (measure.c) */
+    int lambda0_matvecs;
+    double *mh[IBP__MEAS_HIST]; /* (P,) each: Ritz sums of the last measurements, newest first */
+    long mh_t[IBP__MEAS_HIST];  /* their steps */
+    int mh_n;               /* how many are consistent (a warm start extrapolates them) */
     int measure_every;      /* resolved */
     ibp__measurement meas;
     /* metrics table */
@@ -100,6 +107,7 @@ double ibp__metrics_wprod_dist(ibp_run *r);           /* ||W_L...W_1 - w*^T|| (N
 void ibp__metrics_row(ibp_run *r, int measured);      /* append the row of the current step */
 /* measure.c */
 void ibp__measure_carve(ibp_run *r, ibp__arena *a); /* Lanczos workspaces (a->base NULL: measure) */
+int ibp__measure_reference(ibp_run *r);               /* S0, lambda0 at fixed settings */
 int ibp__measure(ibp_run *r, int warm);               /* Lanczos at theta into r->meas */
 int ibp__measure_auto_every(long P);
 /* objective.c */
