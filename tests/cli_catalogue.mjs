@@ -486,11 +486,12 @@ for (const k of cases) {
   const r = run(k.args, k);
   const text = k.on === 'stdout' ? r.stdout : k.on === 'none' ? '' : r.stderr;
   const msgOk = k.msg instanceof RegExp ? k.msg.test(text) : text.includes(k.msg);
-  const extra = k.check ? k.check(r) : true;
+  let extra = true, thrown = '';
+  try { extra = k.check ? k.check(r) : true; } catch (e) { extra = false; thrown = ` (${String(e.message).slice(0, 120)})`; }
   const ok = r.code === k.code && msgOk && extra && !r.signal;
   const shown = k.args.map((a) => (a.length > 60 ? `${a.slice(0, 57)}...` : a)).join(' ');
   t.check(ok, `item ${k.item}: ibp ${shown}\n    exit ${r.code}${r.signal ? ` (${r.signal})` : ''}, want ${k.code}; ` +
-    `message ${msgOk ? 'ok' : `"${text.slice(0, 300).trim()}" lacks ${k.msg}`}${k.check && !extra ? `; ${k.what} failed` : ''}`);
+    `message ${msgOk ? 'ok' : `"${text.slice(0, 300).trim()}" lacks ${k.msg}`}${k.check && !extra ? `; ${k.what} failed${thrown}` : ''}`);
   if (k.report) console.log(`item ${k.item}: ${k.what}: ${k.report(r)}`);
   byItem.set(k.item, (byItem.get(k.item) || 0) + 1);
 }
