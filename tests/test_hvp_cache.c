@@ -309,7 +309,7 @@ static void test_stale_run(void) {
         char what[400];
         int bad = 0;
         for (int s = 0; s < 12; s++) {
-            snprintf(what, sizeof what, "%s, step %ld", cfgs[c], ibp_run_t(r));
+            snprintf(what, sizeof what, "%s, step %ld", cfgs[c], (long)ibp_run_t(r));
             bad += !run_same_as_ref(r, v, what);
             long b = r->m.hk.builds;
             bad += !run_same_as_ref(r, v, what);
