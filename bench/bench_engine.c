@@ -6,6 +6,9 @@
  *   W2  W1's sharpness: exactly 20 Lanczos iterations on exact HVPs; default-tolerance solves
  *   W3  two-layer tanh net d=32, m=512, n=1024, logistic loss: one full-batch GD step
  *   W4  W3's sharpness: 20 Lanczos iterations; default-tolerance solves
+ *   W5  a CNN on 14x14 inputs: conv 8x3 (12x12), conv 16x3 (10x10), flat, one output, relu,
+ *       n=1024, logistic loss: one full-batch GD step
+ *   W6  W5's sharpness: the same four measurements
  *
  * Flops are NOMINAL: those of the plain layer-by-layer algorithm (forward, backward, R-operator)
  * counted as 2 per multiply-add of every matrix product, rank-1 products included; elementwise
@@ -105,11 +108,14 @@ static double gemm_rate(gemm_fn volatile *f, int M, int N, int K, int reps) {
  *         (2 n r c each), and E = Delta_i W_i for every layer but the first: 4 + 2.
  *   HVP:  forward, R-forward A V^T (+ R{A} W^T above the first), R{Delta}^T A (+ Delta^T R{A}
  *         above the first), and above the first E, R{E} = R{Delta} W + Delta V: 6 + 10. */
-typedef struct net { int nl, rows[4], cols[4]; } net;
+/* A CNN layer is the same GEMMs on its patch matrix: n pos rows instead of n (pos = output
+ * positions of a convolution, 0 meaning 1 for a dense layer); im2col and col2im are copies and
+ * are not counted. */
+typedef struct net { int nl, rows[4], cols[4], pos[4]; } net;
 static double net_flops(const net *N, int n, int hvp) {
     double f = 0;
     for (int i = 0; i < N->nl; i++) {
-        double rc = 2.0 * n * N->rows[i] * N->cols[i];
+        double rc = 2.0 * n * (N->pos[i] ? N->pos[i] : 1) * N->rows[i] * N->cols[i];
         f += (hvp ? 3.0 : 2.0) * rc + (i > 0 ? (hvp ? 5.0 : 1.0) * rc : 0.0);
     }
     return f;
@@ -336,7 +342,7 @@ int main(int argc, char **argv) {
            "%GEMM", "%peak", "note");
 
     /* W1: the structured path against the same network run as a generic MLP */
-    net w1 = {4, {64, 64, 64, 1}, {64, 64, 64, 64}};
+    net w1 = {4, {64, 64, 64, 1}, {64, 64, 64, 64}, {0}};
     double w1_step = net_flops(&w1, 256, 0), w1_hvp = net_flops(&w1, 256, 1);
     const char *c_lin = "model=linear&depth=4&d=64&width=64&n=256&lr_rel=1&measure=0&steps=1000000";
     const char *c_mlp =
@@ -367,7 +373,7 @@ int main(int argc, char **argv) {
     free(th1);
 
     /* W3, W4: the tanh MLP */
-    net w3 = {2, {512, 1}, {32, 512}};
+    net w3 = {2, {512, 1}, {32, 512}, {0}};
     double w3_step = net_flops(&w3, 1024, 0), w3_hvp = net_flops(&w3, 1024, 1);
     const char *c_w3 = "model=mlp&depth=2&d=32&width=512&act=tanh&bias=0&data=separable&n=1024"
                        "&loss=logistic&measure=0&steps=1000000";
@@ -379,6 +385,25 @@ int main(int argc, char **argv) {
     sharpness("W4", t, th3, w3_hvp, reps, t4);
     ibp_run_destroy(t);
     free(th3);
+
+    /* W5, W6: a CNN on 14x14 inputs (the layer table is checked against the flop model) */
+    net w5 = {3, {8, 16, 1}, {9, 72, 1600}, {144, 100, 1}};
+    double w5_step = net_flops(&w5, 1024, 0), w5_hvp = net_flops(&w5, 1024, 1);
+    const char *c_w5 = "model=cnn&d=196&in_shape=1,14,14&conv=8x3,16x3&depth=1&act=relu&bias=0&data=separable"
+                       "&n=1024&loss=logistic&measure=0&steps=1000000";
+    ibp_run *cn = make_run(c_w5, NOLOG);
+    if (ibp_run_nparams(cn) != (int64_t)net_params(&w5)) {
+        fprintf(stderr, "bench_engine: W5 has P = %lld, the flop model %.0f\n", (long long)ibp_run_nparams(cn), net_params(&w5));
+        return 2;
+    }
+    double *th5 = copy_params(cn);
+    double t_w5 = time_steps(cn, 5, 1, reps);
+    row("W5.step", "W5 GD step, cnn 14x14", t_w5, w5_step, "");
+    row_log("W5.log", c_w5, 5, reps, t_w5, w5_step);
+    double t6[3];
+    sharpness("W6", cn, th5, w5_hvp, reps, t6);
+    ibp_run_destroy(cn);
+    free(th5);
 
     /* the default edge-of-stability runs: presets/presets.json "cohen2021-eos" and the page's
      * default experiment (web/js/link.js DEFAULT_CONFIG) */
@@ -394,8 +419,8 @@ int main(int argc, char **argv) {
            t4[0] / t_w3);
     printf("ratio     W2.lz20 / (20 W2.mlp)       %10.3f  target <= 0.08\n", t2[1] / (20 * t_mhvp));
     printf("ratio     W4.sharp / W4.lz20          %10.2f  target <= 1.6\n", t4[2] / t4[1]);
-    printf("nominal Mflop: W1 step %.2f, W1 HVP %.2f, W3 step %.2f, W3 HVP %.2f "
+    printf("nominal Mflop: W1 step %.2f, W1 HVP %.2f, W3 step %.2f, W3 HVP %.2f, W5 step %.2f, W5 HVP %.2f "
            "(+ Lanczos vector work in the Lanczos rows)\n",
-           w1_step * 1e-6, w1_hvp * 1e-6, w3_step * 1e-6, w3_hvp * 1e-6);
+           w1_step * 1e-6, w1_hvp * 1e-6, w3_step * 1e-6, w3_hvp * 1e-6, w5_step * 1e-6, w5_hvp * 1e-6);
     return 0;
 }

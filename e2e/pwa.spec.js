@@ -63,7 +63,7 @@ test('the app is installable: manifest, icons, service worker @pwa', async ({ pa
   const build = await page.evaluate(() => fetch('version.json').then((r) => r.json()));
   expect(cached.keys).toEqual([`ibp-${build.build}`]);
   for (const f of ['/index.html', '/worker.js', '/ibp.wasm', '/js/main.js', '/vendor/chart.umd.min.js', '/presets.json', '/manifest.webmanifest',
-    '/icons/icon-192.png', '/version.json', '/sweep.html', '/embed-demo.html']) {
+    '/icons/icon-192.png', '/version.json', '/sweep.html', '/embed-demo.html', '/data/fashion-mnist.ibpi']) {
     expect(cached.urls).toContain(f);
   }
   expect(cached.urls.length).toBe(build.files);

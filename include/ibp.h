@@ -146,6 +146,22 @@ size_t ibp_config_help_text(char *buf, size_t cap);
  * sentence ibp_config_canonical gives when that problem is the first. Returns the needed length. */
 size_t ibp_config_problems_json(const char *config, char *buf, size_t cap);
 
+/* Image data sets (data=fashion_mnist). The build extracts a fixed class-balanced subset of
+ * Fashion-MNIST into one file (scripts/build-images.mjs: build/data/fashion-mnist.ibpi, shipped
+ * with the site as data/fashion-mnist.ibpi; its format is described in src/data/images.c). Open
+ * it once from its bytes (they are validated, checksum included, and copied: the caller may free
+ * them) and hand it to any number of runs through ibp_run_desc.images; close it after the last
+ * ibp_run_create that uses it (a run copies the images it needs). */
+typedef struct ibp_images ibp_images;
+int ibp_images_open(ibp_images **out, const void *bytes, size_t len, char *err, size_t errlen);
+void ibp_images_close(ibp_images *img); /* NULL is a no-op */
+/* {"format":"ibp-images-1","train":N,"test":N,"rows":R,"cols":C,"classes":[names],
+ *  "train_per_class":[...],"test_per_class":[...],"text":"the file's notes"} */
+size_t ibp_images_info_json(const ibp_images *img, char *buf, size_t cap);
+/* Image `index` of the training (test = 0) or test set: its rows*cols pixels (0..255, row-major)
+ * into pixels (cap >= rows*cols bytes; NULL: only the label). Returns the label, or IBP_E_ARG. */
+int ibp_images_get(const ibp_images *img, int test, int index, unsigned char *pixels, size_t cap);
+
 /* Inputs of a run. Zero means default/none for every field. */
 typedef struct ibp_run_desc {
     const char *config;    /* "key=value&..." (NULL or "" = all defaults) */
@@ -153,6 +169,7 @@ typedef struct ibp_run_desc {
                             * (refused, never ignored, with another data or model=mf) */
     const char *init_json; /* params JSON (the format of ibp_run_params_json) for init=file
                             * (refused, never ignored, with another init) */
+    const ibp_images *images; /* the image file for data=fashion_mnist (unused by other data) */
 } ibp_run_desc;
 
 /* Estimate the memory a run needs (bytes), its number of trained parameters, without
@@ -322,8 +339,31 @@ size_t ibp_run_summary_csv(const ibp_run *r, char *buf, size_t cap);
 
 /* Text outputs (snprintf semantics). */
 size_t ibp_run_rows_csv(const ibp_run *r, int header, char *buf, size_t cap); /* pending rows */
+/* The parameters as JSON (`ibp run --save`): {"format":"ibp-params-1", "version", "config",
+ * "step", "params": [{"name","shape","data"}...], "grad": [...]}; "grad" is the gradient of the
+ * full-batch training loss at these parameters, as the same named arrays (readers may ignore it). */
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap);
+/* A vector v (P,) laid out like theta (a gradient, an HVP, a direction) as the JSON list of its
+ * named arrays: [{"name":"W1","shape":[...],"data":[...]}, ...]. */
+size_t ibp_run_vector_json(const ibp_run *r, const double *v, char *buf, size_t cap);
+/* Read a params JSON (ibp_run_params_json's format, or a bare list of named arrays) into v (P,)
+ * laid out like theta: every trained array must be there with its shape. IBP_OK or IBP_E_INIT. */
+int ibp_run_vector_read(const ibp_run *r, const char *json, double *v, char *err, size_t errlen);
 size_t ibp_run_data_csv(const ibp_run *r, int test, char *buf, size_t cap);
+/* Where a viewer finds things (the page's filters and image grid), as JSON:
+ *   {"P":P,"n":n,"n_test":n_test,"k":k,
+ *    "input":{"d":d,"shape":[H,W,C],"order":"y,x,channel"}   (1-D: [L,C] "x,channel"; other
+ *            data: [d] "feature"; model=mf: null),
+ *    "classes":[0,6]                                           (data=fashion_mnist: the class of
+ *            target j, or of +1 then -1 with two classes),
+ *    "params":[{"name":"K1","offset":0,"shape":[8,1,3,3],"trained":true}, ...]}
+ * An array's elements are ibp_run_params(r)[offset ...] in row-major order of its shape (a
+ * kernel (C_out, C_in, kh, kw)); a fixed array (a head) has offset -1 and "trained": false. */
+size_t ibp_run_layout_json(const ibp_run *r, char *buf, size_t cap);
+/* Sample `index` of the training (test = 0) or test set as the model sees it: x (d,) in the
+ * input's order, y (k,) its target (either may be NULL). IBP_OK, or IBP_E_ARG outside the set
+ * (model=mf has no samples). */
+int ibp_run_sample(const ibp_run *r, int test, int index, double *x, double *y);
 size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap); /* `ibp info` */
 size_t ibp_run_conventions(const ibp_run *r, char *buf, size_t cap); /* one-line convention note */
 /* The '#' comment lines that head a metrics CSV, shared by the CLI and the page so their files

@@ -283,7 +283,7 @@ c(0, ['run', 'lr=0.1&lr_rel=2'], 2, 'lr and lr_rel are both given');
 c(0, ['run', 'steps=1.5'], 2, 'steps must be an integer');
 c(0, ['run', 'depth=0'], 2, 'depth=0 is out of range');
 c(0, ['run', 'depth=65'], 2, 'depth=65 is out of range');
-c(0, ['run', 'model=cnn'], 2, 'model="cnn": allowed values are linear, mlp, mf');
+c(0, ['run', 'model=rnn'], 2, 'model="rnn": allowed values are linear, mlp, mf, cnn');
 c(0, ['run', 'bias=maybe'], 2, 'bias="maybe": bias is 0 or 1');
 c(0, ['run', 'act=swish'], 2, 'allowed activations are');
 c(0, ['run', 'act=relu(0.1)'], 2, 'relu takes no parameter');

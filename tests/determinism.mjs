@@ -8,7 +8,7 @@ import { readFileSync, existsSync, openSync, closeSync, mkdtempSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadIbp } from '../web/js/wasm-loader.js';
-import { Run } from '../web/js/engine.js';
+import { Run, Images } from '../web/js/engine.js';
 
 const [nativeDir, wasmDir, scalarDir] = process.argv.slice(2);
 let passed = 0, failed = 0;
@@ -35,10 +35,23 @@ export const CONFIGS = [
   'model=mlp&depth=2&width=8&act=tanh&data=degenerate&p=0.8&n=10&d=3&loss=logistic&lr=1&steps=200&ntk=1',
 ];
 
-function nativeCsv(config) {
+// Convolutional networks and real images (issue 14): compared native = wasm = scalar.
+export const CNN_CONFIGS = [
+  'model=cnn&d=64&in_shape=1,8,8&conv=4x3,6x3&stride=1,2&depth=2&width=16&act=relu&data=teacher&teacher=sin&n=64&lr=0.02&steps=150&topk=2',
+  'model=cnn&d=32&in_shape=2,16&conv=4x3,4x3&padding=same&pool=avg&depth=1&act=tanh&data=teacher&out=3&loss=mse&n=48&lr=0.1&steps=120&ntk=1&lambda_min=1&n_test=16',
+  'model=cnn&d=16&in_shape=1,4,4&conv=3x2&param=ntk_all&act=leaky_relu(0.1)&data=separable&loss=logistic&n=40&lr=0.5&steps=150&opt=sgd&batch=8&sample=online',
+  'model=cnn&data=fashion_mnist&image_size=7&classes=0,6&n=128&n_test=40&conv=8x3&depth=2&width=16&act=tanh&lr=0.04&steps=200&measure_every=25',
+  'model=cnn&data=fashion_mnist&image_size=14&n=100&n_test=50&conv=4x3,8x3&stride=2,1&pool=avg&depth=1&act=relu&loss=ce&lr=0.1&steps=60&measure_every=20',
+  'data=fashion_mnist&image_size=14&classes=1,3,5&center=1&n=120&depth=2&width=16&act=gelu&loss=mse&lr=0.05&steps=80',
+  'model=linear&depth=2&d=4&width=3&data=teacher&cov=4,1,1,0.25&cov_rotate=1&opt=sgd&batch=4&sample=online&lr=0.01&steps=200&measure=0',
+  'model=mf&rows=6&cols=5&target_dist=iid&target_norm=2&factor_rank=3&init=normal&init_scale=0.1&lr=0.1&steps=200',
+];
+
+function nativeCsv(config, dir = nativeDir) {
   let out;
   try {
-    out = execFileSync(`${nativeDir}/ibp`, ['run', config, '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+    out = execFileSync(`${dir}/ibp`, ['run', config, '--quiet', ...(config.includes('fashion_mnist') ? ['--images', IMAGES] : [])],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
   } catch (e) {
     if (e.status === 1) out = e.stdout; // diverged: still a result
     else throw e;
@@ -46,8 +59,12 @@ function nativeCsv(config) {
   return out.split('\n').filter((l) => !l.startsWith('#')).join('\n');
 }
 
+// the image file scripts/build makes (data=fashion_mnist): the CLI reads it, the module gets its bytes
+const IMAGES = new URL('../build/data/fashion-mnist.ibpi', import.meta.url).pathname;
+let images = null;
+
 async function wasmCsv(ibp, config) {
-  const run = Run.create(ibp, { config });
+  const run = Run.create(ibp, { config, images: config.includes('fashion_mnist') ? images : null });
   let csv = run.takeRowsCsv(true);
   while (run.running) {
     run.step(997);
@@ -58,7 +75,8 @@ async function wasmCsv(ibp, config) {
 }
 
 const ibp = await loadIbp(readFileSync(`${wasmDir}/ibp.wasm`));
-for (const config of CONFIGS) {
+images = Images.open(ibp, readFileSync(IMAGES));
+for (const config of [...CONFIGS, ...CNN_CONFIGS]) {
   const a = nativeCsv(config);
   const b = await wasmCsv(ibp, config);
   const c = await wasmCsv(ibp, config);
@@ -72,7 +90,12 @@ for (const config of CONFIGS) {
   }
   check(same, `native and wasm metric streams differ for "${config}" (${a.split('\n').length} vs ${b.split('\n').length} lines)`);
   check(a.split('\n').length > 3, `"${config}" produced rows`);
+  if (CNN_CONFIGS.includes(config) && scalarDir && existsSync(`${scalarDir}/ibp`)) {
+    const sc = nativeCsv(config, scalarDir);
+    check(sc === a, `native SSE2 and scalar metric streams differ for "${config}"`);
+  }
 }
+images.close();
 
 // Bit dumps of the elementary functions and the PRNG: native SIMD, native scalar and wasm.
 for (const t of ['test_mathf', 'test_rng']) {

@@ -58,7 +58,7 @@ for (const c of cases) checkCase(t, c, plan);
   t.check(ps.every((p) => typeof p.value === 'string' && p.allowed && p.message), 'each has key, value, allowed and message');
   t.check(ps[0].value === '-1' && ps[0].allowed === 'a number in (0, 1000000]', `lr: value and range (${JSON.stringify(ps[0])})`);
   t.check(ps[2].allowed.includes('ibp help config') && /did you mean "lr"/.test(ps[2].message), 'an unknown key, with a suggestion');
-  t.check(ps[6].allowed === 'model=mlp' && ps[6].value === 'tanh', `act: where it applies (${JSON.stringify(ps[6])})`);
+  t.check(ps[6].allowed === 'model=mlp,cnn' && ps[6].value === 'tanh', `act: where it applies (${JSON.stringify(ps[6])})`);
   // one parser: each item's message is the one ibp_config_canonical gives when it is the first problem
   for (const p of ps.slice(0, 3)) {
     const e = err(() => canonical(ibp, items[keys.indexOf(p.key)]));

@@ -4,10 +4,13 @@
 // usage: node tests/presets.mjs WASM_BUILD_DIR
 import { readFileSync } from 'node:fs';
 import { loadIbp } from '../web/js/wasm-loader.js';
-import { Run, canonical } from '../web/js/engine.js';
+import { Run, Images, canonical } from '../web/js/engine.js';
 
 const [wasmDir] = process.argv.slice(2);
 const ibp = await loadIbp(readFileSync(`${wasmDir}/ibp.wasm`));
+// real-image panels (data=fashion_mnist) get the image file scripts/build makes, as the page will
+const images = Images.open(ibp, readFileSync(new URL('../build/data/fashion-mnist.ibpi', import.meta.url)));
+const imagesFor = (cfg) => (/(^|&)data=fashion_mnist(&|$)/.test(cfg) ? images : null);
 const presets = JSON.parse(readFileSync(new URL('../presets/presets.json', import.meta.url), 'utf8'));
 let passed = 0, failed = 0;
 const check = (ok, what) => { if (ok) passed++; else { failed++; console.error('FAIL', what); } };
@@ -31,7 +34,7 @@ for (const p of presets.presets) {
       for (const run of panel.runs) {
         const cfg = join(panel.base, run.set);
         let r;
-        try { r = Run.create(ibp, { config: withOverride(cfg, 'steps=1') }); } catch (e) { check(false, `${tag} / ${run.label}: ${e.message}`); continue; }
+        try { r = Run.create(ibp, { config: withOverride(cfg, 'steps=1'), images: imagesFor(cfg) }); } catch (e) { check(false, `${tag} / ${run.label}: ${e.message}`); continue; }
         check(true);
         if (panel.kind === 'trajectory') check(r.columns.includes('theta1') && r.columns.includes('theta2'), `${tag}: P = 2 for the trajectory`);
         for (const chart of panel.charts || []) {

@@ -130,7 +130,7 @@ int main(void) {
     expect_err("steps=-1", "steps=-1 is out of range", NULL);
     expect_err("depth=0", "depth=0 is out of range", "[1, 64]");
     expect_err("depth=65", "depth=65 is out of range", NULL);
-    expect_err("model=cnn", "model=\"cnn\": allowed values are linear, mlp, mf", NULL);
+    expect_err("model=rnn", "model=\"rnn\": allowed values are linear, mlp, mf, cnn", NULL);
     expect_err("act=swish", "act=\"swish\": allowed activations are", "gelu");
     expect_err("act=relu(0.1)", "relu takes no parameter", NULL);
     expect_err("act=leaky_relu(2)", "must be in [0, 1]", NULL);

@@ -53,7 +53,7 @@ static void build(set *s, const ibp__config *c, const char *csv) {
     s->nd = ibp__data_doubles(c, &info);
     s->mem = malloc(sizeof(double) * (s->nd + GUARD));
     for (size_t i = 0; i < s->nd + GUARD; i++) s->mem[i] = CANARY;
-    s->rc = ibp__data_build(&s->D, c, csv, &info, s->mem, s->err, sizeof s->err);
+    s->rc = ibp__data_build(&s->D, c, csv, &info, NULL, s->mem, s->err, sizeof s->err);
     int intact = 1;
     for (size_t i = s->nd; i < s->nd + GUARD; i++) intact &= s->mem[i] == CANARY;
     T_CHECK(intact, "data=%d wrote past ibp__data_doubles", c->data);

@@ -15,7 +15,7 @@ static int has(const char *s, const char *sub) { return strstr(s, sub) != NULL; 
 static void refused(const char *cfg, const char *csv, const char *init, int code, const char *want) {
     char err[1024] = "";
     ibp_run *r = NULL;
-    ibp_run_desc d = {cfg, csv, init};
+    ibp_run_desc d = {.config = cfg, .data_csv = csv, .init_json = init};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     T_CHECK(rc == code && r == NULL && has(err, want), "\"%.80s\": rc %d (want %d), message \"%s\" (want \"%s\")",
             cfg, rc, code, err, want);
@@ -25,7 +25,7 @@ static void refused(const char *cfg, const char *csv, const char *init, int code
 static ibp_run *created(const char *cfg, const char *csv, const char *init) {
     char err[1024] = "";
     ibp_run *r = NULL;
-    ibp_run_desc d = {cfg, csv, init};
+    ibp_run_desc d = {.config = cfg, .data_csv = csv, .init_json = init};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     T_CHECK(rc == IBP_OK, "\"%.80s\" should be accepted: %s", cfg, err);
     return r;

@@ -1,7 +1,8 @@
 /* test_hvp_cache.c -- the MLP's cached, blocked Hessian-vector product (model_mlp_hvp.c):
  *   - bit for bit equal to the R-operator written here as plain loops, one sum at a time in the
  *     engine's documented order (every sum sequential, from 0; the same elementwise
- *     expressions), over a grid of depths, widths, outputs, activations, losses, biases, fixed
+ *     expressions), over a grid of depths, widths, outputs, activations, losses (ce's
+ *     block-diagonal output Hessian included), biases, fixed
  *     heads, parameterizations and batch sizes that span one or several blocks of rows;
  *   - never stale: through the model (theta changed in place by one ulp, a batch rewritten in
  *     place, another batch, other uses of the workspace) and through a run (GD and SGD steps,
@@ -74,7 +75,18 @@ static void ref_hvp(const ibp__model *m, const double *th, const double *x, cons
     double *G = malloc(sizeof(double) * n * k), *RG = malloc(sizeof(double) * n * k);
     ibp__loss(m->loss, R.z[nl - 1], y, n, k, G);
     ibp__loss_curv(m->loss, R.z[nl - 1], y, n, k, RG);
-    for (long t = 0; t < (long)n * k; t++) RG[t] = RG[t] * R.rz[nl - 1][t];
+    if (m->loss == IBP__LOSS_CE) /* RG holds q_i = (s_i/n) p_i: (s_i/n)(diag p - p p^T) r = q (r - q.r / sum q) */
+        for (int r = 0; r < n; r++) {
+            double *q = RG + (long)r * k;
+            const double *rf = R.rz[nl - 1] + (long)r * k;
+            double qr = 0.0, qs = 0.0;
+            for (int j = 0; j < k; j++) qr = qr + q[j] * rf[j];
+            for (int j = 0; j < k; j++) qs = qs + q[j];
+            double pr = qs > 0 ? qr / qs : 0.0;
+            for (int j = 0; j < k; j++) q[j] = q[j] * (rf[j] - pr);
+        }
+    else
+        for (long t = 0; t < (long)n * k; t++) RG[t] = RG[t] * R.rz[nl - 1][t];
     /* R-backward: Dl, RDl are Delta and R{Delta} of layer i (G, R{G} at the top) */
     double *Dl = G, *RDl = RG;
     for (int i = nl - 1; i >= 0; i--) {
@@ -169,6 +181,12 @@ static int net_build(net *t, const char *cfg, int nmax) {
     for (long i = 0; i < (long)nmax * t->m.d; i++) t->x[i] = t_rand_normal(&rs);
     for (long i = 0; i < (long)nmax * t->m.k; i++)
         t->y[i] = t->c.loss == IBP__LOSS_LOGISTIC ? (t_rand_uniform(&rs) < 0.5 ? -1.0 : 1.0) : t_rand_normal(&rs);
+    if (t->c.loss == IBP__LOSS_CE) /* one-hot rows, and a soft row every third */
+        for (int r = 0; r < nmax; r++) {
+            double *yr = t->y + (long)r * t->m.k;
+            for (int j = 0; j < t->m.k; j++) yr[j] = r % 3 == 2 ? 1.0 / t->m.k : 0.0;
+            if (r % 3 != 2) yr[(int)(t_rand_uniform(&rs) * t->m.k) % t->m.k] = 1.0;
+        }
     return 0;
 }
 
@@ -211,6 +229,8 @@ static void test_bits(void) {
         "model=mlp&depth=4&d=3&width=10&out=1&act=identity&bias=0",
         "model=mlp&depth=3&d=6&width=1,8&out=1&act=tanh",
         "model=mlp&depth=3&d=5&width=600,2&out=1&act=tanh&bias=1",
+        "model=mlp&depth=2&d=4&width=9&out=3&act=tanh&loss=ce",
+        "model=mlp&depth=3&d=5&width=12,7&out=10&act=gelu&param=ntk&loss=ce&bias=0",
     };
     int ns[] = {1, 7, 40, 150};
     int nbad = 0, ntot = 0;
@@ -300,6 +320,7 @@ static void test_stale_run(void) {
         "model=mlp&depth=3&d=3&width=8&n=40&act=gelu&opt=sgd&batch=7&lr=0.05&steps=100&measure_every=4",
         "model=mlp&depth=2&d=3&width=8&n=30&act=tanh&label_noise=0.3&lr=0.05&steps=100&measure=0",
         "model=mlp&depth=2&d=3&width=10&n=33&act=softplus&opt=sgd&batch=5&sample=online&lr=0.05&steps=100&log_every=5&measure=0",
+        "model=mlp&depth=2&width=8&act=tanh&data=inline&out=3&loss=ce&opt=sgd&batch=2&lr=0.3&steps=100&measure_every=3&xs=0.5,-1,2,0.3,1,1,-0.7,0.2,-2,1.5,0.4,0.9&ys=1,0,0,0,1,0,0,0,1,0.2,0.3,0.5",
     };
     for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++) {
         ibp_run *r = t_run(cfgs[c], NULL, NULL);
@@ -309,7 +330,7 @@ static void test_stale_run(void) {
         char what[400];
         int bad = 0;
         for (int s = 0; s < 12; s++) {
-            snprintf(what, sizeof what, "%s, step %ld", cfgs[c], (long)ibp_run_t(r));
+            snprintf(what, sizeof what, "%s, step %lld", cfgs[c], (long long)ibp_run_t(r));
             bad += !run_same_as_ref(r, v, what);
             long b = r->m.hk.builds;
             bad += !run_same_as_ref(r, v, what);

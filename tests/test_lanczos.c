@@ -458,7 +458,7 @@ static void test_bound_roundoff(void) {
     for (int c = 0; c < 3; c++) {
         char err[256];
         ibp_run *r;
-        ibp_run_desc dd = {cfgs[c], NULL, NULL};
+        ibp_run_desc dd = {.config = cfgs[c]};
         if (ibp_run_create(&r, &dd, err, sizeof err)) {
             T_CHECK(0, "%s: %s", cfgs[c], err);
             continue;

@@ -1,7 +1,8 @@
 /* test_metrics.c -- every metrics column against a direct computation written here from the
  * parameters (ibp_run_params) and the data (r->D): a forward pass with libm activations, the
- * losses, norms, per-layer balance, the linear-net invariants (dense matrices), mf balance,
- * accuracy and the normalized margin (homogeneity degree = trained layers), singular values and
+ * losses (ce by a shifted log-sum-exp in libm), norms, per-layer balance, the linear-net invariants
+ * (dense matrices), mf balance, accuracy and the normalized margin (homogeneity degree = trained
+ * layers; with k classes by argmax: ce on three classes, mse on Fashion-MNIST's one-hot ten), singular values and
  * alignment (one-sided Jacobi SVD), the end-to-end vector against an OLS w* solved here, the
  * Marion-Chizat bound, the Cai et al. threshold, the learning-rate schedule, and the events
  * (catapult, edge of stability, divergence, convergence) with the `events` bitmask of each row.
@@ -107,6 +108,16 @@ static void forward(ibp_run *r, const double *th, const double *x, int n, double
 
 static double loss_of(int loss, const double *f, const double *y, int n, int k) {
     double s = 0;
+    if (loss == IBP__LOSS_CE) { /* sum_j y_ij (log sum_l e^f_il - f_ij), the log-sum-exp shifted by the max in libm */
+        for (int i = 0; i < n; i++) {
+            const double *fi = f + (size_t)i * k, *yi = y + (size_t)i * k;
+            double mx = fi[0], se = 0;
+            for (int j = 1; j < k; j++) mx = fmax(mx, fi[j]);
+            for (int j = 0; j < k; j++) se += exp(fi[j] - mx);
+            for (int j = 0; j < k; j++) s += yi[j] * (mx + log(se) - fi[j]);
+        }
+        return s / n;
+    }
     for (long i = 0; i < (long)n * k; i++) {
         if (loss == IBP__LOSS_LOGISTIC) {
             double zz = y[i] * f[i];
@@ -144,7 +155,9 @@ static double ref_loss(ibp_run *r, const double *th, const double *x, const doub
     forward_abs(r, th, x, n, f, fa);
     double l = loss_of(r->c.loss, f, y, n, k);
     for (long i = 0; i < (long)n * k; i++) {
-        double dl = r->c.loss == IBP__LOSS_LOGISTIC ? 1 : fabs(f[i] - y[i]) + 1e-12 * (fa[i] + fabs(y[i]));
+        /* logistic and ce: |dl/df| <= 1 per output (ce: |p - y| summed over a row <= 2, y one-hot) */
+        double dl = r->c.loss == IBP__LOSS_LOGISTIC || r->c.loss == IBP__LOSS_CE ? 2
+                                                                                 : fabs(f[i] - y[i]) + 1e-12 * (fa[i] + fabs(y[i]));
         e += dl * 1e-12 * (fa[i] + fabs(y[i]));
     }
     *atol = (r->c.loss == IBP__LOSS_MSE ? 2.0 : 1.0) * e / n; /* dL/df_i = (1 or 2) r_i / n, |l'| / n */
@@ -322,8 +335,21 @@ static void verify_row(ibp_run *r, const double *row, const double *theta0, stat
             const double *ff = nm[1] == 'e' ? ft : f, *yy = nm[1] == 'e' ? D->yt : D->y;
             int n = nm[1] == 'e' ? D->n_test : D->n, right = 0;
             double mn = INFINITY, fam = 0;
-            for (int i = 0; i < n; i++) right += yy[i] * ff[i] > 0, mn = fmin(mn, yy[i] * ff[i]);
-            for (int i = 0; i < D->n; i++) fam = fmax(fam, fa[i]);
+            int k = r->m.k;
+            for (int i = 0; i < n; i++) {
+                /* k = 1: y f; k classes: f of the target's class (its largest entry) minus the largest other f */
+                double z = yy[i] * ff[i];
+                if (k > 1) {
+                    const double *fi = ff + (size_t)i * k, *yi = yy + (size_t)i * k;
+                    int c = 0;
+                    for (int q = 1; q < k; q++) if (yi[q] > yi[c]) c = q;
+                    double other = -INFINITY;
+                    for (int q = 0; q < k; q++) if (q != c) other = fmax(other, fi[q]);
+                    z = fi[c] - other;
+                }
+                right += z > 0, mn = fmin(mn, z);
+            }
+            for (long i = 0; i < (long)D->n * r->m.k; i++) fam = fmax(fam, fa[i]);
             /* homogeneity degree in the trained parameters = number of trained layers */
             ref = nm[0] == 'm' ? mn / pow(sqrt(sq(th, P)), nt) : (double)right / n;
             /* an output is good to ~1e-12 of its magnitude scale (see ref_loss) */
@@ -468,8 +494,7 @@ static void verify_row(ibp_run *r, const double *row, const double *theta0, stat
 
 /* Step a run one step at a time, checking every new row against the current parameters, and
  * check the update used the scheduled eta: theta_{t+1} = theta_t - eta_t g_t. */
-static void check_run(const char *cfg, const char *what, int steps, const char *const *must) {
-    ibp_run *r = t_run(cfg, NULL, NULL);
+static void check_created(ibp_run *r, const char *what, int steps, const char *const *must) {
     if (!r) return;
     for (int i = 0; must && must[i]; i++) T_CHECK(ibp_run_column_index(r, must[i]) >= 0, "%s: has column %s", what, must[i]);
     long P = ibp_run_nparams(r);
@@ -500,6 +525,51 @@ static void check_run(const char *cfg, const char *what, int steps, const char *
     printf("  %-34s %3d rows (%2d measured), %5d cells checked, P=%ld\n", what, st.rows, st.measured, st.checked, P);
     free(th0), free(th), free(g);
     ibp_run_destroy(r);
+}
+
+static void check_run(const char *cfg, const char *what, int steps, const char *const *must) {
+    check_created(t_run(cfg, NULL, NULL), what, steps, must);
+}
+
+static void check_run_csv(const char *cfg, const char *csv, const char *what, int steps, const char *const *must) {
+    check_created(t_run(cfg, csv, NULL), what, steps, must);
+}
+
+/* data=fashion_mnist with the image file scripts/build makes */
+static void check_run_images(const char *cfg, const char *what, int steps, const char *const *must) {
+    FILE *f = fopen(IBP_TEST_IMAGES, "rb");
+    T_CHECK(f != NULL, "the image file %s is missing: run scripts/build", IBP_TEST_IMAGES);
+    if (!f) return;
+    fseek(f, 0, SEEK_END);
+    size_t len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *bytes = malloc(len);
+    size_t got = fread(bytes, 1, len, f);
+    fclose(f);
+    char err[512];
+    ibp_images *img = NULL;
+    ibp_run *r = NULL;
+    T_CHECK(got == len && ibp_images_open(&img, bytes, len, err, sizeof err) == IBP_OK, "image file: %s", err);
+    free(bytes); /* the reader keeps its own copy of what a run needs */
+    ibp_run_desc d = {.config = cfg, .images = img};
+    if (img) T_CHECK(ibp_run_create(&r, &d, err, sizeof err) == IBP_OK, "%s: %s", cfg, err);
+    check_created(r, what, steps, must);
+    ibp_images_close(img);
+}
+
+/* Three classes in the plane (one-hot targets, the class of the largest of x1, x2, 0.8 - x1 - x2),
+ * 60 rows: the last n_test of them are the test set. */
+static char *three_classes_csv(void) {
+    size_t cap = 8192, len = 0;
+    char *s = malloc(cap);
+    len += (size_t)snprintf(s, cap, "x1,x2,y1,y2,y3\n");
+    for (int i = 0; i < 60; i++) {
+        double x1 = sin(1.7 * i + 0.3), x2 = cos(2.3 * i + 1.1), u[3] = {x1, x2, 0.8 - x1 - x2};
+        int c = u[1] > u[0] ? 1 : 0;
+        c = u[2] > u[c] ? 2 : c;
+        len += (size_t)snprintf(s + len, cap - len, "%.6f,%.6f,%d,%d,%d\n", x1, x2, c == 0, c == 1, c == 2);
+    }
+    return s;
 }
 
 /* ---- specific values -------------------------------------------------------------------- */
@@ -816,6 +886,17 @@ int main(void) {
               "deep linear k=3 logistic", 30, acc);
     check_run("model=mlp&depth=2&width=8&act=relu&bias=0&data=circles&n=40&loss=logistic&lr=0.5&steps=20&measure=0",
               "relu k=2 logistic", 20, acc + 2);
+    /* loss=ce on three classes: the loss and test loss (log-sum-exp here), accuracy and margin
+     * from the argmax (the target's class against the largest other output) */
+    const char *ce[] = {"loss", "test_loss", "train_acc", "test_acc", "margin", "grad_norm", NULL};
+    char *csv3 = three_classes_csv();
+    check_run_csv("data=csv&out=3&n_test=15&model=mlp&depth=2&width=8&act=tanh&loss=ce&lr=1&steps=30&measure_every=10",
+                  csv3, "mlp tanh ce, 3 classes, test set", 30, ce);
+    free(csv3);
+    /* MSE on the one-hot targets of ten classes (Cohen et al.): accuracy and margin by argmax */
+    check_run_images("data=fashion_mnist&image_size=7&n=200&n_test=50&model=mlp&depth=2&width=16&act=tanh&loss=mse"
+                     "&lr=0.05&steps=10&measure=0",
+                     "fashion_mnist mse one-hot, 10 classes", 10, ce);
     specific_values();
     event_catapult();
     event_eos();

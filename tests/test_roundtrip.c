@@ -10,7 +10,7 @@
 
 static ibp_run *make(const char *cfg, const char *init, char *err, size_t errlen) {
     ibp_run *r = NULL;
-    ibp_run_desc d = {cfg, NULL, init};
+    ibp_run_desc d = {.config = cfg, .data_csv = NULL, .init_json = init};
     if (ibp_run_create(&r, &d, err, errlen) != IBP_OK) return NULL;
     return r;
 }

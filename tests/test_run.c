@@ -10,7 +10,7 @@ static void test_memory_cap(void) {
     char err[512] = "";
     double bytes = 0;
     int64_t P = 0;
-    ibp_run_desc d = {"model=mlp&depth=3&width=20000&d=100&n=1000", NULL, NULL};
+    ibp_run_desc d = {.config = "model=mlp&depth=3&width=20000&d=100&n=1000"};
     int rc = ibp_estimate(&d, &bytes, &P, err, sizeof err);
     T_CHECK(rc == IBP_E_MEMORY, "a 400M-parameter model is refused (rc %d)", rc);
     T_CHECK(strstr(err, "MiB") && strstr(err, "mem_cap=512") && strstr(err, "P = "), "message gives the estimate: %s", err);
@@ -20,7 +20,7 @@ static void test_memory_cap(void) {
     rc = ibp_run_create(&r, &d, err, sizeof err);
     T_CHECK(rc == IBP_E_MEMORY && r == NULL, "create refuses too (rc %d)", rc);
     /* raising the cap is the documented way out; the estimate is exactly what create allocates */
-    ibp_run_desc d2 = {"model=mlp&depth=2&width=64&d=8&n=100&mem_cap=2", NULL, NULL};
+    ibp_run_desc d2 = {.config = "model=mlp&depth=2&width=64&d=8&n=100&mem_cap=2"};
     rc = ibp_estimate(&d2, &bytes, &P, err, sizeof err);
     T_CHECK(rc == IBP_OK, "a small model fits 2 MiB? %s", err);
     ibp_run *r2 = t_run("model=mlp&depth=2&width=64&d=8&n=100&mem_cap=2", NULL, NULL);
@@ -184,20 +184,20 @@ static void test_params_roundtrip(void) {
         memcpy(p, "\"shape\":[3,5]", 13);
         char err[512];
         ibp_run *r3;
-        ibp_run_desc d = {cfg2, NULL, bad};
+        ibp_run_desc d = {.config = cfg2, .init_json = bad};
         int rc = ibp_run_create(&r3, &d, err, sizeof err);
         T_CHECK(rc == IBP_E_INIT && strstr(err, "W1 has the wrong shape") && strstr(err, "(5, 3)"), "shape error: %s", err);
     }
     free(bad);
     char err[512];
     ibp_run *r4;
-    ibp_run_desc d4 = {cfg2, NULL, "{\"params\":[{\"name\":\"W1\",\"shape\":[5,3],\"data\":[1,2,3]}]}"};
+    ibp_run_desc d4 = {.config = cfg2, .init_json = "{\"params\":[{\"name\":\"W1\",\"shape\":[5,3],\"data\":[1,2,3]}]}"};
     T_CHECK(ibp_run_create(&r4, &d4, err, sizeof err) == IBP_E_INIT && strstr(err, "W1 has 3 numbers"), "count error: %s", err);
-    ibp_run_desc d5 = {cfg2, NULL, "[{\"name\":\"W9\",\"shape\":[1],\"data\":[1]}]"};
+    ibp_run_desc d5 = {.config = cfg2, .init_json = "[{\"name\":\"W9\",\"shape\":[1],\"data\":[1]}]"};
     T_CHECK(ibp_run_create(&r4, &d5, err, sizeof err) == IBP_E_INIT && strstr(err, "no trained array named \"W9\""), "name error: %s", err);
-    ibp_run_desc d6 = {cfg2, NULL, "{\"params\":[{\"name\":\"W1\",\"data\":[1,2"};
+    ibp_run_desc d6 = {.config = cfg2, .init_json = "{\"params\":[{\"name\":\"W1\",\"data\":[1,2"};
     T_CHECK(ibp_run_create(&r4, &d6, err, sizeof err) == IBP_E_INIT && strstr(err, "params JSON, byte"), "syntax error: %s", err);
-    ibp_run_desc d7 = {cfg2, NULL, NULL};
+    ibp_run_desc d7 = {.config = cfg2};
     T_CHECK(ibp_run_create(&r4, &d7, err, sizeof err) == IBP_E_INIT && strstr(err, "init=file needs"), "missing file: %s", err);
     free(js);
     ibp_run_destroy(r);
@@ -250,18 +250,18 @@ static void test_stopping(void) {
 static void test_bad_inputs(void) {
     char err[512];
     ibp_run *r;
-    ibp_run_desc d1 = {"data=csv", NULL, NULL};
+    ibp_run_desc d1 = {.config = "data=csv"};
     T_CHECK(ibp_run_create(&r, &d1, err, sizeof err) == IBP_E_DATA && strstr(err, "data=csv needs a CSV"), "%s", err);
-    ibp_run_desc d2 = {"data=csv", "x,y\n1,2\n3,abc\n", NULL};
+    ibp_run_desc d2 = {.config = "data=csv", .data_csv = "x,y\n1,2\n3,abc\n"};
     T_CHECK(ibp_run_create(&r, &d2, err, sizeof err) == IBP_E_DATA && strstr(err, "line 3"), "%s", err);
-    ibp_run_desc d3 = {"", "x,y\n1,2\n", NULL};
+    ibp_run_desc d3 = {.config = "", .data_csv = "x,y\n1,2\n"};
     T_CHECK(ibp_run_create(&r, &d3, err, sizeof err) == IBP_E_DATA && strstr(err, "add data=csv"), "%s", err);
-    ibp_run_desc d4 = {"model=linear&init=1,2,3", NULL, NULL};
+    ibp_run_desc d4 = {.config = "model=linear&init=1,2,3"};
     T_CHECK(ibp_run_create(&r, &d4, err, sizeof err) == IBP_E_CONFIG && strstr(err, "init has 3 values") && strstr(err, "P = 288"), "%s", err);
-    ibp_run_desc d5 = {"model=linear&width=1&data=inline&xs=1&ys=0&init=1e200,1e200", NULL, NULL};
+    ibp_run_desc d5 = {.config = "model=linear&width=1&data=inline&xs=1&ys=0&init=1e200,1e200"};
     int rc = ibp_run_create(&r, &d5, err, sizeof err);
     T_CHECK(rc == IBP_E_NUMERIC && strstr(err, "not finite"), "overflowing init: rc %d %s", rc, err);
-    ibp_run_desc d6 = {"data=csv&n_test=2", "x,y\n1,2\n3,4\n", NULL};
+    ibp_run_desc d6 = {.config = "data=csv&n_test=2", .data_csv = "x,y\n1,2\n3,4\n"};
     T_CHECK(ibp_run_create(&r, &d6, err, sizeof err) == IBP_E_CONFIG && strstr(err, "n_test=2 leaves no training row"), "%s", err);
     /* CSV data works end to end */
     ibp_run *ok = t_run("data=csv&model=linear&depth=1&measure=0&steps=3", "x1,x2,y\n1,0,1\n0,1,2\n1,1,3\n", NULL);

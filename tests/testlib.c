@@ -160,7 +160,7 @@ double t_norm2(const double *a, long n) { return sqrt(t_dot(a, a, n)); }
 ibp_run *t_run(const char *cfg, const char *csv, const char *init) {
     char err[512];
     ibp_run *r;
-    ibp_run_desc d = {cfg, csv, init};
+    ibp_run_desc d = {.config = cfg, .data_csv = csv, .init_json = init};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     T_CHECK(rc == IBP_OK, "create \"%.120s\": %s", cfg, err);
     return rc == IBP_OK ? r : NULL;

@@ -15,23 +15,29 @@ static int ibp_isatty(int fd) { return isatty(fd); }
 #endif
 
 
+static const char *cli_argv0; /* where the executable is: the default image file is beside it */
+
 static const char *usage =
     "ibp " IBP_VERSION " -- Implicit Bias Playground engine\n"
     "\n"
     "usage:\n"
     "  ibp run CONFIG [--out FILE.csv|FILE.jsonl] [--data FILE.csv] [--init FILE.json]\n"
-    "                 [--save FILE.json] [--quiet]\n"
+    "                 [--save FILE.json] [--params-every K --params-out FILE.jsonl]\n"
+    "                 [--images FILE] [--quiet]\n"
     "      train and write the metrics table (CSV to stdout without --out)\n"
-    "  ibp info CONFIG [--data FILE.csv] [--init FILE.json]\n"
+    "  ibp info CONFIG [--data FILE.csv] [--init FILE.json] [--images FILE]\n"
     "      parameter count, memory estimate, S0 and 2/S0, conventions\n"
-    "  ibp data CONFIG --out FILE.csv [--test] [--data FILE.csv]\n"
+    "  ibp data CONFIG --out FILE.csv [--test] [--data FILE.csv] [--images FILE]\n"
     "      write the generated training (or test) set\n"
+    "  ibp hvp CONFIG --params P.json --dir V.json|grad [--out FILE.json] [--data FILE.csv]\n"
+    "      the loss, the gradient and the Hessian-vector product H v at the parameters P\n"
+    "      (the --save format) along v (the same format, or the gradient), as JSON\n"
     "  ibp spectrum CONFIG [--at-step N] [--exact | --density] [--k K] [--probes N]\n"
     "               [--steps M] [--sigma S] [--out FILE.json] [--data FILE.csv] [--init FILE.json]\n"
     "      Hessian spectrum after N training steps: top-k with residuals (default), every\n"
     "      eigenvalue (--exact, P <= 2000), or the SLQ density (--density)\n"
     "  ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N]\n"
-    "            [--resume] [--jobs N] [--plan | --check]\n"
+    "            [--resume] [--jobs N] [--plan | --check] [--images FILE]\n"
     "      one run per grid cell; one summary row per run (regime, final loss and sharpness,\n"
     "      eta S_T, lambda_T/lambda0, steps to converge); GRID = v1,v2,... | lin:a:b:n | log:a:b:n;\n"
     "      --resume goes on with a stopped sweep or shard in --out FILE; --plan prints the cells\n"
@@ -58,8 +64,14 @@ static const char *help_run =
     "                     data=csv when the config does not set data\n"
     "  --init FILE.json   initial parameters (the format of --save); means init=file when the\n"
     "                     config does not set init\n"
-    "  --save FILE.json   final parameters (fixed heads too); numpy: P = {a['name']:\n"
+    "  --save FILE.json   final parameters (fixed heads too), and under \"grad\" the full-batch gradient\n"
+    "                     at them (the same named arrays); numpy: P = {a['name']:\n"
     "                     np.array(a['data']).reshape(a['shape']) for a in json.load(open('FILE.json'))['params']}\n"
+    "  --params-every K --params-out FILE.jsonl\n"
+    "                     the parameters at steps 0, K, 2K, ... and the last step: one line each,\n"
+    "                     each the --save JSON of that step (with its gradient)\n"
+    "  --images FILE      the image file of data=fashion_mnist (default: $IBP_IMAGES, else\n"
+    "                     build/data/fashion-mnist.ibpi, which scripts/build makes)\n"
     "  --quiet            no progress bar (it is shown only when stderr is a terminal anyway)\n"
     "Input files (@CONFIG, --data, --init) are regular files of at most 1 GiB. Outputs are opened\n"
     "before the first step and every write is checked: a full disk stops the run (exit code 2);\n"
@@ -87,8 +99,11 @@ static const char *help_output =
     "  dist_init     ||theta - theta_0||_2\n"
     "  theta1,theta2 the two parameters of a P = 2 model (x, y of the mf scalar problem)\n"
     "  train_acc, test_acc, margin   classification: accuracy, and the normalized margin\n"
-    "                min_i y_i f(x_i) / ||theta||^k, k = number of trained layers (homogeneity)\n"
-    "  layer{h}_sq   ||W_h||_F^2 + ||b_h||^2 of trained layer h (a bias goes with its layer)\n"
+    "                min_i y_i f(x_i) / ||theta||^k, k = number of trained layers (homogeneity);\n"
+    "                with k classes (one-hot targets, loss=ce) the prediction is the largest\n"
+    "                output and the margin f_y - max_{j != y} f_j\n"
+    "  layer{h}_sq   ||W_h||_F^2 + ||b_h||^2 of trained layer h (a bias goes with its layer; a\n"
+    "                convolution's kernel K_h and bias c_h count the same way)\n"
     "  gap{h}        ||W_{h+1}||_F^2 - (||W_h||_F^2 + ||b_h||^2): conserved by gradient flow for\n"
     "                homogeneous activations (Du et al. 2018); C = u^2 - w^2 for f = u w x\n"
     "  invariant{h}  ||W_{h+1}^T W_{h+1} - W_h W_h^T||_F (linear nets)\n"
@@ -107,6 +122,8 @@ static const char *help_conventions =
     "  loss=mse_half (default)  L = 1/(2n) sum_i ||f(x_i) - y_i||^2   (mean over samples)\n"
     "  loss=mse                 L = 1/n sum_i ||f(x_i) - y_i||^2\n"
     "  loss=logistic            L = 1/n sum_i log(1 + exp(-y_i f(x_i))), y in {-1,+1}, stable form\n"
+    "  loss=ce                  L = 1/n sum_i (logsumexp(f(x_i)) - y_i . f(x_i)), softmax cross-entropy,\n"
+    "                           y_i one-hot (a probability vector), stable log-sum-exp\n"
     "  model=mf                 L = 1/2 ||A - X Y^T||_F^2 (mse_half) or ||A - X Y^T||_F^2 (mse)\n"
     "  sharpness S = lambda_max(Hessian of L), the largest ALGEBRAIC eigenvalue\n"
     "  lr_rel=c  means eta = c / S0; GD on a quadratic is stable iff eta S < 2. S0 (and lambda0)\n"
@@ -114,6 +131,9 @@ static const char *help_conventions =
     "            seeded start of their own): no measurement key (measure, topk, lanczos_*) moves eta\n"
     "  param=ntk multiplies trained layer h >= 2 by 1/sqrt(fan_in): f = m^-(L-1)/2 W_L ... W_1 x;\n"
     "            it never scales a fixed head (head=pm, unit or values are used as given)\n"
+    "  param=ntk_all also the first layer (by 1/sqrt(d))\n"
+    "  model=cnn: K_h (C_out, C_in, kh, kw) as in PyTorch; inputs and activations position-major\n"
+    "  with the channels innermost; pool=flat flattens in that order (y, x, channel)\n"
     "  relu'(0) = 0; a bias belongs with its layer's incoming weights\n";
 
 static const char *help_exit =
@@ -134,11 +154,21 @@ static int out_text(outfile *o, const ibp_run *r, writer_fn fn) {
 /* ---- options ---------------------------------------------------------------------------- */
 
 typedef struct opts {
-    const char *config, *out, *data, *init, *save;
+    const char *config, *out, *data, *init, *save, *images_path;
+    const char *params_every, *params_out, *params, *dir;
+    ibp_images *images;
     const char *at_step, *k, *probes, *steps, *sigma;
     int quiet, test, exact, density;
     char *config_buf, *data_buf, *init_buf;
 } opts;
+
+/* Is `name` one of the space-separated words of `allowed`? */
+static int allowed_has(const char *allowed, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = allowed; (p = strstr(p, name)) != NULL; p++)
+        if ((p == allowed || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 1;
+    return 0;
+}
 
 static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
     memset(o, 0, sizeof *o);
@@ -154,14 +184,19 @@ static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
         else if (!strcmp(a, "--probes")) slot = &o->probes;
         else if (!strcmp(a, "--steps")) slot = &o->steps;
         else if (!strcmp(a, "--sigma")) slot = &o->sigma;
-        else if (!strcmp(a, "--exact") && strstr(allowed, "exact")) { o->exact = 1; continue; }
-        else if (!strcmp(a, "--density") && strstr(allowed, "density")) { o->density = 1; continue; }
-        else if (!strcmp(a, "--quiet") && strstr(allowed, "quiet")) { o->quiet = 1; continue; }
-        else if (!strcmp(a, "--test") && strstr(allowed, "test")) { o->test = 1; continue; }
+        else if (!strcmp(a, "--images")) slot = &o->images_path;
+        else if (!strcmp(a, "--params-every")) slot = &o->params_every;
+        else if (!strcmp(a, "--params-out")) slot = &o->params_out;
+        else if (!strcmp(a, "--params")) slot = &o->params;
+        else if (!strcmp(a, "--dir")) slot = &o->dir;
+        else if (!strcmp(a, "--exact") && allowed_has(allowed, "exact")) { o->exact = 1; continue; }
+        else if (!strcmp(a, "--density") && allowed_has(allowed, "density")) { o->density = 1; continue; }
+        else if (!strcmp(a, "--quiet") && allowed_has(allowed, "quiet")) { o->quiet = 1; continue; }
+        else if (!strcmp(a, "--test") && allowed_has(allowed, "test")) { o->test = 1; continue; }
         else if (a[0] == '-' && a[1] == '-') { fprintf(stderr, "ibp: unknown option %s (see `ibp help`)\n", a); return EXIT_BAD; }
         else if (!o->config) { o->config = a; continue; }
         else { fprintf(stderr, "ibp: unexpected argument \"%s\": quote the config, it contains '&'\n", a); return EXIT_BAD; }
-        if (!strstr(allowed, a + 2)) { fprintf(stderr, "ibp: option %s does not apply to this command\n", a); return EXIT_BAD; }
+        if (!allowed_has(allowed, a + 2)) { fprintf(stderr, "ibp: option %s does not apply to this command\n", a); return EXIT_BAD; }
         if (i + 1 >= argc) { fprintf(stderr, "ibp: option %s needs a value\n", a); return EXIT_BAD; }
         *slot = argv[++i];
     }
@@ -169,10 +204,15 @@ static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
     if (!(o->config = config_arg(o->config, &o->config_buf))) return EXIT_BAD;
     if (o->data && !(o->data_buf = read_file(o->data, "data"))) return EXIT_BAD;
     if (o->init && !(o->init_buf = read_file(o->init, "init"))) return EXIT_BAD;
-    return 0;
+    int rc = 0;
+    o->images = cli_images(o->images_path, o->config, cli_argv0, &rc);
+    return rc;
 }
 
-static void free_opts(opts *o) { free(o->config_buf); free(o->data_buf); free(o->init_buf); }
+static void free_opts(opts *o) {
+    free(o->config_buf); free(o->data_buf); free(o->init_buf);
+    ibp_images_close(o->images);
+}
 
 /* Does the config set key to something other than its default? (Asked of the parser: the CLI
  * never splits a config itself. A config that does not parse says no; creating the run then
@@ -216,6 +256,7 @@ static int create_run(opts *o, ibp_run **r) {
     desc.config = cfg ? cfg : o->config;
     desc.data_csv = o->data_buf;
     desc.init_json = o->init_buf;
+    desc.images = o->images;
     int rc = ibp_run_create(r, &desc, err, sizeof err);
     free(cfg);
     if (rc != IBP_OK) {
@@ -237,16 +278,47 @@ static void progress(const ibp_run *r, double started) {
     fprintf(stderr, "\r[%s] %ld/%ld steps  %.1fs ", bar, t, T, el);
 }
 
+/* One line of --params-out: the --save JSON of the current step without its line breaks. */
+static int write_params_line(outfile *f, const ibp_run *r) {
+    char *js = text_of(r, ibp_run_params_json), *q = js;
+    for (char *p = js; *p; p++)
+        if (*p != '\n') *q++ = *p;
+    *q++ = '\n';
+    int rc = out_write(f, js, (size_t)(q - js));
+    free(js);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv) {
     opts o;
-    int rc = parse_opts(argc, argv, &o, "out data init save quiet");
+    int rc = parse_opts(argc, argv, &o, "out data init save quiet images params-every params-out");
     if (rc) { free_opts(&o); return rc; }
+    long every = 0;
+    if (o.params_every || o.params_out) {
+        if (!o.params_every || !o.params_out) {
+            fprintf(stderr, "ibp run: --params-every K and --params-out FILE.jsonl go together (the parameters every K "
+                            "steps, one JSON line each)\n");
+            free_opts(&o);
+            return EXIT_BAD;
+        }
+        char *end;
+        double k = strtod(o.params_every, &end);
+        if (*end || end == o.params_every || !(k >= 1 && k <= 1e9) || k != (double)(long)k) {
+            fprintf(stderr, "ibp run: --params-every %s: give a whole number of steps in [1, 1e9]\n", o.params_every);
+            free_opts(&o);
+            return EXIT_BAD;
+        }
+        every = (long)k;
+    }
     ibp_run *r;
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
     /* every output is open (and so known to be writable) before the first step */
-    outfile out, save = {0};
-    if ((rc = out_open(&out, o.out, 0)) || (o.save && (rc = out_open(&save, o.save, 1)))) {
+    outfile out, save = {0}, pout = {0};
+    if ((rc = out_open(&out, o.out, 0)) || (o.save && (rc = out_open(&save, o.save, 1))) ||
+        (every && (rc = out_open(&pout, o.params_out, 0))) || (every && (rc = write_params_line(&pout, r)))) { /* step 0 */
         out_close(&out, 0);
+        out_close(&save, 0);
+        out_close(&pout, 0);
         ibp_run_destroy(r);
         free_opts(&o);
         return rc;
@@ -274,16 +346,20 @@ static int cmd_run(int argc, char **argv) {
             if ((rc = out_write(&out, buf, need))) break; /* a full disk stops the run */
         }
         if (ibp_run_state(r) != IBP_RUNNING) break;
-        ibp_run_step(r, 1000, NULL, 0);
+        int64_t chunk = every ? every - ibp_run_t(r) % every : 1000;
+        ibp_run_step(r, chunk < 1000 ? chunk : 1000, NULL, 0);
+        if (every && (ibp_run_t(r) % every == 0 || ibp_run_state(r) != IBP_RUNNING) && (rc = write_params_line(&pout, r)))
+            break;
         double now = (double)clock() / CLOCKS_PER_SEC;
         if (bar && now - last > 0.1) { progress(r, started); last = now; }
     }
     free(buf);
     if (bar) { progress(r, started); fputc('\n', stderr); }
     if (out_close(&out, 1)) rc = EXIT_BAD;
-    if (rc) { /* the metrics were lost: say so, and keep the old --save file */
-        fprintf(stderr, "ibp: stopped at step %lld: the metrics could not be written%s\n", (long long)ibp_run_t(r),
-                o.save ? " (--save was not written either)" : "");
+    if (every && out_close(&pout, 1)) rc = EXIT_BAD;
+    if (rc) { /* the metrics or parameters were lost: say so, and keep the old --save file */
+        fprintf(stderr, "ibp: stopped at step %lld: the %s could not be written%s\n", (long long)ibp_run_t(r),
+                out.failed ? "metrics" : "parameters (--params-out)", o.save ? " (--save was not written either)" : "");
         out_close(&save, 0);
         ibp_run_destroy(r);
         free_opts(&o);
@@ -307,7 +383,7 @@ static int cmd_run(int argc, char **argv) {
 
 static int cmd_info(int argc, char **argv) {
     opts o;
-    int rc = parse_opts(argc, argv, &o, "data init");
+    int rc = parse_opts(argc, argv, &o, "data init images");
     if (rc) { free_opts(&o); return rc; }
     ibp_run *r;
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
@@ -331,7 +407,7 @@ static size_t data_test(const ibp_run *r, char *b, size_t c) { return ibp_run_da
 
 static int cmd_data(int argc, char **argv) {
     opts o;
-    int rc = parse_opts(argc, argv, &o, "out data test");
+    int rc = parse_opts(argc, argv, &o, "out data test images");
     if (rc) { free_opts(&o); return rc; }
     if (!o.out) { fprintf(stderr, "ibp data: --out FILE.csv is required\n"); free_opts(&o); return EXIT_BAD; }
     ibp_run *r;
@@ -369,7 +445,7 @@ static long opt_int(const char *name, const char *v, long lo, long hi) {
 
 static int cmd_spectrum(int argc, char **argv) {
     opts o;
-    int rc = parse_opts(argc, argv, &o, "out data init at-step exact density k probes steps sigma");
+    int rc = parse_opts(argc, argv, &o, "out data init at-step exact density k probes steps sigma images");
     if (rc) { free_opts(&o); return rc; }
     if (o.exact && o.density) { fprintf(stderr, "ibp spectrum: --exact and --density exclude each other\n"); free_opts(&o); return EXIT_BAD; }
     long at = opt_int("--at-step", o.at_step, 0, 1000000000), k = opt_int("--k", o.k, 0, 10),
@@ -433,6 +509,85 @@ static int print_stdout(const char *text) {
     return out_close(&out, 1);
 }
 
+/* ---- hvp: the loss, the gradient and an HVP at given parameters ----------------------------- */
+
+static char *vector_text(const ibp_run *r, const double *v) {
+    size_t need = ibp_run_vector_json(r, v, NULL, 0);
+    char *s = malloc(need + 1);
+    ibp_run_vector_json(r, v, s, need + 1);
+    return s;
+}
+
+static double dotp(const double *a, const double *b, long n) {
+    double s = 0;
+    for (long i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static int cmd_hvp(int argc, char **argv) {
+    opts o;
+    int rc = parse_opts(argc, argv, &o, "out data images params dir");
+    if (rc) { free_opts(&o); return rc; }
+    if (!o.params || !o.dir) {
+        fprintf(stderr, "ibp hvp: give --params FILE.json (the point, the --save format) and --dir FILE.json (the "
+                        "direction v, the same format) or --dir grad\n");
+        free_opts(&o);
+        return EXIT_BAD;
+    }
+    if (!(o.init_buf = read_file(o.params, "params"))) { free_opts(&o); return EXIT_BAD; }
+    char *dir_buf = NULL;
+    if (strcmp(o.dir, "grad") != 0 && !(dir_buf = read_file(o.dir, "direction"))) { free_opts(&o); return EXIT_BAD; }
+    /* the parameters come from the file (init=file), and the point needs no sharpness */
+    size_t cl = strlen(o.config);
+    char *cfg = malloc(cl + 32);
+    snprintf(cfg, cl + 32, "%s%s%s%s", o.config, cl ? "&" : "", strstr(o.config, "init=") ? "" : "init=file&",
+             strstr(o.config, "measure=") ? "" : "measure=0");
+    size_t n = strlen(cfg);
+    if (n && cfg[n - 1] == '&') cfg[n - 1] = '\0';
+    o.config = cfg;
+    ibp_run *r = NULL;
+    rc = create_run(&o, &r);
+    if (rc) { free(cfg); free(dir_buf); free_opts(&o); return rc; }
+    long P = ibp_run_nparams(r);
+    double *g = malloc(sizeof(double) * (size_t)P), *v = malloc(sizeof(double) * (size_t)P);
+    double *hv = malloc(sizeof(double) * (size_t)P), loss;
+    ibp_run_loss_grad(r, &loss, g);
+    char err[1024];
+    if (dir_buf) {
+        if (ibp_run_vector_read(r, dir_buf, v, err, sizeof err) != IBP_OK) {
+            fprintf(stderr, "ibp hvp: the direction %s: %s\n", o.dir, err);
+            rc = EXIT_BAD;
+        }
+    } else {
+        memcpy(v, g, sizeof(double) * (size_t)P);
+    }
+    FILE *f = stdout;
+    if (!rc && o.out && !(f = fopen(o.out, "w"))) { fprintf(stderr, "ibp: cannot write %s\n", o.out); rc = EXIT_BAD; }
+    if (!rc) {
+        ibp_run_hvp(r, hv, v);
+        double vv = dotp(v, v, P), vhv = dotp(v, hv, P);
+        char canon[8192], num[32];
+        if (ibp_config_canonical(cfg, 0, canon, sizeof canon, err, sizeof err) != IBP_OK) canon[0] = '\0';
+        char *conv = text_of(r, ibp_run_conventions);
+        fprintf(f, "{\"format\":\"ibp-hvp-1\",\"version\":\"%s\",\"config\":\"%s\",\"conventions\":\"%s\",\"P\":%ld",
+                ibp_version(), canon, conv, P);
+        free(conv);
+        ibp_format_double(num, loss); fprintf(f, ",\n\"loss\":%s", num);
+        ibp_format_double(num, __builtin_sqrt(dotp(g, g, P))); fprintf(f, ",\"grad_norm\":%s", num);
+        ibp_format_double(num, __builtin_sqrt(vv)); fprintf(f, ",\"dir_norm\":%s", num);
+        ibp_format_double(num, vhv); fprintf(f, ",\"vHv\":%s", num);
+        ibp_format_double(num, vv > 0 ? vhv / vv : 0); fprintf(f, ",\"rayleigh\":%s", num);
+        char *gs = vector_text(r, g), *vs = vector_text(r, v), *hs = vector_text(r, hv);
+        fprintf(f, ",\n\"grad\":%s,\"dir\":%s,\"hvp\":%s}\n", gs, vs, hs);
+        free(gs); free(vs); free(hs);
+        if (f != stdout && fclose(f) != 0) { fprintf(stderr, "ibp: writing %s failed\n", o.out); rc = EXIT_BAD; }
+    }
+    free(g); free(v); free(hv); free(cfg); free(dir_buf);
+    ibp_run_destroy(r);
+    free_opts(&o);
+    return rc;
+}
+
 static int cmd_help(const char *topic) {
     if (!topic) return print_stdout(usage);
     if (!strcmp(topic, "config")) {
@@ -454,12 +609,14 @@ static int cmd_help(const char *topic) {
 }
 
 int main(int argc, char **argv) {
+    cli_argv0 = argc > 0 ? argv[0] : NULL;
     if (argc < 2) { fputs(usage, stderr); return EXIT_BAD; }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
     if (!strcmp(cmd, "data")) return cmd_data(argc - 2, argv + 2);
     if (!strcmp(cmd, "spectrum")) return cmd_spectrum(argc - 2, argv + 2);
+    if (!strcmp(cmd, "hvp")) return cmd_hvp(argc - 2, argv + 2);
     if (!strcmp(cmd, "sweep")) return cli_sweep(argc - 2, argv + 2);
     if (!strcmp(cmd, "merge")) return cli_merge(argc - 2, argv + 2);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return cmd_help(argc > 2 ? argv[2] : NULL);

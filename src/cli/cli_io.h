@@ -37,4 +37,10 @@ char *canonical_of(const char *config);
 const char *config_arg(const char *arg, char **owned);
 /* A whole number in [lo, hi] written as digits (a sign allowed), or -1 with nothing printed. */
 long whole_arg(const char *text, long lo, long hi);
+/* The image file of data=fashion_mnist: the file given (--images), else, when the config uses
+ * data=fashion_mnist, $IBP_IMAGES, then data/fashion-mnist.ibpi beside the build directory of the
+ * executable (build/data/, made by scripts/build), then the one of the tree it was built in.
+ * Returns the opened images, or NULL: *rc = 0 when none are needed, EXIT_BAD (message printed)
+ * when they cannot be read. */
+ibp_images *cli_images(const char *path, const char *config, const char *argv0, int *rc);
 #endif

@@ -27,7 +27,8 @@
 
 const char *cli_sweep_help =
     "ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N] [--resume]\n"
-    "          [--jobs N] [--plan | --check]\n"
+    "          [--jobs N] [--plan | --check] [--images FILE]   (the image file of data=fashion_mnist,\n"
+    "          as for ibp run)\n"
     "  Runs CONFIG once per grid cell (KEY and KEY2 replaced by the cell's values) and writes one\n"
     "  summary row per run: cell, the varied values, regime (lazy | catapult | eos | divergent |\n"
     "  not_converged), steps, final_loss, loss0, max_loss_ratio, monotone, steps_to_converge, eta,\n"
@@ -86,12 +87,15 @@ static char *cell_config(const ibp_sweep *s, long cell) {
     return cfg;
 }
 
+/* The image file of data=fashion_mnist, read once for every cell (cli_images). */
+static ibp_images *sweep_images;
+
 /* Run one cell; its whole row, '\n' included (malloc'd). */
 static char *run_cell(const ibp_sweep *s, long cell) {
     char err[1024], *row;
     ibp_run *r;
     char *cfg = cell_config(s, cell);
-    ibp_run_desc d = {cfg, NULL, NULL};
+    ibp_run_desc d = {.config = cfg, .images = sweep_images};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     free(cfg);
     if (rc != IBP_OK) row = sweep_row_text(s, cell, NULL, err);
@@ -274,7 +278,7 @@ static int print_plan(const char *out, const ibp_sweep *s, int shard, int nshard
 static double estimate_seconds(const char *cfg, int cells) {
     char err[256];
     ibp_run *r;
-    ibp_run_desc d = {cfg, NULL, NULL};
+    ibp_run_desc d = {.config = cfg, .images = sweep_images};
     clock_t c0 = clock();
     if (ibp_run_create(&r, &d, err, sizeof err) != IBP_OK) return -1;
     int total = ibp_run_steps_total(r), probe = total < 50 ? total : 50, done = 0;
@@ -288,7 +292,7 @@ static double estimate_seconds(const char *cfg, int cells) {
 /* ---- ibp sweep ----------------------------------------------------------------------------- */
 
 int cli_sweep(int argc, char **argv) {
-    const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL;
+    const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL, *images_s = NULL;
     ibp_sweep *s = NULL;
     char *header = NULL, *canon = NULL, *config_buf = NULL;
     int rc = 0, plan_only = 0, check_only = 0, resume = 0;
@@ -296,7 +300,8 @@ int cli_sweep(int argc, char **argv) {
     size_t vlen = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if ((!strcmp(a, "--vary") || !strcmp(a, "--out") || !strcmp(a, "--shard") || !strcmp(a, "--jobs")) && i + 1 >= argc) {
+        if ((!strcmp(a, "--vary") || !strcmp(a, "--out") || !strcmp(a, "--shard") || !strcmp(a, "--jobs") ||
+             !strcmp(a, "--images")) && i + 1 >= argc) {
             fprintf(stderr, "ibp sweep: %s needs a value\n", a);
             free(vary);
             return EXIT_BAD;
@@ -320,6 +325,7 @@ int cli_sweep(int argc, char **argv) {
         else if (!strcmp(a, "--resume")) resume = 1;
         else if (!strcmp(a, "--shard")) shard_s = argv[++i];
         else if (!strcmp(a, "--jobs")) jobs_s = argv[++i];
+        else if (!strcmp(a, "--images")) images_s = argv[++i];
         else if (a[0] == '-' && a[1] == '-') { fprintf(stderr, "ibp sweep: unknown option %s\n", a); rc = EXIT_BAD; goto done; }
         else if (!config) config = a;
         else { fprintf(stderr, "ibp sweep: unexpected argument \"%s\": quote the config\n", a); rc = EXIT_BAD; goto done; }
@@ -356,6 +362,8 @@ int cli_sweep(int argc, char **argv) {
         goto done;
     }
     if (plan_only) { rc = print_plan(out, s, shard, nshards); goto done; }
+    sweep_images = cli_images(images_s, config, NULL, &rc);
+    if (rc) goto done;
     canon = canonical_of(config); /* valid: the plan parsed it (any length: no cut in the header) */
     if (!canon) { fprintf(stderr, "ibp sweep: the base config was refused on a second reading\n"); rc = EXIT_BAD; goto done; }
     long cells = (long)ibp_sweep_ncells(s);
@@ -494,6 +502,8 @@ done:
     free(canon);
     free(config_buf);
     free(vary);
+    ibp_images_close(sweep_images);
+    sweep_images = NULL;
     return rc;
 }
 

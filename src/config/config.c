@@ -162,6 +162,53 @@ static int ibp__parse_list(const ibp__key *k, const char *v, ibp__list *out, cha
     return IBP_OK;
 }
 
+/* Conv layers "CxK,CxK,...": C output channels in [k->min, k->max], kernel K in [1, 64], between
+ * list_min and list_max layers; stored as the pairs C, K. */
+static int ibp__parse_conv(const ibp__key *k, const char *v, ibp__list *out, char *err, size_t errlen) {
+    int count = *v ? 1 : 0;
+    for (const char *p = v; *p; p++) count += *p == ',';
+    if (count < k->list_min || count > k->list_max)
+        return IBP__ERR("%s=\"%.60s\": give %d to %d conv layers as CxK (C output channels, kernel K), "
+                        "e.g. %s=8x3,16x3", k->key, v, k->list_min, k->list_max, k->key);
+    double *vals = malloc(sizeof(double) * 2 * (size_t)count);
+    if (!vals) return ibp__fail(err, errlen, IBP_E_NOMEM, "out of memory parsing %s", k->key);
+    const char *p = v;
+    for (int i = 0; i < count; i++) {
+        size_t n = strcspn(p, ",");
+        char tmp[64];
+        if (n >= sizeof tmp) n = sizeof tmp - 1;
+        memcpy(tmp, p, n);
+        tmp[n] = '\0';
+        char *x = strchr(tmp, 'x');
+        double ch = 0, ks = 0;
+        int ok = x != NULL;
+        if (ok) {
+            *x = '\0';
+            ok = ibp__parse_number(tmp, &ch) == 0 && ibp__parse_number(x + 1, &ks) == 0;
+            *x = 'x';
+        }
+        if (!ok) {
+            free(vals);
+            return IBP__ERR("%s: layer %d, \"%s\", is not CxK (C output channels, kernel K), e.g. 8x3", k->key,
+                            i + 1, tmp);
+        }
+        if (ch != (double)(int64_t)ch || ch < k->min || ch > k->max || ks != (double)(int64_t)ks || ks < 1 ||
+            ks > 64) {
+            free(vals);
+            return IBP__ERR("%s: layer %d, \"%s\": the channels must be a whole number in [%g, %g] and the "
+                            "kernel in [1, 64]", k->key, i + 1, tmp, k->min, k->max);
+        }
+        vals[2 * i] = ch;
+        vals[2 * i + 1] = ks;
+        p += n;
+        if (*p) p++;
+    }
+    free(out->v);
+    out->v = vals;
+    out->n = 2 * count;
+    return IBP_OK;
+}
+
 /* Parse one value of key k into c. */
 static int ibp__parse_value(ibp__config *c, const ibp__key *k, const char *v, char *err, size_t errlen) {
     char *base = (char *)c;
@@ -255,6 +302,8 @@ static int ibp__parse_value(ibp__config *c, const ibp__key *k, const char *v, ch
         *(double *)(base + k->list_off) = prm;
         return IBP_OK;
     }
+    case IBP__T_CONV:
+        return ibp__parse_conv(k, v, (ibp__list *)(base + k->off), err, errlen);
     }
     IBP_TRAP();
 }
@@ -296,6 +345,12 @@ static void ibp__value_text(const ibp__config *c, const ibp__key *k, ibp__buf *b
         break;
     }
     case IBP__T_LIST: l = (const ibp__list *)(base + k->off); break;
+    case IBP__T_CONV: {
+        const ibp__list *cv = (const ibp__list *)(base + k->off);
+        for (int i = 0; i + 1 < cv->n; i += 2)
+            ibp__buf_printf(b, "%s%dx%d", i ? "," : "", (int)cv->v[i], (int)cv->v[i + 1]);
+        return;
+    }
     }
     for (int i = 0; i < l->n; i++) {
         if (i) ibp__buf_puts(b, ",");
@@ -350,6 +405,33 @@ static int ibp__is_classification(int data) {
            data != IBP__DATA_CSV;
 }
 
+/* ---- cnn, real images, cross-entropy, input covariance (issue 14) ---------------------------- */
+
+int ibp__config_nconv(const ibp__config *c) { return c->model == IBP__MODEL_CNN ? c->conv.n / 2 : 0; }
+int ibp__config_image_size(const ibp__config *c) {
+    static const int sizes[3] = {28, 14, 7};
+    return sizes[c->image_size];
+}
+int ibp__config_nclasses(const ibp__config *c) { return c->classes.n ? c->classes.n : 10; }
+int ibp__config_class(const ibp__config *c, int i) { return c->classes.n ? (int)c->classes.v[i] : i; }
+
+int ibp__config_in_shape(const ibp__config *c, int *ch, int *h, int *w) {
+    if (c->in_shape.n == 3) {
+        *ch = (int)c->in_shape.v[0]; *h = (int)c->in_shape.v[1]; *w = (int)c->in_shape.v[2];
+        return 2;
+    }
+    if (c->in_shape.n == 2) {
+        *ch = (int)c->in_shape.v[0]; *h = 1; *w = (int)c->in_shape.v[1];
+        return 1;
+    }
+    if (c->data == IBP__DATA_FASHION_MNIST) {
+        *ch = 1; *h = *w = ibp__config_image_size(c);
+        return 2;
+    }
+    *ch = 1; *h = 1; *w = c->d;
+    return 1;
+}
+
 /* A broken rule: stop at the first (pr == NULL), or record it against `key` and go on. The data
  * dimension rules stop in both modes: the rules after them need the dimensions. */
 #define IBP__RULE(key, allowed, ...)                                                       \
@@ -373,6 +455,64 @@ static void ibp__problem_rule(ibp__problems *pr, const ibp__config *c, const cha
     ibp__problem(pr, i, key, val, allowed, msg);
 }
 
+/* Rules of the keys added for issue 14, run after the data-implied dimensions are known. */
+static int ibp__validate_issue14(ibp__config *c, ibp__problems *pr, char *err, size_t errlen) {
+    if (c->data == IBP__DATA_FASHION_MNIST) {
+        int s = ibp__config_image_size(c), nc = ibp__config_nclasses(c);
+        for (int i = 0; i < c->classes.n; i++)
+            for (int j = 0; j < i; j++)
+                if (c->classes.v[i] == c->classes.v[j])
+                    IBP__RULE("classes", "distinct classes 0..9", "classes lists class %d twice", (int)c->classes.v[i]);
+        if (nc < 2) IBP__RULE_STOP("classes", "two or more classes", "classes has one class (%d): give two or more (e.g. classes=0,6)", ibp__config_class(c, 0));
+        c->d = s * s;
+        c->out = nc == 2 && c->loss != IBP__LOSS_CE ? 1 : nc;
+        if (c->opt == IBP__OPT_SGD && c->sample == IBP__SAMPLE_ONLINE)
+            IBP__RULE("sample", "replace", "sample=online draws fresh samples from a distribution: data=fashion_mnist is a fixed "
+                            "set of images (use sample=replace)");
+    }
+    if (c->loss == IBP__LOSS_CE) {
+        if (c->out < 2)
+            IBP__RULE("loss", "mse_half, mse, or one output and loss=logistic", "loss=ce is a softmax over the outputs and needs out >= 2 (here out=%d): for one output "
+                            "with labels +-1 use loss=logistic%s", c->out,
+                            c->data == IBP__DATA_FASHION_MNIST ? "" : "; with data=inline or csv give one-hot targets and out=k");
+        if (c->labels == IBP__LABELS_SIGN)
+            IBP__RULE("labels", "raw", "labels=sign gives targets +-1, but loss=ce needs targets that are probability vectors (one-hot)");
+    }
+    if (c->model == IBP__MODEL_CNN) {
+        int nconv = ibp__config_nconv(c);
+        if (c->stride.n > 1 && c->stride.n != nconv)
+            IBP__RULE("stride", "one value, or one per conv layer", "stride has %d values but conv has %d layer%s: give one value or %d", c->stride.n, nconv,
+                            nconv == 1 ? "" : "s", nconv);
+        if (c->in_shape.n == 1)
+            IBP__RULE("in_shape", "C,L or C,H,W", "in_shape has one value: give C,L for a 1-D signal or C,H,W for an image");
+        if (c->in_shape.n) {
+            double prod = 1;
+            for (int i = 0; i < c->in_shape.n; i++) prod *= c->in_shape.v[i];
+            if (c->data == IBP__DATA_FASHION_MNIST) {
+                int s = ibp__config_image_size(c);
+                if (!(c->in_shape.n == 3 && c->in_shape.v[0] == 1 && c->in_shape.v[1] == s && c->in_shape.v[2] == s))
+                    IBP__RULE("in_shape", "1,S,S for S x S images, or nothing", "in_shape: data=fashion_mnist gives 1-channel %dx%d images: in_shape=1,%d,%d (or leave "
+                                    "it out)", s, s, s, s);
+            } else if (!ibp__config_given(c, "d") &&
+                       (c->data == IBP__DATA_TEACHER || c->data == IBP__DATA_MC || c->data == IBP__DATA_DEGENERATE ||
+                        c->data == IBP__DATA_SEPARABLE || c->data == IBP__DATA_FLIP)) {
+                if (prod > 100000) IBP__RULE_STOP("in_shape", "at most 100000 inputs", "in_shape: %g inputs per sample, at most 100000", prod);
+                c->d = (int)prod; /* d follows the shape; elsewhere the model checks C*L or C*H*W = d */
+            }
+        }
+        if (nconv + c->depth > IBP__MAX_DEPTH)
+            IBP__RULE("conv", "at most 64 layers with the dense ones", "conv has %d layers and depth=%d dense layers: at most %d layers in all", nconv, c->depth,
+                            IBP__MAX_DEPTH);
+    }
+    if (c->cov.n) {
+        if (ibp__config_given(c, "kappa"))
+            IBP__RULE("cov", "cov or kappa, not both", "kappa and cov are both given: cov sets the whole input spectrum (use one)");
+        if (c->cov.n != c->d)
+            IBP__RULE("cov", "d values", "cov has %d values: give one eigenvalue per input dimension (d=%d)", c->cov.n, c->d);
+    }
+    return IBP_OK;
+}
+
 static int ibp__validate(ibp__config *c, ibp__problems *pr, char *err, size_t errlen) {
     if (ibp__config_given(c, "lr") && ibp__config_given(c, "lr_rel"))
         IBP__RULE("lr_rel", "lr or lr_rel, not both", "lr and lr_rel are both given: use one (lr_rel=c means eta = c / S0)");
@@ -392,6 +532,10 @@ static int ibp__validate(ibp__config *c, ibp__problems *pr, char *err, size_t er
         }
         if (c->init_scale.n > 2) IBP__RULE("init_scale", "1 or 2 values", "init_scale has %d values: model=mf takes 1 or 2 (X, Y)", c->init_scale.n);
         if (c->init == IBP__INIT_RESIDUAL) IBP__RULE("init", "any init but residual", "init=residual does not apply to model=mf");
+        if (c->loss == IBP__LOSS_CE) IBP__RULE("loss", "mse_half, mse", "loss=ce does not apply to model=mf (use mse_half or mse)");
+        if (c->target_dist == IBP__TARGET_IID && (c->sv.n || c->target.n))
+            IBP__RULE("target_dist", "product (with sv or target)", "target_dist=iid draws A_ij ~ N(0,1): it excludes %s (an explicit target)",
+                      c->sv.n ? "sv" : "target");
         return IBP_OK;
     }
     /* data-implied dimensions */
@@ -413,8 +557,12 @@ static int ibp__validate(ibp__config *c, ibp__problems *pr, char *err, size_t er
     default: break;
     }
     if (ibp__is_classification(c->data)) c->out = 1;
+    int rc14 = ibp__validate_issue14(c, pr, err, errlen);
+    if (rc14) return rc14;
     if (c->loss == IBP__LOSS_LOGISTIC && c->out != 1)
-        IBP__RULE("out", "1", "loss=logistic needs out=1 (here out=%d)", c->out);
+        IBP__RULE("out", "1", "loss=logistic needs out=1 (here out=%d)%s", c->out,
+                  c->data == IBP__DATA_FASHION_MNIST ? ": with data=fashion_mnist give two classes (e.g. classes=0,6), "
+                                                       "or use loss=ce for more" : "");
     /* the logistic loss is defined for labels y in {-1, +1} (the conventions, the margin) */
     if (c->loss == IBP__LOSS_LOGISTIC && c->labels == IBP__LABELS_RAW) {
         if (c->data == IBP__DATA_TEACHER || c->data == IBP__DATA_MC)
@@ -445,7 +593,7 @@ static int ibp__validate(ibp__config *c, ibp__problems *pr, char *err, size_t er
     if (c->init_scale.n > 1 && c->init_scale.n != c->depth)
         IBP__RULE("init_scale", "one value, or one per trained layer", "init_scale has %d values: give one, or one per trained layer (depth=%d)",
                         c->init_scale.n, c->depth);
-    if (c->head == IBP__HEAD_VALUES) {
+    if (c->head == IBP__HEAD_VALUES && c->model != IBP__MODEL_CNN) { /* cnn: checked with its layers */
         int last = hidden ? ibp__config_width(c, hidden) : c->d;
         if (c->head_values.n != c->out * last)
             IBP__RULE("head", "out * width values", "head has %d values: the fixed head is (out, width) = (%d, %d), %d values",
@@ -472,7 +620,7 @@ static int ibp__validate(ibp__config *c, ibp__problems *pr, char *err, size_t er
 void ibp__config_free(ibp__config *c) {
     for (int i = 0; i < ibp__nkeys; i++) {
         const ibp__key *k = &ibp__keys[i];
-        ibp__list *l = k->type == IBP__T_LIST ? (ibp__list *)((char *)c + k->off)
+        ibp__list *l = k->type == IBP__T_LIST || k->type == IBP__T_CONV ? (ibp__list *)((char *)c + k->off)
                        : k->type == IBP__T_ENUM_OR_LIST ? (ibp__list *)((char *)c + k->list_off) : NULL;
         if (l) { free(l->v); l->v = NULL; l->n = 0; }
     }
@@ -480,7 +628,7 @@ void ibp__config_free(ibp__config *c) {
 
 /* The list fields of c, in table order. */
 static ibp__list *ibp__list_of(ibp__config *c, const ibp__key *k) {
-    return k->type == IBP__T_LIST ? (ibp__list *)((char *)c + k->off)
+    return k->type == IBP__T_LIST || k->type == IBP__T_CONV ? (ibp__list *)((char *)c + k->off)
            : k->type == IBP__T_ENUM_OR_LIST ? (ibp__list *)((char *)c + k->list_off) : NULL;
 }
 

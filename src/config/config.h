@@ -6,22 +6,25 @@
 #include "numerics/numerics.h" /* IBP__MAX_TOPK */
 
 /* The parsed config: one field per key of the table (config_table.c). */
-enum { IBP__MODEL_LINEAR, IBP__MODEL_MLP, IBP__MODEL_MF };
+enum { IBP__MODEL_LINEAR, IBP__MODEL_MLP, IBP__MODEL_MF, IBP__MODEL_CNN };
 enum { IBP__ACT_IDENTITY, IBP__ACT_RELU, IBP__ACT_LEAKY_RELU, IBP__ACT_TANH, IBP__ACT_SOFTPLUS,
        IBP__ACT_LEAKY_SOFTPLUS, IBP__ACT_GELU };
-enum { IBP__PARAM_STANDARD, IBP__PARAM_NTK };
+enum { IBP__PARAM_STANDARD, IBP__PARAM_NTK, IBP__PARAM_NTK_ALL };
 enum { IBP__INIT_FAN_IN, IBP__INIT_NORMAL, IBP__INIT_RESIDUAL, IBP__INIT_ORTHOGONAL,
        IBP__INIT_ZERO, IBP__INIT_FILE, IBP__INIT_VALUES /* inline list in init_values */ };
 enum { IBP__HEAD_TRAIN, IBP__HEAD_PM, IBP__HEAD_UNIT, IBP__HEAD_VALUES };
 enum { IBP__DATA_TEACHER, IBP__DATA_MC, IBP__DATA_DEGENERATE, IBP__DATA_SEPARABLE,
        IBP__DATA_FLIP, IBP__DATA_XOR, IBP__DATA_CIRCLES, IBP__DATA_SPIRALS, IBP__DATA_MOONS,
-       IBP__DATA_P5, IBP__DATA_XOR40, IBP__DATA_INLINE, IBP__DATA_CSV };
+       IBP__DATA_P5, IBP__DATA_XOR40, IBP__DATA_INLINE, IBP__DATA_CSV, IBP__DATA_FASHION_MNIST };
 enum { IBP__TEACHER_LINEAR, IBP__TEACHER_SIN, IBP__TEACHER_TANH_MLP };
 enum { IBP__LABELS_RAW, IBP__LABELS_SIGN };
-enum { IBP__LOSS_MSE_HALF, IBP__LOSS_MSE, IBP__LOSS_LOGISTIC };
+enum { IBP__LOSS_MSE_HALF, IBP__LOSS_MSE, IBP__LOSS_LOGISTIC, IBP__LOSS_CE };
 enum { IBP__OPT_GD, IBP__OPT_SGD };
 enum { IBP__SAMPLE_REPLACE, IBP__SAMPLE_ONLINE };
 enum { IBP__LRREF_SHARPNESS, IBP__LRREF_NTK, IBP__LRREF_SMIN };
+enum { IBP__POOL_FLAT, IBP__POOL_AVG };
+enum { IBP__PAD_VALID, IBP__PAD_SAME };
+enum { IBP__TARGET_PRODUCT, IBP__TARGET_IID };
 
 typedef struct ibp__list { int n; double *v; } ibp__list; /* owned by the config */
 
@@ -36,10 +39,16 @@ typedef struct ibp__config {
     ibp__list init_values;    /* init=<list>: every trained parameter, theta order */
     ibp__list init_scale;     /* one value or one per trained layer (mf: per factor) */
     int head; ibp__list head_values;
+    /* convolutional networks (model=cnn) */
+    ibp__list conv;           /* (channels, kernel) per conv layer: "8x3,16x3" -> 8,3,16,3 */
+    ibp__list stride;         /* one value or one per conv layer */
+    int padding, pool;
+    ibp__list in_shape;       /* C,L (1-D) or C,H,W (2-D); empty: implied by the data */
     /* matrix factorization */
     int rows, cols, rank, factor_rank;
     ibp__list sv, target;     /* singular values of A / explicit entries of A (rows, cols) */
     double target_norm;
+    int target_dist;          /* IBP__TARGET_*: A = G H^T or i.i.d. entries */
     /* data */
     int data, n, n_test;
     double kappa;
@@ -47,6 +56,11 @@ typedef struct ibp__config {
     int standardize; double noise, xnoise, wstar_norm, p, margin, flip;
     ibp__list xs, ys;         /* data=inline: inputs (n, d) and targets (n, out), row-major */
     int labels; int64_t data_seed; /* data_seed < 0: use seed */
+    ibp__list cov;            /* explicit input spectrum (d values) of data=teacher */
+    int cov_rotate;           /* rotate it by a seeded Haar rotation */
+    int image_size;           /* data=fashion_mnist: index of 28|14|7 */
+    ibp__list classes;        /* data=fashion_mnist: class subset (empty = all ten) */
+    int center;               /* subtract the training set's mean image */
     /* loss and optimizer */
     int loss, opt, batch, sample;
     double label_noise, lr, lr_rel, lr_power;
@@ -76,6 +90,15 @@ void ibp__config_write_buf(const ibp__config *c, int full, int json, ibp__buf *b
 /* Hidden width of hidden layer h (1-based, h < number of layers). */
 int ibp__config_width(const ibp__config *c, int h);
 uint64_t ibp__config_data_seed(const ibp__config *c);
+/* ---- cnn and images (config.c) */
+#define IBP__MAX_CONV 16
+int ibp__config_nconv(const ibp__config *c);                /* conv layers of model=cnn */
+int ibp__config_image_size(const ibp__config *c);           /* 28, 14 or 7 */
+int ibp__config_nclasses(const ibp__config *c);             /* fashion_mnist classes used */
+int ibp__config_class(const ibp__config *c, int i);         /* the i-th class used */
+/* The CNN's input shape: channels, height, width (height 1 for a 1-D signal); returns the
+ * number of spatial dimensions (1 or 2). */
+int ibp__config_in_shape(const ibp__config *c, int *ch, int *h, int *w);
 /* ------------------------------------------------------------------------------------------ */
 /* The key table, shared by the parser, its documentation and `ibp info`. */
 
@@ -87,7 +110,8 @@ enum {
     IBP__T_ENUM,         /* one of choices */
     IBP__T_LIST,         /* comma list of numbers */
     IBP__T_ENUM_OR_LIST, /* one of choices, or a comma list of numbers (stored in list_off) */
-    IBP__T_ACT           /* activation name with an optional (parameter) */
+    IBP__T_ACT,          /* activation name with an optional (parameter) */
+    IBP__T_CONV          /* conv layers "CxK,CxK,...": a list of (channels, kernel) pairs */
 };
 
 typedef struct ibp__key {

@@ -10,6 +10,7 @@ static const char *ibp__type_name(int t) {
     case IBP__T_ENUM: return "enum";
     case IBP__T_LIST: return "list";
     case IBP__T_ENUM_OR_LIST: return "enum_or_list";
+    case IBP__T_CONV: return "conv";
     default: return "activation";
     }
 }
@@ -31,7 +32,7 @@ size_t ibp_config_schema_json(char *buf, size_t cap) {
             ibp__buf_double(&b, k->max);
             ibp__buf_printf(&b, ",\"minOpen\":%s", k->min_open ? "true" : "false");
         }
-        if (k->type == IBP__T_LIST || k->type == IBP__T_ENUM_OR_LIST)
+        if (k->type == IBP__T_LIST || k->type == IBP__T_ENUM_OR_LIST || k->type == IBP__T_CONV)
             ibp__buf_printf(&b, ",\"listMin\":%d,\"listMax\":%d,\"listInt\":%s", k->list_min, k->list_max,
                             k->list_int ? "true" : "false");
         if (*k->choices) {
@@ -75,6 +76,8 @@ size_t ibp_config_help_text(char *buf, size_t cap) {
             if (k->type == IBP__T_ENUM_OR_LIST) ibp__buf_puts(&rb, "|<list>");
         } else if (k->type == IBP__T_BOOL) {
             ibp__buf_puts(&rb, "0|1");
+        } else if (k->type == IBP__T_CONV) {
+            ibp__buf_puts(&rb, "CxK,CxK,... (C 1..4096, K 1..64)");
         } else {
             char lo[32], hi[32];
             ibp_format_double(lo, k->min);

@@ -61,6 +61,10 @@ void ibp__key_allowed(const ibp__key *k, ibp__buf *b) {
         ibp__buf_printf(b, "one of %s (leaky_relu, softplus and leaky_softplus take a parameter, e.g. "
                            "leaky_relu(0.1))", text);
         return;
+    case IBP__T_CONV:
+        ibp__buf_printf(b, "%d to %d conv layers CxK (C output channels in [%g, %g], kernel K in [1, 64]), "
+                           "e.g. 8x3,16x3", k->list_min, k->list_max, k->min, k->max);
+        return;
     default: break;
     }
     char rng[80];

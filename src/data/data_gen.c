@@ -18,7 +18,7 @@
 
 static const char *const data_names[] = {"teacher", "mc",     "degenerate", "separable", "flip",
                                          "xor",     "circles", "spirals",   "moons",     "p5",
-                                         "xor40",   "inline",  "csv"};
+                                         "xor40",   "inline",  "csv",        "fashion_mnist"};
 
 static int is_regression(int data) {
     return data == IBP__DATA_TEACHER || data == IBP__DATA_MC || data == IBP__DATA_INLINE ||
@@ -36,7 +36,7 @@ static int fixed_d(int data) { /* input dimension the set defines, 0 when the co
 }
 static int online(int data) {
     return data != IBP__DATA_MC && data != IBP__DATA_P5 && data != IBP__DATA_INLINE &&
-           data != IBP__DATA_CSV;
+           data != IBP__DATA_CSV && data != IBP__DATA_FASHION_MNIST;
 }
 
 typedef struct shape {
@@ -71,9 +71,12 @@ static void data_shape(const ibp__config *c, const ibp__csvinfo *csv, shape *s) 
     } else if (c->data == IBP__DATA_SEPARABLE || c->data == IBP__DATA_FLIP) {
         s->gen = d;
     }
+    if (c->data == IBP__DATA_TEACHER && c->cov_rotate) s->gen += d * d + d; /* the rotation R (d, d), a (d,) temp */
     int reg = is_regression(c->data);
     s->wstar = reg ? d * k : 0;
     s->scratch = (reg && s->n >= s->d && s->d >= 1) ? 2 * d * d + d * k : 0;
+    if (c->data == IBP__DATA_FASHION_MNIST && c->center) s->scratch = d; /* the mean image */
+    if (c->data == IBP__DATA_TEACHER && c->cov_rotate && d * d + d > s->scratch) s->scratch = d * d + d;
 }
 
 /* Carve (or, with base == NULL, just measure) the storage in the order above; returns the
@@ -104,10 +107,31 @@ size_t ibp__data_doubles(const ibp__config *c, const ibp__csvinfo *csv) {
 
 static double sgn(double v) { return v >= 0 ? 1.0 : -1.0; }
 
-static void teacher_draw(const ibp__config *c, int d, int k, const double *gen, ibp_rng *r,
+/* The rotation R (d, d) of the input covariance in the teacher's state (cov_rotate=1), then a
+ * (d,) temp; NULL without a rotation. */
+static double *teacher_rotation(const ibp__config *c, int d, int k, double *gen) {
+    if (!c->cov_rotate) return NULL;
+    size_t w = c->teacher == IBP__TEACHER_TANH_MLP ? (size_t)c->teacher_width * d + (size_t)k * c->teacher_width
+                                                   : (size_t)d * k;
+    return gen + d + 2 * k + w;
+}
+
+/* x = R diag(sqrt(s)) z (R = I without a rotation), z ~ N(0, I): covariance R diag(s) R^T. */
+static void teacher_draw(const ibp__config *c, int d, int k, double *gen, ibp_rng *r,
                          double *x /* (d,) */, double *y /* (k,) */) {
     const double *sq = gen, *W = gen + d + 2 * k;
-    for (int i = 0; i < d; i++) x[i] = sq[i] * ibp__rng_normal(r);
+    double *R = teacher_rotation(c, d, k, gen);
+    if (R) {
+        double *u = R + (size_t)d * d;
+        for (int i = 0; i < d; i++) u[i] = sq[i] * ibp__rng_normal(r);
+        for (int i = 0; i < d; i++) {
+            double s = 0;
+            for (int j = 0; j < d; j++) s += R[(size_t)i * d + j] * u[j];
+            x[i] = s;
+        }
+    } else {
+        for (int i = 0; i < d; i++) x[i] = sq[i] * ibp__rng_normal(r);
+    }
     if (c->teacher == IBP__TEACHER_TANH_MLP) {
         int w = c->teacher_width;
         const double *W1 = W, *W2 = W + (size_t)w * d;
@@ -294,11 +318,25 @@ static int ols(int n, int d, int k, const double *X /* (n,d) */, const double *Y
 static const double p5_rows[5][4] = {
     {0.05, 1, 2, 1}, {0.05, -2, 1, 1}, {0.05, -2, -2, 1}, {0.05, 1, -2, 1}, {-1, 0, 2, -1}};
 
+/* loss=ce needs targets that are probability vectors: entries >= 0 summing to 1 (to 1e-9). */
+static int ce_targets(const double *y, int n, int k, const char *set, char *err, size_t errlen) {
+    for (int i = 0; i < n; i++) {
+        double s = 0;
+        int neg = 0;
+        for (int j = 0; j < k; j++) { s += y[(size_t)i * k + j]; neg |= !(y[(size_t)i * k + j] >= 0); }
+        if (neg || !(ibp__fabs(s - 1) <= 1e-9))
+            return ibp__fail(err, errlen, IBP_E_DATA, "loss=ce needs targets that are probability vectors (entries >= 0 "
+                             "summing to 1, e.g. one-hot): %s row %d %s", set, i + 1,
+                             neg ? "has a negative entry" : "does not sum to 1");
+    }
+    return IBP_OK;
+}
+
 int ibp__data_build(ibp__data *D, const ibp__config *c, const char *csv, const ibp__csvinfo *info,
-                    double *storage, char *err, size_t errlen) {
+                    const ibp_images *img, double *storage, char *err, size_t errlen) {
     shape s;
     memset(D, 0, sizeof *D);
-    if (c->data < 0 || c->data > IBP__DATA_CSV)
+    if (c->data < 0 || c->data > IBP__DATA_FASHION_MNIST)
         return ibp__fail(err, errlen, IBP_E_DATA, "unknown data kind %d", c->data);
     const char *name = data_names[c->data];
     if (c->data == IBP__DATA_CSV && (!csv || !info))
@@ -307,7 +345,7 @@ int ibp__data_build(ibp__data *D, const ibp__config *c, const char *csv, const i
     int d = s.d, k = s.k, n = s.n, nt = s.nt;
     if (k < 1) return ibp__fail(err, errlen, IBP_E_DATA, "out=%d: need at least 1 output", k);
     if (d < 1) return ibp__fail(err, errlen, IBP_E_DATA, "data=%s: d=%d, need at least 1 input", name, d);
-    if (!is_regression(c->data) && k != 1)
+    if (!is_regression(c->data) && c->data != IBP__DATA_FASHION_MNIST && k != 1)
         return ibp__fail(err, errlen, IBP_E_DATA, "data=%s gives one label per sample: it needs out=1 (got out=%d)",
                          name, k);
     if (c->data == IBP__DATA_MC && k != 1)
@@ -333,6 +371,10 @@ int ibp__data_build(ibp__data *D, const ibp__config *c, const char *csv, const i
                          c->teacher_w.n, d * k);
     if (c->data == IBP__DATA_TEACHER && c->teacher == IBP__TEACHER_TANH_MLP && c->teacher_width < 1)
         return ibp__fail(err, errlen, IBP_E_DATA, "teacher_width=%d must be >= 1", c->teacher_width);
+    if (c->data == IBP__DATA_FASHION_MNIST) {
+        int rc = ibp__images_check(img, c, err, errlen);
+        if (rc) return rc;
+    }
 
     D->n = n; D->n_test = nt; D->d = d; D->k = k;
     double *wst, *scratch;
@@ -351,8 +393,15 @@ int ibp__data_build(ibp__data *D, const ibp__config *c, const char *csv, const i
     switch (c->data) {
     case IBP__DATA_TEACHER: {
         double *sq = D->gen, *mean = sq + d, *sd = mean + k, *W = sd + k;
-        for (int i = 0; i < d; i++) /* s_i = kappa^(-(i-1)/(d-1)): condition number kappa */
-            sq[i] = (i == 0 || c->kappa == 1) ? 1.0 : ibp__sqrt(ibp__pow(c->kappa, -(double)i / (d - 1)));
+        for (int i = 0; i < d; i++) /* s_i = cov_i, or kappa^(-(i-1)/(d-1)): condition number kappa */
+            sq[i] = c->cov.n ? ibp__sqrt(c->cov.v[i])
+                    : (i == 0 || c->kappa == 1) ? 1.0 : ibp__sqrt(ibp__pow(c->kappa, -(double)i / (d - 1)));
+        double *R = teacher_rotation(c, d, k, D->gen);
+        if (R) { /* a Haar rotation from its own stream: turning it on moves nothing else */
+            ibp_rng rr;
+            ibp__rng_seed(&rr, seed, IBP__STREAM_ROTATION);
+            ibp__random_orthonormal(d, d, &rr, R, scratch);
+        }
         if (c->teacher == IBP__TEACHER_TANH_MLP) {
             size_t w = (size_t)c->teacher_width;
             double s1 = c->teacher_scale / ibp__sqrt((double)d), s2 = c->teacher_scale / ibp__sqrt((double)w);
@@ -465,6 +514,7 @@ int ibp__data_build(ibp__data *D, const ibp__config *c, const char *csv, const i
         break;
     }
 
+    if (c->data == IBP__DATA_FASHION_MNIST) ibp__images_build(img, c, n, nt, k, D->x, D->y, D->xt, D->yt, scratch);
     sign_labels(c, D->y, (size_t)n * k);
     sign_labels(c, D->yt, (size_t)nt * k);
     if (c->loss == IBP__LOSS_LOGISTIC) /* the config checked every other source of targets */
@@ -477,6 +527,11 @@ int ibp__data_build(ibp__data *D, const ibp__config *c, const char *csv, const i
                                  "a target %s (add labels=sign to use sign(y))", v);
             }
         }
+    if (c->loss == IBP__LOSS_CE) {
+        int rc = ce_targets(D->y, n, k, "training", err, errlen);
+        if (!rc) rc = ce_targets(D->yt, nt, k, "test", err, errlen);
+        if (rc) return rc;
+    }
     D->wstar = NULL;
     if (is_regression(c->data) && c->labels == IBP__LABELS_RAW && s.scratch &&
         ols(n, d, k, D->x, D->y, wst, scratch) == 0)

@@ -56,14 +56,19 @@ static void ibp__mf_target(ibp__model *m, const ibp__config *c, double *scratch)
             }
         return;
     }
-    ibp__rng_normals(&rng, U, (long)R * k, 1.0);
-    ibp__rng_normals(&rng, V, (long)C * k, 1.0);
-    for (int i = 0; i < R; i++)
-        for (int j = 0; j < C; j++) {
-            double s = 0;
-            for (int q = 0; q < k; q++) s += U[(size_t)i * k + q] * V[(size_t)j * k + q];
-            A[(size_t)i * C + j] = s;
-        }
+    if (c->target_dist == IBP__TARGET_IID) { /* Wang et al. 2022: i.i.d. entries, full rank */
+        ibp__rng_normals(&rng, A, (long)R * C, 1.0);
+        rest = scratch;
+    } else {
+        ibp__rng_normals(&rng, U, (long)R * k, 1.0);
+        ibp__rng_normals(&rng, V, (long)C * k, 1.0);
+        for (int i = 0; i < R; i++)
+            for (int j = 0; j < C; j++) {
+                double s = 0;
+                for (int q = 0; q < k; q++) s += U[(size_t)i * k + q] * V[(size_t)j * k + q];
+                A[(size_t)i * C + j] = s;
+            }
+    }
     /* scale to ||A||_2 = target_norm: the top eigenvalue of A^T A (C, C) */
     double *AtA = rest, *w = AtA + (size_t)C * C, *es = w + C;
     ibp__gemm_tn(C, C, R, A, A, AtA, 0);

@@ -2,7 +2,8 @@
  *
  * theta layout (P,): for each trained layer h = 1..: W_h (rows, cols) row-major, then b_h (rows,)
  * when the model has biases. A fixed head (head=pm|unit|<list>) is a last layer outside theta.
- * mf: X (rows, r) then Y (cols, r). */
+ * mf: X (rows, r) then Y (cols, r). cnn (cnn_geom.c): K_h (C_out, C_in kh kw) and its bias c_h for each
+ * convolution, then the dense layers W_h, b_h. */
 #include <stdio.h>
 #include <string.h>
 #include "models/models.h"
@@ -11,7 +12,7 @@ int ibp__model_setup(ibp__model *m, const ibp__config *c, char *err, size_t errl
     memset(m, 0, sizeof *m);
     m->kind = c->model;
     m->loss = c->loss;
-    m->act = c->model == IBP__MODEL_MLP ? c->act : IBP__ACT_IDENTITY;
+    m->act = c->model == IBP__MODEL_MLP || c->model == IBP__MODEL_CNN ? c->act : IBP__ACT_IDENTITY;
     m->act_param = c->act_param;
     if (c->model == IBP__MODEL_MF) {
         int r = c->factor_rank > 0 ? c->factor_rank : c->rank;
@@ -27,6 +28,7 @@ int ibp__model_setup(ibp__model *m, const ibp__config *c, char *err, size_t errl
         m->d = 0; m->k = 0;
         return IBP_OK;
     }
+    if (c->model == IBP__MODEL_CNN) return ibp__cnn_setup(m, c, err, errlen);
     int fixed_head = c->head != IBP__HEAD_TRAIN;
     int trained = c->depth;
     m->nl = trained + fixed_head;
@@ -52,7 +54,8 @@ int ibp__model_setup(ibp__model *m, const ibp__config *c, char *err, size_t errl
             ly->off = (long)off; off += (int64_t)rows * fan_in;
             ly->boff = -1;
             if (bias) { ly->boff = (long)off; off += rows; }
-            ly->alpha = (c->param == IBP__PARAM_NTK && h >= 2) ? 1.0 / ibp__sqrt((double)fan_in) : 1.0;
+            ly->alpha = (c->param == IBP__PARAM_NTK && h >= 2) || c->param == IBP__PARAM_NTK_ALL
+                            ? 1.0 / ibp__sqrt((double)fan_in) : 1.0;
         }
         fan_in = rows;
     }
@@ -77,6 +80,7 @@ size_t ibp__model_ws_doubles(const ibp__model *m, int nmax) {
     switch (m->kind) {
     case IBP__MODEL_LINEAR: return ibp__linear_ws_doubles(m, nmax);
     case IBP__MODEL_MLP: return ibp__mlp_ws_doubles(m, nmax);
+    case IBP__MODEL_CNN: return ibp__cnn_ws_doubles(m, nmax);
     default: return ibp__mf_ws_doubles(m, nmax);
     }
 }
@@ -97,6 +101,7 @@ void ibp__model_bind_ws(ibp__model *m, double *ws, int nmax) {
 void ibp__model_forward(ibp__model *m, const double *theta, const double *x, int n, double *f) {
     IBP_CHECK(n <= m->nmax && m->kind != IBP__MODEL_MF);
     if (m->kind == IBP__MODEL_LINEAR) ibp__linear_forward(m, theta, x, n, f);
+    else if (m->kind == IBP__MODEL_CNN) ibp__cnn_forward(m, theta, x, n, f);
     else ibp__mlp_forward(m, theta, x, n, f);
 }
 
@@ -104,15 +109,17 @@ double ibp__model_loss_grad(ibp__model *m, const double *theta, const ibp__batch
     switch (m->kind) {
     case IBP__MODEL_LINEAR: IBP_CHECK(b->n <= m->nmax); return ibp__linear_loss_grad(m, theta, b, grad);
     case IBP__MODEL_MLP: IBP_CHECK(b->n <= m->nmax); return ibp__mlp_loss_grad(m, theta, b, grad, NULL);
+    case IBP__MODEL_CNN: IBP_CHECK(b->n <= m->nmax); return ibp__cnn_loss_grad(m, theta, b, grad, NULL);
     default: return ibp__mf_loss_grad(m, theta, grad);
     }
 }
 
 double ibp__model_loss_grad_f(ibp__model *m, const double *theta, const ibp__batch *b,
                               double *grad, double *f, int *have_f) {
-    *have_f = m->kind == IBP__MODEL_MLP && f != NULL;
+    *have_f = (m->kind == IBP__MODEL_MLP || m->kind == IBP__MODEL_CNN) && f != NULL;
     if (!*have_f) return ibp__model_loss_grad(m, theta, b, grad);
     IBP_CHECK(b->n <= m->nmax);
+    if (m->kind == IBP__MODEL_CNN) return ibp__cnn_loss_grad(m, theta, b, grad, f);
     return ibp__mlp_loss_grad(m, theta, b, grad, f);
 }
 
@@ -121,6 +128,7 @@ void ibp__model_hvp(ibp__model *m, const double *theta, const ibp__batch *b, con
     switch (m->kind) {
     case IBP__MODEL_LINEAR: IBP_CHECK(b->n <= m->nmax); ibp__linear_hvp(m, theta, b, v, hv); break;
     case IBP__MODEL_MLP: IBP_CHECK(b->n <= m->nmax); ibp__mlp_hvp(m, theta, b, v, hv); break;
+    case IBP__MODEL_CNN: IBP_CHECK(b->n <= m->nmax); ibp__cnn_hvp(m, theta, b, v, hv); break;
     default: ibp__mf_hvp(m, theta, v, hv);
     }
 }
@@ -130,6 +138,7 @@ void ibp__model_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, co
     switch (m->kind) {
     case IBP__MODEL_LINEAR: ibp__linear_gnvp(m, theta, b, v, out, ntk); break;
     case IBP__MODEL_MLP: ibp__mlp_gnvp(m, theta, b, v, out, ntk); break;
+    case IBP__MODEL_CNN: IBP_CHECK(b->n <= m->nmax); ibp__cnn_gnvp(m, theta, b, v, out, ntk); break;
     default: ibp__mf_gnvp(m, theta, v, out);
     }
 }

@@ -17,7 +17,7 @@
  * Hessian-vector product: the directional derivative of the gradient formula along V = (V_i),
  * V = 0 on a fixed head (R{.} is d/dt at theta + t V):
  *   dT_i = dT_{i+1} W_i + T_{i+1} V_i             (dT_{nl-1} = V_{nl-1})
- *   R{E} = c dT_0,  R{F} = X R{E}^T,  R{G} = curv * R{F} (the loss Hessian in F is diagonal),
+ *   R{E} = c dT_0,  R{F} = X R{E}^T,  R{G} = (d2L/dF2) R{F} (ibp__loss_hmul),
  *   R{M} = R{G}^T X
  *   S_0 = R{M},  S_{i+1} = S_i W_i^T + Q_i V_i^T  (= R{Q_{i+1}})
  *   H V |_i = c (T_{i+1}^T S_i + dT_{i+1}^T Q_i)
@@ -224,14 +224,13 @@ void ibp__linear_hvp(ibp__model *m, const double *theta, const ibp__batch *b, co
     const double *T[IBP__MAX_LAYERS], *dT[IBP__MAX_LAYERS];
     double c = ibp__lin_alpha(m);
     int n = b->n, k = m->k, d = m->d;
-    long nk = (long)n * k;
     ibp__lin_chain(m, theta, v, &w, T, dT);
     ibp__lin_outputs(m, c, T[0], w.E, w.Et, b->x, n, w.F);
     /* dT[0] is never NULL: layer 0 is trained unless the net is only a fixed head (P = 0) */
     ibp__lin_outputs(m, c, dT[0], w.RE, w.Et, b->x, n, w.RF);
     ibp__loss(m->loss, w.F, b->y, n, k, w.G);
     ibp__loss_curv(m->loss, w.F, b->y, n, k, w.C);
-    for (long j = 0; j < nk; j++) w.RF[j] = w.C[j] * w.RF[j];
+    ibp__loss_hmul(m->loss, w.C, n, k, w.RF, w.RF);
     ibp__gemm_tn(k, d, n, w.G, b->x, w.M, 0);
     ibp__gemm_tn(k, d, n, w.RF, b->x, w.RM, 0);
     ibp__lin_up(m, theta, v, c, T, dT, w.M, w.RM, &w, hv);
@@ -253,7 +252,7 @@ void ibp__linear_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, c
     } else {
         ibp__lin_outputs(m, c, T[0], w.E, w.Et, b->x, n, w.F);
         ibp__loss_curv(m->loss, w.F, b->y, n, k, w.C);
-        for (long j = 0; j < nk; j++) w.RF[j] = w.C[j] * w.RF[j];
+        ibp__loss_hmul(m->loss, w.C, n, k, w.RF, w.RF);
     }
     ibp__gemm_tn(k, d, n, w.RF, b->x, w.RM, 0);
     ibp__lin_up(m, theta, NULL, c, T, dT, NULL, w.RM, &w, out);

@@ -9,7 +9,7 @@
  *   E = Delta_h W_h (n, cols),             Delta_{h-1} = (alpha_h E) . act'(Z_{h-1})
  * R-operator along v = (V_h, c_h) (V = 0 on a fixed head), R{.} = d/dt at theta + t v:
  *   R{Z_h} = alpha_h (A_{h-1} V_h^T + R{A_{h-1}} W_h^T) + c_h,    R{A_h} = act'(Z_h) . R{Z_h}
- *   R{G} = curv . R{F}   (the loss Hessian in F is diagonal, ibp__loss_curv)
+ *   R{G} = (d2L/dF2) R{F}   (ibp__loss_hmul: diagonal but for ce, block diagonal over samples)
  *   R{dL/dW_h} = alpha_h (R{Delta_h}^T A_{h-1} + Delta_h^T R{A_{h-1}})
  *   R{E} = R{Delta_h} W_h + Delta_h V_h
  *   R{Delta_{h-1}} = (alpha_h R{E}) . act' + (alpha_h E) . act'' . R{Z_{h-1}}
@@ -364,6 +364,7 @@ void ibp__mlp_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, cons
         ibp__loss_curv(m->loss, w.F, b->y, n, k, w.RG);
     }
     ibp__mlp_rfwd(m, b->x, v, n, &w);
-    ibp__mlp_vmul(w.RG, w.RG, w.RF, nk);
+    if (ntk) ibp__mlp_vmul(w.RG, w.RG, w.RF, nk);
+    else ibp__loss_hmul(m->loss, w.RG, n, k, w.RF, w.RG);
     ibp__mlp_back(m, theta, b->x, n, &w, w.RG, out);
 }

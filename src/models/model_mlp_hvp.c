@@ -5,7 +5,8 @@
  * tens to thousands of times. Everything that does not depend on v is built once per (theta,
  * batch) and kept in the workspace:
  *   alpha W^T of every layer; A = act(z) and act'(z) of the hidden layers; Delta (layers >= 1);
- *   C = (alpha E) act''(z), the v-independent factor of R{Delta}; G = dL/dF; the curvature.
+ *   C = (alpha E) act''(z), the v-independent factor of R{Delta}; G = dL/dF; the curvature
+ *   (ibp__loss_curv, per row, so ibp__loss_hmul applies a block of rows of it, ce included).
  * A product then runs the R-forward and the R-backward together, one block of batch rows at a
  * time (ibp__mlpws.br rows): every row's R{z}, R{a}, R{F}, R{Delta} depend on that row only,
  * so a block goes up through the layers and back down while its rows are in cache. What sums
@@ -218,7 +219,7 @@ static void ibp__mlp_hvp_apply(const ibp__model *m, const double *x, int n, cons
                 ibp__mlp_vmul(w->RA[i] + g, w->Z[i] + g, RZ + o, rows);
             }
         }
-        ibp__mlp_vmul(w->RG + (long)r0 * k, w->CU + (long)r0 * k, w->RF + (long)r0 * k, (long)nb * k);
+        ibp__loss_hmul(m->loss, w->CU + (long)r0 * k, nb, k, w->RF + (long)r0 * k, w->RG + (long)r0 * k);
         /* R-backward of the block: each layer's first sum, R{Delta} down to the first layer */
         const double *Dl = w->G + (long)r0 * k, *RDl = w->RG + (long)r0 * k;
         for (int i = nl - 1; i >= 0; i--) {

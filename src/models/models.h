@@ -9,9 +9,13 @@
 /* Losses (loss.c), mean over the n samples (see the conventions in ibp.h). */
 /* Loss of outputs f (n, k) against targets y (n, k); g = dL/df (n, k) when g != NULL. */
 double ibp__loss(int loss, const double *f, const double *y, int n, int k, double *g);
-/* Diagonal curvature d2L/df2 (n, k): the loss Hessian with respect to f is diagonal for every
- * loss here. */
+/* What the loss Hessian with respect to f needs (n, k), row by row: its diagonal d2L/df2 (every
+ * loss but ce), or (s_i/n) softmax(f_i) (ce, whose Hessian is block diagonal over samples). */
 void ibp__loss_curv(int loss, const double *f, const double *y, int n, int k, double *h);
+/* out (n, k) = (d2L/df2) r from h = ibp__loss_curv(...), for any block of rows of it: h . r for
+ * the diagonal losses (the same bits as that product), (s_i/n) (diag(p_i) - p_i p_i^T) r_i for
+ * ce. out may alias h or r. */
+void ibp__loss_hmul(int loss, const double *h, int n, int k, const double *r, double *out);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Models. A layer h computes z_h = alpha_h W_h a_{h-1} (+ b_h), a_h = act(z_h) for every layer
@@ -26,6 +30,19 @@ typedef struct ibp__layer {
     double alpha;         /* forward prefactor (NTK parameterization), 1 otherwise */
     double *fixed;        /* (rows, cols) values when off == -1 */
 } ibp__layer;
+
+/* A convolution's geometry (model=cnn, cnn_geom.c). Conv layer i is L[i], i < nconv, with rows =
+ * C_out and cols = C_in kh kw: K stored (C_out, C_in, kh, kw) row-major, PyTorch's layout, so
+ * its im2col form is the (rows, cols) matrix of every other layer. Inputs and activations are
+ * position-major with the channels innermost: sample s, position (y, x), channel c is at
+ * [s][(y w + x) C + c]; flattening keeps that order. A 1-D signal is an image of height 1. */
+typedef struct ibp__conv {
+    int dims;             /* spatial dimensions: 1 or 2 */
+    int cin, hin, win;    /* input channels and positions */
+    int kh, kw, sh, sw;   /* kernel and stride (kh = sh = 1 in 1-D) */
+    int pt, pl;           /* zero rows above and columns to the left (padding=same) */
+    int hout, wout;       /* output positions; the output channels are the layer's rows */
+} ibp__conv;
 
 typedef struct ibp__batch {
     const double *x; /* (n, d) */
@@ -58,6 +75,10 @@ typedef struct ibp__model {
     /* mf: L = 1/2 ||A - X Y^T||_F^2 with X = L[0] (rows, r), Y = L[1] (cols, r) */
     int mf_rows, mf_cols, mf_r;
     double *A;            /* (mf_rows, mf_cols) */
+    /* cnn: L[0..nconv) are convolutions, then the pooling, then dense layers as in an mlp */
+    int nconv, pool;      /* pool: IBP__POOL_FLAT or IBP__POOL_AVG */
+    int feat;             /* features after the pooling: the first dense layer's cols */
+    ibp__conv cv[IBP__MAX_CONV];
 } ibp__model;
 
 /* Fill the layer table and P from the config (no allocation; fixed arrays bound later). */
@@ -96,6 +117,30 @@ double ibp__mlp_loss_grad(ibp__model *m, const double *theta, const ibp__batch *
                          double *f /* (n, k) or NULL: a copy of the outputs */);
 void ibp__mlp_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *hv);
 void ibp__mlp_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *out, int ntk);
+/* cnn (cnn_geom.c: the layer table, im2col and col2im, naming; model_cnn.c: the passes) */
+int ibp__cnn_setup(ibp__model *m, const ibp__config *c, char *err, size_t errlen);
+double ibp__cnn_act_doubles(const ibp__model *m); /* activations per sample of the hidden layers */
+/* Patch matrices with the columns in the order (i, j, c), channels innermost. */
+void ibp__cnn_im2col(const ibp__conv *g, const double *X /* (nb, hin win cin) */, int nb,
+                     double *col /* (nb hout wout, kh kw cin) */);
+void ibp__cnn_col2im(const ibp__conv *g, const double *col /* (nb hout wout, kh kw cin) */, int nb,
+                     double *dX /* (nb, hin win cin): overwritten with the sums */);
+/* Does the patch order (i, j, c) differ from theta's (c, i, j)? (C_in > 1 and a kernel > 1x1) */
+int ibp__cnn_permuted(const ibp__conv *g);
+/* Kp (rows, cols) = K (rows, cols) with its columns from theta's order to the patch order; and
+ * back, times alpha: G = alpha Gp permuted. */
+void ibp__cnn_kperm(const ibp__conv *g, int rows, const double *K, double *Kp);
+void ibp__cnn_kunperm(const ibp__conv *g, int rows, const double *Gp, double alpha, double *G);
+/* params JSON: the name of layer i's bias ("b3", or "c1" for a convolution) and its weights'
+ * shape (2 numbers, or 3 or 4 for a convolution); returns the number of dimensions. */
+void ibp__layer_bias_name(const ibp__model *m, int i, char *out, size_t cap);
+int ibp__layer_shape(const ibp__model *m, int i, int *shape /* (4,) */);
+size_t ibp__cnn_ws_doubles(const ibp__model *m, int nmax);
+void ibp__cnn_forward(ibp__model *m, const double *theta, const double *x, int n, double *f);
+double ibp__cnn_loss_grad(ibp__model *m, const double *theta, const ibp__batch *b, double *grad,
+                          double *f /* (n, k) or NULL: a copy of the outputs */);
+void ibp__cnn_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *hv);
+void ibp__cnn_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *out, int ntk);
 size_t ibp__mf_ws_doubles(const ibp__model *m, int nmax);
 double ibp__mf_loss_grad(ibp__model *m, const double *theta, double *grad);
 void ibp__mf_hvp(ibp__model *m, const double *theta, const double *v, double *hv);
@@ -119,7 +164,10 @@ size_t ibp__model_init_scratch(const ibp__model *m, const ibp__config *c);
  * every layer (fixed ones marked "trained": false) and the mf target; the reader fills the
  * trained slices of theta (P,) and refuses missing, misshapen or non-finite arrays. */
 size_t ibp__params_json_write(const ibp__config *c, const ibp__model *m, const double *theta,
-                              long step, char *buf, size_t cap);
+                              const double *grad /* (P,) or NULL: the "grad" list */, long step,
+                              char *buf, size_t cap);
+/* A vector v (P,) laid out like theta as the list of its named trained arrays (JSON). */
+size_t ibp__vector_json_write(const ibp__model *m, const double *v, char *buf, size_t cap);
 /* Reads theta (P,) and, when the model has a fixed head and head != NULL, the file's head array
  * into head (rows, cols) with *head_found = 1 (a random head=unit is restored from it). */
 int ibp__params_json_read(ibp__model *m, const char *json, double *theta, double *head, int *head_found,

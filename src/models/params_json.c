@@ -6,6 +6,10 @@
  *
  * One line of numpy loads it:
  *   P = {a["name"]: np.array(a["data"]).reshape(a["shape"]) for a in json.load(open(f))["params"]}
+ * After "params" comes "grad", the gradient of the full-batch training loss at these parameters,
+ * as the same named arrays (trained ones only); readers need not have it. A convolution's kernel
+ * K_h has the shape (C_out, C_in, kh, kw) ((C_out, C_in, k) in 1-D) and its bias is c_h; the
+ * reader also takes the kernel as the (C_out, C_in kh kw) matrix.
  * The reader also takes a bare list of arrays, and "data" as nested lists (numpy's tolist()).
  * Arrays marked "trained": false (a fixed head, the mf target) are written for reference and
  * ignored on reading. */
@@ -15,10 +19,13 @@
 #include "models/models.h"
 
 static void ibp__json_array(ibp__buf *b, const char *name, int rows, int cols, const double *v,
-                            int trained, int vector) {
+                            int trained, int vector, const int *shape, int nshape) {
     ibp__buf_printf(b, "{\"name\":\"%s\",\"shape\":", name);
     if (vector) ibp__buf_printf(b, "[%d]", rows);
-    else ibp__buf_printf(b, "[%d,%d]", rows, cols);
+    else if (shape && nshape > 2) {
+        for (int i = 0; i < nshape; i++) ibp__buf_printf(b, "%s%d", i ? "," : "[", shape[i]);
+        ibp__buf_puts(b, "]");
+    } else ibp__buf_printf(b, "[%d,%d]", rows, cols);
     if (!trained) ibp__buf_puts(b, ",\"trained\":false");
     ibp__buf_puts(b, ",\"data\":[");
     long n = vector ? rows : (long)rows * cols;
@@ -29,8 +36,35 @@ static void ibp__json_array(ibp__buf *b, const char *name, int rows, int cols, c
     ibp__buf_puts(b, "]}");
 }
 
+/* The trained arrays of v (P,), laid out like theta, as a comma-separated list of objects. */
+static void ibp__json_vector(ibp__buf *b, const ibp__model *m, const double *v) {
+    int first = 1;
+    for (int i = 0; i < m->nl; i++) {
+        const ibp__layer *ly = &m->L[i];
+        if (ly->off < 0) continue;
+        int shape[4], ns = ibp__layer_shape(m, i, shape);
+        if (!first) ibp__buf_puts(b, ",\n");
+        first = 0;
+        ibp__json_array(b, ly->name, ly->rows, ly->cols, v + ly->off, 1, 0, shape, ns);
+        if (ly->boff >= 0) {
+            char bn[8];
+            ibp__layer_bias_name(m, i, bn, sizeof bn);
+            ibp__buf_puts(b, ",\n");
+            ibp__json_array(b, bn, ly->rows, 1, v + ly->boff, 1, 1, NULL, 0);
+        }
+    }
+}
+
+size_t ibp__vector_json_write(const ibp__model *m, const double *v, char *buf, size_t cap) {
+    ibp__buf b = {buf, cap, 0};
+    ibp__buf_puts(&b, "[\n");
+    ibp__json_vector(&b, m, v);
+    ibp__buf_puts(&b, "\n]\n");
+    return ibp__buf_finish(&b);
+}
+
 size_t ibp__params_json_write(const ibp__config *c, const ibp__model *m, const double *theta,
-                              long step, char *buf, size_t cap) {
+                              const double *grad, long step, char *buf, size_t cap) {
     ibp__buf b = {buf, cap, 0};
     ibp__buf_printf(&b, "{\"format\":\"ibp-params-1\",\"version\":\"%s\",\"config\":\"", IBP_VERSION);
     ibp__config_write_buf(c, 0, 1, &b);
@@ -38,22 +72,29 @@ size_t ibp__params_json_write(const ibp__config *c, const ibp__model *m, const d
     int first = 1;
     for (int i = 0; i < m->nl; i++) {
         const ibp__layer *ly = &m->L[i];
+        int shape[4], ns = ibp__layer_shape(m, i, shape);
         if (!first) ibp__buf_puts(&b, ",\n");
         first = 0;
-        if (ly->off >= 0) ibp__json_array(&b, ly->name, ly->rows, ly->cols, theta + ly->off, 1, 0);
-        else ibp__json_array(&b, ly->name, ly->rows, ly->cols, ly->fixed, 0, 0);
+        if (ly->off >= 0) ibp__json_array(&b, ly->name, ly->rows, ly->cols, theta + ly->off, 1, 0, shape, ns);
+        else ibp__json_array(&b, ly->name, ly->rows, ly->cols, ly->fixed, 0, 0, NULL, 0);
         if (ly->boff >= 0) {
             char bn[8];
-            snprintf(bn, sizeof bn, "b%s", ly->name + 1);
+            ibp__layer_bias_name(m, i, bn, sizeof bn);
             ibp__buf_puts(&b, ",\n");
-            ibp__json_array(&b, bn, ly->rows, 1, theta + ly->boff, 1, 1);
+            ibp__json_array(&b, bn, ly->rows, 1, theta + ly->boff, 1, 1, NULL, 0);
         }
     }
     if (m->kind == IBP__MODEL_MF) {
         ibp__buf_puts(&b, ",\n");
-        ibp__json_array(&b, "A", m->mf_rows, m->mf_cols, m->A, 0, 0);
+        ibp__json_array(&b, "A", m->mf_rows, m->mf_cols, m->A, 0, 0, NULL, 0);
     }
-    ibp__buf_puts(&b, "\n]}\n");
+    ibp__buf_puts(&b, "\n]");
+    if (grad) { /* the gradient at these parameters: the same trained arrays */
+        ibp__buf_puts(&b, ",\"grad\":[\n");
+        ibp__json_vector(&b, m, grad);
+        ibp__buf_puts(&b, "\n]");
+    }
+    ibp__buf_puts(&b, "}\n");
     return ibp__buf_finish(&b);
 }
 
@@ -174,12 +215,16 @@ static int ibp__jdata(ibp__json *j, double *out, long cap, long *n) {
     return IBP_OK;
 }
 
-/* Find the slice of theta named `name`: a layer's W, or its bias "b<k>". */
-static int ibp__find_slice(ibp__model *m, const char *name, long *off, int *rows, int *cols) {
+/* Find the slice of theta named `name`: a layer's W (K), or its bias "b<k>" ("c<k>"); *li is the
+ * layer. */
+static int ibp__find_slice(ibp__model *m, const char *name, long *off, int *rows, int *cols, int *li) {
     for (int i = 0; i < m->nl; i++) {
         ibp__layer *ly = &m->L[i];
+        char bn[8];
+        *li = i;
         if (ly->off >= 0 && strcmp(name, ly->name) == 0) { *off = ly->off; *rows = ly->rows; *cols = ly->cols; return 1; }
-        if (ly->boff >= 0 && name[0] == 'b' && strcmp(name + 1, ly->name + 1) == 0) {
+        ibp__layer_bias_name(m, i, bn, sizeof bn);
+        if (ly->boff >= 0 && strcmp(name, bn) == 0) {
             *off = ly->boff; *rows = ly->rows; *cols = -1; return 1;
         }
     }
@@ -238,21 +283,30 @@ static int ibp__jparam(ibp__json *j, ibp__pjread *rd) {
     int is_head = rd->head && !strcmp(name, last->name);
     if (!trained && !is_head) { j->depth--; return IBP_OK; } /* written for reference (the mf target A) */
     long off = -1;
-    int rows, cols;
+    int rows, cols, li;
     if (is_head) {
         rows = last->rows;
         cols = last->cols;
-    } else if (!ibp__find_slice(m, name, &off, &rows, &cols)) {
+        li = m->nl - 1;
+    } else if (!ibp__find_slice(m, name, &off, &rows, &cols, &li)) {
         char msg[160];
         snprintf(msg, sizeof msg, "the model has no trained array named \"%s\"", name);
         return ibp__jerr(j, msg);
     }
     long want = cols < 0 ? rows : (long)rows * cols;
+    int full[4], nfull = ibp__layer_shape(m, li, full), same_full = nshape == nfull && nfull > 2;
+    for (int q = 0; q < nfull && q < 4 && same_full; q++) same_full = shape[q] == full[q];
     int shape_ok = cols < 0 ? (nshape == 1 && shape[0] == rows) || (nshape == 2 && shape[0] == rows && shape[1] == 1)
-                            : nshape == 2 && shape[0] == rows && shape[1] == cols;
+                            : (nshape == 2 && shape[0] == rows && shape[1] == cols) || same_full;
     if (nshape >= 0 && !shape_ok) {
         char msg[200];
         if (cols < 0) snprintf(msg, sizeof msg, "%s has the wrong shape: the model's %s is (%d,)", name, name, rows);
+        else if (nfull == 4)
+            snprintf(msg, sizeof msg, "%s has the wrong shape: the model's %s is (%d, %d, %d, %d) or (%d, %d)", name, name,
+                     full[0], full[1], full[2], full[3], rows, cols);
+        else if (nfull == 3)
+            snprintf(msg, sizeof msg, "%s has the wrong shape: the model's %s is (%d, %d, %d) or (%d, %d)", name, name,
+                     full[0], full[1], full[2], rows, cols);
         else snprintf(msg, sizeof msg, "%s has the wrong shape: the model's %s is (%d, %d)", name, name, rows, cols);
         return ibp__jerr(j, msg);
     }
@@ -311,8 +365,11 @@ int ibp__params_json_read(ibp__model *m, const char *json, double *theta, double
         const ibp__layer *ly = &m->L[i];
         if (ly->off >= 0 && !rd.seen[2 + 2 * i])
             return ibp__fail(err, errlen, IBP_E_INIT, "params JSON: %s is missing", ly->name);
-        if (ly->boff >= 0 && !rd.seen[2 + 2 * i + 1])
-            return ibp__fail(err, errlen, IBP_E_INIT, "params JSON: b%s is missing", ly->name + 1);
+        if (ly->boff >= 0 && !rd.seen[2 + 2 * i + 1]) {
+            char bn[8];
+            ibp__layer_bias_name(m, i, bn, sizeof bn);
+            return ibp__fail(err, errlen, IBP_E_INIT, "params JSON: %s is missing", bn);
+        }
     }
     if (head_found) *head_found = rd.head_found;
     return IBP_OK;

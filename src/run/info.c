@@ -11,6 +11,7 @@ static const char *ibp__loss_formula(const ibp__config *c) {
     switch (c->loss) {
     case IBP__LOSS_MSE: return "L = 1/n sum_i ||f(x_i) - y_i||^2 (mean over samples, no 1/2)";
     case IBP__LOSS_LOGISTIC: return "L = 1/n sum_i log(1 + exp(-y_i f(x_i))), y in {-1,+1}";
+    case IBP__LOSS_CE: return "L = 1/n sum_i (logsumexp(f(x_i)) - y_i . f(x_i)), softmax cross-entropy, y_i one-hot";
     default: return "L = 1/(2n) sum_i ||f(x_i) - y_i||^2 (half-MSE, mean over samples)";
     }
 }
@@ -65,7 +66,7 @@ size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap) {
     size_t at = b.len;
     ibp__config_write_buf(c, 0, 0, &b);
     ibp__buf_puts(&b, b.len == at ? "(all defaults)\n" : "\n");
-    static const char *kinds[] = {"linear", "mlp", "mf"};
+    static const char *kinds[] = {"linear", "mlp", "mf", "cnn"};
     ibp__buf_printf(&b, "model       %s", kinds[m->kind]);
     if (m->kind == IBP__MODEL_MF) {
         ibp__buf_printf(&b, ": A (%d, %d), X (%d, %d), Y (%d, %d)\n", m->mf_rows, m->mf_cols, m->L[0].rows,
@@ -74,6 +75,20 @@ size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap) {
         ibp__buf_printf(&b, ", input d = %d, output k = %d, layers:", m->d, m->k);
         for (int i = 0; i < m->nl; i++) {
             const ibp__layer *ly = &m->L[i];
+            if (m->kind == IBP__MODEL_CNN && i < m->nconv) { /* K (C_out, C_in, kh, kw): in -> out positions */
+                const ibp__conv *g = &m->cv[i];
+                if (g->dims == 2)
+                    ibp__buf_printf(&b, " %s (%d, %d, %d, %d)%s stride %d: %dx%dx%d -> %dx%dx%d;", ly->name, ly->rows,
+                                    g->cin, g->kh, g->kw, ly->boff >= 0 ? "+c" : "", g->sw, g->cin, g->hin, g->win,
+                                    ly->rows, g->hout, g->wout);
+                else
+                    ibp__buf_printf(&b, " %s (%d, %d, %d)%s stride %d: %dx%d -> %dx%d;", ly->name, ly->rows, g->cin,
+                                    g->kw, ly->boff >= 0 ? "+c" : "", g->sw, g->cin, g->win, ly->rows, g->wout);
+                if (ly->alpha != 1.0) { ibp__buf_puts(&b, " x"); ibp__buf_double(&b, ly->alpha); }
+                if (i == m->nconv - 1)
+                    ibp__buf_printf(&b, " %s pooling: %d features;", m->pool == IBP__POOL_AVG ? "average" : "flat", m->feat);
+                continue;
+            }
             ibp__buf_printf(&b, " %s (%d, %d)%s%s", ly->name, ly->rows, ly->cols, ly->boff >= 0 ? "+b" : "",
                             ly->off < 0 ? " fixed" : "");
             if (ly->alpha != 1.0) { ibp__buf_puts(&b, " x"); ibp__buf_double(&b, ly->alpha); }

@@ -11,12 +11,14 @@ static int ibp__is_class_data(int data) {
     return data != IBP__DATA_TEACHER && data != IBP__DATA_MC && data != IBP__DATA_INLINE && data != IBP__DATA_CSV;
 }
 int ibp__metrics_classification(const ibp__config *c) {
-    return c->model != IBP__MODEL_MF && c->out == 1 &&
+    if (c->model == IBP__MODEL_MF) return 0;
+    if (c->loss == IBP__LOSS_CE || c->data == IBP__DATA_FASHION_MNIST) return 1; /* k classes: argmax */
+    return c->out == 1 &&
            (c->loss == IBP__LOSS_LOGISTIC || c->labels == IBP__LABELS_SIGN || ibp__is_class_data(c->data));
 }
 int ibp__metrics_has_wstar(const ibp__config *c) {
     return c->model == IBP__MODEL_LINEAR && !ibp__is_class_data(c->data) && c->labels == IBP__LABELS_RAW &&
-           c->loss != IBP__LOSS_LOGISTIC;
+           c->loss != IBP__LOSS_LOGISTIC && c->loss != IBP__LOSS_CE;
 }
 int ibp__metrics_mc_bound(const ibp__config *c) {
     return ibp__metrics_has_wstar(c) && c->out == 1 && c->param == IBP__PARAM_STANDARD;
@@ -107,17 +109,29 @@ void ibp__metrics_init(ibp_run *r) {
         }
 }
 
+/* Sample i's margin: y f for one output (y = +-1); with k outputs f_c - max_{j != c} f_j, c the
+ * target's class (its largest entry, the first on ties). > 0 means classified right. */
+static double ibp__margin_of(const double *f, const double *y, int k) {
+    if (k == 1) return y[0] * f[0];
+    int c = 0;
+    for (int j = 1; j < k; j++) c = y[j] > y[c] ? j : c;
+    double other = -IBP_INF;
+    for (int j = 0; j < k; j++)
+        if (j != c && f[j] > other) other = f[j];
+    return f[c] - other;
+}
+
 void ibp__metrics_outputs(ibp_run *r, ibp__mcache *mc) {
     if (mc->have_outputs) return;
     mc->have_outputs = 1;
-    int tl[IBP__MAX_LAYERS], L = ibp__trained_layers(&r->m, tl);
+    int tl[IBP__MAX_LAYERS], L = ibp__trained_layers(&r->m, tl), k = r->m.k;
     double *f = r->mout;
     /* the outputs of the last full-batch pass when they are at this theta (run.c), the same bits */
     if (!(r->mout_valid && r->fgrad_valid)) ibp__model_forward(&r->m, r->theta, r->D.x, r->D.n, f);
     double minm = IBP_INF;
     int right = 0;
     for (int i = 0; i < r->D.n; i++) {
-        double z = r->D.y[i] * f[i];
+        double z = ibp__margin_of(f + (size_t)i * k, r->D.y + (size_t)i * k, k);
         if (z < minm) minm = z;
         right += z > 0;
     }
@@ -127,10 +141,10 @@ void ibp__metrics_outputs(ibp_run *r, ibp__mcache *mc) {
     mc->margin = minm / ibp__pow(nrm, (double)L);
     mc->test_acc = IBP_NAN;
     if (r->D.n_test > 0) {
-        double *ft = f + (size_t)r->D.n * r->m.k;
+        double *ft = f + (size_t)r->D.n * k;
         ibp__model_forward(&r->m, r->theta, r->D.xt, r->D.n_test, ft);
         right = 0;
-        for (int i = 0; i < r->D.n_test; i++) right += r->D.yt[i] * ft[i] > 0;
+        for (int i = 0; i < r->D.n_test; i++) right += ibp__margin_of(ft + (size_t)i * k, r->D.yt + (size_t)i * k, k) > 0;
         mc->test_acc = (double)right / r->D.n_test;
     }
 }

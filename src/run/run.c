@@ -105,6 +105,7 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
     if (c->model == IBP__MODEL_MF) low += (double)c->rows * c->cols;
     else low += (double)(c->n + c->n_test) * (r->m.d + r->m.k);
     if (c->model == IBP__MODEL_MLP) low += 5.0 * nmax * widths;
+    if (c->model == IBP__MODEL_CNN) low += 5.0 * nmax * ibp__cnn_act_doubles(&r->m);
     if (c->measure || c->lr_rel > 0) low += P * (double)((c->lanczos_max ? c->lanczos_max : 80) < P ? (c->lanczos_max ? c->lanczos_max : 80) : P);
     low *= 8.0;
     double cap = c->mem_cap_mib * 1048576.0;
@@ -174,7 +175,8 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
     ibp__config *c = &r->c;
     ibp__model *m = &r->m;
     if (m->kind != IBP__MODEL_MF) {
-        rc = ibp__data_build(&r->D, c, desc ? desc->data_csv : NULL, &pl.csv, r->data_mem, err, errlen);
+        rc = ibp__data_build(&r->D, c, desc ? desc->data_csv : NULL, &pl.csv, desc ? desc->images : NULL, r->data_mem,
+                             err, errlen);
         if (rc) { ibp_run_destroy(r); return rc; }
         r->full.x = r->D.x; r->full.y = r->D.y; r->full.n = r->D.n;
         r->test.x = r->D.xt; r->test.y = r->D.yt; r->test.n = r->D.n_test;
@@ -406,7 +408,21 @@ double ibp_run_s0(const ibp_run *r) { return r->s0; }
 int64_t ibp_run_nparams(const ibp_run *r) { return r->m.P; }
 const double *ibp_run_params(const ibp_run *r) { return r->theta; }
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap) {
-    return ibp__params_json_write(&r->c, &r->m, r->theta, r->t, buf, cap);
+    /* the gradient at theta is saved with it: the full-batch one the loop keeps (computed here
+     * when an SGD step left it stale; that changes nothing the trajectory depends on) */
+    if (!r->fgrad_valid) ibp__run_full_loss_grad((ibp_run *)r);
+    return ibp__params_json_write(&r->c, &r->m, r->theta, r->fgrad, r->t, buf, cap);
+}
+
+size_t ibp_run_vector_json(const ibp_run *r, const double *v, char *buf, size_t cap) {
+    return ibp__vector_json_write(&r->m, v, buf, cap);
+}
+
+int ibp_run_vector_read(const ibp_run *r, const char *json, double *v, char *err, size_t errlen) {
+    if (!json) return ibp__fail(err, errlen, IBP_E_ARG, "no JSON text");
+    ibp__model m = r->m; /* the reader may bind fixed arrays of a copy; the run's stay as they are */
+    memset(v, 0, sizeof(double) * (size_t)r->m.P);
+    return ibp__params_json_read(&m, json, v, NULL, NULL, err, errlen);
 }
 
 int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen) {

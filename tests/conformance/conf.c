@@ -102,7 +102,46 @@ int conf_end(void) {
 ibp_run *conf_run(const char *config) {
     char err[1024];
     ibp_run *r;
-    ibp_run_desc d = {config, NULL, NULL};
+    ibp_run_desc d = {.config = config};
+    int rc = ibp_run_create(&r, &d, err, sizeof err);
+    if (rc != IBP_OK) {
+        fprintf(stderr, "conformance: config \"%s\" refused: %s\n", config, err);
+        exit(2);
+    }
+    return r;
+}
+
+static ibp_images *conf_images; /* opened by the first conf_run_images, kept to the end */
+
+ibp_run *conf_run_images(const char *config) {
+    if (!conf_images) {
+        const char *path = getenv("IBP_IMAGES");
+#ifdef IBP_CONF_IMAGES
+        if (!path || !*path) path = IBP_CONF_IMAGES;
+#endif
+        FILE *f = path ? fopen(path, "rb") : NULL;
+        if (!f) {
+            fprintf(stderr, "conformance: cannot open the image file %s: run scripts/build (it makes it)\n",
+                    path ? path : "(none: set IBP_IMAGES)");
+            exit(2);
+        }
+        size_t cap = 1 << 20, n = 0, k;
+        unsigned char *buf = malloc(cap);
+        while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
+            n += k;
+            if (n == cap) buf = realloc(buf, cap *= 2);
+        }
+        fclose(f);
+        char err[512];
+        if (ibp_images_open(&conf_images, buf, n, err, sizeof err) != IBP_OK) {
+            fprintf(stderr, "conformance: %s: %s\n", path, err);
+            exit(2);
+        }
+        free(buf);
+    }
+    char err[1024];
+    ibp_run *r;
+    ibp_run_desc d = {.config = config, .images = conf_images};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     if (rc != IBP_OK) {
         fprintf(stderr, "conformance: config \"%s\" refused: %s\n", config, err);

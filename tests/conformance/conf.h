@@ -27,6 +27,9 @@ int conf_end(void); /* writes the JSON, prints the summary, returns the exit cod
 
 /* Helpers shared by the experiments. */
 ibp_run *conf_run(const char *config);                  /* create or die with the message */
+/* The same with the image file of data=fashion_mnist (build/data/fashion-mnist.ibpi, made by
+ * scripts/build; $IBP_IMAGES overrides it), opened once. */
+ibp_run *conf_run_images(const char *config);
 /* Run to the end collecting the named columns (NaN where not measured) into a malloc'd array
  * (nrows, ncols); returns it and sets *nrows. */
 double *conf_collect(ibp_run *r, const char **names, int ncols, long *nrows);

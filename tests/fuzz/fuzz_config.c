@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(full);
         double bytes = -1;
         int64_t P = -1;
-        ibp_run_desc d = {canon, NULL, NULL};
+        ibp_run_desc d = {.config = canon, .data_csv = NULL, .init_json = NULL};
         rc = ibp_estimate(&d, &bytes, &P, err, sizeof err);
         FUZZ_ASSERT(rc <= 0 && (rc != IBP_OK || (bytes > 0 && P > 0)), "estimate rc %d, %g bytes, P %lld", rc, bytes, (long long)P);
     }

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *csv = fuzz_cstr(data + 1, size - 1), cfg[160], err[1024] = "";
     snprintf(cfg, sizeof cfg, "model=linear&depth=1&data=csv&out=%d&n_test=%d&steps=0&measure=0&mem_cap=64", out, n_test);
     ibp_run *r = NULL;
-    ibp_run_desc d = {cfg, csv, NULL};
+    ibp_run_desc d = {.config = cfg, .data_csv = csv, .init_json = NULL};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     if (rc != IBP_OK) {
         FUZZ_ASSERT(r == NULL && (rc == IBP_E_DATA || rc == IBP_E_CONFIG || rc == IBP_E_MEMORY || rc == IBP_E_NUMERIC),

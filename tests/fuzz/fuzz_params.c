@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *json = fuzz_cstr(data + 1, size - 1), cfg[200], err[1024] = "";
     snprintf(cfg, sizeof cfg, "%s&init=file&steps=0&measure=0&mem_cap=16", model);
     ibp_run *r = NULL;
-    ibp_run_desc d = {cfg, NULL, json};
+    ibp_run_desc d = {.config = cfg, .data_csv = NULL, .init_json = json};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     if (rc != IBP_OK) {
         FUZZ_ASSERT(r == NULL && (rc == IBP_E_INIT || rc == IBP_E_NUMERIC), "refusal code %d: %s", rc, err);

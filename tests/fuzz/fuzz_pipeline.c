@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     snprintf(cfg, len + 32, "%s%s", in, given_cap ? "" : "&mem_cap=16");
     free(in);
 
-    ibp_run_desc d = {cfg, NULL, NULL};
+    ibp_run_desc d = {.config = cfg, .data_csv = NULL, .init_json = NULL};
     double est = 0;
     int64_t P = 0;
     int rc = ibp_estimate(&d, &est, &P, err, sizeof err);

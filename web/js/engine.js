@@ -9,13 +9,51 @@ export class EngineError extends Error {
   constructor(message, code) { super(message); this.code = code; }
 }
 
+// An image file (data=fashion_mnist: data/fashion-mnist.ibpi) opened in the module once and
+// handed to any number of runs (Run.create's `images`). Its bytes are validated (checksum too) and
+// copied by the engine; close() it when no run will be created from it any more.
+export class Images {
+  static open(ibp, bytes) {
+    const ex = ibp.ex;
+    const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    const p = ex.ibp_w_malloc(u8.length || 1);
+    if (!p) throw new EngineError('out of memory in the WebAssembly heap for the image file', -5);
+    try {
+      ibp.heapU8.set(u8, p);
+      const [ptr, msg] = ibp.withErr((e, len) => ex.ibp_w_images_open(p, u8.length, e, len));
+      if (!ptr) throw new EngineError(msg || 'the image file could not be read', -2);
+      return new Images(ibp, ptr);
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
+  constructor(ibp, ptr) { this.ibp = ibp; this.ptr = ptr; }
+  // { format, train, test, rows, cols, classes: [names], train_per_class, test_per_class, text }
+  info() { return JSON.parse(this.ibp.textOf((b, cap) => this.ibp.ex.ibp_images_info_json(this.ptr, b, cap))); }
+  // Image `index` of the training (test = false) or test set: { label, pixels: Uint8Array(rows*cols) }
+  image(test, index) {
+    const ex = this.ibp.ex, info = this._dims || (this._dims = this.info());
+    const n = info.rows * info.cols, p = ex.ibp_w_malloc(n);
+    try {
+      const label = ex.ibp_images_get(this.ptr, test ? 1 : 0, index, p, n);
+      if (label < 0) throw new RangeError(`image ${index} of the ${test ? 'test' : 'training'} set does not exist`);
+      return { label, pixels: this.ibp.heapU8.slice(p, p + n) };
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
+  close() { if (this.ptr) { this.ibp.ex.ibp_images_close(this.ptr); this.ptr = 0; } }
+}
+
 export class Run {
-  static create(ibp, { config = '', dataCsv = null, initJson = null } = {}) {
+  static create(ibp, { config = '', dataCsv = null, initJson = null, images = null } = {}) {
     const ex = ibp.ex;
     const c = ibp.cstr(config), d = ibp.cstr(dataCsv), i = ibp.cstr(initJson);
     const outp = ex.ibp_w_malloc(4);
     try {
-      const [rc, msg] = ibp.withErr((e, len) => ex.ibp_w_create_status(c, d, i, e, len, outp));
+      const [rc, msg] = ibp.withErr((e, len) => (images
+        ? ex.ibp_w_create_ex(c, d, i, images.ptr, e, len, outp)
+        : ex.ibp_w_create_status(c, d, i, e, len, outp)));
       if (rc !== 0) throw new EngineError(msg || 'the run could not be created', rc);
       const ptr = new Uint32Array(ex.memory.buffer, outp, 1)[0];
       return new Run(ibp, ptr);
@@ -166,6 +204,40 @@ export class Run {
     }
   }
   paramsJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_params_json(this.ptr, b, cap)); }
+  // Where things are (ibp_run_layout_json; fixed for the run's life): { P, n, n_test, k,
+  // input: { d, shape, order } | null, classes?: [Fashion-MNIST class of each target],
+  // params: [{ name, offset, shape, trained }] } (a kernel K_h is (C_out, C_in, kh, kw)).
+  layout() {
+    if (!this._layout) this._layout = JSON.parse(this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_layout_json(this.ptr, b, cap)));
+    return this._layout;
+  }
+  // One named array of the current parameters: { name, shape, data: Float64Array } (row-major
+  // in shape; a copy). A fixed array (a head) is not in theta: RangeError, as for an unknown name.
+  param(name) {
+    const a = this.layout().params.find((q) => q.name === name);
+    if (!a || a.offset < 0) throw new RangeError(`no trained array "${name}" in this run (${this.layout().params.filter((q) => q.offset >= 0).map((q) => q.name).join(', ')})`);
+    const count = a.shape.reduce((x, y) => x * y, 1), ex = this.ibp.ex;
+    return { name, shape: a.shape, data: new Float64Array(ex.memory.buffer, ex.ibp_run_params(this.ptr) + 8 * a.offset, count).slice() };
+  }
+  // The first layer's weights: a CNN's filters K1 (C_out, C_in, kh, kw), or an MLP's / linear
+  // net's W1 (units, d), each row one input-shaped image (layout().input).
+  firstLayer() { return this.param(this.layout().params[0].name); }
+  // Sample `index` of the training (test = false) or test set as the model sees it:
+  // { x: Float64Array(d) in layout().input.order, y: Float64Array(k) }.
+  sample(test, index) {
+    const L = this.layout(), ex = this.ibp.ex;
+    const n = test ? L.n_test : L.n;
+    if (!L.input || !Number.isInteger(index) || index < 0 || index >= n) throw new RangeError(`sample ${index} of the ${test ? 'test' : 'training'} set does not exist (it has ${L.input ? n : 0})`);
+    const d = L.input.d, p = ex.ibp_w_malloc(8 * (d + L.k));
+    if (!p) throw new EngineError('out of memory in the WebAssembly heap', -5);
+    try {
+      const rc = ex.ibp_run_sample(this.ptr, test ? 1 : 0, index, p, p + 8 * d);
+      if (rc !== 0) throw new RangeError(`sample ${index}: the engine refused it (${rc})`);
+      return { x: new Float64Array(ex.memory.buffer, p, d).slice(), y: new Float64Array(ex.memory.buffer, p + 8 * d, L.k).slice() };
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
   dataCsv(test = false) { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_data_csv(this.ptr, test ? 1 : 0, b, cap)); }
   info() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_info_text(this.ptr, b, cap)); }
   summaryJson() { return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_summary_json(this.ptr, b, cap)); }
