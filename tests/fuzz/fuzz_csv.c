@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char cfg2[160];
         snprintf(cfg2, sizeof cfg2, "model=linear&depth=1&data=csv&out=%d&steps=0&measure=0&mem_cap=64", out);
         ibp_run *r2 = NULL;
-        ibp_run_desc d2 = {cfg2, text, NULL};
+        ibp_run_desc d2 = {.config = cfg2, .data_csv = text, .init_json = NULL};
         rc = ibp_run_create(&r2, &d2, err, sizeof err);
         FUZZ_ASSERT(rc == IBP_OK, "the written set is refused: %s\n%s", err, text);
         FUZZ_ASSERT(r2->D.n == D->n && r2->D.d == D->d && same(r2->D.x, D->x, (long)D->n * D->d) &&

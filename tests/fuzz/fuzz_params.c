@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *saved = fuzz_text(params_json, r, 0, "params json");
         FUZZ_ASSERT(fuzz_json_valid(saved, 0), "the saved file is not JSON:\n%s", saved);
         ibp_run *r2 = NULL;
-        ibp_run_desc d2 = {cfg, NULL, saved};
+        ibp_run_desc d2 = {.config = cfg, .data_csv = NULL, .init_json = saved};
         rc = ibp_run_create(&r2, &d2, err, sizeof err);
         FUZZ_ASSERT(rc == IBP_OK, "the saved file is refused: %s\n%s", err, saved);
         FUZZ_ASSERT(!memcmp(ibp_run_params(r), ibp_run_params(r2), sizeof(double) * (size_t)P), "theta changed");
