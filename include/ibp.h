@@ -170,14 +170,17 @@ int ibp_images_get(const ibp_images *img, int test, int index, unsigned char *pi
 /* Inputs of a run. Zero means default/none for every field. */
 typedef struct ibp_run_desc {
     const char *config;    /* "key=value&..." (NULL or "" = all defaults) */
-    const char *data_csv;  /* CSV text for data=csv: header row, last `out` columns = targets */
-    const char *init_json; /* params JSON (the format of ibp_run_params_json) for init=file */
+    const char *data_csv;  /* CSV text for data=csv: header row, last `out` columns = targets
+                            * (refused, never ignored, with another data or model=mf) */
+    const char *init_json; /* params JSON (the format of ibp_run_params_json) for init=file
+                            * (refused, never ignored, with another init) */
     const ibp_images *images; /* the image file for data=fashion_mnist (unused by other data) */
 } ibp_run_desc;
 
 /* Estimate the memory a run needs (bytes), its number of trained parameters, without
- * allocating anything large. Fails with IBP_E_MEMORY and a message giving the estimate when the
- * estimate exceeds mem_cap. */
+ * allocating anything large. The estimate bounds the heap ibp_run_create takes at its peak: the
+ * run's one allocation, the config's lists and the parser's copy of the config text. Fails with
+ * IBP_E_MEMORY and a message giving the estimate when the estimate exceeds mem_cap. */
 int ibp_estimate(const ibp_run_desc *desc, double *bytes, int64_t *nparams, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -452,6 +455,11 @@ size_t ibp_run_conventions(const ibp_run *r, char *buf, size_t cap); /* one-line
 /* The '#' comment lines that head a metrics CSV, shared by the CLI and the page so their files
  * are the same bytes: "# ibp VERSION", "# config: CANONICAL", "# seed: N", "# CONVENTIONS". */
 size_t ibp_run_csv_header(const ibp_run *r, char *buf, size_t cap);
+/* The metrics as JSON lines (`ibp run --out FILE.jsonl`): a meta line {"ibp": VERSION, "config":
+ * CANONICAL, "seed": N, "conventions": "...", "columns": [...]}, then one object per pending row
+ * (a value not measured at a row is null; an infinite loss is the string "inf" or "-inf"). */
+size_t ibp_run_jsonl_header(const ibp_run *r, char *buf, size_t cap);
+size_t ibp_run_rows_jsonl(const ibp_run *r, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Sweeps: the ONE grid grammar (`ibp sweep`, the sweep page and the gallery all plan here)    */

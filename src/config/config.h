@@ -94,6 +94,8 @@ void ibp__config_move_lists(ibp__config *c, double *dst);
 int ibp__config_given(const ibp__config *c, const char *key); /* was key set explicitly? */
 /* Canonical serialization (see ibp_config_canonical). */
 size_t ibp__config_write(const ibp__config *c, int full, char *buf, size_t cap);
+/* The same appended to b; json != 0 escapes it as the inside of a JSON string. */
+void ibp__config_write_buf(const ibp__config *c, int full, int json, ibp__buf *b);
 /* Hidden width of hidden layer h (1-based, h < number of layers). */
 int ibp__config_width(const ibp__config *c, int h);
 uint64_t ibp__config_data_seed(const ibp__config *c);

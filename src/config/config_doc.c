@@ -28,9 +28,9 @@ size_t ibp_config_schema_json(char *buf, size_t cap) {
         ibp__buf_puts(&b, ",\"default\":"); ibp__buf_json_str(&b, k->def);
         if (k->type != IBP__T_ENUM && k->type != IBP__T_ACT && k->type != IBP__T_BOOL && k->type != IBP__T_SET) {
             ibp__buf_puts(&b, ",\"min\":");
-            if (k->min <= -1e299) ibp__buf_puts(&b, "null"); else ibp__buf_double(&b, k->min);
+            ibp__buf_double(&b, k->min);
             ibp__buf_puts(&b, ",\"max\":");
-            if (k->max >= 1e299) ibp__buf_puts(&b, "null"); else ibp__buf_double(&b, k->max);
+            ibp__buf_double(&b, k->max);
             ibp__buf_printf(&b, ",\"minOpen\":%s", k->min_open ? "true" : "false");
         }
         if (k->type == IBP__T_LIST || k->type == IBP__T_ENUM_OR_LIST || k->type == IBP__T_CONV)
@@ -84,8 +84,7 @@ size_t ibp_config_help_text(char *buf, size_t cap) {
             char lo[32], hi[32];
             ibp_format_double(lo, k->min);
             ibp_format_double(hi, k->max);
-            ibp__buf_printf(&rb, "%s%s%s..%s", k->type == IBP__T_LIST ? "list " : "", k->min_open ? ">" : "",
-                            k->min <= -1e299 ? "-inf" : lo, k->max >= 1e299 ? "inf" : hi);
+            ibp__buf_printf(&rb, "%s%s%s..%s", k->type == IBP__T_LIST ? "list " : "", k->min_open ? ">" : "", lo, hi);
         }
         ibp__buf_finish(&rb);
         ibp__buf_printf(&b, "  %-16s %-10s %-34s %s", k->key, *k->def ? k->def : "(none)", range, k->help);

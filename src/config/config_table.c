@@ -39,8 +39,9 @@ const ibp__key ibp__keys[] = {
      "trained biases on every trained layer (cnn: one per output channel of a convolution)"},
     {"param", "model", IBP__T_ENUM, O(param), 0, "standard", 0, 0, 0, 0, 0, 0, "standard|ntk|ntk_all",
      "model=linear,mlp,cnn",
-     "parameterization: ntk multiplies layer h >= 2 by 1/sqrt(fan_in), i.e. f = m^-(L-1)/2 W_L...W_1 x; "
-     "ntk_all also the first layer (by 1/sqrt(d)), as in the catapult paper's ReLU nets"},
+     "parameterization: ntk multiplies trained layer h >= 2 by 1/sqrt(fan_in), i.e. f = m^-(L-1)/2 W_L...W_1 x; "
+     "ntk_all also the first layer (by 1/sqrt(d)), as in the catapult paper's ReLU nets; "
+     "either never scales a fixed head (head=pm, unit or values are used as given)"},
     {"init", "model", IBP__T_ENUM_OR_LIST, O(init), O(init_values), "fan_in", -BIG, BIG, 0, 0, 1,
      1000000, "fan_in|normal|residual|orthogonal|zero|file", "",
      "initial parameters: fan_in N(0,s^2/fan_in), normal N(0,s^2), residual I + s/sqrt(L d) N(0,1), "
@@ -178,11 +179,12 @@ const ibp__key ibp__keys[] = {
     {"steps", "optimizer", IBP__T_INT, O(steps), 0, "1000", 0, IMAX, 0, 0, 0, 0, "", "",
      "number of steps"},
     {"target_loss", "optimizer", IBP__T_DOUBLE, O(target_loss), 0, "0", 0, BIG, 0, 0, 0, 0, "", "",
-     "stop when the training loss is at most this; 0 = off"},
+     "stop when the training loss is at most this; 0 = off (at most 1e300)"},
     {"grad_tol", "optimizer", IBP__T_DOUBLE, O(grad_tol), 0, "0", 0, BIG, 0, 0, 0, 0, "", "",
      "stop when ||grad|| < grad_tol; 0 = off"},
     {"div_loss", "optimizer", IBP__T_DOUBLE, O(div_loss), 0, "10000000000", 0, BIG, 1, 0, 0, 0, "", "",
-     "divergence bound: stop as diverged when the loss is above it (or not finite)"},
+     "divergence bound: stop as diverged when the loss is above it (at most 1e300; a loss that is not finite "
+     "always stops the run)"},
     /* ---- measurement ---- */
     {"log_every", "measure", IBP__T_INT, O(log_every), 0, "1", 1, IMAX, 0, 0, 0, 0, "", "",
      "write a metrics row every k steps"},

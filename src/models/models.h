@@ -182,6 +182,9 @@ size_t ibp__params_json_write(const ibp__config *c, const ibp__model *m, const d
                               char *buf, size_t cap);
 /* A vector v (P,) laid out like theta as the list of its named trained arrays (JSON). */
 size_t ibp__vector_json_write(const ibp__model *m, const double *v, char *buf, size_t cap);
-int ibp__params_json_read(ibp__model *m, const char *json, double *theta, char *err, size_t errlen);
+/* Reads theta (P,) and, when the model has a fixed head and head != NULL, the file's head array
+ * into head (rows, cols) with *head_found = 1 (a random head=unit is restored from it). */
+int ibp__params_json_read(ibp__model *m, const char *json, double *theta, double *head, int *head_found,
+                          char *err, size_t errlen);
 
 #endif /* IBP_MODELS_H */

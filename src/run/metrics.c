@@ -167,6 +167,24 @@ int ibp_run_nrows(const ibp_run *r) { return r->nrows; }
 const double *ibp_run_rows(const ibp_run *r) { return r->rows; }
 void ibp_run_clear_rows(ibp_run *r) { r->nrows = 0; }
 
+size_t ibp_run_rows_jsonl(const ibp_run *r, char *buf, size_t cap) {
+    ibp__buf b = {buf, cap, 0};
+    for (int i = 0; i < r->nrows; i++) {
+        const double *row = r->rows + (size_t)i * r->ncols;
+        for (int j = 0; j < r->ncols; j++) {
+            ibp__buf_puts(&b, j ? "," : "{");
+            ibp__buf_json_str(&b, r->cols[j]);
+            ibp__buf_puts(&b, ":");
+            double x = row[j]; /* JSON has no NaN or infinity: null = not measured (or NaN) */
+            if (ibp__isnan(x)) ibp__buf_puts(&b, "null");
+            else if (!ibp__isfinite(x)) ibp__buf_puts(&b, x > 0 ? "\"inf\"" : "\"-inf\"");
+            else ibp__buf_double(&b, x);
+        }
+        ibp__buf_puts(&b, "}\n");
+    }
+    return ibp__buf_finish(&b);
+}
+
 size_t ibp_run_rows_csv(const ibp_run *r, int header, char *buf, size_t cap) {
     return ibp_run_csv_of_rows(r, r->rows, r->nrows, header, buf, cap);
 }

@@ -23,7 +23,9 @@ typedef struct ibp__measurement {
 struct ibp_run {
     ibp__config c;
     char *mem;              /* the one allocation */
-    size_t mem_bytes;
+    size_t arena_bytes;     /* its size (the config's lists included) */
+    size_t mem_bytes;       /* the estimate: the heap the creation took at its peak (ibp_estimate):
+                             * the arena, the parsed lists before they moved in, the parser's text */
     ibp__model m;
     ibp__data D;
     ibp__batch full;        /* the whole training set */
