@@ -8,7 +8,7 @@ import { workerUnderTest } from './harness.mjs';
 import { earlyConfig } from '../js/early-run.js';
 import { parseLink, DEFAULT_CONFIG } from '../js/link.js';
 
-const CONFIG = 'depth=2&d=4&width=8&n=32&act=tanh&lr=0.3&steps=1000000&measure_every=20'; // still running when the page asks
+const CONFIG = 'depth=2&d=4&width=8&n=32&act=tanh&lr=0.3&steps=1000000000&measure_every=20'; // still running when the page asks (1e6 steps could end first)
 const { next, request } = await workerUnderTest(new URL('../worker.js', import.meta.url));
 
 test('prestart (sent before the module is ready) plays the run; the page\'s create takes it over', async () => {
