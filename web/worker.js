@@ -7,10 +7,11 @@
 // Scheduling: while playing, one chunk takes about CHUNK_MS of steps, posts the rows and the
 // status, then yields to the event loop (a MessageChannel message, so no 4 ms timer clamp), so a
 // pause / step / set-lr / reset posted by the page is answered between two chunks.
-// Failures: engine refusals come back as messages. A trap (an internal invariant, an out-of-bounds
-// access) or any other exception out of the module (a stack overflow) may leave it poisoned: the
-// run is dropped, the module is instantiated afresh (engine-worker.js: no reload, no
-// recompilation) and the page is told. A moved stack pointer is repaired after every request.
+// Failures: engine refusals come back as messages. After a trap (an internal invariant, an
+// out-of-bounds access) or any other exception out of the module (a stack overflow) the module has
+// freed what the failing call allocated and put its stack pointer back (wasm-loader.js); the run,
+// which may be half-updated, is destroyed, and the page is told (engine-worker.js; the instance is
+// replaced only when the trap hit the module's allocator).
 // Export: the worker keeps every row it reads as numbers (row-table.js) and the engine formats
 // them when the CSV is asked for (ibp_run_csv_of_rows, the CLI's formatter), so the page's metrics
 // CSV is the CLI's bytes (`ibp run CONFIG --out metrics.csv`) for an unmodified run, ready at any
@@ -83,10 +84,14 @@ const worker = engineWorker({
     session.version = instance.readCStr(instance.ex.ibp_version());
     return { version: session.version, schema: session.schema, enums: instance.enums };
   },
-  // The run's memory may be inconsistent: never touch it again; a fresh instance takes over.
-  onTrap: (e, message) => {
+  // The run may be half-updated: it is destroyed (its memory freed, never read again); when the
+  // instance is lost, its pointers are simply forgotten.
+  onTrap: (e, message, lost) => {
     session.playing = false;
     stopLoop();
+    for (const r of lost ? [] : [session.run, session.probe]) {
+      try { if (r) r.destroy(); } catch { /* a run the trap damaged beyond freeing: its memory stays */ }
+    }
     session.run = session.probe = session.twoParam = null;
     session.pendingRows = [];
     session.pendingTrace = [];
@@ -442,8 +447,6 @@ function tick() {
     if (error.kind === 'trap') { worker.trap(e); return; }
     s.playing = false;
     post({ type: 'status', ...status(), message: error.message });
-  } finally {
-    worker.settle();
   }
 }
 
@@ -582,7 +585,8 @@ async function fault({ what }) {
     return false;
   }
   if (what === 'poison') {
-    // What a failure path that forgets the stack pointer does: move it, and return.
+    // What a failure path that forgets the stack pointer would do: move it, and return (the
+    // module puts it back at its next call).
     (ibp().raw || ibp().ex).stackAlloc(64 * 1024);
     return true;
   }

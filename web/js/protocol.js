@@ -8,7 +8,7 @@
 //   -> { id, type: 'error', error: { message, code, kind, problems? } }
 //        kind: 'config' (bad settings; problems = [{ key, message }]), 'engine' (the engine refused:
 //        memory cap, data, numerics), 'trap' (the module trapped, or an exception came out of it:
-//        the run is lost and the module was instantiated afresh), 'aborted', 'protocol' (unknown
+//        the run is lost; the module recovered, or was instantiated afresh), 'aborted', 'protocol' (unknown
 //        request or bad arguments); the page's side adds 'crash' and 'timeout' (rpc.js)
 //
 //   type        args                                result
@@ -64,7 +64,7 @@
 //               'protocol') unless the server says so (scripts/serve.mjs --test-hooks serves
 //               test-hooks.json): a real wasm trap (an out-of-bounds access inside the engine), an
 //               uncaught worker error, or a module stack pointer left moved (as a failure path that
-//               forgets to restore it would; the worker repairs it after the request)
+//               forgets to restore it would; the module puts it back at its next call)
 //
 // UNSOLICITED (worker -> page):
 //   { type: 'ready', version, schema, enums }              once the module is loaded
@@ -74,9 +74,9 @@
 //   { type: 'trace', runId, data }                         two-parameter runs: Float64Array of
 //                                                          (t, x, y) triples, every step
 //   { type: 'status', runId, ...Status }                   after every chunk and state change
-//   { type: 'trap', message }                              the module trapped; it was instantiated
-//                                                          afresh and the run is gone (reset
-//                                                          creates it again)
+//   { type: 'trap', message }                              the module trapped; it recovered (or
+//                                                          was instantiated afresh) and the run
+//                                                          is gone (reset creates it again)
 //
 // RunInfo = { runId, canonical, full, columns, nparams, lr, lr0, s0, stepsTotal, twoParam, picture }
 //   picture = { kind: 'plane' | 'curve' | 'scatter' | 'matrix' | 'trace', classification, dimIn, dimOut }
