@@ -7,15 +7,16 @@
 // other kinds (flows, say) join as overlays with their own colour and legend entry.
 // Chart.js (the UMD build, loaded by a classic <script> before the modules) is used the fast way:
 // parsing off, normalized data, no animation, our own min-max decimation (series.js) on our own
-// points arrays, at most one draw per animation frame for the whole board, within a time budget
-// so a frame never becomes a long task. Each chart has an Export menu (chart-export.js).
+// points arrays, paced by animation frames but each chart's redraw in a task of its own (tasks.js)
+// so neither a frame nor a redraw becomes a long task. Each chart has an Export menu (chart-export.js).
 import { chartSpecs, seriesPoints, rowRange } from './series.js';
 import { readTheme, alpha } from './theme.js';
 import { tickLabel, logTicks } from './axes.js';
+import { inOwnTask } from './tasks.js';
+import { setText } from './dom.js';
 
 export { tickLabel, thinLogTicks } from './axes.js';
 
-const FRAME_BUDGET_MS = 8;      // main-thread time the charts may take in one frame
 const MIN_INTERVAL_MS = 38;     // a live chart is redrawn at most this often (~25 Hz: the frame after 38 ms)
 const MAX_LEGEND = 6;           // legend entries; the rest are grouped into one
 
@@ -285,7 +286,7 @@ export class ChartPanel {
     }
     o.plugins.ibpMarkers.events = this.spec.events ? events : [];
     const multi = this.board.overlays.length > 0;
-    this.helpEl.textContent = multi ? `${this.spec.help}; one colour per run${this.spec.series.some((s) => s.ref) ? ', dashed: each run’s own line' : ''}` : this.spec.help;
+    setText(this.helpEl, multi ? `${this.spec.help}; one colour per run${this.spec.series.some((s) => s.ref) ? ', dashed: each run’s own line' : ''}` : this.spec.help);
     this.chart.update('none');
     this.dirty = false;
     this.renderedAt = performance.now();
@@ -342,7 +343,7 @@ export class ChartBoard {
       let p = this.panels.get(id);
       if (!p) {
         p = new ChartPanel(this, spec);
-        this.panels.set(id, p); // its Chart is made in draw(), within a frame's budget
+        this.panels.set(id, p); // its Chart is made in draw(), in a task of its own
         if (this.observer) this.observer.observe(p.el);
       } else {
         p.spec = spec;
@@ -396,9 +397,17 @@ export class ChartBoard {
     this.schedule();
   }
 
+  // Paced by animation frames, but drawn outside them: each chart's redraw is a task of its own
+  // (tasks.js), so the frame's style, layout and paint never wait on several Chart.js updates.
   schedule() {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => { this.frame = 0; this.draw(); });
+    if (this.frame || this.queued) return;
+    this.frame = requestAnimationFrame(() => { this.frame = 0; this.queue(); });
+  }
+
+  queue() {
+    if (this.queued) return;
+    this.queued = true;
+    inOwnTask(() => { this.queued = false; this.draw(); });
   }
 
   shown(p) {
@@ -406,23 +415,21 @@ export class ChartBoard {
     return p.visible || !this.observer;
   }
 
-  // One frame's share of chart work: make missing charts, then redraw the dirty visible charts
-  // that were not redrawn in the last MIN_INTERVAL_MS, least recently drawn first, until the
-  // budget is spent; whatever is left waits for the next frame.
+  // One task's share of chart work: make the chart that is missing, or redraw the dirty visible
+  // chart drawn least recently (at most every MIN_INTERVAL_MS); the others wait for their own
+  // tasks, queued at once, or for a later frame when none is due yet.
   draw() {
     const t0 = performance.now();
-    let more = false;
-    const due = [...this.panels.values()]
-      .filter((p) => p.dirty && this.shown(p))
+    const dirty = () => [...this.panels.values()].filter((p) => p.dirty && this.shown(p));
+    const ready = (list) => list.filter((p) => !p.chart || t0 - (p.renderedAt || 0) >= MIN_INTERVAL_MS)
       .sort((a, b) => (a.renderedAt || 0) - (b.renderedAt || 0));
-    for (const p of due) {
-      if (performance.now() - t0 > FRAME_BUDGET_MS) { more = true; break; }
-      if (!p.chart) { p.mount(this.theme); more = true; continue; }
-      if (t0 - (p.renderedAt || 0) < MIN_INTERVAL_MS) { more = true; continue; }
-      p.render(this.events);
+    const [p] = ready(dirty());
+    if (p) {
+      if (!p.chart) p.mount(this.theme); else p.render(this.events);
+      this.drawMs.push(performance.now() - t0);
+      if (this.drawMs.length > 600) this.drawMs.splice(0, 300);
     }
-    this.drawMs.push(performance.now() - t0);
-    if (this.drawMs.length > 600) this.drawMs.splice(0, 300);
-    if (more) this.schedule();
+    const left = dirty();
+    if (ready(left).length) this.queue(); else if (left.length) this.schedule();
   }
 }

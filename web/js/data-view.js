@@ -9,6 +9,7 @@
 //   scatter  regression: predictions against targets, with the diagonal; classification: the
 //            margins y f(x) of every sample, sorted, with 0 (below it: misclassified)
 //   matrix   the target A beside X Yᵀ on one colour scale
+import { inOwnTask } from './tasks.js';
 import { CanvasPainter, SvgPainter, rgbOf } from './painter.js';
 import { marchingSquares } from './trajectory.js';
 import { readTheme } from './theme.js';
@@ -236,7 +237,8 @@ export class DataView {
 
   schedule() {
     if (this.frame) return;
-    this.frame = requestAnimationFrame(() => { this.frame = 0; this.draw(); });
+    // drawn after the frame, in a task of its own (tasks.js): not inside the frame's long task
+    this.frame = requestAnimationFrame(() => inOwnTask(() => { this.frame = 0; this.draw(); }));
   }
 
   draw() {

@@ -2,6 +2,7 @@
 // (where the top-k eigenvalues of the latest measurement (sharpness, eig2..eigk, lambda_min) sit
 // next to the stability threshold 2/eta) and the full spectrum computed on request (every
 // eigenvalue, or the SLQ density of a large model). The numbers come from spectrum-data.js.
+import { inOwnTask } from './tasks.js';
 import {
   summarize, readoutText, xRange, niceTicks, histogram, binsFor, logCountHeight, countTicks, logDensity,
 } from './spectrum-data.js';
@@ -32,7 +33,8 @@ class CanvasView {
   }
   set(spec) {
     this.spec = spec;
-    if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.draw(); });
+    // drawn after the frame, in a task of its own (tasks.js)
+    if (!this.frame) this.frame = requestAnimationFrame(() => inOwnTask(() => { this.frame = 0; this.draw(); }));
   }
   // -> { ctx, w, h, col: (css variable, fallback) -> colour }
   prepare() {
