@@ -160,7 +160,15 @@ export function pictureCaption(v) {
 export function pictureCsv(v) {
   const d = v.data && v.data.train;
   const lines = [];
-  if (v.kind === 'matrix') {
+  if (v.kind === 'images') {
+    // the filters drawn (the images are the run's data: the Data CSV export has them)
+    const f = v.model && v.model.filters;
+    if (f) {
+      const [co, ci, kh, kw] = f.shape;
+      lines.push('filter,channel,row,col,value');
+      for (let q = 0; q < co * ci * kh * kw; q++) lines.push(`${Math.floor(q / (ci * kh * kw)) + 1},${(Math.floor(q / (kh * kw)) % ci) + 1},${Math.floor(q / kw) % kh},${q % kw},${f.data[q]}`);
+    }
+  } else if (v.kind === 'matrix') {
     lines.push('i,j,target,model');
     for (let i = 0; i < v.model.rows; i++) for (let j = 0; j < v.model.cols; j++) lines.push(`${i},${j},${d.y[i * v.model.cols + j]},${v.model.prod[i * v.model.cols + j]}`);
   } else if (d) {
