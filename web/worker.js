@@ -217,14 +217,14 @@ function withImages(config, then) {
       } catch (e) {
         if (!(e instanceof EngineError)) throw e;
         session.imageBytes = null;
-        throw new EngineError(`the image file data/fashion-mnist.ibpi is damaged: ${e.message}; press Reset to fetch it again`, e.code);
+        throw new EngineError(`the image file data/fashion-mnist.ibpi is damaged: ${e.message}; reload the page to fetch it again`, e.code);
       }
       session.imagesIbp = ibp();
     }
     return then();
   }, (e) => {
     session.imageBytes = null;
-    throw new EngineError(`data=fashion_mnist needs the image file data/fashion-mnist.ibpi, and it could not be loaded (${e && e.message ? e.message : e}); check the connection and press Reset`, -2);
+    throw new EngineError(`data=fashion_mnist needs the image file data/fashion-mnist.ibpi, and it could not be loaded (${e && e.message ? e.message : e}); check the connection and reload the page`, -2);
   });
 }
 

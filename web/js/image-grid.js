@@ -84,24 +84,26 @@ export function maxAbsOf(a) {
 // first), the filters on the right when the model has them (v.model.filters: { shape, data }).
 export function drawImages(p, v, theme, box, rgbOf) {
   const d = v.data, f = v.model && v.model.filters;
-  const gridW = f ? box.w * 0.62 : box.w;
-  const rows = d.classes.length, labelW = Math.min(92, gridW * 0.36);
+  const gridW = f ? box.w * 0.64 : box.w;
+  const rows = d.classes.length, labelW = Math.min(80, gridW * 0.36);
   const cell = Math.max(4, Math.min((box.h - 8) / rows - 3, (gridW - labelW - 8) / PER_CLASS - 3));
   d.classes.forEach((c, r) => {
     const y = box.y + 4 + r * (cell + 3);
-    p.text(c.name, box.x + labelW - 6, y + cell / 2, { size: Math.min(11, Math.max(8, cell * 0.6)), color: theme.fg, align: 'right', baseline: 'middle' });
+    p.text(c.name, box.x + labelW - 6, y + cell / 2, { size: Math.min(11, Math.max(8, cell * 0.5)), color: theme.fg, align: 'right', baseline: 'middle' });
     c.images.forEach((rgba, j) => p.cells(d.w, d.h, rgba, box.x + labelW + j * (cell + 3), y, cell, cell, { smooth: false }));
   });
   if (!f) return;
-  const [cout, , kh, kw] = f.shape, x0 = box.x + gridW + 8, w = box.x + box.w - x0;
+  // below the figure's Export menu, which sits over the canvas's top right corner
+  const [cout, , kh, kw] = f.shape, x0 = box.x + gridW + 6, w = box.x + box.w - x0, top = box.y + 36;
   const cols = Math.ceil(Math.sqrt(cout)), nrows = Math.ceil(cout / cols);
-  const fc = Math.max(4, Math.min((w - 4) / cols - 4, (box.h - 40) / nrows - 4));
-  p.text(`first-layer filters (${cout} × ${kh}×${kw})`, x0 + w / 2, box.y + 12, { size: 11, color: theme.fg, align: 'center' });
+  const fc = Math.max(4, Math.min((w - 4) / cols - 4, (box.h - 90) / nrows - 4));
+  p.text('first-layer filters', x0 + w / 2, top, { size: 10, color: theme.fg, align: 'center' });
+  p.text(`K1: ${cout} × ${kh}×${kw}`, x0 + w / 2, top + 13, { size: 10, color: theme.muted, align: 'center' });
   const m = maxAbsOf(f.data), pos = rgbOf(theme.pos), neg = rgbOf(theme.neg);
   for (let q = 0; q < cout; q++) {
-    const x = x0 + (q % cols) * (fc + 4), y = box.y + 22 + Math.floor(q / cols) * (fc + 4);
+    const x = x0 + (q % cols) * (fc + 4), y = top + 22 + Math.floor(q / cols) * (fc + 4);
     p.cells(kw, kh, filterRgba(f.data, f.shape, q, m, pos, neg), x, y, fc, fc, { smooth: false });
     p.rect(x, y, fc, fc, { stroke: theme.border });
   }
-  p.text(`blue > 0, orange < 0, max |K| ${m.toPrecision(3)}`, x0 + w / 2, box.y + 22 + nrows * (fc + 4) + 10, { size: 10, color: theme.muted, align: 'center' });
+  p.text(`max |K| ${m.toPrecision(2)}`, x0 + w / 2, top + 22 + nrows * (fc + 4) + 10, { size: 10, color: theme.muted, align: 'center' });
 }
