@@ -79,7 +79,7 @@ test.describe('the image file', () => {
     await waitForStep(page, 20);
     // a trap renews the module instance: the image file is opened in the new one
     await page.goto('about:blank');
-    await page.goto(`/#v=1&${MLP2}&fault=trap`);
+    await page.goto(`/#v=1&${MLP2}&speed=100&fault=trap`);
     await expect(page.getByRole('alert').filter({ hasText: 'WebAssembly trap' }).first()).toBeVisible({ timeout: 30000 });
     await reset.click();
     await waitForStep(page, 20);

@@ -64,7 +64,7 @@ const session = {
   picture: null,           // { kind, classification, data } of the current run
   s0: NaN,                 // S0 at initialization (the run's, or computed on request: 's0')
   // the image file: its bytes (fetched once), and the file opened in the current instance
-  imageBytes: null,        // Promise<Uint8Array>
+  imageBytes: null,        // Promise<Uint8Array> while it is fetched; the Uint8Array once it is here
   images: null,            // Images (engine.js), valid while imagesIbp is the instance
   imagesIbp: null,
 };
@@ -197,13 +197,17 @@ function validate(config) {
 // ---- runs ------------------------------------------------------------------------------------
 
 // Runs `then` once the image file is open in the current instance, when the config's data is
-// data=fashion_mnist (a promise then, the first time or after a trap renewed the instance);
+// data=fashion_mnist (a promise the first time, while the file is fetched; after a trap renewed
+// the instance the bytes at hand are opened again at once);
 // otherwise at once. A missing or damaged file is an engine error naming the file, and the next
 // create fetches it again.
 function withImages(config, then) {
   let data = '';
   try { data = valueOf(validate(config).full || '', 'data'); } catch (e) { if (!(e instanceof EngineError)) throw e; }
   if (data !== 'fashion_mnist' || (session.images && session.imagesIbp === ibp())) return then();
+  // Once the bytes are here, opening them again (after a trap) is synchronous: a reset answered
+  // later than the page's next request would find no run.
+  if (session.imageBytes instanceof Uint8Array) { openImages(session.imageBytes); return then(); }
   if (!session.imageBytes) {
     session.imageBytes = fetch(IMAGES_URL).then((r) => {
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
@@ -211,21 +215,25 @@ function withImages(config, then) {
     }).then((b) => new Uint8Array(b));
   }
   return session.imageBytes.then((bytes) => {
-    if (!(session.images && session.imagesIbp === ibp())) {
-      try {
-        session.images = Images.open(ibp(), bytes);
-      } catch (e) {
-        if (!(e instanceof EngineError)) throw e;
-        session.imageBytes = null;
-        throw new EngineError(`the image file data/fashion-mnist.ibpi is damaged: ${e.message}; reload the page to fetch it again`, e.code);
-      }
-      session.imagesIbp = ibp();
-    }
+    session.imageBytes = bytes;
+    openImages(bytes);
     return then();
   }, (e) => {
     session.imageBytes = null;
     throw new EngineError(`data=fashion_mnist needs the image file data/fashion-mnist.ibpi, and it could not be loaded (${e && e.message ? e.message : e}); check the connection and reload the page`, -2);
   });
+}
+
+function openImages(bytes) {
+  if (session.images && session.imagesIbp === ibp()) return;
+  try {
+    session.images = Images.open(ibp(), bytes);
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    session.imageBytes = null;
+    throw new EngineError(`the image file data/fashion-mnist.ibpi is damaged: ${e.message}; reload the page to fetch it again`, e.code);
+  }
+  session.imagesIbp = ibp();
 }
 
 // The open image file when the config's data needs it, else null.
