@@ -2,7 +2,7 @@
 // data/fashion-mnist.ibpi once and opens it in the module); the data view shows training images of
 // every class with the class names and, for model=cnn, the first-layer filters, redrawn while the
 // run trains; axe-core finds 0 violations. A missing or damaged image file is a clear message,
-// never a stack trace; after a trap (a renewed module instance) the file is opened again.
+// never a stack trace; after a trap the run is made again with the image file.
 const { test, expect, stat, statNumber, waitForStep, axeViolations } = require('./fixtures');
 
 const NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -48,7 +48,7 @@ test('two classes: the grid shows the chosen classes, an MLP has no filters', as
 test.describe('the image file', () => {
   // the service worker would answer from its cache: the routes must see the worker's fetch
   test.use({ serviceWorkers: 'block' });
-  test('a missing or damaged image file is a clear message; after a trap the file is opened again', async ({ page, context }) => {
+  test('a missing or damaged image file is a clear message; after a trap the run is made again with the image file', async ({ page, context }) => {
     test.setTimeout(120000);
     let mode = 'missing';
     await context.route('**/data/fashion-mnist.ibpi', async (r) => {

@@ -170,14 +170,17 @@ int ibp_images_get(const ibp_images *img, int test, int index, unsigned char *pi
 /* Inputs of a run. Zero means default/none for every field. */
 typedef struct ibp_run_desc {
     const char *config;    /* "key=value&..." (NULL or "" = all defaults) */
-    const char *data_csv;  /* CSV text for data=csv: header row, last `out` columns = targets */
-    const char *init_json; /* params JSON (the format of ibp_run_params_json) for init=file */
+    const char *data_csv;  /* CSV text for data=csv: header row, last `out` columns = targets
+                            * (refused, never ignored, with another data or model=mf) */
+    const char *init_json; /* params JSON (the format of ibp_run_params_json) for init=file
+                            * (refused, never ignored, with another init) */
     const ibp_images *images; /* the image file for data=fashion_mnist (unused by other data) */
 } ibp_run_desc;
 
 /* Estimate the memory a run needs (bytes), its number of trained parameters, without
- * allocating anything large. Fails with IBP_E_MEMORY and a message giving the estimate when the
- * estimate exceeds mem_cap. */
+ * allocating anything large. The estimate bounds the heap ibp_run_create takes at its peak: the
+ * run's one allocation, the config's lists and the parser's copy of the config text. Fails with
+ * IBP_E_MEMORY and a message giving the estimate when the estimate exceeds mem_cap. */
 int ibp_estimate(const ibp_run_desc *desc, double *bytes, int64_t *nparams, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -375,9 +378,56 @@ int ibp_run_layer(const ibp_run *r, int i, int *rows, int *cols, int *trained, d
 
 /* Text outputs (snprintf semantics). */
 size_t ibp_run_rows_csv(const ibp_run *r, int header, char *buf, size_t cap); /* pending rows */
+/* Rows read earlier (nrows, ncols), as ibp_run_rows_csv would have written them: the same bytes. */
+size_t ibp_run_csv_of_rows(const ibp_run *r, const double *rows, int nrows, int header, char *buf,
+                           size_t cap);
 /* The parameters as JSON (`ibp run --save`): {"format":"ibp-params-1", "version", "config",
  * "step", "params": [{"name","shape","data"}...], "grad": [...]}; "grad" is the gradient of the
  * full-batch training loss at these parameters, as the same named arrays (readers may ignore it). */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Flows beside GD (config flow=gf,central; issue 15; src/flows/)
+ *
+ * Continuous-time models integrated beside GD in its time units t = eta k (Dormand-Prince 5(4),
+ * clipped at every integer step k), from GD's theta0 (flow_start=init) or from GD's iterate at
+ * its EoS onset event (flow_start=onset). Each flow adds columns: gf_loss, gf_sharpness (on
+ * measured rows), gf_dist = ||theta_GD - theta_GF||, gf_rel_dist = gf_dist / ||theta_GD||,
+ * gf_hvps; cf_loss, cf_pred_loss (L + 1/2 <Sigma, H>, the central flow's predicted time-averaged
+ * loss), cf_sharpness, cf_eig2, cf_sigma2 (tr Sigma), cf_dist, cf_rel_dist, cf_hvps (cumulative
+ * Hessian-vector products). The flows only read GD's parameters: GD's own columns are the same
+ * bits with or without them.
+ *
+ * Lockstep (default): ibp_run_step integrates the flows to each step and fills their columns in
+ * GD's rows (the CLI, sweeps). Follow mode, for a page where GD runs ahead and the flows follow
+ * as their points arrive:
+ *     ibp_run_flow_follow(r, 1, err, n);          // before stepping (or whenever caught up)
+ *     loop:  ibp_run_step(r, 50, ...);            // GD: its rows now hold NaN flow columns
+ *            ibp_run_flow_step(r, 400, ...);      // the flows: at most ~400 right-hand sides
+ *            read ibp_run_flow_rows (step + the flow columns, in the main table's order), clear
+ * GD keeps its theta for each row the flows still owe, at most a fixed number of rows (16 MiB,
+ * <= 64 rows): while that many are pending, ibp_run_step takes no step (returns 0 with the run
+ * still running) until ibp_run_flow_step catches up. The flow rows are the same bits as the
+ * lockstep columns of the same steps (rows GD wrote before the switch, e.g. step 0 at creation,
+ * keep their lockstep values). A right-hand side costs one gradient (gf) or one gradient,
+ * a warm Lanczos solve and, at the edge, up to k (k+1)/2 D3 passes (central): the budget bounds
+ * the time of a call to about budget right-hand sides plus one integrator step (7 of them). */
+/* on != 0: follow mode. Going back to lockstep needs the flows caught up (else IBP_E_STATE);
+ * IBP_E_STATE too for a run without flows. */
+int ibp_run_flow_follow(ibp_run *r, int on, char *err, size_t errlen);
+/* Advance the flows toward the rows GD has written, spending at most about max_rhs right-hand
+ * sides (0: no limit). Returns the flow rows appended (>= 0), or IBP_E_ARG / IBP_E_STATE. */
+int64_t ibp_run_flow_step(ibp_run *r, int64_t max_rhs, char *err, size_t errlen);
+int64_t ibp_run_flow_lag(const ibp_run *r); /* rows GD has written that the flows still owe */
+int64_t ibp_run_flow_at(const ibp_run *r);  /* the step the flows' state is at (-1: not started) */
+int ibp_run_flow_ncols(const ibp_run *r);   /* 0 without flows; column 0 is "step" */
+const char *ibp_run_flow_column(const ibp_run *r, int j);
+int ibp_run_flow_nrows(const ibp_run *r);
+const double *ibp_run_flow_rows(const ibp_run *r); /* (nrows, ncols) row-major */
+void ibp_run_flow_clear_rows(ibp_run *r);
+size_t ibp_run_flow_rows_csv(const ibp_run *r, int header, char *buf, size_t cap);
+/* "" while every flow runs; else why one stopped ("the central flow stopped at step K: ...").
+ * A stopped flow's columns are NaN from there on; GD goes on. */
+const char *ibp_run_flow_message(const ibp_run *r);
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap);
 /* A vector v (P,) laid out like theta (a gradient, an HVP, a direction) as the JSON list of its
  * named arrays: [{"name":"W1","shape":[...],"data":[...]}, ...]. */
@@ -405,6 +455,11 @@ size_t ibp_run_conventions(const ibp_run *r, char *buf, size_t cap); /* one-line
 /* The '#' comment lines that head a metrics CSV, shared by the CLI and the page so their files
  * are the same bytes: "# ibp VERSION", "# config: CANONICAL", "# seed: N", "# CONVENTIONS". */
 size_t ibp_run_csv_header(const ibp_run *r, char *buf, size_t cap);
+/* The metrics as JSON lines (`ibp run --out FILE.jsonl`): a meta line {"ibp": VERSION, "config":
+ * CANONICAL, "seed": N, "conventions": "...", "columns": [...]}, then one object per pending row
+ * (a value not measured at a row is null; an infinite loss is the string "inf" or "-inf"). */
+size_t ibp_run_jsonl_header(const ibp_run *r, char *buf, size_t cap);
+size_t ibp_run_rows_jsonl(const ibp_run *r, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Sweeps: the ONE grid grammar (`ibp sweep`, the sweep page and the gallery all plan here)    */

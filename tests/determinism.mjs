@@ -33,7 +33,15 @@ export const CONFIGS = [
   'model=mf&rows=20&cols=15&rank=3&init=normal&init_scale=1e-3&lr_power=0.6&lr=0.3&steps=500',
   'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=500',
   'model=mlp&depth=2&width=8&act=tanh&data=degenerate&p=0.8&n=10&d=3&loss=logistic&lr=1&steps=200&ntk=1',
+  // the flows beside GD (issue 15): the integrator, warm Lanczos, D3 passes and the
+  // complementarity solve at the edge, from theta0 and from the EoS onset
+  'model=linear&width=200&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk&steps=100&flow=gf,central&flow_k=2',
+  'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=1.5&steps=300&flow=gf,central&flow_k=2',
+  'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&log_every=3&steps=160&flow=gf,central&flow_k=2',
+  'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&steps=160&flow=gf,central&flow_k=3&flow_start=onset',
 ];
+// the flow configs run on the scalar build too (no SIMD): the same bits
+const FLOW_CONFIGS = CONFIGS.filter((c) => c.includes('flow='));
 
 // Convolutional networks and real images (issue 14): compared native = wasm = scalar.
 export const CNN_CONFIGS = [
@@ -96,6 +104,13 @@ for (const config of [...CONFIGS, ...CNN_CONFIGS]) {
   }
 }
 images.close();
+
+if (scalarDir && existsSync(`${scalarDir}/ibp`)) {
+  for (const config of FLOW_CONFIGS) {
+    const a = nativeCsv(config), s = nativeCsv(config, scalarDir);
+    check(a === s, `native SIMD and scalar metric streams differ for "${config}"`);
+  }
+}
 
 // Bit dumps of the elementary functions and the PRNG: native SIMD, native scalar and wasm.
 for (const t of ['test_mathf', 'test_rng']) {

@@ -234,10 +234,10 @@ static void spec_config(const cspec *s, char *buf, size_t cap) {
         snprintf(act, sizeof act, "%s", act_names[s->act]);
     snprintf(buf, cap,
              "model=cnn&d=%d&in_shape=%s&conv=%s&stride=%s&padding=%s&pool=%s&depth=%d%s&out=%d&act=%s&bias=%d"
-             "&param=%s&head=%s&loss=%s",
+             "&param=%s&head=%s&loss=%s%s",
              s->cin * s->hin * s->win, shape, conv, stride, s->same ? "same" : "valid", s->pool ? "avg" : "flat",
              s->depth, width, s->out, act, s->bias, param_names[s->param], s->fixed ? "pm" : "train",
-             loss_names[s->loss]);
+             loss_names[s->loss], s->loss == IBP__LOSS_LOGISTIC ? "&labels=sign" : ""); /* logistic needs +-1 labels */
 }
 
 static int net_build(net *nt, const cspec *s, int nmax) {

@@ -184,7 +184,7 @@ int main(void) {
         {"data=fashion_mnist&loss=logistic&steps=0", "give two classes"},
         {"data=fashion_mnist&classes=2&steps=0", "classes has one class"},
         {"data=fashion_mnist&classes=2,2&steps=0", "lists class 2 twice"},
-        {"data=fashion_mnist&classes=0,10&steps=0", "classes=10 is out of range: classes must be in [0, 9]"},
+        {"data=fashion_mnist&classes=0,10&steps=0", "classes=10 is out of range: classes must be an integer in [0, 9]"},
         {"data=fashion_mnist&image_size=8&steps=0", "allowed values are 28, 14, 7"},
         {"data=fashion_mnist&d=49&steps=0", "d does not apply here"},
         {"data=fashion_mnist&opt=sgd&sample=online&steps=0", "a fixed set of images"},

@@ -452,7 +452,7 @@ static void test_bound_roundoff(void) {
     /* loss Hessians through the engine's own HVPs: the MLP path and the linear path */
     static const char *cfgs[] = {
         "model=mlp&depth=2&d=5&width=12&n=40&act=tanh&measure=0",
-        "model=mlp&depth=3&d=3&width=6&n=25&act=gelu&loss=logistic&measure=0",
+        "model=mlp&depth=3&d=3&width=6&n=25&act=gelu&loss=logistic&labels=sign&measure=0",
         "model=linear&depth=3&d=6&width=6&n=30&measure=0",
     };
     for (int c = 0; c < 3; c++) {

@@ -7,19 +7,25 @@
 // Scheduling: while playing, one chunk takes about CHUNK_MS of steps, posts the rows and the
 // status, then yields to the event loop (a MessageChannel message, so no 4 ms timer clamp), so a
 // pause / step / set-lr / reset posted by the page is answered between two chunks.
-// Failures: engine refusals come back as messages. A trap (an internal invariant, an out-of-bounds
-// access) or any other exception out of the module (a stack overflow) may leave it poisoned: the
-// run is dropped, the module is instantiated afresh (engine-worker.js: no reload, no
-// recompilation) and the page is told. A moved stack pointer is repaired after every request.
-// Export: as the rows are read, the engine also formats them as CSV (ibp_run_rows_csv, the CLI's
-// formatter), so the page's metrics CSV is the CLI's bytes (`ibp run CONFIG --out metrics.csv`)
-// for an unmodified run, ready at any moment without running anything again.
+// Failures: engine refusals come back as messages. After a trap (an internal invariant, an
+// out-of-bounds access) or any other exception out of the module (a stack overflow) the module has
+// freed what the failing call allocated and put its stack pointer back (wasm-loader.js); the run,
+// which may be half-updated, is destroyed, and the page is told (engine-worker.js; the instance is
+// replaced only when the trap hit the module's allocator).
+// Export: the worker keeps every row it reads as numbers (row-table.js) and the engine formats
+// them when the CSV is asked for (ibp_run_csv_of_rows, the CLI's formatter), so the page's metrics
+// CSV is the CLI's bytes (`ibp run CONFIG --out metrics.csv`) for an unmodified run, ready at any
+// moment without running anything again. The page's own copy (series.js) may thin out a long
+// run's history; this table never does (up to EXPORT_MAX_BYTES).
+// Messages: while playing at full speed, rows and status go out every POST_MS (one 'metrics' and
+// one 'status' message; a chunk ends when they are due), however short the chunks of steps are.
 import { Run, Images, canonical, schema, problems, appliesKeys, EngineError } from './js/engine.js';
 import { pictureKind, pictureData, pictureModel, networkSketch } from './js/picture.js';
 import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
 import { valueOf, withoutKeys } from './js/kv.js';
 import { imageSamples } from './js/image-grid.js';
+import { RowTable } from './js/row-table.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
 // The image file of data=fashion_mnist (scripts/build-site; precached by the service worker),
@@ -29,10 +35,13 @@ const IMAGES_URL = new URL('./data/fashion-mnist.ibpi', import.meta.url);
 // --test-hooks answers this file); a shared link can never trigger it on a real host.
 const TEST_HOOKS_URL = new URL('./test-hooks.json', import.meta.url);
 const MAX_TRACE_STEPS = 1 << 21; // two-parameter runs: steps traced one by one (cheap there)
-// The metrics CSV kept for export: about 190 bytes a row for a 17-column run, so 64 MiB is some
-// 350,000 rows. Beyond it the rows still stream to the charts; the export says where it stopped
-// and the CLI command writes the whole table.
+// The metrics table kept for export: 8 bytes a cell, 136 bytes a row for a 17-column run, so
+// 64 MiB is some 490,000 rows. Beyond it the rows still stream to the charts; the export says
+// where it stopped and the CLI command writes the whole table.
 const EXPORT_MAX_BYTES = 64 * 1024 * 1024;
+// While playing, rows and status are posted at most this often (and after the last chunk): the
+// charts redraw at most every 30 ms, and every message costs the page a store update.
+const POST_MS = 30;
 
 const session = {
   // the module (engine-worker.js holds the instance)
@@ -47,6 +56,9 @@ const session = {
   lrSet: null,             // { runId, from, eta }: eta set by hand, taking over at step `from`
   last: null,              // { config, dataCsv, initJson, full } of the run, for reset
   log: null,               // the export log of the run (newExportLog)
+  postedAt: 0,             // when rows and status were last posted while playing
+  early: null,             // { canonical, info } of a run started by 'prestart', until the page's
+                           // 'create' takes it over
   pendingRows: [],         // rows read from the engine, not yet posted
   pendingTrace: [],        // (t, x, y) of two-parameter runs, not yet posted
   // how it is driven
@@ -80,19 +92,24 @@ const worker = engineWorker({
     session.version = instance.readCStr(instance.ex.ibp_version());
     return { version: session.version, schema: session.schema, enums: instance.enums };
   },
-  // The run's memory may be inconsistent: never touch it again; a fresh instance takes over.
-  onTrap: (e, message) => {
+  // The run may be half-updated: it is destroyed (its memory freed, never read again); when the
+  // instance is lost, its pointers are simply forgotten.
+  onTrap: (e, message, lost) => {
     session.playing = false;
     stopLoop();
+    for (const r of lost ? [] : [session.run, session.probe]) {
+      try { if (r) r.destroy(); } catch { /* a run the trap damaged beyond freeing: its memory stays */ }
+    }
     session.run = session.probe = session.twoParam = null;
-    session.images = session.imagesIbp = null;   // it lived in the poisoned instance's memory
+    if (lost) session.images = session.imagesIbp = null;   // it lived in the lost instance's memory
     session.pendingRows = [];
     session.pendingTrace = [];
     post({ type: 'trap', message });
   },
   handlers: {
     validate: ({ config }) => validate(config),
-    create: (args, msg) => withImages(args.config, () => create(args, msg)),
+    create: (args, msg) => adopt(args) || withImages(args.config, () => create(args, msg)),
+    prestart: ({ config }) => prestart(config),
     // the same config (with the changes of eta made by hand: the run's own config names them),
     // the same initialization
     reset: () => {
@@ -243,6 +260,7 @@ function imagesFor(full) {
 
 function destroyRun() {
   stopLoop();
+  session.early = null;
   if (session.run) session.run.destroy();
   if (session.probe) session.probe.destroy();
   session.run = session.probe = session.twoParam = null;
@@ -279,6 +297,38 @@ function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
   if (session.twoParam) postTrace([run.t, ...run.params()]);
   postStatus();
   return info;
+}
+
+// The run of the page's link, started before the page has built itself (early-run.js): created
+// and played at full speed at once. A refused config is left to the page's own request (which
+// says why). -> true when it runs.
+function prestart(config) {
+  if (session.run) return false; // the page already made a run
+  let info;
+  try {
+    info = create({ config });
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof EngineError) return false;
+    throw e;
+  }
+  session.early = { canonical: info.canonical, info };
+  session.playUntil = Infinity;
+  session.playing = session.run.running;
+  session.credit = 0; session.creditAt = performance.now();
+  if (session.playing) scheduleTick();
+  return true;
+}
+
+// The page's 'create' of the run 'prestart' already started (same canonical config, no files):
+// the running run is the page's now. -> its RunInfo, or null (create a new run). A run that has
+// stopped already (diverged, done) is made again: the page clears its messages before it asks,
+// and it must see that run stop, and say why, itself.
+function adopt({ config = '', dataCsv = null, initJson = null }) {
+  const e = session.early;
+  session.early = null;
+  if (!e || !session.run || !session.run.running || dataCsv != null || initJson != null) return null;
+  const v = validate(config);
+  return !v.problems.length && v.canonical === e.canonical ? e.info : null;
 }
 
 // Two-parameter runs: the loss surface comes from a probe run of the same config (same data),
@@ -326,7 +376,7 @@ function status() {
   return {
     runId, t: run.t, stepsTotal: run.stepsTotal, state: st, limit,
     stateName: ibp().readCStr(ibp().ex.ibp_run_state_string(st)), running: run.running, playing,
-    message: run.message, lr: set ? set.eta : run.lr, lrFrom: set ? set.from : run.t, speed, nparams: run.nparams,
+    message: run.message, lr: set ? set.eta : run.lr, lrFrom: set ? set.from : run.t, speed, nparams: run.nparams, wasmBytes: ibp().ex.memory.buffer.byteLength,
   };
 }
 
@@ -367,15 +417,10 @@ function advance(n) {
 
 function collectRows() {
   const { run, log } = session;
-  if (log && !log.full && ibp().ex.ibp_run_nrows(run.ptr) > 0) {
-    const text = run.rowsCsv(log.parts.length === 0); // column names once; the '#' header at export
-    if (log.bytes + text.length > EXPORT_MAX_BYTES) log.full = true;
-    else { log.parts.push(text); log.bytes += text.length; }
-  }
   const rows = run.takeRows();
   if (rows.length) {
     session.pendingRows.push(rows);
-    if (log && !log.full) log.lastStep = rows[rows.length - run.ncols + run.columns.indexOf('step')];
+    if (log && !log.table.full) log.table.append(rows);
   }
 }
 
@@ -429,9 +474,12 @@ function tick() {
       if (allowed < 1) { scheduleTick(Math.max(4, ((1 - s.credit) * 1000) / s.speed)); return; }
     }
     allowed = Math.min(allowed, s.playUntil - run.t);
+    // at full speed a chunk ends when the next post is due, so the page hears every POST_MS (not
+    // every second chunk)
+    const budget = Number.isFinite(s.speed) ? CHUNK_MS : Math.min(CHUNK_MS, Math.max(2, s.postedAt + POST_MS - t0));
     let done = 0;
     while (run.running && done < allowed) {
-      const left = CHUNK_MS - (performance.now() - t0);
+      const left = budget - (performance.now() - t0);
       if (left <= 0) break;
       const n = Math.max(1, Math.min(allowed - done, Math.floor(left / s.perStepMs), 4 * s.lastCallN));
       s.lastCallN = n;
@@ -443,16 +491,18 @@ function tick() {
     }
     if (Number.isFinite(s.speed)) s.credit -= done;
     if (!run.running || run.t >= s.playUntil) s.playing = false;
-    flushRows();
-    postStatus();
+    const now = performance.now();
+    if (!s.playing || now - s.postedAt >= POST_MS - 1 || Number.isFinite(s.speed)) {
+      s.postedAt = now;
+      flushRows();
+      postStatus();
+    }
     if (s.playing) scheduleTick(Number.isFinite(s.speed) ? 1000 / Math.min(s.speed, 60) : 0);
   } catch (e) {
     const error = errorKind(e, TRAP_NOTE);
     if (error.kind === 'trap') { worker.trap(e); return; }
     s.playing = false;
     post({ type: 'status', ...status(), message: error.message });
-  } finally {
-    worker.settle();
   }
 }
 
@@ -461,7 +511,28 @@ function tick() {
 // The CLI's header, from the engine itself (ibp_run_csv_header): version, canonical config,
 // seed, conventions; then the rows.
 function newExportLog() {
-  return { parts: [], bytes: 0, full: false, lastStep: NaN, notes: [] };
+  const { run } = session;
+  return { table: new RowTable(run.ncols, EXPORT_MAX_BYTES), stepCol: run.columns.indexOf('step'), notes: [] };
+}
+
+// The kept rows as the engine writes them (the column names first), block by block.
+function tableCsv(run, table) {
+  const ex = ibp().ex;
+  const parts = [];
+  let first = true;
+  table.forEachBlock((rows, nrows) => {
+    const p = ex.ibp_w_malloc(rows.byteLength);
+    if (!p) throw new EngineError('out of memory in the WebAssembly heap while writing the CSV', 0);
+    try {
+      ibp().heapF64.set(rows, p / 8);
+      const header = first ? 1 : 0;
+      parts.push(ibp().textOf((b, cap) => ex.ibp_run_csv_of_rows(run.ptr, p, nrows, header, b, cap)));
+      first = false;
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  });
+  return parts.join('');
 }
 
 // Things done by hand that the config cannot say: the CSV states them, and the CLI command no
@@ -474,13 +545,15 @@ function exportCsv() {
   const { run, log } = needRun();
   flushRows();
   const st = status();
+  const { table } = log;
+  const lastStep = table.last(log.stepCol);
   const notes = log.notes.map((n) => `# page: ${n}\n`);
-  if (log.full) notes.push(`# page: the page keeps ${EXPORT_MAX_BYTES >> 20} MiB of rows for export; this table stops at step ${log.lastStep} of ${st.t}\n`);
+  if (table.full) notes.push(`# page: the page keeps ${EXPORT_MAX_BYTES >> 20} MiB of rows for export; this table stops at step ${lastStep} of ${st.t}\n`);
   // the header now: the config in it names the changes of eta made so far (lr_at)
   return {
-    csv: run.csvHeader() + notes.join('') + log.parts.join(''),
-    lastStep: log.lastStep, t: st.t, stepsTotal: st.stepsTotal, state: st.state, stateName: st.stateName,
-    running: st.running, notes: log.notes.slice(), truncated: log.full, canonical: run.config(false), full: run.config(true),
+    csv: run.csvHeader() + notes.join('') + tableCsv(run, table),
+    lastStep, t: st.t, stepsTotal: st.stepsTotal, state: st.state, stateName: st.stateName,
+    running: st.running, notes: log.notes.slice(), truncated: table.full, canonical: run.config(false), full: run.config(true),
     version: session.version, conventions: run.conventions(), columns: run.columns,
     events: run.eventsText(), summary: run.summaryJson(),
   };
@@ -568,7 +641,8 @@ async function fault({ what }) {
     return false;
   }
   if (what === 'poison') {
-    // What a failure path that forgets the stack pointer does: move it, and return.
+    // What a failure path that forgets the stack pointer would do: move it, and return (the
+    // module puts it back at its next call).
     (ibp().raw || ibp().ex).stackAlloc(64 * 1024);
     return true;
   }

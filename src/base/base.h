@@ -76,6 +76,7 @@ void ibp__buf_printf(ibp__buf *b, const char *fmt, ...)
 #endif
     ;
 void ibp__buf_double(ibp__buf *b, double x); /* shortest round-trip */
+void ibp__buf_json_chars(ibp__buf *b, const char *s); /* the inside of one (escapes, no quotes) */
 size_t ibp__buf_finish(ibp__buf *b);         /* NUL-terminates; returns the needed length */
 
 #endif /* IBP_BASE_H */

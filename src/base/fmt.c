@@ -43,16 +43,6 @@ void ibp__buf_putn(ibp__buf *b, const char *s, size_t n) {
 
 void ibp__buf_puts(ibp__buf *b, const char *s) { ibp__buf_putn(b, s, strlen(s)); }
 
-void ibp__buf_json_str(ibp__buf *b, const char *s) {
-    ibp__buf_puts(b, "\"");
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') { char e[3] = {'\\', *s, 0}; ibp__buf_puts(b, e); }
-        else if ((unsigned char)*s < 0x20) ibp__buf_printf(b, "\\u%04x", (unsigned char)*s);
-        else ibp__buf_putn(b, s, 1);
-    }
-    ibp__buf_puts(b, "\"");
-}
-
 void ibp__buf_printf(ibp__buf *b, const char *fmt, ...) {
     char tmp[512];
     va_list ap;
@@ -67,6 +57,24 @@ void ibp__buf_printf(ibp__buf *b, const char *fmt, ...) {
     if (room) vsnprintf(b->p + b->len, room, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
+}
+
+void ibp__buf_json_chars(ibp__buf *b, const char *s) {
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') { char e[2] = {'\\', (char)ch}; ibp__buf_putn(b, e, 2); }
+        else if (ch < 0x20 || ch == 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            char e[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+            ibp__buf_putn(b, e, 6);
+        } else ibp__buf_putn(b, s, 1);
+    }
+}
+
+void ibp__buf_json_str(ibp__buf *b, const char *s) {
+    ibp__buf_putn(b, "\"", 1);
+    ibp__buf_json_chars(b, s);
+    ibp__buf_putn(b, "\"", 1);
 }
 
 void ibp__buf_double(ibp__buf *b, double x) {

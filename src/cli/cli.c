@@ -58,18 +58,24 @@ static const char *help_run =
     "says why on stderr, when the loss reaches target_loss, ||grad|| < grad_tol, or the loss\n"
     "exceeds div_loss or stops being finite (\"diverged at step k ...\", exit code 1).\n"
     "  --out FILE.csv     metrics as CSV (a '#' comment header gives version, config, conventions)\n"
-    "  --out FILE.jsonl   metrics as JSON lines (first line: meta; then one object per row)\n"
-    "  --data FILE.csv    data for data=csv (header row; the last `out` columns are targets)\n"
-    "  --init FILE.json   initial parameters for init=file (the format of --save)\n"
-    "  --save FILE.json   final parameters, and under \"grad\" the full-batch gradient at them (the same\n"
-    "                     named arrays); numpy: P = {a['name']: np.array(a['data']).reshape(a['shape'])\n"
-    "                     for a in json.load(open('FILE.json'))['params']}\n"
+    "  --out FILE.jsonl   metrics as JSON lines (first line: meta {ibp, config, seed, conventions,\n"
+    "                     columns}; then one object per row, null = not measured)\n"
+    "  --data FILE.csv    data for data=csv (header row; the last `out` columns are targets); means\n"
+    "                     data=csv when the config does not set data\n"
+    "  --init FILE.json   initial parameters (the format of --save); means init=file when the\n"
+    "                     config does not set init\n"
+    "  --save FILE.json   final parameters (fixed heads too), and under \"grad\" the full-batch gradient\n"
+    "                     at them (the same named arrays); numpy: P = {a['name']:\n"
+    "                     np.array(a['data']).reshape(a['shape']) for a in json.load(open('FILE.json'))['params']}\n"
     "  --params-every K --params-out FILE.jsonl\n"
     "                     the parameters at steps 0, K, 2K, ... and the last step: one line each,\n"
     "                     each the --save JSON of that step (with its gradient)\n"
     "  --images FILE      the image file of data=fashion_mnist (default: $IBP_IMAGES, else\n"
     "                     build/data/fashion-mnist.ibpi, which scripts/build makes)\n"
     "  --quiet            no progress bar (it is shown only when stderr is a terminal anyway)\n"
+    "Input files (@CONFIG, --data, --init) are regular files of at most 1 GiB. Outputs are opened\n"
+    "before the first step and every write is checked: a full disk stops the run (exit code 2);\n"
+    "--save replaces an existing file only once the new one is completely written.\n"
     "The same config and seed give the same bits, run after run, native or WebAssembly.\n";
 
 static const char *help_output =
@@ -131,7 +137,8 @@ static const char *help_conventions =
     "  lr_rel=c  means eta = c / S0; GD on a quadratic is stable iff eta S < 2. S0 (and lambda0)\n"
     "            come from their own Lanczos solve at fixed settings (top pair, residual 1e-10, a\n"
     "            seeded start of their own): no measurement key (measure, topk, lanczos_*) moves eta\n"
-    "  param=ntk multiplies layer h >= 2 by 1/sqrt(fan_in): f = m^-(L-1)/2 W_L ... W_1 x;\n"
+    "  param=ntk multiplies trained layer h >= 2 by 1/sqrt(fan_in): f = m^-(L-1)/2 W_L ... W_1 x;\n"
+    "            it never scales a fixed head (head=pm, unit or values are used as given)\n"
     "  param=ntk_all also the first layer (by 1/sqrt(d))\n"
     "  model=cnn: K_h (C_out, C_in, kh, kw) as in PyTorch; inputs and activations position-major\n"
     "  with the channels innermost; pool=flat flattens in that order (y, x, channel)\n"
@@ -141,6 +148,16 @@ static const char *help_exit =
     "Exit codes: 0 finished (steps done, target loss or gradient tolerance reached),\n"
     "1 diverged (the message says at which step and why), 2 bad input or failure\n"
     "(the message names the key, the value and what is allowed).\n";
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+/* Write a library writer's text to an output. */
+static int out_text(outfile *o, const ibp_run *r, writer_fn fn) {
+    char *s = text_of(r, fn);
+    int rc = out_puts(o, s);
+    free(s);
+    return rc;
+}
 
 /* ---- options ---------------------------------------------------------------------------- */
 
@@ -192,12 +209,7 @@ static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
         *slot = argv[++i];
     }
     if (!o->config) o->config = "";
-    if (o->config[0] == '@') {
-        o->config_buf = read_file(o->config + 1, "config");
-        if (!o->config_buf) return EXIT_BAD;
-        for (char *p = o->config_buf; *p; p++) if (*p == '\r') *p = ' ';
-        o->config = o->config_buf;
-    }
+    if (!(o->config = config_arg(o->config, &o->config_buf))) return EXIT_BAD;
     if (o->data && !(o->data_buf = read_file(o->data, "data"))) return EXIT_BAD;
     if (o->init && !(o->init_buf = read_file(o->init, "init"))) return EXIT_BAD;
     int rc = 0;
@@ -210,16 +222,46 @@ static void free_opts(opts *o) {
     ibp_images_close(o->images);
 }
 
+/* Does the config set key to something other than its default? (Asked of the parser: the CLI
+ * never splits a config itself. A config that does not parse says no; creating the run then
+ * reports what is wrong with it.) */
+static int config_sets(const char *config, const char *key) {
+    char err[8];
+    char *canon = NULL;
+    size_t cap = 256;
+    int rc;
+    for (;;) { /* the canonical form can be long (lists): grow until it fits */
+        char *nc = realloc(canon, cap);
+        if (!nc) { free(canon); return 0; }
+        canon = nc;
+        rc = ibp_config_canonical(config, 0, canon, cap, err, sizeof err);
+        if (rc != IBP_E_ARG) break;
+        cap *= 4;
+    }
+    size_t kl = strlen(key);
+    int found = 0;
+    for (const char *p = canon; rc == IBP_OK && p && *p; p = strchr(p, '&'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, key, kl) && p[kl] == '=') found = 1;
+    free(canon);
+    return found;
+}
+
+/* --data implies data=csv and --init init=file when the config does not set them; a config that
+ * sets another data or init is refused by the library (a CSV or params JSON it would not use). */
 static int create_run(opts *o, ibp_run **r) {
     char err[1024];
     ibp_run_desc desc = {0};
+    const char *add_data = o->data_buf && !config_sets(o->config, "data") ? "data=csv" : NULL;
+    const char *add_init = o->init_buf && !config_sets(o->config, "init") ? "init=file" : NULL;
     char *cfg = NULL;
-    desc.config = o->config;
-    if (o->data_buf && !strstr(o->config, "data=")) { /* --data implies data=csv */
-        cfg = malloc(strlen(o->config) + 16);
-        sprintf(cfg, "%s%sdata=csv", o->config, o->config[0] ? "&" : "");
-        desc.config = cfg;
+    if (add_data || add_init) {
+        size_t n = strlen(o->config) + 32;
+        cfg = malloc(n);
+        if (!cfg) { fprintf(stderr, "ibp: out of memory\n"); return EXIT_BAD; }
+        snprintf(cfg, n, "%s%s%s%s%s", o->config, o->config[0] && add_data ? "&" : "", add_data ? add_data : "",
+                 (o->config[0] || add_data) && add_init ? "&" : "", add_init ? add_init : "");
     }
+    desc.config = cfg ? cfg : o->config;
     desc.data_csv = o->data_buf;
     desc.init_json = o->init_buf;
     desc.images = o->images;
@@ -234,22 +276,6 @@ static int create_run(opts *o, ibp_run **r) {
 
 /* ---- run -------------------------------------------------------------------------------- */
 
-static void write_jsonl_rows(FILE *f, const ibp_run *r) {
-    int nc = ibp_run_ncols(r), nr = ibp_run_nrows(r);
-    const double *rows = ibp_run_rows(r);
-    char num[32];
-    for (int i = 0; i < nr; i++) {
-        fputc('{', f);
-        for (int j = 0; j < nc; j++) {
-            double x = rows[(size_t)i * nc + j];
-            fprintf(f, "%s\"%s\":", j ? "," : "", ibp_run_column(r, j));
-            if (x != x || x - x != 0) fputs(x != x ? "null" : (x > 0 ? "\"inf\"" : "\"-inf\""), f);
-            else { ibp_format_double(num, x); fputs(num, f); }
-        }
-        fputs("}\n", f);
-    }
-}
-
 static void progress(const ibp_run *r, double started) {
     long t = ibp_run_t(r), T = ibp_run_steps_total(r);
     int width = 30, filled = T > 0 ? (int)(width * (double)t / (double)T) : width;
@@ -261,12 +287,14 @@ static void progress(const ibp_run *r, double started) {
 }
 
 /* One line of --params-out: the --save JSON of the current step without its line breaks. */
-static void write_params_line(FILE *f, const ibp_run *r) {
-    char *js = text_of(r, ibp_run_params_json);
+static int write_params_line(outfile *f, const ibp_run *r) {
+    char *js = text_of(r, ibp_run_params_json), *q = js;
     for (char *p = js; *p; p++)
-        if (*p != '\n') fputc(*p, f);
-    fputc('\n', f);
+        if (*p != '\n') *q++ = *p;
+    *q++ = '\n';
+    int rc = out_write(f, js, (size_t)(q - js));
     free(js);
+    return rc;
 }
 
 static int cmd_run(int argc, char **argv) {
@@ -292,67 +320,59 @@ static int cmd_run(int argc, char **argv) {
     }
     ibp_run *r;
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
-    FILE *pf = NULL;
-    if (every && !(pf = fopen(o.params_out, "w"))) {
-        fprintf(stderr, "ibp: cannot write %s\n", o.params_out);
+    /* every output is open (and so known to be writable) before the first step */
+    outfile out, save = {0}, pout = {0};
+    if ((rc = out_open(&out, o.out, 0)) || (o.save && (rc = out_open(&save, o.save, 1))) ||
+        (every && (rc = out_open(&pout, o.params_out, 0))) || (every && (rc = write_params_line(&pout, r)))) { /* step 0 */
+        out_close(&out, 0);
+        out_close(&save, 0);
+        out_close(&pout, 0);
         ibp_run_destroy(r);
         free_opts(&o);
-        return EXIT_BAD;
-    }
-    if (pf) write_params_line(pf, r); /* step 0 */
-    FILE *f = stdout;
-    if (o.out && !(f = fopen(o.out, "w"))) {
-        fprintf(stderr, "ibp: cannot write %s\n", o.out);
-        ibp_run_destroy(r);
-        free_opts(&o);
-        return EXIT_BAD;
+        return rc;
     }
     int jsonl = o.out && has_suffix(o.out, ".jsonl");
-    if (jsonl) {
-        char *conv = text_of(r, ibp_run_conventions);
-        char canon[8192];
-        char err[256];
-        ibp_config_canonical(o.config, 0, canon, sizeof canon, err, sizeof err);
-        fprintf(f, "{\"ibp\":\"%s\",\"config\":\"%s\",\"seed\":%s,\"conventions\":\"%s\",\"columns\":[", IBP_VERSION,
-                canon, strstr(canon, "seed=") ? strstr(canon, "seed=") + 5 : "0", conv);
-        for (int j = 0; j < ibp_run_ncols(r); j++) fprintf(f, "%s\"%s\"", j ? "," : "", ibp_run_column(r, j));
-        fputs("]}\n", f);
-        free(conv);
-    } else {
-        char *head = text_of(r, ibp_run_csv_header); /* the page writes the same bytes */
-        fputs(head, f);
-        free(head);
-    }
+    rc = out_text(&out, r, jsonl ? ibp_run_jsonl_header : ibp_run_csv_header); /* the page writes the same bytes */
     int bar = !o.quiet && ibp_isatty(2);
     double started = (double)clock() / CLOCKS_PER_SEC, last = -1;
     int header = !jsonl;
     char *buf = NULL;
     size_t cap = 0;
-    for (;;) {
+    while (rc == 0) {
         if (ibp_run_nrows(r) > 0) {
-            if (jsonl) {
-                write_jsonl_rows(f, r);
-            } else {
-                size_t need = ibp_run_rows_csv(r, header, NULL, 0);
-                if (need + 1 > cap) { cap = need + 1; buf = realloc(buf, cap); }
-                ibp_run_rows_csv(r, header, buf, cap);
-                fputs(buf, f);
-                header = 0;
+            size_t need = jsonl ? ibp_run_rows_jsonl(r, NULL, 0) : ibp_run_rows_csv(r, header, NULL, 0);
+            if (need + 1 > cap) {
+                char *nb = realloc(buf, need + 1);
+                if (!nb) { fprintf(stderr, "ibp: out of memory\n"); rc = EXIT_BAD; break; }
+                buf = nb;
+                cap = need + 1;
             }
+            if (jsonl) ibp_run_rows_jsonl(r, buf, cap);
+            else ibp_run_rows_csv(r, header, buf, cap);
+            header = 0;
             ibp_run_clear_rows(r);
+            if ((rc = out_write(&out, buf, need))) break; /* a full disk stops the run */
         }
         if (ibp_run_state(r) != IBP_RUNNING) break;
         int64_t chunk = every ? every - ibp_run_t(r) % every : 1000;
         ibp_run_step(r, chunk < 1000 ? chunk : 1000, NULL, 0);
-        if (pf && (ibp_run_t(r) % every == 0 || ibp_run_state(r) != IBP_RUNNING)) write_params_line(pf, r);
+        if (every && (ibp_run_t(r) % every == 0 || ibp_run_state(r) != IBP_RUNNING) && (rc = write_params_line(&pout, r)))
+            break;
         double now = (double)clock() / CLOCKS_PER_SEC;
         if (bar && now - last > 0.1) { progress(r, started); last = now; }
     }
     free(buf);
     if (bar) { progress(r, started); fputc('\n', stderr); }
-    if (f != stdout) fclose(f);
-    int pf_failed = pf && fclose(pf) != 0;
-    if (pf_failed) fprintf(stderr, "ibp: writing %s failed\n", o.params_out);
+    if (out_close(&out, 1)) rc = EXIT_BAD;
+    if (every && out_close(&pout, 1)) rc = EXIT_BAD;
+    if (rc) { /* the metrics or parameters were lost: say so, and keep the old --save file */
+        fprintf(stderr, "ibp: stopped at step %lld: the %s could not be written%s\n", (long long)ibp_run_t(r),
+                out.failed ? "metrics" : "parameters (--params-out)", o.save ? " (--save was not written either)" : "");
+        out_close(&save, 0);
+        ibp_run_destroy(r);
+        free_opts(&o);
+        return EXIT_BAD;
+    }
     int state = ibp_run_state(r);
     if (ibp_run_nevents(r) > 0) {
         char *ev = text_of(r, ibp_run_events_text);
@@ -360,12 +380,8 @@ static int cmd_run(int argc, char **argv) {
         free(ev);
     }
     fprintf(stderr, "ibp: %s\n", ibp_run_message(r));
-    rc = pf_failed ? EXIT_BAD : state == IBP_DIVERGED ? EXIT_DIVERGED : 0;
-    if (o.save) {
-        FILE *s = fopen(o.save, "w");
-        if (!s) { fprintf(stderr, "ibp: cannot write %s\n", o.save); rc = EXIT_BAD; }
-        else { char *js = text_of(r, ibp_run_params_json); fputs(js, s); free(js); fclose(s); }
-    }
+    rc = state == IBP_DIVERGED ? EXIT_DIVERGED : 0;
+    if (o.save && (out_text(&save, r, ibp_run_params_json) || out_close(&save, 1))) rc = EXIT_BAD;
     ibp_run_destroy(r);
     free_opts(&o);
     return rc;
@@ -380,12 +396,18 @@ static int cmd_info(int argc, char **argv) {
     ibp_run *r;
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
     char *info = text_of(r, ibp_run_info_text), *conv = text_of(r, ibp_run_conventions);
-    printf("%sconventions %s\n", info, conv);
+    outfile out;
+    out_open(&out, NULL, 0);
+    out_puts(&out, info);
+    out_puts(&out, "conventions ");
+    out_puts(&out, conv);
+    out_puts(&out, "\n");
+    rc = out_close(&out, 1);
     free(info);
     free(conv);
     ibp_run_destroy(r);
     free_opts(&o);
-    return 0;
+    return rc;
 }
 
 static size_t data_train(const ibp_run *r, char *b, size_t c) { return ibp_run_data_csv(r, 0, b, c); }
@@ -398,22 +420,31 @@ static int cmd_data(int argc, char **argv) {
     if (!o.out) { fprintf(stderr, "ibp data: --out FILE.csv is required\n"); free_opts(&o); return EXIT_BAD; }
     ibp_run *r;
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
-    char *csv = text_of(r, o.test ? data_test : data_train);
-    FILE *f = fopen(o.out, "w");
-    if (!f) { fprintf(stderr, "ibp: cannot write %s\n", o.out); rc = EXIT_BAD; }
-    else { fputs(csv, f); fclose(f); }
-    free(csv);
+    outfile out;
+    if (!(rc = out_open(&out, o.out, 1))) {
+        rc = out_text(&out, r, o.test ? data_test : data_train);
+        if (out_close(&out, rc == 0)) rc = EXIT_BAD;
+    }
     ibp_run_destroy(r);
     free_opts(&o);
     return rc;
 }
 
-/* A whole-number option value, or -1 with a message. */
+/* A whole-number option value, or -1 with a message. The range is checked before the cast:
+ * casting 1e300 or nan to an integer is undefined behaviour. */
 static long opt_int(const char *name, const char *v, long lo, long hi) {
     if (!v) return 0;
     char *end;
     double x = strtod(v, &end);
-    if (*end || end == v || x != (double)(long)x || x < lo || x > hi) {
+    if (*end || end == v) {
+        fprintf(stderr, "ibp: %s %s: not a number; give a whole number in [%ld, %ld]\n", name, v, lo, hi);
+        return -1;
+    }
+    if (!(x >= (double)lo && x <= (double)hi)) {
+        fprintf(stderr, "ibp: %s %s is out of range: give a whole number in [%ld, %ld]\n", name, v, lo, hi);
+        return -1;
+    }
+    if (x != (double)(long)x) {
         fprintf(stderr, "ibp: %s %s: give a whole number in [%ld, %ld]\n", name, v, lo, hi);
         return -1;
     }
@@ -431,11 +462,17 @@ static int cmd_spectrum(int argc, char **argv) {
     if (o.sigma) {
         char *end;
         sigma = strtod(o.sigma, &end);
-        if (*end || !(sigma > 0)) { fprintf(stderr, "ibp: --sigma %s: give a positive number\n", o.sigma); free_opts(&o); return EXIT_BAD; }
+        if (*end || end == o.sigma || !(sigma > 0) || sigma - sigma != 0) {
+            fprintf(stderr, "ibp: --sigma %s: give a positive finite number (the density's broadening)\n", o.sigma);
+            free_opts(&o);
+            return EXIT_BAD;
+        }
     }
     if (at < 0 || k < 0 || probes < 0 || steps < 0) { free_opts(&o); return EXIT_BAD; }
     ibp_run *r;
     if ((rc = create_run(&o, &r))) { free_opts(&o); return rc; }
+    outfile out; /* writable before the steps to --at-step are taken */
+    if ((rc = out_open(&out, o.out, 1))) { ibp_run_destroy(r); free_opts(&o); return rc; }
     if (at > ibp_run_steps_total(r)) ibp_run_extend(r, (int)(at - ibp_run_steps_total(r)), NULL, 0);
     while (ibp_run_t(r) < at && ibp_run_state(r) == IBP_RUNNING) {
         long left = at - ibp_run_t(r);
@@ -444,6 +481,7 @@ static int cmd_spectrum(int argc, char **argv) {
     }
     if (ibp_run_state(r) == IBP_DIVERGED) {
         fprintf(stderr, "ibp: %s\n", ibp_run_message(r));
+        out_close(&out, 0);
         ibp_run_destroy(r);
         free_opts(&o);
         return EXIT_DIVERGED;
@@ -454,21 +492,29 @@ static int cmd_spectrum(int argc, char **argv) {
     rc = ibp_spectrum_create(&s, r, mode, (int)(mode == IBP_SPECTRUM_DENSITY ? probes : k), (int)steps, sigma, err, sizeof err);
     if (rc != IBP_OK) {
         fprintf(stderr, "ibp: %s\n", err);
+        out_close(&out, 0);
         ibp_run_destroy(r);
         free_opts(&o);
         return EXIT_BAD;
     }
     size_t need = ibp_spectrum_json(s, NULL, 0);
     char *js = malloc(need + 1);
+    if (!js) { fprintf(stderr, "ibp: out of memory\n"); exit(EXIT_BAD); }
     ibp_spectrum_json(s, js, need + 1);
-    FILE *f = o.out ? fopen(o.out, "w") : stdout;
-    if (!f) { fprintf(stderr, "ibp: cannot write %s\n", o.out); rc = EXIT_BAD; }
-    else { fputs(js, f); if (f != stdout) fclose(f); }
+    rc = out_write(&out, js, need);
+    if (out_close(&out, rc == 0)) rc = EXIT_BAD;
     free(js);
     ibp_spectrum_destroy(s);
     ibp_run_destroy(r);
     free_opts(&o);
     return rc;
+}
+
+static int print_stdout(const char *text) {
+    outfile out;
+    out_open(&out, NULL, 0);
+    out_puts(&out, text);
+    return out_close(&out, 1);
 }
 
 /* ---- hvp: the loss, the gradient and an HVP at given parameters ----------------------------- */
@@ -551,20 +597,21 @@ static int cmd_hvp(int argc, char **argv) {
 }
 
 static int cmd_help(const char *topic) {
-    if (!topic) { fputs(usage, stdout); return 0; }
+    if (!topic) return print_stdout(usage);
     if (!strcmp(topic, "config")) {
         size_t need = ibp_config_help_text(NULL, 0);
         char *s = malloc(need + 1);
+        if (!s) { fprintf(stderr, "ibp: out of memory\n"); return EXIT_BAD; }
         ibp_config_help_text(s, need + 1);
-        fputs(s, stdout);
+        int rc = print_stdout(s);
         free(s);
-        return 0;
+        return rc;
     }
-    if (!strcmp(topic, "run")) { fputs(help_run, stdout); return 0; }
-    if (!strcmp(topic, "output")) { fputs(help_output, stdout); return 0; }
-    if (!strcmp(topic, "conventions")) { fputs(help_conventions, stdout); return 0; }
-    if (!strcmp(topic, "exit")) { fputs(help_exit, stdout); return 0; }
-    if (!strcmp(topic, "sweep")) { fputs(cli_sweep_help, stdout); return 0; }
+    if (!strcmp(topic, "run")) return print_stdout(help_run);
+    if (!strcmp(topic, "output")) return print_stdout(help_output);
+    if (!strcmp(topic, "conventions")) return print_stdout(help_conventions);
+    if (!strcmp(topic, "exit")) return print_stdout(help_exit);
+    if (!strcmp(topic, "sweep")) return print_stdout(cli_sweep_help);
     fprintf(stderr, "ibp help: no topic \"%s\" (topics: config, run, output, conventions, sweep, exit)\n", topic);
     return EXIT_BAD;
 }
@@ -581,7 +628,11 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "sweep")) return cli_sweep(argc - 2, argv + 2);
     if (!strcmp(cmd, "merge")) return cli_merge(argc - 2, argv + 2);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return cmd_help(argc > 2 ? argv[2] : NULL);
-    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) { printf("ibp %s\n", ibp_version()); return 0; }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        char v[64];
+        snprintf(v, sizeof v, "ibp %s\n", ibp_version());
+        return print_stdout(v);
+    }
     fprintf(stderr, "ibp: unknown command \"%s\"\n\n%s", cmd, usage);
     return EXIT_BAD;
 }

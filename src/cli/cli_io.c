@@ -1,34 +1,168 @@
-/* cli_io.c -- what the `ibp` command's files share: reading input files and turning the
- * library's snprintf-style writers into malloc'd text. */
-#define _POSIX_C_SOURCE 200809L /* fileno, readlink */
+/* cli_io.c -- the `ibp` command's files, shared by cli.c and cli_sweep.c: reading inputs
+ * (configs, data, parameters, image files), writing outputs with every write and close checked, and turning
+ * the library's snprintf-style writers into malloc'd text.
+ *
+ * Inputs are regular files only, at most IBP_CLI_MAX_FILE bytes: a directory, a device such as
+ * /dev/zero, an empty file or a missing one each get their own message (a directory used to run
+ * the default config; /dev/zero grew the buffer to gigabytes).
+ * Outputs are opened before any training, so an unwritable path costs nothing. A write error
+ * (a full disk, /dev/full) stops the command with exit code 2. --save replaces an existing
+ * regular file only once the new text is completely written (a temporary file in the same
+ * directory, then rename), so a failed run never destroys the previous parameters. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli/cli_io.h"
 #ifndef __EMSCRIPTEN__
 #include <unistd.h>
 #endif
 
 char *read_file(const char *path, const char *what) {
+    if (!*path) { fprintf(stderr, "ibp: no %s file given (an empty file name)\n", what); return NULL; }
     FILE *f = fopen(path, "rb");
-    if (!f) { fprintf(stderr, "ibp: cannot open %s file %s\n", what, path); return NULL; }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (len + 1 >= cap) { cap *= 2; buf = realloc(buf, cap); }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
+    if (!f) { fprintf(stderr, "ibp: cannot open %s file %s: %s\n", what, path, strerror(errno)); return NULL; }
+    struct stat st;
+    const char *bad = NULL;
+    if (fstat(fileno(f), &st) != 0) bad = strerror(errno);
+    else if (S_ISDIR(st.st_mode)) bad = "it is a directory, not a file";
+    else if (!S_ISREG(st.st_mode)) bad = "it is not a regular file (a device, a pipe or a socket)";
+    else if (st.st_size == 0) bad = "the file is empty";
+    else if ((double)st.st_size > IBP_CLI_MAX_FILE) bad = "the file is larger than the 1 GiB that is read";
+    if (bad) {
+        fprintf(stderr, "ibp: %s file %s: %s\n", what, path, bad);
+        fclose(f);
+        return NULL;
+    }
+    size_t size = (size_t)st.st_size, len = 0;
+    char *buf = malloc(size + 1);
+    if (!buf) {
+        fprintf(stderr, "ibp: %s file %s: out of memory reading %zu bytes\n", what, path, size);
+        fclose(f);
+        return NULL;
+    }
+    while (len < size) {
+        size_t n = fread(buf + len, 1, size - len, f);
         if (n == 0) break;
         len += n;
     }
+    int failed = ferror(f), grew = len == size && fgetc(f) != EOF;
     fclose(f);
+    if (failed || len != size || grew) {
+        fprintf(stderr, "ibp: cannot read %s file %s: %s\n", what, path,
+                failed ? strerror(errno) : "it changed size while it was read");
+        free(buf);
+        return NULL;
+    }
     buf[len] = '\0';
-    if (strlen(buf) != len) {
+    if (memchr(buf, '\0', len)) {
         fprintf(stderr, "ibp: %s file %s contains a NUL byte: is it a text file?\n", what, path);
         free(buf);
         return NULL;
     }
     return buf;
+}
+
+/* ---- outputs ------------------------------------------------------------------------------ */
+
+static const char *out_name(const outfile *o) { return o->path ? o->path : "the standard output"; }
+
+int out_open(outfile *o, const char *path, int replace) {
+    memset(o, 0, sizeof *o);
+    if (!path) { o->f = stdout; return 0; }
+    o->path = path;
+    if (!*path) { fprintf(stderr, "ibp: an output file name is empty\n"); return EXIT_BAD; }
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "ibp: cannot write %s: it is a directory\n", path);
+        return EXIT_BAD;
+    }
+    const char *target = path;
+    if (replace && (!exists || S_ISREG(st.st_mode))) {
+        size_t n = strlen(path) + 32;
+        o->tmp = malloc(n);
+        if (!o->tmp) { fprintf(stderr, "ibp: out of memory\n"); return EXIT_BAD; }
+        snprintf(o->tmp, n, "%s.tmp-%ld", path, (long)getpid());
+        target = o->tmp;
+    }
+    o->f = fopen(target, "w");
+    if (!o->f) {
+        fprintf(stderr, "ibp: cannot write %s: %s\n", path, strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+        return EXIT_BAD;
+    }
+    return 0;
+}
+
+int out_write(outfile *o, const char *text, size_t len) {
+    if (o->failed) return EXIT_BAD;
+    if (len && fwrite(text, 1, len, o->f) != len) {
+        fprintf(stderr, "ibp: writing %s failed: %s\n", out_name(o), strerror(errno));
+        o->failed = 1;
+        return EXIT_BAD;
+    }
+    return 0;
+}
+
+int out_puts(outfile *o, const char *text) { return out_write(o, text, strlen(text)); }
+
+int out_printf(outfile *o, const char *fmt, ...) {
+    char small[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) { fprintf(stderr, "ibp: cannot format the output\n"); o->failed = 1; return EXIT_BAD; }
+    if ((size_t)n < sizeof small) return out_write(o, small, (size_t)n);
+    char *big = malloc((size_t)n + 1);
+    if (!big) { fprintf(stderr, "ibp: out of memory\n"); o->failed = 1; return EXIT_BAD; }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    int rc = out_write(o, big, (size_t)n);
+    free(big);
+    return rc;
+}
+
+int out_flush(outfile *o) {
+    if (o->failed) return EXIT_BAD;
+    if (fflush(o->f) != 0) {
+        fprintf(stderr, "ibp: writing %s failed: %s\n", out_name(o), strerror(errno));
+        o->failed = 1;
+        return EXIT_BAD;
+    }
+    return 0;
+}
+
+int out_close(outfile *o, int keep) {
+    if (!o->f) return o->failed ? EXIT_BAD : 0;
+    int rc = o->failed ? EXIT_BAD : 0;
+    if (fflush(o->f) != 0 || ferror(o->f)) {
+        if (!o->failed) fprintf(stderr, "ibp: writing %s failed: %s\n", out_name(o), strerror(errno));
+        rc = EXIT_BAD;
+    }
+    if (o->f != stdout && fclose(o->f) != 0 && rc == 0) {
+        fprintf(stderr, "ibp: writing %s failed: %s\n", out_name(o), strerror(errno));
+        rc = EXIT_BAD;
+    }
+    o->f = NULL;
+    if (o->tmp) {
+        if (rc == 0 && keep && rename(o->tmp, o->path) != 0) {
+            fprintf(stderr, "ibp: cannot write %s: %s\n", o->path, strerror(errno));
+            rc = EXIT_BAD;
+        }
+        if (rc != 0 || !keep) remove(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
+    }
+    o->failed = rc != 0;
+    return rc;
 }
 
 int has_suffix(const char *s, const char *suf) {
@@ -40,8 +174,41 @@ int has_suffix(const char *s, const char *suf) {
 char *text_of(const ibp_run *r, writer_fn fn) {
     size_t need = fn(r, NULL, 0);
     char *s = malloc(need + 1);
+    if (!s) { fprintf(stderr, "ibp: out of memory (%zu bytes of text)\n", need + 1); exit(EXIT_BAD); }
     fn(r, s, need + 1);
     return s;
+}
+
+char *canonical_of(const char *config) {
+    char err[8];
+    size_t cap = 1024;
+    for (;;) {
+        char *canon = malloc(cap);
+        if (!canon) { fprintf(stderr, "ibp: out of memory\n"); exit(EXIT_BAD); }
+        int rc = ibp_config_canonical(config, 0, canon, cap, err, sizeof err);
+        if (rc == IBP_OK) return canon;
+        free(canon);
+        if (rc != IBP_E_ARG) return NULL; /* IBP_E_ARG: more room needed */
+        cap *= 4;
+    }
+}
+
+const char *config_arg(const char *arg, char **owned) {
+    *owned = NULL;
+    if (!arg) return "";
+    if (arg[0] != '@') return arg;
+    char *text = read_file(arg + 1, "config");
+    if (!text) return NULL;
+    for (char *p = text; *p; p++) if (*p == '\r') *p = ' ';
+    *owned = text;
+    return text;
+}
+
+long whole_arg(const char *text, long lo, long hi) {
+    const char *p = text + (*text == '+' || *text == '-');
+    if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 18) return -1;
+    long v = strtol(text, NULL, 10);
+    return v >= lo && v <= hi ? v : -1;
 }
 
 /* ---- image files ----------------------------------------------------------------------------- */
@@ -97,11 +264,12 @@ ibp_images *cli_images(const char *path, const char *config, const char *argv0, 
     *rc = 0;
     if (path) return open_images(path, rc);
     /* does the config use images? The engine's canonical form says so */
-    char canon[8192], err[256];
-    if (ibp_config_canonical(config, 0, canon, sizeof canon, err, sizeof err) != IBP_OK) return NULL;
+    char *canon = canonical_of(config); /* any length (a long config is not cut, and not missed) */
+    if (!canon) return NULL;
     int uses = 0;
     for (const char *p = canon; (p = strstr(p, "data=fashion_mnist")) != NULL; p++)
         if ((p == canon || p[-1] == '&') && (p[18] == '\0' || p[18] == '&')) uses = 1;
+    free(canon);
     if (!uses) return NULL;
     const char *tried[3];
     char exe_based[4096] = "";

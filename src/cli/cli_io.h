@@ -3,15 +3,40 @@
 #ifndef IBP_CLI_IO_H
 #define IBP_CLI_IO_H
 #include <stddef.h>
+#include <stdio.h>
 #include "ibp.h"
 
 #define EXIT_DIVERGED 1
 #define EXIT_BAD 2
 
-char *read_file(const char *path, const char *what);   /* malloc'd text or NULL (message printed) */
+/* Inputs: regular files of at most IBP_CLI_MAX_FILE bytes; malloc'd text, or NULL with the
+ * message printed (a directory, a device, an empty or missing file, a NUL byte, ...). */
+#define IBP_CLI_MAX_FILE 1073741824.0
+char *read_file(const char *path, const char *what);
+/* Outputs: every write and the close are checked; the first failure prints a message and every
+ * later call returns EXIT_BAD. path NULL = stdout. replace != 0 writes a regular file through a
+ * temporary one renamed over it by out_close(o, keep = 1), so a failure leaves the old file. */
+typedef struct outfile { FILE *f; const char *path; char *tmp; int failed; } outfile;
+int out_open(outfile *o, const char *path, int replace); /* 0 or EXIT_BAD (message printed) */
+int out_write(outfile *o, const char *text, size_t len);
+int out_puts(outfile *o, const char *text);
+int out_printf(outfile *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int out_flush(outfile *o);                                /* 0 or EXIT_BAD */
+int out_close(outfile *o, int keep);                      /* 0 or EXIT_BAD */
 int has_suffix(const char *s, const char *suf);
 typedef size_t (*writer_fn)(const ibp_run *, char *, size_t);
 char *text_of(const ibp_run *r, writer_fn fn);           /* malloc'd text of a library writer */
+/* The canonical form of a config (malloc'd, any length), or NULL when it does not parse. */
+char *canonical_of(const char *config);
+/* The config argument: the text itself, or for @FILE the file's (read_file; NULL with the message
+ * printed). *owned is what to free. */
+const char *config_arg(const char *arg, char **owned);
+/* A whole number in [lo, hi] written as digits (a sign allowed), or -1 with nothing printed. */
+long whole_arg(const char *text, long lo, long hi);
 /* The image file of data=fashion_mnist: the file given (--images), else, when the config uses
  * data=fashion_mnist, $IBP_IMAGES, then data/fashion-mnist.ibpi beside the build directory of the
  * executable (build/data/, made by scripts/build), then the one of the tree it was built in.

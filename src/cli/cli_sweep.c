@@ -115,6 +115,9 @@ static char *run_cell(const ibp_sweep *s, long cell) {
 
 /* ---- output: every write checked; a row is one write, so a kill cannot tear it ------------- */
 
+/* Why a file could not be opened, in the words of the other file messages of `ibp`. */
+static const char *open_why(int e) { return e == EISDIR ? "it is a directory" : strerror(e); }
+
 typedef struct sink { int fd; const char *name; } sink;
 
 static int sink_write(const sink *o, const char *text, size_t len) {
@@ -218,7 +221,7 @@ static int resume_read(int fd, const char *name, const char *header, const ibp_s
 static int resume_open(sink *o, const char *out, const char *header, const ibp_sweep *s, int shard, int nshards,
                        double lock_wait, resume_state *st) {
     int fd = open(out, O_RDWR | O_CREAT, 0666);
-    if (fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", out, strerror(errno)); return EXIT_BAD; }
+    if (fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", out, open_why(errno)); return EXIT_BAD; }
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         fprintf(stderr, "ibp sweep: --resume needs a regular file, and %s is not one\n", out);
@@ -265,21 +268,21 @@ static int resume_open(sink *o, const char *out, const char *header, const ibp_s
 /* --plan: the plan as JSON on one line, then one line per cell of the shard: "CELL<TAB>config",
  * or "CELL<TAB>!<TAB>why" for a cell that is not a valid config. Nothing runs. */
 static int print_plan(const char *out, const ibp_sweep *s, int shard, int nshards) {
-    FILE *f = out ? fopen(out, "w") : stdout;
-    if (!f) { fprintf(stderr, "ibp sweep: cannot write %s\n", out); return EXIT_BAD; }
+    outfile f;
+    if (out_open(&f, out, 1)) return EXIT_BAD;
     size_t need = ibp_sweep_json(s, NULL, 0);
     char *js = malloc(need + 1), err[1024];
+    if (!js) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
     ibp_sweep_json(s, js, need + 1);
-    fprintf(f, "%s\n", js);
+    out_printf(&f, "%s\n", js);
     free(js);
-    for (int64_t j = 0, c; (c = ibp_sweep_shard_cell(s, shard, nshards, j)) >= 0; j++) {
-        if (ibp_sweep_cell_check(s, c, err, sizeof err) != IBP_OK) { fprintf(f, "%lld\t!\t%s\n", (long long)c, err); continue; }
+    for (int64_t j = 0, c; !f.failed && (c = ibp_sweep_shard_cell(s, shard, nshards, j)) >= 0; j++) {
+        if (ibp_sweep_cell_check(s, c, err, sizeof err) != IBP_OK) { out_printf(&f, "%lld\t!\t%s\n", (long long)c, err); continue; }
         char *cfg = cell_config(s, (long)c);
-        fprintf(f, "%lld\t%s\n", (long long)c, cfg);
+        out_printf(&f, "%lld\t%s\n", (long long)c, cfg);
         free(cfg);
     }
-    if (f != stdout) fclose(f);
-    return 0;
+    return out_close(&f, 1);
 }
 
 /* Time a few steps of the first cell to estimate the whole sweep. */
@@ -297,24 +300,12 @@ static double estimate_seconds(const char *cfg, int cells) {
     return cells * (per_step * total + sec * 0.1);
 }
 
-/* The canonical form of a config the plan has parsed (malloc'd): the buffer grows until it fits,
- * since a config with long lists has no length limit (a cut one would not plan again). */
-static char *canonical(const char *config) {
-    char err[256], *canon = NULL;
-    for (size_t cap = 8192;; cap *= 4) {
-        char *c = realloc(canon, cap);
-        if (!c) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
-        canon = c;
-        if (ibp_config_canonical(config, 0, canon, cap, err, sizeof err) != IBP_E_ARG) return canon;
-    }
-}
-
 /* ---- ibp sweep ----------------------------------------------------------------------------- */
 
 int cli_sweep(int argc, char **argv) {
     const char *config = NULL, *out = NULL, *shard_s = NULL, *jobs_s = NULL, *images_s = NULL, *wait_s = NULL;
     ibp_sweep *s = NULL;
-    char *header = NULL, *canon = NULL;
+    char *header = NULL, *canon = NULL, *config_buf = NULL;
     int rc = 0, plan_only = 0, check_only = 0, resume = 0;
     char *vary = calloc(1, 1);
     size_t vlen = 0;
@@ -351,7 +342,7 @@ int cli_sweep(int argc, char **argv) {
         else if (!config) config = a;
         else { fprintf(stderr, "ibp sweep: unexpected argument \"%s\": quote the config\n", a); rc = EXIT_BAD; goto done; }
     }
-    if (!config) config = "";
+    if (!(config = config_arg(config, &config_buf))) { rc = EXIT_BAD; goto done; }
     if (!vlen) { fprintf(stderr, "ibp sweep: give at least one --vary KEY=GRID (see `ibp help sweep`)\n"); rc = EXIT_BAD; goto done; }
     char err[1024];
     int shard = 1, nshards = 1, jobs = 1;
@@ -360,7 +351,7 @@ int cli_sweep(int argc, char **argv) {
         rc = EXIT_BAD;
         goto done;
     }
-    if (jobs_s && (sscanf(jobs_s, "%d", &jobs) != 1 || jobs < 1 || jobs > 256)) {
+    if (jobs_s && (jobs = (int)whole_arg(jobs_s, 1, 256)) < 0) {
         fprintf(stderr, "ibp sweep: --jobs %s: a number of processes in [1, 256]\n", jobs_s);
         rc = EXIT_BAD;
         goto done;
@@ -396,7 +387,8 @@ int cli_sweep(int argc, char **argv) {
     if (plan_only) { rc = print_plan(out, s, shard, nshards); goto done; }
     sweep_images = cli_images(images_s, config, NULL, &rc);
     if (rc) goto done;
-    canon = canonical(config); /* valid: the plan parsed it */
+    canon = canonical_of(config); /* valid: the plan parsed it (any length: no cut in the header) */
+    if (!canon) { fprintf(stderr, "ibp sweep: the base config was refused on a second reading\n"); rc = EXIT_BAD; goto done; }
     long cells = (long)ibp_sweep_ncells(s);
     long here = (long)ibp_sweep_shard_ncells(s, 1, nshards); /* the most cells one process runs */
     long mine = (long)ibp_sweep_shard_ncells(s, shard, nshards);
@@ -449,14 +441,30 @@ int cli_sweep(int argc, char **argv) {
     if (jobs > 1) {
         fprintf(stderr, "ibp sweep: %ld cells, estimated %.3g s with the jobs in parallel\n", cells, est / jobs);
         /* N local shards as child processes, then a merge */
+        outfile merged; /* the output is known to be writable before any cell runs */
+        if (out && (rc = out_open(&merged, out, 1))) goto done;
+        if (out) out_close(&merged, 0);
         char **parts = calloc((size_t)jobs, sizeof(char *));
         pid_t *pids = calloc((size_t)jobs, sizeof(pid_t));
+        if (!parts || !pids) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
+        const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
         for (int j = 0; j < jobs; j++) {
-            parts[j] = malloc(64);
-            snprintf(parts[j], 64, "/tmp/ibp-sweep-%d-%d.csv", (int)getpid(), j + 1);
+            /* a fresh file of our own (mkstemp: no name another user could have planted) */
+            size_t n = strlen(tmpdir) + 40;
+            parts[j] = malloc(n);
+            if (!parts[j]) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
+            snprintf(parts[j], n, "%s/ibp-sweep-XXXXXX", tmpdir);
+            int fd = mkstemp(parts[j]);
+            if (fd < 0) {
+                fprintf(stderr, "ibp sweep: cannot create a part file in %s: %s\n", tmpdir, strerror(errno));
+                pids[j] = -1;
+                parts[j][0] = '\0';
+                continue;
+            }
             pids[j] = fork();
+            if (pids[j] != 0) close(fd);
             if (pids[j] == 0) {
-                sink o = {open(parts[j], O_WRONLY | O_CREAT | O_TRUNC, 0600), parts[j]};
+                sink o = {fd, parts[j]};
                 if (o.fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", parts[j], strerror(errno)); _exit(EXIT_BAD); }
                 char *h = sweep_header_text(ibp_version(), canon, s, j + 1, jobs);
                 int crc = !h || sink_write(&o, h, strlen(h)) || run_shard(&o, s, j + 1, jobs, 0);
@@ -466,6 +474,7 @@ int cli_sweep(int argc, char **argv) {
         int failed = 0;
         for (int j = 0; j < jobs; j++) {
             int st = 0;
+            if (pids[j] <= 0) { failed = 1; continue; }
             waitpid(pids[j], &st, 0);
             failed |= !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         }
@@ -478,7 +487,7 @@ int cli_sweep(int argc, char **argv) {
             rc = cli_merge(margc, margv);
             free(margv);
         }
-        for (int j = 0; j < jobs; j++) { remove(parts[j]); free(parts[j]); }
+        for (int j = 0; j < jobs; j++) { if (parts[j][0]) remove(parts[j]); free(parts[j]); }
         free(parts);
         free(pids);
         goto done;
@@ -500,7 +509,7 @@ int cli_sweep(int argc, char **argv) {
     } else if (out) {
         o.fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
         o.name = out;
-        if (o.fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", out, strerror(errno)); rc = EXIT_BAD; goto done; }
+        if (o.fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", out, open_why(errno)); rc = EXIT_BAD; goto done; }
     }
     fprintf(stderr, "ibp sweep: %ld cells%s, estimated %.3g s%s\n", cells, nshards > 1 ? " (this shard runs ~1/N)" : "",
             est / (double)cells * (double)(mine - st.done), st.done > 0 ? " for the rest" : "");
@@ -514,6 +523,7 @@ done:
     ibp_sweep_destroy(s);
     free(header);
     free(canon);
+    free(config_buf);
     free(vary);
     ibp_images_close(sweep_images);
     sweep_images = NULL;
@@ -525,10 +535,12 @@ done:
 /* A file's whole text (malloc'd; NUL bytes kept for the row checks to reject), or NULL. */
 static char *read_part(const char *path, size_t *len) {
     int fd = open(path, O_RDONLY);
-    if (fd < 0) { fprintf(stderr, "ibp merge: cannot open %s: %s\n", path, strerror(errno)); return NULL; }
+    if (fd < 0) { fprintf(stderr, "ibp merge: cannot open sweep part file %s: %s\n", path, strerror(errno)); return NULL; }
     struct stat sb;
+    memset(&sb, 0, sizeof sb);
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fprintf(stderr, "ibp merge: %s is not a regular file\n", path);
+        fprintf(stderr, "ibp merge: sweep part file %s: %s\n", path,
+                S_ISDIR(sb.st_mode) ? "it is a directory, not a file" : "not a regular file");
         close(fd);
         return NULL;
     }
@@ -648,16 +660,11 @@ int cli_merge(int argc, char **argv) {
         rc = EXIT_BAD;
         goto done;
     }
-    FILE *f = out ? fopen(out, "wb") : stdout;
-    if (!f) { fprintf(stderr, "ibp merge: cannot write %s: %s\n", out, strerror(errno)); rc = EXIT_BAD; goto done; }
-    fputs(common, f);
-    for (int64_t c = 0; c < ncells; c++) fwrite(row[c], 1, (size_t)((char *)strchr(row[c], '\n') - row[c]) + 1, f);
-    int bad = fflush(f) != 0 || ferror(f);
-    if (out && fclose(f) != 0) bad = 1;
-    if (bad) {
-        fprintf(stderr, "ibp merge: writing %s failed: %s\n", out ? out : "the standard output", strerror(errno));
-        rc = EXIT_BAD;
-    }
+    outfile f; /* every write checked; a failure leaves an existing --out as it was */
+    if ((rc = out_open(&f, out, 1))) goto done;
+    out_puts(&f, common);
+    for (int64_t c = 0; c < ncells && !f.failed; c++) out_write(&f, row[c], (size_t)((char *)strchr(row[c], '\n') - row[c]) + 1);
+    rc = out_close(&f, 1);
 done:
     for (int i = 0; i < nfiles; i++) free(texts[i]);
     free(texts);

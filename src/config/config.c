@@ -37,57 +37,110 @@ int ibp__parse_number(const char *s, double *x) {
         if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '+' || *p == 'e' || *p == 'E'))
             return -1;
     char *end;
-    *x = strtod(s, &end);
+    *x = strtod(s, &end) + 0.0; /* -0 reads as 0: the writers print no sign on zero, so links stay exact */
     if (*end != '\0' || end == s) return -1;
     if (!ibp__isfinite(*x)) return -2;
     return 0;
 }
 
+/* The range first: only a value inside it may be cast to an integer (casting 1e300 is undefined
+ * behaviour). The range text is formatted only for a message: a list of 10M values is checked
+ * element by element, and formatting it each time made refusing such a list take 30 s. */
 static int ibp__check_range(const ibp__key *k, double x, const char *shown, char *err, size_t errlen) {
     int is_int = k->type == IBP__T_INT || k->type == IBP__T_INT64 || (k->type == IBP__T_LIST && k->list_int);
     char rng[80];
-    ibp__range_text(k, rng, sizeof rng);
-    if (is_int && x != (double)(int64_t)x)
+    if (!(x >= k->min) || (k->min_open && x <= k->min) || !(x <= k->max) || (is_int && !(x > -9e18 && x < 9e18))) {
+        ibp__range_text(k, rng, sizeof rng);
+        return IBP__ERR("%s=%s is out of range: %s must be %sin %s (%s)", k->key, shown, k->key,
+                        is_int ? "an integer " : "", rng, k->help);
+    }
+    if (is_int && x != (double)(int64_t)x) {
+        ibp__range_text(k, rng, sizeof rng);
         return IBP__ERR("%s=%s: %s must be an integer in %s", k->key, shown, k->key, rng);
-    if (x < k->min || (k->min_open && x <= k->min) || x > k->max)
-        return IBP__ERR("%s=%s is out of range: %s must be in %s (%s)", k->key, shown, k->key, rng, k->help);
+    }
     return IBP_OK;
 }
 
+/* A list item in the common short form ([sign] digits [. digits] [e [sign] digits], at most 15
+ * significant digits, a power of ten within 1e22): its value without strtod, by Clinger's fast
+ * path. The digits are an exact integer m < 2^53 and 10^k is exact, so the one multiplication or
+ * division rounds correctly: the same double strtod gives, natively and in wasm. Long lists are
+ * mostly such items (a 10M-element list is refused in a fraction of a second). Anything else goes
+ * through ibp__parse_number. */
+static int ibp__fast_decimal(const char *p, size_t n, double *x) {
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0;
+    int neg = 0, digits = 0, frac = 0, any = 0;
+    if (i < n && (p[i] == '-' || p[i] == '+')) neg = p[i++] == '-';
+    int64_t m = 0;
+    for (int dot = 0; i < n; i++) {
+        if (p[i] == '.' && !dot) { dot = 1; continue; }
+        if (p[i] < '0' || p[i] > '9') break;
+        any = 1;
+        if (m || p[i] != '0') { if (++digits > 15) return 0; m = m * 10 + (p[i] - '0'); }
+        frac += dot;
+    }
+    if (!any) return 0;
+    int e = 0;
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        int eneg = i < n && p[i] == '-';
+        if (i < n && (p[i] == '-' || p[i] == '+')) i++;
+        if (i == n) return 0;
+        for (; i < n; i++) {
+            if (p[i] < '0' || p[i] > '9' || e > 1000) return 0;
+            e = e * 10 + (p[i] - '0');
+        }
+        if (eneg) e = -e;
+    }
+    if (i != n) return 0;
+    e -= frac;
+    if (e < -22 || e > 22) return 0;
+    double v = e >= 0 ? (double)m * p10[e] : (double)m / p10[-e];
+    *x = (neg ? -v : v) + 0.0; /* -0 reads as 0, as in ibp__parse_number */
+    return 1;
+}
+
 static int ibp__parse_list(const ibp__key *k, const char *v, ibp__list *out, char *err, size_t errlen) {
-    size_t len = strlen(v);
-    int count = len ? 1 : 0;
+    long count = *v ? 1 : 0;
     for (const char *p = v; *p; p++) count += *p == ',';
     if (count < k->list_min)
         return IBP__ERR("%s is empty: give at least %d number%s (comma-separated)", k->key, k->list_min,
                         k->list_min == 1 ? "" : "s");
     if (count > k->list_max)
-        return IBP__ERR("%s has %d values: at most %d are allowed", k->key, count, k->list_max);
+        return IBP__ERR("%s has %ld values: at most %d are allowed", k->key, count, k->list_max);
     double *vals = count ? malloc(sizeof(double) * (size_t)count) : NULL;
     if (count && !vals) return ibp__fail(err, errlen, IBP_E_NOMEM, "out of memory parsing %s", k->key);
     const char *p = v;
-    for (int i = 0; i < count; i++) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
+    for (long i = 0; i < count; i++) {
+        const char *e = p;
+        while (*e && *e != ',') e++;
+        size_t n = (size_t)(e - p);
         char tmp[64];
-        if (n >= sizeof tmp) n = sizeof tmp - 1;
+        if (n >= sizeof tmp) { /* 17 significant digits and an exponent fit many times over */
+            free(vals);
+            return IBP__ERR("%s: value %ld of the list, \"%.20s...\", is %zu characters long: a number has at "
+                            "most %d", k->key, i + 1, p, n, (int)sizeof tmp - 1);
+        }
+        double x;
+        int rc = 0;
         memcpy(tmp, p, n);
         tmp[n] = '\0';
-        double x;
-        int rc = ibp__parse_number(tmp, &x);
+        if (!ibp__fast_decimal(p, n, &x)) rc = ibp__parse_number(tmp, &x);
         if (rc) {
             free(vals);
-            return IBP__ERR("%s: value %d of the list, \"%s\", is not %s", k->key, i + 1, tmp,
+            return IBP__ERR("%s: value %ld of the list, \"%s\", is not %s", k->key, i + 1, tmp,
                             rc == -2 ? "a finite number" : "a number");
         }
         rc = ibp__check_range(k, x, tmp, err, errlen);
         if (rc) { free(vals); return rc; }
         vals[i] = x;
-        p = e ? e + 1 : p + n;
+        p = *e ? e + 1 : e;
     }
     free(out->v);
     out->v = vals;
-    out->n = count;
+    out->n = (int)count;
     return IBP_OK;
 }
 
@@ -180,6 +233,26 @@ static int ibp__parse_value(ibp__config *c, const ibp__key *k, const char *v, ch
     }
     case IBP__T_LIST:
         return ibp__parse_list(k, v, (ibp__list *)(base + k->off), err, errlen);
+    case IBP__T_SET: {
+        int mask = 0;
+        const char *p = v;
+        while (*p) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            int i = ibp__choice_index(k->choices, p, n);
+            if (i < 0 || n == 0) {
+                ibp__choices_text(k->choices, allowed, sizeof allowed);
+                return IBP__ERR("%s=\"%s\": \"%.*s\" is not one of %s (give any of them, comma-separated)", k->key,
+                                v, (int)n, p, allowed);
+            }
+            if (mask & (1 << i)) return IBP__ERR("%s=\"%s\": %.*s is given twice", k->key, v, (int)n, p);
+            mask |= 1 << i;
+            p = comma ? comma + 1 : p + n;
+            if (comma && !*p) return IBP__ERR("%s=\"%s\": a trailing comma", k->key, v);
+        }
+        *(int *)(base + k->off) = mask;
+        return IBP_OK;
+    }
     case IBP__T_ENUM_OR_LIST: {
         int i = ibp__choice_index(k->choices, v, strlen(v));
         if (i >= 0) {
@@ -278,6 +351,17 @@ static void ibp__value_text(const ibp__config *c, const ibp__key *k, ibp__buf *b
         const ibp__list *cv = (const ibp__list *)(base + k->off);
         for (int i = 0; i + 1 < cv->n; i += 2)
             ibp__buf_printf(b, "%s%dx%d", i ? "," : "", (int)cv->v[i], (int)cv->v[i + 1]);
+        return;
+    }
+    case IBP__T_SET: {
+        int mask = *(const int *)(base + k->off), first = 1;
+        for (int i = 0; i < 31; i++) {
+            if (!(mask & (1 << i))) continue;
+            ibp__choice_name(k->choices, i, name, sizeof name);
+            if (!first) ibp__buf_puts(b, ",");
+            ibp__buf_puts(b, name);
+            first = 0;
+        }
         return;
     }
     }
@@ -512,6 +596,25 @@ static int ibp__validate(ibp__config *c, ibp__problems *pr, char *err, size_t er
         IBP__RULE("out", "1", "loss=logistic needs out=1 (here out=%d)%s", c->out,
                   c->data == IBP__DATA_FASHION_MNIST ? ": with data=fashion_mnist give two classes (e.g. classes=0,6), "
                                                        "or use loss=ce for more" : "");
+    /* the logistic loss is defined for labels y in {-1, +1} (the conventions, the margin) */
+    if (c->loss == IBP__LOSS_LOGISTIC && c->labels == IBP__LABELS_RAW) {
+        if (c->data == IBP__DATA_TEACHER || c->data == IBP__DATA_MC)
+            IBP__RULE("labels", "sign (loss=logistic needs labels in {-1, +1})", "loss=logistic needs labels in "
+                      "{-1, +1}, but data=%s gives real-valued targets: add labels=sign (y -> sign(y))",
+                      c->data == IBP__DATA_TEACHER ? "teacher" : "mc");
+        if (c->data == IBP__DATA_INLINE)
+            for (int i = 0; i < c->ys.n; i++)
+                if (c->ys.v[i] != 1.0 && c->ys.v[i] != -1.0) {
+                    char v[32];
+                    ibp_format_double(v, c->ys.v[i]);
+                    IBP__RULE("ys", "labels in {-1, +1} (loss=logistic), or labels=sign", "loss=logistic needs labels "
+                              "in {-1, +1}: value %d of ys is %s (add labels=sign to use sign(y))", i + 1, v);
+                    break;
+                }
+    }
+    if (c->loss == IBP__LOSS_LOGISTIC && c->label_noise > 0)
+        IBP__RULE("label_noise", "0 with loss=logistic", "label_noise adds Gaussian noise to the targets, but "
+                  "loss=logistic needs labels in {-1, +1}: use a regression loss, or data=flip for noisy labels");
     if ((c->data == IBP__DATA_P5 || c->data == IBP__DATA_XOR40 || c->data == IBP__DATA_INLINE) &&
         c->n_test >= c->n)
         IBP__RULE("n_test", "fewer than the samples of the data set", "n_test=%d leaves no training sample: the data set has %d samples", c->n_test, c->n);
@@ -604,7 +707,8 @@ static int ibp__hexval(char ch) {
     return -1;
 }
 
-/* Trim spaces and percent-decode s[0..n) into out (NUL-terminated). */
+/* Trim spaces and percent-decode s[0..n) into out (NUL-terminated). -1: a % without two hex
+ * digits; -2: %00. */
 static int ibp__decode(const char *s, size_t n, char *out) {
     while (n && (*s == ' ' || *s == '\t' || *s == '\r')) { s++; n--; }
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) n--;
@@ -614,6 +718,7 @@ static int ibp__decode(const char *s, size_t n, char *out) {
             if (i + 2 >= n) return -1;
             int a = ibp__hexval(s[i + 1]), b = ibp__hexval(s[i + 2]);
             if (a < 0 || b < 0) return -1;
+            if (a == 0 && b == 0) return -2; /* a NUL would silently cut the key or value */
             out[o++] = (char)(a * 16 + b);
             i += 2;
         } else {
@@ -638,8 +743,10 @@ int ibp__config_find_key(const char *name, char *err, size_t errlen) {
 static int ibp__parse_item(ibp__config *c, const char *item, size_t n, char *tmp, char *err, size_t errlen) {
     const char *eq = memchr(item, '=', n);
     size_t klen = eq ? (size_t)(eq - item) : n;
-    if (ibp__decode(item, klen, tmp))
-        return IBP__ERR("\"%.*s\": a %% must be followed by two hex digits", (int)(n > 60 ? 60 : n), item);
+    int dc = ibp__decode(item, klen, tmp);
+    if (dc)
+        return IBP__ERR("\"%.*s\": %s", (int)(n > 60 ? 60 : n), item,
+                        dc == -2 ? "%00 (a NUL byte) is not allowed in a key" : "a % must be followed by two hex digits");
     if (!tmp[0] && !eq) return 1;
     if (!tmp[0]) return IBP__ERR("\"%.*s\": missing key before '='", (int)(n > 60 ? 60 : n), item);
     int idx = ibp__config_find_key(tmp, err, errlen);
@@ -647,8 +754,10 @@ static int ibp__parse_item(ibp__config *c, const char *item, size_t n, char *tmp
     const ibp__key *k = &ibp__keys[idx];
     if (!eq) return IBP__ERR("%s has no value: write %s=<value> (%s)", k->key, k->key, k->help);
     if ((c->given[idx / 64] >> (idx % 64)) & 1u) return IBP__ERR("%s is given twice", k->key);
-    if (ibp__decode(eq + 1, n - klen - 1, tmp))
-        return IBP__ERR("%s: a %% in the value must be followed by two hex digits", k->key);
+    dc = ibp__decode(eq + 1, n - klen - 1, tmp);
+    if (dc)
+        return IBP__ERR("%s: %s", k->key, dc == -2 ? "%00 (a NUL byte) is not allowed in a value"
+                                                  : "a % in the value must be followed by two hex digits");
     int rc = ibp__parse_value(c, k, tmp, err, errlen);
     c->given[idx / 64] |= (uint64_t)1 << (idx % 64);
     return rc;
@@ -713,8 +822,10 @@ int ibp__config_value_text(int i, const char *value, char *out, size_t cap, char
     size_t n = strlen(value);
     char *text = malloc(n + 1);
     if (!text) return ibp__fail(err, errlen, IBP_E_NOMEM, "out of memory reading a value of %s", ibp__keys[i].key);
-    int rc = ibp__decode(value, n, text) ? IBP__ERR("%s: a %% in the value must be followed by two hex digits", ibp__keys[i].key)
-                                         : ibp__parse_value(&c, &ibp__keys[i], text, err, errlen);
+    int dc = ibp__decode(value, n, text);
+    int rc = dc ? IBP__ERR("%s: %s", ibp__keys[i].key, dc == -2 ? "%00 (a NUL byte) is not allowed in a value"
+                                                             : "a % in the value must be followed by two hex digits")
+                : ibp__parse_value(&c, &ibp__keys[i], text, err, errlen);
     free(text);
     if (rc == IBP_OK) {
         ibp__buf b = {out, cap, 0};
@@ -727,9 +838,21 @@ int ibp__config_value_text(int i, const char *value, char *out, size_t cap, char
 }
 
 size_t ibp__config_write(const ibp__config *c, int full, char *out, size_t cap) {
+    ibp__buf b = {out, cap, 0};
+    ibp__config_write_buf(c, full, 0, &b);
+    return ibp__buf_finish(&b);
+}
+
+/* Keys, enum names and short values go through one escaping put in json mode; a value too long
+ * for the local buffer is a list of numbers, which needs no escapes. */
+static void ibp__put(ibp__buf *b, const char *s, int json) {
+    if (json) ibp__buf_json_chars(b, s);
+    else ibp__buf_puts(b, s);
+}
+
+void ibp__config_write_buf(const ibp__config *c, int full, int json, ibp__buf *bp) {
     /* Defaults in the table are written in canonical form (a test checks it), so a value is
      * "default" exactly when its text equals the table's: no second parse, no allocation. */
-    ibp__buf b = {out, cap, 0};
     int first = 1;
     char why[8];
     for (int i = 0; i < ibp__nkeys; i++) {
@@ -745,14 +868,13 @@ size_t ibp__config_write(const ibp__config *c, int full, char *out, size_t cap) 
         ibp__buf_finish(&v);
         int differs = v.len != strlen(k->def) || strcmp(vb, k->def) != 0;
         if (!full && !differs) continue;
-        if (!first) ibp__buf_puts(&b, "&");
+        if (!first) ibp__buf_puts(bp, "&");
         first = 0;
-        ibp__buf_puts(&b, k->key);
-        ibp__buf_puts(&b, "=");
-        if (v.len < sizeof vb) ibp__buf_puts(&b, vb);
-        else ibp__value_text(c, k, &b); /* long lists: write straight into the output */
+        ibp__put(bp, k->key, json);
+        ibp__buf_puts(bp, "=");
+        if (v.len < sizeof vb) ibp__put(bp, vb, json);
+        else ibp__value_text(c, k, bp); /* long lists: write straight into the output */
     }
-    return ibp__buf_finish(&b);
 }
 
 /* The table's default text must be what the writer produces for it (see ibp__config_write).

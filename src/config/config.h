@@ -25,6 +25,8 @@ enum { IBP__LRREF_SHARPNESS, IBP__LRREF_NTK, IBP__LRREF_SMIN };
 enum { IBP__POOL_FLAT, IBP__POOL_AVG };
 enum { IBP__PAD_VALID, IBP__PAD_SAME };
 enum { IBP__TARGET_PRODUCT, IBP__TARGET_IID };
+enum { IBP__FLOW_GF, IBP__FLOW_CENTRAL, IBP__NFLOWS }; /* bits of c->flow: 1 << IBP__FLOW_* */
+enum { IBP__FLOWSTART_INIT, IBP__FLOWSTART_ONSET };
 
 typedef struct ibp__list { int n; double *v; } ibp__list; /* owned by the config */
 
@@ -73,6 +75,10 @@ typedef struct ibp__config {
     /* measurement */
     int log_every, measure, measure_every, topk, lanczos_max, adaptive, lambda_min, ntk;
     double lanczos_tol, catapult_factor;
+    /* continuous-time models beside GD (src/flows/) */
+    int flow;                 /* IBP__T_SET bitmask of IBP__FLOW_* */
+    int flow_start, flow_k;
+    double flow_tol, flow_kappa;
     /* misc */
     double mem_cap_mib;
     int64_t seed;
@@ -88,6 +94,8 @@ void ibp__config_move_lists(ibp__config *c, double *dst);
 int ibp__config_given(const ibp__config *c, const char *key); /* was key set explicitly? */
 /* Canonical serialization (see ibp_config_canonical). */
 size_t ibp__config_write(const ibp__config *c, int full, char *buf, size_t cap);
+/* The same appended to b; json != 0 escapes it as the inside of a JSON string. */
+void ibp__config_write_buf(const ibp__config *c, int full, int json, ibp__buf *b);
 /* Hidden width of hidden layer h (1-based, h < number of layers). */
 int ibp__config_width(const ibp__config *c, int h);
 uint64_t ibp__config_data_seed(const ibp__config *c);
@@ -112,7 +120,8 @@ enum {
     IBP__T_LIST,         /* comma list of numbers */
     IBP__T_ENUM_OR_LIST, /* one of choices, or a comma list of numbers (stored in list_off) */
     IBP__T_ACT,          /* activation name with an optional (parameter) */
-    IBP__T_CONV          /* conv layers "CxK,CxK,...": a list of (channels, kernel) pairs */
+    IBP__T_CONV,         /* conv layers "CxK,CxK,...": a list of (channels, kernel) pairs */
+    IBP__T_SET           /* comma list of distinct choices, stored as a bitmask (bit i = choice i) */
 };
 
 typedef struct ibp__key {

@@ -11,6 +11,7 @@ static const char *ibp__type_name(int t) {
     case IBP__T_LIST: return "list";
     case IBP__T_ENUM_OR_LIST: return "enum_or_list";
     case IBP__T_CONV: return "conv";
+    case IBP__T_SET: return "set";
     default: return "activation";
     }
 }
@@ -25,11 +26,11 @@ size_t ibp_config_schema_json(char *buf, size_t cap) {
         ibp__buf_puts(&b, ",\"group\":"); ibp__buf_json_str(&b, k->group);
         ibp__buf_puts(&b, ",\"type\":"); ibp__buf_json_str(&b, ibp__type_name(k->type));
         ibp__buf_puts(&b, ",\"default\":"); ibp__buf_json_str(&b, k->def);
-        if (k->type != IBP__T_ENUM && k->type != IBP__T_ACT && k->type != IBP__T_BOOL) {
+        if (k->type != IBP__T_ENUM && k->type != IBP__T_ACT && k->type != IBP__T_BOOL && k->type != IBP__T_SET) {
             ibp__buf_puts(&b, ",\"min\":");
-            if (k->min <= -1e299) ibp__buf_puts(&b, "null"); else ibp__buf_double(&b, k->min);
+            ibp__buf_double(&b, k->min);
             ibp__buf_puts(&b, ",\"max\":");
-            if (k->max >= 1e299) ibp__buf_puts(&b, "null"); else ibp__buf_double(&b, k->max);
+            ibp__buf_double(&b, k->max);
             ibp__buf_printf(&b, ",\"minOpen\":%s", k->min_open ? "true" : "false");
         }
         if (k->type == IBP__T_LIST || k->type == IBP__T_ENUM_OR_LIST || k->type == IBP__T_CONV)
@@ -74,6 +75,7 @@ size_t ibp_config_help_text(char *buf, size_t cap) {
             const char *p = k->choices;
             for (; *p; p++) { char ch[2] = {*p == '|' ? '|' : *p, 0}; ibp__buf_puts(&rb, ch); }
             if (k->type == IBP__T_ENUM_OR_LIST) ibp__buf_puts(&rb, "|<list>");
+            if (k->type == IBP__T_SET) ibp__buf_puts(&rb, " (any, comma-separated)");
         } else if (k->type == IBP__T_BOOL) {
             ibp__buf_puts(&rb, "0|1");
         } else if (k->type == IBP__T_CONV) {
@@ -82,8 +84,7 @@ size_t ibp_config_help_text(char *buf, size_t cap) {
             char lo[32], hi[32];
             ibp_format_double(lo, k->min);
             ibp_format_double(hi, k->max);
-            ibp__buf_printf(&rb, "%s%s%s..%s", k->type == IBP__T_LIST ? "list " : "", k->min_open ? ">" : "",
-                            k->min <= -1e299 ? "-inf" : lo, k->max >= 1e299 ? "inf" : hi);
+            ibp__buf_printf(&rb, "%s%s%s..%s", k->type == IBP__T_LIST ? "list " : "", k->min_open ? ">" : "", lo, hi);
         }
         ibp__buf_finish(&rb);
         ibp__buf_printf(&b, "  %-16s %-10s %-34s %s", k->key, *k->def ? k->def : "(none)", range, k->help);

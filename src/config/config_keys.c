@@ -40,14 +40,13 @@ void ibp__choices_text(const char *choices, char *out, size_t cap) {
     ibp__buf_finish(&b);
 }
 
+/* The range as it is: the widest bounds are +-1e300, not infinities (inf is refused). */
 void ibp__range_text(const ibp__key *k, char *out, size_t cap) {
     char lo[32], hi[32];
     ibp_format_double(lo, k->min);
     ibp_format_double(hi, k->max);
     ibp__buf b = {out, cap, 0};
-    ibp__buf_printf(&b, "%s%s, ", k->min_open ? "(" : "[", k->min <= -1e299 ? "-inf" : lo);
-    if (k->max >= 1e299) ibp__buf_puts(&b, "inf)");
-    else ibp__buf_printf(&b, "%s]", hi);
+    ibp__buf_printf(&b, "%s%s, %s]", k->min_open ? "(" : "[", lo, hi);
     ibp__buf_finish(&b);
 }
 
@@ -58,6 +57,10 @@ void ibp__key_allowed(const ibp__key *k, ibp__buf *b) {
     case IBP__T_ENUM:
         ibp__choices_text(k->choices, text, sizeof text);
         ibp__buf_printf(b, "one of %s", text);
+        return;
+    case IBP__T_SET:
+        ibp__choices_text(k->choices, text, sizeof text);
+        ibp__buf_printf(b, "any of %s, comma-separated (empty: none)", text);
         return;
     case IBP__T_ACT:
         ibp__choices_text(k->choices, text, sizeof text);

@@ -39,8 +39,9 @@ const ibp__key ibp__keys[] = {
      "trained biases on every trained layer (cnn: one per output channel of a convolution)"},
     {"param", "model", IBP__T_ENUM, O(param), 0, "standard", 0, 0, 0, 0, 0, 0, "standard|ntk|ntk_all",
      "model=linear,mlp,cnn",
-     "parameterization: ntk multiplies layer h >= 2 by 1/sqrt(fan_in), i.e. f = m^-(L-1)/2 W_L...W_1 x; "
-     "ntk_all also the first layer (by 1/sqrt(d)), as in the catapult paper's ReLU nets"},
+     "parameterization: ntk multiplies trained layer h >= 2 by 1/sqrt(fan_in), i.e. f = m^-(L-1)/2 W_L...W_1 x; "
+     "ntk_all also the first layer (by 1/sqrt(d)), as in the catapult paper's ReLU nets; "
+     "either never scales a fixed head (head=pm, unit or values are used as given)"},
     {"init", "model", IBP__T_ENUM_OR_LIST, O(init), O(init_values), "fan_in", -BIG, BIG, 0, 0, 1,
      1000000, "fan_in|normal|residual|orthogonal|zero|file", "",
      "initial parameters: fan_in N(0,s^2/fan_in), normal N(0,s^2), residual I + s/sqrt(L d) N(0,1), "
@@ -178,11 +179,12 @@ const ibp__key ibp__keys[] = {
     {"steps", "optimizer", IBP__T_INT, O(steps), 0, "1000", 0, IMAX, 0, 0, 0, 0, "", "",
      "number of steps"},
     {"target_loss", "optimizer", IBP__T_DOUBLE, O(target_loss), 0, "0", 0, BIG, 0, 0, 0, 0, "", "",
-     "stop when the training loss is at most this; 0 = off"},
+     "stop when the training loss is at most this; 0 = off (at most 1e300)"},
     {"grad_tol", "optimizer", IBP__T_DOUBLE, O(grad_tol), 0, "0", 0, BIG, 0, 0, 0, 0, "", "",
      "stop when ||grad|| < grad_tol; 0 = off"},
     {"div_loss", "optimizer", IBP__T_DOUBLE, O(div_loss), 0, "10000000000", 0, BIG, 1, 0, 0, 0, "", "",
-     "divergence bound: stop as diverged when the loss is above it (or not finite)"},
+     "divergence bound: stop as diverged when the loss is above it (at most 1e300; a loss that is not finite "
+     "always stops the run)"},
     /* ---- measurement ---- */
     {"log_every", "measure", IBP__T_INT, O(log_every), 0, "1", 1, IMAX, 0, 0, 0, 0, "", "",
      "write a metrics row every k steps"},
@@ -204,6 +206,18 @@ const ibp__key ibp__keys[] = {
      "also track the top NTK eigenvalue lambda = lambda_max(Theta/n)"},
     {"catapult_factor", "measure", IBP__T_DOUBLE, O(catapult_factor), 0, "2", 1, 1e12, 1, 0, 0, 0, "",
      "", "a catapult is a rise of the loss by this factor followed by a fall below its start"},
+    /* ---- continuous-time models beside GD ---- */
+    {"flow", "flows", IBP__T_SET, O(flow), 0, "", 0, 0, 0, 0, 0, 0, "gf|central", "opt=gd",
+     "continuous-time models run beside GD, any subset: gf = gradient flow, central = the central flow "
+     "of Cohen et al. 2025 (S <= 2/eta by complementarity over the top flow_k eigenvalues)"},
+    {"flow_start", "flows", IBP__T_ENUM, O(flow_start), 0, "init", 0, 0, 0, 0, 0, 0, "init|onset", "opt=gd",
+     "where the flows start: init = GD's theta0; onset = GD's iterate at the EoS onset event"},
+    {"flow_tol", "flows", IBP__T_DOUBLE, O(flow_tol), 0, "1e-07", 1e-13, 1e-2, 0, 0, 0, 0, "", "opt=gd",
+     "error tolerance of the flows' Dormand-Prince 5(4) integrator (relative and absolute, per step)"},
+    {"flow_k", "flows", IBP__T_INT, O(flow_k), 0, "3", 1, IBP__MAX_TOPK - 1, 0, 0, 0, 0, "", "opt=gd",
+     "eigenvalues the central flow tracks (1 = the single-eigenvalue form; >= 2 the several-eigenvalue form)"},
+    {"flow_kappa", "flows", IBP__T_DOUBLE, O(flow_kappa), 0, "1", 0, 1e3, 1, 0, 0, 0, "", "opt=gd",
+     "central flow: rate (per GD step) that pulls a drifted eigenvalue back to 2/eta: dS/dt <= kappa/eta (2/eta - S)"},
     /* ---- run ---- */
     {"seed", "run", IBP__T_INT64, O(seed), 0, "0", 0, SEEDMAX, 0, 0, 0, 0, "", "",
      "random seed (data, init, SGD, Lanczos start)"},

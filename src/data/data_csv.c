@@ -3,8 +3,9 @@
  * Format: a header row of column names (optionally in double quotes), then rows of numbers,
  * every row with as many fields as the header; the last k columns are the targets. Blank lines
  * are ignored; lines may end in \n, \r\n or \r; a UTF-8 byte order mark is skipped. Numbers are
- * read by strtod (the core never sets a locale, so "." is the decimal point); nan and inf are
- * rejected because one of them would poison every loss and gradient silently.
+ * decimal (digits, sign, '.', exponent: no hex, no nan or inf, as in the config language) and read
+ * by strtod (the core never sets a locale, so "." is the decimal point); a value that overflows to
+ * inf is rejected because it would poison every loss and gradient silently.
  * Line numbers in messages count every physical line (blank ones included) from 1, so they match
  * what an editor shows. */
 #include <limits.h>
@@ -26,6 +27,13 @@ static const char *next_line(const char *e) { /* e from line_end */
     return *e ? e + 1 : e;
 }
 static int is_space(char ch) { return ch == ' ' || ch == '\t'; }
+/* Only decimal numbers, as in the config language: strtod alone would also take hex (0x10),
+ * "infinity" and "nan". */
+static int is_decimal(const char *p, const char *e) {
+    for (; p < e; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '+' || *p == 'e' || *p == 'E')) return 0;
+    return 1;
+}
 static int is_blank(const char *p, const char *e) {
     for (; p < e; p++)
         if (!is_space(*p)) return 0;
@@ -145,7 +153,8 @@ int ibp__csv_scan(const char *text, int k, ibp__csvinfo *info, char *err, size_t
             char *end = (char *)s;
             double v = 0;
             if (t > s) v = strtod(s, &end);
-            if (t == s || end != t || !ibp__isfinite(v)) {
+            int parsed = t > s && end == t, finite = parsed && ibp__isfinite(v);
+            if (!finite || !is_decimal(s, t)) {
                 const char *name;
                 int nlen, flen = (int)(t - s);
                 header_name(h, he, j, &name, &nlen);
@@ -153,7 +162,7 @@ int ibp__csv_scan(const char *text, int k, ibp__csvinfo *info, char *err, size_t
                                  "data CSV line %d, column %d (\"%.*s\"): \"%.*s%s\" is not a %snumber",
                                  line, j + 1, nlen, name, flen > FIELD_SHOWN ? FIELD_SHOWN : flen, s,
                                  flen > FIELD_SHOWN ? "..." : "",
-                                 (t > s && end == t) ? "finite " : "");
+                                 parsed && !finite ? "finite " : parsed ? "decimal " : "");
             }
             if (q < e) q++;
         }

@@ -517,6 +517,16 @@ int ibp__data_build(ibp__data *D, const ibp__config *c, const char *csv, const i
     if (c->data == IBP__DATA_FASHION_MNIST) ibp__images_build(img, c, n, nt, k, D->x, D->y, D->xt, D->yt, scratch);
     sign_labels(c, D->y, (size_t)n * k);
     sign_labels(c, D->yt, (size_t)nt * k);
+    if (c->loss == IBP__LOSS_LOGISTIC) /* the config checked every other source of targets */
+        for (long i = 0; i < (long)(n + nt) * k; i++) {
+            double yi = i < (long)n * k ? D->y[i] : D->yt[i - (long)n * k];
+            if (yi != 1.0 && yi != -1.0) {
+                char v[32];
+                ibp_format_double(v, yi);
+                return ibp__fail(err, errlen, IBP_E_DATA, "loss=logistic needs labels in {-1, +1}, but the data has "
+                                 "a target %s (add labels=sign to use sign(y))", v);
+            }
+        }
     if (c->loss == IBP__LOSS_CE) {
         int rc = ce_targets(D->y, n, k, "training", err, errlen);
         if (!rc) rc = ce_targets(D->yt, nt, k, "test", err, errlen);

@@ -84,10 +84,12 @@ int ibp__model_init(ibp__model *m, const ibp__config *c, double *theta, const ch
     memset(theta, 0, sizeof(double) * (size_t)m->P);
     ibp_rng rng;
     ibp__rng_seed(&rng, (uint64_t)c->seed, IBP__STREAM_INIT);
+    double *file_head = scratch; /* (rows, cols) of a fixed head read from the params JSON */
+    int have_file_head = 0;
     if (c->init == IBP__INIT_VALUES) {
         memcpy(theta, c->init_values.v, sizeof(double) * (size_t)m->P);
     } else if (c->init == IBP__INIT_FILE) {
-        int rc = ibp__params_json_read(m, init_json, theta, err, errlen);
+        int rc = ibp__params_json_read(m, init_json, theta, file_head, &have_file_head, err, errlen);
         if (rc) return rc;
     } else {
         int ti = 0; /* trained layer index */
@@ -115,11 +117,24 @@ int ibp__model_init(ibp__model *m, const ibp__config *c, double *theta, const ch
     for (long i = 0; i < m->P; i++)
         if (!ibp__isfinite(theta[i]))
             return ibp__fail(err, errlen, IBP_E_INIT, "initial parameter %ld is not finite", i);
-    /* a fixed head */
+    /* a fixed head. init=file: a random head (unit) is the file's, since it cannot be drawn again
+     * (the draws follow the trained layers' in the INIT stream); a head the config determines (pm,
+     * values) must agree with the file's when the file has one: a different head is another model. */
     if (m->kind != IBP__MODEL_MF && m->L[m->nl - 1].off < 0) {
         ibp__layer *h = &m->L[m->nl - 1];
         int width = h->cols;
         double *H = h->fixed;
+        long nh = (long)h->rows * width;
+        if (c->init == IBP__INIT_FILE && c->head == IBP__HEAD_UNIT) {
+            if (!have_file_head)
+                return ibp__fail(err, errlen, IBP_E_INIT, "params JSON: head=unit is a random fixed head, and the file "
+                                 "has no \"head\" array to restore it from (ibp run --save writes it)");
+            for (long i = 0; i < nh; i++)
+                if (!ibp__isfinite(file_head[i]))
+                    return ibp__fail(err, errlen, IBP_E_INIT, "params JSON: head value %ld is not finite", i + 1);
+            memcpy(H, file_head, sizeof(double) * (size_t)nh);
+            return IBP_OK;
+        }
         for (int o = 0; o < h->rows; o++) {
             double *row = H + (size_t)o * width;
             if (c->head == IBP__HEAD_PM) {
@@ -135,6 +150,16 @@ int ibp__model_init(ibp__model *m, const ibp__config *c, double *theta, const ch
                 memcpy(row, c->head_values.v + (size_t)o * width, sizeof(double) * (size_t)width);
             }
         }
+        if (have_file_head)
+            for (long i = 0; i < nh; i++)
+                if (file_head[i] != H[i]) {
+                    char a[32], b[32];
+                    ibp_format_double(a, file_head[i]);
+                    ibp_format_double(b, H[i]);
+                    return ibp__fail(err, errlen, IBP_E_INIT, "params JSON: the file's fixed head differs from "
+                                     "head=%s in the config (value %ld: %s in the file, %s here): it belongs to "
+                                     "another model", c->head == IBP__HEAD_PM ? "pm" : "<values>", i + 1, a, b);
+                }
     }
     return IBP_OK;
 }

@@ -154,6 +154,20 @@ void ibp__act_d2(int act, double prm, const double *z, double *d2, long n);
 void ibp__act_derivs(int act, double prm, const double *z, double *a, double *d1, double *d2,
                      long n);
 
+/* ---- third derivatives (model_net_d3.c: linear and mlp; model_mf_d3.c: mf and the dispatch) ---- */
+/* out (P,) = D3L[u, u, .] = grad_theta (u^T H u) of the batch loss, exactly (an R-operator pass
+ * through the HVP); returns q = u^T H u. ws: ibp__model_d3_doubles(m, nmax) doubles of the
+ * caller's own (not the model's workspace, so the HVP cache stays valid). mf ignores b. */
+size_t ibp__model_d3_doubles(const ibp__model *m, int nmax);
+double ibp__model_d3(const ibp__model *m, const double *theta, const ibp__batch *b, const double *u,
+                     double *out, double *ws);
+size_t ibp__net_d3_doubles(const ibp__model *m, int nmax);
+double ibp__net_d3(const ibp__model *m, const double *theta, const ibp__batch *b, const double *u,
+                   double *out, double *ws);
+size_t ibp__mf_d3_doubles(const ibp__model *m);
+double ibp__mf_d3(const ibp__model *m, const double *theta, const double *u, double *out, double *ws);
+void ibp__act_d3(int act, double prm, const double *z, double *d3, long n); /* act''' elementwise */
+
 /* Initial parameters (init.c): fills theta (P,) and the fixed arrays (head, mf target) that
  * depend on the init stream. init_json is the params JSON for init=file. */
 int ibp__model_init(ibp__model *m, const ibp__config *c, double *theta, const char *init_json,
@@ -168,6 +182,9 @@ size_t ibp__params_json_write(const ibp__config *c, const ibp__model *m, const d
                               char *buf, size_t cap);
 /* A vector v (P,) laid out like theta as the list of its named trained arrays (JSON). */
 size_t ibp__vector_json_write(const ibp__model *m, const double *v, char *buf, size_t cap);
-int ibp__params_json_read(ibp__model *m, const char *json, double *theta, char *err, size_t errlen);
+/* Reads theta (P,) and, when the model has a fixed head and head != NULL, the file's head array
+ * into head (rows, cols) with *head_found = 1 (a random head=unit is restored from it). */
+int ibp__params_json_read(ibp__model *m, const char *json, double *theta, double *head, int *head_found,
+                          char *err, size_t errlen);
 
 #endif /* IBP_MODELS_H */

@@ -67,9 +67,7 @@ size_t ibp__params_json_write(const ibp__config *c, const ibp__model *m, const d
                               const double *grad, long step, char *buf, size_t cap) {
     ibp__buf b = {buf, cap, 0};
     ibp__buf_printf(&b, "{\"format\":\"ibp-params-1\",\"version\":\"%s\",\"config\":\"", IBP_VERSION);
-    /* config text has no quotes or backslashes: the parser accepts neither in any value */
-    size_t room = b.len + 1 < b.cap ? b.cap - b.len : 0;
-    b.len += ibp__config_write(c, 0, room ? b.p + b.len : NULL, room);
+    ibp__config_write_buf(c, 0, 1, &b);
     ibp__buf_printf(&b, "\",\"step\":%ld,\"params\":[\n", step);
     int first = 1;
     for (int i = 0; i < m->nl; i++) {
@@ -102,11 +100,17 @@ size_t ibp__params_json_write(const ibp__config *c, const ibp__model *m, const d
 
 /* ---- reading: a small recursive-descent walk over the JSON text ---------------------------- */
 
+/* Nesting deeper than this is refused: the walk below recurses once per level, and a file nested
+ * a million deep used to overflow the stack (native SIGSEGV; in wasm a RangeError that left the
+ * module unusable). The format itself nests 4 deep; numpy's tolist() adds one per dimension. */
+#define IBP__JSON_MAX_DEPTH 64
+
 typedef struct ibp__json {
     const char *s, *p;
     char *err;
     size_t errlen;
     int rc;
+    int depth; /* arrays and objects open around p */
 } ibp__json;
 
 static int ibp__jerr(ibp__json *j, const char *what) {
@@ -132,11 +136,11 @@ static int ibp__jstr(ibp__json *j, char *out, size_t cap) {
     while (*j->p && *j->p != '"') {
         char ch = *j->p++;
         if (ch == '\\') {
+            if (!*j->p) break; /* a backslash at the very end: never step over the NUL */
             ch = *j->p++;
             if (ch == 'u') { for (int i = 0; i < 4 && *j->p; i++) j->p++; ch = '?'; }
             else if (ch == 'n') ch = '\n';
             else if (ch == 't') ch = '\t';
-            else if (!ch) break;
         }
         if (o + 1 < cap) out[o++] = ch;
     }
@@ -148,10 +152,21 @@ static int ibp__jstr(ibp__json *j, char *out, size_t cap) {
 static int ibp__jnum(ibp__json *j, double *x) {
     ibp__jws(j);
     char *end;
-    *x = strtod(j->p, &end);
-    if (end == j->p) return ibp__jerr(j, "expected a number");
+    const char *q = j->p; /* decimal only: strtod alone would also take hex, nan and infinity */
+    while ((*q >= '0' && *q <= '9') || *q == '.' || *q == '-' || *q == '+' || *q == 'e' || *q == 'E') q++;
+    *x = q > j->p ? strtod(j->p, &end) + 0.0 : 0.0; /* -0 reads as 0: the writer prints no sign on zero */
+    if (q == j->p || end != q) return ibp__jerr(j, "expected a number");
     if (!ibp__isfinite(*x)) return ibp__jerr(j, "a value is not finite");
     j->p = end;
+    return IBP_OK;
+}
+/* Enter an array or object at p (its bracket already consumed): refuse too deep a nesting. */
+static int ibp__jenter(ibp__json *j) {
+    if (++j->depth > IBP__JSON_MAX_DEPTH) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "arrays and objects are nested more than %d deep", IBP__JSON_MAX_DEPTH);
+        return ibp__jerr(j, msg);
+    }
     return IBP_OK;
 }
 static int ibp__jskip(ibp__json *j) {
@@ -161,15 +176,18 @@ static int ibp__jskip(ibp__json *j) {
     if (ch == '{' || ch == '[') {
         char close = ch == '{' ? '}' : ']';
         j->p++;
-        if (ibp__jlit(j, close)) return IBP_OK;
-        do {
-            if (ch == '{') {
-                char t[2];
-                if (ibp__jstr(j, t, sizeof t) || !ibp__jlit(j, ':')) return ibp__jerr(j, "expected \"key\":");
-            }
-            if (ibp__jskip(j)) return j->rc;
-        } while (ibp__jlit(j, ','));
-        if (!ibp__jlit(j, close)) return ibp__jerr(j, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+        if (ibp__jenter(j)) return j->rc;
+        if (!ibp__jlit(j, close)) {
+            do {
+                if (ch == '{') {
+                    char t[2];
+                    if (ibp__jstr(j, t, sizeof t) || !ibp__jlit(j, ':')) return ibp__jerr(j, "expected \"key\":");
+                }
+                if (ibp__jskip(j)) return j->rc;
+            } while (ibp__jlit(j, ','));
+            if (!ibp__jlit(j, close)) return ibp__jerr(j, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+        j->depth--;
         return IBP_OK;
     }
     if (!strncmp(j->p, "true", 4)) { j->p += 4; return IBP_OK; }
@@ -181,16 +199,19 @@ static int ibp__jskip(ibp__json *j) {
 /* Numbers of a (possibly nested) array into out[*n...] (at most cap). */
 static int ibp__jdata(ibp__json *j, double *out, long cap, long *n) {
     if (!ibp__jlit(j, '[')) return ibp__jerr(j, "\"data\" must be an array of numbers");
-    if (ibp__jlit(j, ']')) return IBP_OK;
-    do {
-        ibp__jws(j);
-        if (*j->p == '[') { if (ibp__jdata(j, out, cap, n)) return j->rc; continue; }
-        double x;
-        if (ibp__jnum(j, &x)) return j->rc;
-        if (*n < cap) out[*n] = x;
-        (*n)++;
-    } while (ibp__jlit(j, ','));
-    if (!ibp__jlit(j, ']')) return ibp__jerr(j, "expected ',' or ']' in \"data\"");
+    if (ibp__jenter(j)) return j->rc;
+    if (!ibp__jlit(j, ']')) {
+        do {
+            ibp__jws(j);
+            if (*j->p == '[') { if (ibp__jdata(j, out, cap, n)) return j->rc; continue; }
+            double x;
+            if (ibp__jnum(j, &x)) return j->rc;
+            if (*n < cap) out[*n] = x;
+            (*n)++;
+        } while (ibp__jlit(j, ','));
+        if (!ibp__jlit(j, ']')) return ibp__jerr(j, "expected ',' or ']' in \"data\"");
+    }
+    j->depth--;
     return IBP_OK;
 }
 
@@ -210,8 +231,20 @@ static int ibp__find_slice(ibp__model *m, const char *name, long *off, int *rows
     return 0;
 }
 
-static int ibp__jparam(ibp__json *j, ibp__model *m, double *theta, char *seen) {
+/* What the reader fills: theta's slices, and the fixed head when the model has one (a random
+ * head=unit cannot be drawn again: it comes from the file). */
+typedef struct ibp__pjread {
+    ibp__model *m;
+    double *theta;          /* (P,) */
+    double *head;           /* (rows, cols) of the fixed head, or NULL when the model has none */
+    int head_found;
+    char seen[2 + 2 * IBP__MAX_LAYERS];
+} ibp__pjread;
+
+static int ibp__jparam(ibp__json *j, ibp__pjread *rd) {
+    ibp__model *m = rd->m;
     if (!ibp__jlit(j, '{')) return ibp__jerr(j, "each entry of \"params\" must be an object {name, shape, data}");
+    if (ibp__jenter(j)) return j->rc;
     char name[32] = "", key[32];
     int shape[4], nshape = -1, trained = 1;
     const char *data_at = NULL;
@@ -226,8 +259,11 @@ static int ibp__jparam(ibp__json *j, ibp__model *m, double *theta, char *seen) {
                     do {
                         double x;
                         if (ibp__jnum(j, &x)) return j->rc;
-                        if (nshape < 4) shape[nshape] = (int)x;
-                        nshape++;
+                        if (!(x >= 0 && x <= 2147483647.0)) /* before the cast: (int)1e300 is undefined */
+                            return ibp__jerr(j, "a \"shape\" value is out of range: sizes are integers in [0, 2147483647]");
+                        if (x != (double)(int)x) return ibp__jerr(j, "\"shape\" must be an array of integers");
+                        if (nshape == 4) return ibp__jerr(j, "a \"shape\" has at most 2 sizes");
+                        shape[nshape++] = (int)x;
                     } while (ibp__jlit(j, ','));
                     if (!ibp__jlit(j, ']')) return ibp__jerr(j, "expected ']' after the shape");
                 }
@@ -243,10 +279,16 @@ static int ibp__jparam(ibp__json *j, ibp__model *m, double *theta, char *seen) {
         } while (ibp__jlit(j, ','));
         if (!ibp__jlit(j, '}')) return ibp__jerr(j, "expected ',' or '}'");
     }
-    if (!trained) return IBP_OK;
-    long off;
+    const ibp__layer *last = &m->L[m->nl - 1];
+    int is_head = rd->head && !strcmp(name, last->name);
+    if (!trained && !is_head) { j->depth--; return IBP_OK; } /* written for reference (the mf target A) */
+    long off = -1;
     int rows, cols, li;
-    if (!ibp__find_slice(m, name, &off, &rows, &cols, &li)) {
+    if (is_head) {
+        rows = last->rows;
+        cols = last->cols;
+        li = m->nl - 1;
+    } else if (!ibp__find_slice(m, name, &off, &rows, &cols, &li)) {
         char msg[160];
         snprintf(msg, sizeof msg, "the model has no trained array named \"%s\"", name);
         return ibp__jerr(j, msg);
@@ -270,27 +312,36 @@ static int ibp__jparam(ibp__json *j, ibp__model *m, double *theta, char *seen) {
     }
     if (!data_at) return ibp__jerr(j, "an entry has no \"data\"");
     const char *save = j->p;
+    int depth = j->depth;
     j->p = data_at;
     long n = 0;
-    if (ibp__jdata(j, theta + off, want, &n)) return j->rc;
+    if (ibp__jdata(j, is_head ? rd->head : rd->theta + off, want, &n)) return j->rc;
     j->p = save;
+    j->depth = depth - 1;
     if (n != want) {
         char msg[160];
         snprintf(msg, sizeof msg, "%s has %ld numbers, the model's %s has %ld", name, n, name, want);
         return ibp__jerr(j, msg);
     }
+    if (is_head) { rd->head_found = 1; return IBP_OK; }
     for (int i = 0; i < m->nl; i++) /* mark the slice as loaded */
-        if (m->L[i].off == off || m->L[i].boff == off) seen[2 + 2 * i + (m->L[i].boff == off)] = 1;
+        if (m->L[i].off == off || m->L[i].boff == off) rd->seen[2 + 2 * i + (m->L[i].boff == off)] = 1;
     return IBP_OK;
 }
 
-int ibp__params_json_read(ibp__model *m, const char *json, double *theta, char *err, size_t errlen) {
-    ibp__json j = {json, json, err, errlen, IBP_OK};
-    char seen[2 + 2 * IBP__MAX_LAYERS];
-    memset(seen, 0, sizeof seen);
+int ibp__params_json_read(ibp__model *m, const char *json, double *theta, double *head, int *head_found,
+                          char *err, size_t errlen) {
+    ibp__json j = {json, json, err, errlen, IBP_OK, 0};
+    ibp__pjread rd;
+    memset(&rd, 0, sizeof rd);
+    rd.m = m;
+    rd.theta = theta;
+    rd.head = m->kind != IBP__MODEL_MF && m->L[m->nl - 1].off < 0 ? head : NULL;
+    if (head_found) *head_found = 0;
     ibp__jws(&j);
     if (*j.p == '{') { /* find "params" */
         j.p++;
+        j.depth = 1;
         char key[32];
         int found = 0;
         if (!ibp__jlit(&j, '}')) {
@@ -303,21 +354,23 @@ int ibp__params_json_read(ibp__model *m, const char *json, double *theta, char *
         if (!found) return ibp__jerr(&j, "no \"params\" array");
     }
     if (!ibp__jlit(&j, '[')) return ibp__jerr(&j, "expected the array of parameters");
+    if (ibp__jenter(&j)) return j.rc;
     if (!ibp__jlit(&j, ']')) {
         do {
-            if (ibp__jparam(&j, m, theta, seen)) return j.rc;
+            if (ibp__jparam(&j, &rd)) return j.rc;
         } while (ibp__jlit(&j, ','));
         if (!ibp__jlit(&j, ']')) return ibp__jerr(&j, "expected ',' or ']' after a parameter");
     }
     for (int i = 0; i < m->nl; i++) {
         const ibp__layer *ly = &m->L[i];
-        if (ly->off >= 0 && !seen[2 + 2 * i])
+        if (ly->off >= 0 && !rd.seen[2 + 2 * i])
             return ibp__fail(err, errlen, IBP_E_INIT, "params JSON: %s is missing", ly->name);
-        if (ly->boff >= 0 && !seen[2 + 2 * i + 1]) {
+        if (ly->boff >= 0 && !rd.seen[2 + 2 * i + 1]) {
             char bn[8];
             ibp__layer_bias_name(m, i, bn, sizeof bn);
             return ibp__fail(err, errlen, IBP_E_INIT, "params JSON: %s is missing", bn);
         }
     }
+    if (head_found) *head_found = rd.head_found;
     return IBP_OK;
 }

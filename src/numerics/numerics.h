@@ -18,7 +18,7 @@ enum { /* streams: one per purpose so that changing one does not shift another *
     IBP__STREAM_DATA = 1, IBP__STREAM_INIT = 2, IBP__STREAM_SGD = 3, IBP__STREAM_LANCZOS = 4,
     IBP__STREAM_LABEL_NOISE = 5, IBP__STREAM_SPLIT = 6, IBP__STREAM_TEACHER = 7,
     IBP__STREAM_PROBES = 8, IBP__STREAM_ONLINE = 9, IBP__STREAM_REF_HESSIAN = 10,
-    IBP__STREAM_REF_NTK = 11, IBP__STREAM_ROTATION = 12
+    IBP__STREAM_REF_NTK = 11, IBP__STREAM_ROTATION = 12, IBP__STREAM_FLOW = 13
 };
 void ibp__rng_seed(ibp_rng *r, uint64_t seed, uint64_t stream);
 uint64_t ibp__rng_u64(ibp_rng *r);

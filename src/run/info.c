@@ -30,12 +30,31 @@ size_t ibp_run_conventions(const ibp_run *r, char *buf, size_t cap) {
 size_t ibp_run_csv_header(const ibp_run *r, char *buf, size_t cap) {
     ibp__buf b = {buf, cap, 0};
     ibp__buf_printf(&b, "# ibp %s\n# config: ", IBP_VERSION);
-    size_t room = b.len + 1 < b.cap ? b.cap - b.len : 0;
-    b.len += ibp__config_write(&r->c, 0, room ? b.p + b.len : NULL, room);
+    ibp__config_write_buf(&r->c, 0, 0, &b);
     ibp__buf_printf(&b, "\n# seed: %lld\n# ", (long long)r->c.seed);
-    room = b.len + 1 < b.cap ? b.cap - b.len : 0;
+    size_t room = b.len + 1 < b.cap ? b.cap - b.len : 0;
     b.len += ibp_run_conventions(r, room ? b.p + b.len : NULL, room);
     ibp__buf_puts(&b, "\n");
+    return ibp__buf_finish(&b);
+}
+
+size_t ibp_run_jsonl_header(const ibp_run *r, char *buf, size_t cap) {
+    ibp__buf b = {buf, cap, 0};
+    ibp__buf_puts(&b, "{\"ibp\":");
+    ibp__buf_json_str(&b, IBP_VERSION);
+    ibp__buf_puts(&b, ",\"config\":\"");
+    ibp__config_write_buf(&r->c, 0, 1, &b);
+    ibp__buf_printf(&b, "\",\"seed\":%lld,\"conventions\":", (long long)r->c.seed);
+    char conv[512];
+    size_t need = ibp_run_conventions(r, conv, sizeof conv);
+    IBP_CHECK(need < sizeof conv);
+    ibp__buf_json_str(&b, conv);
+    ibp__buf_puts(&b, ",\"columns\":[");
+    for (int j = 0; j < r->ncols; j++) {
+        if (j) ibp__buf_puts(&b, ",");
+        ibp__buf_json_str(&b, r->cols[j]);
+    }
+    ibp__buf_puts(&b, "]}\n");
     return ibp__buf_finish(&b);
 }
 
@@ -43,9 +62,10 @@ size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap) {
     ibp__buf b = {buf, cap, 0};
     const ibp__config *c = &r->c;
     const ibp__model *m = &r->m;
-    char canon[2048];
-    ibp__config_write(c, 0, canon, sizeof canon);
-    ibp__buf_printf(&b, "config      %s\n", canon[0] ? canon : "(all defaults)");
+    ibp__buf_puts(&b, "config      ");
+    size_t at = b.len;
+    ibp__config_write_buf(c, 0, 0, &b);
+    ibp__buf_puts(&b, b.len == at ? "(all defaults)\n" : "\n");
     static const char *kinds[] = {"linear", "mlp", "mf", "cnn"};
     ibp__buf_printf(&b, "model       %s", kinds[m->kind]);
     if (m->kind == IBP__MODEL_MF) {
@@ -115,7 +135,8 @@ size_t ibp_run_info_text(const ibp_run *r, char *buf, size_t cap) {
     }
     if (ibp__isfinite(r->s0)) { ibp__buf_puts(&b, ", eta S0 / 2 = "); ibp__buf_double(&b, r->eta0 * r->s0 / 2); }
     ibp__buf_puts(&b, "\n");
-    ibp__buf_printf(&b, "memory      %.2f MiB in one allocation\n", (double)r->mem_bytes / 1048576.0);
+    ibp__buf_printf(&b, "memory      %.2f MiB in one allocation (at most %.2f MiB while it was created)\n",
+                    (double)r->arena_bytes / 1048576.0, (double)r->mem_bytes / 1048576.0);
     ibp__buf_printf(&b, "build       ibp %s, float64, deterministic\n", IBP_VERSION);
     return ibp__buf_finish(&b);
 }

@@ -15,7 +15,10 @@
 typedef struct ibp__plan {
     ibp__csvinfo csv;
     int nmax;
-    double bytes; /* a double: estimates of refused configs may exceed size_t on wasm32 */
+    double arena; /* bytes of the run's one allocation */
+    double bytes; /* the whole heap a creation takes at its peak: the arena, the config's lists and
+                   * the parser's copy of the config text. A double: estimates of refused configs
+                   * may exceed size_t on wasm32 */
 } ibp__plan;
 
 /* Carve (or, with a->base == NULL, measure) every slice of the run's memory. The run struct
@@ -46,6 +49,8 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     r->rows = ibp__arena_doubles(a, (size_t)IBP__ROWS_CAP * r->ncols);
     ibp__measure_carve(r, a);
     ibp__probe_carve(r, a, pl->nmax);
+    r->flows = ibp__flows_carve(a, c, m, pl->nmax);
+    ibp__flow_follow_carve(r, a);
     if (a->base) {
         ibp__config_move_lists(&r->c, lists); /* the config's lists join the one allocation */
         if (r->c.lr_at.n) memcpy(lr_at, r->c.lr_at.v, sizeof(double) * (size_t)r->c.lr_at.n);
@@ -79,6 +84,22 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
             return ibp__fail(err, errlen, IBP_E_DATA, "a data CSV was given but data=%s: add data=csv to the config to use it",
                              c->data == IBP__DATA_TEACHER ? "teacher" : "(a generator)");
         }
+    } else if (csv && *csv) {
+        return ibp__fail(err, errlen, IBP_E_DATA, "a data CSV was given but model=mf has no data set (its target A "
+                         "comes from rows, cols, rank or target)");
+    }
+    if (c->flow) {
+        if (c->warmup > 0 || c->lr_power > 0 || c->lr_at.n)
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow=: the flows are stated for a constant learning rate; remove %s",
+                             c->lr_at.n ? "lr_at" : "warmup and lr_power");
+        if (c->label_noise > 0)
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow=: the flows model deterministic GD; remove label_noise");
+        if ((c->flow & (1 << IBP__FLOW_CENTRAL)) && (c->model == IBP__MODEL_CNN || c->loss == IBP__LOSS_CE))
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow=central needs the third derivative D3L, which is implemented for "
+                             "model=linear, mlp and mf with loss=mse_half, mse or logistic (not yet for %s): use flow=gf here",
+                             c->model == IBP__MODEL_CNN ? "model=cnn" : "loss=ce");
+        if (c->flow_start == IBP__FLOWSTART_ONSET && !c->measure)
+            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow_start=onset starts the flows at the EoS onset, a measured event: it needs measure=1");
     }
     rc = ibp__model_setup(&r->m, c, err, errlen);
     if (rc) return rc;
@@ -87,6 +108,11 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
                          c->init_values.n, r->m.P);
     if (c->init == IBP__INIT_FILE && (!desc || !desc->init_json || !*desc->init_json))
         return ibp__fail(err, errlen, IBP_E_INIT, "init=file needs a params JSON (ibp run --init FILE.json, or load one on the page)");
+    if (c->init != IBP__INIT_FILE && desc && desc->init_json && *desc->init_json) {
+        static const char *inits[] = {"fan_in", "normal", "residual", "orthogonal", "zero", "file", "<values>"};
+        return ibp__fail(err, errlen, IBP_E_INIT, "a params JSON was given but init=%s: add init=file to the config "
+                         "to start from it", inits[c->init]);
+    }
     int nmax = c->model == IBP__MODEL_MF ? 0 : c->n;
     if (c->n_test > nmax) nmax = c->n_test;
     if (c->opt == IBP__OPT_SGD && c->batch > nmax) nmax = c->batch;
@@ -117,7 +143,11 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
     ibp__arena a = {NULL, 0};
     ibp__arena_bytes(&a, sizeof(ibp_run));
     ibp__carve(r, &a, pl);
-    pl->bytes = (double)a.off + 64;
+    pl->arena = (double)a.off + 64;
+    /* + the parsed lists (moved into the arena, but both exist while they move) + the parser's
+     * buffer (freed before the arena is made, counted as if it were not) + 64 for the default
+     * lists a given list replaces */
+    pl->bytes = pl->arena + 8.0 * (double)ibp__config_list_doubles(c) + (double)strlen(cfg) + 2 + 64;
     if (pl->bytes > cap) {
         return ibp__fail(err, errlen, IBP_E_MEMORY,
                          "this run needs an estimated %.1f MiB (P = %ld parameters, %d samples of dimension %d), "
@@ -149,15 +179,16 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
     ibp__plan pl;
     int rc = ibp__plan_run(desc, &tmp, &pl, err, errlen);
     if (rc) { ibp__config_free(&tmp.c); return rc; }
-    char *mem = malloc((size_t)pl.bytes);
+    char *mem = malloc((size_t)pl.arena);
     if (!mem) {
         ibp__config_free(&tmp.c);
-        return ibp__fail(err, errlen, IBP_E_NOMEM, "could not allocate %.1f MiB for this run", pl.bytes / 1048576.0);
+        return ibp__fail(err, errlen, IBP_E_NOMEM, "could not allocate %.1f MiB for this run", pl.arena / 1048576.0);
     }
     ibp_run *r = (ibp_run *)(void *)mem;
     memcpy(r, &tmp, sizeof *r);
     r->mem = mem;
     r->mem_bytes = (size_t)pl.bytes;
+    r->arena_bytes = (size_t)pl.arena;
     ibp__arena a = {mem, 0};
     ibp__arena_bytes(&a, sizeof(ibp_run));
     ibp__carve(r, &a, &pl);
@@ -206,18 +237,23 @@ int ibp_run_create(ibp_run **out, const ibp_run_desc *desc, char *err, size_t er
         int ref_kind = c->lr_ref;
         double ref = ref_kind == IBP__LRREF_NTK ? r->lambda0 : ref_kind == IBP__LRREF_SMIN ? r->s_min : r->s0;
         if (!(ref > 0)) {
+            double lr_rel = c->lr_rel; /* c lives in the run's memory: read it before the run is freed */
             ibp_run_destroy(r);
             if (ref_kind == IBP__LRREF_SMIN)
                 return ibp__fail(err, errlen, IBP_E_CONFIG, "lr_ref=smin needs the Marion-Chizat bound S_min: a deep linear "
                                  "regression (model=linear, out=1, param=standard, loss mse or mse_half) whose OLS solution exists");
             return ibp__fail(err, errlen, IBP_E_CONFIG, "lr_rel=%g needs a positive initial %s, but it is %g here: give an absolute lr instead",
-                             c->lr_rel, ref_kind == IBP__LRREF_NTK ? "NTK eigenvalue lambda0" : "sharpness S0", ref);
+                             lr_rel, ref_kind == IBP__LRREF_NTK ? "NTK eigenvalue lambda0" : "sharpness S0", ref);
         }
         r->eta0 = c->lr_rel / ref;
     } else {
         r->eta0 = c->lr;
     }
     r->eta_next = ibp__run_eta_at(r, 0);
+    if (r->flows) {
+        ibp__flows_bind(r->flows, m, &r->full, r->eta0);
+        if (c->flow_start == IBP__FLOWSTART_INIT) ibp__flows_start(r->flows, r->theta, 0);
+    }
     ibp__events_after_step(r, measured); /* a run may start above the edge */
     ibp__metrics_row(r, measured);
     if (r->steps == 0) {
@@ -323,7 +359,7 @@ int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen) {
     ibp__model *m = &r->m;
     long P = m->P;
     int64_t done = 0;
-    while (done < nsteps && r->state == IBP_RUNNING && r->nrows < IBP__ROWS_CAP) {
+    while (done < nsteps && r->state == IBP_RUNNING && r->nrows < IBP__ROWS_CAP && !ibp__flow_follow_blocked(r)) {
         double eta = ibp__run_eta_at(r, r->t);
         const double *g;
         int stochastic = m->kind != IBP__MODEL_MF && (c->opt == IBP__OPT_SGD || c->label_noise > 0);
@@ -366,7 +402,9 @@ int64_t ibp_run_step(ibp_run *r, int64_t nsteps, char *err, size_t errlen) {
             if (ibp__measure(r, 1) == IBP_OK) measured = 1;
         }
         if (need_full) ibp__events_after_step(r, measured);
-        if (log_now || stopped || measured || r->row_events) ibp__metrics_row(r, measured);
+        int row = log_now || stopped || measured || r->row_events;
+        if (r->flows) ibp__flow_follow_after_step(r, row, measured);
+        if (row) ibp__metrics_row(r, measured);
     }
     return done;
 }
@@ -403,12 +441,18 @@ int ibp_run_vector_read(const ibp_run *r, const char *json, double *v, char *err
     if (!json) return ibp__fail(err, errlen, IBP_E_ARG, "no JSON text");
     ibp__model m = r->m; /* the reader may bind fixed arrays of a copy; the run's stay as they are */
     memset(v, 0, sizeof(double) * (size_t)r->m.P);
-    return ibp__params_json_read(&m, json, v, err, errlen);
+    return ibp__params_json_read(&m, json, v, NULL, NULL, err, errlen);
 }
 
 int ibp_run_set_lr(ibp_run *r, double eta, char *err, size_t errlen) {
     if (!(eta > 0) || !ibp__isfinite(eta) || eta > 1e6)
         return ibp__fail(err, errlen, IBP_E_ARG, "learning rate %g: it must be a number in (0, 1e6]", eta);
+    if (r->flows) { /* a same-rate "change" records nothing: lr_at is refused beside flows */
+        if (eta != ibp_run_lr(r))
+            return ibp__fail(err, errlen, IBP_E_STATE, "this run has flows beside GD (flow=...), which are stated for one constant "
+                             "learning rate: start a new run to change it");
+        return IBP_OK;
+    }
     /* The current row already says which rate the next step uses (its lr column): the change is
      * for the steps after it, recorded as lr_at=t+1,eta so the config reproduces the run. */
     ibp__list *l = &r->c.lr_at;

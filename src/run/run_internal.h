@@ -5,6 +5,7 @@
 #define IBP_RUN_INTERNAL_H
 #include "data/data.h"
 #include "models/models.h"
+#include "flows/flows.h"
 
 #define IBP__MAX_COLS 512
 #define IBP__ROWS_CAP 1024 /* rows buffered between two reads; ibp_run_step stops when full */
@@ -22,7 +23,9 @@ typedef struct ibp__measurement {
 struct ibp_run {
     ibp__config c;
     char *mem;              /* the one allocation */
-    size_t mem_bytes;
+    size_t arena_bytes;     /* its size (the config's lists included) */
+    size_t mem_bytes;       /* the estimate: the heap the creation took at its peak (ibp_estimate):
+                             * the arena, the parsed lists before they moved in, the parser's text */
     ibp__model m;
     ibp__data D;
     ibp__batch full;        /* the whole training set */
@@ -107,7 +110,22 @@ struct ibp_run {
     double loss_max, loss_prev, gnorm0;
     int monotone;           /* every judged step had L_{t+1} <= L_t (1 + 1e-12) */
     struct { int kind; long t; double value, value2; } events[IBP__MAX_EVENTS];
+    /* continuous-time models beside GD (src/flows/; NULL without flow=), flow_follow.c */
+    ibp__flows *flows;
+    int flow_follow;        /* GD runs ahead; the flows catch up in ibp_run_flow_step */
+    double *snap;           /* (snap_cap, P): GD's theta at the rows the flows still owe */
+    long *snap_t;           /* (snap_cap,) their steps */
+    int *snap_meas;         /* (snap_cap,) measured rows */
+    int snap_cap, snap_head, snap_n;
+    int fncols;             /* flow table: "step" + the flow columns */
+    short fcol[IBP__MAX_COLS]; /* main-table index of flow column j (j >= 1) */
+    double *frows;          /* (IBP__ROWS_CAP, fncols) */
+    int fnrows;
 };
+/* flow_follow.c */
+void ibp__flow_follow_carve(ibp_run *r, ibp__arena *a);
+void ibp__flow_follow_after_step(ibp_run *r, int row, int measured); /* in ibp_run_step */
+int ibp__flow_follow_blocked(const ibp_run *r);                      /* GD may not step */
 
 /* metrics.c, metrics_model.c, events.c */
 void ibp__metrics_setup(ibp_run *r);                  /* choose the columns */

@@ -51,6 +51,9 @@ int ibp_spectrum_create(ibp_spectrum **out, ibp_run *r, int mode, int k_or_probe
     const ibp__config *c = &r->c;
     if (mode < IBP_SPECTRUM_TOP || mode > IBP_SPECTRUM_DENSITY)
         return ibp__fail(err, errlen, IBP_E_ARG, "spectrum mode %d: use top (0), exact (1) or density (2)", mode);
+    if (!ibp__isfinite(sigma))
+        return ibp__fail(err, errlen, IBP_E_ARG, "the density's broadening sigma must be a finite number "
+                         "(0 or less: chosen automatically)");
     if (mode == IBP_SPECTRUM_EXACT && P > IBP__SPECTRUM_EXACT_MAX)
         return ibp__fail(err, errlen, IBP_E_ARG, "the exact spectrum needs P <= %d (the Hessian is P^2 doubles); "
                          "this model has P = %ld: use the density (SLQ) instead", IBP__SPECTRUM_EXACT_MAX, P);

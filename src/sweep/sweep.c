@@ -350,8 +350,9 @@ int ibp_sweep_shard_parse(const char *text, int *shard, int *nshards, char *err,
         memcpy(a, text, (size_t)(slash - text));
         a[slash - text] = '\0';
         strcpy(b, slash + 1);
-        ok = !ibp__parse_number(a, &i) && !ibp__parse_number(b, &n) && i == (double)(int)i && n == (double)(int)n &&
-             n >= 1 && n <= 1e6 && i >= 1 && i <= n;
+        /* the range before the casts: (int)1e300 is undefined behaviour */
+        ok = !ibp__parse_number(a, &i) && !ibp__parse_number(b, &n) && n >= 1 && n <= 1e6 && i >= 1 && i <= n &&
+             i == (double)(int)i && n == (double)(int)n;
     }
     if (!ok)
         return ibp__fail(err, errlen, IBP_E_ARG, "shard \"%.40s\": write I/N with whole numbers 1 <= I <= N <= 1000000",

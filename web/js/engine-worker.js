@@ -1,11 +1,12 @@
 // engine-worker.js -- what every worker that owns an instance of the engine does around its
 // handlers (the playground's worker.js, the sweep pool's sweep-worker.js): take requests from the
 // moment the worker starts (none is lost while the module loads), answer them through rpc.js
-// serve(), turn thrown errors into the protocol's kinds, and keep the module healthy. A trap, or
-// any other exception out of the module (a stack overflow is a RangeError), may have poisoned
-// it: the instance is replaced (EngineHost: no reload, no recompilation) and the worker's onTrap
-// drops what lived in it. A call that returned but left the module's stack pointer moved is
-// repaired after every request.
+// serve(), turn thrown errors into the protocol's kinds, and keep the module healthy. After a
+// trap, or any other exception out of the module (a stack overflow is a RangeError), the module has
+// already freed what the failing call allocated and put its stack pointer back (wasm-loader.js);
+// the worker's onTrap drops the objects the call worked on. When the module could not vouch for its
+// heap (the trap hit its allocator), the instance is replaced (EngineHost: no reload, no
+// recompilation) and onTrap is told that everything in the old one is gone.
 import { compileIbp, EngineHost } from './wasm-loader.js';
 import { EngineError } from './engine.js';
 import { serve, errorOf, answerMessage } from './rpc.js';
@@ -33,7 +34,8 @@ export function trapMessage(e, note = '') {
 
 // scope: the worker's global (self); moduleUrl: ibp.wasm; isRequest(msg): the protocol's check;
 // handlers: rpc.js serve() handlers; ready(ibp): the fields of the 'ready' message; onTrap(e,
-// message): the module is about to be replaced (drop every pointer into it); abortType: the
+// message, lost): a call trapped: drop (destroy) the objects it may have left half-updated, or,
+// when lost is true, forget every pointer into the module (a fresh instance takes over); abortType: the
 // request that drops a queued one ({ id }), if the protocol has it; trapNote: what a trap means
 // for the page (appended to the message).
 // -> { ibp() (the current instance), post(msg, transfer), trap(e) (a trap caught outside a request) }
@@ -42,7 +44,9 @@ export function engineWorker({ scope, moduleUrl, isRequest, handlers, ready, onT
   const post = (msg, transfer) => scope.postMessage(msg, transfer || []);
 
   function trap(e) {
-    onTrap(e, trapMessage(e, trapNote));
+    const lost = state.host.mustRenew;
+    onTrap(e, trapMessage(e, trapNote), lost);
+    if (!lost) return;
     try {
       state.host.renew();
     } catch (err) {
@@ -63,7 +67,6 @@ export function engineWorker({ scope, moduleUrl, isRequest, handlers, ready, onT
       return;
     }
     answer(msg);
-    if (state.host) state.host.settle();
   }
 
   // Registered before the module is awaited, so no early message is lost.
@@ -95,7 +98,5 @@ export function engineWorker({ scope, moduleUrl, isRequest, handlers, ready, onT
     ibp: () => state.host.ibp,
     post,
     trap,
-    // after work outside a request (the play loop): put a moved stack pointer back
-    settle: () => { if (state.host) state.host.settle(); },
   };
 }

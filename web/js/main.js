@@ -8,6 +8,7 @@
 //   views.js        charts, data and model, spectrum, status    share.js        share, embed, export
 //   embed-host.js   a framing host page                         setup.js        a slow setup, said
 import { WorkerClient } from './worker-client.js';
+import { earlyConfig } from './early-run.js';
 import { createStore, initialState, transitions } from './store.js';
 import { parseLink, isWidgetPath, PAGE_KEYS } from './link.js';
 import { Messages } from './status.js';
@@ -38,6 +39,10 @@ if (embed) applyEmbedChrome(document, initialLink.page);
 
 performance.mark('ibp-main');
 const client = new WorkerClient(new URL('../worker.js', import.meta.url));
+// the link's run starts now, while the page builds itself (early-run.js); the worker answers the
+// page's own 'create' of it with this run
+const early = earlyConfig(initialLink);
+if (early !== null) client.request('prestart', { config: early }).catch(() => {});
 const store = createStore(initialState({ embed }), transitions);
 const state = () => store.get();
 

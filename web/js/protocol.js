@@ -8,7 +8,7 @@
 //   -> { id, type: 'error', error: { message, code, kind, problems? } }
 //        kind: 'config' (bad settings; problems = [{ key, message }]), 'engine' (the engine refused:
 //        memory cap, data, numerics), 'trap' (the module trapped, or an exception came out of it:
-//        the run is lost and the module was instantiated afresh), 'aborted', 'protocol' (unknown
+//        the run is lost; the module recovered, or was instantiated afresh), 'aborted', 'protocol' (unknown
 //        request or bad arguments); the page's side adds 'crash' and 'timeout' (rpc.js)
 //
 //   type        args                                result
@@ -20,6 +20,9 @@
 //   create      { config, dataCsv?, initJson? }     RunInfo (below); the previous run is destroyed.
 //               Before the engine starts: a progress message { id, type: 'setup', what, bytes }
 //               (what it is about to compute; the page shows it when setup is slow, with Cancel)
+//   prestart    { config }                          true when the run of the page's link was created and
+//               is playing at full speed before the page asked (early-run.js); a 'create' of the same
+//               canonical config, without files, then answers this run's RunInfo (the run goes on)
 //   reset       {}                                  RunInfo: the same config, created again (same init)
 //   play        {}                                  Status (pauses at the limit, if one is set
 //               and the run is below it when play starts)
@@ -61,7 +64,7 @@
 //               'protocol') unless the server says so (scripts/serve.mjs --test-hooks serves
 //               test-hooks.json): a real wasm trap (an out-of-bounds access inside the engine), an
 //               uncaught worker error, or a module stack pointer left moved (as a failure path that
-//               forgets to restore it would; the worker repairs it after the request)
+//               forgets to restore it would; the module puts it back at its next call)
 //
 // UNSOLICITED (worker -> page):
 //   { type: 'ready', version, schema, enums }              once the module is loaded
@@ -71,16 +74,17 @@
 //   { type: 'trace', runId, data }                         two-parameter runs: Float64Array of
 //                                                          (t, x, y) triples, every step
 //   { type: 'status', runId, ...Status }                   after every chunk and state change
-//   { type: 'trap', message }                              the module trapped; it was instantiated
-//                                                          afresh and the run is gone (reset
-//                                                          creates it again)
+//   { type: 'trap', message }                              the module trapped; it recovered (or
+//                                                          was instantiated afresh) and the run
+//                                                          is gone (reset creates it again)
 //
 // RunInfo = { runId, canonical, full, columns, nparams, lr, lr0, s0, stepsTotal, twoParam, picture }
 //   picture = { kind: 'plane' | 'curve' | 'scatter' | 'matrix' | 'trace', classification, dimIn, dimOut }
 //   twoParam = null, or { product, pstar, kappa, x0, y0 } for runs with exactly two parameters:
 //   product: the model is x*y (uv / scalar chain), whose minimizers are the hyperbola xy = pstar and
 //   whose sharpness at a minimizer is kappa (x^2 + y^2) (so eta kappa (x^2 + y^2) <= 2 is stable)
-// Status = { runId, t, stepsTotal, state, stateName, running, playing, message, lr, lrFrom, speed, nparams, limit }
+// Status = { runId, t, stepsTotal, state, stateName, running, playing, message, lr, lrFrom, speed, nparams, limit,
+//            wasmBytes (the module's linear memory) }
 //   state: the engine's run state (enums.state from 'ready'), or -1 when there is no run yet
 //   lr: the learning rate in force from step lrFrom on (a rate just set by hand holds from t + 1)
 
@@ -89,7 +93,7 @@ export const PROTOCOL_VERSION = 1;
 export const REQUESTS = Object.freeze([
   'validate', 'create', 'reset', 'play', 'pause', 'step', 'setLr', 'speed', 'extend',
   'lossGrid', 'info', 'abort', 'fault', 'limit', 'exportCsv', 'paramsJson', 'dataCsv', 'spectrum',
-  's0', 'view',
+  's0', 'view', 'prestart',
 ]);
 
 // What the spectrum request accepts (the worker checks; the page offers these).

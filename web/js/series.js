@@ -5,7 +5,13 @@
 
 // ---- the column store ------------------------------------------------------------------------
 
-export const MAX_ROWS = 1 << 18; // beyond this the store halves itself (compact) to bound memory
+// A long run's history is thinned so the store stays under MAX_ROWS rows (35.7 MB for 17
+// columns): when it is full, the last RECENT_ROWS rows stay as they are and the rows before them
+// are halved (compact). Rows that have been old through k compactions are thus one in 2^k: every
+// point of the recent steps, ever sparser (stride doubling) towards the start, each pair's more
+// telling row kept. The worker keeps the whole table for the CSV export (row-table.js).
+export const MAX_ROWS = 1 << 18;
+export const RECENT_ROWS = 1 << 16;
 
 export class RunData {
   constructor(columns) {
@@ -30,6 +36,7 @@ export class RunData {
   append(columns, rows, nrows) {
     const nc = columns.length;
     if (nrows <= 0) return;
+    if (this.n + nrows > MAX_ROWS && this.n > RECENT_ROWS) this.compact(); // before growing past it
     while (this.n + nrows > this.cap) this.grow();
     const map = columns.map((c) => this.index.get(c));
     const missing = [];
@@ -43,7 +50,7 @@ export class RunData {
       for (const d of missing) this.data[d][r] = NaN;
     }
     this.n += nrows;
-    if (this.n > MAX_ROWS) this.compact();
+    while (this.n > MAX_ROWS) this.compact();
     this.version++;
   }
   grow() {
@@ -61,18 +68,21 @@ export class RunData {
     for (let i = this.n - 1; i >= 0; i--) if (Number.isFinite(c[i])) return { value: c[i], step: s ? s[i] : i };
     return null;
   }
-  // Halve the rows: of each pair keep the one that matters more for the charts (a measured row,
-  // an event row, else the larger loss, so spikes survive); the first and last rows always stay.
+  // Halve the rows before the last RECENT_ROWS (all of them when there are fewer): of each pair
+  // keep the one that matters more for the charts (a measured row, an event row, else the larger
+  // loss, so spikes survive); the first row and the recent ones always stay.
   compact() {
     const loss = this.col('loss'), sh = this.col('sharpness'), ev = this.col('events');
+    const old = this.n > RECENT_ROWS + 2 ? this.n - RECENT_ROWS : this.n - 1; // rows [0, old) are thinned
     const keep = [0];
-    for (let i = 1; i + 1 < this.n - 1; i += 2) {
+    const pairs = Math.floor((old - 1) / 2); // (1, 2), (3, 4), ...: one row of each
+    for (let i = 1; i < 2 * pairs; i += 2) {
       const score = (r) => (ev && ev[r] ? 4 : 0) + (sh && Number.isFinite(sh[r]) ? 2 : 0);
       const a = score(i), b = score(i + 1);
       if (a !== b) keep.push(a > b ? i : i + 1);
       else keep.push(loss && !(loss[i] >= loss[i + 1]) ? i + 1 : i);
     }
-    if (this.n > 1) keep.push(this.n - 1);
+    for (let i = 2 * pairs + 1; i < this.n; i++) keep.push(i);
     for (const a of this.data) for (let k = 0; k < keep.length; k++) a[k] = a[keep[k]];
     this.n = keep.length;
   }

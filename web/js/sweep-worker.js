@@ -122,8 +122,9 @@ function run({ config, columns = null, everyMs = ROWS_EVERY_MS }, { id }) {
   }
 }
 
-// A trap (or any exception out of the module) fails its job with kind 'trap'; the next job gets
-// a fresh instance of the module.
+// A trap (or any exception out of the module) fails its job with kind 'trap': the job's run is
+// destroyed by its own finally, the module has freed the rest (a fresh instance only when it
+// could not: engine-worker.js).
 const worker = engineWorker({
   scope: self, moduleUrl: MODULE_URL, isRequest: isSweepRequest,
   handlers: { plan, estimate, cell, run },

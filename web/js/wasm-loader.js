@@ -1,10 +1,17 @@
 // wasm-loader.js -- the tiny loader of ibp.wasm (no Emscripten glue): compile, instantiate, call
-// the reactor's _initialize, and wrap strings and typed-array views; EngineHost re-instantiates a
-// worker's module after a trap. Used by the Web Worker and by
+// the reactor's _initialize, and wrap strings and typed-array views. Used by the Web Workers and by
 // node scripts (tests, benchmarks) alike: it touches no DOM and no node API.
 //
 // The module is standalone (-sSTANDALONE_WASM --no-entry): its only import is
 // env.emscripten_notify_memory_growth, called when the heap grows (views must then be remade).
+//
+// Failures inside the module: one mechanism, the module's own (src/wasm/wasm_exports.c). Every
+// export call is bracketed (guardExports): a trap (an engine bug, the JS engine's stack limit)
+// unwinds to JS, and the module then frees what the trapping call allocated and puts its stack
+// pointer back; a stack pointer found moved between calls is put back too. The error still
+// reaches the caller, who drops (destroys) the object the call worked on. Only when the trap hit
+// the allocator itself (Ibp.broken) is the heap not to be trusted: EngineHost then replaces the
+// instance (no recompilation).
 
 export async function loadIbp(source) {
   return instantiateIbp(await compileIbp(source));
@@ -31,49 +38,61 @@ export function instantiateIbp(module) {
   return new Ibp(ex, (fn) => { memoryGrew = fn; });
 }
 
-// The module of a worker, made afresh when it may be poisoned. A trap, or a JS exception thrown out
-// of the module (a stack overflow is a RangeError), can leave its heap inconsistent and its stack
-// pointer anywhere: the worker then calls renew() and starts over with a clean instance (the run
-// is lost, the page is told). A call that returned but left the stack pointer moved (a failure
-// path that did not restore it) is repaired by settle(): between two calls nothing of the module
-// is on its stack, so the pointer belongs at its base.
+// The module of a worker: the compiled module and its current instance. After a trap, afterTrap()
+// says whether the instance must be given up (the module could not vouch for its heap, or it is
+// an old module without the bracket); then renew() makes a fresh one.
 export class EngineHost {
   constructor(module) {
     this.module = module;
     this.instances = 0;   // how many times the module was instantiated
-    this.repairs = 0;     // how many times settle() put the stack pointer back
     this.renew();
   }
-  // The stack pointer is read and set on the module's own exports (ibp.raw when the loader wraps
-  // them), never through a wrapper that brackets calls.
-  get stack() { return this.ibp.raw || this.ibp.ex; }
   renew() {
     this.ibp = instantiateIbp(this.module);
-    const ex = this.stack;
-    this.canCheckStack = typeof ex.stackSave === 'function' && typeof ex.stackRestore === 'function';
-    this.stackBase = this.canCheckStack ? ex.stackSave() : 0;
     this.instances++;
     return this.ibp;
   }
-  // -> true when the stack pointer had drifted and was put back.
-  settle() {
-    if (!this.canCheckStack) return false;
-    const ex = this.stack;
-    if (ex.stackSave() === this.stackBase) return false;
-    ex.stackRestore(this.stackBase);
-    this.repairs++;
-    return true;
-  }
+  get mustRenew() { return this.ibp.broken || this.ibp.ex === this.ibp.raw; }
 }
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+// The bracket of every export call (see the top). `trapped` counts the recoveries; `broken` is set
+// when a trap hit inside the allocator: then only a new instance is safe. The module's own stack
+// exports (stackSave, stackRestore, stackAlloc) and the ledger's readers are not bracketed.
+const BRACKET = new Set(['ibp_w_call_begin', 'ibp_w_call_end', 'ibp_w_recover', 'ibp_w_heap_in_use',
+  'ibp_w_heap_blocks', 'ibp_w_stack_pointer', 'ibp_w_stack_repairs', 'stackSave', 'stackRestore', 'stackAlloc']);
+
+export function guardExports(raw, onTrap = () => {}) {
+  if (typeof raw.ibp_w_call_begin !== 'function') return raw; // an old module: nothing to guard with
+  const ex = {};
+  for (const [name, f] of Object.entries(raw)) {
+    if (typeof f !== 'function' || BRACKET.has(name)) { ex[name] = f; continue; }
+    ex[name] = (...args) => {
+      raw.ibp_w_call_begin();
+      let ok = false;
+      try {
+        const r = f(...args);
+        ok = true;
+        return r;
+      } finally {
+        if (ok) raw.ibp_w_call_end();
+        else onTrap(raw.ibp_w_recover() === 0);
+      }
+    };
+  }
+  return ex;
+}
+
 export class Ibp {
   constructor(exports, onGrow) {
-    this.ex = exports;
+    this.raw = exports;
+    this.trapped = 0;
+    this.broken = false;
+    this.ex = guardExports(exports, (recovered) => { this.trapped++; if (!recovered) this.broken = true; });
     onGrow(() => {}); // views are recomputed on every access below, so growth needs no action
-    this.enums = JSON.parse(this.textOf((buf, cap) => exports.ibp_w_enums(buf, cap)));
+    this.enums = JSON.parse(this.textOf((buf, cap) => this.ex.ibp_w_enums(buf, cap)));
   }
   get heapU8() { return new Uint8Array(this.ex.memory.buffer); }
   get heapF64() { return new Float64Array(this.ex.memory.buffer); }

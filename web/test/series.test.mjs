@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RunData, minMaxDecimate, seriesPoints, chartSpecs, findEvents, MAX_ROWS } from '../js/series.js';
+import { RunData, minMaxDecimate, seriesPoints, chartSpecs, findEvents, MAX_ROWS, RECENT_ROWS } from '../js/series.js';
 import { loadIbp } from '../js/wasm-loader.js';
 import { engineNames } from '../js/names.js';
 
@@ -51,6 +51,30 @@ test('RunData compacts past MAX_ROWS and keeps the loss spikes and measured rows
   assert.ok(steps.has(0) && steps.has(n - 1));
   const st = s.col('step');
   for (let i = 1; i < s.n; i++) assert.ok(st[i] > st[i - 1]);
+});
+
+test('a streamed long run keeps every recent row, thins the older ones by stride doubling, and stays bounded', () => {
+  const s = new RunData(['step', 'loss']);
+  const batch = 1000, total = batch * Math.ceil((3 * MAX_ROWS) / batch);
+  let maxN = 0, maxCap = 0;
+  for (let t = 0; t < total; t += batch) {
+    const rows = new Float64Array(2 * batch);
+    for (let i = 0; i < batch; i++) rows.set([t + i, 1 + ((t + i) % 7)], 2 * i);
+    s.append(['step', 'loss'], rows, batch);
+    maxN = Math.max(maxN, s.n); maxCap = Math.max(maxCap, s.cap);
+  }
+  assert.ok(maxN <= MAX_ROWS && maxCap <= MAX_ROWS, `n up to ${maxN}, capacity up to ${maxCap}`);
+  const st = s.col('step');
+  assert.equal(st[0], 0);
+  assert.equal(st[s.n - 1], total - 1);
+  for (let i = 1; i < s.n; i++) assert.ok(st[i] > st[i - 1]);
+  // the last RECENT_ROWS steps are all there
+  for (let k = 1; k <= RECENT_ROWS; k++) assert.equal(st[s.n - k], total - k);
+  // older rows get sparser towards the start: the gap between kept steps never shrinks going back
+  // by more than a factor 2 per stretch, and the first stretch is the sparsest
+  const gap = (a, b) => { const idx = (x) => st.findIndex((v) => v >= x); return (b - a) / Math.max(1, idx(b) - idx(a)); };
+  assert.ok(gap(0, MAX_ROWS / 4) > gap(total - 2 * RECENT_ROWS, total - RECENT_ROWS), 'older stretches are sparser than recent ones');
+  assert.ok(gap(0, MAX_ROWS / 4) >= 4, `the start is thinned at least 4x (${gap(0, MAX_ROWS / 4)})`);
 });
 
 test('minMaxDecimate keeps every bucket extreme, the ends, and x order', () => {

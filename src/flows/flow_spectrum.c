@@ -1,0 +1,27 @@
+/* flow_spectrum.c -- a flow's top Hessian eigenpairs at a stage: Lanczos on exact HVPs of the
+ * full training loss at that theta, warm-started from the previous stage's Ritz vectors (the
+ * central flow's right-hand side, the gradient flow's sharpness on measured rows). */
+#include "flows/flows.h"
+
+#define IBP__FLOW_LZ_TOL 1e-9 /* relative residual of a flow's eigenpairs */
+
+/* matvec of the Hessian at the stage theta (Lanczos' operator) */
+static void ibp__flow_hvp(void *ctx, const double *v, double *out) {
+    ibp__flows *fl = ctx;
+    ibp__model_hvp(fl->model, fl->stage, fl->batch, v, out);
+}
+
+/* top eigenpairs at theta into f->lam (and the Lanczos Ritz vectors); counts the HVPs */
+int ibp__flow_spectrum(ibp__flows *fl, ibp__flow *f, const double *theta, int k) {
+    ibp__eigres e;
+    fl->stage = theta;
+    int rc = ibp__lanczos_run(f->lz, ibp__flow_hvp, fl, k, 0, IBP__FLOW_LZ_TOL,
+                              f->lz_cold ? IBP__LZ_COLD : IBP__LZ_WARM, &f->rng, &e);
+    f->hvps += e.matvecs;
+    if (rc || !ibp__isfinite(e.val[0])) { f->lz_cold = 1; return IBP_E_NUMERIC; }
+    f->lz_cold = 0;
+    for (int i = 0; i < e.k; i++) f->lam[i] = e.val[i];
+    for (int i = e.k; i < k; i++) f->lam[i] = IBP_NAN;
+    return IBP_OK;
+}
+

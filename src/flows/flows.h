@@ -1,0 +1,89 @@
+/* flows.h -- continuous-time models of GD run beside it (config flow=gf,central): each flow is
+ * an ODE in GD's time t = eta k, integrated by Dormand-Prince 5(4) (numerics/ode.h) with
+ * clipping at every integer step k, so its state at step k is compared with GD's iterate there.
+ *
+ *   gf       gradient flow  dtheta/dt = -grad L                         (flow.c)
+ *   central  the central flow of Cohen, Damian, Talwalkar, Kolter & Lee (ICLR 2025,
+ *            arXiv:2410.24206), several-eigenvalue form                (flow_central.c)
+ *
+ * A flow owns its parameters, integrator, Lanczos workspace and RNG stream (IBP__STREAM_FLOW):
+ * it only READS the model and data, so GD's trajectory is the same bits with or without flows
+ * (the model's HVP cache is keyed on theta and rebuilt exactly). Memory comes from the run's
+ * arena: nothing allocates while a flow runs. */
+#ifndef IBP_FLOWS_H
+#define IBP_FLOWS_H
+#include "models/models.h"
+#include "numerics/ode.h"
+
+/* the quantities a flow reports (metric columns <prefix>_<name>) */
+enum { IBP__FQ_LOSS, IBP__FQ_PRED, IBP__FQ_SHARP, IBP__FQ_EIG2, IBP__FQ_SIGMA2, IBP__FQ_DIST,
+       IBP__FQ_RELDIST, IBP__FQ_HVPS, IBP__NFQ };
+
+typedef struct ibp__flow {
+    int kind;                 /* IBP__FLOW_* */
+    int started;              /* has a state (flow_start reached) */
+    int failed;               /* the right-hand side failed: the flow stopped (message in msg) */
+    long k0, k;               /* GD step it started at, GD step its state is at */
+    double *theta;            /* (P,) state at step k */
+    double *grad;             /* (P,) scratch: the gradient at a stage */
+    ibp__dopri ode;
+    double t;                 /* its time, eta k when in step */
+    /* at the state (the last right-hand side was evaluated at the accepted end point) */
+    double loss, pred, sharp, eig2, sigma2;
+    int have_sharp;
+    long hvps, d3s, rhs;      /* Hessian-vector products, D3 passes, right-hand sides so far */
+    /* spectrum (central always; gf only when measuring) */
+    ibp__lanczos *lz;
+    ibp_rng rng;
+    int lz_cold;
+    int m;                    /* eigenpairs tracked */
+    double *G;                /* (m (m+1)/2, P): D3L[u_i, u_j, .] of the candidate pairs */
+    double *u2;               /* (P,) scratch: u_i +- u_j */
+    double *d3ws;             /* ibp__model_d3_doubles */
+    double lam[IBP__MAX_TOPK];
+    double X[IBP__MAX_TOPK * IBP__MAX_TOPK]; /* the last complementarity solution (m, m) */
+    double *qp;               /* small dense scratch of the complementarity solver */
+    char msg[160];
+} ibp__flow;
+
+typedef struct ibp__flows {
+    int n;                    /* flows configured */
+    ibp__flow f[IBP__NFLOWS];
+    ibp__model *model;
+    const ibp__batch *batch;  /* the full training set (NULL for mf) */
+    double eta, kappa, tol;
+    int start;                /* IBP__FLOWSTART_* */
+    int measure;              /* gf: sharpness on measured rows */
+    long P;
+    const double *stage;      /* the theta a matvec is applied at */
+} ibp__flows;
+
+/* Carve (a->base NULL: measure) the flows of config c; returns NULL without flows. */
+ibp__flows *ibp__flows_carve(ibp__arena *a, const ibp__config *c, ibp__model *m, int nmax);
+/* After creation: the model, data and eta0 (constant: schedules are refused for flows). */
+void ibp__flows_bind(ibp__flows *fl, ibp__model *m, const ibp__batch *full, double eta);
+/* Start every flow at theta (GD's iterate at step k). */
+void ibp__flows_start(ibp__flows *fl, const double *theta, long k);
+/* Advance every started flow to GD step k (t = eta k). max_rhs > 0 bounds the right-hand sides
+ * spent in this call (then a flow may stop short of k: returns 1); 0 when all are at k. */
+int ibp__flows_advance(ibp__flows *fl, long k, long max_rhs);
+/* The lowest step every started flow has reached (LONG_MAX-free: -1 when none started). */
+long ibp__flows_at(const ibp__flows *fl);
+/* Column names of a flow kind and quantity ("gf_loss", ...), NULL when the config lacks it. */
+const char *ibp__flow_colname(const ibp__config *c, int kind, int q);
+/* Value of quantity q of flow kind at GD step `step` (NaN unless the flow's state is at that step),
+ * against GD's theta (P,) at that step for the distances;
+ * with measured != 0 the gradient flow measures its sharpness (Lanczos at its state). */
+double ibp__flows_value(ibp__flows *fl, int kind, int q, const double *theta_gd, long step, int measured);
+/* Top k eigenpairs of the Hessian at theta by warm-started Lanczos on the flow's own workspace:
+ * values into f->lam, vectors at ibp__lanczos_ritz(f->lz, i). */
+int ibp__flow_spectrum(ibp__flows *fl, ibp__flow *f, const double *theta, int k);
+/* central flow right-hand side (flow_central.c) */
+int ibp__central_rhs(ibp__flows *fl, ibp__flow *f, const double *theta, double *dtheta);
+size_t ibp__central_qp_doubles(int m);
+/* The complementarity problem: X (nc, nc) >= 0 minimizing 1/4 <X, B X> - <alpha, X>, B given by
+ * the Gram matrix Gm (np, np) of the pairs (i <= j, row-major pair order), alpha (nc, nc);
+ * qp: ibp__central_qp_doubles(nc) doubles. Returns the iterations used. */
+int ibp__central_sdcp(int nc, const double *Gm, const double *alpha, double *X, double *qp);
+
+#endif

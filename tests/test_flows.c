@@ -1,0 +1,247 @@
+/* test_flows.c -- the flows beside GD (src/flows/, src/run/flow_follow.c).
+ *
+ * 1. Gradient flow of linear regression (model=linear, depth=1: L = 1/2n ||X w - y||^2) against
+ *    its closed form w(t) = w* + V exp(-Lambda t) V^T (w0 - w*) at every step t = eta k, with
+ *    flow_tol = 1e-10: within 1e-8 relative (a few tol over the run; see test_ode.c).
+ * 2. Observation never changes GD: GD's columns are the same bits with and without flows.
+ * 3. Follow mode (GD runs ahead, the flows catch up in budgets of a few right-hand sides) gives
+ *    the same bits as lockstep, row for row; GD stops stepping while its ring is full.
+ * 4. The complementarity problem of the central flow on random instances (nc = 1..4): the KKT
+ *    conditions X >= 0, 1/2 B X - alpha >= 0, <X, 1/2 B X - alpha> = 0, checked with the test's
+ *    own Jacobi eigensolver to 1e-8 of the problem's scale; nc = 1 equals the closed form.
+ * 5. The central flow at the edge (F1 scalar factorisation, c = 1.5 < 2: GD converges; and the
+ *    uv catapult at c = 2.5, which starts above 2/eta): once at the edge its sharpness stays
+ *    <= (2/eta)(1 + 1e-6), and its sigma^2 >= 0. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "run/run_internal.h"
+#include "run/metrics.h"
+#include "testlib.h"
+
+static void gf_closed_form(void) {
+    ibp_run *r = t_run("model=linear&depth=1&d=4&n=20&data=teacher&noise=0.3&lr=0.05&steps=60&flow=gf&flow_tol=1e-10&measure=0",
+                       NULL, NULL);
+    if (!r) return;
+    int d = 4, n = r->D.n;
+    double H[16] = {0}, b[4] = {0}, w[4], V[16], w0[4];
+    for (int s = 0; s < n; s++)
+        for (int i = 0; i < d; i++) {
+            b[i] += r->D.x[s * d + i] * r->D.y[s] / n;
+            for (int j = 0; j < d; j++) H[i * d + j] += r->D.x[s * d + i] * r->D.x[s * d + j] / n;
+        }
+    double Hc[16];
+    memcpy(Hc, H, sizeof Hc);
+    t_jacobi_eigh(d, Hc, w, V);
+    memcpy(w0, r->theta0, sizeof w0);
+    double worst = 0;
+    while (ibp_run_state(r) == IBP_RUNNING) {
+        ibp_run_step(r, 1, NULL, 0);
+        double t = r->eta0 * (double)r->t, wt[4] = {0};
+        /* in the eigenbasis: c_i(t) = e^{-l t} c_i(0) + (1 - e^{-l t}) / l (V^T b)_i */
+        for (int i = 0; i < d; i++) {
+            double c0 = 0, bi = 0;
+            for (int j = 0; j < d; j++) { c0 += V[j * d + i] * w0[j]; bi += V[j * d + i] * b[j]; }
+            double e = exp(-w[i] * t), ci = e * c0 + (1 - e) / w[i] * bi;
+            for (int j = 0; j < d; j++) wt[j] += V[j * d + i] * ci;
+        }
+        T_CHECK(r->flows->f[0].k == r->t, "the flow is at step %ld (GD %ld)", r->flows->f[0].k, r->t);
+        worst = fmax(worst, t_relerr(r->flows->f[0].theta, wt, d));
+    }
+    printf("gradient flow of linear regression vs closed form: worst relative error %.3e over 60 steps\n", worst);
+    T_CHECK(worst <= 1e-8, "worst relative error %.3g", worst);
+    ibp_run_destroy(r);
+}
+
+/* all rows of a run, GD columns only (flow columns skipped) */
+static double *gd_rows(const char *cfg, long *nrows, int *ncols) {
+    ibp_run *r = t_run(cfg, NULL, NULL);
+    if (!r) return NULL;
+    size_t cap = 4096, n = 0;
+    int nc = ibp_run_ncols(r), keep = 0;
+    for (int j = 0; j < nc; j++) keep += r->colkind[j] != IBP__COL_FLOW;
+    double *out = malloc(sizeof(double) * cap * keep);
+    for (;;) {
+        for (int i = 0; i < ibp_run_nrows(r); i++) {
+            int c = 0;
+            for (int j = 0; j < nc; j++)
+                if (r->colkind[j] != IBP__COL_FLOW) out[n * keep + c++] = ibp_run_rows(r)[i * nc + j];
+            n++;
+        }
+        ibp_run_clear_rows(r);
+        if (ibp_run_state(r) != IBP_RUNNING) break;
+        ibp_run_step(r, 1000, NULL, 0);
+    }
+    *nrows = (long)n;
+    *ncols = keep;
+    ibp_run_destroy(r);
+    return out;
+}
+
+#define EOSCFG "model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48" \
+               "&lr=0.6&measure_every=7&log_every=3"
+
+static void gd_unchanged(void) {
+    long n1, n2;
+    int c1, c2;
+    double *a = gd_rows(EOSCFG "&steps=160", &n1, &c1), *b = gd_rows(EOSCFG "&steps=160&flow=gf,central&flow_k=2", &n2, &c2);
+    T_CHECK(a && b && n1 == n2 && c1 == c2 && t_same_bits(a, b, n1 * c1), "GD's rows are the same bits with flows (%ld vs %ld rows)",
+            n1, n2);
+    free(a); free(b);
+}
+
+static void follow_equals_lockstep(void) {
+    const char *cfg = EOSCFG "&steps=160&flow=gf,central&flow_k=2";
+    ibp_run *a = t_run(cfg, NULL, NULL), *b = t_run(cfg, NULL, NULL);
+    if (!a || !b) return;
+    int nc = ibp_run_ncols(a);
+    /* lockstep: flow columns of every row, by step */
+    double *lock = calloc(2000 * (size_t)nc, sizeof(double));
+    long nl = 0;
+    for (;;) {
+        for (int i = 0; i < ibp_run_nrows(a); i++) memcpy(lock + nl++ * nc, ibp_run_rows(a) + i * nc, sizeof(double) * nc);
+        ibp_run_clear_rows(a);
+        if (ibp_run_state(a) != IBP_RUNNING) break;
+        ibp_run_step(a, 1000, NULL, 0);
+    }
+    T_CHECK(ibp_run_flow_follow(b, 1, NULL, 0) == IBP_OK, "follow mode");
+    int fnc = ibp_run_flow_ncols(b);
+    T_CHECK(fnc > 1 && !strcmp(ibp_run_flow_column(b, 0), "step"), "flow table columns");
+    /* the step-0 row was written at creation, in lockstep (flow columns filled there) */
+    long nf = 0, ngd = 0, same = 1, blocked = 0;
+    double *gd = calloc(2000 * (size_t)nc, sizeof(double));
+    for (int i = 0; i < ibp_run_nrows(b); i++) memcpy(gd + ngd++ * nc, ibp_run_rows(b) + i * nc, sizeof(double) * nc);
+    ibp_run_clear_rows(b);
+    int rounds = 0;
+    while ((ibp_run_state(b) == IBP_RUNNING || ibp_run_flow_lag(b) > 0) && rounds++ < 100000) {
+        int64_t took = ibp_run_state(b) == IBP_RUNNING ? ibp_run_step(b, 7, NULL, 0) : 0;
+        if (ibp_run_state(b) == IBP_RUNNING && took == 0) blocked++;
+        for (int i = 0; i < ibp_run_nrows(b); i++) memcpy(gd + ngd++ * nc, ibp_run_rows(b) + i * nc, sizeof(double) * nc);
+        ibp_run_clear_rows(b);
+        if (rounds % 5 == 0 || ibp_run_state(b) != IBP_RUNNING) ibp_run_flow_step(b, 13, NULL, 0);
+        for (int i = 0; i < ibp_run_flow_nrows(b); i++) {
+            const double *fr = ibp_run_flow_rows(b) + i * fnc;
+            /* the lockstep row of the same step */
+            long k = -1;
+            for (long j = 0; j < nl; j++) if (lock[j * nc] == fr[0]) k = j;
+            if (k < 0) { same = 0; continue; }
+            for (int c = 1; c < fnc; c++) {
+                double x = lock[k * nc + b->fcol[c]], y = fr[c];
+                if (!(t_bits(x) == t_bits(y) || (isnan(x) && isnan(y)))) same = 0;
+            }
+            nf++;
+        }
+        ibp_run_clear_rows(b);
+        ibp_run_flow_clear_rows(b);
+    }
+    T_CHECK(nf == nl - 1, "a flow row for every GD row after step 0 (%ld vs %ld)", nf, nl - 1);
+    T_CHECK(same, "follow-mode flow rows are the lockstep columns, bit for bit");
+    T_CHECK(blocked > 0, "GD waited for the flows when its ring was full (%ld times)", blocked);
+    /* GD's own columns in follow mode: the lockstep bits (flow columns NaN) */
+    int gd_same = ngd == nl;
+    for (long i = 1; gd_same && i < nl; i++)
+        for (int j = 0; j < nc; j++) {
+            if (b->colkind[j] == IBP__COL_FLOW) { if (!isnan(gd[i * nc + j])) gd_same = 0; continue; }
+            if (t_bits(gd[i * nc + j]) != t_bits(lock[i * nc + j])) gd_same = 0;
+        }
+    T_CHECK(gd_same, "follow mode: GD's rows unchanged, flow columns NaN there");
+    T_CHECK(ibp_run_flow_follow(b, 0, NULL, 0) == IBP_OK, "back to lockstep once caught up");
+    free(lock); free(gd);
+    ibp_run_destroy(a);
+    ibp_run_destroy(b);
+}
+
+static void sdcp_kkt(void) {
+    uint64_t st = 99;
+    for (int trial = 0; trial < 200; trial++) {
+        int nc = 1 + trial % 4, np = nc * (nc + 1) / 2, P = 12;
+        double G[10 * 12], Gm[100], alpha[16], X[16], qp[400];
+        for (int p = 0; p < np * P; p++) G[p] = t_rand_normal(&st);
+        if (trial % 3 == 0) for (int l = 0; l < P; l++) G[P + l] = G[l] + 1e-3 * G[P + l]; /* near-parallel pairs */
+        for (int p = 0; p < np; p++)
+            for (int q = 0; q < np; q++) Gm[p * np + q] = t_dot(G + p * P, G + q * P, P);
+        for (int i = 0; i < nc; i++)
+            for (int j = i; j < nc; j++) alpha[i * nc + j] = alpha[j * nc + i] = 3 * t_rand_normal(&st);
+        ibp__central_sdcp(nc, Gm, alpha, X, qp);
+        if (nc == 1) { X[0] = alpha[0] > 0 ? alpha[0] / (0.5 * Gm[0]) : 0; }
+        /* R = 1/2 B X - alpha */
+        double R[16], scale = 1e-300;
+        int pi[4][4], p = 0;
+        for (int i = 0; i < nc; i++) for (int j = i; j < nc; j++) pi[i][j] = pi[j][i] = p++;
+        for (int i = 0; i < nc; i++)
+            for (int j = 0; j < nc; j++) {
+                double s = 0;
+                for (int k = 0; k < nc; k++) for (int l = 0; l < nc; l++) s += Gm[pi[i][j] * np + pi[k][l]] * X[k * nc + l];
+                R[i * nc + j] = 0.5 * s - alpha[i * nc + j];
+                scale = fmax(scale, fabs(alpha[i * nc + j]));
+            }
+        double A[16], w[4];
+        memcpy(A, X, sizeof A); t_jacobi_eigh(nc, A, w, NULL);
+        double xmin = w[0];
+        memcpy(A, R, sizeof A); t_jacobi_eigh(nc, A, w, NULL);
+        double rmin = w[0], comp = 0, xs = 0;
+        for (int i = 0; i < nc * nc; i++) { comp += X[i] * R[i]; xs += fabs(X[i]); }
+        double tol = 1e-8 * scale;
+        T_CHECK(xmin >= -1e-10 * (xs + 1e-300) - 1e-300, "trial %d (nc %d): X >= 0 (min eig %.3g)", trial, nc, xmin);
+        T_CHECK(rmin >= -tol, "trial %d (nc %d): 1/2 B X - alpha >= 0 (min eig %.3g, scale %.3g)", trial, nc, rmin, scale);
+        T_CHECK(fabs(comp) <= tol * (xs + 1), "trial %d (nc %d): complementarity %.3g", trial, nc, comp);
+    }
+}
+
+static void central_at_edge(const char *cfg) {
+    ibp_run *r = t_run(cfg, NULL, NULL);
+    if (!r) return;
+    int js = ibp_run_column_index(r, "cf_sharpness"), jg = ibp_run_column_index(r, "cf_sigma2");
+    double edge = 2.0 / r->eta0, worst = 0;
+    int at_edge = 0;
+    for (;;) {
+        for (int i = 0; i < ibp_run_nrows(r); i++) {
+            double s = ibp_run_rows(r)[i * ibp_run_ncols(r) + js], g = ibp_run_rows(r)[i * ibp_run_ncols(r) + jg];
+            if (at_edge) worst = fmax(worst, s / edge);
+            if (s <= edge * (1 + 1e-6)) at_edge = 1;
+            T_CHECK(isnan(g) || g >= 0, "%s: sigma^2 = %.3g >= 0", cfg, g);
+        }
+        ibp_run_clear_rows(r);
+        if (ibp_run_state(r) != IBP_RUNNING) break;
+        ibp_run_step(r, 1000, NULL, 0);
+    }
+    printf("%s: central flow max S / (2/eta) once at the edge %.12f\n", cfg, worst);
+    T_CHECK(at_edge && worst <= 1 + 1e-6, "%s: max S eta/2 = %.12g", cfg, worst);
+    T_CHECK(!*ibp_run_flow_message(r), "%s: %s", cfg, ibp_run_flow_message(r));
+    ibp_run_destroy(r);
+}
+
+static void refusals(void) {
+    ibp_run *r = t_run(EOSCFG "&steps=10&flow=gf", NULL, NULL);
+    if (!r) return;
+    char err[256] = "";
+    T_CHECK(ibp_run_set_lr(r, 0.5, err, sizeof err) == IBP_E_STATE && strstr(err, "constant"), "set_lr refused: %s", err);
+    T_CHECK(ibp_run_flow_step(r, -1, err, sizeof err) == IBP_E_ARG, "negative budget refused: %s", err);
+    /* the same rate is no change: nothing is recorded, so the run's config still creates a run */
+    T_CHECK(ibp_run_set_lr(r, ibp_run_lr(r), err, sizeof err) == IBP_OK, "set_lr to the same rate: %s", err);
+    char cfg[4096];
+    ibp_run_config(r, 0, cfg, sizeof cfg);
+    T_CHECK(!strstr(cfg, "lr_at"), "no lr_at recorded beside flows: %s", cfg);
+    ibp_run_destroy(r);
+    /* lr_at changes eta mid-run: the flows, stated for one eta, refuse it as they refuse warmup */
+    ibp_run_desc d = {.config = EOSCFG "&steps=10&flow=gf&lr_at=5,0.1"};
+    T_CHECK(ibp_run_create(&r, &d, err, sizeof err) == IBP_E_CONFIG && strstr(err, "lr_at"), "lr_at beside flows refused: %s", err);
+    if (r) ibp_run_destroy(r);
+    r = NULL;
+    r = t_run(EOSCFG "&steps=10", NULL, NULL);
+    if (!r) return;
+    T_CHECK(ibp_run_flow_follow(r, 1, err, sizeof err) == IBP_E_STATE && strstr(err, "no flows"), "no flows: %s", err);
+    T_CHECK(ibp_run_flow_ncols(r) == 0 && ibp_run_flow_at(r) == -1 && !*ibp_run_flow_message(r), "no flows: empty table");
+    ibp_run_destroy(r);
+}
+
+int main(void) {
+    refusals();
+    gf_closed_form();
+    gd_unchanged();
+    follow_equals_lockstep();
+    sdcp_kkt();
+    central_at_edge("model=linear&depth=2&d=1&width=200&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk&steps=200&flow=central&flow_k=2");
+    central_at_edge(EOSCFG "&flow=central&flow_k=2&steps=300");
+    return t_summary();
+}
