@@ -63,4 +63,13 @@ const CATAPULT = 'model=linear&depth=2&d=1&width=1000&param=ntk&init=normal&data
 const UV = 'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=3000';
 const CHAIN = 'model=linear&depth=2&d=1&width=1&data=inline&xs=1&ys=1&init=3,0.1&lr_rel=2.5&steps=3000';
 
-module.exports = { test, expect: base.expect, stat, statNumber, waitForStep, allSettings, downloadOf, startServer, EOS, CATAPULT, UV, CHAIN };
+// axe-core in the page (evaluated through the debugger protocol, so the page's strict CSP stays
+// as it is), every WCAG 2.x A/AA rule and the best practices: -> the violations, readable.
+const AXE = require('fs').readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+async function axeViolations(page) {
+  await page.evaluate(AXE);
+  const v = await page.evaluate(async () => (await globalThis.axe.run(document, { resultTypes: ['violations'] })).violations);
+  return v.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+module.exports = { test, expect: base.expect, stat, statNumber, waitForStep, allSettings, downloadOf, startServer, axeViolations, EOS, CATAPULT, UV, CHAIN };

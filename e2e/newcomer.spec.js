@@ -7,22 +7,13 @@
 const fs = require('fs');
 const path = require('path');
 const { pathToFileURL } = require('url');
-const { test, expect, stat, waitForStep } = require('./fixtures');
+const { test, expect, stat, waitForStep, axeViolations } = require('./fixtures');
 
 const ROOT = path.join(__dirname, '..');
 const SHOTS = path.join(ROOT, 'build', 'screenshots', 'presets');
 const PAPERS = JSON.parse(fs.readFileSync(path.join(ROOT, 'presets', 'presets.json'), 'utf8')).presets;
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-// axe-core in the page (evaluated through the debugger protocol, so the page's strict CSP stays
-// as it is), every WCAG 2.x A/AA rule and the best practices: -> the violations, readable.
-async function axeViolations(page) {
-  await page.evaluate(AXE);
-  const v = await page.evaluate(async () => (await globalThis.axe.run(document, { resultTypes: ['violations'] })).violations);
-  return v.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-}
 
 // The essentials of the first screen, each wholly inside the viewport (the main chart: its
 // plot at least half inside it on a phone, where it follows the learning rate and the data).

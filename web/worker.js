@@ -19,14 +19,18 @@
 // run's history; this table never does (up to EXPORT_MAX_BYTES).
 // Messages: while playing at full speed, rows and status go out every POST_MS (one 'metrics' and
 // one 'status' message; a chunk ends when they are due), however short the chunks of steps are.
-import { Run, canonical, schema, problems, appliesKeys, EngineError } from './js/engine.js';
+import { Run, Images, canonical, schema, problems, appliesKeys, EngineError } from './js/engine.js';
 import { pictureKind, pictureData, pictureModel, networkSketch } from './js/picture.js';
 import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
 import { valueOf, withoutKeys } from './js/kv.js';
+import { imageSamples } from './js/image-grid.js';
 import { RowTable } from './js/row-table.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
+// The image file of data=fashion_mnist (scripts/build-site; precached by the service worker),
+// fetched the first time a config needs it.
+const IMAGES_URL = new URL('./data/fashion-mnist.ibpi', import.meta.url);
 // Fault injection (fault=trap|crash) exists only where the test server says so (serve.mjs
 // --test-hooks answers this file); a shared link can never trigger it on a real host.
 const TEST_HOOKS_URL = new URL('./test-hooks.json', import.meta.url);
@@ -71,6 +75,10 @@ const session = {
   // the data and model view (picture.js): the kind of picture and the run's points, per run
   picture: null,           // { kind, classification, data } of the current run
   s0: NaN,                 // S0 at initialization (the run's, or computed on request: 's0')
+  // the image file: its bytes (fetched once), and the file opened in the current instance
+  imageBytes: null,        // Promise<Uint8Array> while it is fetched; the Uint8Array once it is here
+  images: null,            // Images (engine.js), valid while imagesIbp is the instance
+  imagesIbp: null,
 };
 // ---- requests --------------------------------------------------------------------------------
 
@@ -93,13 +101,14 @@ const worker = engineWorker({
       try { if (r) r.destroy(); } catch { /* a run the trap damaged beyond freeing: its memory stays */ }
     }
     session.run = session.probe = session.twoParam = null;
+    if (lost) session.images = session.imagesIbp = null;   // it lived in the lost instance's memory
     session.pendingRows = [];
     session.pendingTrace = [];
     post({ type: 'trap', message });
   },
   handlers: {
     validate: ({ config }) => validate(config),
-    create: (args, msg) => adopt(args) || create(args, msg),
+    create: (args, msg) => adopt(args) || withImages(args.config, () => create(args, msg)),
     prestart: ({ config }) => prestart(config),
     // the same config (with the changes of eta made by hand: the run's own config names them),
     // the same initialization
@@ -107,7 +116,7 @@ const worker = engineWorker({
       if (!session.last) throw new EngineError('there is no run to reset yet', 0);
       const wasPlaying = session.playing;
       const config = session.run ? session.run.config(false) : session.last.config;
-      return { ...create({ ...session.last, config }), wasPlaying };
+      return withImages(config, () => ({ ...create({ ...session.last, config }), wasPlaying }));
     },
     play: () => {
       const { run } = needRun();
@@ -204,6 +213,51 @@ function validate(config) {
 
 // ---- runs ------------------------------------------------------------------------------------
 
+// Runs `then` once the image file is open in the current instance, when the config's data is
+// data=fashion_mnist (a promise the first time, while the file is fetched; after a trap renewed
+// the instance the bytes at hand are opened again at once);
+// otherwise at once. A missing or damaged file is an engine error naming the file, and the next
+// create fetches it again.
+function withImages(config, then) {
+  let data = '';
+  try { data = valueOf(validate(config).full || '', 'data'); } catch (e) { if (!(e instanceof EngineError)) throw e; }
+  if (data !== 'fashion_mnist' || (session.images && session.imagesIbp === ibp())) return then();
+  // Once the bytes are here, opening them again (after a trap) is synchronous: a reset answered
+  // later than the page's next request would find no run.
+  if (session.imageBytes instanceof Uint8Array) { openImages(session.imageBytes); return then(); }
+  if (!session.imageBytes) {
+    session.imageBytes = fetch(IMAGES_URL).then((r) => {
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      return r.arrayBuffer();
+    }).then((b) => new Uint8Array(b));
+  }
+  return session.imageBytes.then((bytes) => {
+    session.imageBytes = bytes;
+    openImages(bytes);
+    return then();
+  }, (e) => {
+    session.imageBytes = null;
+    throw new EngineError(`data=fashion_mnist needs the image file data/fashion-mnist.ibpi, and it could not be loaded (${e && e.message ? e.message : e}); check the connection and reload the page`, -2);
+  });
+}
+
+function openImages(bytes) {
+  if (session.images && session.imagesIbp === ibp()) return;
+  try {
+    session.images = Images.open(ibp(), bytes);
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    session.imageBytes = null;
+    throw new EngineError(`the image file data/fashion-mnist.ibpi is damaged: ${e.message}; reload the page to fetch it again`, e.code);
+  }
+  session.imagesIbp = ibp();
+}
+
+// The open image file when the config's data needs it, else null.
+function imagesFor(full) {
+  return valueOf(full || '', 'data') === 'fashion_mnist' && session.imagesIbp === ibp() ? session.images : null;
+}
+
 function destroyRun() {
   stopLoop();
   session.early = null;
@@ -223,19 +277,21 @@ function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
   if (msg && msg.id) post({ id: msg.id, type: 'setup', ...setupPlan(v.full, dataCsv) });
   destroyRun();
   Object.assign(session, { playing: false, perStepMs: 1, lastCallN: 1, pendingRows: [], pendingTrace: [] });
-  const run = Run.create(ibp(), { config: v.canonical, dataCsv, initJson });
+  const run = Run.create(ibp(), { config: v.canonical, dataCsv, initJson, images: imagesFor(v.full) });
   session.run = run;
   session.last = { config: v.canonical, dataCsv, initJson, full: v.full };
   session.runId++;
   session.log = newExportLog();
   session.twoParam = run.nparams === 2 ? twoParamInfo(v.full, dataCsv, initJson) : null;
   session.s0 = run.s0;
-  const pk = pictureKind({ nparams: run.nparams, dimIn: run.dimIn, dimOut: run.dimOut, mf: valueOf(v.full, 'model') === 'mf', loss: valueOf(v.full, 'loss') });
-  session.picture = { ...pk, data: pk.kind === 'trace' ? null : pictureData(run) };
+  const images = imagesFor(v.full);
+  const pk = pictureKind({ nparams: run.nparams, dimIn: run.dimIn, dimOut: run.dimOut, mf: valueOf(v.full, 'model') === 'mf', loss: valueOf(v.full, 'loss'), images: !!images });
+  const filters = !!images && valueOf(v.full, 'model') === 'cnn';
+  session.picture = { ...pk, filters, data: pk.kind === 'trace' ? null : images ? imageSamples(run.layout(), (i) => run.sample(false, i), images.info().classes) : pictureData(run) };
   const info = {
     runId: session.runId, canonical: v.canonical, full: v.full, columns: run.columns, nparams: run.nparams,
     lr: run.lr, lr0: run.lr0, s0: run.s0, stepsTotal: run.stepsTotal, twoParam: session.twoParam, applies: v.applies,
-    picture: { kind: pk.kind, classification: pk.classification, dimIn: run.dimIn, dimOut: run.dimOut },
+    picture: { kind: pk.kind, classification: pk.classification, dimIn: run.dimIn, dimOut: run.dimOut, filters },
   };
   flushRows();
   if (session.twoParam) postTrace([run.t, ...run.params()]);
@@ -526,7 +582,7 @@ function setupPlan(full, dataCsv) {
 function initialSharpness() {
   const { run, last } = needRun();
   if (Number.isFinite(session.s0)) return session.s0;
-  const probe = Run.create(ibp(), { config: last.config, dataCsv: last.dataCsv, initJson: last.initJson });
+  const probe = Run.create(ibp(), { config: last.config, dataCsv: last.dataCsv, initJson: last.initJson, images: imagesFor(last.full) });
   try {
     const top = probe.spectrum('top', { kOrProbes: 1 });
     session.s0 = top.values && top.values.length ? top.values[0] : NaN;
@@ -543,7 +599,7 @@ function view({ withData = false, network = true, grid } = {}) {
   const { run, picture } = needRun();
   const out = { runId: session.runId, t: run.t, kind: picture.kind, classification: picture.classification };
   if (picture.kind !== 'trace') {
-    out.model = pictureModel(run, picture.kind, picture.data, grid ? { grid } : {});
+    out.model = pictureModel(run, picture.kind, picture.data, { ...(grid ? { grid } : {}), filters: picture.filters });
     if (withData) out.data = picture.data;
   }
   if (network) out.network = networkSketch(run, { mf: picture.kind === 'matrix' || (picture.kind === 'trace' && !run.dimIn) });

@@ -15,6 +15,7 @@ import { marchingSquares } from './trajectory.js';
 import { readTheme } from './theme.js';
 import { tickLabel } from './axes.js';
 import { drawNetwork } from './network-view.js';
+import { drawImages } from './image-grid.js';
 
 const REFRESH_MS = 250;   // pictures are asked for at most this often while the run moves
 
@@ -132,7 +133,10 @@ function drawMatrix(p, v, theme, box) {
   p.text(`colour scale: blue +${tickLabel(mx)}, orange −${tickLabel(mx)}`, box.x + box.w / 2, box.y + 18 + ch + 16, { size: 10, color: theme.muted, align: 'center' });
 }
 
-export const RENDERERS = Object.freeze({ plane: drawPlane, curve: drawCurve, scatter: drawScatter, matrix: drawMatrix });
+export const RENDERERS = Object.freeze({
+  plane: drawPlane, curve: drawCurve, scatter: drawScatter, matrix: drawMatrix,
+  images: (p, v, theme, box) => drawImages(p, v, theme, box, rgbOf),
+});
 
 // The caption of a kind of picture.
 export function pictureCaption(v) {
@@ -146,6 +150,9 @@ export function pictureCaption(v) {
       : 'Each training sample’s prediction against its target; on the dashed diagonal the fit is exact.';
     case 'matrix': return 'The target matrix beside the product of the factors, on one colour scale.';
     case 'trace': return 'The two parameters’ path over the loss contours.';
+    case 'images': return v.filters
+      ? 'Training images of each class as the model sees them; right: the first convolution’s filters now (blue > 0, orange < 0).'
+      : 'Training images of each class as the model sees them.';
     default: return '';
   }
 }
@@ -154,7 +161,15 @@ export function pictureCaption(v) {
 export function pictureCsv(v) {
   const d = v.data && v.data.train;
   const lines = [];
-  if (v.kind === 'matrix') {
+  if (v.kind === 'images') {
+    // the filters drawn (the images are the run's data: the Data CSV export has them)
+    const f = v.model && v.model.filters;
+    if (f) {
+      const [co, ci, kh, kw] = f.shape;
+      lines.push('filter,channel,row,col,value');
+      for (let q = 0; q < co * ci * kh * kw; q++) lines.push(`${Math.floor(q / (ci * kh * kw)) + 1},${(Math.floor(q / (kh * kw)) % ci) + 1},${Math.floor(q / kw) % kh},${q % kw},${f.data[q]}`);
+    }
+  } else if (v.kind === 'matrix') {
     lines.push('i,j,target,model');
     for (let i = 0; i < v.model.rows; i++) for (let j = 0; j < v.model.cols; j++) lines.push(`${i},${j},${d.y[i * v.model.cols + j]},${v.model.prod[i * v.model.cols + j]}`);
   } else if (d) {
@@ -205,7 +220,7 @@ export class DataView {
     const kind = info.picture ? info.picture.kind : 'scatter';
     this.els.pictureFig.hidden = kind === 'trace';
     this.els.trajFig.hidden = kind !== 'trace';
-    this.els.caption.textContent = pictureCaption({ kind, classification: info.picture && info.picture.classification });
+    this.els.caption.textContent = pictureCaption({ kind, classification: info.picture && info.picture.classification, filters: !!(info.picture && info.picture.filters) });
     this.poll(0, true);
   }
 
@@ -250,9 +265,12 @@ export class DataView {
       const p = new CanvasPainter(c);
       const render = RENDERERS[v.kind];
       if (render && v.model && v.data) render(p, v, theme, { x: 0, y: 0, w: p.width, h: p.height });
-      c.setAttribute('aria-label', `${pictureCaption(v)} Step ${v.t}.`);
+      c.setAttribute('aria-label', `${pictureCaption({ ...v, filters: !!(v.model && v.model.filters) })}${v.kind === 'images' && v.data ? ` Classes: ${v.data.classes.map((q) => q.name).join(', ')}.` : ''} Step ${v.t}.`);
       c.dataset.step = String(v.t);
       c.dataset.kind = v.kind;
+      // what the tests read: the classes shown, and a fingerprint of the filters drawn
+      if (v.kind === 'images' && v.data) c.dataset.classes = v.data.classes.map((q) => `${q.name}:${q.images.length}`).join('|');
+      if (v.kind === 'images' && v.model && v.model.filters) c.dataset.filters = `${v.model.filters.shape.join('x')}:${v.model.filters.data.reduce((s, x, i) => s + x * (1 + (i % 7)), 0).toPrecision(12)}`;
     }
     if (v.network) {
       const c = this.els.network;

@@ -68,14 +68,16 @@ export class CanvasPainter {
   }
   measure(s, size = 11) { this.ctx.font = `${size}px ${FONT}`; return this.ctx.measureText(s).width; }
   // A grid of nx by ny cells over (x, y, w, h), row 0 at the bottom; rgba: Uint8ClampedArray (ny*nx*4).
-  cells(nx, ny, rgba, x, y, w, h) {
+  // smooth: false keeps the cells square (pixels of an image, filter taps).
+  cells(nx, ny, rgba, x, y, w, h, { smooth = true } = {}) {
     const off = new OffscreenCanvas(nx, ny);
     const o = off.getContext('2d');
     const img = o.createImageData(nx, ny);
     for (let j = 0; j < ny; j++) img.data.set(rgba.subarray((ny - 1 - j) * nx * 4, (ny - j) * nx * 4), j * nx * 4);
     o.putImageData(img, 0, 0);
-    this.ctx.imageSmoothingEnabled = true;
+    this.ctx.imageSmoothingEnabled = smooth;
     this.ctx.drawImage(off, x, y, w, h);
+    this.ctx.imageSmoothingEnabled = true;
   }
 }
 

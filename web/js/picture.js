@@ -9,6 +9,8 @@
 //   scatter  any other inputs: the model's outputs against the targets, sample by sample
 //   matrix   matrix factorization: the target A beside the product X Y^T
 //   trace    exactly two parameters: the trajectory view (its own stream: worker 'trace')
+//   images   image data (data=fashion_mnist): samples of each class (image-grid.js, prepared once
+//            per run) and, for a CNN, the first-layer filters K1 at the current step
 // Plus, for every run, the network: its layers, a sketch of their weights (at most SKETCH units a
 // layer), and each trained layer's squared norm (what the layer-norm bars show).
 // Pure of the worker API: worker.js calls it with a Run (engine.js).
@@ -18,8 +20,9 @@ export const GRID = 48;          // plane: grid points per side
 export const CURVE_POINTS = 200; // curve: points along the axis
 
 // The kind of picture for a run: { kind, classification }.
-export function pictureKind({ nparams, dimIn, dimOut, mf, loss }) {
+export function pictureKind({ nparams, dimIn, dimOut, mf, loss, images = false }) {
   const classification = loss === 'logistic';
+  if (images) return { kind: 'images', classification: true };
   if (nparams === 2) return { kind: 'trace', classification };
   if (mf) return { kind: 'matrix', classification: false };
   if (dimIn === 2 && dimOut === 1) return { kind: 'plane', classification };
@@ -44,7 +47,7 @@ export function pictureData(run) {
 
 // The model part of a picture at the current parameters. data: pictureData(run) (the ranges come
 // from it); kind: pictureKind(...).kind.
-export function pictureModel(run, kind, data, { grid = GRID, points = CURVE_POINTS } = {}) {
+export function pictureModel(run, kind, data, { grid = GRID, points = CURVE_POINTS, filters = false } = {}) {
   const { train } = data;
   switch (kind) {
     case 'plane': {
@@ -79,6 +82,11 @@ export function pictureModel(run, kind, data, { grid = GRID, points = CURVE_POIN
         }
       }
       return { rows, cols, prod };
+    }
+    case 'images': {
+      if (!filters) return {};
+      const K = run.firstLayer();
+      return { filters: { shape: K.shape, data: K.data } };
     }
     default:
       return {};

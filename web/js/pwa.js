@@ -31,6 +31,7 @@ export async function registerServiceWorker({ onUpdate } = {}) {
   } catch {
     return null; // e.g. a browser with service workers disabled: the page works online
   }
+  if (!reg) return null; // an automated browser that blocks service workers resolves to nothing
   let offered = false;
   const offer = (worker) => {
     if (offered || !worker || !navigator.serviceWorker.controller) return; // first install: nothing to update
