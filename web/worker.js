@@ -28,6 +28,9 @@ import { imageSamples } from './js/image-grid.js';
 import { RowTable } from './js/row-table.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
+// The largest run (its one allocation) that starts before the page is built: the default runs take
+// about 1 MiB; a net of hundreds of MiB needs seconds of setup the page must show (newcomer.spec).
+const PRESTART_MAX_BYTES = 16 * 1024 * 1024;
 // The image file of data=fashion_mnist (scripts/build-site; precached by the service worker),
 // fetched the first time a config needs it.
 const IMAGES_URL = new URL('./data/fashion-mnist.ibpi', import.meta.url);
@@ -304,6 +307,10 @@ function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
 // says why). -> true when it runs.
 function prestart(config) {
   if (session.run) return false; // the page already made a run
+  // A big run's setup (S0 by Lanczos for lr_rel, the data) can take seconds: it goes the usual way,
+  // where the page says what is computed and can cancel it (setupPlan, rpc.js's progress message).
+  const v = validate(config);
+  if (v.problems.length || !(setupPlan(v.full, null).bytes <= PRESTART_MAX_BYTES)) return false;
   let info;
   try {
     info = create({ config });

@@ -12,8 +12,11 @@ const CONFIG = 'depth=2&d=4&width=8&n=32&act=tanh&lr=0.3&steps=1000000000&measur
 const { next, request } = await workerUnderTest(new URL('../worker.js', import.meta.url));
 
 test('prestart (sent before the module is ready) plays the run; the page\'s create takes it over', async () => {
+  // a run of hundreds of MiB (seconds of setup the page must show and let cancel) does not start early
+  const big = request('prestart', { config: 'model=mlp&depth=4&width=256&n=4096&d=32&lr_rel=1&steps=100' });
   const early = request('prestart', { config: CONFIG }); // queued until the module is ready
   await next((m) => m.type === 'ready');
+  assert.equal(await big, false);
   assert.equal(await early, true);
   const moving = await next((m) => m.type === 'status' && m.t > 0);
   assert.equal(moving.playing, true);
