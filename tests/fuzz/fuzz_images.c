@@ -11,21 +11,7 @@
  * Built with libFuzzer by the sanitizer build (tests/fuzz, scripts/fuzz); with -DIBP_FUZZ_REPLAY
  * it is a plain program that replays files (the ctest `fuzz_images_corpus` runs the seed corpus
  * tests/fuzz/corpus/images through it on every build). */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "ibp.h"
-
-#define IMG_ASSERT(cond, ...)                                                                  \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "fuzz property failed at %s:%d: %s\n  ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                                      \
-            fputc('\n', stderr);                                                               \
-            abort();                                                                           \
-        }                                                                                      \
-    } while (0)
+#include "fuzz_util.h"
 
 static uint64_t fnv1a(const uint8_t *p, size_t n) {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -37,15 +23,15 @@ static uint64_t fnv1a(const uint8_t *p, size_t n) {
  * buffer gets a NUL-terminated prefix. Returns the full text (malloc'd). */
 static char *info_text(const ibp_images *img) {
     size_t need = ibp_images_info_json(img, NULL, 0);
-    IMG_ASSERT(need > 0 && need < ((size_t)1 << 24), "info: %zu bytes", need);
+    FUZZ_ASSERT(need > 0 && need < ((size_t)1 << 24), "info: %zu bytes", need);
     char *full = malloc(need + 1);
     size_t got = ibp_images_info_json(img, full, need + 1);
-    IMG_ASSERT(got == need && strlen(full) == need, "info: %zu asked, %zu written", need, strlen(full));
+    FUZZ_ASSERT(got == need && strlen(full) == need, "info: %zu asked, %zu written", need, strlen(full));
     size_t cut = need / 2 + 1;
     char *part = malloc(cut + 1);
     part[cut] = '#';
     got = ibp_images_info_json(img, part, cut);
-    IMG_ASSERT(got == need && part[cut - 1] == '\0' && part[cut] == '#' && !strncmp(part, full, cut - 1),
+    FUZZ_ASSERT(got == need && part[cut - 1] == '\0' && part[cut] == '#' && !strncmp(part, full, cut - 1),
                "info: a %zu-byte buffer", cut);
     free(part);
     return full;
@@ -67,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ibp_images *img = (ibp_images *)0x1;
     int rc = ibp_images_open(&img, file, len, err, sizeof err);
     if (rc != IBP_OK) {
-        IMG_ASSERT(img == NULL && (rc == IBP_E_DATA || rc == IBP_E_NOMEM), "refusal code %d", rc);
-        IMG_ASSERT(err[0], "a refusal has a message");
+        FUZZ_ASSERT(img == NULL && (rc == IBP_E_DATA || rc == IBP_E_NOMEM), "refusal code %d", rc);
+        FUZZ_ASSERT(err[0], "a refusal has a message");
         free(file);
         return 0;
     }
@@ -76,18 +62,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned ntr = u32(data + 1 + 12), nte = u32(data + 1 + 16), rows = u32(data + 1 + 20), cols = u32(data + 1 + 24),
              ncls = u32(data + 1 + 28);
     char *info = info_text(img);
-    IMG_ASSERT(!strncmp(info, "{\"format\":\"ibp-images-1\"", 24), "info: %s", info);
+    FUZZ_ASSERT(!strncmp(info, "{\"format\":\"ibp-images-1\"", 24), "info: %s", info);
     const char *cl = strstr(info, "\"classes\":[");
-    IMG_ASSERT(cl != NULL, "no classes in %s", info);
+    FUZZ_ASSERT(cl != NULL, "no classes in %s", info);
     unsigned names = 0; /* the array's strings, escapes skipped */
     for (const char *p = cl + 11; *p == '"'; names++) {
         for (p++; *p && *p != '"'; p++)
             if (*p == '\\' && p[1]) p++;
-        IMG_ASSERT(*p == '"', "an unterminated name in %s", info);
+        FUZZ_ASSERT(*p == '"', "an unterminated name in %s", info);
         p++;
         if (*p == ',') p++;
     }
-    IMG_ASSERT(names == ncls, "%u classes, %u names: %s", ncls, names, info);
+    FUZZ_ASSERT(names == ncls, "%u classes, %u names: %s", ncls, names, info);
     free(info);
     size_t px = (size_t)rows * cols;
     uint8_t *pix = malloc(px);
@@ -96,13 +82,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int set = 0; set < 2; set++) {
         for (unsigned i = 0; i < count[set]; i++) {
             int label = ibp_images_get(img, set, (int)i, i < 3 || i + 1 == count[set] ? pix : NULL, px);
-            IMG_ASSERT(label >= 0 && (unsigned)label < ncls, "set %d image %u: label %d", set, i, label);
+            FUZZ_ASSERT(label >= 0 && (unsigned)label < ncls, "set %d image %u: label %d", set, i, label);
             have01[set] += label <= 1;
         }
-        IMG_ASSERT(ibp_images_get(img, set, (int)count[set], pix, px) == IBP_E_ARG, "index past the end");
-        IMG_ASSERT(ibp_images_get(img, set, -1, pix, px) == IBP_E_ARG, "index -1");
+        FUZZ_ASSERT(ibp_images_get(img, set, (int)count[set], pix, px) == IBP_E_ARG, "index past the end");
+        FUZZ_ASSERT(ibp_images_get(img, set, -1, pix, px) == IBP_E_ARG, "index -1");
     }
-    if (px >= 1) IMG_ASSERT(ntr == 0 || ibp_images_get(img, 0, 0, pix, px - 1) == IBP_E_ARG, "a short pixel buffer");
+    if (px >= 1) FUZZ_ASSERT(ntr == 0 || ibp_images_get(img, 0, 0, pix, px - 1) == IBP_E_ARG, "a short pixel buffer");
     free(pix);
     if (rows == 28 && cols == 28 && ncls == 10 && have01[0] >= 1) {
         static const int sizes[3] = {28, 14, 7};
@@ -114,25 +100,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         ibp_run_desc d = {.config = cfg, .images = img};
         rc = ibp_run_create(&r, &d, err, sizeof err);
         /* all ten classes: n=1 needs an image of class 0 or 1 only when classes=0,1 */
-        IMG_ASSERT(rc == IBP_OK || rc == IBP_E_DATA, "run: %d %s", rc, err);
+        FUZZ_ASSERT(rc == IBP_OK || rc == IBP_E_DATA, "run: %d %s", rc, err);
         if (rc == IBP_OK) {
             size_t need = ibp_run_data_csv(r, 0, NULL, 0);
             char *csv = malloc(need + 1);
             ibp_run_data_csv(r, 0, csv, need + 1);
             /* one row: s*s pixels, then the targets */
             const char *row = strchr(csv, '\n');
-            IMG_ASSERT(row != NULL, "no header");
+            FUZZ_ASSERT(row != NULL, "no header");
             double sum = 0, v;
             int cnt = 0;
             for (const char *p = row + 1; *p && *p != '\n'; p++) {
                 v = strtod(p, (char **)&p);
-                if (cnt < s * s) IMG_ASSERT(center ? (v == 0) : (v >= 0 && v <= 1), "pixel %d = %g", cnt, v);
+                if (cnt < s * s) FUZZ_ASSERT(center ? (v == 0) : (v >= 0 && v <= 1), "pixel %d = %g", cnt, v);
                 else sum += v;
                 cnt++;
                 if (*p != ',') break;
             }
-            IMG_ASSERT(cnt == s * s + (two ? 1 : 10), "%d values in the row", cnt);
-            IMG_ASSERT(two ? (sum == 1 || sum == -1) : sum == 1, "targets sum to %g", sum);
+            FUZZ_ASSERT(cnt == s * s + (two ? 1 : 10), "%d values in the row", cnt);
+            FUZZ_ASSERT(two ? (sum == 1 || sum == -1) : sum == 1, "targets sum to %g", sum);
             free(csv);
             ibp_run_destroy(r);
         }
