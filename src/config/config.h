@@ -186,6 +186,16 @@ int ibp__config_value_text(int i, const char *value, char *out, size_t cap, char
 int ibp__choice_index(const char *choices, const char *name, size_t len);
 /* Copy choice number i of "a|b|c" into out (cap bytes). */
 void ibp__choice_name(const char *choices, int i, char *out, size_t cap);
+int ibp__choices_count(const char *choices); /* the number of choices in "a|b|c" */
+
+/* Reading a parsed config (config_value.c). */
+const ibp__key *ibp__config_lookup(const char *name, size_t len, int *index); /* NULL: no such key */
+void ibp__config_value_buf(const ibp__config *c, const ibp__key *k, ibp__buf *b); /* canonical value text */
+int ibp__config_hidden_layers(const ibp__config *c);
+/* Rules between keys (config_rules.c): does key k mean something for c (if not, why); the
+ * cross-key rules (IBP_OK, or the first broken rule; with a problems sink pr, every one). */
+int ibp__config_applies(const ibp__config *c, const ibp__key *k, char *why, size_t cap);
+int ibp__config_validate(ibp__config *c, ibp__problems *pr, char *err, size_t errlen);
 /* Activation parameter defaults (leaky_relu alpha, softplus beta, leaky_softplus c). */
 double ibp__act_default_param(int act);
 int ibp__act_has_param(int act);

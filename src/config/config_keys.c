@@ -6,6 +6,12 @@
 #include <string.h>
 #include "config/config.h"
 
+int ibp__choices_count(const char *choices) {
+    int n = *choices ? 1 : 0;
+    for (const char *p = choices; *p; p++) n += *p == '|';
+    return n;
+}
+
 int ibp__choice_index(const char *choices, const char *name, size_t len) {
     int i = 0;
     const char *p = choices;
@@ -88,12 +94,6 @@ void ibp__key_allowed(const ibp__key *k, ibp__buf *b) {
 
 /* ---- did you mean ------------------------------------------------------------------------ */
 
-static int ibp__count_choices(const char *choices) {
-    int n = *choices ? 1 : 0;
-    for (const char *p = choices; *p; p++) n += *p == '|';
-    return n;
-}
-
 static int ibp__edit_distance(const char *a, const char *b) {
     int la = (int)strlen(a), lb = (int)strlen(b);
     if (la > 31 || lb > 31) return 99;
@@ -150,7 +150,7 @@ int ibp__suggest(const char *word, const char *choices, char *out, size_t cap) {
         i = ibp__nearest(word, ibp__nkeys, NULL, ibp__key_name);
         if (i >= 0) snprintf(out, cap, "%s", ibp__keys[i].key);
     } else {
-        i = ibp__nearest(word, ibp__count_choices(choices), choices, ibp__choice_at);
+        i = ibp__nearest(word, ibp__choices_count(choices), choices, ibp__choice_at);
         if (i >= 0) ibp__choice_name(choices, i, out, cap);
     }
     if (i < 0 && cap) out[0] = '\0';
