@@ -19,13 +19,14 @@
 // run's history; this table never does (up to EXPORT_MAX_BYTES).
 // Messages: while playing at full speed, rows and status go out every POST_MS (one 'metrics' and
 // one 'status' message; a chunk ends when they are due), however short the chunks of steps are.
-import { Run, Images, canonical, schema, problems, appliesKeys, EngineError } from './js/engine.js';
+import { Run, canonical, schema, problems, appliesKeys, EngineError } from './js/engine.js';
 import { pictureKind, pictureData, pictureModel, networkSketch } from './js/picture.js';
 import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
 import { valueOf, withoutKeys } from './js/kv.js';
 import { imageSamples } from './js/image-grid.js';
 import { RowTable } from './js/row-table.js';
+import { ImageFile } from './js/image-file.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
 // The largest run (its one allocation) that starts before the page is built: the default runs take
@@ -79,9 +80,7 @@ const session = {
   picture: null,           // { kind, classification, data } of the current run
   s0: NaN,                 // S0 at initialization (the run's, or computed on request: 's0')
   // the image file: its bytes (fetched once), and the file opened in the current instance
-  imageBytes: null,        // Promise<Uint8Array> while it is fetched; the Uint8Array once it is here
-  images: null,            // Images (engine.js), valid while imagesIbp is the instance
-  imagesIbp: null,
+  imageFile: new ImageFile(IMAGES_URL, () => ibp()), // data=fashion_mnist's file (image-file.js)
 };
 // ---- requests --------------------------------------------------------------------------------
 
@@ -104,7 +103,7 @@ const worker = engineWorker({
       try { if (r) r.destroy(); } catch { /* a run the trap damaged beyond freeing: its memory stays */ }
     }
     session.run = session.probe = session.twoParam = null;
-    if (lost) session.images = session.imagesIbp = null;   // it lived in the lost instance's memory
+    if (lost) session.imageFile.lost();   // it lived in the lost instance's memory
     session.pendingRows = [];
     session.pendingTrace = [];
     post({ type: 'trap', message });
@@ -216,49 +215,19 @@ function validate(config) {
 
 // ---- runs ------------------------------------------------------------------------------------
 
-// Runs `then` once the image file is open in the current instance, when the config's data is
-// data=fashion_mnist (a promise the first time, while the file is fetched; after a trap renewed
-// the instance the bytes at hand are opened again at once);
-// otherwise at once. A missing or damaged file is an engine error naming the file, and the next
-// create fetches it again.
+// Runs `then` once the image file is open in the current instance when the config's data is
+// data=fashion_mnist (a promise the first time, while the file is fetched), else at once.
 function withImages(config, then) {
   let data = '';
   try { data = valueOf(validate(config).full || '', 'data'); } catch (e) { if (!(e instanceof EngineError)) throw e; }
-  if (data !== 'fashion_mnist' || (session.images && session.imagesIbp === ibp())) return then();
-  // Once the bytes are here, opening them again (after a trap) is synchronous: a reset answered
-  // later than the page's next request would find no run.
-  if (session.imageBytes instanceof Uint8Array) { openImages(session.imageBytes); return then(); }
-  if (!session.imageBytes) {
-    session.imageBytes = fetch(IMAGES_URL).then((r) => {
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      return r.arrayBuffer();
-    }).then((b) => new Uint8Array(b));
-  }
-  return session.imageBytes.then((bytes) => {
-    session.imageBytes = bytes;
-    openImages(bytes);
-    return then();
-  }, (e) => {
-    session.imageBytes = null;
-    throw new EngineError(`data=fashion_mnist needs the image file data/fashion-mnist.ibpi, and it could not be loaded (${e && e.message ? e.message : e}); check the connection and reload the page`, -2);
-  });
-}
-
-function openImages(bytes) {
-  if (session.images && session.imagesIbp === ibp()) return;
-  try {
-    session.images = Images.open(ibp(), bytes);
-  } catch (e) {
-    if (!(e instanceof EngineError)) throw e;
-    session.imageBytes = null;
-    throw new EngineError(`the image file data/fashion-mnist.ibpi is damaged: ${e.message}; reload the page to fetch it again`, e.code);
-  }
-  session.imagesIbp = ibp();
+  if (data !== 'fashion_mnist') return then();
+  const opening = session.imageFile.open();
+  return opening ? opening.then(then) : then();
 }
 
 // The open image file when the config's data needs it, else null.
 function imagesFor(full) {
-  return valueOf(full || '', 'data') === 'fashion_mnist' && session.imagesIbp === ibp() ? session.images : null;
+  return valueOf(full || '', 'data') === 'fashion_mnist' ? session.imageFile.current() : null;
 }
 
 function destroyRun() {
