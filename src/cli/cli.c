@@ -6,6 +6,7 @@
 #include <time.h>
 #include "ibp.h"
 #include "cli/cli_io.h"
+#include "cli/cli_merge.h"
 #include "cli/cli_sweep.h"
 #ifdef __EMSCRIPTEN__
 static int ibp_isatty(int fd) { (void)fd; return 0; }

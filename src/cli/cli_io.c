@@ -304,3 +304,26 @@ ibp_images *cli_images(const char *path, const char *config, const char *argv0, 
     *rc = EXIT_BAD;
     return NULL;
 }
+
+/* The whole of an open file (malloc'd, NUL-terminated after len bytes; NUL bytes inside are
+ * kept: a crashed node can leave blocks of zeros, which the row checks then reject). */
+char *read_fd_all(int fd, size_t *len) {
+    size_t cap = 1 << 16;
+    char *buf = malloc(cap);
+    *len = 0;
+    if (!buf) return NULL;
+    for (;;) {
+        if (*len + 1 >= cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) { free(buf); return NULL; }
+            buf = nb;
+        }
+        ssize_t n = pread(fd, buf + *len, cap - *len - 1, (off_t)*len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { free(buf); return NULL; }
+        if (n == 0) break;
+        *len += (size_t)n;
+    }
+    buf[*len] = '\0';
+    return buf;
+}

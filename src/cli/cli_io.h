@@ -13,6 +13,9 @@
  * message printed (a directory, a device, an empty or missing file, a NUL byte, ...). */
 #define IBP_CLI_MAX_FILE 1073741824.0
 char *read_file(const char *path, const char *what);
+/* The whole of an open file from offset 0 (malloc'd, NUL after len bytes, NUL bytes inside kept),
+ * or NULL (errno set); nothing printed. */
+char *read_fd_all(int fd, size_t *len);
 /* Outputs: every write and the close are checked; the first failure prints a message and every
  * later call returns EXIT_BAD. path NULL = stdout. replace != 0 writes a regular file through a
  * temporary one renamed over it by out_close(o, keep = 1), so a failure leaves the old file. */
