@@ -41,6 +41,21 @@ t.check(r.code === 0, `ibp hvp --dir grad (${r.stderr})`);
 const h = JSON.parse(readFileSync(f('h.json'), 'utf8'));
 t.check(h.format === 'ibp-hvp-1' && JSON.stringify(h.grad) === JSON.stringify(saved.grad), 'hvp: the gradient equals the one --save wrote (same bits)');
 t.check(JSON.stringify(h.dir) === JSON.stringify(h.grad), 'hvp: --dir grad uses the gradient');
+// its output is checked like every output (issue 10 items 6, 7): a full disk or a directory is an
+// error, not a lost file; the stdout form is the file's bytes
+if (!/node$/.test(cli[0])) {
+  r = runIbp(cli, ['hvp', CNN, '--params', f('p.json'), '--dir', 'grad', '--out', '/dev/full']);
+  t.check(r.code === 2 && /writing \/dev\/full failed/.test(r.stderr), `hvp --out /dev/full fails (${r.stderr.trim()})`);
+}
+r = runIbp(cli, ['hvp', CNN, '--params', f('p.json'), '--dir', 'grad', '--out', dir]);
+t.check(r.code === 2 && /is a directory/.test(r.stderr), `hvp --out DIR fails (${r.stderr.trim()})`);
+// a config of any length is written whole (it was cut at 8192 characters)
+const longCfg = `${CNN}&lr_at=${Array.from({ length: 1000 }, (_, i) => `${i + 1},0.0${(i % 9) + 1}`).join(',')}`;
+r = runIbp(cli, ['hvp', longCfg, '--params', f('p.json'), '--dir', 'grad']);
+const hl = r.code === 0 ? JSON.parse(r.stdout) : {};
+t.check(r.code === 0 && hl.config.length > 8192 && hl.config.includes('1000,0.01'), `hvp: a ${hl.config ? hl.config.length : 0}-character config is written whole (${r.stderr.trim()})`);
+r = runIbp(cli, ['hvp', CNN, '--params', f('p.json'), '--dir', 'grad']);
+t.check(r.code === 0 && r.stdout === readFileSync(f('h.json'), 'utf8'), 'hvp to stdout: the bytes of --out');
 const g = flat(h.grad), hv = flat(h.hvp);
 t.check(Math.abs(h.vHv - dot(g, hv)) <= 1e-12 * Math.abs(h.vHv) && Math.abs(h.rayleigh - h.vHv / dot(g, g)) <= 1e-14 * Math.abs(h.rayleigh),
   `vHv ${h.vHv} and the Rayleigh quotient ${h.rayleigh}`);

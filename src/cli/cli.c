@@ -570,26 +570,32 @@ static int cmd_hvp(int argc, char **argv) {
     } else {
         memcpy(v, g, sizeof(double) * (size_t)P);
     }
-    FILE *f = stdout;
-    if (!rc && o.out && !(f = fopen(o.out, "w"))) { fprintf(stderr, "ibp: cannot write %s\n", o.out); rc = EXIT_BAD; }
+    outfile f;
+    if (!rc) rc = out_open(&f, o.out, 1); /* checked like every output: a failed write is an error */
     if (!rc) {
         ibp_run_hvp(r, hv, v);
         double vv = dotp(v, v, P), vhv = dotp(v, hv, P);
-        char canon[8192], num[32];
-        if (ibp_config_canonical(cfg, 0, canon, sizeof canon, err, sizeof err) != IBP_OK) canon[0] = '\0';
-        char *conv = text_of(r, ibp_run_conventions);
-        fprintf(f, "{\"format\":\"ibp-hvp-1\",\"version\":\"%s\",\"config\":\"%s\",\"conventions\":\"%s\",\"P\":%ld",
-                ibp_version(), canon, conv, P);
+        char num[32];
+        char *canon = canonical_of(cfg), *conv = text_of(r, ibp_run_conventions); /* any length */
+        out_printf(&f, "{\"format\":\"ibp-hvp-1\",\"version\":\"%s\",\"config\":\"", ibp_version());
+        out_puts(&f, canon ? canon : "");
+        out_puts(&f, "\",\"conventions\":\"");
+        out_puts(&f, conv);
+        out_printf(&f, "\",\"P\":%ld", P);
+        free(canon);
         free(conv);
-        ibp_format_double(num, loss); fprintf(f, ",\n\"loss\":%s", num);
-        ibp_format_double(num, __builtin_sqrt(dotp(g, g, P))); fprintf(f, ",\"grad_norm\":%s", num);
-        ibp_format_double(num, __builtin_sqrt(vv)); fprintf(f, ",\"dir_norm\":%s", num);
-        ibp_format_double(num, vhv); fprintf(f, ",\"vHv\":%s", num);
-        ibp_format_double(num, vv > 0 ? vhv / vv : 0); fprintf(f, ",\"rayleigh\":%s", num);
+        ibp_format_double(num, loss); out_printf(&f, ",\n\"loss\":%s", num);
+        ibp_format_double(num, __builtin_sqrt(dotp(g, g, P))); out_printf(&f, ",\"grad_norm\":%s", num);
+        ibp_format_double(num, __builtin_sqrt(vv)); out_printf(&f, ",\"dir_norm\":%s", num);
+        ibp_format_double(num, vhv); out_printf(&f, ",\"vHv\":%s", num);
+        ibp_format_double(num, vv > 0 ? vhv / vv : 0); out_printf(&f, ",\"rayleigh\":%s", num);
         char *gs = vector_text(r, g), *vs = vector_text(r, v), *hs = vector_text(r, hv);
-        fprintf(f, ",\n\"grad\":%s,\"dir\":%s,\"hvp\":%s}\n", gs, vs, hs);
+        out_puts(&f, ",\n\"grad\":"); out_puts(&f, gs);
+        out_puts(&f, ",\"dir\":"); out_puts(&f, vs);
+        out_puts(&f, ",\"hvp\":"); out_puts(&f, hs);
+        out_puts(&f, "}\n");
         free(gs); free(vs); free(hs);
-        if (f != stdout && fclose(f) != 0) { fprintf(stderr, "ibp: writing %s failed\n", o.out); rc = EXIT_BAD; }
+        rc = out_close(&f, 1);
     }
     free(g); free(v); free(hv); free(cfg); free(dir_buf);
     ibp_run_destroy(r);
