@@ -1,6 +1,7 @@
 // axes.js -- the ticks and labels of every chart axis on the site (the live charts, the gallery's
 // panels, the sweep plots). Pure: no DOM, no Chart.js; node tests import it.
 //   tickLabel   short numbers (Chart.js prints log ticks with every digit)
+//   valueRange  the y-range of a data view's targets and predictions
 //   logTicks    the ticks of a log axis: never fewer than three labelled ones, never a pile
 //   thinLogTicks  Chart.js's own log ticks thinned the same way (kept for callers that filter)
 
@@ -70,4 +71,18 @@ export function logTicks(min, max, { most = 6 } = {}) {
     out.sort((a, b) => a - b);
   }
   return out;
+}
+
+// The y-range of targets and predictions, never narrower than a fifth of the targets' own scale
+// (or 1 when the targets are all 0): a fit that agrees with its targets to round-off would
+// otherwise be drawn on an axis 1e-17 wide, its round-off errors filling the picture.
+export function valueRange(targets, predictions) {
+  let lo = Infinity, hi = -Infinity, scale = 0;
+  for (const y of targets) if (Number.isFinite(y)) { lo = Math.min(lo, y); hi = Math.max(hi, y); scale = Math.max(scale, Math.abs(y)); }
+  const tlo = lo, thi = hi;
+  for (const y of predictions) if (Number.isFinite(y)) { lo = Math.min(lo, y); hi = Math.max(hi, y); }
+  if (!(hi >= lo)) return [-1, 1];
+  const min = scale > 0 ? 0.2 * Math.max(scale, thi - tlo) : 1;
+  if (hi - lo < min) { const mid = (lo + hi) / 2; lo = mid - min / 2; hi = mid + min / 2; }
+  return [lo, hi];
 }

@@ -13,7 +13,7 @@ import { inOwnTask } from './tasks.js';
 import { CanvasPainter, SvgPainter, rgbOf } from './painter.js';
 import { marchingSquares } from './trajectory.js';
 import { readTheme } from './theme.js';
-import { tickLabel } from './axes.js';
+import { tickLabel, valueRange } from './axes.js';
 import { drawNetwork } from './network-view.js';
 import { drawImages } from './image-grid.js';
 
@@ -82,9 +82,8 @@ function drawPlane(p, v, theme, box) {
 
 function drawCurve(p, v, theme, box) {
   const m = v.model, d = v.data.train;
-  let lo = Infinity, hi = -Infinity;
-  for (const a of [d.y, m.f]) for (const y of a) if (Number.isFinite(y)) { lo = Math.min(lo, y); hi = Math.max(hi, y); }
-  const pad = hi > lo ? 0.1 * (hi - lo) : 1;
+  const [lo, hi] = valueRange(d.y, m.f);
+  const pad = 0.1 * (hi - lo);
   const { X, Y } = frame(p, box, [m.x0, m.x1], [lo - pad, hi + pad], { xTitle: 'input x', yTitle: 'target y, fit f(x)', theme });
   for (let i = 0; i < d.n; i++) p.circle(X(d.x[i]), Y(d.y[i]), 3.2, { fill: theme.pos, stroke: theme.bg });
   const pts = [];
@@ -105,9 +104,7 @@ function drawScatter(p, v, theme, box) {
     return;
   }
   const k = d.k;
-  let lo = Infinity, hi = -Infinity;
-  for (const a of [d.y, f]) for (const y of a) if (Number.isFinite(y)) { lo = Math.min(lo, y); hi = Math.max(hi, y); }
-  if (!(hi > lo)) { lo -= 1; hi += 1; }
+  const [lo, hi] = valueRange(d.y, f);
   const pad = 0.05 * (hi - lo);
   const { X, Y } = frame(p, box, [lo - pad, hi + pad], [lo - pad, hi + pad], { xTitle: 'target yᵢ', yTitle: 'prediction f(xᵢ)', theme, square: true });
   p.line(X(lo - pad), Y(lo - pad), X(hi + pad), Y(hi + pad), { stroke: theme.muted, dash: [4, 3] });
