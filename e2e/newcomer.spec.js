@@ -181,7 +181,7 @@ test('axe-core: 0 violations on the sweep page, the widget, the embed demo and e
   test.setTimeout(300000);
   // the paper pages without their live runs (autorun=0: the same markup, less CPU), one with them
   const pages = ['sweep.html', 'embed.html#v=1&model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=2.5&steps=300&embed=1', 'embed-demo.html', 'gallery/index.html',
-    ...PAPERS.map((p) => `gallery/${p.id}.html?autorun=0`), 'gallery/wang2022-balancing.html'];
+    ...PAPERS.map((p) => `gallery/${p.id}.html?autorun=0`), 'gallery/wang2022-balancing.html', 'gallery/flows.html'];
   const found = {};
   for (const url of pages) {
     await page.goto('about:blank');

@@ -428,6 +428,23 @@ size_t ibp_run_flow_rows_csv(const ibp_run *r, int header, char *buf, size_t cap
 /* "" while every flow runs; else why one stopped ("the central flow stopped at step K: ...").
  * A stopped flow's columns are NaN from there on; GD goes on. */
 const char *ibp_run_flow_message(const ibp_run *r);
+/* Flows beside GD: their names and parameters (issue 15, the page; src/run/flow_params.c).
+ * A program draws the flows a run has from these and its columns, never from a list of its own:
+ *   ibp_run_flow_count      flows configured (0 without flow=), in the order of their columns
+ *   ibp_run_flow_prefix     the prefix of flow i's columns ("gf", "cf": gf_loss, cf_sharpness, ...)
+ *   ibp_run_flow_label      its name in words ("gradient flow", "central flow"; else its prefix)
+ *   ibp_run_flow_params     its current state theta (P,) (lockstep: at GD's step); returns the step
+ *                           it is at, -1 when it has not started (flow_start=onset) or stopped
+ *   ibp_run_flow_row_params the states at the pending flow rows of follow mode, (nrows, count, P)
+ *                           beside ibp_run_flow_rows (cleared with them; NaN where a flow has not
+ *                           started or has stopped), for runs with P <= IBP_FLOW_ROW_PARAMS_MAX
+ *                           (the trajectory view of two-parameter models); NULL otherwise */
+#define IBP_FLOW_ROW_PARAMS_MAX 2
+int ibp_run_flow_count(const ibp_run *r);
+const char *ibp_run_flow_prefix(const ibp_run *r, int i);
+const char *ibp_run_flow_label(const ibp_run *r, int i);
+int64_t ibp_run_flow_params(const ibp_run *r, int i, double *theta, int64_t P);
+const double *ibp_run_flow_row_params(const ibp_run *r);
 size_t ibp_run_params_json(const ibp_run *r, char *buf, size_t cap);
 /* A vector v (P,) laid out like theta (a gradient, an HVP, a direction) as the JSON list of its
  * named arrays: [{"name":"W1","shape":[...],"data":[...]}, ...]. */

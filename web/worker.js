@@ -20,6 +20,7 @@
 // Messages: while playing at full speed, rows and status go out every POST_MS (one 'metrics' and
 // one 'status' message; a chunk ends when they are due), however short the chunks of steps are.
 import { Run, canonical, schema, problems, appliesKeys, EngineError } from './js/engine.js';
+import { Flows } from './js/engine-flows.js';
 import { pictureKind, pictureData, pictureModel, networkSketch } from './js/picture.js';
 import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
@@ -65,6 +66,9 @@ const session = {
                            // 'create' takes it over
   pendingRows: [],         // rows read from the engine, not yet posted
   pendingTrace: [],        // (t, x, y) of two-parameter runs, not yet posted
+  // the flows beside GD (config flow=...; engine-flows.js in follow mode): GD runs ahead and the
+  // flows catch up between GD's chunks in budgets of right-hand sides, never blocking for long
+  flows: null,             // { obj: Flows, rhsMs, budget, cursor, cols, pendingRows, pendingThetas, message }
   // how it is driven
   playing: false,
   speed: Infinity,         // steps per second
@@ -102,7 +106,7 @@ const worker = engineWorker({
     for (const r of lost ? [] : [session.run, session.probe]) {
       try { if (r) r.destroy(); } catch { /* a run the trap damaged beyond freeing: its memory stays */ }
     }
-    session.run = session.probe = session.twoParam = null;
+    session.run = session.probe = session.twoParam = session.flows = null;
     if (lost) session.imageFile.lost();   // it lived in the lost instance's memory
     session.pendingRows = [];
     session.pendingTrace = [];
@@ -134,6 +138,7 @@ const worker = engineWorker({
       session.playing = false;
       stopLoop();
       if (session.run) flushRows();
+      if (flowsOwed()) scheduleTick();
       return status();
     },
     step: ({ n = 1 }) => {
@@ -143,6 +148,7 @@ const worker = engineWorker({
       stopLoop();
       advance(n);
       flushRows();
+      if (flowsOwed()) scheduleTick();
       return status();
     },
     // The engine records the change in the run's config (lr_at=t+1,eta): the link, the CSV header
@@ -235,7 +241,7 @@ function destroyRun() {
   session.early = null;
   if (session.run) session.run.destroy();
   if (session.probe) session.probe.destroy();
-  session.run = session.probe = session.twoParam = null;
+  session.run = session.probe = session.twoParam = session.flows = null;
 }
 
 function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
@@ -251,6 +257,7 @@ function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
   Object.assign(session, { playing: false, perStepMs: 1, lastCallN: 1, pendingRows: [], pendingTrace: [] });
   const run = Run.create(ibp(), { config: v.canonical, dataCsv, initJson, images: imagesFor(v.full) });
   session.run = run;
+  session.flows = startFlows(run);
   session.last = { config: v.canonical, dataCsv, initJson, full: v.full };
   session.runId++;
   session.log = newExportLog();
@@ -264,6 +271,7 @@ function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
     runId: session.runId, canonical: v.canonical, full: v.full, columns: run.columns, nparams: run.nparams,
     lr: run.lr, lr0: run.lr0, s0: run.s0, stepsTotal: run.stepsTotal, twoParam: session.twoParam, applies: v.applies,
     picture: { kind: pk.kind, classification: pk.classification, dimIn: run.dimIn, dimOut: run.dimOut, filters },
+    flows: session.flows ? { columns: session.flows.obj.columns, flows: session.flows.obj.flows, start: valueOf(v.full, 'flow_start') || 'init' } : null,
   };
   flushRows();
   if (session.twoParam) postTrace([run.t, ...run.params()]);
@@ -353,6 +361,7 @@ function status() {
     runId, t: run.t, stepsTotal: run.stepsTotal, state: st, limit,
     stateName: ibp().readCStr(ibp().ex.ibp_run_state_string(st)), running: run.running, playing,
     message: run.message, lr: set ? set.eta : run.lr, lrFrom: set ? set.from : run.t, speed, nparams: run.nparams, wasmBytes: ibp().ex.memory.buffer.byteLength,
+    flows: flowsStatus(),
   };
 }
 
@@ -373,6 +382,7 @@ function advance(n) {
   if (session.twoParam && run.t < MAX_TRACE_STEPS) {
     while (done < n && run.running) {
       const got = run.step(1);
+      if (got <= 0 && flowsBlockGd() && !session.playing) { stepFlows(CHUNK_MS); continue; }
       if (got <= 0) break; // rows are read every 512 steps, so the row buffer never stops a step
       done += got;
       const p = run.params();
@@ -385,6 +395,7 @@ function advance(n) {
   while (done < n && run.running) {
     const got = run.step(n - done);
     collectRows();
+    if (got === 0 && flowsBlockGd() && !session.playing) { stepFlows(CHUNK_MS); continue; }
     if (got === 0) break;
     done += got;
   }
@@ -414,6 +425,7 @@ function flushRows() {
     post({ type: 'metrics', runId: session.runId, columns: run.columns, nrows: data.length / run.columns.length, data }, [data.buffer]);
   }
   if (session.pendingTrace.length) { postTrace(session.pendingTrace); session.pendingTrace = []; }
+  flushFlows();
 }
 
 function postTrace(arr) {
@@ -438,7 +450,18 @@ function stopLoop() {
 
 function tick() {
   const s = session;
-  if (!s.playing || !s.run) return;
+  if (!s.run) return;
+  if (!s.playing) {
+    // paused, or GD done: the flows catch up to GD's last row, a chunk at a time
+    if (!flowsOwed()) return;
+    try {
+      stepFlows(CHUNK_MS);
+      flushFlows();
+      postStatus();
+      if (flowsOwed()) scheduleTick();
+    } catch (e) { tickFailed(e); }
+    return;
+  }
   try {
     const { run } = s;
     const t0 = performance.now();
@@ -466,6 +489,8 @@ function tick() {
       if (got === 0) break;
     }
     if (Number.isFinite(s.speed)) s.credit -= done;
+    // the flows: the rest of the chunk (all of it when GD waits for them), at least a few ms
+    if (s.flows) stepFlows(Math.max(CHUNK_MS / 4, CHUNK_MS - (performance.now() - t0)));
     if (!run.running || run.t >= s.playUntil) s.playing = false;
     const now = performance.now();
     if (!s.playing || now - s.postedAt >= POST_MS - 1 || Number.isFinite(s.speed)) {
@@ -474,12 +499,104 @@ function tick() {
       postStatus();
     }
     if (s.playing) scheduleTick(Number.isFinite(s.speed) ? 1000 / Math.min(s.speed, 60) : 0);
+    else if (flowsOwed()) scheduleTick();
   } catch (e) {
-    const error = errorKind(e, TRAP_NOTE);
-    if (error.kind === 'trap') { worker.trap(e); return; }
-    s.playing = false;
-    post({ type: 'status', ...status(), message: error.message });
+    tickFailed(e);
   }
+}
+
+function tickFailed(e) {
+  const error = errorKind(e, TRAP_NOTE);
+  if (error.kind === 'trap') { worker.trap(e); return; }
+  session.playing = false;
+  post({ type: 'status', ...status(), message: error.message });
+}
+
+// ---- the flows beside GD -----------------------------------------------------------------------
+
+// Follow mode for a run with flows (engine-flows.js), before its first step; null without flows.
+function startFlows(run) {
+  if (!ibp().ex.ibp_run_flow_ncols(run.ptr)) return null;
+  const obj = new Flows(run, { follow: true });
+  // where each flow column sits in GD's table (the export fills them in as the rows arrive)
+  const cols = obj.columns.map((c) => run.columns.indexOf(c));
+  return { obj, rhsMs: 0.05, budget: 8, cursor: 0, cols, pendingRows: [], pendingThetas: [], message: '' };
+}
+
+// The flows owe rows GD has written.
+const flowsOwed = () => !!(session.run && session.flows && session.flows.obj.lag > 0);
+// GD waits for the flows: its ring of rows they owe is full (ibp.h, follow mode).
+const flowsBlockGd = () => !!(session.run && session.run.running && session.flows && session.flows.obj.lag > 0);
+
+// Advance the flows for about ms milliseconds: budgets of right-hand sides sized from the time one
+// took so far (each call at most 4x the last, as GD's calls), so a slow flow never blocks the
+// worker for long. -> the flow rows produced.
+function stepFlows(ms) {
+  const f = session.flows;
+  if (!f) return 0;
+  const t0 = performance.now();
+  let rows = 0;
+  while (f.obj.lag > 0) {
+    const left = ms - (performance.now() - t0);
+    if (left <= 0) break;
+    const budget = Math.max(1, Math.min(Math.floor(left / f.rhsMs), 4 * f.budget, 100000));
+    f.budget = budget;
+    const c0 = performance.now();
+    const got = f.obj.step(budget);
+    const spent = performance.now() - c0;
+    // a call that stopped for its budget spent about that many right-hand sides
+    if (f.obj.lag > 0) f.rhsMs = 0.7 * f.rhsMs + (0.3 * Math.max(1e-4, spent)) / budget;
+    rows += got;
+    if (got > 0) collectFlowRows();
+  }
+  return rows;
+}
+
+// The flow rows (and, for two-parameter models, each flow's parameters at each row) read from the
+// engine; their values also go into the export table's flow columns (GD's row of the same step),
+// so the exported CSV is the CLI's (lockstep) bytes once the flows have caught up.
+function collectFlowRows() {
+  const f = session.flows;
+  const { rows, thetas } = f.obj.takeRowsWithParams();
+  const nc = f.obj.ncols;
+  const n = rows.length / nc;
+  if (!n) return;
+  f.pendingRows.push(rows);
+  if (thetas) f.pendingThetas.push(thetas);
+  const log = session.log;
+  if (log) for (let i = 0; i < n; i++) f.cursor = log.table.fillRow(f.cursor, log.stepCol, rows[i * nc], f.cols, rows, i * nc);
+  const msg = f.obj.message;
+  if (msg && !f.message) f.message = msg;
+}
+
+const join = (parts) => {
+  if (parts.length === 1) return parts[0];
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Float64Array(total);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+};
+
+// One 'flows' message for the flow rows read since the last one (see protocol.js).
+function flushFlows() {
+  const f = session.flows;
+  if (!f || !f.pendingRows.length) return;
+  const data = join(f.pendingRows);
+  const thetas = f.pendingThetas.length ? join(f.pendingThetas) : null;
+  f.pendingRows = [];
+  f.pendingThetas = [];
+  const transfer = thetas ? [data.buffer, thetas.buffer] : [data.buffer];
+  post({ type: 'flows', runId: session.runId, columns: f.obj.columns, nrows: data.length / f.obj.ncols, data, thetas, ...flowsStatus() }, transfer);
+}
+
+// Where the flows are: { at (their step; -1 before they start), lag (GD rows they owe), t (GD's
+// step), message (why a flow stopped, in words; '' while they run) }, or null without flows.
+function flowsStatus() {
+  const f = session.flows;
+  if (!f || !session.run) return null;
+  return { at: f.obj.at, lag: f.obj.lag, t: session.run.t, message: f.message || f.obj.message };
 }
 
 // ---- export ----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ void ibp__flow_follow_carve(ibp_run *r, ibp__arena *a) {
     for (int j = 0; j < r->ncols; j++)
         if (r->colkind[j] == IBP__COL_FLOW) nf++;
     double *rows = ibp__arena_doubles(a, (size_t)IBP__ROWS_CAP * nf);
+    ibp__flow_params_carve(r, a);
     if (!a->base) return;
     r->snap = snap; r->snap_t = st; r->snap_meas = sm; r->snap_cap = cap;
     r->snap_head = r->snap_n = 0;
@@ -58,6 +59,7 @@ static void ibp__flow_row(ibp_run *r, long t, const double *theta_gd, int measur
         int h = r->colh[r->fcol[j]];
         row[j] = ibp__flows_value(r->flows, h / IBP__NFQ, h % IBP__NFQ, theta_gd, t, measured);
     }
+    ibp__flow_params_row(r, r->fnrows);
     r->fnrows++;
 }
 

@@ -121,11 +121,17 @@ struct ibp_run {
     short fcol[IBP__MAX_COLS]; /* main-table index of flow column j (j >= 1) */
     double *frows;          /* (IBP__ROWS_CAP, fncols) */
     int fnrows;
+    /* the flows' names and parameters (flow_params.c) */
+    double *frow_theta;     /* (IBP__ROWS_CAP, flows, P) beside frows, P <= IBP_FLOW_ROW_PARAMS_MAX; else NULL */
+    char fprefix[IBP__NFLOWS][24]; /* flow i's column prefix */
 };
 /* flow_follow.c */
 void ibp__flow_follow_carve(ibp_run *r, ibp__arena *a);
 void ibp__flow_follow_after_step(ibp_run *r, int row, int measured); /* in ibp_run_step */
 int ibp__flow_follow_blocked(const ibp_run *r);                      /* GD may not step */
+/* flow_params.c */
+void ibp__flow_params_carve(ibp_run *r, ibp__arena *a);  /* in ibp__flow_follow_carve */
+void ibp__flow_params_row(ibp_run *r, int row);         /* when flow row `row` is written */
 
 /* metrics.c, metrics_model.c, events.c */
 void ibp__metrics_setup(ibp_run *r);                  /* choose the columns */

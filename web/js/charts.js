@@ -14,6 +14,7 @@ import { readTheme, alpha } from './theme.js';
 import { tickLabel, logTicks } from './axes.js';
 import { inOwnTask } from './tasks.js';
 import { setText } from './dom.js';
+import { flowColor } from './flow-data.js';
 
 export { tickLabel, thinLogTicks } from './axes.js';
 
@@ -187,7 +188,9 @@ export class ChartPanel {
         legend: {
           labels: {
             boxWidth: 12, boxHeight: 2, color: theme.fg,
-            generateLabels: (chart) => legendItems(globalThis.Chart.defaults.plugins.legend.labels.generateLabels(chart), chart.data.datasets),
+            // the flows' entries come on top of the usual ones
+            generateLabels: (chart) => legendItems(globalThis.Chart.defaults.plugins.legend.labels.generateLabels(chart), chart.data.datasets,
+              MAX_LEGEND + chart.data.datasets.filter((d) => d.ibpFlow).length),
           },
           onClick: (e, item, legend) => { if (!item.ibpGroup) globalThis.Chart.defaults.plugins.legend.onClick.call(legend, e, item, legend); },
         },
@@ -249,6 +252,16 @@ export class ChartPanel {
     } else {
       addRun(current, '', false);
     }
+    // the flows beside GD (flow-data.js): each in its own colour, over the same steps
+    const fd = this.board.flows;
+    if (fd) {
+      const [from, to] = rowRange(fd.store, axis.from, axis.to);
+      for (const s of fd.seriesFor(this.spec.id)) {
+        const c = flowColor(theme, s.flow);
+        out.push({ label: s.label, data: seriesPoints(fd.store, s, buckets, this.spec.log, from, to), borderColor: c, backgroundColor: c,
+          borderWidth: 2, borderDash: s.dash, stepped: false, ibpFlow: true });
+      }
+    }
     return out;
   }
 
@@ -309,6 +322,7 @@ export class ChartBoard {
     this.current = null;
     this.kept = [];
     this.overlays = [];   // [{ label, store, live }]: compared runs and other series with a colour each
+    this.flows = null;    // the flows beside GD (flow-data.js), drawn over the loss and sharpness charts
     this.mainLabel = '';
     this.events = [];
     this.view = null;     // the preset's view (presets.js), or null
@@ -389,6 +403,8 @@ export class ChartBoard {
   setView(view, { stepsTotal = 0 } = {}) { this.view = view; this.stepsTotal = stepsTotal; this.sync(); }
   setOverlays(list, mainLabel = '') { this.overlays = list; this.mainLabel = mainLabel; this.markDirty(); }
   setEvents(events) { this.events = events; this.markDirty(); }
+  // the flows beside GD (flow-data.js FlowData), or null; redrawn as their rows stream in
+  setFlows(flows) { this.flows = flows; this.markDirty(); }
   setXRange(choice) { this.xChoice = choice; this.updateAxis(); this.markDirty(); }
   markDirty() { this.updateAxis(); for (const p of this.panels.values()) p.dirty = true; this.schedule(); }
   retheme() {

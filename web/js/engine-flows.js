@@ -14,6 +14,12 @@ export class Flows {
     if (!this.ncols) throw new EngineError('this run has no flows (add flow=gf,central to the config)', -7);
     this.columns = [];
     for (let j = 0; j < this.ncols; j++) this.columns.push(run.ibp.readCStr(ex.ibp_run_flow_column(run.ptr, j)));
+    // the flows, in column order: { prefix, label } (ibp_run_flow_prefix, ibp_run_flow_label)
+    this.flows = [];
+    for (let i = 0, n = ex.ibp_run_flow_count(run.ptr); i < n; i++) {
+      this.flows.push({ prefix: run.ibp.readCStr(ex.ibp_run_flow_prefix(run.ptr, i)), label: run.ibp.readCStr(ex.ibp_run_flow_label(run.ptr, i)) });
+    }
+    this.P = run.nparams;
     this.follow(follow);
   }
   follow(on) {
@@ -42,6 +48,17 @@ export class Flows {
     out.set(new Float64Array(ex.memory.buffer, ex.ibp_run_flow_rows(this.run.ptr), n * this.ncols));
     ex.ibp_run_flow_clear_rows(this.run.ptr);
     return out;
+  }
+  // The pending flow rows and, for small models (P <= IBP_FLOW_ROW_PARAMS_MAX), each flow's
+  // parameters at each row: { rows: Float64Array (n, ncols), thetas: Float64Array (n, flows, P)
+  // or null }; clears them.
+  takeRowsWithParams() {
+    const ex = this.run.ibp.ex;
+    const n = ex.ibp_run_flow_nrows(this.run.ptr);
+    const p = ex.ibp_run_flow_row_params(this.run.ptr);
+    const m = n * this.flows.length * this.P;
+    const thetas = p ? new Float64Array(ex.memory.buffer, p, m).slice() : null;
+    return { rows: this.takeRows(), thetas };
   }
   // The pending flow rows as the engine's CSV text; clears them.
   takeRowsCsv(header) {

@@ -18,6 +18,8 @@ import { runActions } from './run-actions.js';
 import { mountTransport } from './transport.js';
 import { mountSettings } from './settings.js';
 import { mountBench } from './bench.js';
+import { mountFlowSwitch } from './bench-flows.js';
+import { withoutFlows } from './flow-data.js';
 import { mountEtaControl } from './eta-control.js';
 import { mountLinkSync } from './link-sync.js';
 import { mountLinkProblems } from './link-problems.js';
@@ -81,7 +83,7 @@ async function savePng(canvas, id, title, opts) {
 let host = null; // the framing host page (embed-host.js), when there is one
 const views = new Views({
   request: (type, args) => client.request(type, args),
-  current: () => { const s = state(); return { info: s.run, store: s.metrics, status: s.status, runLost: !!s.lost, names: s.engine ? s.engine.names : null }; },
+  current: () => { const s = state(); return { info: s.run, store: s.metrics, status: s.status, runLost: !!s.lost, names: s.engine ? s.engine.names : null, schema: s.engine ? s.engine.schema : null }; },
   shows: (id) => !embed || !state().link || state().link.charts.includes(id),
   savePng, announce: say.announce, reporter: () => (host ? host.reporter : null),
   only: embed ? initialLink.page.charts : undefined,
@@ -95,7 +97,7 @@ const share = new SharePanel({
 });
 
 // The parts, each over the store; the form and the actions need each other (bound late).
-let actions = null, bench = null;
+let actions = null, bench = null, flowSwitch = null;
 const settings = mountSettings({
   ui: {
     form: $('config-form'), formProblems: $('form-problems'), defaults: $('defaults'), groups: $('groups'), preset: $('preset'),
@@ -103,7 +105,7 @@ const settings = mountSettings({
   },
   store, client, say, createRun: (config, opts) => actions.createRun(config, opts),
   onPreset: (preset) => store.dispatch('presetMatched', preset),
-  onFill: () => { if (bench) bench.sync(); },
+  onFill: () => { if (bench) bench.sync(); if (flowSwitch) flowSwitch.sync(); },
 });
 const setup = mountSetup({ box: $('setup'), text: $('setup-text'), progress: $('setup-progress'), cancel: $('setup-cancel') });
 actions = runActions({ client, store, say, files, form: settings, etaSet: (v) => views.setEta(v), setup: (plan, cancel) => setup.show(plan, cancel) });
@@ -171,6 +173,7 @@ store.subscribe((s, prev) => {
 client.on('metrics', (m) => store.dispatch('metricsArrived', m));
 client.on('status', (st) => store.dispatch('statusArrived', st));
 client.on('trace', (m) => views.trace(m));
+client.on('flows', (m) => views.flows(m));
 client.on('trap', (m) => {
   store.dispatch('runLost');
   say.message(m.message[0].toUpperCase() + m.message.slice(1), 'error', { id: 'trap', actions: [{ label: 'Reset', run: actions.resetRun }] });
@@ -193,10 +196,11 @@ client.on('ready', (m) => {
   store.dispatch('engineReady', m);
   settings.start(m.schema);
   bench = mountBench({ container: $('bench-controls'), settings, schema: m.schema });
+  flowSwitch = mountFlowSwitch({ container: $('bench-flows'), settings, schema: m.schema });
   performance.mark('ibp-ready');
   Promise.all([link.apply(location.hash), settings.presets.loaded]).then(() => {
     if (host) host.ready();
-    return settings.presets.loadCanon(() => (state().run ? state().run.canonical : null));
+    return settings.presets.loadCanon(() => (state().run ? withoutFlows(state().run.canonical, state().engine.schema) : null));
   });
 });
 

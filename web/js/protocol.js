@@ -73,18 +73,30 @@
 //                                                          row-major, transferred; NaN = not measured
 //   { type: 'trace', runId, data }                         two-parameter runs: Float64Array of
 //                                                          (t, x, y) triples, every step
+//   { type: 'flows', runId, columns, nrows, data, thetas, at, lag, t, message }
+//                                                          runs with flows (config flow=...): the
+//                                                          flow rows as they arrive (GD runs ahead,
+//                                                          the flows follow: engine-flows.js);
+//                                                          data: Float64Array (nrows, columns) with
+//                                                          columns = step + the flow columns; thetas:
+//                                                          (nrows, flows, P) for P <= 2, else null;
+//                                                          at/lag/t/message: as Status.flows
 //   { type: 'status', runId, ...Status }                   after every chunk and state change
 //   { type: 'trap', message }                              the module trapped; it recovered (or
 //                                                          was instantiated afresh) and the run
 //                                                          is gone (reset creates it again)
 //
-// RunInfo = { runId, canonical, full, columns, nparams, lr, lr0, s0, stepsTotal, twoParam, picture }
+// RunInfo = { runId, canonical, full, columns, nparams, lr, lr0, s0, stepsTotal, twoParam, picture, flows }
+//   flows = null, or { columns (step + the flow columns), flows: [{ prefix, label }] (the engine's
+//   names, in column order), start: 'init' | 'onset' }
 //   picture = { kind: 'plane' | 'curve' | 'scatter' | 'matrix' | 'trace', classification, dimIn, dimOut }
 //   twoParam = null, or { product, pstar, kappa, x0, y0 } for runs with exactly two parameters:
 //   product: the model is x*y (uv / scalar chain), whose minimizers are the hyperbola xy = pstar and
 //   whose sharpness at a minimizer is kappa (x^2 + y^2) (so eta kappa (x^2 + y^2) <= 2 is stable)
 // Status = { runId, t, stepsTotal, state, stateName, running, playing, message, lr, lrFrom, speed, nparams, limit,
-//            wasmBytes (the module's linear memory) }
+//            wasmBytes (the module's linear memory), flows }
+//   flows: null, or { at: the step the flows are at (-1 before they start), lag: GD rows they still
+//   owe, t: GD's step, message: why a flow stopped ('' while they run) }
 //   state: the engine's run state (enums.state from 'ready'), or -1 when there is no run yet
 //   lr: the learning rate in force from step lrFrom on (a rate just set by hand holds from t + 1)
 
@@ -99,7 +111,7 @@ export const REQUESTS = Object.freeze([
 // What the spectrum request accepts (the worker checks; the page offers these).
 export const SPECTRUM_REQUEST_MODES = Object.freeze(['auto', 'exact', 'density', 'top']);
 
-export const EVENTS = Object.freeze(['ready', 'fatal', 'metrics', 'trace', 'status', 'trap']);
+export const EVENTS = Object.freeze(['ready', 'fatal', 'metrics', 'trace', 'flows', 'status', 'trap']);
 
 // Wall-clock budget of one chunk of steps in the worker: long enough to amortize messaging,
 // short enough that pause/step/set-lr are answered within a frame or two.

@@ -42,6 +42,22 @@ export class RowTable {
     return this.blocks[this.blocks.length - 1][at * this.ncols + j];
   }
 
+  // Fill in columns of the row whose column stepCol holds `step`, searched from row `from` on
+  // (rows arrive in step order): cols[j] >= 0 takes src[off + j] (cols[j] < 0 is skipped).
+  // -> the row found (the next search starts there), or `from` when no row has that step.
+  fillRow(from, stepCol, step, cols, src, off) {
+    const nc = this.ncols;
+    for (let r = Math.max(0, from); r < this.n; r++) {
+      const b = this.blocks[Math.floor(r / BLOCK_ROWS)], at = (r % BLOCK_ROWS) * nc;
+      const s = b[at + stepCol];
+      if (s > step) return from;
+      if (s !== step) continue;
+      for (let j = 0; j < cols.length; j++) if (cols[j] >= 0) b[at + cols[j]] = src[off + j];
+      return r;
+    }
+    return from;
+  }
+
   // fn(rows, nrows) for every block in order (rows: a view, valid during the call).
   forEachBlock(fn) {
     for (let b = 0; b < this.blocks.length; b++) {

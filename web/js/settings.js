@@ -10,6 +10,7 @@ import { formPairs } from './schema.js';
 import { joinPairs, pairsMap } from './kv.js';
 import { el } from './dom.js';
 import { problemText } from './link-problems.js';
+import { withoutFlows } from './flow-data.js';
 
 // ui: { form, formProblems, defaults, groups, preset, presetHelp, cite, drawer, open: [buttons],
 // close }; createRun(config, opts): run-actions.js (bound late: it needs this form too);
@@ -25,9 +26,10 @@ export function mountSettings({ ui, store, client, say, createRun, onPreset = ()
     choose: (p) => { setValues(pairsMap(p.config)); createRun(p.config, { autoplay: true }); },
     onMatch: onPreset,
   });
+  // a run with flows beside GD is still its preset: the flows only observe (flow-data.js)
   const syncPreset = (edited = false) => {
-    const { run } = store.get();
-    presets.sync(run ? run.canonical : null, edited);
+    const { run, engine } = store.get();
+    presets.sync(run ? withoutFlows(run.canonical, engine && engine.schema) : null, edited);
   };
 
   // Once the engine is ready: the controls come from its schema.

@@ -6,7 +6,10 @@ export function readTheme(el = document.documentElement) {
   const v = (name, fb) => cs.getPropertyValue(name).trim() || fb;
   const series = [];
   for (let i = 1; i <= 8; i++) series.push(v(`--series-${i}`, '#1f77b4'));
+  const flows = [];
+  for (let i = 1; i <= 4; i++) flows.push(v(`--flow-${i}`, series[3 + i]));
   return {
+    flows,
     fg: v('--fg', '#222'), muted: v('--muted', '#666'), grid: v('--grid', 'rgba(0,0,0,0.08)'),
     ref: v('--ref', '#c00'), event: v('--event', '#a0a'), series,
     bg: v('--bg', '#ffffff'), panel: v('--panel', '#f6f7f9'), border: v('--border', '#d5d9df'), accent: v('--accent', '#1f5fbf'),

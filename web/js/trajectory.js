@@ -139,6 +139,8 @@ export class TrajectoryView {
   }
 
   setEta(eta) { this.eta = eta; this.schedule(); }
+  // The flows beside GD (flow-data.js FlowData: each flow's path), drawn over the contours; or null.
+  setFlows(flows) { this.flows = flows; this.schedule(); }
 
   append(data) {
     for (let k = 0; k < data.length; k++) this.trace.push(data[k]);
@@ -255,11 +257,67 @@ export class TrajectoryView {
       const n = t.length;
       c.setAttribute('aria-label', `Gradient descent path over the loss contours: step ${t[n - 3]} at (${fmt(t[n - 2])}, ${fmt(t[n - 1])})`);
     }
+    const flowPoints = this.drawFlows(ctx, X, Y, col);
     ctx.restore();
+    this.drawFlowLegend(ctx, ox, oy, size, col);
+    c.dataset.flowPoints = flowPoints.join(',');
     this.drawn = (this.drawn || 0) + 1;
     c.dataset.drawn = String(this.drawn);
     c.dataset.points = String(t.length / 3);
   }
 }
+
+// The flows' paths (flow-data.js), each in its flow's colour (--flow-i), dashed beside GD's
+// solid path, with a dot where each is now. -> the points drawn of each flow.
+TrajectoryView.prototype.drawFlows = function drawFlows(ctx, X, Y, col) {
+  const fd = this.flows;
+  if (!fd) return [];
+  return fd.paths.map((p, i) => {
+    if (p.length < 3) return 0;
+    const color = col(`--flow-${(i % 4) + 1}`, '#9467bd');
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1.75;
+    ctx.setLineDash([5, 3]);
+    ctx.beginPath();
+    let lx = X(p[1]), ly = Y(p[2]);
+    ctx.moveTo(lx, ly);
+    for (let k = 3; k + 2 < p.length; k += 3) {
+      const px = X(p[k + 1]), py = Y(p[k + 2]);
+      if (!Number.isFinite(px) || !Number.isFinite(py)) break;
+      if (Math.abs(px - lx) + Math.abs(py - ly) < 0.75 && k + 5 < p.length) continue;
+      ctx.lineTo(px, py); lx = px; ly = py;
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = color;
+    ctx.beginPath(); ctx.arc(lx, ly, 3.5, 0, 2 * Math.PI); ctx.fill();
+    return p.length / 3;
+  });
+};
+
+// A legend in the corner: GD's path and each flow's, in their colours.
+TrajectoryView.prototype.drawFlowLegend = function drawFlowLegend(ctx, ox, oy, size, col) {
+  const fd = this.flows;
+  if (!fd) return;
+  const items = [{ label: 'gradient descent', color: col('--series-1', '#1f77b4'), dash: [] },
+    ...fd.flows.map((f, i) => ({ label: f.label, color: col(`--flow-${(i % 4) + 1}`, '#9467bd'), dash: [5, 3] }))];
+  ctx.font = '11px system-ui, sans-serif';
+  const wmax = Math.max(...items.map((it) => ctx.measureText(it.label).width));
+  const x0 = ox + size - wmax - 30, y0 = oy + size - 8 - 13 * (items.length - 1);
+  ctx.fillStyle = col('--panel', 'rgba(255,255,255,0.8)');
+  ctx.globalAlpha = 0.85;
+  ctx.fillRect(x0 - 4, y0 - 10, wmax + 32, 13 * items.length + 4);
+  ctx.globalAlpha = 1;
+  items.forEach((it, k) => {
+    const y = y0 + 13 * k;
+    ctx.strokeStyle = it.color;
+    ctx.lineWidth = 2;
+    ctx.setLineDash(it.dash);
+    ctx.beginPath(); ctx.moveTo(x0, y - 3); ctx.lineTo(x0 + 20, y - 3); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = col('--fg', '#222');
+    ctx.fillText(it.label, x0 + 24, y);
+  });
+};
 
 function fmt(v) { return Number.isFinite(v) ? Number(v.toPrecision(4)).toString() : '—'; }

@@ -17,6 +17,7 @@ import { evaluateCheck } from './preset-check.js';
 import { Exporter } from './chart-export.js';
 import { setDisabled, setText, setAttr } from './dom.js';
 import { valueOf } from './kv.js';
+import { FlowData, withoutFlows } from './flow-data.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_KEPT = 4;
@@ -35,7 +36,7 @@ export class Views {
     this.opts = opts;
     this.els = {
       trajFig: $('traj-fig'), specFig: $('spec-fig'), keep: $('keep'), kept: $('kept'), keptList: $('kept-list'), keptClear: $('kept-clear'),
-      check: $('check'), dataPanel: $('data-panel'),
+      check: $('check'), dataPanel: $('data-panel'), flowProgress: $('flow-progress'), flowMessage: $('flow-message'),
       st: { step: $('st-step'), loss: $('st-loss'), s: $('st-s'), twoEta: $('st-2eta'), edge: $('st-edge'), state: $('st-state'), events: $('st-events') },
     };
     this.exporter = new Exporter({ note: opts.note || (() => ''), say: opts.say || (() => {}), error: opts.error || (() => {}) });
@@ -65,6 +66,7 @@ export class Views {
     this.kept = [];
     this.earlyTrace = null;
     this.preset = null;
+    this.flowData = null;  // the flows beside GD of the current run (flow-data.js), or null
     this.uiFrame = 0; this.uiTimer = 0; this.uiAt = 0;
     this.wire();
   }
@@ -88,6 +90,10 @@ export class Views {
       this.trajectory.reset(null, NaN);
     }
     this.data.startRun(info);
+    this.flowData = info.flows ? new FlowData(info.runId, info.flows, info.nparams) : null;
+    this.board.setFlows(this.flowData);
+    this.trajectory.setFlows(this.flowData);
+    this.showFlows();
     this.els.trajFig.hidden = !info.twoParam || !shows('traj');
     this.els.dataPanel.classList.toggle('embed-shown', shows('data') || (!!info.twoParam && shows('traj')));
     this.els.specFig.hidden = !shows('spectrum');
@@ -99,10 +105,11 @@ export class Views {
   // The preset the current run is (its view, its compared runs, its check), or null.
   setPreset(preset) {
     this.preset = preset;
-    const { info } = this.opts.current();
+    const { info, schema } = this.opts.current();
     this.board.setView(this.viewOf(), { stepsTotal: info ? info.stepsTotal : 0 });
     const cmp = preset && preset.view && preset.view.compare;
-    if (cmp && info) this.compare.start(cmp, info.canonical);
+    // the compared runs are GD's: the flows beside the main run are not run again for each
+    if (cmp && info) this.compare.start(cmp, withoutFlows(info.canonical, schema));
     else this.compare.stop();
     this.showOverlays();
     this.showCheck();
@@ -130,11 +137,34 @@ export class Views {
   }
 
   // Every status of the worker (the spectrum follows the run when it stops; the data view asks
-  // for a picture of the new step).
+  // for a picture of the new step; the flows say where they are).
   status(s) {
     this.spectrum.status(s);
     const { info } = this.opts.current();
     if (info && s.runId === info.runId) this.data.poll(s.t, !s.running);
+    if (this.flowData && s.runId === this.flowData.runId && s.flows) { this.flowData.update(s.flows); this.showFlows(); }
+  }
+
+  // A batch of flow rows (protocol.js 'flows'): onto the charts and the trajectory as they come.
+  flows(m) {
+    const fd = this.flowData;
+    if (!fd || m.runId !== fd.runId) return;
+    fd.update(m);
+    this.board.markDirty();
+    this.trajectory.schedule();
+    this.showFlows();
+  }
+
+  // Where the flows are, and a stopped flow's sentence (the engine's words, as text).
+  showFlows() {
+    const fd = this.flowData;
+    const { flowProgress: p, flowMessage: msg } = this.els;
+    if (!p || !msg) return;
+    p.hidden = !fd;
+    msg.hidden = !fd || !fd.message;
+    if (!fd) return;
+    setText(p, fd.progressText());
+    setText(msg, fd.message ? `${fd.message[0].toUpperCase()}${fd.message.slice(1)}. Gradient descent goes on; the other flows too.` : '');
   }
 
   setEta(v) { this.trajectory.setEta(v); }
