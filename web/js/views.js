@@ -150,7 +150,7 @@ export class Views {
     const fd = this.flowData;
     if (!fd || m.runId !== fd.runId) return;
     fd.update(m);
-    this.board.markDirty();
+    this.schedule(); // the charts, at the pace of the metrics (UI_INTERVAL_MS)
     this.trajectory.schedule();
     this.showFlows();
   }
