@@ -87,7 +87,9 @@ test('the landing page lists every paper with its status', async ({ page }) => {
   await page.goto('/gallery/index.html');
   await expect(page.getByRole('heading', { level: 1, name: 'Paper gallery' })).toBeVisible();
   for (const p of presets) await expect(page.getByRole('link', { name: p.title, exact: true })).toHaveAttribute('href', `${p.id}.html`);
-  await expect(page.locator('.card .badge')).toHaveCount(presets.length);
+  // one badge per paper, and one for the page of the flows beside GD (issue 15: e2e/flows.spec.js)
+  await expect(page.locator('.card .badge')).toHaveCount(presets.length + 1);
+  await expect(page.getByRole('link', { name: 'Continuous-time models of GD at the edge of stability', exact: true })).toHaveAttribute('href', 'flows.html');
 });
 
 test('live figures: trajectories over the contours, a sweep with regimes, overlaid runs with their 2/eta lines', async ({ page }) => {
