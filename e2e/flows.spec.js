@@ -72,10 +72,19 @@ test('Theory beside GD on the EoS preset: the flows over loss and sharpness, own
   const flowLast = Math.max(...(await datasetsOf(page, 'loss')).filter((d) => d.flow).map((d) => d.lastX));
   expect(Math.max(...gdLast)).toBeGreaterThanOrEqual(flowLast);
 
+  // under More charts: how far each flow is from GD
+  await page.locator('#more-charts > summary').click();
+  const distFig = page.locator('figure[data-chart="flows"]');
+  await distFig.scrollIntoViewIfNeeded();
+  await expect(distFig).toBeVisible();
+  await expect.poll(async () => (await datasetsOf(page, 'flows')).filter((d) => d.n > 3).map((d) => d.label), { timeout: 30000 })
+    .toEqual(['gradient flow: distance from GD', 'central flow: distance from GD']);
+
   // switched off: the run goes on without them
   await sw.uncheck();
   await expect.poll(() => page.evaluate(() => location.hash), { timeout: 30000 }).not.toContain('flow=');
   await expect(progress).toBeHidden();
+  await page.locator('figure[data-chart="loss"]').scrollIntoViewIfNeeded(); // charts out of view wait to be redrawn
   await expect.poll(async () => (await datasetsOf(page, 'loss')).filter((d) => d.flow).length).toBe(0);
 });
 

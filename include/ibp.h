@@ -432,7 +432,8 @@ const char *ibp_run_flow_message(const ibp_run *r);
  * A program draws the flows a run has from these and its columns, never from a list of its own:
  *   ibp_run_flow_count      flows configured (0 without flow=), in the order of their columns
  *   ibp_run_flow_prefix     the prefix of flow i's columns ("gf", "cf": gf_loss, cf_sharpness, ...)
- *   ibp_run_flow_label      its name in words ("gradient flow", "central flow"; else its prefix)
+ *   ibp_run_flow_label      its name in words ("gradient flow", "central flow"; a flow without a
+ *                           name of its own: its choice of the key `flow` + " flow")
  *   ibp_run_flow_params     its current state theta (P,) (lockstep: at GD's step); returns the step
  *                           it is at, -1 when it has not started (flow_start=onset) or stopped
  *   ibp_run_flow_row_params the states at the pending flow rows of follow mode, (nrows, count, P)

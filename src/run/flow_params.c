@@ -4,14 +4,28 @@
  * trajectory view of a two-parameter model can draw each flow's path. In follow mode the states
  * at the flow rows are gone by the time the rows are read (one ibp_run_flow_step may integrate
  * through many rows), so for P <= IBP_FLOW_ROW_PARAMS_MAX each flow row keeps them beside it. */
+#include <stdio.h>
 #include <string.h>
+#include "config/config.h"
 #include "run/run_internal.h"
 
-/* The flows' names in words, by kind. A kind without one here is named by its column prefix. */
+/* The flows' names in words, by kind. A kind without one here is named after its choice of the
+ * config key `flow` ("rod" -> "rod flow"), else its column prefix. */
 static const char *const ibp__flow_labels[IBP__NFLOWS] = {
     [IBP__FLOW_GF] = "gradient flow",
     [IBP__FLOW_CENTRAL] = "central flow",
 };
+
+/* out: the name of flow kind `kind` (the choices of `flow` are its kinds, in bit order) */
+static void ibp__flow_label_of(int kind, const char *prefix, char *out, size_t cap) {
+    if (ibp__flow_labels[kind]) { snprintf(out, cap, "%s", ibp__flow_labels[kind]); return; }
+    const ibp__key *k = ibp__config_lookup("flow", 4, NULL);
+    const char *p = k && k->choices ? k->choices : "";
+    for (int i = 0; i < kind && p; i++) { p = strchr(p, '|'); if (p) p++; }
+    size_t n = p ? strcspn(p, "|") : 0;
+    if (n) snprintf(out, cap, "%.*s flow", (int)n, p);
+    else snprintf(out, cap, "%s", prefix);
+}
 
 void ibp__flow_params_carve(ibp_run *r, ibp__arena *a) {
     long P = r->m.P;
@@ -29,6 +43,7 @@ void ibp__flow_params_carve(ibp_run *r, ibp__arena *a) {
         if (len >= sizeof r->fprefix[i]) len = sizeof r->fprefix[i] - 1;
         if (loss) memcpy(r->fprefix[i], loss, len);
         r->fprefix[i][len] = '\0';
+        ibp__flow_label_of(r->flows->f[i].kind, r->fprefix[i], r->flabel[i], sizeof r->flabel[i]);
     }
 }
 
@@ -53,8 +68,7 @@ const char *ibp_run_flow_prefix(const ibp_run *r, int i) {
 
 const char *ibp_run_flow_label(const ibp_run *r, int i) {
     if (!r->flows || i < 0 || i >= r->flows->n) return NULL;
-    int kind = r->flows->f[i].kind;
-    return ibp__flow_labels[kind] ? ibp__flow_labels[kind] : ibp_run_flow_prefix(r, i);
+    return r->flabel[i];
 }
 
 int64_t ibp_run_flow_params(const ibp_run *r, int i, double *theta, int64_t P) {

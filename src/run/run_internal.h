@@ -124,6 +124,7 @@ struct ibp_run {
     /* the flows' names and parameters (flow_params.c) */
     double *frow_theta;     /* (IBP__ROWS_CAP, flows, P) beside frows, P <= IBP_FLOW_ROW_PARAMS_MAX; else NULL */
     char fprefix[IBP__NFLOWS][24]; /* flow i's column prefix */
+    char flabel[IBP__NFLOWS][40];  /* flow i's name in words */
 };
 /* flow_follow.c */
 void ibp__flow_follow_carve(ibp_run *r, ibp__arena *a);

@@ -224,7 +224,7 @@ export class ChartPanel {
     const addCompared = (store, label, color, cache) => {
       if (!store) return;
       const [from, to] = rowRange(store, axis.from, axis.to);
-      const main = this.spec.series.find((s) => !s.ref && store.has(s.col));
+      const main = this.spec.series.find((s) => !s.ref && !s.flow && store.has(s.col));
       if (!main) return;
       out.push({ label, data: points(store, main, from, to, cache), borderColor: color, backgroundColor: color, borderWidth: 1.75, borderDash: [], stepped: false });
       for (const s of this.spec.series.filter((q) => q.ref && store.has(q.col))) {
@@ -235,7 +235,7 @@ export class ChartPanel {
       if (!store) return;
       const [from, to] = rowRange(store, axis.from, axis.to);
       this.spec.series.forEach((s, i) => {
-        if (!store.has(s.col)) return;
+        if (!store.has(s.col) || s.flow) return; // the flows' series come from their own rows (below)
         const color = s.ref ? theme.ref : theme.series[i % theme.series.length];
         const c = faded ? alpha(color, 0.45) : color;
         out.push({

@@ -15,6 +15,7 @@ export const FLOW_SERIES = Object.freeze({
     { name: 'pred_loss', what: 'predicted average loss', dash: [5, 3] },
   ]),
   sharpness: Object.freeze([{ name: 'sharpness', what: 'sharpness' }]),
+  flows: Object.freeze([{ name: 'rel_dist', what: 'distance from GD' }]),
 });
 
 export class FlowData {
@@ -76,7 +77,8 @@ export class FlowData {
   // Where the flows are, in words: "central flow at step 840 of 2310 (GD)"; before a flow started
   // from GD's onset, that it waits for it; a stopped flow's sentence from the engine.
   progressText(gdStep = this.t) {
-    const names = this.flows.map((f) => f.label).join(' and ');
+    const labels = this.flows.map((f) => f.label);
+    const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}` : labels.join('');
     if (this.at < 0) {
       if (this.message) return this.message;
       return this.start === 'onset' ? `${names}: waiting for GD's edge-of-stability onset, where they start` : `${names}: starting`;

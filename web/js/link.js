@@ -55,7 +55,7 @@ export function oldDefaultPairs(version, named, full) {
 // the two views (a unit test keeps this list and chartSpecs in step).
 export const VIEW_IDS = Object.freeze(['traj', 'spectrum']);
 export const CHART_IDS = Object.freeze(['loss', 'sharpness', 'edge', 'bound', 'sratio', 'norms', 'balance', 'margin',
-  'accuracy', 'sv', 'align', 'wstar', 'grad', 'gradproj', 'lr', ...VIEW_IDS]);
+  'accuracy', 'sv', 'align', 'wstar', 'grad', 'gradproj', 'flows', 'lr', ...VIEW_IDS]);
 // Controls an embed link may show (controls=...).
 export const CONTROL_IDS = Object.freeze(['play', 'step', 'reset', 'eta', 'speed', 'status']);
 export const EMBED_DEFAULTS = Object.freeze({ charts: Object.freeze(['loss', 'sharpness', 'traj']), controls: Object.freeze(['play', 'step', 'reset', 'status']) });

@@ -164,7 +164,7 @@ export class Views {
     msg.hidden = !fd || !fd.message;
     if (!fd) return;
     setText(p, fd.progressText());
-    setText(msg, fd.message ? `${fd.message[0].toUpperCase()}${fd.message.slice(1)}. Gradient descent goes on; the other flows too.` : '');
+    setText(msg, fd.message ? `${fd.message[0].toUpperCase()}${fd.message.slice(1)}. Gradient descent goes on without it.` : '');
   }
 
   setEta(v) { this.trajectory.setEta(v); }

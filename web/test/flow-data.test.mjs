@@ -20,21 +20,24 @@ test('the charts draw each flow from its own columns, in flow order, whatever fl
   assert.equal(fd.seriesFor('loss')[2].label, 'central flow: predicted average loss');
   assert.deepEqual(fd.seriesFor('loss')[2].dash, [5, 3]);
   assert.deepEqual(fd.seriesFor('norms'), []);
+  assert.deepEqual(fd.seriesFor('flows').map((s) => s.col), []); // no rel_dist column in this info
+  const withDist = new FlowData(3, { ...info, columns: [...info.columns, 'gf_rel_dist', 'cf_rel_dist'] }, 100);
+  assert.deepEqual(withDist.seriesFor('flows').map((s) => [s.col, s.label]), [['gf_rel_dist', 'gradient flow: distance from GD'], ['cf_rel_dist', 'central flow: distance from GD']]);
 });
 
 test('rows stream in batches (in any column order) and the progress says where the flows are', () => {
   const fd = new FlowData(1, info, 100);
-  assert.match(fd.progressText(0), /gradient flow and central flow and xy: starting/);
+  assert.match(fd.progressText(0), /^gradient flow, central flow and xy: starting/);
   const cols = ['step', 'cf_loss', 'gf_loss'];
   fd.update({ columns: cols, nrows: 2, data: Float64Array.from([0, 1, 2, 1, 3, 4]), thetas: null, at: 1, lag: 5, t: 6, message: '' });
   assert.equal(fd.store.n, 2);
   assert.deepEqual([...fd.store.col('gf_loss')], [2, 4]);
   assert.deepEqual([...fd.store.col('cf_loss')], [1, 3]);
   assert.ok(Number.isNaN(fd.store.col('cf_sharpness')[1]));
-  assert.equal(fd.progressText(), 'gradient flow and central flow and xy at step 1 of 6 (GD runs ahead; they follow)');
+  assert.equal(fd.progressText(), 'gradient flow, central flow and xy at step 1 of 6 (GD runs ahead; they follow)');
   fd.update({ at: 6, lag: 0, t: 6 }); // a status: no rows
   assert.equal(fd.store.n, 2);
-  assert.equal(fd.progressText(), 'gradient flow and central flow and xy at step 6, with GD');
+  assert.equal(fd.progressText(), 'gradient flow, central flow and xy at step 6, with GD');
   fd.update({ at: 6, lag: 0, t: 6, message: 'the central flow stopped at step 4: the right-hand side is not finite' });
   assert.equal(fd.message, 'the central flow stopped at step 4: the right-hand side is not finite');
   fd.update({ at: 7, lag: 0, t: 7, message: '' }); // the sentence stays

@@ -108,7 +108,7 @@ test('CHART_IDS are the ids of every chart series.js can make, plus the two view
   // one column of every kind the engine writes (ibp help output), so every chart appears
   const every = ['step', 'loss', 'test_loss', 'cai_threshold', 'grad_norm', 'param_norm', 'dist_init', 'lr', 'sharpness', 'sharpness_resid',
     'eig2', 'lambda_min', 'ntk', 'edge_ratio', 'grad_proj', 's_min', 's_ratio', 'layer1_sq', 'gap1', 'invariant1', 'mf_balance', 'margin',
-    'train_acc', 'test_acc', 'sv1_1', 'sv1_2', 'sv_ratio1', 'align1', 'wprod_dist', 'events'];
+    'train_acc', 'test_acc', 'sv1_1', 'sv1_2', 'sv_ratio1', 'align1', 'wprod_dist', 'gf_rel_dist', 'events'];
   const ids = chartSpecs(every).map((s) => s.id);
   for (const id of ids) assert.ok(CHART_IDS.includes(id), `series.js chart ${id} is missing from link.js CHART_IDS`);
   for (const id of CHART_IDS) if (!VIEW_IDS.includes(id)) assert.ok(ids.includes(id), `CHART_IDS has ${id}, which no chart has`);
