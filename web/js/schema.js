@@ -11,6 +11,7 @@ export const GROUP_TITLES = Object.freeze({
   loss: 'Loss',
   optimizer: 'Optimizer and learning rate',
   measure: 'Measurement',
+  flows: 'Theory beside GD (flows)',
   run: 'Run',
 });
 
