@@ -215,6 +215,22 @@ export class DataView {
       }));
     }
     window.addEventListener('resize', () => this.schedule());
+    // a canvas whose box changes without the window's (the layout settling, a panel opening) is
+    // drawn again at its new size, not stretched
+    if (typeof ResizeObserver === 'function') {
+      const seen = new WeakMap();
+      const ro = new ResizeObserver((entries) => {
+        let changed = false;
+        for (const e of entries) {
+          const { width, height } = e.contentRect, was = seen.get(e.target);
+          if (!was || Math.abs(was[0] - width) > 0.5 || Math.abs(was[1] - height) > 0.5) changed = true;
+          seen.set(e.target, [width, height]);
+        }
+        if (changed) this.schedule();
+      });
+      ro.observe(els.picture);
+      ro.observe(els.network);
+    }
   }
 
   // A new run: its kind of picture; the first picture is asked for at once.
@@ -224,6 +240,8 @@ export class DataView {
     this.askedT = -1;
     const kind = info.picture ? info.picture.kind : 'scatter';
     this.els.pictureFig.hidden = kind === 'trace';
+    // the page's layout gives a picture with a colour bar more height on a phone (style.css)
+    if (this.els.panel) this.els.panel.dataset.kind = kind;
     this.els.trajFig.hidden = kind !== 'trace';
     this.els.caption.textContent = pictureCaption({ kind, classification: info.picture && info.picture.classification, filters: !!(info.picture && info.picture.filters) });
     this.poll(0, true);
