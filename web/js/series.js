@@ -226,7 +226,7 @@ export function chartSpecs(columns) {
       { col: 'param_norm', label: '‖θ‖', thin: true },
     ] });
 
-  add({ id: 'balance', title: 'Balance and symmetry gaps', yTitle: 'gap (difference of squared norms)', log: false,
+  add({ id: 'balance', title: 'Balance and symmetry gaps', yTitle: 'squared-norm gap', log: false,
     help: 'conserved quantities of gradient flow: layer gaps ‖W_{h+1}‖² − ‖W_h‖², the matrix invariants and ‖XᵀX − YᵀY‖',
     series: [
       ...layerCols(columns, /^gap(\d+)$/).map(([c, m]) => ({ col: c, label: `gap ${m[1]}` })),
