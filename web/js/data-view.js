@@ -49,8 +49,18 @@ export function frame(p, box, [x0, x1], [y0, y1], { xTitle, yTitle, theme, squar
     p.line(left - 4, Y(t), left, Y(t), { stroke: theme.muted });
     p.text(tickLabel(t), left - 6, Y(t), { size: 10, color: theme.muted, align: 'right', baseline: 'middle' });
   }
-  if (xTitle) p.text(xTitle, left + w / 2, top + h + 28, { size: 11, color: theme.muted, align: 'center' });
-  if (yTitle) p.text(yTitle, box.x + 9, top + h / 2, { size: 11, color: theme.muted, align: 'center', baseline: 'middle', rotate: -Math.PI / 2 });
+  // the titles, never cut by the picture's edge: moved inside it, in a smaller font when too long
+  const fit = (text, room) => { const size = Math.max(8, Math.min(11, (11 * room) / (p.measure(text, 11) || 1))); return { size, w: p.measure(text, size) }; };
+  if (xTitle) {
+    const t = fit(xTitle, box.w - 4);
+    const x = Math.max(box.x + 2 + t.w / 2, Math.min(box.x + box.w - 2 - t.w / 2, left + w / 2));
+    p.text(xTitle, x, top + h + 28, { size: t.size, color: theme.muted, align: 'center' });
+  }
+  if (yTitle) {
+    const t = fit(yTitle, box.h - 4);
+    const y = Math.max(box.y + 2 + t.w / 2, Math.min(box.y + box.h - 2 - t.w / 2, top + h / 2));
+    p.text(yTitle, box.x + 9, y, { size: t.size, color: theme.muted, align: 'center', baseline: 'middle', rotate: -Math.PI / 2 });
+  }
   return { X, Y, area };
 }
 
@@ -147,8 +157,8 @@ export const RENDERERS = Object.freeze({
 export function pictureCaption(v) {
   switch (v.kind) {
     case 'plane': return v.classification
-      ? 'Blue: the model says +1, orange: −1, paler near the boundary (black line, f = 0); dots: training points by label, rings: test points.'
-      : 'Blue: f > 0, orange: f < 0; the black line is f = 0; dots: training points by the sign of the target.';
+      ? 'Blue: the model says +1, orange: −1, paler near the boundary (black line, f = 0), as the colour bar’s P(y = +1) reads; dots: training points by label, rings: test points.'
+      : 'Blue: f > 0, orange: f < 0, on the colour bar’s scale; the black line is f = 0; dots: training points by the sign of the target.';
     case 'curve': return 'Dots: the training data; orange line: the model’s fit f(x) now.';
     case 'scatter': return v.classification
       ? 'Each sample’s margin y f(x), sorted: blue bars are classified right, orange ones wrong.'
