@@ -133,16 +133,20 @@ function drawMatrix(p, v, theme, box) {
   for (const a of [A, prod]) for (const x of a) if (Number.isFinite(x)) mx = Math.max(mx, Math.abs(x));
   mx = mx || 1;
   const gap = 12, cw = (box.w - 3 * gap) / 2, ch = Math.max(10, Math.min(box.h - 24 - COLOUR_BAR_H, cw * (rows / cols)));
-  const cell = (arr, x0, title) => {
+  // each title over its own matrix: the longest wording that fits its width (a phone: 'A', 'X Yᵀ')
+  // on a narrow picture the right-hand title also keeps clear of the Export control in the corner
+  const corner = box.w < 320 ? 26 : 0;
+  const cell = (arr, x0, words, room) => {
+    const title = words.find((t) => p.measure(t, 11) <= room) || words[words.length - 1];
     const rgba = new Uint8ClampedArray(rows * cols * 4);
     // row 0 of the picture is the bottom row of the grid: flip so row 0 of A is on top
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) rgba.set(diverging(arr[i * cols + j] / mx, theme), 4 * ((rows - 1 - i) * cols + j));
     p.cells(cols, rows, rgba, x0, box.y + 18, cw, ch);
     p.rect(x0, box.y + 18, cw, ch, { stroke: theme.border });
-    p.text(title, x0 + cw / 2, box.y + 12, { size: 11, color: theme.fg, align: 'center' });
+    p.text(title, x0 + room / 2, box.y + 12, { size: 11, color: theme.fg, align: 'center' });
   };
-  cell(A, box.x + gap, `target A (${rows} × ${cols})`);
-  cell(prod, box.x + 2 * gap + cw, 'the model X Yᵀ');
+  cell(A, box.x + gap, [`target A (${rows} × ${cols})`, 'target A', 'A'], cw);
+  cell(prod, box.x + 2 * gap + cw, ['the model X Yᵀ', 'model X Yᵀ', 'X Yᵀ'], cw - corner);
   const bw = Math.min(box.w - 2 * gap, 320);
   return { colourBar: drawColourBar(p, { x: box.x + (box.w - bw) / 2, y: box.y + 18 + ch + 2, w: bw }, {
     theme, rgb: rgbOf, room: [box.x + 2, box.x + box.w - 2], lo: -mx, hi: mx, ticks: linTicks(-mx, mx), label: tickLabel, title: 'entry value (both matrices)' }) };
