@@ -268,8 +268,8 @@ export function chartSpecs(columns) {
   // the flows beside GD (config flow=...): how far each is from GD. Their columns are drawn from the
   // flows' own rows (flow-data.js), which follow GD's; `flow` marks them so the run's own (empty
   // in follow mode) are not drawn as well
-  add({ id: 'flows', title: 'Flows: distance from GD', yTitle: '‖θ_GD − θ_flow‖ / ‖θ_GD‖ (log scale)', log: true,
-    help: 'relative distance between gradient descent and each flow beside it, at the same step (t = ηk)',
+  add({ id: 'flows', title: 'Flows: distance from GD', yTitle: 'distance / ‖θ‖ (log scale)', log: true,
+    help: 'How far each flow beside gradient descent is from it at the same step: ‖θ_GD − θ_flow‖ / ‖θ_GD‖.',
     series: columns.filter((c) => /^[a-z0-9]+_rel_dist$/.test(c)).map((c) => ({ col: c, label: c, flow: true })) });
 
   add({ id: 'lr', title: 'Learning rate', yTitle: 'learning rate η', log: false,
