@@ -39,6 +39,11 @@ export const CONFIGS = [
   'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=1.5&steps=300&flow=gf,central&flow_k=2',
   'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&log_every=3&steps=160&flow=gf,central&flow_k=2',
   'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&steps=160&flow=gf,central&flow_k=3&flow_start=onset',
+  // the central flow's D3 passes through a cnn (model_cnn_d3.c) and the softmax cross-entropy
+  // (loss_d3.c): a 1-D cnn at the edge; a cnn with ce on real images; an mlp with ce at the edge
+  'model=cnn&d=8&in_shape=1,8&conv=4x3&depth=2&width=8&act=tanh&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=16&lr=0.5&measure_every=5&steps=120&flow=gf,central&flow_k=2',
+  'model=cnn&data=fashion_mnist&image_size=7&classes=0,6,9&n=32&conv=4x3&depth=1&act=tanh&loss=ce&lr_rel=1.9&measure_every=5&steps=60&flow=gf,central&flow_k=2',
+  'model=mlp&depth=2&d=4&width=12&out=3&act=tanh&data=inline&loss=ce&lr=2&measure_every=5&steps=100&flow=central&flow_k=2&xs=0.5,-1,2,0.3,1,1,-0.7,0.2,-2,1.5,0.4,0.9,0.1,0.2,-0.3,1.1,-1.2,0.8,0.6,-0.4,0.3,-0.9,1.4,-0.2&ys=1,0,0,0,1,0,0,0,1,1,0,0,0,1,0,0,0,1',
 ];
 // the flow configs run on the scalar build too (no SIMD): the same bits
 const FLOW_CONFIGS = CONFIGS.filter((c) => c.includes('flow='));

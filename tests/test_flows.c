@@ -11,7 +11,8 @@
  *    own Jacobi eigensolver to 1e-8 of the problem's scale; nc = 1 equals the closed form.
  * 5. The central flow at the edge (F1 scalar factorisation, c = 1.5 < 2: GD converges; and the
  *    uv catapult at c = 2.5, which starts above 2/eta): once at the edge its sharpness stays
- *    <= (2/eta)(1 + 1e-6), and its sigma^2 >= 0. */
+ *    <= (2/eta)(1 + 1e-6), and its sigma^2 >= 0. The same on two tiny cnns (1-D, one with avg pooling and
+ *    two conv layers) and an mlp with softmax cross-entropy, where it must also reach 2/eta. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,9 +189,9 @@ static void sdcp_kkt(void) {
     }
 }
 
-static void central_at_edge(const char *cfg) {
+static double central_at_edge(const char *cfg) {
     ibp_run *r = t_run(cfg, NULL, NULL);
-    if (!r) return;
+    if (!r) return 0;
     int js = ibp_run_column_index(r, "cf_sharpness"), jg = ibp_run_column_index(r, "cf_sigma2");
     double edge = 2.0 / r->eta0, worst = 0;
     int at_edge = 0;
@@ -209,6 +210,7 @@ static void central_at_edge(const char *cfg) {
     T_CHECK(at_edge && worst <= 1 + 1e-6, "%s: max S eta/2 = %.12g", cfg, worst);
     T_CHECK(!*ibp_run_flow_message(r), "%s: %s", cfg, ibp_run_flow_message(r));
     ibp_run_destroy(r);
+    return worst;
 }
 
 static void refusals(void) {
@@ -243,5 +245,20 @@ int main(void) {
     sdcp_kkt();
     central_at_edge("model=linear&depth=2&d=1&width=200&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk&steps=200&flow=central&flow_k=2");
     central_at_edge(EOSCFG "&flow=central&flow_k=2&steps=300");
+    /* D3L of a cnn and of the softmax cross-entropy (issue 15): the constraint becomes active (the
+     * flow reaches 2/eta, so the check above is not vacuous) and holds */
+    static const char *d3cfgs[] = {
+        "model=cnn&d=8&in_shape=1,8&conv=4x3&depth=2&width=8&act=tanh&data=teacher&teacher=tanh_mlp&teacher_scale=4"
+        "&standardize=1&n=16&lr=0.5&measure_every=5&steps=120&flow=gf,central&flow_k=2",
+        "model=cnn&d=16&in_shape=2,8&conv=3x3,4x2&stride=1,2&padding=same&pool=avg&depth=1&act=gelu&data=teacher"
+        "&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=12&lr_rel=1.9&measure_every=5&steps=120&flow=central&flow_k=2",
+        "model=mlp&depth=2&d=4&width=12&out=3&act=tanh&data=inline&loss=ce&lr=2&measure_every=5&steps=150&flow=gf,central&flow_k=2"
+        "&xs=0.5,-1,2,0.3,1,1,-0.7,0.2,-2,1.5,0.4,0.9,0.1,0.2,-0.3,1.1,-1.2,0.8,0.6,-0.4,0.3,-0.9,1.4,-0.2"
+        "&ys=1,0,0,0,1,0,0,0,1,1,0,0,0,1,0,0,0,1",
+    };
+    for (int i = 0; i < 3; i++) {
+        double top = central_at_edge(d3cfgs[i]);
+        T_CHECK(top >= 1 - 1e-3, "%s: the central flow reached 2/eta (max S eta/2 = %.6g)", d3cfgs[i], top);
+    }
     return t_summary();
 }

@@ -217,7 +217,9 @@ const ibp__key ibp__keys[] = {
     {"flow_k", "flows", IBP__T_INT, O(flow_k), 0, "3", 1, IBP__MAX_TOPK - 1, 0, 0, 0, 0, "", "opt=gd",
      "eigenvalues the central flow tracks (1 = the single-eigenvalue form; >= 2 the several-eigenvalue form)"},
     {"flow_kappa", "flows", IBP__T_DOUBLE, O(flow_kappa), 0, "1", 0, 1e3, 1, 0, 0, 0, "", "opt=gd",
-     "central flow: rate (per GD step) that pulls a drifted eigenvalue back to 2/eta: dS/dt <= kappa/eta (2/eta - S)"},
+     "central flow: rate (per GD step) at which an eigenvalue may approach 2/eta, and a drifted one is pulled back: "
+     "dS/dt <= kappa/eta (2/eta - S). Ours, not in the paper's equations: the continuous-time form of the authors' "
+     "code, which imposes the edge at the end of each Euler substep (kappa = 1/substep there, 4)"},
     /* ---- run ---- */
     {"seed", "run", IBP__T_INT64, O(seed), 0, "0", 0, SEEDMAX, 0, 0, 0, 0, "", "",
      "random seed (data, init, SGD, Lanczos start)"},

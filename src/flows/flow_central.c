@@ -2,34 +2,60 @@
  * Lee, "Understanding Optimization in Deep Learning with Central Flows", ICLR 2025,
  * arXiv:2410.24206; Section 3 for GD).
  *
- * In GD's time t = eta k (so the paper's factor eta, with time counted in steps, drops out):
- *   dtheta/dt = -[ grad L(theta) + 1/2 grad <Sigma(t), H(theta)> ]
+ * Equation references. The paper's own equation numbers could NOT be checked: its arXiv HTML was
+ * not among the pages available to us (nor its PDF). We cite instead, by number, the authors'
+ * companion site (centralflows.github.io, "Part I", whose displayed equations are numbered (1)..(5)
+ * in order: MathJax with AMS tags) and, by file and function, the authors' JAX code
+ * (github.com/alex-damian/central_flows_jax, src/central_flows_jax/flows.py and sdcp.py):
+ *   [site (1)]  gradient flow            dw/dt = -eta grad L(w)
+ *   [site (2)]  one-eigenvalue ansatz    dw/dt = -eta [grad L(w) + 1/2 sigma^2(t) grad S(w)]
+ *   [site (3)]  sigma^2(t) = 2 <-grad L(w), grad S(w)> / ||grad S(w)||^2   (from dS/dt = 0)
+ *   [site (4)]  the central flow with one eigenvalue at the edge: (2) with (3)
+ *   [site (5)]  several eigenvalues      dw/dt = -eta [grad L(w) + 1/2 grad_w <H(w), Sigma(t)>],
+ *               Sigma(t) PSD, supported in the 2/eta eigenspace, from a semidefinite
+ *               complementarity problem (SDCP) that keeps every eigenvalue <= 2/eta
+ *   [site, unnumbered] the time-averaged loss E[L(w_t)] = L(w(t)) + (1/eta) tr Sigma(t)
+ *   [code: flows.py central_flow_substep, make_pred; sdcp.py solve_sdcp]
+ *
+ * In GD's time t = eta k (so the factor eta of site (1), (2), (5), with time counted in steps,
+ * drops out):
+ *   dtheta/dt = -[ grad L(theta) + 1/2 grad <Sigma(t), H(theta)> ]                 [site (5)]
  *   Sigma = U X U^T,  U (P, m) the top eigenvectors, X (m, m) >= 0 (the oscillation covariance)
  * and X is set by complementarity so the top eigenvalues do not rise above 2/eta: with
- *   G_ij = D3L[u_i, u_j, .] = grad (u_i^T H u_j)   (exact: models/model_*_d3.c)
+ *   G_ij = D3L[u_i, u_j, .] = grad (u_i^T H u_j)   (exact: models/model_*_d3.c; the code's dH_dw)
  * the block U^T H U moves as d/dt (U^T H U)_ij = <G_ij, dtheta/dt> = alpha_ij - 1/2 (B X)_ij,
  *   alpha_ij = -<G_ij, grad L>,   (B X)_ij = sum_kl <G_ij, G_kl> X_kl,
- * and X solves the semidefinite complementarity problem (the paper's several-eigenvalue form):
+ * and X solves the SDCP (the several-eigenvalue form of site (5); sdcp.py states it as the same
+ * convex quadratic program, min_{X >= 0} 1/2 B[X, X] + <A, X>):
  *   X >= 0,   1/2 B X - alpha >= 0,   <X, 1/2 B X - alpha> = 0,
  * which is the optimality condition of the convex problem min_{X >= 0} 1/4 <X, B X> - <alpha, X>.
  * The single-eigenvalue form is m = 1: X = sigma^2 = max(0, -2 <grad S, grad L>) / ||grad S||^2
- * (the form quoted in issue 15). The predicted time-averaged loss is L + 1/2 <Sigma, H>
- * = L + 1/2 sum_i X_ii lambda_i (= L + 1/2 sigma^2 S for m = 1).
+ * [site (3), (4)] (the form quoted in issue 15). The predicted time-averaged loss is
+ * L + 1/2 <Sigma, H> = L + 1/2 sum_i X_ii lambda_i (= L + 1/2 sigma^2 S for m = 1), the code's
+ * make_pred; on the constraint set (lambda_i = 2/eta) it is the site's L + (1/eta) tr Sigma.
  *
  * Our numerical treatment (the paper states the flow on the constraint set S <= 2/eta; how it is
  * reached and held numerically is ours, and reported as such):
  *  - the constraint is imposed with a restoring rate: d lambda_i/dt <= (kappa/eta)(2/eta - lambda_i)
- *    in matrix form (alpha_ii gets -(kappa/eta)(2/eta - lambda_i)). On the constraint set this is the
- *    paper's condition exactly; below it, it lets the flow approach 2/eta at the rate kappa per step
- *    instead of hitting it with a kink (which an adaptive integrator resolves poorly), and above it
- *    (integration error) it pulls the eigenvalue back;
+ *    in matrix form (alpha_ii gets -(kappa/eta)(2/eta - lambda_i)); kappa is flow_kappa. This rate
+ *    is NOT in the paper's equations (site (1)-(5) state the flow on the constraint set). It is our
+ *    continuous-time form of what the authors' code does in discrete time: central_flow_substep
+ *    takes forward-Euler substeps of dt = 1/substeps GD steps (4 by default) and solves the SDCP
+ *    for the eigenvalues at the END of the substep (A = 2 - eta lambda, alpha = A + dt dA/dt), i.e.
+ *    d(eta lambda)/dk <= (2 - eta lambda) / dt, our bound with kappa = 1/dt (= 4 there; our
+ *    default is kappa = 1). On the constraint set both are the paper's condition exactly; below
+ *    it, the flow approaches 2/eta at the rate kappa per step instead of with a kink (which an
+ *    adaptive integrator resolves poorly), and above it (integration error) it is pulled back;
  *  - eigenpairs below (2/eta)(1 - IBP__CF_BAND) are left out of the problem (their X is 0 there
- *    unless they sharpen by more than 5% of 2/eta per step);
+ *    unless they sharpen by more than 5% of 2/eta per step); the authors' code passes all of its
+ *    k computed eigenpairs to the SDCP;
  *  - eigenvalue crossings need no special case: the problem is over the whole candidate block, and
- *    X, like Sigma, does not depend on how the block's basis is chosen.
+ *    X, like Sigma, does not depend on how the block's basis is chosen;
+ *  - the integrator is Dormand-Prince 5(4) with error control (numerics/ode.c); the authors' code
+ *    uses forward Euler substeps.
  * The problem is solved by accelerated projected gradient (FISTA with adaptive restart; the
  * projection onto the PSD cone by the dense eigensolver) to 1e-13 relative, a closed form for one
- * candidate. */
+ * candidate (sdcp.py uses an interior-point solver, CVXOPT). */
 #include <string.h>
 #include "config/config.h"
 #include "flows/flows.h"
@@ -131,7 +157,8 @@ int ibp__central_rhs(ibp__flows *fl, ibp__flow *f, const double *theta, double *
     f->pred = L;
     f->sigma2 = 0;
     if (nc == 0) return 0;
-    /* G_ij = D3L[u_i, u_j, .]; off the diagonal by polarization, (D3[u+v] - D3[u-v]) / 4 */
+    /* G_ij = D3L[u_i, u_j, .] (the code's dH_dw); off the diagonal by polarization,
+     * (D3[u+v] - D3[u-v]) / 4 (the code differentiates u_i^T H u_j directly) */
     int np = nc * (nc + 1) / 2;
     for (int i = 0; i < nc; i++)
         for (int j = i; j < nc; j++) {
@@ -156,16 +183,17 @@ int ibp__central_rhs(ibp__flows *fl, ibp__flow *f, const double *theta, double *
     for (int i = 0; i < nc; i++)
         for (int j = i; j < nc; j++) {
             double a = -ibp__dot(f->G + (size_t)ibp__pair(i, j, nc) * P, f->grad, P);
+            /* the restoring rate: ours, not the paper's (the code's A + dt dA/dt with kappa = 1/dt) */
             if (i == j) a -= (fl->kappa / eta) * (edge - f->lam[i]);
             alpha[i * nc + j] = alpha[j * nc + i] = a;
         }
     if (nc == 1) {
-        /* the single-eigenvalue form in closed form: sigma^2 = max(0, alpha) / (||grad S||^2 / 2) */
+        /* the single-eigenvalue form in closed form [site (3)]: sigma^2 = max(0, alpha) / (||grad S||^2 / 2) */
         X[0] = Gm[0] > 0 && alpha[0] > 0 ? alpha[0] / (0.5 * Gm[0]) : 0.0;
     } else {
         ibp__central_sdcp(nc, Gm, alpha, X, scr);
     }
-    /* dtheta = -(grad L + 1/2 sum_ij X_ij G_ij) */
+    /* dtheta = -(grad L + 1/2 sum_ij X_ij G_ij) [site (5)]; pred = L + 1/2 <Sigma, H> (the code's make_pred) */
     for (long i = 0; i < P; i++) dtheta[i] = -f->grad[i];
     double pred = L, tr = 0;
     for (int i = 0; i < nc; i++)

@@ -1,6 +1,11 @@
 /* flow_spectrum.c -- a flow's top Hessian eigenpairs at a stage: Lanczos on exact HVPs of the
  * full training loss at that theta, warm-started from the previous stage's Ritz vectors (the
- * central flow's right-hand side, the gradient flow's sharpness on measured rows). */
+ * central flow's right-hand side, the gradient flow's sharpness on measured rows).
+ * The central flow needs U, the eigenvectors spanning the 2/eta eigenspace that Sigma is
+ * supported in (companion site of Cohen et al. 2025, Part I, eq. (5); see flow_central.c for why
+ * we cite the site's numbers and not the paper's). The authors' code does the same job with
+ * LOBPCG warm-started from the previous substep's eigenvectors (central_flows_jax, utils.py
+ * compute_eigs, tol 1e-5); ours is block Lanczos to a relative residual of 1e-9. */
 #include "flows/flows.h"
 
 #define IBP__FLOW_LZ_TOL 1e-9 /* relative residual of a flow's eigenpairs */

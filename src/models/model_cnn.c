@@ -46,12 +46,12 @@ typedef struct ibp__cnnws {
     double *dX, *RdX;             /* a block's col2im of E, RE: (block samples, pin cin) */
 } ibp__cnnws;
 
-static long ibp__cnn_pout(const ibp__model *m, int i) {
+long ibp__cnn_pout(const ibp__model *m, int i) {
     return i < m->nconv ? (long)m->cv[i].hout * m->cv[i].wout : 1;
 }
 
 /* Samples per block of layer i: its patch matrix and E stay within IBP__CNN_BLK doubles. */
-static int ibp__cnn_blk(const ibp__model *m, int i) {
+int ibp__cnn_blk(const ibp__model *m, int i) {
     double per = (double)ibp__cnn_pout(m, i) * m->L[i].cols;
     double b = (double)IBP__CNN_BLK / per;
     return b >= 1 ? (b > 1e6 ? 1000000 : (int)b) : 1;
@@ -129,7 +129,7 @@ static int ibp__cnn_perm(const ibp__model *m, int i) { return i < m->nconv && ib
 /* Dst (cols, rows) = alpha Src^T for Src (rows, cols) in theta's order; a permuted conv's Src
  * goes to the patch order first, into perm (rows, cols), which is kept. Returns the weights in
  * the patch order: perm, or Src itself. */
-static const double *ibp__cnn_tscale(const ibp__model *m, int i, const double *src, double *perm, double *dst) {
+const double *ibp__cnn_tscale(const ibp__model *m, int i, const double *src, double *perm, double *dst) {
     const ibp__layer *ly = &m->L[i];
     if (ibp__cnn_perm(m, i)) {
         ibp__cnn_kperm(&m->cv[i], ly->rows, src, perm);
@@ -225,7 +225,7 @@ static const double *ibp__cnn_patches(const ibp__model *m, int i, const double *
 }
 
 /* P (n, C) = (1/pout) sum over positions of A (n, pout, C), positions in order */
-static void ibp__cnn_pool(const ibp__model *m, const double *A, int n, double *P) {
+void ibp__cnn_pool(const ibp__model *m, const double *A, int n, double *P) {
     const ibp__layer *ly = &m->L[m->nconv - 1];
     long pout = ibp__cnn_pout(m, m->nconv - 1);
     int C = ly->rows;

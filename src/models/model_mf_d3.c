@@ -40,17 +40,17 @@ double ibp__mf_d3(const ibp__model *m, const double *theta, const double *u, dou
     return q;
 }
 
-/* Dispatch (the layered nets are in model_net_d3.c). */
+/* Dispatch (the layered nets are in model_net_d3.c, convolutional ones in model_cnn_d3.c; every
+ * loss's part in loss_d3.c). */
 size_t ibp__model_d3_doubles(const ibp__model *m, int nmax) {
-    return m->kind == IBP__MODEL_MF ? ibp__mf_d3_doubles(m) : ibp__net_d3_doubles(m, nmax);
+    if (m->kind == IBP__MODEL_MF) return ibp__mf_d3_doubles(m);
+    return m->kind == IBP__MODEL_CNN ? ibp__cnn_d3_doubles(m, nmax) : ibp__net_d3_doubles(m, nmax);
 }
 
 double ibp__model_d3(const ibp__model *m, const double *theta, const ibp__batch *b, const double *u,
                      double *out, double *ws) {
     if (m->kind == IBP__MODEL_MF) return ibp__mf_d3(m, theta, u, out, ws);
-    /* cnn and the softmax cross-entropy (a non-diagonal loss Hessian) are not covered yet: the
-     * run refuses flow=central for them */
-    IBP_CHECK(m->kind != IBP__MODEL_CNN && m->loss != IBP__LOSS_CE);
     IBP_CHECK(b && b->n <= m->nmax);
+    if (m->kind == IBP__MODEL_CNN) return ibp__cnn_d3(m, theta, b, u, out, ws);
     return ibp__net_d3(m, theta, b, u, out, ws);
 }

@@ -13,6 +13,7 @@
  *   q = u^T H u = sum l''(f) fd^2 + l'(f) fdd.
  * The reverse pass of this computation gives grad q exactly (up to rounding):
  *   seeds  Zbar = l''' fd^2 + l'' fdd,  Zdbar = 2 l'' fd,  Zddbar = l'
+ *   (loss_d3.c; for ce, l'' and l''' are the softmax's block-diagonal tensors)
  *   Wbar  = alpha (Zbar^T A + Zdbar^T Ad + Zddbar^T Add),   bbar = column sums of Zbar
  *   Abar  = alpha (Zbar W + Zdbar U),  Adbar = alpha (Zdbar W + 2 Zddbar U),  Addbar = alpha Zddbar W
  *   Zbar  = s' Abar + s'' Zd Adbar + (s''' Zd^2 + s'' Zdd) Addbar
@@ -51,18 +52,6 @@ void ibp__act_d3(int act, double prm, const double *z, double *d3, long n) {
         default: v = 0; break;
         }
         d3[i] = v;
-    }
-}
-
-/* d3L/df3 (n, k), mean over samples: 0 for the squared losses; logistic l(z) = log(1 + e^-z),
- * z = y f: y^3 l'''(z) / n with l'''(z) = s (1 - s)(1 - 2 s), s = sigmoid(z). */
-static void ibp__loss_d3(int loss, const double *f, const double *y, int n, int k, double *t) {
-    long nk = (long)n * k;
-    double inv = 1.0 / (double)n;
-    for (long i = 0; i < nk; i++) {
-        if (loss != IBP__LOSS_LOGISTIC) { t[i] = 0; continue; }
-        double s = ibp__sigmoid(y[i] * f[i]);
-        t[i] = y[i] * y[i] * y[i] * (s * (1.0 - s) * (1.0 - 2.0 * s)) * inv;
     }
 }
 
@@ -165,21 +154,9 @@ double ibp__net_d3(const ibp__model *m, const double *theta, const ibp__batch *b
         }
         A = w.A[i]; Ad = w.Ad[i]; Add = w.Add[i];
     }
-    /* ---- the loss: q and the seeds ---- */
+    /* ---- the loss: q and the seeds (loss_d3.c) ---- */
     int L = m->nl - 1;
-    long nk = (long)n * k;
-    const double *F = w.Z[L], *Fd = w.Zd[L], *Fdd = w.Zdd[L];
-    double *g = w.C0, *h = w.C1, *t3 = w.C2;
-    ibp__loss(m->loss, F, b->y, n, k, g);
-    ibp__loss_curv(m->loss, F, b->y, n, k, h);
-    ibp__loss_d3(m->loss, F, b->y, n, k, t3);
-    double q = 0;
-    for (long j = 0; j < nk; j++) {
-        q += h[j] * (Fd[j] * Fd[j]) + g[j] * Fdd[j];
-        w.B0[j] = t3[j] * (Fd[j] * Fd[j]) + h[j] * Fdd[j];
-        w.B1[j] = 2.0 * h[j] * Fd[j];
-        w.B2[j] = g[j];
-    }
+    double q = ibp__loss_d3_seeds(m->loss, w.Z[L], b->y, w.Zd[L], w.Zdd[L], n, k, w.B0, w.B1, w.B2, w.C1);
     /* ---- reverse ---- */
     for (int i = L; i >= 0; i--) {
         const ibp__layer *ly = &m->L[i];

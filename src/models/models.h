@@ -141,6 +141,14 @@ double ibp__cnn_loss_grad(ibp__model *m, const double *theta, const ibp__batch *
                           double *f /* (n, k) or NULL: a copy of the outputs */);
 void ibp__cnn_hvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *hv);
 void ibp__cnn_gnvp(ibp__model *m, const double *theta, const ibp__batch *b, const double *v, double *out, int ntk);
+/* model_cnn.c's pieces its third derivative (model_cnn_d3.c) shares: output positions of layer
+ * i (1 for dense layers), samples per block of layer i, the avg pooling P (n, C) of the last
+ * conv's activations A (n, pout, C), and dst (cols, rows) = alpha src^T in the patch order (a
+ * permuted conv's src goes through perm (rows, cols); returns the weights in the patch order). */
+long ibp__cnn_pout(const ibp__model *m, int i);
+int ibp__cnn_blk(const ibp__model *m, int i);
+void ibp__cnn_pool(const ibp__model *m, const double *A, int n, double *P);
+const double *ibp__cnn_tscale(const ibp__model *m, int i, const double *src, double *perm, double *dst);
 size_t ibp__mf_ws_doubles(const ibp__model *m, int nmax);
 double ibp__mf_loss_grad(ibp__model *m, const double *theta, double *grad);
 void ibp__mf_hvp(ibp__model *m, const double *theta, const double *v, double *hv);
@@ -154,7 +162,8 @@ void ibp__act_d2(int act, double prm, const double *z, double *d2, long n);
 void ibp__act_derivs(int act, double prm, const double *z, double *a, double *d1, double *d2,
                      long n);
 
-/* ---- third derivatives (model_net_d3.c: linear and mlp; model_mf_d3.c: mf and the dispatch) ---- */
+/* ---- third derivatives (model_net_d3.c: linear and mlp; model_cnn_d3.c: cnn; model_mf_d3.c: mf and
+ * the dispatch; loss_d3.c: the loss's part, every loss) ---- */
 /* out (P,) = D3L[u, u, .] = grad_theta (u^T H u) of the batch loss, exactly (an R-operator pass
  * through the HVP); returns q = u^T H u. ws: ibp__model_d3_doubles(m, nmax) doubles of the
  * caller's own (not the model's workspace, so the HVP cache stays valid). mf ignores b. */
@@ -167,6 +176,15 @@ double ibp__net_d3(const ibp__model *m, const double *theta, const ibp__batch *b
 size_t ibp__mf_d3_doubles(const ibp__model *m);
 double ibp__mf_d3(const ibp__model *m, const double *theta, const double *u, double *out, double *ws);
 void ibp__act_d3(int act, double prm, const double *z, double *d3, long n); /* act''' elementwise */
+/* The loss's part (loss_d3.c): q = <Fd, H Fd> + <g, Fdd> from the outputs F (n, k) and their
+ * derivatives along u, Fd and Fdd (n, k); the reverse pass's seeds B0 = T[Fd, Fd, .] + H Fdd,
+ * B1 = 2 H Fd, B2 = g (n, k each); h (n, k) scratch. Every loss, ce included. */
+double ibp__loss_d3_seeds(int loss, const double *F, const double *y, const double *Fd, const double *Fdd, int n,
+                          int k, double *B0, double *B1, double *B2, double *h);
+/* cnn (model_cnn_d3.c): the same pass through convolutions, pooling and the dense head */
+size_t ibp__cnn_d3_doubles(const ibp__model *m, int nmax);
+double ibp__cnn_d3(const ibp__model *m, const double *theta, const ibp__batch *b, const double *u,
+                   double *out, double *ws);
 
 /* Initial parameters (init.c): fills theta (P,) and the fixed arrays (head, mf target) that
  * depend on the init stream. init_json is the params JSON for init=file. */

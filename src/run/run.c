@@ -94,10 +94,6 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
                              c->lr_at.n ? "lr_at" : "warmup and lr_power");
         if (c->label_noise > 0)
             return ibp__fail(err, errlen, IBP_E_CONFIG, "flow=: the flows model deterministic GD; remove label_noise");
-        if ((c->flow & (1 << IBP__FLOW_CENTRAL)) && (c->model == IBP__MODEL_CNN || c->loss == IBP__LOSS_CE))
-            return ibp__fail(err, errlen, IBP_E_CONFIG, "flow=central needs the third derivative D3L, which is implemented for "
-                             "model=linear, mlp and mf with loss=mse_half, mse or logistic (not yet for %s): use flow=gf here",
-                             c->model == IBP__MODEL_CNN ? "model=cnn" : "loss=ce");
         if (c->flow_start == IBP__FLOWSTART_ONSET && !c->measure)
             return ibp__fail(err, errlen, IBP_E_CONFIG, "flow_start=onset starts the flows at the EoS onset, a measured event: it needs measure=1");
     }
