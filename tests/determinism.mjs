@@ -39,6 +39,10 @@ export const CONFIGS = [
   'model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=1.5&steps=300&flow=gf,central&flow_k=2',
   'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&log_every=3&steps=160&flow=gf,central&flow_k=2',
   'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&steps=160&flow=gf,central&flow_k=3&flow_start=onset',
+  // Rod Flow and Edge Flow (rodedge): two gradients (+ one HVP) per right-hand side, Lanczos at the start
+  'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&log_every=3&steps=160&flow=rod,edge',
+  'model=mf&rows=1&cols=1&rank=1&target=1&init=0.5,1.9&lr=0.9&steps=200&flow=gf,rod,edge',
+  'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&steps=160&flow=rod,edge&flow_start=onset',
 ];
 // the flow configs run on the scalar build too (no SIMD): the same bits
 const FLOW_CONFIGS = CONFIGS.filter((c) => c.includes('flow='));
