@@ -292,8 +292,9 @@ static void table(void) {
 
 int main(int argc, char **argv) {
     int lng = argc > 1 && !strcmp(argv[1], "--long");
-    /* --long [SEEDS [table]]: a comma list of seeds (default 0,1,2,3,4) and whether to run the
-     * G1/F1 table (default yes), so the calibration can be split over processes */
+    /* --long [SEEDS [table|rodedge]]: a comma list of seeds (default 0,1,2,3,4) and whether to run the
+     * G1/F1 table (default yes), so the calibration can be split over processes; rodedge: only
+     * Rod and Edge Flow on those seeds (T = 3000) and their G1/F1 rows */
     int seeds[5] = {0, 1, 2, 3, 4}, nseeds = 5, do_table = 1;
     if (lng && argc > 2) {
         nseeds = 0;
@@ -305,9 +306,14 @@ int main(int argc, char **argv) {
     conf_begin(lng ? "FLOW_LONG" : "FLOW",
                "Continuous-time models beside GD: gradient flow; central flow (Cohen, Damian, Talwalkar, Kolter, Lee 2025); "
                "Rod Flow (Regis & Chewi 2026) and Edge Flow (Marion 2026), reconstructed from their abstracts");
+    if (lng && argc > 3 && !strcmp(argv[3], "rodedge")) { /* rodedge: --long SEEDS rodedge: Rod/Edge Flow only */
+        for (int i = 0; i < nseeds; i++) rodedge_h2(0.3, seeds[i], 3000, NAN);
+        rodedge_table();
+        return conf_end();
+    }
     if (!lng) {
-        h2(0.3, 0, 1000, 2, 1, 0);
-        rodedge_h2(0.3, 0, 1000, NAN); /* rodedge */
+        h2res a0 = h2(0.3, 0, 1000, 2, 1, 0);
+        rodedge_h2(0.3, 0, 1000, a0.cf_rel_T); /* rodedge */
         return conf_end();
     }
     double s0 = 0, son = 0, s20 = 0, s300 = 0;
