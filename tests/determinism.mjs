@@ -43,6 +43,7 @@ export const CONFIGS = [
   'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&log_every=3&steps=160&flow=rod,edge',
   'model=mf&rows=1&cols=1&rank=1&target=1&init=0.5,1.9&lr=0.9&steps=200&flow=gf,rod,edge',
   'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&steps=160&flow=rod,edge&flow_start=onset',
+  'model=cnn&d=16&in_shape=1,4,4&conv=3x2&depth=2&width=8&act=tanh&data=teacher&teacher=sin&n=40&lr=1&steps=60&measure_every=10&flow=rod,edge',
 ];
 // the flow configs run on the scalar build too (no SIMD): the same bits
 const FLOW_CONFIGS = CONFIGS.filter((c) => c.includes('flow='));

@@ -21,7 +21,10 @@
  * 7. (rodedge) Self-stabilisation on a quartic (F1 scalar factorisation 1/2 (1 - x y)^2 from
  *    (0.5, 1.9), eta = 0.9, 2/eta = 2.22 below the sharpness 3.84 there): GD catapults to a
  *    minimum with S = 2.108 < 2/eta; the gradient flow stays at 3.91; Rod and Edge Flow must end
- *    at S <= 2/eta within 5% of 2/eta of GD's. GD's columns with rod,edge, follow == lockstep. */
+ *    at S <= 2/eta within 5% of 2/eta of GD's. GD's columns with rod,edge, follow == lockstep.
+ * 8. (rodedge) A CNN at the edge (they need only gradients and HVPs, no D3L): at T the Edge
+ *    Flow's sharpness is within [0.97, 1] 2/eta (GD's hovers there), and both are closer to GD
+ *    than the gradient flow is (||GD - flow|| / ||GD|| below gf_rel_dist). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +252,30 @@ static void quartic_self_stabilisation(void) {
     T_CHECK(!*ibp_run_flow_message(r), "%s", ibp_run_flow_message(r));
     ibp_run_destroy(r);
 }
+static void cnn_at_edge(void) {
+    ibp_run *r = t_run("model=cnn&d=16&in_shape=1,4,4&conv=3x2&depth=2&width=8&act=tanh&data=teacher&teacher=sin&n=40"
+                       "&lr=1&steps=200&measure_every=10&log_every=20&flow=gf,rod,edge", NULL, NULL);
+    if (!r) return;
+    int nc = ibp_run_ncols(r), jg = ibp_run_column_index(r, "gf_rel_dist"), jr = ibp_run_column_index(r, "rf_rel_dist"),
+        je = ibp_run_column_index(r, "ef_rel_dist"), js = ibp_run_column_index(r, "ef_sharpness");
+    double g = NAN, rd = NAN, ed = NAN, es = NAN;
+    for (;;) {
+        for (int i = 0; i < ibp_run_nrows(r); i++) {
+            const double *row = ibp_run_rows(r) + i * nc;
+            g = row[jg]; rd = row[jr]; ed = row[je]; es = row[js];
+        }
+        ibp_run_clear_rows(r);
+        if (ibp_run_state(r) != IBP_RUNNING) break;
+        ibp_run_step(r, 1000, NULL, 0);
+    }
+    double edge = 2.0 / r->eta0;
+    printf("cnn at the edge, T = 200: ||GD - flow|| / ||GD||: gradient flow %.4f, rod %.4f, edge %.4f; edge flow S eta/2 = %.4f\n",
+           g, rd, ed, es / edge);
+    T_CHECK(rd < g && ed < g, "cnn: rod (%.4g) and edge (%.4g) closer to GD than the gradient flow (%.4g)", rd, ed, g);
+    T_CHECK(es <= edge && es >= 0.97 * edge, "cnn: the edge flow's sharpness at the edge: %.6g eta/2", es / edge);
+    T_CHECK(!*ibp_run_flow_message(r), "%s", ibp_run_flow_message(r));
+    ibp_run_destroy(r);
+}
 /* --- end rod/edge --- */
 
 static void sdcp_kkt(void) {
@@ -346,6 +373,7 @@ int main(void) {
     quad_closed_form(IBP__FLOW_ROD);
     quad_closed_form(IBP__FLOW_EDGE);
     quartic_self_stabilisation();
+    cnn_at_edge();
     /* --- end rod/edge --- */
     sdcp_kkt();
     central_at_edge("model=linear&depth=2&d=1&width=200&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk&steps=200&flow=central&flow_k=2");
