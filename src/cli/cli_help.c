@@ -121,7 +121,7 @@ static const char *help_output =
     "  cf_*          central flow: cf_loss, cf_pred_loss (L + 1/2 <Sigma, H>), cf_sharpness, cf_eig2,\n"
     "                cf_sigma2 (tr Sigma), cf_dist, cf_rel_dist, cf_hvps (cumulative)\n"
     "  rf_*, ef_*    Rod Flow, Edge Flow (reconstructed from their abstracts: see the README): a\n"
-    "                centre c and an oscillation o, GD's iterate predicted as c + (-1)^k o;\n"
+    "                centre c and an oscillation o, GD's iterate predicted as c + (-1)^(k-k0) o;\n"
     "                *_loss L(c), *_pred_loss 1/2 [L(c + o) + L(c - o)], *_dist and *_rel_dist to the\n"
     "                predicted iterate, *_grads gradients spent, *_osc ||o||; rf_sharpness and\n"
     "                rf_hvps on measured rows (Lanczos at c); ef_sharpness u^T H u, ef_hvps\n"
