@@ -73,6 +73,14 @@ void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {
     for (int i = 0; i < fl->n; i++) {
         ibp__flow *f = &fl->f[i];
         memcpy(f->theta, theta, sizeof(double) * (size_t)fl->P);
+        f->k0 = f->k = k;
+        f->t = fl->eta * (double)k;
+        f->started = 1;
+        ibp__dopri_reset(&f->ode);
+        f->ode.h = 0;
+        f->lz_cold = 1;
+        f->loss = f->pred = f->sharp = f->eig2 = f->sigma2 = IBP_NAN;
+        for (int j = 0; j < IBP__MAX_TOPK; j++) f->lam[j] = IBP_NAN;
         /* --- rod/edge (rodedge): the initial oscillation from GD's iterate --- */
         f->osc = 0;
         if (f->kind == IBP__FLOW_ROD || f->kind == IBP__FLOW_EDGE) {
@@ -84,14 +92,6 @@ void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {
             }
         }
         /* --- end rod/edge --- */
-        f->k0 = f->k = k;
-        f->t = fl->eta * (double)k;
-        f->started = 1;
-        ibp__dopri_reset(&f->ode);
-        f->ode.h = 0;
-        f->lz_cold = 1;
-        f->loss = f->pred = f->sharp = f->eig2 = f->sigma2 = IBP_NAN;
-        for (int j = 0; j < IBP__MAX_TOPK; j++) f->lam[j] = IBP_NAN;
     }
 }
 

@@ -62,6 +62,15 @@ int ibp__edge_init(ibp__flows *fl, ibp__flow *f, const double *theta) {
     for (long i = 0; i < P; i++) x[i] = theta[i] - a * u[i];
     f->theta[2 * P] = ibp__log(a);
     f->osc = a;
+    /* the step-0 row's sharpness (the Lanczos eigenvalue: u0^T H u0 to its residual) and
+     * predicted loss, before any right-hand side */
+    f->sharp = f->lam[0];
+    double lp = 0;
+    for (int side = -1; side <= 1; side += 2) {
+        for (long i = 0; i < P; i++) f->s1[i] = x[i] + side * a * u[i];
+        lp += 0.5 * ibp__model_loss_grad(fl->model, f->s1, fl->batch, NULL);
+    }
+    f->pred = lp;
     return IBP_OK;
 }
 
