@@ -22,7 +22,9 @@
  *  - (rodedge) Rod Flow and Edge Flow (src/flows/flow_rod.c, flow_edge.c: reconstructed from the
  *    papers' abstracts) against their abstracts' claims on H2 (eta = 0.3, from theta0):
  *    the critical threshold (their oscillation starts growing where the sharpness crosses 2/eta:
- *    eta S / 2 at the first growing row within [0.99, 1.05]); self-stabilisation (the flow's
+ *    eta S / 2 at the first row from which it grows within [0.99, 1.05]; the rod's S is the
+ *    Lanczos sharpness at its centre, measured every 10 rows and interpolated; Edge Flow's is its
+ *    own Rayleigh quotient, where (E3) makes this a check of the implementation and the floor); self-stabilisation (the flow's
  *    sharpness comes back below 2/eta after its first oscillation peak); tracking GD at least as
  *    well as the gradient flow (||GD - flow|| / ||GD - GF|| at T < 1; the comparison with the
  *    central flow is a figure of --long); the step of the oscillation's first peak beside GD's
@@ -174,20 +176,24 @@ static void rodedge_claims(const double *v, long n, double eta, const char *wher
         OSC = is_edge ? R_EFOSC : R_RFOSC, G = is_edge ? R_EFG : R_RFG;
     snprintf(where, sizeof where, "%s %s", where0, is_edge ? "edge flow" : "rod flow");
     double edge = 2.0 / eta;
-    /* the first row whose oscillation grows over the next 10 rows (past the start's decay) */
+    /* the first row from which its oscillation grows, while still tiny (past the start's decay;
+     * rows every step) */
     long grow = -1, peak = -1, gd_cat = -1, reach = -1;
-    for (long i = 1; i + 10 < n; i++)
-        if (RA(v, i + 10, OSC) > RA(v, i, OSC) * (1 + 1e-6) && RA(v, i, OSC) < 1e-10) { grow = i; break; }
+    for (long i = 1; i + 1 < n; i++)
+        if (RA(v, i + 1, OSC) > RA(v, i, OSC) * (1 + 1e-9) && RA(v, i, OSC) < 1e-10) { grow = i; break; }
     for (long i = 0; i < n; i++) if (reach < 0 && RA(v, i, R_S) >= edge) reach = i;
     if (grow < 0) {
         conf_check(0, where, "its oscillation grows once the sharpness passes 2/eta (step)", -1, "found");
         return;
     }
-    /* the sharpness there: the flow's own (edge: every row; rod: measured rows, the nearest) */
-    double sg = NAN;
-    for (long d = 0; d < 10 && isnan(sg); d++) {
-        if (grow + d < n && !isnan(RA(v, grow + d, S))) sg = RA(v, grow + d, S);
-        else if (grow - d >= 0 && !isnan(RA(v, grow - d, S))) sg = RA(v, grow - d, S);
+    /* the flow's own sharpness there (edge: every row; rod: measured rows, linearly interpolated) */
+    double sg = RA(v, grow, S);
+    if (isnan(sg)) {
+        long a = grow, b = grow;
+        while (a > 0 && isnan(RA(v, a, S))) a--;
+        while (b + 1 < n && isnan(RA(v, b, S))) b++;
+        double sa = RA(v, a, S), sb = RA(v, b, S);
+        sg = b > a ? sa + (sb - sa) * (double)(grow - a) / (double)(b - a) : sa;
     }
     conf_figure(where, "step its oscillation starts growing", RA(v, grow, R_STEP));
     conf_check(sg * eta / 2 >= 0.99 && sg * eta / 2 <= 1.05, where, "eta S / 2 where its oscillation starts growing",
@@ -292,9 +298,9 @@ static void table(void) {
 
 int main(int argc, char **argv) {
     int lng = argc > 1 && !strcmp(argv[1], "--long");
-    /* --long [SEEDS [table|rodedge]]: a comma list of seeds (default 0,1,2,3,4) and whether to run the
+    /* --long [SEEDS [table|rodedge|rodedge-h2]]: a comma list of seeds (default 0,1,2,3,4) and whether to run the
      * G1/F1 table (default yes), so the calibration can be split over processes; rodedge: only
-     * Rod and Edge Flow on those seeds (T = 3000) and their G1/F1 rows */
+     * Rod and Edge Flow on those seeds (T = 3000) and their G1/F1 rows (rodedge-h2: without) */
     int seeds[5] = {0, 1, 2, 3, 4}, nseeds = 5, do_table = 1;
     if (lng && argc > 2) {
         nseeds = 0;
@@ -306,9 +312,9 @@ int main(int argc, char **argv) {
     conf_begin(lng ? "FLOW_LONG" : "FLOW",
                "Continuous-time models beside GD: gradient flow; central flow (Cohen, Damian, Talwalkar, Kolter, Lee 2025); "
                "Rod Flow (Regis & Chewi 2026) and Edge Flow (Marion 2026), reconstructed from their abstracts");
-    if (lng && argc > 3 && !strcmp(argv[3], "rodedge")) { /* rodedge: --long SEEDS rodedge: Rod/Edge Flow only */
+    if (lng && argc > 3 && !strncmp(argv[3], "rodedge", 7)) { /* rodedge: --long SEEDS rodedge[-h2]: Rod/Edge only */
         for (int i = 0; i < nseeds; i++) rodedge_h2(0.3, seeds[i], 3000, NAN);
-        rodedge_table();
+        if (strcmp(argv[3], "rodedge-h2")) rodedge_table();
         return conf_end();
     }
     if (!lng) {
