@@ -327,3 +327,10 @@ char *read_fd_all(int fd, size_t *len) {
     buf[*len] = '\0';
     return buf;
 }
+
+int print_stdout(const char *text) {
+    outfile out;
+    out_open(&out, NULL, 0);
+    out_puts(&out, text);
+    return out_close(&out, 1);
+}

@@ -31,6 +31,7 @@ int out_printf(outfile *o, const char *fmt, ...)
 int out_flush(outfile *o);                                /* 0 or EXIT_BAD */
 int out_close(outfile *o, int keep);                      /* 0 or EXIT_BAD */
 int has_suffix(const char *s, const char *suf);
+int print_stdout(const char *text);                      /* 0 or EXIT_BAD (message printed) */
 typedef size_t (*writer_fn)(const ibp_run *, char *, size_t);
 char *text_of(const ibp_run *r, writer_fn fn);           /* malloc'd text of a library writer */
 /* The canonical form of a config (malloc'd, any length), or NULL when it does not parse. */
