@@ -7,7 +7,7 @@
 const fs = require('fs');
 const path = require('path');
 const { pathToFileURL } = require('url');
-const { test, expect, stat, waitForStep, axeViolations } = require('./fixtures');
+const { test, expect, stat, waitForStep, axeViolations, downloadOf } = require('./fixtures');
 
 const ROOT = path.join(__dirname, '..');
 const SHOTS = path.join(ROOT, 'build', 'screenshots', 'presets');
@@ -57,6 +57,28 @@ function chartRules(page) {
     }
     return out;
   });
+}
+
+// The labels drawn on a picture of the data and model view (its data-labels or data-colour-bar,
+// in CSS pixels) -> the pairs that overlap and the labels outside the canvas, readable.
+function labelBreaches(labels, width, height) {
+  const out = [];
+  labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => {
+    if (a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1) out.push(`"${a.text}" overlaps "${b.text}"`);
+  }));
+  for (const l of labels) if (l.x0 < -0.5 || l.x1 > width + 0.5 || l.y0 < -0.5 || l.y1 > height + 0.5) out.push(`"${l.text}" is cut by the edge (x ${l.x0.toFixed(1)}..${l.x1.toFixed(1)} of ${width}, y ${l.y0.toFixed(1)}..${l.y1.toFixed(1)} of ${height})`);
+  return out;
+}
+async function networkLabelBreaches(page) {
+  const net = page.locator('#network');
+  await expect(net).toHaveAttribute('data-labels', /\[/);
+  // drawn at the canvas's current size (a resize redraws it in a later frame)
+  await expect.poll(() => net.evaluate((c) => {
+    const labels = JSON.parse(c.dataset.labels);
+    return labels.length > 0 && Math.max(...labels.map((l) => l.x1)) <= c.clientWidth + 0.5 && Math.max(...labels.map((l) => l.y1)) <= c.clientHeight + 0.5;
+  })).toBe(true);
+  return net.evaluate((c) => ({ labels: JSON.parse(c.dataset.labels), w: c.clientWidth, h: c.clientHeight }))
+    .then(({ labels, w, h }) => labelBreaches(labels, w, h));
 }
 
 // The x-range the main chart shows: { min, max, log }.
@@ -194,6 +216,55 @@ test('axe-core: 0 violations on the sweep page, the widget, the embed demo and e
   expect(found).toEqual({});
 });
 
+test('the decision boundary has a colour bar: its scale, ticks and title, in its text alternative and its PNG and SVG @newcomer', async ({ page }) => {
+  for (const vp of [DESKTOP, PHONE]) {
+    await page.setViewportSize(vp);
+    await page.goto('about:blank');
+    await page.goto('/#preset=moons&speed=100');
+    const pic = page.locator('#picture');
+    await expect(pic).toHaveAttribute('data-kind', 'plane');
+    await expect(pic).toHaveAttribute('data-colour-bar', /P\(y = \+1\)/);
+    await expect.poll(() => pic.evaluate((c) => JSON.parse(c.dataset.colourBar).box.w + JSON.parse(c.dataset.colourBar).box.x <= c.clientWidth)).toBe(true);
+    const { bar, w, h } = await pic.evaluate((c) => ({ bar: JSON.parse(c.dataset.colourBar), w: c.clientWidth, h: c.clientHeight }));
+    // a real scale: from P = 0 (orange) to 1 (blue), at least three labelled ticks, the title
+    expect(bar.loText).toBe('0');
+    expect(bar.hiText).toBe('1');
+    expect(bar.ticks.length).toBeGreaterThanOrEqual(3);
+    expect(bar.ticks[0]).toBe('0');
+    expect(bar.ticks[bar.ticks.length - 1]).toBe('1');
+    expect(bar.box.w, `the bar is ${bar.box.w} px wide`).toBeGreaterThan(vp === PHONE ? 80 : 160);
+    // inside the canvas, nothing clipped, no label on another
+    expect(bar.box.y + bar.box.h).toBeLessThanOrEqual(h + 0.5);
+    expect(labelBreaches(bar.labels, w, h)).toEqual([]);
+    expect(bar.labels.map((l) => l.text)).toContain('model’s P(y = +1)');
+    // the colours drawn under the tick labels: orange at 0, blue at 1, pale at 0.5
+    const rgb = await pic.evaluate((c, b) => {
+      const s = c.width / c.clientWidth, ctx = c.getContext('2d');
+      const at = (f) => Array.from(ctx.getImageData(Math.round((b.box.x + f * b.box.w) * s), Math.round((b.box.y + 10) * s), 1, 1).data);
+      return [at(0.03), at(0.5), at(0.97)];
+    }, bar);
+    expect(rgb[0][3], 'the bar is painted').toBeGreaterThan(150);
+    expect(rgb[0][0], 'orange at P = 0').toBeGreaterThan(rgb[0][2]);
+    expect(rgb[2][2], 'blue at P = 1').toBeGreaterThan(rgb[2][0]);
+    expect(rgb[1][3], 'pale at P = 0.5').toBeLessThan(rgb[0][3]);
+    // the text alternative names the scale
+    await expect(pic).toHaveAttribute('aria-label', /Colour scale, model’s P\(y = \+1\): from orange at 0 to blue at 1/);
+  }
+  // exported with the picture: the SVG holds the bar's title and ticks, the PNG is drawn at 2x
+  await page.setViewportSize(DESKTOP);
+  const fig = page.locator('#picture-fig');
+  const fromMenu = async (name) => {
+    await fig.locator('details.export > summary').click();
+    return downloadOf(page, fig.getByRole('button', { name, exact: true }));
+  };
+  const svg = await fromMenu('Download the Data and model chart as SVG');
+  expect(svg.text).toContain('>model’s P(y = +1)</text>');
+  for (const t of ['0', '0.5', '1']) expect(svg.text).toContain(`>${t}</text>`);
+  const png = await fromMenu('Download the Data and model chart as PNG at 2x resolution');
+  const cssW = await page.locator('#picture').evaluate((c) => c.clientWidth);
+  expect(png.body.readUInt32BE(16)).toBe(Math.round(cssW * 2));
+});
+
 // The picture of the data and the model each preset's data calls for (picture.js pictureKind):
 // a 2-D classifier's boundary over its points, a 1-D fit, predictions against targets (or
 // margins), the two-parameter trajectory, a factorization's matrices.
@@ -203,12 +274,53 @@ const PICTURE = {
   'du2018-balanced': 'scatter', 'marion2024-flat': 'scatter', 'wang2022-balancing': 'trace', 'cohen2021-eos': 'scatter',
 };
 
+// The metrics of the run shown (its Metrics CSV, the engine's own) as a store preset-check.js
+// reads, keeping the rows whose step is in [from, to].
+async function shownStore(page, from, to) {
+  const csv = await downloadOf(page, page.getByRole('button', { name: 'Metrics CSV', exact: true }));
+  const lines = csv.text.split('\n').filter((l) => l && !l.startsWith('#'));
+  const head = lines[0].split(',');
+  const rows = lines.slice(1).map((l) => l.split(',').map((v) => (v === '' ? NaN : Number(v))))
+    .filter((r) => r[0] >= from && r[0] <= to);
+  const cols = new Map(head.map((h, j) => [h, Float64Array.from(rows, (r) => r[j])]));
+  return { n: rows.length, col: (name) => cols.get(name) || null };
+}
+
+// The engine's event names, read from ibp.h's IBP_EVENT_LIST (the page's names come from the same
+// list through the module).
+function engineEvents() {
+  const h = fs.readFileSync(path.join(ROOT, 'include', 'ibp.h'), 'utf8');
+  return [...h.matchAll(/X\(IBP_EVENT_\w+,\s*(\d+),\s*"(\w+)",\s*"([^"]+)"/g)].map((m) => ({ bit: Number(m[1]), id: m[2], label: m[3], help: '' }));
+}
+
+// Where the preset's phenomenon happens in a store: the first step of its event, or the step where
+// a series_falls check's fall reaches its factor; null for a check with no such moment.
+function phenomenonStep(check, store, names, findEvents) {
+  const step = store.col('step');
+  if (check.kind === 'event' || check.kind === 'eos') {
+    const kind = check.kind === 'eos' ? 'eos' : check.event || 'catapult';
+    const ev = findEvents(store, names).find((e) => e.kind === kind);
+    return ev ? ev.step : NaN;
+  }
+  if (check.kind === 'series_falls') {
+    const s = store.col(check.series), v = (i) => (check.abs ? Math.abs(s[i]) : s[i]);
+    const first = [...s.keys()].find((i) => Number.isFinite(s[i]));
+    for (let i = first; i < store.n; i++) if (Number.isFinite(s[i]) && v(i) * check.factor <= v(first)) return step[i];
+    return NaN;
+  }
+  return null;
+}
+
 // Every preset: the quick starts of the page and the papers of presets.json.
 test.describe('every preset shows its phenomenon @presets-view', () => {
   test.describe.configure({ timeout: 240000 });
   let quick = [];
+  let checks = null;
   test.beforeAll(async () => {
-    quick = (await import(pathToFileURL(path.join(ROOT, 'web', 'js', 'presets.js')).href)).PRESETS;
+    const mod = (f) => import(pathToFileURL(path.join(ROOT, 'web', 'js', f)).href);
+    quick = (await mod('presets.js')).PRESETS;
+    const [{ evaluateCheck }, { findEvents }, { engineNames }] = await Promise.all([mod('preset-check.js'), mod('series.js'), mod('names.js')]);
+    checks = { evaluateCheck, findEvents, names: engineNames({ events: engineEvents() }) };
   });
   const ids = ['eos', 'catapult', 'diverge', 'uv', 'chain', 'mc', 'mf', 'moons', ...PAPERS.map((p) => p.id)];
   for (const id of ids) {
@@ -233,6 +345,20 @@ test.describe('every preset shows its phenomenon @presets-view', () => {
       expect(x.min, `${id}: x from ${x.min}`).toBeLessThanOrEqual(from);
       expect(x.max, `${id}: x to ${x.max}`).toBeGreaterThanOrEqual(to);
       if (view.xLog) expect(x.log).toBe(true);
+      // the check passes on what is shown: on the rows of the main chart's x-range alone
+      const shown = await shownStore(page, x.min, x.max);
+      await page.evaluate(() => window.scrollTo(0, 0)); // the download button is further down
+      const onShown = checks.evaluateCheck(preset.check, shown, checks.names);
+      expect(onShown.verdict, `${id} on steps ${x.min}..${x.max}: ${onShown.sentence}`).toBe(true);
+      // the phenomenon happens inside its window (its event, or the fall the check asks for), and
+      // on a linear step axis the window is not mostly empty: at most 6 times the steps it took
+      // (a log-step axis shows the whole run; its window is the early phase it stretches out)
+      const when = phenomenonStep(preset.check, shown, checks.names, checks.findEvents);
+      if (when !== null && !(view.xLog && preset.check.kind === 'series_falls')) {
+        expect(when, `${id}: the phenomenon's step`).toBeGreaterThanOrEqual(from);
+        expect(when, `${id}: the phenomenon's step`).toBeLessThanOrEqual(to);
+        if (!view.xLog && preset.check.kind === 'series_falls') expect(to - from, `${id}: window [${from}, ${to}], the fall done at step ${when}`).toBeLessThanOrEqual(6 * Math.max(1, when - from));
+      }
       // the window is not squeezed into a few pixels: it takes a fair share of the axis
       const share = x.log ? (Math.log(Math.max(to, 1)) - Math.log(Math.max(from, 1))) / (Math.log(x.max) - Math.log(Math.max(x.min, 1e-9)))
         : (to - from) / (x.max - x.min);
@@ -248,10 +374,13 @@ test.describe('every preset shows its phenomenon @presets-view', () => {
       if (kind === 'trace') await expect(page.locator('#traj-fig')).toBeVisible();
       else if (kind) await expect(page.locator('#picture')).toHaveAttribute('data-kind', kind);
       if (kind !== 'trace' && kind !== 'matrix') await expect(page.locator('#network')).toHaveAttribute('aria-label', /^The network: .* units; squared layer norms /);
+      // the network's labels never overlap, at both viewports
+      expect(await networkLabelBreaches(page), `${id} at 1280`).toEqual([]);
       await page.screenshot({ path: path.join(SHOTS, `${id}-1280x800.png`) });
       await page.setViewportSize(PHONE);
       await page.waitForTimeout(400);
       await expectAboveTheFold(page, { phone: true });
+      expect(await networkLabelBreaches(page), `${id} at 390`).toEqual([]);
       await page.screenshot({ path: path.join(SHOTS, `${id}-390x844.png`) });
     });
   }

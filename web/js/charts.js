@@ -286,7 +286,8 @@ export class ChartPanel {
     }
     o.plugins.ibpMarkers.events = this.spec.events ? events : [];
     const multi = this.board.overlays.length > 0;
-    setText(this.helpEl, multi ? `${this.spec.help}; one colour per run${this.spec.series.some((s) => s.ref) ? ', dashed: each run’s own line' : ''}` : this.spec.help);
+    // the help is one sentence: the note on overlaid runs goes before its full stop
+    setText(this.helpEl, multi ? `${this.spec.help.replace(/\.$/, '')}; one colour per run${this.spec.series.some((s) => s.ref) ? ', dashed: each run’s own line' : ''}.` : this.spec.help);
     this.chart.update('none');
     this.dirty = false;
     this.renderedAt = performance.now();

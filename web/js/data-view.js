@@ -16,6 +16,8 @@ import { readTheme } from './theme.js';
 import { tickLabel, valueRange } from './axes.js';
 import { drawNetwork } from './network-view.js';
 import { drawImages } from './image-grid.js';
+import { COLOUR_BAR_H, diverging as divergingRgb, drawColourBar, colourBarText } from './colour-bar.js';
+import { thinTicks } from './labels.js';
 
 const REFRESH_MS = 250;   // pictures are asked for at most this often while the run moves
 
@@ -29,33 +31,40 @@ export function linTicks(lo, hi) {
   return out;
 }
 
-// An axes frame in box { x, y, w, h }: ticks, titles; -> { X, Y, area } mapping data to pixels.
-export function frame(p, box, [x0, x1], [y0, y1], { xTitle, yTitle, theme, square = false }) {
-  const left = box.x + 40, right = box.x + box.w - 6, top = box.y + 6, bottom = box.y + box.h - 32;
+// An axes frame in box { x, y, w, h }: ticks (those whose labels fit side by side), titles; below:
+// the height kept free under the x-axis title (a colour bar); -> { X, Y, area } mapping data to pixels.
+export function frame(p, box, [x0, x1], [y0, y1], { xTitle, yTitle, theme, square = false, below = 0 }) {
+  const left = box.x + 40, right = box.x + box.w - 6, top = box.y + 6, bottom = box.y + box.h - 32 - below;
   let w = right - left, h = bottom - top;
   if (square) { const s = Math.min(w, h); w = s; h = s; }
   const area = { left, top, right: left + w, bottom: top + h };
   const X = (v) => left + ((v - x0) / (x1 - x0 || 1)) * w;
   const Y = (v) => top + h - ((v - y0) / (y1 - y0 || 1)) * h;
   p.rect(left, top, w, h, { stroke: theme.border });
-  for (const t of linTicks(x0, x1)) {
+  for (const t of thinTicks(linTicks(x0, x1), X, (v) => p.measure(tickLabel(v), 10), { gap: 5 })) {
     p.line(X(t), top + h, X(t), top + h + 4, { stroke: theme.muted });
     p.text(tickLabel(t), X(t), top + h + 15, { size: 10, color: theme.muted, align: 'center' });
   }
-  for (const t of linTicks(y0, y1)) {
+  for (const t of thinTicks(linTicks(y0, y1), (v) => -Y(v), () => 11, { gap: 2 })) {
     p.line(left - 4, Y(t), left, Y(t), { stroke: theme.muted });
     p.text(tickLabel(t), left - 6, Y(t), { size: 10, color: theme.muted, align: 'right', baseline: 'middle' });
   }
-  if (xTitle) p.text(xTitle, left + w / 2, top + h + 28, { size: 11, color: theme.muted, align: 'center' });
-  if (yTitle) p.text(yTitle, box.x + 9, top + h / 2, { size: 11, color: theme.muted, align: 'center', baseline: 'middle', rotate: -Math.PI / 2 });
+  // the titles, never cut by the picture's edge: moved inside it, in a smaller font when too long
+  const fit = (text, room) => { const size = Math.max(8, Math.min(11, (11 * room) / (p.measure(text, 11) || 1))); return { size, w: p.measure(text, size) }; };
+  if (xTitle) {
+    const t = fit(xTitle, box.w - 4);
+    const x = Math.max(box.x + 2 + t.w / 2, Math.min(box.x + box.w - 2 - t.w / 2, left + w / 2));
+    p.text(xTitle, x, top + h + 28, { size: t.size, color: theme.muted, align: 'center' });
+  }
+  if (yTitle) {
+    const t = fit(yTitle, box.h - 4);
+    const y = Math.max(box.y + 2 + t.w / 2, Math.min(box.y + box.h - 2 - t.w / 2, top + h / 2));
+    p.text(yTitle, box.x + 9, y, { size: t.size, color: theme.muted, align: 'center', baseline: 'middle', rotate: -Math.PI / 2 });
+  }
   return { X, Y, area };
 }
 
-// The colour of a value t in [-1, 1]: blue above 0, orange below, paler near 0. -> [r, g, b, a]
-function diverging(t, theme) {
-  const c = rgbOf(t >= 0 ? theme.pos : theme.neg);
-  return [c[0], c[1], c[2], Math.round(255 * Math.min(0.75, 0.08 + 0.67 * Math.min(1, Math.abs(t))))];
-}
+const diverging = (t, theme) => divergingRgb(t, theme, rgbOf);
 
 // How far an output is from the boundary, in [-1, 1]: a logit through tanh(f/2) = 2 sigma(f) - 1;
 // a regression output against the largest target.
@@ -63,7 +72,7 @@ const squash = (f, v) => (v.classification ? Math.tanh(f / 2) : Math.max(-1, Mat
 
 function drawPlane(p, v, theme, box) {
   const m = v.model, d = v.data;
-  const fr = frame(p, box, [m.x0, m.x1], [m.y0, m.y1], { xTitle: 'input x₁', yTitle: 'input x₂', theme, square: true });
+  const fr = frame(p, box, [m.x0, m.x1], [m.y0, m.y1], { xTitle: 'input x₁', yTitle: 'input x₂', theme, square: true, below: COLOUR_BAR_H });
   const { X, Y, area } = fr;
   const rgba = new Uint8ClampedArray(m.nx * m.ny * 4);
   for (let k = 0; k < m.nx * m.ny; k++) rgba.set(diverging(squash(m.f[k], v), theme), 4 * k);
@@ -78,6 +87,13 @@ function drawPlane(p, v, theme, box) {
   };
   for (let i = 0; i < d.test.n; i++) dot(d.test.x[2 * i], d.test.x[2 * i + 1], d.test.y[i], true);
   for (let i = 0; i < d.train.n; i++) dot(d.train.x[2 * i], d.train.x[2 * i + 1], d.train.y[i], false);
+  // the colour bar, under the x-axis title: the model's P(y = +1) = sigma(f) (the colour is
+  // tanh(f/2) = 2 sigma(f) - 1, linear in it), or a regression's output f against its targets' scale
+  const bar = { x: area.left, y: area.bottom + 32, w: area.right - area.left };
+  const opts = { theme, rgb: rgbOf, room: [box.x + 2, box.x + box.w - 2] };
+  if (v.classification) return { colourBar: drawColourBar(p, bar, { ...opts, lo: 0, hi: 1, ticks: [0, 0.25, 0.5, 0.75, 1], label: tickLabel, title: 'model’s P(y = +1)' }) };
+  const s = v.yScale || 1;
+  return { colourBar: drawColourBar(p, bar, { ...opts, lo: -s, hi: s, ticks: linTicks(-s, s), label: tickLabel, title: 'model output f(x)' }) };
 }
 
 function drawCurve(p, v, theme, box) {
@@ -116,18 +132,24 @@ function drawMatrix(p, v, theme, box) {
   let mx = 0;
   for (const a of [A, prod]) for (const x of a) if (Number.isFinite(x)) mx = Math.max(mx, Math.abs(x));
   mx = mx || 1;
-  const gap = 12, cw = (box.w - 3 * gap) / 2, ch = Math.min(box.h - 40, cw * (rows / cols));
-  const cell = (arr, x0, title) => {
+  const gap = 12, cw = (box.w - 3 * gap) / 2, ch = Math.max(10, Math.min(box.h - 24 - COLOUR_BAR_H, cw * (rows / cols)));
+  // each title over its own matrix: the longest wording that fits its width (a phone: 'A', 'X Yᵀ')
+  // on a narrow picture the right-hand title also keeps clear of the Export control in the corner
+  const corner = box.w < 320 ? 26 : 0;
+  const cell = (arr, x0, words, room) => {
+    const title = words.find((t) => p.measure(t, 11) <= room) || words[words.length - 1];
     const rgba = new Uint8ClampedArray(rows * cols * 4);
     // row 0 of the picture is the bottom row of the grid: flip so row 0 of A is on top
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) rgba.set(diverging(arr[i * cols + j] / mx, theme), 4 * ((rows - 1 - i) * cols + j));
     p.cells(cols, rows, rgba, x0, box.y + 18, cw, ch);
     p.rect(x0, box.y + 18, cw, ch, { stroke: theme.border });
-    p.text(title, x0 + cw / 2, box.y + 12, { size: 11, color: theme.fg, align: 'center' });
+    p.text(title, x0 + room / 2, box.y + 12, { size: 11, color: theme.fg, align: 'center' });
   };
-  cell(A, box.x + gap, `target A (${rows} × ${cols})`);
-  cell(prod, box.x + 2 * gap + cw, 'the model X Yᵀ');
-  p.text(`colour scale: blue +${tickLabel(mx)}, orange −${tickLabel(mx)}`, box.x + box.w / 2, box.y + 18 + ch + 16, { size: 10, color: theme.muted, align: 'center' });
+  cell(A, box.x + gap, [`target A (${rows} × ${cols})`, 'target A', 'A'], cw);
+  cell(prod, box.x + 2 * gap + cw, ['the model X Yᵀ', 'model X Yᵀ', 'X Yᵀ'], cw - corner);
+  const bw = Math.min(box.w - 2 * gap, 320);
+  return { colourBar: drawColourBar(p, { x: box.x + (box.w - bw) / 2, y: box.y + 18 + ch + 2, w: bw }, {
+    theme, rgb: rgbOf, room: [box.x + 2, box.x + box.w - 2], lo: -mx, hi: mx, ticks: linTicks(-mx, mx), label: tickLabel, title: 'entry value (both matrices)' }) };
 }
 
 export const RENDERERS = Object.freeze({
@@ -139,8 +161,8 @@ export const RENDERERS = Object.freeze({
 export function pictureCaption(v) {
   switch (v.kind) {
     case 'plane': return v.classification
-      ? 'Blue: the model says +1, orange: −1, paler near the boundary (black line, f = 0); dots: training points by label, rings: test points.'
-      : 'Blue: f > 0, orange: f < 0; the black line is f = 0; dots: training points by the sign of the target.';
+      ? 'Blue: the model says +1, orange: −1, paler near the boundary (black line, f = 0), as the colour bar’s P(y = +1) reads; dots: training points by label, rings: test points.'
+      : 'Blue: f > 0, orange: f < 0, on the colour bar’s scale; the black line is f = 0; dots: training points by the sign of the target.';
     case 'curve': return 'Dots: the training data; orange line: the model’s fit f(x) now.';
     case 'scatter': return v.classification
       ? 'Each sample’s margin y f(x), sorted: blue bars are classified right, orange ones wrong.'
@@ -207,6 +229,22 @@ export class DataView {
       }));
     }
     window.addEventListener('resize', () => this.schedule());
+    // a canvas whose box changes without the window's (the layout settling, a panel opening) is
+    // drawn again at its new size, not stretched
+    if (typeof ResizeObserver === 'function') {
+      const seen = new WeakMap();
+      const ro = new ResizeObserver((entries) => {
+        let changed = false;
+        for (const e of entries) {
+          const { width, height } = e.contentRect, was = seen.get(e.target);
+          if (!was || Math.abs(was[0] - width) > 0.5 || Math.abs(was[1] - height) > 0.5) changed = true;
+          seen.set(e.target, [width, height]);
+        }
+        if (changed) this.schedule();
+      });
+      ro.observe(els.picture);
+      ro.observe(els.network);
+    }
   }
 
   // A new run: its kind of picture; the first picture is asked for at once.
@@ -216,6 +254,8 @@ export class DataView {
     this.askedT = -1;
     const kind = info.picture ? info.picture.kind : 'scatter';
     this.els.pictureFig.hidden = kind === 'trace';
+    // the page's layout gives a picture with a colour bar more height on a phone (style.css)
+    if (this.els.panel) this.els.panel.dataset.kind = kind;
     this.els.trajFig.hidden = kind !== 'trace';
     this.els.caption.textContent = pictureCaption({ kind, classification: info.picture && info.picture.classification, filters: !!(info.picture && info.picture.filters) });
     this.poll(0, true);
@@ -261,8 +301,12 @@ export class DataView {
       const c = this.els.picture;
       const p = new CanvasPainter(c);
       const render = RENDERERS[v.kind];
-      if (render && v.model && v.data) render(p, v, theme, { x: 0, y: 0, w: p.width, h: p.height });
-      c.setAttribute('aria-label', `${pictureCaption({ ...v, filters: !!(v.model && v.model.filters) })}${v.kind === 'images' && v.data ? ` Classes: ${v.data.classes.map((q) => q.name).join(', ')}.` : ''} Step ${v.t}.`);
+      const drawn = (render && v.model && v.data && render(p, v, theme, { x: 0, y: 0, w: p.width, h: p.height })) || {};
+      const bar = drawn.colourBar ? ` ${colourBarText(drawn.colourBar)}` : '';
+      c.setAttribute('aria-label', `${pictureCaption({ ...v, filters: !!(v.model && v.model.filters) })}${bar}${v.kind === 'images' && v.data ? ` Classes: ${v.data.classes.map((q) => q.name).join(', ')}.` : ''} Step ${v.t}.`);
+      // what the tests read: the colour bar drawn (its box and labels, in CSS pixels)
+      if (drawn.colourBar) c.dataset.colourBar = JSON.stringify(drawn.colourBar);
+      else delete c.dataset.colourBar;
       c.dataset.step = String(v.t);
       c.dataset.kind = v.kind;
       // what the tests read: the classes shown, and a fingerprint of the filters drawn
@@ -273,7 +317,8 @@ export class DataView {
       const c = this.els.network;
       const p = new CanvasPainter(c);
       const said = drawNetwork(p, v.network, theme, { x: 0, y: 0, w: p.width, h: p.height });
-      c.setAttribute('aria-label', said);
+      c.setAttribute('aria-label', said.text);
+      c.dataset.labels = JSON.stringify(said.labels); // the tests check that none overlaps another
       c.dataset.step = String(v.t);
       this.els.networkNote.textContent = 'Blue: positive weights, orange: negative; thicker is larger.';
     }

@@ -49,7 +49,8 @@ export const PRESETS = Object.freeze([
     config: 'model=mf&rows=20&cols=15&rank=3&init=normal&init_scale=1e-3&lr=0.3&steps=3000',
     tagline: 'From a tiny initialization the singular values are learned one at a time.',
     help: 'Incremental learning: from a tiny initialization the singular values are learned one at a time.',
-    view: { charts: ['sv', 'loss'], window: [0, 3000] },
+    // the singular values are learned between steps ~20 and ~60; after ~80 nothing moves
+    view: { charts: ['sv', 'loss'], x: { from: 0, to: 150 }, window: [0, 100] },
     check: { kind: 'series_falls', series: 'loss', factor: 100 } },
   { id: 'moons', name: 'Classification: GELU net on moons',
     config: 'model=mlp&depth=2&width=16&act=gelu&data=moons&n=64&loss=logistic&lr=0.5&steps=3000',

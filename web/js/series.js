@@ -184,16 +184,16 @@ export function chartSpecs(columns) {
     if (spec.series.some((s) => !s.ref)) specs.push(spec);
   };
 
-  add({ id: 'loss', title: 'Loss', yTitle: 'training loss L (log scale)', log: true, events: true,
-    help: 'training loss and, when the data has a test split, the test loss',
+  add({ id: 'loss', title: 'Loss', yTitle: 'loss L (log scale)', log: true, events: true,
+    help: 'Training loss and, when the data has a test split, the test loss.',
     series: [
       { col: 'loss', label: 'train loss' }, { col: 'test_loss', label: 'test loss' },
       { col: 'cai_threshold', label: 'Cai et al. threshold 1/(η(ρ² + β))', dash: [6, 4], ref: true },
     ] });
 
   const eigs = columns.filter((c) => /^eig\d+$/.test(c)).sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)));
-  add({ id: 'sharpness', title: 'Sharpness and 2/η', yTitle: 'eigenvalue of the Hessian ∇²L', log: false, events: true,
-    help: 'top Hessian eigenvalues (Lanczos, with residual error bars), the smallest eigenvalue and the stability line 2/η',
+  add({ id: 'sharpness', title: 'Sharpness and 2/η', yTitle: 'Hessian eigenvalue', log: false, events: true,
+    help: 'Top Hessian eigenvalues (Lanczos, with residual error bars), the smallest eigenvalue and the stability line 2/η.',
     series: [
       { col: 'sharpness', label: 'S = λ₁', errCol: 'sharpness_resid' },
       ...eigs.map((c) => ({ col: c, label: `λ${c.slice(3)}`, thin: true })),
@@ -203,31 +203,31 @@ export function chartSpecs(columns) {
     ] });
 
   add({ id: 'edge', title: 'Edge ratio ηS/2', yTitle: 'η S / 2 (1 = the edge)', log: false, refY: 1, events: true,
-    help: 'η S / 2: gradient descent on a quadratic is stable below 1',
+    help: 'The edge ratio η S / 2: gradient descent on a quadratic is stable below 1.',
     series: [{ col: 'edge_ratio', label: 'η S / 2' }] });
 
-  add({ id: 'bound', title: 'Sharpness and the Marion–Chizat bound', yTitle: 'sharpness S (eigenvalue of ∇²L)', log: false, need: 's_min',
-    help: 'S next to s_min, the smallest sharpness of any minimizer (deep linear regression), and 2/η',
+  add({ id: 'bound', title: 'Sharpness and the Marion–Chizat bound', yTitle: 'sharpness S', log: false, need: 's_min',
+    help: 'S next to s_min, the smallest sharpness of any minimizer (deep linear regression), and 2/η.',
     series: [
       { col: 's_min', label: 's_min' },
       { col: 'sharpness', label: 'S' },
       { col: 'lr', label: '2/η', map: (v) => 2 / v, dash: [6, 4], ref: true },
     ] });
 
-  add({ id: 'sratio', title: 'S / s_min', yTitle: 'S / s_min (ratio, 1 = the bound)', log: false, refY: 1,
-    help: 'how far the sharpness is above the Marion–Chizat bound',
+  add({ id: 'sratio', title: 'S / s_min', yTitle: 'S / s_min (1 = bound)', log: false, refY: 1,
+    help: 'How far the sharpness is above the Marion–Chizat bound.',
     series: [{ col: 's_ratio', label: 'S / s_min' }] });
 
-  add({ id: 'norms', title: 'Layer norms', yTitle: 'squared norm ‖W_h‖² + ‖b_h‖²', log: false,
-    help: 'squared norm of each trained layer, the distance from the initialization and the parameter norm',
+  add({ id: 'norms', title: 'Layer norms', yTitle: '‖W_h‖² + ‖b_h‖²', log: false,
+    help: 'Squared norm of each trained layer, the distance from the initialization and the parameter norm.',
     series: [
       ...layerCols(columns, /^layer(\d+)_sq$/).map(([c, m]) => ({ col: c, label: `layer ${m[1]}` })),
       { col: 'dist_init', label: '‖θ − θ₀‖' },
       { col: 'param_norm', label: '‖θ‖', thin: true },
     ] });
 
-  add({ id: 'balance', title: 'Balance and symmetry gaps', yTitle: 'gap (difference of squared norms)', log: false,
-    help: 'conserved quantities of gradient flow: layer gaps ‖W_{h+1}‖² − ‖W_h‖², the matrix invariants and ‖XᵀX − YᵀY‖',
+  add({ id: 'balance', title: 'Balance and symmetry gaps', yTitle: 'squared-norm gap', log: false,
+    help: 'Conserved quantities of gradient flow: layer gaps ‖W_{h+1}‖² − ‖W_h‖², the matrix invariants and ‖XᵀX − YᵀY‖.',
     series: [
       ...layerCols(columns, /^gap(\d+)$/).map(([c, m]) => ({ col: c, label: `gap ${m[1]}` })),
       ...layerCols(columns, /^invariant(\d+)$/).map(([c, m]) => ({ col: c, label: `invariant ${m[1]}` })),
@@ -235,38 +235,38 @@ export function chartSpecs(columns) {
     ] });
 
   add({ id: 'margin', title: 'Normalized margin', yTitle: 'min yᵢ f(xᵢ) / ‖θ‖^k', log: false,
-    help: 'normalized margin of the classifier',
+    help: 'Normalized margin of the classifier.',
     series: [{ col: 'margin', label: 'margin' }] });
 
-  add({ id: 'accuracy', title: 'Accuracy', yTitle: 'accuracy (fraction correct)', log: false,
-    help: 'fraction of correctly classified samples',
+  add({ id: 'accuracy', title: 'Accuracy', yTitle: 'fraction correct', log: false,
+    help: 'Fraction of correctly classified samples.',
     series: [{ col: 'train_acc', label: 'train' }, { col: 'test_acc', label: 'test' }] });
 
   add({ id: 'sv', title: 'Singular values', yTitle: 'singular value σ', log: false,
-    help: 'top two singular values of each layer and their ratio',
+    help: 'Top two singular values of each layer and their ratio.',
     series: [
       ...layerCols(columns, /^sv(\d+)_([12])$/).map(([c, m]) => ({ col: c, label: `σ${c.endsWith('_1') ? '₁' : '₂'}(W${m[1]})` })),
       ...layerCols(columns, /^sv_ratio(\d+)$/).map(([c, m]) => ({ col: c, label: `σ₁/σ₂ (W${m[1]})`, dash: [3, 3] })),
     ] });
 
-  add({ id: 'align', title: 'Alignment', yTitle: 'alignment |⟨u₁, v₁⟩| (0 to 1)', log: false,
-    help: 'alignment between the singular vectors of adjacent layers (1 = aligned)',
+  add({ id: 'align', title: 'Alignment', yTitle: 'alignment |⟨u₁, v₁⟩|', log: false,
+    help: 'Alignment between the singular vectors of adjacent layers (1 = aligned).',
     series: layerCols(columns, /^align(\d+)$/).map(([c, m]) => ({ col: c, label: `align ${m[1]}` })) });
 
-  add({ id: 'wstar', title: 'Distance to w*', yTitle: '‖w_prod − w*‖ (log scale)', log: true,
-    help: 'distance of the end-to-end linear map to the least-squares solution',
+  add({ id: 'wstar', title: 'Distance to w*', yTitle: '‖w_prod − w*‖ (log)', log: true,
+    help: 'Distance of the end-to-end linear map to the least-squares solution.',
     series: [{ col: 'wprod_dist', label: '‖w_prod − w*‖' }] });
 
-  add({ id: 'grad', title: 'Gradient norm', yTitle: 'gradient norm ‖∇L‖ (log scale)', log: true,
-    help: 'norm of the full-batch gradient',
+  add({ id: 'grad', title: 'Gradient norm', yTitle: '‖∇L‖ (log scale)', log: true,
+    help: 'Norm of the full-batch gradient.',
     series: [{ col: 'grad_norm', label: '‖∇L‖' }] });
 
-  add({ id: 'gradproj', title: 'Gradient along the top eigenvector', yTitle: '|⟨g, v₁⟩| / ‖g‖ (fraction)', log: false,
-    help: 'the fraction of the gradient along the sharpest direction: near 1 when the iterate oscillates across the valley',
+  add({ id: 'gradproj', title: 'Gradient along the top eigenvector', yTitle: '|⟨g, v₁⟩| / ‖g‖', log: false,
+    help: 'The fraction of the gradient along the sharpest direction: near 1 when the iterate oscillates across the valley.',
     series: [{ col: 'grad_proj', label: '|⟨g, v₁⟩| / ‖g‖' }] });
 
   add({ id: 'lr', title: 'Learning rate', yTitle: 'learning rate η', log: false,
-    help: 'the learning rate of each step: schedules, warm-up and changes made during the run',
+    help: 'The learning rate of each step: schedules, warm-up and changes made during the run.',
     series: [{ col: 'lr', label: 'η' }] });
   return specs;
 }
