@@ -4,6 +4,9 @@
  *   flow=gf         + gradient flow (gradients only)
  *   flow=central    + central flow, k = 3 (a warm Lanczos solve per right-hand side; at the edge
  *                   up to k (k + 1)/2 exact D3 passes)
+ *   flow=rod        + Rod Flow (rodedge: two gradients per right-hand side)
+ *   flow=edge       + Edge Flow (rodedge: two gradients and one HVP per right-hand side, a Lanczos
+ *                   solve at the start)
  * printed: wall time (and its ratio to GD alone, same run), right-hand sides, HVPs and D3 passes
  * per GD step and per unit of flow time t = eta k, before and after the central flow reaches the
  * edge (its first step with S >= (2/eta)(1 - 1e-3)).
@@ -24,14 +27,14 @@ static double now(void) {
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-typedef struct { double wall; long rhs, hvps, d3s; long edge_t, rhs_e, hvps_e, d3s_e; } cost;
+typedef struct { double wall; long rhs, hvps, d3s; long edge_t, rhs_e, hvps_e, d3s_e; long grads; } cost;
 
 static cost run(const char *extra, long T) {
     char cfg[1024], err[512];
     snprintf(cfg, sizeof cfg, H2CFG "&steps=%ld%s", T, extra);
     ibp_run_desc desc = {.config = cfg};
     ibp_run *r;
-    cost c = {0, 0, 0, 0, -1, 0, 0, 0};
+    cost c = {0, 0, 0, 0, -1, 0, 0, 0, 0};
     if (ibp_run_create(&r, &desc, err, sizeof err) != IBP_OK) { fprintf(stderr, "%s\n", err); exit(2); }
     double t0 = now();
     while (ibp_run_state(r) == IBP_RUNNING) {
@@ -49,6 +52,7 @@ static cost run(const char *extra, long T) {
     if (r->flows)
         for (int i = 0; i < r->flows->n; i++) {
             c.rhs += r->flows->f[i].rhs; c.hvps += r->flows->f[i].hvps; c.d3s += r->flows->f[i].d3s;
+            c.grads += r->flows->f[i].grads;
         }
     ibp_run_destroy(r);
     return c;
@@ -73,5 +77,15 @@ int main(int argc, char **argv) {
                (double)(c.hvps - c.hvps_e) / (b * eta));
     }
     printf("gradient flow: %.2f gradients per step = %.1f per unit time\n", (double)f.rhs / T, (double)f.rhs / (T * eta));
+    /* --- rod/edge (rodedge) --- */
+    cost rd = run("&flow=rod", T), ed = run("&flow=edge", T);
+    printf("%-26s %9.2f %7.2f %12.2f %12.2f %12s   %.2f gradients/step\n", "GD + rod flow", rd.wall, rd.wall / g.wall,
+           (double)rd.rhs / T, (double)rd.hvps / T, "0", (double)rd.grads / T);
+    printf("%-26s %9.2f %7.2f %12.2f %12.2f %12s   %.2f gradients/step\n", "GD + edge flow", ed.wall, ed.wall / g.wall,
+           (double)ed.rhs / T, (double)ed.hvps / T, "0", (double)ed.grads / T);
+    printf("rod flow: %.1f gradients per unit time; edge flow: %.1f gradients + %.1f HVPs per unit time "
+           "(rod's HVPs: none but the measured rows' Lanczos, %.1f per step)\n",
+           (double)rd.grads / (T * eta), (double)ed.grads / (T * eta), (double)ed.hvps / (T * eta), (double)rd.hvps / T);
+    /* --- end rod/edge --- */
     return 0;
 }

@@ -386,7 +386,7 @@ size_t ibp_run_csv_of_rows(const ibp_run *r, const double *rows, int nrows, int 
  * full-batch training loss at these parameters, as the same named arrays (readers may ignore it). */
 
 /* ------------------------------------------------------------------------------------------ */
-/* Flows beside GD (config flow=gf,central; issue 15; src/flows/)
+/* Flows beside GD (config flow=gf,central,rod,edge; issue 15; src/flows/)
  *
  * Continuous-time models integrated beside GD in its time units t = eta k (Dormand-Prince 5(4),
  * clipped at every integer step k), from GD's theta0 (flow_start=init) or from GD's iterate at
@@ -396,6 +396,16 @@ size_t ibp_run_csv_of_rows(const ibp_run *r, const double *rows, int nrows, int 
  * loss), cf_sharpness, cf_eig2, cf_sigma2 (tr Sigma), cf_dist, cf_rel_dist, cf_hvps (cumulative
  * Hessian-vector products). The flows only read GD's parameters: GD's own columns are the same
  * bits with or without them.
+ * --- rod/edge (issue 15, rodedge) --- flow=rod (Rod Flow, Regis & Chewi 2026) and flow=edge
+ * (Edge Flow, Marion 2026), both as RECONSTRUCTED from their abstracts (their equations were not
+ * available; src/flows/flow_rod.c, flow_edge.c state and derive them). Each is a centre plus an
+ * oscillation vector o; GD's iterate at step k is predicted as centre + (-1)^(k - k0) o. Columns
+ * rf_loss / ef_loss (L at the centre), rf_pred_loss / ef_pred_loss (1/2 [L(c + o) + L(c - o)]),
+ * rf_sharpness (measured rows: Lanczos at the centre) / ef_sharpness (every row: the flow's own
+ * Rayleigh quotient u^T H u), rf_dist / ef_dist (||theta_GD - predicted iterate||), rf_rel_dist /
+ * ef_rel_dist, rf_hvps (measured rows only) / ef_hvps, rf_grads / ef_grads (cumulative loss
+ * gradients), rf_osc / ef_osc (||o||: the rod's half-length; Edge Flow's magnitude a).
+ * --- end rod/edge ---
  *
  * Lockstep (default): ibp_run_step integrates the flows to each step and fills their columns in
  * GD's rows (the CLI, sweeps). Follow mode, for a page where GD runs ahead and the flows follow

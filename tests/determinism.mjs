@@ -44,6 +44,11 @@ export const CONFIGS = [
   'model=cnn&d=8&in_shape=1,8&conv=4x3&depth=2&width=8&act=tanh&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=16&lr=0.5&measure_every=5&steps=120&flow=gf,central&flow_k=2',
   'model=cnn&data=fashion_mnist&image_size=7&classes=0,6,9&n=32&conv=4x3&depth=1&act=tanh&loss=ce&lr_rel=1.9&measure_every=5&steps=60&flow=gf,central&flow_k=2',
   'model=mlp&depth=2&d=4&width=12&out=3&act=tanh&data=inline&loss=ce&lr=2&measure_every=5&steps=100&flow=central&flow_k=2&xs=0.5,-1,2,0.3,1,1,-0.7,0.2,-2,1.5,0.4,0.9,0.1,0.2,-0.3,1.1,-1.2,0.8,0.6,-0.4,0.3,-0.9,1.4,-0.2&ys=1,0,0,0,1,0,0,0,1,1,0,0,0,1,0,0,0,1',
+  // Rod Flow and Edge Flow (rodedge): two gradients (+ one HVP) per right-hand side, Lanczos at the start
+  'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&log_every=3&steps=160&flow=rod,edge',
+  'model=mf&rows=1&cols=1&rank=1&target=1&init=0.5,1.9&lr=0.9&steps=200&flow=gf,rod,edge',
+  'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48&lr=0.6&measure_every=7&steps=160&flow=rod,edge&flow_start=onset',
+  'model=cnn&d=16&in_shape=1,4,4&conv=3x2&depth=2&width=8&act=tanh&data=teacher&teacher=sin&n=40&lr=1&steps=60&measure_every=10&flow=rod,edge',
 ];
 // the flow configs run on the scalar build too (no SIMD): the same bits
 const FLOW_CONFIGS = CONFIGS.filter((c) => c.includes('flow='));

@@ -18,7 +18,7 @@ const check = (ok, what) => { if (ok) passed++; else { failed++; console.error('
 
 const base = 'model=mlp&depth=2&d=4&width=12&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=48'
   + '&lr=0.6&measure_every=7&log_every=3&steps=200';
-const cfg = `${base}&flow=gf,central&flow_k=2`;
+const cfg = `${base}&flow=gf,central,rod,edge&flow_k=2`; // rod, edge: rodedge
 
 function allRows(run) {
   const rows = [];
@@ -33,7 +33,7 @@ const bits = (x) => { const b = new BigUint64Array(new Float64Array([x]).buffer)
 const lock = Run.create(ibp, { config: cfg });
 const lockRows = allRows(lock);
 const byStep = new Map(lockRows.map((r) => [r[0], r]));
-const flowIdx = lock.columns.map((c, j) => (/^(gf|cf)_/.test(c) ? j : -1)).filter((j) => j >= 0);
+const flowIdx = lock.columns.map((c, j) => (/^(gf|cf|rf|ef)_/.test(c) ? j : -1)).filter((j) => j >= 0);
 lock.destroy();
 
 // GD alone: its columns are the lockstep bits
@@ -53,7 +53,7 @@ plain.destroy();
 // follow mode: GD ahead in chunks of 9 steps, the flows in budgets of 11 right-hand sides
 const run = Run.create(ibp, { config: cfg });
 const flows = new Flows(run);
-check(flows.columns[0] === 'step' && flows.columns.slice(1).every((c) => /^(gf|cf)_/.test(c)), `flow columns ${flows.columns}`);
+check(flows.columns[0] === 'step' && flows.columns.slice(1).every((c) => /^(gf|cf|rf|ef)_/.test(c)), `flow columns ${flows.columns}`);
 run.takeRows(); // step 0: written at creation, in lockstep
 let nflow = 0, mism = 0, waited = 0, maxStepRhs = 0, rounds = 0;
 while ((run.running || flows.lag > 0) && rounds++ < 100000) {
@@ -101,8 +101,8 @@ run.destroy();
   try { Run.create(ibp, { config: 'flow=gf,gf' }); } catch (x) { e = x; }
   check(e instanceof EngineError && /twice/.test(e.message), `flow=gf,gf: ${e && e.message}`);
   e = null;
-  try { Run.create(ibp, { config: 'flow=rod' }); } catch (x) { e = x; }
-  check(e instanceof EngineError && /not one of/.test(e.message), `flow=rod: ${e && e.message}`);
+  try { Run.create(ibp, { config: 'flow=wave' }); } catch (x) { e = x; }
+  check(e instanceof EngineError && /not one of/.test(e.message), `flow=wave: ${e && e.message}`);
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -12,7 +12,20 @@
  * 5. The central flow at the edge (F1 scalar factorisation, c = 1.5 < 2: GD converges; and the
  *    uv catapult at c = 2.5, which starts above 2/eta): once at the edge its sharpness stays
  *    <= (2/eta)(1 + 1e-6), and its sigma^2 >= 0. The same on two tiny cnns (1-D, one with avg pooling and
- *    two conv layers) and an mlp with softmax cross-entropy, where it must also reach 2/eta. */
+ *    two conv layers) and an mlp with softmax cross-entropy, where it must also reach 2/eta.
+ * 6. (rodedge) Rod Flow and Edge Flow on a quadratic (linear regression, eta above 2/lambda_max):
+ *    there both reduce to centre = the gradient flow and oscillation vector
+ *    o(t) = V exp((Lambda - 2/eta) t) V^T o0 (Edge: the Rayleigh flow of u and log a' = S - 2/eta
+ *    integrate to the same), so the magnitude grows at rate S - 2/eta exactly; checked against
+ *    that closed form with the test's own eigensolver and start (o0 = eta/2 grad L for the rod,
+ *    eta/2 <u1, grad L> u1 for Edge) within 1e-6 relative at flow_tol = 1e-10.
+ * 7. (rodedge) Self-stabilisation on a quartic (F1 scalar factorisation 1/2 (1 - x y)^2 from
+ *    (0.5, 1.9), eta = 0.9, 2/eta = 2.22 below the sharpness 3.84 there): GD catapults to a
+ *    minimum with S = 2.108 < 2/eta; the gradient flow stays at 3.91; Rod and Edge Flow must end
+ *    at S <= 2/eta within 5% of 2/eta of GD's. GD's columns with rod,edge, follow == lockstep.
+ * 8. (rodedge) A CNN at the edge (they need only gradients and HVPs, no D3L): at T the Edge
+ *    Flow's sharpness is within [0.97, 1] 2/eta (GD's hovers there), and both are closer to GD
+ *    than the gradient flow is (||GD - flow|| / ||GD|| below gf_rel_dist). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +104,7 @@ static void gd_unchanged(void) {
     free(a); free(b);
 }
 
-static void follow_equals_lockstep(void) {
-    const char *cfg = EOSCFG "&steps=160&flow=gf,central&flow_k=2";
+static void follow_equals_lockstep(const char *cfg) {
     ibp_run *a = t_run(cfg, NULL, NULL), *b = t_run(cfg, NULL, NULL);
     if (!a || !b) return;
     int nc = ibp_run_ncols(a);
@@ -151,6 +163,121 @@ static void follow_equals_lockstep(void) {
     ibp_run_destroy(a);
     ibp_run_destroy(b);
 }
+
+/* --- rod/edge (rodedge) --- */
+static void gd_unchanged_with(const char *cfg) {
+    long n1, n2;
+    int c1, c2;
+    double *a = gd_rows(EOSCFG "&steps=160", &n1, &c1), *b = gd_rows(cfg, &n2, &c2);
+    T_CHECK(a && b && n1 == n2 && c1 == c2 && t_same_bits(a, b, n1 * c1), "%s: GD's rows are the same bits (%ld vs %ld rows)",
+            cfg, n1, n2);
+    free(a); free(b);
+}
+
+static void quad_closed_form(int kind) {
+    ibp_run *r = t_run(kind == IBP__FLOW_ROD ? "model=linear&depth=1&d=4&n=20&data=teacher&noise=0.3&lr_rel=2.6&steps=25&flow=rod&flow_tol=1e-10&measure=0"
+                                             : "model=linear&depth=1&d=4&n=20&data=teacher&noise=0.3&lr_rel=2.6&steps=25&flow=edge&flow_tol=1e-10&measure=0",
+                       NULL, NULL);
+    if (!r) return;
+    const char *name = kind == IBP__FLOW_ROD ? "rod" : "edge";
+    int d = 4, n = r->D.n;
+    double eta = r->eta0, H[16] = {0}, b[4] = {0}, lam[4], V[16], g0[4], o0[4], c0[4];
+    for (int s2 = 0; s2 < n; s2++)
+        for (int i = 0; i < d; i++) {
+            b[i] += r->D.x[s2 * d + i] * r->D.y[s2] / n;
+            for (int j = 0; j < d; j++) H[i * d + j] += r->D.x[s2 * d + i] * r->D.x[s2 * d + j] / n;
+        }
+    double Hc[16];
+    memcpy(Hc, H, sizeof Hc);
+    t_jacobi_eigh(d, Hc, lam, V);
+    int top = 0;
+    for (int i = 1; i < d; i++) if (lam[i] > lam[top]) top = i;
+    T_CHECK(lam[top] > 2 / eta, "%s: the quadratic is above the edge (S eta/2 = %.3f)", name, lam[top] * eta / 2);
+    for (int i = 0; i < d; i++) { g0[i] = -b[i]; for (int j = 0; j < d; j++) g0[i] += H[i * d + j] * r->theta0[j]; }
+    if (kind == IBP__FLOW_ROD) {
+        for (int i = 0; i < d; i++) o0[i] = 0.5 * eta * g0[i];
+    } else {
+        double ug = 0;
+        for (int i = 0; i < d; i++) ug += V[i * d + top] * g0[i];
+        for (int i = 0; i < d; i++) o0[i] = 0.5 * eta * ug * V[i * d + top];
+    }
+    for (int i = 0; i < d; i++) c0[i] = r->theta0[i] - o0[i];
+    double worst = 0, growth = 0;
+    const ibp__flow *f = &r->flows->f[0];
+    while (ibp_run_state(r) == IBP_RUNNING) {
+        ibp_run_step(r, 1, NULL, 0);
+        double t = eta * (double)r->t, ct[4] = {0}, ot[4] = {0}, fo[4];
+        for (int i = 0; i < d; i++) {
+            double p0 = 0, bi = 0, q0 = 0;
+            for (int j = 0; j < d; j++) { p0 += V[j * d + i] * c0[j]; bi += V[j * d + i] * b[j]; q0 += V[j * d + i] * o0[j]; }
+            double e = exp(-lam[i] * t), ci = e * p0 + (1 - e) / lam[i] * bi, oi = exp((lam[i] - 2 / eta) * t) * q0;
+            for (int j = 0; j < d; j++) { ct[j] += V[j * d + i] * ci; ot[j] += V[j * d + i] * oi; }
+        }
+        double nv = sqrt(t_dot(f->theta + d, f->theta + d, d)), a = exp(f->theta[2 * d]);
+        for (int i = 0; i < d; i++) fo[i] = a * f->theta[d + i] / nv;
+        worst = fmax(worst, fmax(t_relerr(f->theta, ct, d), t_relerr(fo, ot, d)));
+        double q0 = 0, qt = 0;
+        for (int j = 0; j < d; j++) { q0 += V[j * d + top] * o0[j]; qt += V[j * d + top] * fo[j]; }
+        growth = log(fabs(qt / q0)) / t;
+        T_CHECK(f->k == r->t, "%s: the flow is at GD's step", name);
+    }
+    printf("%s flow on a quadratic above the edge vs closed form: worst relative error %.3e over 25 steps; "
+           "growth rate along the top eigenvector %.9f vs S - 2/eta = %.9f\n", name, worst, growth, lam[top] - 2 / eta);
+    T_CHECK(worst <= 1e-6, "%s: worst relative error %.3g", name, worst);
+    T_CHECK(fabs(growth - (lam[top] - 2 / eta)) <= 1e-6 * lam[top], "%s: growth rate %.9g", name, growth);
+    ibp_run_destroy(r);
+}
+
+static void quartic_self_stabilisation(void) {
+    ibp_run *r = t_run("model=mf&rows=1&cols=1&rank=1&target=1&init=0.5,1.9&lr=0.9&steps=300&measure=1&measure_every=1"
+                       "&log_every=1&flow=gf,rod,edge", NULL, NULL);
+    if (!r) return;
+    int nc = ibp_run_ncols(r), js = ibp_run_column_index(r, "sharpness"), jg = ibp_run_column_index(r, "gf_sharpness"),
+        jr = ibp_run_column_index(r, "rf_sharpness"), je = ibp_run_column_index(r, "ef_sharpness");
+    double last[4] = {0};
+    for (;;) {
+        for (int i = 0; i < ibp_run_nrows(r); i++) {
+            const double *row = ibp_run_rows(r) + i * nc;
+            last[0] = row[js]; last[1] = row[jg]; last[2] = row[jr]; last[3] = row[je];
+        }
+        ibp_run_clear_rows(r);
+        if (ibp_run_state(r) != IBP_RUNNING) break;
+        ibp_run_step(r, 1000, NULL, 0);
+    }
+    double edge = 2.0 / r->eta0;
+    printf("F1 quartic, eta = 0.9 (2/eta = %.4f): final sharpness GD %.4f, gradient flow %.4f, rod %.4f, edge %.4f\n", edge,
+           last[0], last[1], last[2], last[3]);
+    T_CHECK(last[0] < edge && last[1] > edge, "the setting: GD stabilises (S %.4f), the gradient flow does not (%.4f)", last[0], last[1]);
+    T_CHECK(last[2] <= edge && fabs(last[2] - last[0]) <= 0.05 * edge, "rod flow self-stabilises near GD: %.4f", last[2]);
+    T_CHECK(last[3] <= edge && fabs(last[3] - last[0]) <= 0.05 * edge, "edge flow self-stabilises near GD: %.4f", last[3]);
+    T_CHECK(!*ibp_run_flow_message(r), "%s", ibp_run_flow_message(r));
+    ibp_run_destroy(r);
+}
+static void cnn_at_edge(void) {
+    ibp_run *r = t_run("model=cnn&d=16&in_shape=1,4,4&conv=3x2&depth=2&width=8&act=tanh&data=teacher&teacher=sin&n=40"
+                       "&lr=1&steps=200&measure_every=10&log_every=20&flow=gf,rod,edge", NULL, NULL);
+    if (!r) return;
+    int nc = ibp_run_ncols(r), jg = ibp_run_column_index(r, "gf_rel_dist"), jr = ibp_run_column_index(r, "rf_rel_dist"),
+        je = ibp_run_column_index(r, "ef_rel_dist"), js = ibp_run_column_index(r, "ef_sharpness");
+    double g = NAN, rd = NAN, ed = NAN, es = NAN;
+    for (;;) {
+        for (int i = 0; i < ibp_run_nrows(r); i++) {
+            const double *row = ibp_run_rows(r) + i * nc;
+            g = row[jg]; rd = row[jr]; ed = row[je]; es = row[js];
+        }
+        ibp_run_clear_rows(r);
+        if (ibp_run_state(r) != IBP_RUNNING) break;
+        ibp_run_step(r, 1000, NULL, 0);
+    }
+    double edge = 2.0 / r->eta0;
+    printf("cnn at the edge, T = 200: ||GD - flow|| / ||GD||: gradient flow %.4f, rod %.4f, edge %.4f; edge flow S eta/2 = %.4f\n",
+           g, rd, ed, es / edge);
+    T_CHECK(rd < g && ed < g, "cnn: rod (%.4g) and edge (%.4g) closer to GD than the gradient flow (%.4g)", rd, ed, g);
+    T_CHECK(es <= edge && es >= 0.97 * edge, "cnn: the edge flow's sharpness at the edge: %.6g eta/2", es / edge);
+    T_CHECK(!*ibp_run_flow_message(r), "%s", ibp_run_flow_message(r));
+    ibp_run_destroy(r);
+}
+/* --- end rod/edge --- */
 
 static void sdcp_kkt(void) {
     uint64_t st = 99;
@@ -241,7 +368,15 @@ int main(void) {
     refusals();
     gf_closed_form();
     gd_unchanged();
-    follow_equals_lockstep();
+    follow_equals_lockstep(EOSCFG "&steps=160&flow=gf,central&flow_k=2");
+    /* --- rod/edge (rodedge) --- */
+    follow_equals_lockstep(EOSCFG "&steps=160&flow=rod,edge");
+    gd_unchanged_with(EOSCFG "&steps=160&flow=gf,rod,edge");
+    quad_closed_form(IBP__FLOW_ROD);
+    quad_closed_form(IBP__FLOW_EDGE);
+    quartic_self_stabilisation();
+    cnn_at_edge();
+    /* --- end rod/edge --- */
     sdcp_kkt();
     central_at_edge("model=linear&depth=2&d=1&width=200&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&lr_ref=ntk&steps=200&flow=central&flow_k=2");
     central_at_edge(EOSCFG "&flow=central&flow_k=2&steps=300");

@@ -237,10 +237,16 @@ try {
       for (const st of sites) {
         const page = await st.context.newPage();
         note(`run ${k} ${st.label}`);
+        // the main thread's own accounting (DevTools Performance metrics, seconds since the page
+        // opened): all its tasks, and the script, style and layout parts of them
+        const pcdp = await page.context().newCDPSession(page);
+        await pcdp.send('Performance.enable');
         const cpu0 = await rendererCpu();
         await page.goto(`${st.base}${link(runSteps)}`);
         await waitDone(page, 600000);
         const cpu = cpuSince(cpu0, await rendererCpu());
+        const pm = Object.fromEntries((await pcdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+        await pcdp.detach();
         const r = await page.evaluate(() => globalThis.__bench);
         const sts = r.status.filter((x) => x.runId === r.status[r.status.length - 1].runId);
         const a = sts.find((x) => x.t > 0), z = sts[sts.length - 1];
@@ -253,6 +259,7 @@ try {
           chartHz: [...byChart].map(([id, n]) => [id, n / secs]).sort((x, y) => y[1] - x[1]),
           longTasks: r.lt.filter((t) => t.start >= a.at && t.start <= z.at),
           statusPerSec: sts.filter((x) => x.at >= a.at && x.at <= z.at).length / secs,
+          main: { task: pm.TaskDuration, script: pm.ScriptDuration, style: pm.RecalcStyleDuration, layout: pm.LayoutDuration },
         });
         await page.close();
       }
@@ -269,6 +276,9 @@ try {
         say(`${tag(st)}  chart redraws: ${r.chartHz.map(([id, f]) => `${id} ${fmt(f, 1)} Hz`).join(', ') || 'none'} (target >= 20 Hz); ` +
           `long tasks > 50 ms: ${r.longTasks.length}${r.longTasks.length ? ` (longest ${fmt(Math.max(...r.longTasks.map((t) => t.duration)))} ms)` : ''} (target 0); ` +
           `status messages ${fmt(r.statusPerSec, 1)}/s`);
+        const us = (x) => fmt((1e6 * x) / r.steps);
+        say(`${tag(st)}  main thread per step (us, whole visit): tasks ${us(r.main.task)} (script ${us(r.main.script)}, ` +
+          `style ${us(r.main.style)}, layout ${us(r.main.layout)}); renderer CPU per step ${us(r.cpu)}`);
       }
     }
     ratio('steps/s (best run)', (st) => st.out.run.bestRate, ' (higher is better)');

@@ -114,6 +114,18 @@ static const char *help_output =
     "                  measurement >= 10 steps later with the loss at most catapult_factor x its\n"
     "                  value at the first (stamped there): never at a divergence; a new base\n"
     "                  learning rate (lr_at) moves the edge and the onset is looked for afresh\n"
+    /* --- flows (issue 15; rf_, ef_: rodedge) --- */
+    "Flow columns (flow=gf,central,rod,edge; README \"Continuous-time models beside GD\"):\n"
+    "  gf_*          gradient flow: gf_loss, gf_sharpness and gf_hvps (measured rows), gf_dist =\n"
+    "                ||theta_GD - theta_flow||, gf_rel_dist = gf_dist / ||theta_GD||\n"
+    "  cf_*          central flow: cf_loss, cf_pred_loss (L + 1/2 <Sigma, H>), cf_sharpness, cf_eig2,\n"
+    "                cf_sigma2 (tr Sigma), cf_dist, cf_rel_dist, cf_hvps (cumulative)\n"
+    "  rf_*, ef_*    Rod Flow, Edge Flow (reconstructed from their abstracts: see the README): a\n"
+    "                centre c and an oscillation o, GD's iterate predicted as c + (-1)^(k-k0) o;\n"
+    "                *_loss L(c), *_pred_loss 1/2 [L(c + o) + L(c - o)], *_dist and *_rel_dist to the\n"
+    "                predicted iterate, *_grads gradients spent, *_osc ||o||; rf_sharpness and\n"
+    "                rf_hvps on measured rows (Lanczos at c); ef_sharpness u^T H u, ef_hvps\n"
+    /* --- end flows --- */
     "Empty CSV fields (JSON null) mean \"not measured at this row\".\n";
 
 static const char *help_conventions =

@@ -207,9 +207,13 @@ const ibp__key ibp__keys[] = {
     {"catapult_factor", "measure", IBP__T_DOUBLE, O(catapult_factor), 0, "2", 1, 1e12, 1, 0, 0, 0, "",
      "", "a catapult is a rise of the loss by this factor followed by a fall below its start"},
     /* ---- continuous-time models beside GD ---- */
-    {"flow", "flows", IBP__T_SET, O(flow), 0, "", 0, 0, 0, 0, 0, 0, "gf|central", "opt=gd",
+    {"flow", "flows", IBP__T_SET, O(flow), 0, "", 0, 0, 0, 0, 0, 0, "gf|central|rod|edge", "opt=gd",
      "continuous-time models run beside GD, any subset: gf = gradient flow, central = the central flow "
-     "of Cohen et al. 2025 (S <= 2/eta by complementarity over the top flow_k eigenvalues)"},
+     "of Cohen et al. 2025 (S <= 2/eta by complementarity over the top flow_k eigenvalues); "
+     /* rod, edge: issue 15, rodedge */
+     "rod = Rod Flow (Regis & Chewi 2026) and edge = Edge Flow (Marion 2026), both as reconstructed from "
+     "their abstracts (the papers' equations were not available): a centre on the symmetrised loss plus "
+     "an oscillation that grows iff the sharpness exceeds 2/eta; columns rf_*, ef_*"},
     {"flow_start", "flows", IBP__T_ENUM, O(flow_start), 0, "init", 0, 0, 0, 0, 0, 0, "init|onset", "opt=gd",
      "where the flows start: init = GD's theta0; onset = GD's iterate at the EoS onset event"},
     {"flow_tol", "flows", IBP__T_DOUBLE, O(flow_tol), 0, "1e-07", 1e-13, 1e-2, 0, 0, 0, 0, "", "opt=gd",

@@ -18,12 +18,19 @@ ibp__flows *ibp__flows_carve(ibp__arena *a, const ibp__config *c, ibp__model *m,
         ibp__flow tmp, *f = a->base ? &fl->f[n] : &tmp;
         memset(f, 0, sizeof *f);
         f->kind = kind;
-        f->theta = ibp__arena_doubles(a, (size_t)P);
+        /* --- rod/edge (rodedge): their state is [centre, oscillation] --- */
+        int rod = kind == IBP__FLOW_ROD, edge = kind == IBP__FLOW_EDGE;
+        long ny = rod || edge ? 2 * P + 1 : P;
+        f->s1 = ibp__arena_doubles(a, rod || edge ? (size_t)P : 0);
+        f->s2 = ibp__arena_doubles(a, rod || edge ? (size_t)P : 0);
+        f->hu = ibp__arena_doubles(a, edge ? (size_t)P : 0);
+        /* --- end rod/edge --- */
+        f->theta = ibp__arena_doubles(a, (size_t)ny);
         f->grad = ibp__arena_doubles(a, (size_t)P);
-        double *ode = ibp__arena_doubles(a, ibp__dopri_doubles(P));
+        double *ode = ibp__arena_doubles(a, ibp__dopri_doubles(ny));
         int central = kind == IBP__FLOW_CENTRAL;
         int m_eigs = central ? (c->flow_k < P ? c->flow_k : (int)P) : 1;
-        int want_lz = central || c->measure;
+        int want_lz = central || edge || c->measure;
         void *lzmem = want_lz ? ibp__arena_bytes(a, ibp__lanczos_bytes(P, kry, m_eigs)) : NULL;
         size_t npairs = central ? (size_t)m_eigs * (m_eigs + 1) / 2 : 0;
         f->G = ibp__arena_doubles(a, npairs * (size_t)P);
@@ -31,7 +38,8 @@ ibp__flows *ibp__flows_carve(ibp__arena *a, const ibp__config *c, ibp__model *m,
         f->d3ws = ibp__arena_doubles(a, central ? ibp__model_d3_doubles(m, nmax) : 0);
         f->qp = ibp__arena_doubles(a, central ? ibp__central_qp_doubles(m_eigs) : 0);
         if (a->base) {
-            ibp__dopri_bind(&f->ode, ode, P, c->flow_tol, c->flow_tol);
+            ibp__dopri_bind(&f->ode, ode, ny, c->flow_tol, c->flow_tol);
+            f->n = ny;
             f->m = m_eigs;
             f->lz = lzmem ? ibp__lanczos_bind(lzmem, P, kry, m_eigs) : NULL;
             ibp__rng_seed(&f->rng, (uint64_t)c->seed, (uint64_t)IBP__STREAM_FLOW * 16 + (uint64_t)kind);
@@ -56,6 +64,11 @@ void ibp__flows_bind(ibp__flows *fl, ibp__model *m, const ibp__batch *full, doub
     fl->eta = eta;
 }
 
+static const char *ibp__flow_name(int kind) {
+    static const char *const names[IBP__NFLOWS] = {"gradient flow", "central flow", "rod flow", "edge flow"};
+    return names[kind];
+}
+
 void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {
     for (int i = 0; i < fl->n; i++) {
         ibp__flow *f = &fl->f[i];
@@ -68,6 +81,17 @@ void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {
         f->lz_cold = 1;
         f->loss = f->pred = f->sharp = f->eig2 = f->sigma2 = IBP_NAN;
         for (int j = 0; j < IBP__MAX_TOPK; j++) f->lam[j] = IBP_NAN;
+        /* --- rod/edge (rodedge): the initial oscillation from GD's iterate --- */
+        f->osc = 0;
+        if (f->kind == IBP__FLOW_ROD || f->kind == IBP__FLOW_EDGE) {
+            int rc = f->kind == IBP__FLOW_ROD ? ibp__rod_init(fl, f, theta) : ibp__edge_init(fl, f, theta);
+            if (rc) {
+                f->failed = 1;
+                snprintf(f->msg, sizeof f->msg, "the %s could not start at step %ld: %s", ibp__flow_name(f->kind), k,
+                         "the gradient or the top Hessian eigenvector is not finite there");
+            }
+        }
+        /* --- end rod/edge --- */
     }
 }
 
@@ -81,6 +105,9 @@ static int ibp__flow_rhs(void *ctx, double t, const double *theta, double *dthet
     (void)t;
     f->rhs++;
     if (f->kind == IBP__FLOW_CENTRAL) return ibp__central_rhs(fl, f, theta, dtheta);
+    if (f->kind == IBP__FLOW_ROD) return ibp__rod_rhs(fl, f, theta, dtheta);   /* rodedge */
+    if (f->kind == IBP__FLOW_EDGE) return ibp__edge_rhs(fl, f, theta, dtheta); /* rodedge */
+    f->grads++;
     /* gradient flow: dtheta/dt = -grad L (t = eta k: GD is its Euler discretization) */
     double L = ibp__model_loss_grad(fl->model, theta, fl->batch, dtheta);
     long P = fl->P;
@@ -108,8 +135,7 @@ int ibp__flows_advance(ibp__flows *fl, long k, long max_rhs) {
             if (max_rhs > 0) budget -= f->ode.nfev - before;
             if (rc < 0) {
                 f->failed = 1;
-                snprintf(f->msg, sizeof f->msg, "the %s stopped at step %ld: %s",
-                         f->kind == IBP__FLOW_CENTRAL ? "central flow" : "gradient flow", f->k,
+                snprintf(f->msg, sizeof f->msg, "the %s stopped at step %ld: %s", ibp__flow_name(f->kind), f->k,
                          rc == IBP__ODE_SMALL ? "the integrator's step underflowed (the flow is stiff or singular here)"
                                               : "the right-hand side is not finite");
                 break;
@@ -137,9 +163,16 @@ long ibp__flows_at(const ibp__flows *fl) {
 const char *ibp__flow_colname(const ibp__config *c, int kind, int q) {
     static const char *const names[IBP__NFLOWS][IBP__NFQ] = {
         {"gf_loss", "gf_pred_loss", "gf_sharpness", "gf_eig2", "gf_sigma2", "gf_dist", "gf_rel_dist", "gf_hvps"},
-        {"cf_loss", "cf_pred_loss", "cf_sharpness", "cf_eig2", "cf_sigma2", "cf_dist", "cf_rel_dist", "cf_hvps"}};
+        {"cf_loss", "cf_pred_loss", "cf_sharpness", "cf_eig2", "cf_sigma2", "cf_dist", "cf_rel_dist", "cf_hvps"},
+        /* --- rod/edge (rodedge) --- */
+        {"rf_loss", "rf_pred_loss", "rf_sharpness", NULL, NULL, "rf_dist", "rf_rel_dist", "rf_hvps", "rf_grads", "rf_osc"},
+        {"ef_loss", "ef_pred_loss", "ef_sharpness", NULL, NULL, "ef_dist", "ef_rel_dist", "ef_hvps", "ef_grads", "ef_osc"}};
     int central = kind == IBP__FLOW_CENTRAL;
     if (!(c->flow & (1 << kind))) return NULL;
+    if (kind == IBP__FLOW_ROD && (q == IBP__FQ_SHARP || q == IBP__FQ_HVPS) && !c->measure) return NULL;
+    if (kind == IBP__FLOW_ROD || kind == IBP__FLOW_EDGE) return names[kind][q];
+    if (q == IBP__FQ_GRADS || q == IBP__FQ_OSC) return NULL;
+    /* --- end rod/edge --- */
     if (!central && (q == IBP__FQ_PRED || q == IBP__FQ_EIG2 || q == IBP__FQ_SIGMA2)) return NULL;
     if (!central && (q == IBP__FQ_SHARP || q == IBP__FQ_HVPS) && !c->measure) return NULL;
     if (central && q == IBP__FQ_EIG2 && c->flow_k < 2) return NULL;
@@ -156,9 +189,12 @@ double ibp__flows_value(ibp__flows *fl, int kind, int q, const double *theta_gd,
     case IBP__FQ_LOSS:
         if (!ibp__isfinite(f->loss) || f->rhs == 0) f->loss = ibp__model_loss_grad(fl->model, f->theta, fl->batch, NULL);
         return f->loss;
-    case IBP__FQ_PRED: return f->pred;
+    case IBP__FQ_PRED:
+        if (kind == IBP__FLOW_ROD && !ibp__isfinite(f->pred)) f->pred = ibp__rod_pred(fl, f); /* rodedge */
+        return f->pred;
     case IBP__FQ_SHARP:
         if (kind == IBP__FLOW_CENTRAL) return f->lam[0];
+        if (kind == IBP__FLOW_EDGE) return f->sharp; /* rodedge: its Rayleigh quotient u^T H(x) u */
         if (!measured || !f->lz) return IBP_NAN;
         if (!f->have_sharp) {
             if (ibp__flow_spectrum(fl, f, f->theta, 1) != IBP_OK) return IBP_NAN;
@@ -171,6 +207,15 @@ double ibp__flows_value(ibp__flows *fl, int kind, int q, const double *theta_gd,
     case IBP__FQ_DIST:
     case IBP__FQ_RELDIST: {
         double s = 0;
+        /* --- rod/edge (rodedge): GD's iterate predicted as centre + (-1)^(k - k0) oscillation --- */
+        if (kind == IBP__FLOW_ROD || kind == IBP__FLOW_EDGE) {
+            double sg = ((step - f->k0) & 1) ? -1.0 : 1.0;
+            const double *o = f->theta + P;
+            double nu = ibp__sqrt(ibp__sumsq(o, P));
+            double sc = nu > 0 ? sg * ibp__exp(f->theta[2 * P]) / nu : 0.0;
+            for (long i = 0; i < P; i++) { double d = theta_gd[i] - (f->theta[i] + sc * o[i]); s += d * d; }
+        } else
+        /* --- end rod/edge --- */
         for (long i = 0; i < P; i++) { double d = theta_gd[i] - f->theta[i]; s += d * d; }
         double d = ibp__sqrt(s);
         if (q == IBP__FQ_DIST) return d;
@@ -178,6 +223,8 @@ double ibp__flows_value(ibp__flows *fl, int kind, int q, const double *theta_gd,
         return ng > 0 ? d / ng : IBP_NAN;
     }
     case IBP__FQ_HVPS: return (double)f->hvps;
+    case IBP__FQ_GRADS: return (double)f->grads; /* rodedge */
+    case IBP__FQ_OSC: return f->osc;             /* rodedge */
     }
     return IBP_NAN;
 }

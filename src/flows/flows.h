@@ -5,6 +5,10 @@
  *   gf       gradient flow  dtheta/dt = -grad L                         (flow.c)
  *   central  the central flow of Cohen, Damian, Talwalkar, Kolter & Lee (ICLR 2025,
  *            arXiv:2410.24206), several-eigenvalue form                (flow_central.c)
+ *   rod      Rod Flow (Regis & Chewi 2026, arXiv:2602.01480), as reconstructed from its abstract
+ *            (the equations were not available to us: see flow_rod.c)  (flow_rod.c)
+ *   edge     Edge Flow (Marion 2026, arXiv:2606.18080), as reconstructed from its abstract
+ *            (likewise: see flow_edge.c)                                 (flow_edge.c)
  *
  * A flow owns its parameters, integrator, Lanczos workspace and RNG stream (IBP__STREAM_FLOW):
  * it only READS the model and data, so GD's trajectory is the same bits with or without flows
@@ -17,7 +21,10 @@
 
 /* the quantities a flow reports (metric columns <prefix>_<name>) */
 enum { IBP__FQ_LOSS, IBP__FQ_PRED, IBP__FQ_SHARP, IBP__FQ_EIG2, IBP__FQ_SIGMA2, IBP__FQ_DIST,
-       IBP__FQ_RELDIST, IBP__FQ_HVPS, IBP__NFQ };
+       IBP__FQ_RELDIST, IBP__FQ_HVPS,
+       /* --- rod/edge (issue 15, rodedge): gradients spent, oscillation size --- */
+       IBP__FQ_GRADS, IBP__FQ_OSC,
+       IBP__NFQ };
 
 typedef struct ibp__flow {
     int kind;                 /* IBP__FLOW_* */
@@ -43,6 +50,18 @@ typedef struct ibp__flow {
     double lam[IBP__MAX_TOPK];
     double X[IBP__MAX_TOPK * IBP__MAX_TOPK]; /* the last complementarity solution (m, m) */
     double *qp;               /* small dense scratch of the complementarity solver */
+    /* --- rod/edge (issue 15, rodedge; flow_rod.c, flow_edge.c) ---
+     * Their state is more than a theta: theta holds y (n,), the centre in y[0..P) (what the
+     * columns' loss and a measured sharpness are of), then the oscillation a u/||u||:
+     * y = [centre, u, log a] (n = 2P + 1). GD's iterate at step k is predicted as
+     * centre + (-1)^(k - k0) oscillation (the distances use that prediction). */
+    long n;                   /* state dimension (P for gf and central) */
+    long grads;               /* loss gradients spent by the right-hand sides (rod, edge) */
+    double osc;               /* rod: ||delta||; edge: a (at the state) */
+    double floor;             /* the oscillation's floor: DBL_EPSILON ||theta at the start|| */
+    double *s1, *s2;          /* (P,) scratch of rod/edge: a stage point, its gradient */
+    double *hu;               /* (P,) edge: H(x) u */
+    /* --- end rod/edge --- */
     char msg[160];
 } ibp__flow;
 
@@ -85,5 +104,17 @@ size_t ibp__central_qp_doubles(int m);
  * the Gram matrix Gm (np, np) of the pairs (i <= j, row-major pair order), alpha (nc, nc);
  * qp: ibp__central_qp_doubles(nc) doubles. Returns the iterations used. */
 int ibp__central_sdcp(int nc, const double *Gm, const double *alpha, double *X, double *qp);
+
+/* --- rod/edge (issue 15, rodedge) --- */
+/* Their initial oscillation from GD's iterate theta (flow.c has copied it into y[0..P)):
+ * IBP_OK or an error code with f->msg filled. */
+int ibp__rod_init(ibp__flows *fl, ibp__flow *f, const double *theta);
+int ibp__edge_init(ibp__flows *fl, ibp__flow *f, const double *theta);
+/* right-hand sides dy/dt at y (n,) */
+int ibp__rod_rhs(ibp__flows *fl, ibp__flow *f, const double *y, double *dy);
+int ibp__edge_rhs(ibp__flows *fl, ibp__flow *f, const double *y, double *dy);
+/* the rod's predicted average loss 1/2 [L(w + delta) + L(w - delta)] at its state */
+double ibp__rod_pred(ibp__flows *fl, ibp__flow *f);
+/* --- end rod/edge --- */
 
 #endif

@@ -80,7 +80,7 @@ void ibp__flow_follow_after_step(ibp_run *r, int row, int measured) {
 }
 
 int ibp_run_flow_follow(ibp_run *r, int on, char *err, size_t errlen) {
-    if (!r->flows) return ibp__fail(err, errlen, IBP_E_STATE, "this run has no flows (add flow=gf,central to the config)");
+    if (!r->flows) return ibp__fail(err, errlen, IBP_E_STATE, "this run has no flows (add flow=gf,central,rod,edge or a subset to the config)");
     if (!on && r->flow_follow && (r->snap_n > 0 || (ibp__flows_alive(r->flows) && ibp__flows_at(r->flows) != r->t)))
         return ibp__fail(err, errlen, IBP_E_STATE, "the flows are %lld rows behind GD: call ibp_run_flow_step until "
                          "ibp_run_flow_lag is 0 before going back to lockstep", (long long)r->snap_n);
@@ -89,7 +89,7 @@ int ibp_run_flow_follow(ibp_run *r, int on, char *err, size_t errlen) {
 }
 
 int64_t ibp_run_flow_step(ibp_run *r, int64_t max_rhs, char *err, size_t errlen) {
-    if (!r->flows) return ibp__fail(err, errlen, IBP_E_STATE, "this run has no flows (add flow=gf,central to the config)");
+    if (!r->flows) return ibp__fail(err, errlen, IBP_E_STATE, "this run has no flows (add flow=gf,central,rod,edge or a subset to the config)");
     if (max_rhs < 0) return ibp__fail(err, errlen, IBP_E_ARG, "flow step: give a budget of right-hand sides >= 0 (0: none)");
     ibp__flows *fl = r->flows;
     int64_t produced = 0;

@@ -19,7 +19,17 @@
  *    300-step windows once the central flow is at the edge: median relative error per window
  *    length (figures; the 300-step one checked <= 0.25 in --long).
  *  - distances at T: central/gradient flow from theta0 (~0.65 in the issue), and from GD's
- *    iterate at the EoS onset (flow_start=onset; ~0.06 in the issue). */
+ *    iterate at the EoS onset (flow_start=onset; ~0.06 in the issue).
+ *  - (rodedge) Rod Flow and Edge Flow (src/flows/flow_rod.c, flow_edge.c: reconstructed from the
+ *    papers' abstracts) against their abstracts' claims on H2 (eta = 0.3, from theta0):
+ *    the critical threshold (their oscillation starts growing where the sharpness crosses 2/eta:
+ *    eta S / 2 at the first row from which it grows within [0.99, 1.05]; the rod's S is the
+ *    Lanczos sharpness at its centre, measured every 10 rows and interpolated; Edge Flow's is its
+ *    own Rayleigh quotient, where (E3) makes this a check of the implementation and the floor); self-stabilisation (the flow's
+ *    sharpness comes back below 2/eta after its first oscillation peak); tracking GD at least as
+ *    well as the gradient flow (||GD - flow|| / ||GD - GF|| at T < 1; the comparison with the
+ *    central flow is a figure of --long); the step of the oscillation's first peak beside GD's
+ *    first catapult (its loss peak). Plus their rows of the G1/F1 table (--long). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,11 +86,11 @@ static double window_error(const tab *t, long from, long w) {
     return ne % 2 ? e[ne / 2] : 0.5 * (e[ne / 2 - 1] + e[ne / 2]);
 }
 
-typedef struct { double gf_reach, ratio0, ratio_on, w20, w300, cross, hvps_per_step; long reach; } h2res;
+typedef struct { double gf_reach, ratio0, ratio_on, w20, w300, cross, hvps_per_step, cf_rel_T /* rodedge */; long reach; } h2res;
 
 static h2res h2(double eta, int seed, long T, int k, int central, int check_windows) {
     char cfg[1024], where[96];
-    h2res res = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, -1};
+    h2res res = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, -1};
     snprintf(cfg, sizeof cfg, H2CFG "&lr=%g&steps=%ld&seed=%d&flow=%s&flow_k=%d", eta, T, seed,
              central ? "gf,central" : "gf", k);
     snprintf(where, sizeof where, "H2 eta=%g seed=%d T=%ld", eta, seed, T);
@@ -135,6 +145,7 @@ static h2res h2(double eta, int seed, long T, int k, int central, int check_wind
                        res.w300, "<= 0.25");
     }
     res.ratio0 = AT(t, t.n - 1, C_CFDIST) / AT(t, t.n - 1, C_GFDIST);
+    res.cf_rel_T = AT(t, t.n - 1, C_CFREL); /* rodedge */
     conf_figure(where, "||GD - central|| / ||GD - GF|| at T, from theta0", res.ratio0);
     res.hvps_per_step = AT(t, t.n - 1, C_CFHVPS) / (double)T;
     conf_figure(where, "central flow: HVPs per GD step (Lanczos)", res.hvps_per_step);
@@ -152,6 +163,111 @@ static h2res h2(double eta, int seed, long T, int k, int central, int check_wind
     free(o.v);
     return res;
 }
+
+/* --- rod/edge (rodedge) --- */
+enum { R_STEP, R_LOSS, R_S, R_GFD, R_RFS, R_RFD, R_RFREL, R_RFOSC, R_RFG, R_EFS, R_EFD, R_EFREL, R_EFOSC, R_EFG, R_EFH, NR };
+static const char *rnames[NR] = {"step", "loss", "sharpness", "gf_dist", "rf_sharpness", "rf_dist", "rf_rel_dist", "rf_osc",
+                                 "rf_grads", "ef_sharpness", "ef_dist", "ef_rel_dist", "ef_osc", "ef_grads", "ef_hvps"};
+#define RA(v, i, c) ((v)[(size_t)(i) * NR + (c)])
+
+/* rod (is_edge 0) or edge (1) on a table of the columns above: the claims of the header */
+static void rodedge_claims(const double *v, long n, double eta, const char *where0, int is_edge, double cf_rel) {
+    char where[128];
+    int S = is_edge ? R_EFS : R_RFS, D = is_edge ? R_EFD : R_RFD, REL = is_edge ? R_EFREL : R_RFREL,
+        OSC = is_edge ? R_EFOSC : R_RFOSC, G = is_edge ? R_EFG : R_RFG;
+    snprintf(where, sizeof where, "%s %s", where0, is_edge ? "edge flow" : "rod flow");
+    double edge = 2.0 / eta;
+    /* the first row from which its oscillation grows, while still tiny (past the start's decay;
+     * rows every step) */
+    long grow = -1, peak = -1, gd_cat = -1, reach = -1;
+    for (long i = 1; i + 1 < n; i++)
+        if (RA(v, i + 1, OSC) > RA(v, i, OSC) * (1 + 1e-9) && RA(v, i, OSC) < 1e-10) { grow = i; break; }
+    for (long i = 0; i < n; i++) if (reach < 0 && RA(v, i, R_S) >= edge) reach = i;
+    if (grow < 0) {
+        conf_check(0, where, "its oscillation grows once the sharpness passes 2/eta (step)", -1, "found");
+        return;
+    }
+    /* the flow's own sharpness there (edge: every row; rod: measured rows, linearly interpolated) */
+    double sg = RA(v, grow, S);
+    if (isnan(sg)) {
+        long a = grow, b = grow;
+        while (a > 0 && isnan(RA(v, a, S))) a--;
+        while (b + 1 < n && isnan(RA(v, b, S))) b++;
+        double sa = RA(v, a, S), sb = RA(v, b, S);
+        sg = b > a ? sa + (sb - sa) * (double)(grow - a) / (double)(b - a) : sa;
+    }
+    conf_figure(where, "step its oscillation starts growing", RA(v, grow, R_STEP));
+    conf_check(sg * eta / 2 >= 0.99 && sg * eta / 2 <= 1.05, where, "eta S / 2 where its oscillation starts growing",
+               sg * eta / 2, "in [0.99, 1.05] (the critical threshold)");
+    double pk = 0, gl = 0;
+    for (long i = grow; i < n; i++) if (RA(v, i, OSC) > pk) { pk = RA(v, i, OSC); peak = i; }
+    /* the first local peak: the first row after which it falls by half */
+    for (long i = grow; i < n; i++) {
+        if (RA(v, i, OSC) > (peak >= 0 ? 0 : 0) && i + 1 < n && RA(v, i + 1, OSC) < RA(v, i, OSC)) {
+            long j = i;
+            while (j + 1 < n && RA(v, j + 1, OSC) < RA(v, j, OSC)) j++;
+            if (RA(v, j, OSC) < 0.5 * RA(v, i, OSC)) { peak = i; break; }
+        }
+    }
+    for (long i = reach >= 0 ? reach : 0; i < n; i++) if (RA(v, i, R_LOSS) > gl) { gl = RA(v, i, R_LOSS); gd_cat = i; }
+    if (peak >= 0) {
+        conf_figure(where, "step of its oscillation's first peak", RA(v, peak, R_STEP));
+        if (gd_cat >= 0) conf_figure(where, "step of GD's first catapult (its loss peak after reaching 2/eta)", RA(v, gd_cat, R_STEP));
+        double smin = INFINITY;
+        for (long i = peak; i < n; i++) if (!isnan(RA(v, i, S))) smin = fmin(smin, RA(v, i, S));
+        conf_check(smin * eta / 2 < 1, where, "min eta S / 2 after its first peak (self-stabilisation)", smin * eta / 2, "< 1");
+    } else {
+        conf_check(0, where, "its oscillation peaks and falls back within T (self-stabilisation)", -1, "found");
+    }
+    double ratio = RA(v, n - 1, D) / RA(v, n - 1, R_GFD);
+    conf_check(ratio < 1, where, "||GD - flow|| / ||GD - GF|| at T", ratio, "< 1");
+    conf_figure(where, "||GD - flow|| / ||GD|| at T", RA(v, n - 1, REL));
+    if (!isnan(cf_rel)) conf_figure(where, "(its ||GD - flow|| / ||GD||) / (the central flow's) at T", RA(v, n - 1, REL) / cf_rel);
+    long T = (long)RA(v, n - 1, R_STEP);
+    conf_figure(where, "gradients per GD step", RA(v, n - 1, G) / (double)T);
+    if (is_edge) conf_figure(where, "HVPs per GD step", RA(v, n - 1, R_EFH) / (double)T);
+}
+
+static void rodedge_h2(double eta, int seed, long T, double cf_rel) {
+    char cfg[1024], where[96];
+    snprintf(cfg, sizeof cfg, H2CFG "&lr=%g&steps=%ld&seed=%d&flow=gf,rod,edge", eta, T, seed);
+    snprintf(where, sizeof where, "H2 eta=%g seed=%d T=%ld", eta, seed, T);
+    ibp_run *r = conf_run(cfg);
+    long n;
+    double *v = conf_collect(r, rnames, NR, &n);
+    ibp_run_destroy(r);
+    rodedge_claims(v, n, eta, where, 0, cf_rel);
+    rodedge_claims(v, n, eta, where, 1, cf_rel);
+    free(v);
+}
+
+/* their rows of the G1/F1 table */
+static void rodedge_table(void) {
+    static const double cs[4] = {0.5, 1.9, 2.5, 3.0};
+    static const char *tn[6] = {"step", "sharpness", "rf_sharpness", "rf_rel_dist", "ef_sharpness", "ef_rel_dist"};
+    for (int i = 0; i < 4; i++)
+        for (int f1 = 0; f1 < 2; f1++) {
+            char cfg[1024], where[96];
+            if (!f1) snprintf(cfg, sizeof cfg, "model=linear&depth=2&d=1&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0"
+                              "&lr_rel=%g&lr_ref=ntk&measure_every=1&steps=400&seed=0&flow=rod,edge", cs[i]);
+            else snprintf(cfg, sizeof cfg, "model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=%g&steps=2000&measure_every=1"
+                          "&flow=rod,edge", cs[i]);
+            snprintf(where, sizeof where, f1 ? "F1 (4, 0.1) c=%g" : "G1 c=%g", cs[i]);
+            ibp_run *r = conf_run(cfg);
+            long n;
+            double *v = conf_collect(r, tn, 6, &n);
+            const char *msg = ibp_run_flow_message(r);
+            if (*msg) conf_figure(where, msg, -1);
+            ibp_run_destroy(r);
+            const double *l = v + (size_t)(n - 1) * 6;
+            conf_figure(where, "rod flow: sharpness at T", l[2]);
+            conf_figure(where, "||GD - rod|| / ||GD|| at T", l[3]);
+            conf_figure(where, "edge flow: sharpness at T", l[4]);
+            conf_figure(where, "||GD - edge|| / ||GD|| at T", l[5]);
+            free(v);
+        }
+}
+/* --- end rod/edge --- */
 
 /* G1 (catapult, uv model) and F1 (scalar factorisation): where each flow follows GD */
 static void table(void) {
@@ -183,8 +299,9 @@ static void table(void) {
 
 int main(int argc, char **argv) {
     int lng = argc > 1 && !strcmp(argv[1], "--long");
-    /* --long [SEEDS [table]]: a comma list of seeds (default 0,1,2,3,4) and whether to run the
-     * G1/F1 table (default yes), so the calibration can be split over processes */
+    /* --long [SEEDS [table|rodedge|rodedge-h2]]: a comma list of seeds (default 0,1,2,3,4) and whether to run the
+     * G1/F1 table (default yes), so the calibration can be split over processes; rodedge: only
+     * Rod and Edge Flow on those seeds (T = 3000) and their G1/F1 rows (rodedge-h2: without) */
     int seeds[5] = {0, 1, 2, 3, 4}, nseeds = 5, do_table = 1;
     if (lng && argc > 2) {
         nseeds = 0;
@@ -194,9 +311,16 @@ int main(int argc, char **argv) {
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* figures appear as they are measured */
     conf_begin(lng ? "FLOW_LONG" : "FLOW",
-               "Continuous-time models beside GD: gradient flow; central flow (Cohen, Damian, Talwalkar, Kolter, Lee 2025)");
+               "Continuous-time models beside GD: gradient flow; central flow (Cohen, Damian, Talwalkar, Kolter, Lee 2025); "
+               "Rod Flow (Regis & Chewi 2026) and Edge Flow (Marion 2026), reconstructed from their abstracts");
+    if (lng && argc > 3 && !strncmp(argv[3], "rodedge", 7)) { /* rodedge: --long SEEDS rodedge[-h2]: Rod/Edge only */
+        for (int i = 0; i < nseeds; i++) rodedge_h2(0.3, seeds[i], 3000, NAN);
+        if (strcmp(argv[3], "rodedge-h2")) rodedge_table();
+        return conf_end();
+    }
     if (!lng) {
-        h2(0.3, 0, 1000, 2, 1, 0);
+        h2res a0 = h2(0.3, 0, 1000, 2, 1, 0);
+        rodedge_h2(0.3, 0, 1000, a0.cf_rel_T); /* rodedge */
         return conf_end();
     }
     double s0 = 0, son = 0, s20 = 0, s300 = 0;
@@ -204,6 +328,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < nseeds; i++) {
         int seed = seeds[i];
         h2res a = h2(0.3, seed, 3000, 3, 1, 1);
+        rodedge_h2(0.3, seed, 3000, a.cf_rel_T); /* rodedge */
         s0 += a.ratio0 / nseeds;
         son += a.ratio_on / nseeds;
         s20 += a.w20 / nseeds;
@@ -216,6 +341,6 @@ int main(int argc, char **argv) {
         conf_figure("H2 eta=0.3", "20-step window error (mean over these seeds)", s20);
         if (n300) conf_figure("H2 eta=0.3", "300-step window error (mean over these seeds)", s300 / n300);
     }
-    if (do_table) table();
+    if (do_table) { table(); rodedge_table(); /* rodedge */ }
     return conf_end();
 }

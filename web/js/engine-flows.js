@@ -11,7 +11,7 @@ export class Flows {
     this.run = run;
     const ex = run.ibp.ex;
     this.ncols = ex.ibp_run_flow_ncols(run.ptr);
-    if (!this.ncols) throw new EngineError('this run has no flows (add flow=gf,central to the config)', -7);
+    if (!this.ncols) throw new EngineError('this run has no flows (add flow=gf,central,rod,edge or a subset to the config)', -7);
     this.columns = [];
     for (let j = 0; j < this.ncols; j++) this.columns.push(run.ibp.readCStr(ex.ibp_run_flow_column(run.ptr, j)));
     // the flows, in column order: { prefix, label } (ibp_run_flow_prefix, ibp_run_flow_label)
