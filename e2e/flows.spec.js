@@ -42,7 +42,8 @@ test('Theory beside GD on the EoS preset: the flows over loss and sharpness, own
   const progress = page.locator('#flow-progress');
   await expect(progress).toBeVisible();
   // GD runs ahead and the flows follow: the progress says both steps
-  await expect(progress).toHaveText(/^gradient flow and central flow at step \d+ of \d+ \(GD runs ahead; they follow\)$/, { timeout: 60000 });
+  // (every flow the engine offers: gradient flow, the central flow and the others it names)
+  await expect(progress).toHaveText(/^gradient flow, central flow.* at step \d+ of \d+ \(GD runs ahead; they follow\)$/, { timeout: 60000 });
   const [, at, of] = /at step (\d+) of (\d+)/.exec(await progress.textContent());
   expect(Number(at)).toBeLessThan(Number(of));
 
@@ -51,12 +52,17 @@ test('Theory beside GD on the EoS preset: the flows over loss and sharpness, own
   }
   const loss = await datasetsOf(page, 'loss');
   const flowLoss = loss.filter((d) => d.flow).map((d) => d.label);
-  expect(flowLoss).toEqual(['gradient flow: loss', 'central flow: loss', 'central flow: predicted average loss']);
+  expect(flowLoss.slice(0, 3)).toEqual(['gradient flow: loss', 'central flow: loss', 'central flow: predicted average loss']);
+  // one loss series for every flow the link runs (the engine's list: gf, central, and any others)
+  const inLink = decodeURIComponent(/flow=([^&]*)/.exec(await page.evaluate(() => location.hash))[1]).split(',');
+  const names = [...new Set(flowLoss.map((l) => l.split(':')[0]))];
+  expect(names.length).toBe(inLink.length);
+  for (const n of names) expect(flowLoss).toContain(`${n}: loss`);
   const sharp = (await datasetsOf(page, 'sharpness')).filter((d) => d.flow).map((d) => d.label);
-  expect(sharp).toEqual(['gradient flow: sharpness', 'central flow: sharpness']); // gf's: measured, as GD's
+  expect(sharp).toEqual(expect.arrayContaining(['gradient flow: sharpness', 'central flow: sharpness'])); // gf's: measured, as GD's
   // each flow its own colour, none of them a colour of the compared runs (GD's)
   const colorOf = (label) => loss.find((d) => d.label === label).color;
-  expect(colorOf('gradient flow: loss')).not.toBe(colorOf('central flow: loss'));
+  expect(new Set(names.map((n) => colorOf(`${n}: loss`))).size).toBe(names.length);
   expect(colorOf('central flow: loss')).toBe(colorOf('central flow: predicted average loss'));
   const gdColors = new Set(loss.filter((d) => !d.flow).map((d) => d.color));
   for (const d of loss.filter((q) => q.flow)) expect(gdColors.has(d.color)).toBe(false);
@@ -78,7 +84,7 @@ test('Theory beside GD on the EoS preset: the flows over loss and sharpness, own
   await distFig.scrollIntoViewIfNeeded();
   await expect(distFig).toBeVisible();
   await expect.poll(async () => (await datasetsOf(page, 'flows')).filter((d) => d.n > 3).map((d) => d.label), { timeout: 30000 })
-    .toEqual(['gradient flow: distance from GD', 'central flow: distance from GD']);
+    .toEqual(names.map((n) => `${n}: distance from GD`));
 
   // switched off: the run goes on without them
   await sw.uncheck();
