@@ -64,9 +64,13 @@ void ibp__flows_bind(ibp__flows *fl, ibp__model *m, const ibp__batch *full, doub
     fl->eta = eta;
 }
 
-static const char *ibp__flow_name(int kind) {
-    static const char *const names[IBP__NFLOWS] = {"gradient flow", "central flow", "rod flow", "edge flow"};
-    return names[kind];
+/* The flows' names in words (messages, and the page's legends through ibp_run_flow_label). Rod
+ * and Edge Flow say "reconstructed": they are our reading of the papers' abstracts, not their
+ * published equations (flow_rod.c, flow_edge.c). */
+const char *ibp__flow_name(int kind) {
+    static const char *const names[IBP__NFLOWS] = {"gradient flow", "central flow", "rod flow (reconstructed)",
+                                                   "edge flow (reconstructed)"};
+    return kind >= 0 && kind < IBP__NFLOWS ? names[kind] : "flow";
 }
 
 void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {

@@ -90,6 +90,8 @@ int ibp__flows_advance(ibp__flows *fl, long k, long max_rhs);
 long ibp__flows_at(const ibp__flows *fl);
 /* Column names of a flow kind and quantity ("gf_loss", ...), NULL when the config lacks it. */
 const char *ibp__flow_colname(const ibp__config *c, int kind, int q);
+/* flow kind `kind`'s name in words ("central flow"): messages and the page's legends */
+const char *ibp__flow_name(int kind);
 /* Value of quantity q of flow kind at GD step `step` (NaN unless the flow's state is at that step),
  * against GD's theta (P,) at that step for the distances;
  * with measured != 0 the gradient flow measures its sharpness (Lanczos at its state). */

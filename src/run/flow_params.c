@@ -6,26 +6,8 @@
  * through many rows), so for P <= IBP_FLOW_ROW_PARAMS_MAX each flow row keeps them beside it. */
 #include <stdio.h>
 #include <string.h>
-#include "config/config.h"
+#include "flows/flows.h"
 #include "run/run_internal.h"
-
-/* The flows' names in words, by kind. A kind without one here is named after its choice of the
- * config key `flow` ("rod" -> "rod flow"), else its column prefix. */
-static const char *const ibp__flow_labels[IBP__NFLOWS] = {
-    [IBP__FLOW_GF] = "gradient flow",
-    [IBP__FLOW_CENTRAL] = "central flow",
-};
-
-/* out: the name of flow kind `kind` (the choices of `flow` are its kinds, in bit order) */
-static void ibp__flow_label_of(int kind, const char *prefix, char *out, size_t cap) {
-    if (ibp__flow_labels[kind]) { snprintf(out, cap, "%s", ibp__flow_labels[kind]); return; }
-    const ibp__key *k = ibp__config_lookup("flow", 4, NULL);
-    const char *p = k && k->choices ? k->choices : "";
-    for (int i = 0; i < kind && p; i++) { p = strchr(p, '|'); if (p) p++; }
-    size_t n = p ? strcspn(p, "|") : 0;
-    if (n) snprintf(out, cap, "%.*s flow", (int)n, p);
-    else snprintf(out, cap, "%s", prefix);
-}
 
 void ibp__flow_params_carve(ibp_run *r, ibp__arena *a) {
     long P = r->m.P;
@@ -43,7 +25,7 @@ void ibp__flow_params_carve(ibp_run *r, ibp__arena *a) {
         if (len >= sizeof r->fprefix[i]) len = sizeof r->fprefix[i] - 1;
         if (loss) memcpy(r->fprefix[i], loss, len);
         r->fprefix[i][len] = '\0';
-        ibp__flow_label_of(r->flows->f[i].kind, r->fprefix[i], r->flabel[i], sizeof r->flabel[i]);
+        snprintf(r->flabel[i], sizeof r->flabel[i], "%s", ibp__flow_name(r->flows->f[i].kind));
     }
 }
 
