@@ -210,8 +210,19 @@ export class TrajectoryView {
     ctx.fillText(String(tick), ox + size - 18, oy + size + 12 > h ? h - 2 : oy + size + 12);
     ctx.fillText(String(tick), 2, oy + 10);
     ctx.fillText(String(-tick), 2, oy + size);
-    ctx.fillText(info.labels ? info.labels[0] : 'x', ox + size - 16, Y(0) - 5); // at the arrow ends
-    ctx.fillText(info.labels ? info.labels[1] : 'y', X(0) + 5, oy + 12);
+    // the axes' names outside the frame, where no contour or path covers them: the horizontal
+    // one between its end ticks, the vertical one in the left margin at its middle
+    const [lx, ly] = info.labels || ['x', 'y'];
+    ctx.font = 'italic 12px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.fillText(`${lx} →`, X(0), oy + size + 14 > h ? h - 2 : oy + size + 13);
+    ctx.save();
+    ctx.translate(12, Y(0));
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText(`${ly} →`, 0, 0);
+    ctx.restore();
+    ctx.textAlign = 'left';
+    ctx.font = '11px system-ui, sans-serif';
 
     ctx.save();
     ctx.beginPath(); ctx.rect(ox, oy, size, size); ctx.clip();
