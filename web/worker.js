@@ -20,7 +20,7 @@
 // Messages: while playing at full speed, rows and status go out every POST_MS (one 'metrics' and
 // one 'status' message; a chunk ends when they are due), however short the chunks of steps are.
 import { Run, canonical, schema, problems, appliesKeys, EngineError } from './js/engine.js';
-import { Flows } from './js/engine-flows.js';
+import { FlowFollower } from './js/flow-follower.js';
 import { pictureKind, pictureData, pictureModel, networkSketch } from './js/picture.js';
 import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
@@ -68,7 +68,7 @@ const session = {
   pendingTrace: [],        // (t, x, y) of two-parameter runs, not yet posted
   // the flows beside GD (config flow=...; engine-flows.js in follow mode): GD runs ahead and the
   // flows catch up between GD's chunks in budgets of right-hand sides, never blocking for long
-  flows: null,             // { obj: Flows, rhsMs, budget, cursor, cols, pendingRows, pendingThetas, message }
+  flows: null,             // a FlowFollower (flow-follower.js), for a run with flows
   // how it is driven
   playing: false,
   speed: Infinity,         // steps per second
@@ -257,7 +257,7 @@ function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
   Object.assign(session, { playing: false, perStepMs: 1, lastCallN: 1, pendingRows: [], pendingTrace: [] });
   const run = Run.create(ibp(), { config: v.canonical, dataCsv, initJson, images: imagesFor(v.full) });
   session.run = run;
-  session.flows = startFlows(run);
+  session.flows = FlowFollower.start(ibp(), run);
   session.last = { config: v.canonical, dataCsv, initJson, full: v.full };
   session.runId++;
   session.log = newExportLog();
@@ -512,92 +512,19 @@ function tickFailed(e) {
   post({ type: 'status', ...status(), message: error.message });
 }
 
-// ---- the flows beside GD -----------------------------------------------------------------------
+// ---- the flows beside GD (flow-follower.js) ----------------------------------------------------
 
-// Follow mode for a run with flows (engine-flows.js), before its first step; null without flows.
-function startFlows(run) {
-  if (!ibp().ex.ibp_run_flow_ncols(run.ptr)) return null;
-  const obj = new Flows(run, { follow: true });
-  // where each flow column sits in GD's table (the export fills them in as the rows arrive)
-  const cols = obj.columns.map((c) => run.columns.indexOf(c));
-  return { obj, rhsMs: 0.05, budget: 8, cursor: 0, cols, pendingRows: [], pendingThetas: [], message: '' };
-}
-
-// The flows owe rows GD has written.
-const flowsOwed = () => !!(session.run && session.flows && session.flows.obj.lag > 0);
+const flowsOwed = () => !!(session.run && session.flows && session.flows.owed);
 // GD waits for the flows: its ring of rows they owe is full (ibp.h, follow mode).
-const flowsBlockGd = () => !!(session.run && session.run.running && session.flows && session.flows.obj.lag > 0);
-
-// Advance the flows for about ms milliseconds: budgets of right-hand sides sized from the time one
-// took so far (each call at most 4x the last, as GD's calls), so a slow flow never blocks the
-// worker for long. -> the flow rows produced.
-function stepFlows(ms) {
-  const f = session.flows;
-  if (!f) return 0;
-  const t0 = performance.now();
-  let rows = 0;
-  while (f.obj.lag > 0) {
-    const left = ms - (performance.now() - t0);
-    if (left <= 0) break;
-    const budget = Math.max(1, Math.min(Math.floor(left / f.rhsMs), 4 * f.budget, 100000));
-    f.budget = budget;
-    const c0 = performance.now();
-    const got = f.obj.step(budget);
-    const spent = performance.now() - c0;
-    // a call that stopped for its budget spent about that many right-hand sides
-    if (f.obj.lag > 0) f.rhsMs = 0.7 * f.rhsMs + (0.3 * Math.max(1e-4, spent)) / budget;
-    rows += got;
-    if (got > 0) collectFlowRows();
-  }
-  return rows;
-}
-
-// The flow rows (and, for two-parameter models, each flow's parameters at each row) read from the
-// engine; their values also go into the export table's flow columns (GD's row of the same step),
-// so the exported CSV is the CLI's (lockstep) bytes once the flows have caught up.
-function collectFlowRows() {
-  const f = session.flows;
-  const { rows, thetas } = f.obj.takeRowsWithParams();
-  const nc = f.obj.ncols;
-  const n = rows.length / nc;
-  if (!n) return;
-  f.pendingRows.push(rows);
-  if (thetas) f.pendingThetas.push(thetas);
-  const log = session.log;
-  if (log) for (let i = 0; i < n; i++) f.cursor = log.table.fillRow(f.cursor, log.stepCol, rows[i * nc], f.cols, rows, i * nc);
-  const msg = f.obj.message;
-  if (msg && !f.message) f.message = msg;
-}
-
-const join = (parts) => {
-  if (parts.length === 1) return parts[0];
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Float64Array(total);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
-
+const flowsBlockGd = () => !!(session.run && session.run.running && session.flows && session.flows.owed);
+const stepFlows = (ms) => (session.flows ? session.flows.step(ms, session.log) : 0);
 // One 'flows' message for the flow rows read since the last one (see protocol.js).
 function flushFlows() {
-  const f = session.flows;
-  if (!f || !f.pendingRows.length) return;
-  const data = join(f.pendingRows);
-  const thetas = f.pendingThetas.length ? join(f.pendingThetas) : null;
-  f.pendingRows = [];
-  f.pendingThetas = [];
-  const transfer = thetas ? [data.buffer, thetas.buffer] : [data.buffer];
-  post({ type: 'flows', runId: session.runId, columns: f.obj.columns, nrows: data.length / f.obj.ncols, data, thetas, ...flowsStatus() }, transfer);
+  const m = session.flows && session.flows.take();
+  if (m) post({ type: 'flows', runId: session.runId, ...m.body, ...flowsStatus() }, m.transfer);
 }
-
-// Where the flows are: { at (their step; -1 before they start), lag (GD rows they owe), t (GD's
-// step), message (why a flow stopped, in words; '' while they run) }, or null without flows.
-function flowsStatus() {
-  const f = session.flows;
-  if (!f || !session.run) return null;
-  return { at: f.obj.at, lag: f.obj.lag, t: session.run.t, message: f.message || f.obj.message };
-}
+// Where the flows are (flow-follower.js status), or null without flows.
+const flowsStatus = () => (session.flows && session.run ? session.flows.status(session.run.t) : null);
 
 // ---- export ----------------------------------------------------------------------------------
 
