@@ -140,6 +140,18 @@ ibp__lanczos *ibp__lanczos_bind(void *mem, long P, int max_krylov, int topk);
 enum { IBP__LZ_COLD, IBP__LZ_WARM, IBP__LZ_GIVEN };
 int ibp__lanczos_run(ibp__lanczos *lz, ibp__matvec mv, void *ctx, int k, int want_min, double tol,
                      int start, ibp_rng *rng, ibp__eigres *out);
+/* Block Krylov eigensolver (blockeig.c) for clustered top eigenvalues: a block of b start vectors
+ * resolves a cluster of up to b nearly equal eigenvalues, which a single-vector Lanczos run sees
+ * once. Top k <= b eigenpairs to relative residual tol (||A y - theta y|| <= tol |theta|, floored
+ * at the operator's rounding level); warm != 0 starts from the previous run's top b Ritz vectors
+ * plus seeded noise (cold: a seeded random block). Same result struct and return codes as
+ * ibp__lanczos_run; the Ritz vectors (unit, descending, b of them) at ibp__blockeig_vec. */
+typedef struct ibp__blockeig ibp__blockeig;
+size_t ibp__blockeig_bytes(long P, int b, int max_basis);
+ibp__blockeig *ibp__blockeig_bind(void *mem, long P, int b, int max_basis);
+int ibp__blockeig_run(ibp__blockeig *z, ibp__matvec mv, void *ctx, int k, double tol, int warm, ibp_rng *rng,
+                      ibp__eigres *out);
+const double *ibp__blockeig_vec(const ibp__blockeig *z, int i);
 /* Where a given start goes: (P,), row 0 of the basis (it overwrites the first Ritz vector). */
 double *ibp__lanczos_start(ibp__lanczos *lz);
 /* Make the vector at ibp__lanczos_start the last run's one Ritz vector (a top pair found
