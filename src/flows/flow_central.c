@@ -50,7 +50,9 @@
  *    unless they sharpen by more than 5% of 2/eta per step); the authors' code passes all of its
  *    k computed eigenpairs to the SDCP;
  *  - eigenvalue crossings need no special case: the problem is over the whole candidate block, and
- *    X, like Sigma, does not depend on how the block's basis is chosen;
+ *    X, like Sigma, does not depend on how the block's basis is chosen; but the block must hold
+ *    EVERY eigenvalue at the edge, and those the flow pins there agree to ~1e-9: they are found
+ *    by a block eigensolver (flow_spectrum.c: a single-vector one misses copies of the cluster);
  *  - the integrator is Dormand-Prince 5(4) with error control (numerics/ode.c); the authors' code
  *    uses forward Euler substeps.
  * The problem is solved by accelerated projected gradient (FISTA with adaptive restart; the
@@ -163,7 +165,7 @@ int ibp__central_rhs(ibp__flows *fl, ibp__flow *f, const double *theta, double *
     for (int i = 0; i < nc; i++)
         for (int j = i; j < nc; j++) {
             double *G = f->G + (size_t)ibp__pair(i, j, nc) * P;
-            const double *ui = ibp__lanczos_ritz(f->lz, i), *uj = ibp__lanczos_ritz(f->lz, j);
+            const double *ui = ibp__flow_vec(f, i), *uj = ibp__flow_vec(f, j);
             if (i == j) {
                 ibp__model_d3(fl->model, theta, fl->batch, ui, G, f->d3ws);
                 f->d3s++;

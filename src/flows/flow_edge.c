@@ -49,7 +49,7 @@ int ibp__edge_init(ibp__flows *fl, ibp__flow *f, const double *theta) {
     f->lz_cold = 1;
     int rc = ibp__flow_spectrum(fl, f, theta, 1);
     if (rc) return rc;
-    memcpy(u, ibp__lanczos_ritz(f->lz, 0), sizeof(double) * (size_t)P);
+    memcpy(u, ibp__flow_vec(f, 0), sizeof(double) * (size_t)P);
     double nu = ibp__sqrt(ibp__sumsq(u, P));
     if (!(nu > 0)) return IBP_E_NUMERIC;
     ibp__scale(P, 1.0 / nu, u);

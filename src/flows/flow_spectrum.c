@@ -5,7 +5,16 @@
  * supported in (companion site of Cohen et al. 2025, Part I, eq. (5); see flow_central.c for why
  * we cite the site's numbers and not the paper's). The authors' code does the same job with
  * LOBPCG warm-started from the previous substep's eigenvectors (central_flows_jax, utils.py
- * compute_eigs, tol 1e-5); ours is block Lanczos to a relative residual of 1e-9. */
+ * compute_eigs, tol 1e-5); ours reach a relative residual of 1e-9:
+ *  - the central flow with k >= 2: block Krylov (numerics/blockeig.c), block k + 1, warm-started
+ *    from the previous stage's k + 1 Ritz vectors. It must be a BLOCK method: the flow pins every
+ *    eigenvalue that reaches 2/eta at 2/eta, so its active eigenvalues form a cluster equal to
+ *    ~1e-9, which a single-vector Krylov space sees as one eigenvalue. With single-vector Lanczos
+ *    (before), seed 4 of the H2 calibration (three eigenvalues at the edge from step ~350) lost a
+ *    copy on ~2.5 % of its right-hand sides (lambda_4 reported third, "converged"); that
+ *    eigenvalue was not constrained for the stage and rose to 1 + 7e-5 times 2/eta;
+ *  - the rest (central k = 1, Edge Flow's start, the gradient flow's measured sharpness): one
+ *    top eigenvalue, single-vector Lanczos (numerics/lanczos.c), warm-started. */
 #include "flows/flows.h"
 
 #define IBP__FLOW_LZ_TOL 1e-9 /* relative residual of a flow's eigenpairs */
@@ -20,8 +29,9 @@ static void ibp__flow_hvp(void *ctx, const double *v, double *out) {
 int ibp__flow_spectrum(ibp__flows *fl, ibp__flow *f, const double *theta, int k) {
     ibp__eigres e;
     fl->stage = theta;
-    int rc = ibp__lanczos_run(f->lz, ibp__flow_hvp, fl, k, 0, IBP__FLOW_LZ_TOL,
-                              f->lz_cold ? IBP__LZ_COLD : IBP__LZ_WARM, &f->rng, &e);
+    int rc = f->bz ? ibp__blockeig_run(f->bz, ibp__flow_hvp, fl, k, IBP__FLOW_LZ_TOL, !f->lz_cold, &f->rng, &e)
+                   : ibp__lanczos_run(f->lz, ibp__flow_hvp, fl, k, 0, IBP__FLOW_LZ_TOL,
+                                      f->lz_cold ? IBP__LZ_COLD : IBP__LZ_WARM, &f->rng, &e);
     f->hvps += e.matvecs;
     if (rc || !ibp__isfinite(e.val[0])) { f->lz_cold = 1; return IBP_E_NUMERIC; }
     f->lz_cold = 0;
@@ -30,3 +40,7 @@ int ibp__flow_spectrum(ibp__flows *fl, ibp__flow *f, const double *theta, int k)
     return IBP_OK;
 }
 
+
+const double *ibp__flow_vec(const ibp__flow *f, int i) {
+    return f->bz ? ibp__blockeig_vec(f->bz, i) : ibp__lanczos_ritz(f->lz, i);
+}

@@ -62,6 +62,10 @@ typedef struct ibp__flow {
     double *s1, *s2;          /* (P,) scratch of rod/edge: a stage point, its gradient */
     double *hu;               /* (P,) edge: H(x) u */
     /* --- end rod/edge --- */
+    /* --- seed4 (issue 15): the central flow's spectrum by block Krylov (numerics/blockeig.c) when it
+     * tracks k >= 2 eigenvalues: the flow pins the active ones at 2/eta, a cluster that a
+     * single-vector Lanczos run sees once (NULL otherwise: f->lz) --- */
+    ibp__blockeig *bz;
     char msg[160];
 } ibp__flow;
 
@@ -97,8 +101,10 @@ const char *ibp__flow_name(int kind);
  * with measured != 0 the gradient flow measures its sharpness (Lanczos at its state). */
 double ibp__flows_value(ibp__flows *fl, int kind, int q, const double *theta_gd, long step, int measured);
 /* Top k eigenpairs of the Hessian at theta by warm-started Lanczos on the flow's own workspace:
- * values into f->lam, vectors at ibp__lanczos_ritz(f->lz, i). */
+ * values into f->lam, vectors at ibp__flow_vec(f, i). */
 int ibp__flow_spectrum(ibp__flows *fl, ibp__flow *f, const double *theta, int k);
+/* eigenvector i (unit, P) of the last ibp__flow_spectrum */
+const double *ibp__flow_vec(const ibp__flow *f, int i);
 /* central flow right-hand side (flow_central.c) */
 int ibp__central_rhs(ibp__flows *fl, ibp__flow *f, const double *theta, double *dtheta);
 size_t ibp__central_qp_doubles(int m);
