@@ -30,8 +30,8 @@ ibp__flows *ibp__flows_carve(ibp__arena *a, const ibp__config *c, ibp__model *m,
         double *ode = ibp__arena_doubles(a, ibp__dopri_doubles(ny));
         int central = kind == IBP__FLOW_CENTRAL;
         int m_eigs = central ? (c->flow_k < P ? c->flow_k : (int)P) : 1;
-        /* seed4: k >= 2 central eigenvalues by block Krylov, block m + 1 (flow_spectrum.c) */
-        int block = central && m_eigs >= 2, bsz = m_eigs + 1 < IBP__MAX_TOPK ? m_eigs + 1 : IBP__MAX_TOPK;
+        /* seed4: k >= 2 central eigenvalues by block Krylov, block m (flow_spectrum.c) */
+        int block = central && m_eigs >= 2, bsz = m_eigs;
         void *bzmem = block ? ibp__arena_bytes(a, ibp__blockeig_bytes(P, bsz, IBP__FLOW_KRYLOV)) : NULL;
         int want_lz = (central && !block) || edge || c->measure;
         void *lzmem = want_lz ? ibp__arena_bytes(a, ibp__lanczos_bytes(P, kry, m_eigs)) : NULL;

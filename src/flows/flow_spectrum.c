@@ -6,8 +6,10 @@
  * we cite the site's numbers and not the paper's). The authors' code does the same job with
  * LOBPCG warm-started from the previous substep's eigenvectors (central_flows_jax, utils.py
  * compute_eigs, tol 1e-5); ours reach a relative residual of 1e-9:
- *  - the central flow with k >= 2: block Krylov (numerics/blockeig.c), block k + 1, warm-started
- *    from the previous stage's k + 1 Ritz vectors. It must be a BLOCK method: the flow pins every
+ *  - the central flow with k >= 2: block Krylov (numerics/blockeig.c), block k, warm-started
+ *    from the previous stage's k Ritz vectors (a cluster has at most k members: only the tracked
+ *    eigenvalues are pinned; block k costs 1.4x the HVPs of Lanczos before any cluster forms,
+ *    block k + 1 1.8x, on seed 4). It must be a BLOCK method: the flow pins every
  *    eigenvalue that reaches 2/eta at 2/eta, so its active eigenvalues form a cluster equal to
  *    ~1e-9, which a single-vector Krylov space sees as one eigenvalue. With single-vector Lanczos
  *    (before), seed 4 of the H2 calibration (three eigenvalues at the edge from step ~350) lost a

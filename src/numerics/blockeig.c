@@ -13,9 +13,10 @@
  * operator image W = A V (one matvec per vector); T = V^T A V (symmetrized from V and W, no
  * recurrence is trusted) is solved densely for the Ritz pairs, the residuals r = W z - theta V z
  * of the top b pairs are the next block (in exact arithmetic span{V, r} is the next block Krylov
- * space), and when the basis is full it restarts from the top Ritz vectors (V <- V Z, W <- W Z,
- * T <- diag(theta): no matvec is repeated). Stops when the top k pairs have
- * ||r|| <= max(tol |theta|, the rounding floor). Gram-Schmidt runs twice ("twice is enough").
+ * space; the residuals of pairs already converged are left out: soft locking), and when the
+ * basis is full it restarts from the top Ritz vectors (V <- V Z, W <- W Z, T <- diag(theta): no
+ * matvec is repeated). Stops when the top k pairs have ||r|| <= max(tol |theta|, the rounding
+ * floor). Gram-Schmidt runs twice ("twice is enough").
  * Starts: cold (a seeded random block) or warm (the previous top b Ritz vectors plus seeded noise
  * of relative size 1e-3, so that no direction is missing).
  *
@@ -160,9 +161,12 @@ int ibp__blockeig_run(ibp__blockeig *z, ibp__matvec mv, void *ctx, int k, double
         if (ibp__eigh(nv, z->A, z->th, z->Z, z->scr)) goto nonfinite;
         anorm = 0;
         for (int i = 0; i < nv; i++) if (ibp__fabs(z->th[i]) > anorm) anorm = ibp__fabs(z->th[i]);
-        /* residuals of the top nb pairs into R */
+        /* residuals of the top nb pairs into R; which of them expand the basis (soft locking: a
+         * converged pair's residual is rounding-level, so only the unconverged ones, and the guard
+         * pairs beyond k while a wanted one is unconverged) */
         nb = b < nv ? b : nv;
         conv = nv >= k;
+        int grow[IBP__MAX_TOPK];
         for (int q = 0; q < nb; q++) {
             int c = nv - 1 - q;
             double *r = z->R + (long)q * P, th = z->th[c];
@@ -174,17 +178,23 @@ int ibp__blockeig_run(ibp__blockeig *z, ibp__matvec mv, void *ctx, int k, double
             }
             double rn = ibp__sqrt(ibp__sumsq(r, P));
             if (!ibp__isfinite(rn)) goto nonfinite;
+            double thr = tol * ibp__fabs(th) > flr * anorm ? tol * ibp__fabs(th) : flr * anorm;
+            grow[q] = !(rn <= thr);
             if (q < k) {
-                double thr = tol * ibp__fabs(th) > flr * anorm ? tol * ibp__fabs(th) : flr * anorm;
                 out->resid[q] = rn + rnd * anorm;
                 out->converged[q] = rn <= thr;
                 if (!(rn <= thr)) conv = 0;
             }
         }
         if (conv || (long)nv >= P || matvecs >= z->max_matvecs) break;
-        nadd = nb;
-        if (nv + nb > mk) { /* thick restart: keep the top Ritz pairs */
-            int nk = mk - nb < 2 * b ? mk - nb : 2 * b, sel[IBP__MAX_TOPK * 3];
+        nadd = 0;
+        for (int q = 0; q < nb; q++)
+            if (grow[q]) {
+                if (q != nadd) memcpy(z->R + (long)nadd * P, z->R + (long)q * P, sizeof(double) * (size_t)P);
+                nadd++;
+            }
+        if (nv + nadd > mk) { /* thick restart: keep the top Ritz pairs */
+            int nk = mk - nadd < 2 * b ? mk - nadd : 2 * b, sel[IBP__MAX_TOPK * 3];
             if (nk > 3 * IBP__MAX_TOPK) nk = 3 * IBP__MAX_TOPK;
             for (int i = 0; i < nk; i++) sel[i] = nv - 1 - i;
             bz_rotate(z, z->V, nv, nk, sel);
