@@ -155,6 +155,7 @@ int ibp__blockeig_run(ibp__blockeig *z, ibp__matvec mv, void *ctx, int k, double
             nadd = b;
             continue;
         }
+        if (!added && nb > 0) break; /* the residuals fell in the span: nothing more to learn */
         /* Rayleigh-Ritz */
         for (int i = 0; i < nv; i++)
             for (int j = 0; j < nv; j++) z->A[(long)i * nv + j] = z->T[(long)i * mk + j];
