@@ -176,7 +176,7 @@ static h2res h2(double eta, int seed, long T, int k, int central, int check_wind
  * (1) The central flow's constraint with THREE eigenvalues at the edge. lambda_2 reaches 2/eta
  * early here (step 297) and lambda_3 follows (step ~345): from then on the flow pins three
  * eigenvalues at 2/eta, equal to ~1e-9. The flows' single-vector Lanczos saw that cluster as one
- * or two eigenvalues on some right-hand sides (13 of 522 after step 300: it reported lambda_4 =
+ * or two eigenvalues on some right-hand sides (13 of 522 in steps 300-372: it reported lambda_4 =
  * 0.73 (2/eta) as the third, "converged"); the missed eigenvalue was not constrained for that
  * stage and rose to 1 + 7e-5, and the restoring rate pulled it back: a sawtooth from step 360 on
  * (max eta S / 2 = 1.00006 over 3000 steps). The block Krylov solver (numerics/blockeig.c) keeps
