@@ -154,7 +154,7 @@ static h2res h2(double eta, int seed, long T, int k, int central, int check_wind
     res.cf_rel_T = AT(t, t.n - 1, C_CFREL); /* rodedge */
     conf_figure(where, "||GD - central|| / ||GD - GF|| at T, from theta0", res.ratio0);
     res.hvps_per_step = AT(t, t.n - 1, C_CFHVPS) / (double)T;
-    conf_figure(where, "central flow: HVPs per GD step (Lanczos)", res.hvps_per_step);
+    conf_figure(where, "central flow: HVPs per GD step (its eigen-solves)", res.hvps_per_step);
     free(t.v);
     /* the same from GD's iterate at its EoS onset */
     snprintf(cfg, sizeof cfg, H2CFG "&lr=%g&steps=%ld&seed=%d&flow=gf,central&flow_k=%d&flow_start=onset", eta, T,
