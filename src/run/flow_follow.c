@@ -3,11 +3,12 @@
  * Lockstep (the default): after each GD step the flows are integrated to that step and their
  * columns are filled in GD's own row.
  * Follow mode: GD runs ahead and keeps, for each row it writes, its theta in a ring (snap_cap
- * rows; GD stops stepping while the ring is full, and only then); ibp_run_flow_step spends a budget of
- * right-hand sides bringing the flows to the next owed rows and appends their values to the
- * flow table (step + the same columns). The values are the same bits as in lockstep: the flows
- * see the same sequence of calls (the integrator stops after an accepted step and resumes
- * exactly; see numerics/ode.h), and the distances use GD's theta at that row. */
+ * rows, sized below; GD stops stepping while the ring is full, and only then);
+ * ibp_run_flow_step spends a budget of right-hand sides bringing the flows to the next owed
+ * rows and appends their values to the flow table (step + the same columns). The values are
+ * the same bits as in lockstep: the flows see the same sequence of calls (the integrator stops
+ * after an accepted step and resumes exactly; see numerics/ode.h), and the distances use GD's
+ * theta at that row. */
 #include <stdio.h>
 #include <string.h>
 #include "run/run_internal.h"
