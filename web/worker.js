@@ -28,6 +28,7 @@ import { valueOf, withoutKeys } from './js/kv.js';
 import { imageSamples } from './js/image-grid.js';
 import { RowTable } from './js/row-table.js';
 import { ImageFile } from './js/image-file.js';
+import { earlyConfigOf } from './js/early-run.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
 // The largest run (its one allocation) that starts before the page is built: the default runs take
@@ -115,7 +116,7 @@ const worker = engineWorker({
   handlers: {
     validate: ({ config }) => validate(config),
     create: (args, msg) => adopt(args) || withImages(args.config, () => create(args, msg)),
-    prestart: ({ config }) => prestart(config),
+    prestart: ({ config, link }) => { const c = link ? earlyConfigOf(link) : config; return c == null ? false : prestart(c); },
     // the same config (with the changes of eta made by hand: the run's own config names them),
     // the same initialization
     reset: () => {

@@ -20,7 +20,8 @@
 //   create      { config, dataCsv?, initJson? }     RunInfo (below); the previous run is destroyed.
 //               Before the engine starts: a progress message { id, type: 'setup', what, bytes }
 //               (what it is about to compute; the page shows it when setup is slow, with Cancel)
-//   prestart    { config }                          true when the run of the page's link was created and
+//   prestart    { config } | { link: { hash, search, pathname } }   true when the run of the page's
+//               link (its config, or the page's address, read by early-run.js) was created and
 //               is playing at full speed before the page asked (early-run.js); a 'create' of the same
 //               canonical config, without files, then answers this run's RunInfo (the run goes on)
 //   reset       {}                                  RunInfo: the same config, created again (same init)
