@@ -342,6 +342,21 @@ export class ChartBoard {
     if (moreDetails) moreDetails.addEventListener('toggle', () => this.markDirty());
   }
 
+  // Chart.js's first chart costs several times what the next ones do (its code runs for the first
+  // time: ~50 ms on a loaded machine, a long task while a run that started early already plays).
+  // One throwaway chart, with the loss chart's options and no data, drawn once on a detached
+  // canvas, takes that cost while the page waits for the run's first rows.
+  warmUp() {
+    const C = globalThis.Chart;
+    if (!C || this.warmed) return;
+    this.warmed = true;
+    const canvas = document.createElement('canvas');
+    canvas.width = 600; canvas.height = 300;
+    const spec = chartSpecs(['step', 'loss'])[0];
+    const options = ChartPanel.prototype.options.call({ board: this, spec }, this.theme, { responsive: false, devicePixelRatio: 1 });
+    try { new C(canvas, { type: 'line', data: { datasets: [] }, options, plugins: [errorBars, markers] }).destroy(); } catch { /* only a warm-up */ }
+  }
+
   // The charts for the columns of the current run and the overlaid ones, placed by the view.
   sync() {
     const cols = new Set(this.current ? this.current.columns : []);

@@ -237,7 +237,9 @@ const topbar = document.querySelector('.topbar');
 new ResizeObserver(() => document.documentElement.style.setProperty('--topbar-h', `${Math.ceil(topbar.getBoundingClientRect().height)}px`)).observe(topbar);
 
 // Every listener is in place: the events the worker sent while this module loaded (ready, the
-// early run's first rows and status) are delivered now, in order.
+// early run's first rows and status) are delivered now, in order; Chart.js's first-chart cost is
+// paid before (charts.js warmUp), not in the first chart of a running run.
+views.warmUp();
 client.release();
 
 buildInfo().then((b) => { if (b) store.dispatch('buildKnown', b.build); });
