@@ -1,7 +1,7 @@
 // boot.js -- the playground's start, before main.js's ~60 modules, its stylesheet and Chart.js have
 // arrived (index.html loads it async): it reads the link and takes over the computation worker
-// that worker-start.js started, and asked for the link's early run (early-run.js), as the page's
-// head was read. The worker's events are held (rpc.js) until main.js, which imports this client,
+// that worker-start.js started, with the link's early run (early-run.js), as the page's head was
+// read. The worker's events are held (rpc.js) until main.js, which imports this client,
 // has its listeners in place and releases them. Without worker-start.js (another page) the client
 // starts its own worker and asks for the early run itself.
 import { WorkerClient } from './worker-client.js';

@@ -431,8 +431,11 @@ export class ChartBoard {
 
   // Paced by animation frames, but drawn outside them: each chart's redraw is a task of its own
   // (tasks.js), so the frame's style, layout and paint never wait on several Chart.js updates.
+  // The first rows of the page go straight to the queue: no frame to wait for, and no waiting job
+  // of the page's build (tasks.js whenOthersDone) between them and the first chart.
   schedule() {
     if (this.frame || this.queued) return;
+    if (!this.drawMs.length && this.current && this.current.n) { this.queue(); return; }
     this.frame = requestAnimationFrame(() => { this.frame = 0; this.queue(); });
   }
 

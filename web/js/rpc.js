@@ -115,9 +115,8 @@ export class WorkerRpc {
   // url: the worker's module; createWorker(url) -> Worker (tests pass fakes); name: how messages
   // call it; lazy: start the worker at the first request (else at once, and again after a crash);
   // hold: keep the events until release() (a worker started before its listeners are in place);
-  // started: a worker that is already running, { worker, events, ids }, used first (worker-start.js):
-  // events() hands over what it posted (message, error and messageerror events) before this took
-  // it; ids: how many request ids (from 1) its starter used, whose answers are not ours
+  // started: a worker that is already running, { worker, events }, used first (worker-start.js):
+  // events() hands over what it posted (message, error and messageerror events) before this took it
   constructor({ url, createWorker, name = 'the worker', abortType = null, lazy = false, hold = false, started = null } = {}) {
     this.url = url;
     this.createWorker = createWorker ?? ((u) => new Worker(u, { type: 'module' }));
@@ -132,7 +131,6 @@ export class WorkerRpc {
       abortType,
       onTimeout: (type, ms) => this.restart(`it did not answer ${type} within ${Number((ms / 1000).toPrecision(3))} s`, 'timeout'),
     });
-    if (started && started.ids > 0) this.calls.nextId = started.ids + 1;
     if (!lazy) this.start();
   }
 
