@@ -300,6 +300,7 @@ function prestart(config) {
     throw e;
   }
   session.early = { canonical: info.canonical, info };
+  post({ type: 'early', runId: info.runId, canonical: info.canonical });
   session.playUntil = Infinity;
   session.playing = session.run.running;
   session.credit = 0; session.creditAt = performance.now();

@@ -7,6 +7,7 @@
 import { WorkerClient } from './worker-client.js';
 import { parseLink, isWidgetPath } from './link.js';
 
+export const initialHash = location.hash;
 export const initialLink = parseLink(location.hash, location.search, { widget: isWidgetPath(location.pathname) });
 const started = typeof globalThis.ibpStartedWorker === 'function' ? globalThis.ibpStartedWorker() : null;
 export const client = new WorkerClient(new URL('../worker.js', import.meta.url), { hold: true, started });

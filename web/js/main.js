@@ -8,7 +8,7 @@
 //   views.js        charts, data and model, spectrum, status    share.js        share, embed, export
 //   embed-host.js   a framing host page                         setup.js        a slow setup, said
 //   boot.js         the worker and the link's run, started before this module loads
-import { client, initialLink } from './boot.js';
+import { client, initialLink, initialHash } from './boot.js';
 import { createStore, initialState, transitions } from './store.js';
 import { PAGE_KEYS } from './link.js';
 import { Messages } from './status.js';
@@ -165,6 +165,7 @@ store.subscribe((s, prev) => {
 // ---- the worker ------------------------------------------------------------------------------
 
 client.on('metrics', (m) => store.dispatch('metricsArrived', m));
+client.on('early', (m) => link.writeEarly(m.canonical, { hash: initialHash, link: initialLink }));
 client.on('status', (st) => store.dispatch('statusArrived', st));
 client.on('trace', (m) => views.trace(m));
 client.on('flows', (m) => views.flows(m));

@@ -83,6 +83,8 @@
 //                                                          (nrows, flows, P) for P <= 2, else null;
 //                                                          at/lag/t/message: as Status.flows
 //   { type: 'status', runId, ...Status }                   after every chunk and state change
+//   { type: 'early', runId, canonical }                    the link's run started early (prestart):
+//                                                          its canonical config, for the address
 //   { type: 'trap', message }                              the module trapped; it recovered (or
 //                                                          was instantiated afresh) and the run
 //                                                          is gone (reset creates it again)
