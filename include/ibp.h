@@ -414,9 +414,11 @@ size_t ibp_run_csv_of_rows(const ibp_run *r, const double *rows, int nrows, int 
  *     loop:  ibp_run_step(r, 50, ...);            // GD: its rows now hold NaN flow columns
  *            ibp_run_flow_step(r, 400, ...);      // the flows: at most ~400 right-hand sides
  *            read ibp_run_flow_rows (step + the flow columns, in the main table's order), clear
- * GD keeps its theta for each row the flows still owe, at most a fixed number of rows (16 MiB,
- * <= 64 rows): while that many are pending, ibp_run_step takes no step (returns 0 with the run
- * still running) until ibp_run_flow_step catches up. The flow rows are the same bits as the
+ * GD keeps its theta for each row the flows still owe, in a ring of ibp_run_flow_lag_max rows
+ * (the run's `steps`, or fewer when they do not fit in 64 MiB or in what mem_cap leaves: the
+ * ring is part of the run's memory and of ibp_estimate): while that many are pending, and only
+ * then, ibp_run_step takes no step (returns 0 with the run still running) until
+ * ibp_run_flow_step catches up. The flow rows are the same bits as the
  * lockstep columns of the same steps (rows GD wrote before the switch, e.g. step 0 at creation,
  * keep their lockstep values). A right-hand side costs one gradient (gf) or one gradient,
  * a warm Lanczos solve and, at the edge, up to k (k+1)/2 D3 passes (central): the budget bounds
@@ -428,6 +430,7 @@ int ibp_run_flow_follow(ibp_run *r, int on, char *err, size_t errlen);
  * sides (0: no limit). Returns the flow rows appended (>= 0), or IBP_E_ARG / IBP_E_STATE. */
 int64_t ibp_run_flow_step(ibp_run *r, int64_t max_rhs, char *err, size_t errlen);
 int64_t ibp_run_flow_lag(const ibp_run *r); /* rows GD has written that the flows still owe */
+int64_t ibp_run_flow_lag_max(const ibp_run *r); /* the most it can be: GD waits there (0: no flows) */
 int64_t ibp_run_flow_at(const ibp_run *r);  /* the step the flows' state is at (-1: not started) */
 int ibp_run_flow_ncols(const ibp_run *r);   /* 0 without flows; column 0 is "step" */
 const char *ibp_run_flow_column(const ibp_run *r, int j);

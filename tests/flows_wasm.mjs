@@ -2,8 +2,10 @@
 // engine-flows.js), as a worker would drive them: GD runs ahead in chunks, the flows follow in
 // small budgets of right-hand sides. Checks: the flow rows are the lockstep columns of the same
 // steps bit for bit (a lockstep run of the same config in the same module), one per GD row;
-// GD's own rows are the same bits with and without flows; GD waits when the flows are far
-// behind; the budget bounds the work of a call; errors are sentences.
+// GD's own rows are the same bits with and without flows; GD waits exactly when its ring of
+// rows the flows owe is full (a row per step of the run, at most 64 MiB, at most what mem_cap
+// leaves; counted by the estimate), and never before; the budget bounds the work of a call;
+// errors are sentences.
 // Usage: node tests/flows_wasm.mjs [build/wasm/ibp.wasm]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -55,9 +57,18 @@ const run = Run.create(ibp, { config: cfg });
 const flows = new Flows(run);
 check(flows.columns[0] === 'step' && flows.columns.slice(1).every((c) => /^(gf|cf|rf|ef)_/.test(c)), `flow columns ${flows.columns}`);
 run.takeRows(); // step 0: written at creation, in lockstep
-let nflow = 0, mism = 0, waited = 0, maxStepRhs = 0, rounds = 0;
+const lagMax = flows.lagMax;
+check(lagMax === 200, `the ring holds a row for each of the 200 steps (${lagMax})`);
+let nflow = 0, mism = 0, waited = 0, maxStepRhs = 0, rounds = 0, maxLag = 0, wrongWait = 0;
 while ((run.running || flows.lag > 0) && rounds++ < 100000) {
-  if (run.running) { if (run.step(9) === 0) waited++; }
+  if (run.running) {
+    const lag0 = flows.lag;
+    const took = run.step(9);
+    if (took === 0) waited++;
+    // it stops short only with the ring full, and takes no step then
+    if ((lag0 === lagMax && took > 0) || (run.running && took < 9 && flows.lag < lagMax)) wrongWait++;
+    maxLag = Math.max(maxLag, flows.lag);
+  }
   run.takeRows();
   const got = flows.step(11);
   const rows = flows.takeRows();
@@ -75,10 +86,38 @@ while ((run.running || flows.lag > 0) && rounds++ < 100000) {
 }
 check(nflow === lockRows.length - 1, `a flow row for every GD row after step 0 (${nflow} vs ${lockRows.length - 1})`);
 check(mism === 0, `follow-mode flow rows equal the lockstep columns bit for bit (${mism} differences)`);
-check(waited > 0, `GD waited for the flows (${waited} times)`);
+check(waited === 0 && wrongWait === 0 && maxLag <= lagMax, `GD never waited: the ring holds the whole run (waited ${waited}, `
+  + `stopped with the ring not full or stepped with it full ${wrongWait}, most rows owed ${maxLag})`);
 check(flows.message === '', `no flow stopped (${flows.message})`);
 flows.follow(false);
 run.destroy();
+
+// a wide model (P = 67,329; rows of 8 P + 12 bytes): 64 MiB hold 124 rows of its 400 steps, the
+// estimate counts them, and GD waits exactly when they are owed
+{
+  const wide = 'model=mlp&depth=3&d=4&width=256&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=16'
+    + '&lr=0.02&measure=0&log_every=1&flow=gf';
+  const estimate = (config) => {
+    const c = ibp.cstr(config), d = ibp.cstr('');
+    try { return ibp.ex.ibp_w_estimate(c, d, 0, 0); } finally { ibp.free(c); ibp.free(d); }
+  };
+  const r = Run.create(ibp, { config: `${wide}&steps=400` });
+  const f = new Flows(r);
+  const P = r.nparams, row = 8 * P + 12, n = f.lagMax;
+  check(n < 400 && n * row <= 64 * 1048576 && (n + 1) * row > 64 * 1048576, `P = ${P}: the ring holds the ${n} rows that fit in 64 MiB`);
+  const grown = estimate(`${wide}&steps=400`) - estimate(`${wide}&steps=2`);
+  check(Math.abs(grown - (n - 2) * row) <= 48, `the estimate counts the ring's rows (${grown} bytes for ${n - 2} more rows of ${row})`);
+  r.takeRows();
+  let took = 0;
+  for (let i = 0; i < n; i++) { took += r.step(1); r.takeRows(); }
+  check(took === n && f.lag === n, `GD took a step for each of the ring's ${n} rows (${took}), not waiting before it was full`);
+  check(r.step(1) === 0 && r.running && f.lag === n, 'the ring full: GD waits, still running');
+  let got = 0;
+  for (let i = 0; i < 1000 && !got; i++) got = f.step(1);
+  check(got === 1 && f.lag === n - 1, `the flows produced one row (${got})`);
+  check(r.step(5) === 1 && f.lag === n, 'one row free: GD takes one step, and waits again');
+  r.destroy();
+}
 
 // errors are sentences
 {

@@ -5,7 +5,9 @@
  *    flow_tol = 1e-10: within 1e-8 relative (a few tol over the run; see test_ode.c).
  * 2. Observation never changes GD: GD's columns are the same bits with and without flows.
  * 3. Follow mode (GD runs ahead, the flows catch up in budgets of a few right-hand sides) gives
- *    the same bits as lockstep, row for row; GD stops stepping while its ring is full.
+ *    the same bits as lockstep, row for row; GD stops stepping while its ring is full, and only
+ *    then. The ring holds a row per step of the run, at most 64 MiB, at most what mem_cap leaves,
+ *    and ibp_estimate counts it to the row.
  * 4. The complementarity problem of the central flow on random instances (nc = 1..4): the KKT
  *    conditions X >= 0, 1/2 B X - alpha >= 0, <X, 1/2 B X - alpha> = 0, checked with the test's
  *    own Jacobi eigensolver to 1e-8 of the problem's scale; nc = 1 equals the closed form.
@@ -104,9 +106,20 @@ static void gd_unchanged(void) {
     free(a); free(b);
 }
 
-static void follow_equals_lockstep(const char *cfg) {
+/* ring: 0 keeps the ring the run was given (its `steps` rows here: GD never waits); else the
+ * ring is cut to that many rows (white box: the same memory, fewer slots), so GD waits and the
+ * ring wraps around. Either way GD waits exactly when the ring is full, and only then. */
+static void follow_equals_lockstep(const char *cfg, long ring) {
     ibp_run *a = t_run(cfg, NULL, NULL), *b = t_run(cfg, NULL, NULL);
     if (!a || !b) return;
+    long steps = (long)a->c.steps;
+    T_CHECK(ibp_run_flow_lag_max(b) == steps, "%s: the ring holds a row for each of the %ld steps (%lld)", cfg, steps,
+            (long long)ibp_run_flow_lag_max(b));
+    if (ring) {
+        T_CHECK(ring <= b->snap_cap && b->snap_n == 0, "the ring can be cut to %ld rows", ring);
+        b->snap_cap = ring;
+    }
+    long cap = (long)ibp_run_flow_lag_max(b), maxlag = 0, early = 0, full_stepped = 0;
     int nc = ibp_run_ncols(a);
     /* lockstep: flow columns of every row, by step */
     double *lock = calloc(2000 * (size_t)nc, sizeof(double));
@@ -127,8 +140,14 @@ static void follow_equals_lockstep(const char *cfg) {
     ibp_run_clear_rows(b);
     int rounds = 0;
     while ((ibp_run_state(b) == IBP_RUNNING || ibp_run_flow_lag(b) > 0) && rounds++ < 100000) {
-        int64_t took = ibp_run_state(b) == IBP_RUNNING ? ibp_run_step(b, 7, NULL, 0) : 0;
-        if (ibp_run_state(b) == IBP_RUNNING && took == 0) blocked++;
+        int running = ibp_run_state(b) == IBP_RUNNING;
+        int64_t lag0 = ibp_run_flow_lag(b);
+        int64_t took = running ? ibp_run_step(b, 7, NULL, 0) : 0;
+        int64_t lag1 = ibp_run_flow_lag(b);
+        if (lag1 > maxlag) maxlag = (long)lag1;
+        if (running && took == 0) blocked++;
+        if (running && lag0 == cap && took != 0) full_stepped++;        /* a step with the ring full */
+        if (ibp_run_state(b) == IBP_RUNNING && took < 7 && lag1 < cap) early++; /* stopped, not full */
         for (int i = 0; i < ibp_run_nrows(b); i++) memcpy(gd + ngd++ * nc, ibp_run_rows(b) + i * nc, sizeof(double) * nc);
         ibp_run_clear_rows(b);
         if (rounds % 5 == 0 || ibp_run_state(b) != IBP_RUNNING) ibp_run_flow_step(b, 13, NULL, 0);
@@ -149,7 +168,10 @@ static void follow_equals_lockstep(const char *cfg) {
     }
     T_CHECK(nf == nl - 1, "a flow row for every GD row after step 0 (%ld vs %ld)", nf, nl - 1);
     T_CHECK(same, "follow-mode flow rows are the lockstep columns, bit for bit");
-    T_CHECK(blocked > 0, "GD waited for the flows when its ring was full (%ld times)", blocked);
+    T_CHECK(maxlag <= cap && !full_stepped && !early, "GD waits when its ring of %ld rows is full, and only then "
+            "(most rows owed %ld; steps taken with the ring full %ld; stops short of full %ld)", cap, maxlag, full_stepped, early);
+    if (ring) T_CHECK(blocked > 0 && maxlag == cap, "a ring of %ld rows: GD waited for the flows (%ld times)", cap, blocked);
+    else T_CHECK(blocked == 0, "a ring of the run's %ld steps: GD never waited (%ld times)", cap, blocked);
     /* GD's own columns in follow mode: the lockstep bits (flow columns NaN) */
     int gd_same = ngd == nl;
     for (long i = 1; gd_same && i < nl; i++)
@@ -316,6 +338,78 @@ static void sdcp_kkt(void) {
     }
 }
 
+/* Follow mode's ring (flow_follow.c): a row for each of the run's steps, at most 64 MiB of them,
+ * at most what mem_cap leaves; a row is GD's theta (8 P bytes), its step (8) and whether it was
+ * measured (4). ibp_estimate counts it, to the row; GD waits exactly when it is full. */
+#define WIDECFG "model=mlp&depth=3&d=4&width=256&data=teacher&teacher=tanh_mlp&teacher_scale=4&standardize=1&n=16" \
+                "&lr=0.02&measure=0&log_every=1&flow=gf"
+static double est(const char *cfg, int64_t *P) {
+    char err[512] = "";
+    double bytes = -1;
+    ibp_run_desc d = {.config = cfg};
+    int rc = ibp_estimate(&d, &bytes, P, err, sizeof err);
+    T_CHECK(rc == IBP_OK, "estimate %s: %s", cfg, err);
+    return bytes;
+}
+
+static void ring_bound(void) {
+    const double MiB = 1048576.0, slack = 3 * 16; /* 3 slices, each aligned to 16 bytes */
+    int64_t P = 0;
+    /* the estimate grows by a row per step with flows, and not at all without */
+    double e100 = est(EOSCFG "&steps=100&flow=gf", &P), e160 = est(EOSCFG "&steps=160&flow=gf", &P);
+    double row = 8.0 * (double)P + 12;
+    T_CHECK(fabs(e160 - e100 - 60 * row) <= slack, "60 more steps: the estimate grows by 60 ring rows of %g bytes (%g)", row,
+            e160 - e100);
+    T_CHECK(est(EOSCFG "&steps=160", NULL) == est(EOSCFG "&steps=100", NULL), "no ring without flows");
+    /* a wide model (P = 67,329): 64 MiB hold 124 rows of its 400 steps */
+    double e2 = est(WIDECFG "&steps=2", &P), e400 = est(WIDECFG "&steps=400", &P);
+    row = 8.0 * (double)P + 12;
+    ibp_run *r = t_run(WIDECFG "&steps=400", NULL, NULL);
+    if (!r) return;
+    long full = (long)ibp_run_flow_lag_max(r);
+    T_CHECK(full < 400 && full * row <= 64 * MiB && (full + 1) * row > 64 * MiB,
+            "P = %lld: the ring holds the %ld rows that fit in 64 MiB (rows of %g bytes)", (long long)P, full, row);
+    T_CHECK(fabs(e400 - e2 - (double)(full - 2) * row) <= slack && (double)r->mem_bytes == e400,
+            "the estimate counts those %ld rows (%g bytes more than 2 rows; allocated %zu, estimated %g)", full, e400 - e2,
+            r->mem_bytes, e400);
+    ibp_run_destroy(r);
+    /* mem_cap 30.5 rows below that: the ring takes the room left, and the run still fits */
+    char cfg[512], err[512] = "";
+    double cap = e400 - 30.5 * row;
+    snprintf(cfg, sizeof cfg, WIDECFG "&steps=400&mem_cap=%.17g", cap / MiB);
+    r = t_run(cfg, NULL, NULL);
+    if (!r) return;
+    long n = (long)ibp_run_flow_lag_max(r);
+    T_CHECK(n < full && n >= 2 && (double)r->mem_bytes <= cap && cap - (double)r->mem_bytes < row + slack,
+            "mem_cap %.3f MiB: a ring of %ld rows (of %ld) in the room it leaves (%g bytes left)", cap / MiB, n, full,
+            cap - (double)r->mem_bytes);
+    printf("follow mode's ring: P = %lld, rows of %.0f bytes: %ld rows in 64 MiB (of 400 steps), %ld under mem_cap %.3f MiB\n",
+           (long long)P, row, full, n, cap / MiB);
+    /* GD waits exactly when the ring is full: a row per step, so n steps, then none */
+    T_CHECK(ibp_run_flow_follow(r, 1, err, sizeof err) == IBP_OK, "follow: %s", err);
+    long took = 0, waited_early = 0;
+    for (long i = 0; i < n; i++) {
+        if (ibp_run_step(r, 1, NULL, 0) == 1) took++;
+        else waited_early++;
+        ibp_run_clear_rows(r);
+    }
+    T_CHECK(took == n && !waited_early && ibp_run_flow_lag(r) == n, "GD took %ld steps with the ring filling (of %ld)", took, n);
+    T_CHECK(ibp_run_step(r, 1, NULL, 0) == 0 && ibp_run_state(r) == IBP_RUNNING && ibp_run_flow_lag(r) == n,
+            "the ring full: GD waits, still running");
+    int64_t got = 0;
+    for (int i = 0; i < 1000 && !got; i++) got = ibp_run_flow_step(r, 1, NULL, 0);
+    T_CHECK(got == 1 && ibp_run_flow_lag(r) == n - 1 && ibp_run_flow_nrows(r) == 1, "the flows produced one row (%lld)",
+            (long long)got);
+    T_CHECK(ibp_run_step(r, 5, NULL, 0) == 1 && ibp_run_flow_lag(r) == n, "one row free: GD takes one step, and waits again");
+    ibp_run_destroy(r);
+    /* a cap without room for 2 rows: refused, as before */
+    snprintf(cfg, sizeof cfg, WIDECFG "&steps=400&mem_cap=%.17g", (e2 - row) / MiB);
+    ibp_run_desc d = {.config = cfg};
+    r = NULL;
+    T_CHECK(ibp_run_create(&r, &d, err, sizeof err) == IBP_E_MEMORY && strstr(err, "mem_cap"), "no room for the ring: %s", err);
+    if (r) ibp_run_destroy(r);
+}
+
 static double central_at_edge(const char *cfg) {
     ibp_run *r = t_run(cfg, NULL, NULL);
     if (!r) return 0;
@@ -368,9 +462,12 @@ int main(void) {
     refusals();
     gf_closed_form();
     gd_unchanged();
-    follow_equals_lockstep(EOSCFG "&steps=160&flow=gf,central&flow_k=2");
+    follow_equals_lockstep(EOSCFG "&steps=160&flow=gf,central&flow_k=2", 0);
+    follow_equals_lockstep(EOSCFG "&steps=160&flow=gf,central&flow_k=2", 5);
+    ring_bound();
     /* --- rod/edge (rodedge) --- */
-    follow_equals_lockstep(EOSCFG "&steps=160&flow=rod,edge");
+    follow_equals_lockstep(EOSCFG "&steps=160&flow=rod,edge", 0);
+    follow_equals_lockstep(EOSCFG "&steps=160&flow=rod,edge", 6);
     gd_unchanged_with(EOSCFG "&steps=160&flow=gf,rod,edge");
     quad_closed_form(IBP__FLOW_ROD);
     quad_closed_form(IBP__FLOW_EDGE);

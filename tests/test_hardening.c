@@ -118,6 +118,12 @@ static void test_float_to_int(void) {
     config_refused("width=1e300", "width=1e300 is out of range");
     config_refused("data_seed=1e300", "out of range");
     config_refused("n=9.3e18", "out of range");
+    /* the conv list (found by fuzz_pipeline's long run): channels or kernels far out of range were
+     * cast to int64 before the range check */
+    config_refused("model=cnn&conv=551x6.7e58", "conv: layer 1, \"551x6.7e58\" is out of range");
+    config_refused("model=cnn&conv=1e300x3", "conv: layer 1, \"1e300x3\" is out of range");
+    config_refused("model=cnn&conv=8x3,-1e300x3", "conv: layer 2, \"-1e300x3\" is out of range");
+    config_refused("model=cnn&conv=8x2.5", "conv: layer 1, \"8x2.5\": the channels must be a whole number");
     config_refused("steps=2.5", "must be an integer");
 }
 

@@ -160,11 +160,13 @@ static int ibp__parse_conv(const ibp__key *k, const char *v, ibp__list *out, cha
             return IBP__ERR("%s: layer %d, \"%s\", is not CxK (C output channels, kernel K), e.g. 8x3", k->key,
                             i + 1, tmp);
         }
-        if (ch != (double)(int64_t)ch || ch < k->min || ch > k->max || ks != (double)(int64_t)ks || ks < 1 ||
-            ks > 64) {
+        /* the ranges before the casts: (int64_t)6.7e58 is undefined behaviour (found by fuzz_pipeline) */
+        int in_range = ch >= k->min && ch <= k->max && ks >= 1 && ks <= 64;
+        if (!in_range || ch != (double)(int64_t)ch || ks != (double)(int64_t)ks) {
             free(vals);
-            return IBP__ERR("%s: layer %d, \"%s\": the channels must be a whole number in [%g, %g] and the "
-                            "kernel in [1, 64]", k->key, i + 1, tmp, k->min, k->max);
+            return IBP__ERR("%s: layer %d, \"%s\"%s: the channels must be a whole number in [%g, %g] and the "
+                            "kernel in [1, 64]", k->key, i + 1, tmp, in_range ? "" : " is out of range", k->min,
+                            k->max);
         }
         vals[2 * i] = ch;
         vals[2 * i + 1] = ks;

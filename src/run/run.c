@@ -19,6 +19,7 @@ typedef struct ibp__plan {
     double bytes; /* the whole heap a creation takes at its peak: the arena, the config's lists and
                    * the parser's copy of the config text. A double: estimates of refused configs
                    * may exceed size_t on wasm32 */
+    long ring_rows; /* follow mode's ring of GD rows the flows owe (flow_follow.c); 0 without flows */
 } ibp__plan;
 
 /* Carve (or, with a->base == NULL, measure) every slice of the run's memory. The run struct
@@ -50,7 +51,7 @@ static void ibp__carve(ibp_run *r, ibp__arena *a, const ibp__plan *pl) {
     ibp__measure_carve(r, a);
     ibp__probe_carve(r, a, pl->nmax);
     r->flows = ibp__flows_carve(a, c, m, pl->nmax);
-    ibp__flow_follow_carve(r, a);
+    ibp__flow_follow_carve(r, a, pl->ring_rows);
     if (a->base) {
         ibp__config_move_lists(&r->c, lists); /* the config's lists join the one allocation */
         if (r->c.lr_at.n) memcpy(lr_at, r->c.lr_at.v, sizeof(double) * (size_t)r->c.lr_at.n);
@@ -136,14 +137,19 @@ static int ibp__plan_run(const ibp_run_desc *desc, ibp_run *r, ibp__plan *pl, ch
                          "this run needs at least %.1f MiB (P = %ld parameters): more than the 2 GiB a "
                          "WebAssembly module can address; use the native CLI", low / 1048576.0, r->m.P);
     }
-    ibp__arena a = {NULL, 0};
-    ibp__arena_bytes(&a, sizeof(ibp_run));
-    ibp__carve(r, &a, pl);
-    pl->arena = (double)a.off + 64;
-    /* + the parsed lists (moved into the arena, but both exist while they move) + the parser's
-     * buffer (freed before the arena is made, counted as if it were not) + 64 for the default
-     * lists a given list replaces */
-    pl->bytes = pl->arena + 8.0 * (double)ibp__config_list_doubles(c) + (double)strlen(cfg) + 2 + 64;
+    /* twice: without follow mode's ring, then with the ring in the room left under the cap */
+    for (int pass = 0; pass < 2; pass++) {
+        pl->ring_rows = pass ? ibp__flow_follow_ring_rows(r, cap - pl->bytes) : 0;
+        if (pass && !pl->ring_rows) break;
+        ibp__arena a = {NULL, 0};
+        ibp__arena_bytes(&a, sizeof(ibp_run));
+        ibp__carve(r, &a, pl);
+        pl->arena = (double)a.off + 64;
+        /* + the parsed lists (moved into the arena, but both exist while they move) + the parser's
+         * buffer (freed before the arena is made, counted as if it were not) + 64 for the default
+         * lists a given list replaces */
+        pl->bytes = pl->arena + 8.0 * (double)ibp__config_list_doubles(c) + (double)strlen(cfg) + 2 + 64;
+    }
     if (pl->bytes > cap) {
         return ibp__fail(err, errlen, IBP_E_MEMORY,
                          "this run needs an estimated %.1f MiB (P = %ld parameters, %d samples of dimension %d), "

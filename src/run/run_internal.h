@@ -114,9 +114,9 @@ struct ibp_run {
     ibp__flows *flows;
     int flow_follow;        /* GD runs ahead; the flows catch up in ibp_run_flow_step */
     double *snap;           /* (snap_cap, P): GD's theta at the rows the flows still owe */
-    long *snap_t;           /* (snap_cap,) their steps */
+    int64_t *snap_t;        /* (snap_cap,) their steps */
     int *snap_meas;         /* (snap_cap,) measured rows */
-    int snap_cap, snap_head, snap_n;
+    long snap_cap, snap_head, snap_n; /* the ring's rows (ibp__flow_follow_ring_rows), first, used */
     int fncols;             /* flow table: "step" + the flow columns */
     short fcol[IBP__MAX_COLS]; /* main-table index of flow column j (j >= 1) */
     double *frows;          /* (IBP__ROWS_CAP, fncols) */
@@ -127,7 +127,9 @@ struct ibp_run {
     char flabel[IBP__NFLOWS][40];  /* flow i's name in words */
 };
 /* flow_follow.c */
-void ibp__flow_follow_carve(ibp_run *r, ibp__arena *a);
+/* the ring's rows for this run, given the bytes left under mem_cap by everything else */
+long ibp__flow_follow_ring_rows(const ibp_run *r, double room);
+void ibp__flow_follow_carve(ibp_run *r, ibp__arena *a, long ring_rows);
 void ibp__flow_follow_after_step(ibp_run *r, int row, int measured); /* in ibp_run_step */
 int ibp__flow_follow_blocked(const ibp_run *r);                      /* GD may not step */
 /* flow_params.c */

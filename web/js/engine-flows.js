@@ -38,6 +38,8 @@ export class Flows {
     return Number(got);
   }
   get lag() { return Number(this.run.ibp.ex.ibp_run_flow_lag(this.run.ptr)); } // GD rows the flows owe
+  // the most GD rows the flows can owe: GD waits there, and only there (its ring: ibp.h follow mode)
+  get lagMax() { return Number(this.run.ibp.ex.ibp_run_flow_lag_max(this.run.ptr)); }
   get at() { return Number(this.run.ibp.ex.ibp_run_flow_at(this.run.ptr)); }   // step the flows are at
   get message() { return this.run.ibp.readCStr(this.run.ibp.ex.ibp_run_flow_message(this.run.ptr)); }
   // The pending flow rows (step + the flow columns) as one Float64Array; clears them.
