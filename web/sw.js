@@ -32,9 +32,17 @@ self.addEventListener('fetch', (event) => {
   const page = req.mode === 'navigate' || url.pathname.endsWith('/') || url.pathname.endsWith('.html');
   let key = url.origin + url.pathname;
   if (key.endsWith('/')) key += 'index.html';
-  event.respondWith(caches.open(CACHE).then(async (cache) => {
+  event.respondWith(openCache().then(async (cache) => {
     const hit = await cache.match(key, { ignoreSearch: page });
     if (hit) return hit;
     return fetch(req);
   }));
 });
+
+// The cache, opened once per service worker start: a page's load asks for some 80 files at once
+// (its modules are preloaded together), and each answer should cost one lookup.
+let opened = null;
+function openCache() {
+  if (!opened) opened = caches.open(CACHE).catch((e) => { opened = null; throw e; });
+  return opened;
+}

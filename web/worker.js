@@ -28,6 +28,7 @@ import { valueOf, withoutKeys } from './js/kv.js';
 import { imageSamples } from './js/image-grid.js';
 import { RowTable } from './js/row-table.js';
 import { ImageFile } from './js/image-file.js';
+import { earlyConfigOf, earlyLinkOf } from './js/early-run.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
 // The largest run (its one allocation) that starts before the page is built: the default runs take
@@ -98,6 +99,9 @@ const worker = engineWorker({
     session.version = instance.readCStr(instance.ex.ibp_version());
     return { version: session.version, schema: session.schema, enums: instance.enums };
   },
+  // the page's first script names the page's address in the worker's name (worker-start.js): the
+  // link's run starts now, before any message of the page could have arrived (early-run.js)
+  afterReady: () => { const link = earlyLinkOf(self.name); if (link) prestart(earlyConfigOf(link)); },
   // The run may be half-updated: it is destroyed (its memory freed, never read again); when the
   // instance is lost, its pointers are simply forgotten.
   onTrap: (e, message, lost) => {
@@ -115,7 +119,7 @@ const worker = engineWorker({
   handlers: {
     validate: ({ config }) => validate(config),
     create: (args, msg) => adopt(args) || withImages(args.config, () => create(args, msg)),
-    prestart: ({ config }) => prestart(config),
+    prestart: ({ config, link }) => prestart(link ? earlyConfigOf(link) : config),
     // the same config (with the changes of eta made by hand: the run's own config names them),
     // the same initialization
     reset: () => {
@@ -283,7 +287,7 @@ function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
 // and played at full speed at once. A refused config is left to the page's own request (which
 // says why). -> true when it runs.
 function prestart(config) {
-  if (session.run) return false; // the page already made a run
+  if (config == null || session.run) return false; // not a link that starts early; or the page already made a run
   // A big run's setup (S0 by Lanczos for lr_rel, the data) can take seconds: it goes the usual way,
   // where the page says what is computed and can cancel it (setupPlan, rpc.js's progress message).
   const v = validate(config);
@@ -296,6 +300,7 @@ function prestart(config) {
     throw e;
   }
   session.early = { canonical: info.canonical, info };
+  post({ type: 'early', runId: info.runId, canonical: info.canonical });
   session.playUntil = Infinity;
   session.playing = session.run.running;
   session.credit = 0; session.creditAt = performance.now();

@@ -342,6 +342,21 @@ export class ChartBoard {
     if (moreDetails) moreDetails.addEventListener('toggle', () => this.markDirty());
   }
 
+  // Chart.js's first chart costs several times what the next ones do (its code runs for the first
+  // time: ~50 ms on a loaded machine, a long task while a run that started early already plays).
+  // One throwaway chart, with the loss chart's options and no data, drawn once on a detached
+  // canvas, takes that cost while the page waits for the run's first rows.
+  warmUp() {
+    const C = globalThis.Chart;
+    if (!C || this.warmed) return;
+    this.warmed = true;
+    const canvas = document.createElement('canvas');
+    canvas.width = 600; canvas.height = 300;
+    const spec = chartSpecs(['step', 'loss'])[0];
+    const options = ChartPanel.prototype.options.call({ board: this, spec }, this.theme, { responsive: false, devicePixelRatio: 1 });
+    try { new C(canvas, { type: 'line', data: { datasets: [] }, options, plugins: [errorBars, markers] }).destroy(); } catch { /* only a warm-up */ }
+  }
+
   // The charts for the columns of the current run and the overlaid ones, placed by the view.
   sync() {
     const cols = new Set(this.current ? this.current.columns : []);
@@ -416,8 +431,11 @@ export class ChartBoard {
 
   // Paced by animation frames, but drawn outside them: each chart's redraw is a task of its own
   // (tasks.js), so the frame's style, layout and paint never wait on several Chart.js updates.
+  // The first rows of the page go straight to the queue: no frame to wait for, and no waiting job
+  // of the page's build (tasks.js whenOthersDone) between them and the first chart.
   schedule() {
     if (this.frame || this.queued) return;
+    if (!this.drawMs.length && this.current && this.current.n) { this.queue(); return; }
     this.frame = requestAnimationFrame(() => { this.frame = 0; this.queue(); });
   }
 

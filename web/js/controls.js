@@ -8,28 +8,36 @@ import { el } from './dom.js';
 import { groups, byKeyMap, rangeText, controlKind, suggestions, valueOf } from './schema.js';
 
 const OPEN_GROUPS = new Set(['model', 'data', 'optimizer']);
+const FIELDS_PER_STEP = 10;
 
 export class Controls {
-  // container: the element the groups go into; onInput(key) is called on every edit.
-  constructor(container, schema, { onInput } = {}) {
+  // container: the element the groups go into; onInput(key) is called on every edit; build: false
+  // leaves the building to the caller, a few fields at a time (steps()).
+  constructor(container, schema, { onInput, build = true } = {}) {
     this.container = container;
     this.schema = schema;
     this.byKey = byKeyMap(schema);
     this.onInput = onInput || (() => {});
     this.fields = new Map(); // key -> { wrap, input, error, spec }
     this.applies = null;     // the keys that apply (a Set from the engine), null: all
-    this.build();
+    if (build) { const steps = this.steps(); while (!steps.next().done); }
   }
 
-  build() {
+  // The form, built FIELDS_PER_STEP fields per step (a generator: the page spreads the steps over
+  // main-thread tasks of their own while a run already plays); it appears whole after the last.
+  *steps() {
     const frag = document.createDocumentFragment();
+    let n = 0;
     for (const g of groups(this.schema)) {
       const det = el('details', { class: 'group', open: OPEN_GROUPS.has(g.name), dataset: { group: g.name } });
       det.append(el('summary', { text: g.title }));
       const body = el('div', { class: 'group-body' });
-      for (const spec of g.keys) body.append(this.field(spec));
       det.append(body);
       frag.append(det);
+      for (const spec of g.keys) {
+        body.append(this.field(spec));
+        if (++n % FIELDS_PER_STEP === 0) yield;
+      }
     }
     this.container.replaceChildren(frag);
   }

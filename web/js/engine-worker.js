@@ -37,9 +37,10 @@ export function trapMessage(e, note = '') {
 // message, lost): a call trapped: drop (destroy) the objects it may have left half-updated, or,
 // when lost is true, forget every pointer into the module (a fresh instance takes over); abortType: the
 // request that drops a queued one ({ id }), if the protocol has it; trapNote: what a trap means
-// for the page (appended to the message).
+// for the page (appended to the message); afterReady(): what the worker does first once 'ready' is
+// posted, before the requests that waited (a trap there is handled like a request's).
 // -> { ibp() (the current instance), post(msg, transfer), trap(e) (a trap caught outside a request) }
-export function engineWorker({ scope, moduleUrl, isRequest, handlers, ready, onTrap = () => {}, abortType = null, trapNote = '' }) {
+export function engineWorker({ scope, moduleUrl, isRequest, handlers, ready, onTrap = () => {}, abortType = null, trapNote = '', afterReady = () => {} }) {
   const state = { host: null, queue: [], aborted: new Set() };
   const post = (msg, transfer) => scope.postMessage(msg, transfer || []);
 
@@ -89,6 +90,7 @@ export function engineWorker({ scope, moduleUrl, isRequest, handlers, ready, onT
   compileIbp(fetch(moduleUrl)).then((module) => {
     state.host = new EngineHost(module);
     post({ type: 'ready', ...ready(state.host.ibp) });
+    try { afterReady(); } catch (e) { trap(e); }
     while (state.queue.length && state.host) handle(state.queue.shift());
   }, (e) => {
     post({ type: 'fatal', message: `the engine (ibp.wasm) could not be loaded: ${e && e.message ? e.message : e}` });

@@ -105,6 +105,19 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
     }
   }
 
+  // The run of the link being loaded started early (early-run.js), before the page has built
+  // itself and made it its own: the address names its canonical config from the start, as the
+  // page's own write would, unless the page has moved on (a run of its own, another address).
+  // first: { hash, link } (boot.js: the address on load and parseLink's reading of it)
+  function writeEarly(canonical, first) {
+    const s = state();
+    if (s.run || s.address.applying !== null || location.hash !== first.hash || typeof canonical !== 'string') return;
+    const p = first.link.page;
+    const hash = buildLink(canonical, { speed: p.speed, autoplay: p.autoplay, limit: p.limit }, { omit: first.link.fromQuery });
+    store.dispatch('addressWritten', hash);
+    if (location.hash !== hash) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+  }
+
   // A problem's item of the current link replaced (the engine's guess) or removed, by a button of
   // the problems panel: the new link is applied like any other.
   function relink(p, by) {
@@ -123,5 +136,5 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
     if (hash !== state().address.written) apply(hash);
   });
 
-  return { apply, write, validate, resolve, relink };
+  return { apply, write, writeEarly, validate, resolve, relink };
 }

@@ -7,10 +7,10 @@
 //   link-sync.js    the address bar and the run, in step        link-problems.js a bad link, said
 //   views.js        charts, data and model, spectrum, status    share.js        share, embed, export
 //   embed-host.js   a framing host page                         setup.js        a slow setup, said
-import { WorkerClient } from './worker-client.js';
-import { earlyConfig } from './early-run.js';
+//   boot.js         the worker and the link's run, started before this module loads
+import { client, initialLink, initialHash } from './boot.js';
 import { createStore, initialState, transitions } from './store.js';
-import { parseLink, isWidgetPath, PAGE_KEYS } from './link.js';
+import { PAGE_KEYS } from './link.js';
 import { Messages } from './status.js';
 import { setText } from './dom.js';
 import { Views } from './views.js';
@@ -30,28 +30,19 @@ import { applyEmbedChrome } from './embed.js';
 import { ImportedFiles } from './imports.js';
 import { download, chartPng } from './export.js';
 import { initPwa, buildInfo } from './pwa.js';
-import { inOwnTask } from './tasks.js';
+import { whenOthersDone } from './tasks.js';
 
 const $ = (id) => document.getElementById(id);
 
-// The embed chrome is chosen by the link (or by the widget page, embed.html): read it now, before
-// the engine loads, so an embedded widget never shows the full page.
-const initialLink = parseLink(location.hash, location.search, { widget: isWidgetPath(location.pathname) });
+// The embed chrome is chosen by the link (or by the widget page, embed.html), read by boot.js: it
+// applies now, before the engine is ready, so an embedded widget never shows the full page.
 const embed = initialLink.page.embed === 1;
 if (embed) applyEmbedChrome(document, initialLink.page);
 
 performance.mark('ibp-main');
-const client = new WorkerClient(new URL('../worker.js', import.meta.url));
-// the link's run starts now, while the page builds itself (early-run.js); the worker answers the
-// page's own 'create' of it with this run
-// Off for now: the page then builds itself while the run already plays, and that build is a main-
-// thread task of about 80 ms during the run (e2e/perf.spec's @alone long-task test, quiet machine).
-// The early start comes back once the build is split into tasks under 50 ms. It is now three tasks
-// (buildPage below: 16-72 ms and 16-44 ms for the first two at load 20; not measured on a quiet
-// machine yet): switch this on when perf.spec's @alone test passes with it there.
-const EARLY_START = false;
-const early = EARLY_START ? earlyConfig(initialLink) : null;
-if (early !== null) client.request('prestart', { config: early }).catch(() => {});
+// The worker (boot.js) is already loading the engine, and plays the link's run when the link runs
+// at once (early-run.js); the worker answers the page's own 'create' of it with that run. Its
+// events wait (held) until the listeners below are in place: client.release() at the end.
 const store = createStore(initialState({ embed }), transitions);
 const state = () => store.get();
 
@@ -174,6 +165,7 @@ store.subscribe((s, prev) => {
 // ---- the worker ------------------------------------------------------------------------------
 
 client.on('metrics', (m) => store.dispatch('metricsArrived', m));
+client.on('early', (m) => link.writeEarly(m.canonical, { hash: initialHash, link: initialLink }));
 client.on('status', (st) => store.dispatch('statusArrived', st));
 client.on('trace', (m) => views.trace(m));
 client.on('flows', (m) => views.flows(m));
@@ -191,22 +183,25 @@ client.on('fatal', (m) => {
   say.message(`${m.message[0].toUpperCase()}${m.message.slice(1)}. Reload the page to try again.`, 'error', { id: 'fatal' });
   $('version').textContent = 'the engine could not be loaded';
 });
+let building = false;
 client.on('ready', (m) => {
-  if (state().engine) return; // a restarted worker: the page is already built
+  if (building) return; // a restarted worker: the page is already built
+  building = true;
   // Reserved page keys must not collide with engine keys.
   const clash = m.schema.filter((k) => Object.hasOwn(PAGE_KEYS, k.key));
   if (clash.length) say.message(`Internal: the page keys ${clash.map((k) => k.key).join(', ')} collide with engine keys`, 'warn');
   buildPage(m);
 });
 
-// The page's build once the engine is ready: the form (with the engine's state: Apply needs the
-// form), the bench, then the link applied, each in a main-thread task of its own (tasks.js), so
-// that a run that already plays (the early start) never waits behind one long task; nothing
-// between them reads the parts not yet built.
-const nextTask = () => new Promise((resolve) => inOwnTask(resolve));
+// The page's build once the engine is ready: the form, ten fields a task, then the engine's state
+// (Apply needs the form), the bench, then the link applied, each step in a main-thread task of its
+// own that waits for the charts' tasks (tasks.js), so that a run that already plays (the early
+// start) never waits behind one long task; nothing between them reads the parts not yet built.
+const nextTask = () => new Promise((resolve) => whenOthersDone(resolve));
 async function buildPage(m) {
+  await nextTask();
+  await settings.start(m.schema, nextTask);
   store.dispatch('engineReady', m);
-  settings.start(m.schema);
   await nextTask();
   bench = mountBench({ container: $('bench-controls'), settings, schema: m.schema });
   flowSwitch = mountFlowSwitch({ container: $('bench-flows'), settings, schema: m.schema });
@@ -241,6 +236,12 @@ document.addEventListener('click', (e) => {
 // width (its claim may take two lines).
 const topbar = document.querySelector('.topbar');
 new ResizeObserver(() => document.documentElement.style.setProperty('--topbar-h', `${Math.ceil(topbar.getBoundingClientRect().height)}px`)).observe(topbar);
+
+// Every listener is in place: the events the worker sent while this module loaded (ready, the
+// early run's first rows and status) are delivered now, in order; Chart.js's first-chart cost is
+// paid before (charts.js warmUp), not in the first chart of a running run.
+views.warmUp();
+client.release();
 
 buildInfo().then((b) => { if (b) store.dispatch('buildKnown', b.build); });
 initPwa({ banner: !embed, note: 'Your run goes on until you reload; its settings are in the link.' });

@@ -20,7 +20,8 @@
 //   create      { config, dataCsv?, initJson? }     RunInfo (below); the previous run is destroyed.
 //               Before the engine starts: a progress message { id, type: 'setup', what, bytes }
 //               (what it is about to compute; the page shows it when setup is slow, with Cancel)
-//   prestart    { config }                          true when the run of the page's link was created and
+//   prestart    { config } | { link: { hash, search, pathname } }   true when the run of the page's
+//               link (its config, or the page's address, read by early-run.js) was created and
 //               is playing at full speed before the page asked (early-run.js); a 'create' of the same
 //               canonical config, without files, then answers this run's RunInfo (the run goes on)
 //   reset       {}                                  RunInfo: the same config, created again (same init)
@@ -82,6 +83,8 @@
 //                                                          (nrows, flows, P) for P <= 2, else null;
 //                                                          at/lag/t/message: as Status.flows
 //   { type: 'status', runId, ...Status }                   after every chunk and state change
+//   { type: 'early', runId, canonical }                    the link's run started early (prestart):
+//                                                          its canonical config, for the address
 //   { type: 'trap', message }                              the module trapped; it recovered (or
 //                                                          was instantiated afresh) and the run
 //                                                          is gone (reset creates it again)

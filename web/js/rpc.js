@@ -113,13 +113,18 @@ export class Calls {
 
 export class WorkerRpc {
   // url: the worker's module; createWorker(url) -> Worker (tests pass fakes); name: how messages
-  // call it; lazy: start the worker at the first request (else at once, and again after a crash)
-  constructor({ url, createWorker, name = 'the worker', abortType = null, lazy = false } = {}) {
+  // call it; lazy: start the worker at the first request (else at once, and again after a crash);
+  // hold: keep the events until release() (a worker started before its listeners are in place);
+  // started: a worker that is already running, { worker, events }, used first (worker-start.js):
+  // events() hands over what it posted (message, error and messageerror events) before this took it
+  constructor({ url, createWorker, name = 'the worker', abortType = null, lazy = false, hold = false, started = null } = {}) {
     this.url = url;
     this.createWorker = createWorker ?? ((u) => new Worker(u, { type: 'module' }));
     this.name = name;
     this.lazy = lazy;
     this.listeners = new Map();
+    this.held = hold ? [] : null; // events not yet delivered, in order
+    this.started = started;
     this.worker = null;
     this.restarts = 0;
     this.calls = new Calls((msg, transfer) => this.ensure().postMessage(msg, transfer), {
@@ -133,7 +138,9 @@ export class WorkerRpc {
   get pending() { return this.calls.size; }
 
   start() {
-    const w = this.createWorker(this.url);
+    const started = this.started;
+    this.started = null;
+    const w = started ? started.worker : this.createWorker(this.url);
     this.worker = w;
     w.onmessage = (ev) => { if (this.worker === w) this.receive(ev.data); };
     w.onerror = (ev) => {
@@ -142,6 +149,8 @@ export class WorkerRpc {
       if (this.worker === w) this.restart(ev && ev.message ? ev.message : 'it stopped');
     };
     w.onmessageerror = () => { if (this.worker === w) this.restart('a message from it could not be read'); };
+    // what a worker started before us has said so far, as if it came now
+    if (started) for (const ev of started.events()) w[`on${ev.type}`](ev);
     return w;
   }
 
@@ -159,8 +168,17 @@ export class WorkerRpc {
   }
 
   emit(type, msg) {
+    if (this.held) { this.held.push([type, msg]); return; }
     const set = this.listeners.get(type);
     if (set) for (const fn of [...set]) fn(msg);
+  }
+
+  // Deliver the held events, in order, to the listeners there are now; from now on events go
+  // straight to them.
+  release() {
+    const held = this.held || [];
+    this.held = null;
+    for (const [type, msg] of held) this.emit(type, msg);
   }
 
   request(type, args = {}, opts = {}) {

@@ -32,9 +32,12 @@ export function mountSettings({ ui, store, client, say, createRun, onPreset = ()
     presets.sync(run ? withoutFlows(run.canonical, engine && engine.schema) : null, edited);
   };
 
-  // Once the engine is ready: the controls come from its schema.
-  function start(schema) {
-    controls = new Controls(ui.groups, schema, { onInput });
+  // Once the engine is ready: the controls come from its schema, built a few at a time with
+  // `between()` (a Promise: the next task) between the steps, or at once. -> a Promise when spread
+  async function start(schema, between = null) {
+    const c = new Controls(ui.groups, schema, { onInput, build: !between });
+    if (between) { const steps = c.steps(); while (!steps.next().done) await between(); }
+    controls = c;
     presets.start();
   }
 

@@ -73,6 +73,7 @@ export class Views {
 
   // The current run's metrics store (a new run, or the first batch of one).
   setStore(store) { this.board.setCurrent(store); }
+  warmUp() { this.board.warmUp(); }
 
   // Make `info` the current run's: no events yet, the views reset.
   startRun(info, store) {

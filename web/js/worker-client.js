@@ -5,7 +5,7 @@
 import { WorkerRpc } from './rpc.js';
 
 export class WorkerClient extends WorkerRpc {
-  constructor(url, { createWorker } = {}) {
-    super({ url, createWorker, name: 'the computation worker', abortType: 'abort' });
+  constructor(url, { createWorker, hold = false, started = null } = {}) {
+    super({ url, createWorker, name: 'the computation worker', abortType: 'abort', hold, started });
   }
 }

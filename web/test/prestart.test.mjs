@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { workerUnderTest } from './harness.mjs';
-import { earlyConfig } from '../js/early-run.js';
+import { earlyConfig, earlyConfigOf, earlyLinkOf } from '../js/early-run.js';
 import { parseLink, DEFAULT_CONFIG } from '../js/link.js';
 
 const CONFIG = 'depth=2&d=4&width=8&n=32&act=tanh&lr=0.3&steps=1000000000&measure_every=20'; // still running when the page asks (1e6 steps could end first)
@@ -57,4 +57,18 @@ test('only a link that creates and plays at full speed, with nothing to apply fi
     assert.equal(early(hash), null, hash);
   }
   assert.equal(early('#v=1&lr=0.2', '?embed=1'), null);
+  // the page's address, as worker-start.js sends it: the worker reads the link itself
+  assert.equal(earlyConfigOf({ hash: '#v=1&lr=0.2&depth=2', search: '', pathname: '/' }), 'lr=0.2&depth=2');
+  assert.equal(earlyConfigOf({ hash: '', search: '', pathname: '/index.html' }), DEFAULT_CONFIG);
+  assert.equal(earlyConfigOf({ hash: '#v=1&lr=0.2', search: '', pathname: '/embed.html' }), null); // the widget
+  assert.equal(earlyConfigOf({ hash: '#v=1&lr=0.2&speed=10', search: '', pathname: '/' }), null);
+  // the worker's name as worker-start.js sets it, and any other name
+  assert.deepEqual(earlyLinkOf(JSON.stringify({ early: { hash: '#v=1&lr=0.2', search: '', pathname: '/' } })), { hash: '#v=1&lr=0.2', search: '', pathname: '/' });
+  for (const name of [undefined, '', 'the computation worker', '{"early":1}', '[', 'null']) assert.equal(earlyLinkOf(name), null, String(name));
+});
+
+test('prestart with the page\'s address: the worker reads the link and starts its run, or nothing', async () => {
+  await request('create', { config: CONFIG }); // (an earlier test's run exists: a new one replaces it)
+  assert.equal(await request('prestart', { link: { hash: `#v=1&${CONFIG}`, search: '', pathname: '/' } }), false, 'a run exists');
+  assert.equal(await request('prestart', { link: { hash: `#v=1&${CONFIG}&autoplay=0`, search: '', pathname: '/' } }), false, 'not a link that starts early');
 });

@@ -134,6 +134,41 @@ test('WorkerRpc: a crashed worker fails the calls in flight, is replaced at once
   assert.equal(rpc.restarts, 2);
 });
 
+test('WorkerRpc: a worker started before the client (worker-start.js) is taken over with what it said; held events wait for release()', async () => {
+  FakeWorker.all = [];
+  const w = new FakeWorker();
+  const said = [{ type: 'message', data: { type: 'ready', v: 1 } }, { type: 'message', data: { type: 'metrics', n: 1 } }];
+  const rpc = new WorkerRpc({ url: 'w.js', createWorker: fake, hold: true, started: { worker: w, events: () => said.splice(0) } });
+  assert.equal(FakeWorker.all.length, 1, 'no second worker');
+  assert.equal(rpc.worker, w);
+  const seen = [];
+  rpc.on('ready', (m) => seen.push(m.type));
+  rpc.on('metrics', (m) => seen.push(m.type));
+  w.reply({ type: 'status', t: 1 });
+  rpc.on('status', (m) => seen.push(`${m.type} ${m.t}`));
+  assert.deepEqual(seen, [], 'held until release');
+  const p = rpc.request('validate');
+  assert.equal(w.last().id, 1);
+  rpc.release();
+  assert.deepEqual(seen, ['ready', 'metrics', 'status 1'], 'in the order they came');
+  w.reply({ type: 'status', t: 2 });
+  assert.deepEqual(seen.slice(-1), ['status 2'], 'then straight to the listeners');
+  w.reply({ id: 1, type: 'result', result: 'ok' });
+  assert.equal(await p, 'ok');
+  // an error it reported before the take-over is a crash the page hears (after release)
+  FakeWorker.all = [];
+  const dead = new FakeWorker();
+  let prevented = false;
+  const rpc2 = new WorkerRpc({ url: 'w.js', createWorker: fake, hold: true,
+    started: { worker: dead, events: () => [{ type: 'error', message: 'Uncaught SyntaxError: x', preventDefault() { prevented = true; } }] } });
+  const crashes = [];
+  rpc2.on('crash', (m) => crashes.push(m.reason));
+  assert.ok(dead.terminated && prevented);
+  assert.equal(FakeWorker.all.length, 2, 'replaced by a fresh one');
+  rpc2.release();
+  assert.deepEqual(crashes, ['SyntaxError: x']);
+});
+
 test('WorkerRpc: a worker that does not answer in time is replaced; the page hears kind timeout', async () => {
   FakeWorker.all = [];
   const rpc = new WorkerRpc({ url: 'w.js', createWorker: fake, name: 'the sweep worker' });
