@@ -264,10 +264,45 @@ static void test_long_list_refusal(void) {
     free(cfg);
 }
 
+/* Found by the fuzzers' long runs (session 4). */
+static void test_fuzz_findings(void) {
+    /* fuzz_config: d given beside in_shape, disagreeing, was accepted by the parser, and the
+     * canonical form dropped d=8 (its default) so that the canonical text meant d=64: no fixed
+     * point. Both given must agree, at parse time. */
+    config_refused("model=cnn&in_shape=1,8,8&d=8", "in_shape=1,8,8 gives 64 inputs per sample, but the data have d=8");
+    char canon[256], err[512] = "";
+    T_CHECK(ibp_config_canonical("model=cnn&in_shape=1,8,8&d=64", 0, canon, sizeof canon, err, sizeof err) == IBP_OK &&
+                !strcmp(canon, "model=cnn&d=64&in_shape=1,8,8"), "agreeing d and in_shape: %s %s", canon, err);
+    /* fuzz_pipeline: an mf run whose gradient overflows wrote -inf into its params JSON (not
+     * JSON). Non-finite values are written as null, and reading them back says why. */
+    const char *cfg = "model=mf&init=4,1e69&rows=1&cols=1&rank=1&target=1&steps=1&measure=0";
+    ibp_run *r = NULL;
+    ibp_run_desc d = {.config = cfg, .data_csv = NULL, .init_json = NULL};
+    int rc = ibp_run_create(&r, &d, err, sizeof err);
+    T_CHECK(rc == IBP_OK, "create %s: %s", cfg, err);
+    if (rc != IBP_OK) return;
+    ibp_run_step(r, 1, err, sizeof err);
+    size_t need = ibp_run_params_json(r, NULL, 0);
+    char *js = malloc(need + 1);
+    ibp_run_params_json(r, js, need + 1);
+    T_CHECK(!has(js, "inf") && !has(js, "nan") && has(js, "null"), "non-finite values as null: %s", js);
+    ibp_run_destroy(r);
+    char cfg2[256];
+    snprintf(cfg2, sizeof cfg2, "model=mf&init=file&rows=1&cols=1&rank=1&target=1&steps=1&measure=0");
+    /* read back: the parameters are finite (only the gradient overflowed), so the file loads and
+     * the run is refused for its infinite loss */
+    refused(cfg2, NULL, js, IBP_E_NUMERIC, "the loss at initialization is not finite");
+    free(js);
+    refused("model=mlp&depth=1&d=2&bias=0&n=5&steps=0&measure=0&init=file", NULL,
+            "{\"params\":[{\"name\":\"W1\",\"shape\":[1,2],\"data\":[1,null]}]}", IBP_E_INIT,
+            "\"data\" holds null: a value was not finite when it was saved");
+}
+
 int main(void) {
     test_json_depth();
     test_json_backslash();
     test_json_numbers();
+    test_fuzz_findings();
     test_float_to_int();
     test_list_items();
     test_labels();

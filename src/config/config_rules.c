@@ -140,11 +140,21 @@ static int ibp__validate_issue14(ibp__config *c, ibp__problems *pr, char *err, s
                 if (!(c->in_shape.n == 3 && c->in_shape.v[0] == 1 && c->in_shape.v[1] == s && c->in_shape.v[2] == s))
                     IBP__RULE("in_shape", "1,S,S for S x S images, or nothing", "in_shape: data=fashion_mnist gives 1-channel %dx%d images: in_shape=1,%d,%d (or leave "
                                     "it out)", s, s, s, s);
-            } else if (!ibp__config_given(c, "d") &&
-                       (c->data == IBP__DATA_TEACHER || c->data == IBP__DATA_MC || c->data == IBP__DATA_DEGENERATE ||
-                        c->data == IBP__DATA_SEPARABLE || c->data == IBP__DATA_FLIP)) {
+            } else if (c->data == IBP__DATA_TEACHER || c->data == IBP__DATA_MC || c->data == IBP__DATA_DEGENERATE ||
+                       c->data == IBP__DATA_SEPARABLE || c->data == IBP__DATA_FLIP) {
                 if (prod > 100000) IBP__RULE_STOP("in_shape", "at most 100000 inputs", "in_shape: %g inputs per sample, at most 100000", prod);
-                c->d = (int)prod; /* d follows the shape; elsewhere the model checks C*L or C*H*W = d */
+                /* d follows the shape. Given both, they must agree here, at parse time: the
+                 * canonical form drops d when it equals its default, and d=8 beside
+                 * in_shape=1,8,8 would come back as d=64 (fuzz_config found that). Elsewhere
+                 * (data sets that fix d) the model checks C*L or C*H*W = d. */
+                if (ibp__config_given(c, "d") && prod != c->d) {
+                    char shape[64] = "";
+                    for (int i = 0; i < c->in_shape.n; i++)
+                        snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%g", i ? "," : "", c->in_shape.v[i]);
+                    IBP__RULE_STOP("in_shape", "C*H*W (or C*L) = d, or leave d out", "in_shape=%s gives %g inputs per sample, but the data have "
+                                   "d=%d: C*H*W (C*L for signals) must be d (or leave d out: it follows in_shape)", shape, prod, c->d);
+                }
+                c->d = (int)prod;
             }
         }
         if (nconv + c->depth > IBP__MAX_DEPTH)

@@ -31,7 +31,11 @@ static void ibp__json_array(ibp__buf *b, const char *name, int rows, int cols, c
     long n = vector ? rows : (long)rows * cols;
     for (long i = 0; i < n; i++) {
         if (i) ibp__buf_puts(b, ",");
-        ibp__buf_double(b, v[i]);
+        /* JSON has no inf or nan: a diverged run's parameters or gradient are written as null
+         * (found by fuzz_pipeline: an overflowing mf gradient wrote -inf); the reader refuses
+         * them with a message */
+        if (ibp__isfinite(v[i])) ibp__buf_double(b, v[i]);
+        else ibp__buf_puts(b, "null");
     }
     ibp__buf_puts(b, "]}");
 }
@@ -204,6 +208,8 @@ static int ibp__jdata(ibp__json *j, double *out, long cap, long *n) {
         do {
             ibp__jws(j);
             if (*j->p == '[') { if (ibp__jdata(j, out, cap, n)) return j->rc; continue; }
+            if (!strncmp(j->p, "null", 4))
+                return ibp__jerr(j, "\"data\" holds null: a value was not finite when it was saved (a diverged run)");
             double x;
             if (ibp__jnum(j, &x)) return j->rc;
             if (*n < cap) out[*n] = x;
