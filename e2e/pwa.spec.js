@@ -115,6 +115,7 @@ test('after one visit the playground, the sweep page and the gallery work offlin
 });
 
 test('a new deployment is offered without stopping the running experiment @pwa', async ({ page }) => {
+  test.setTimeout(240000);
   const dir = siteCopy('first-build');
   const server = await startServer(dir);
   try {
@@ -133,10 +134,13 @@ test('a new deployment is offered without stopping the running experiment @pwa',
 
     rebuild(dir, 'second-build');
     // the page looks for a new version on its own every 30 minutes and when it becomes visible;
-    // here the test asks at once
-    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
+    // here the test asks at once. Not awaited: Chromium's update() resolves only after its own
+    // fetch of sw.js and the new worker's start, which took 3 to 15 s here at load 2-4 and over
+    // 60 s once in CI (the test's whole budget then). That is the browser's time, not the page's:
+    // the banner gets 150 s to appear, and the checks after it are unchanged.
+    await page.evaluate(() => { navigator.serviceWorker.getRegistration().then((r) => r.update()).catch(() => {}); });
     const banner = page.getByRole('status').filter({ hasText: 'A new version of the playground is ready.' });
-    await expect(banner).toBeVisible();
+    await expect(banner).toBeVisible({ timeout: 150000 });
     await expect(banner).toContainText('Your run goes on until you reload');
     // the experiment was not interrupted
     await expect(stat(page, 'run state')).toHaveText('running');
