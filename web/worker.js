@@ -521,7 +521,7 @@ function tickFailed(e) {
 
 const flowsOwed = () => !!(session.run && session.flows && session.flows.owed);
 // GD waits for the flows: its ring of rows they owe is full (ibp.h, follow mode).
-const flowsBlockGd = () => !!(session.run && session.run.running && session.flows && session.flows.owed);
+const flowsBlockGd = () => !!(session.run && session.run.running && session.flows && session.flows.full);
 const stepFlows = (ms) => (session.flows ? session.flows.step(ms, session.log) : 0);
 // One 'flows' message for the flow rows read since the last one (see protocol.js).
 function flushFlows() {

@@ -220,9 +220,7 @@ const ibp__key ibp__keys[] = {
      "error tolerance of the flows' Dormand-Prince 5(4) integrator (relative and absolute, per step)"},
     {"flow_k", "flows", IBP__T_INT, O(flow_k), 0, "3", 1, IBP__MAX_TOPK - 1, 0, 0, 0, 0, "", "opt=gd",
      "eigenvalues the central flow tracks (1 = the single-eigenvalue form; >= 2 the several-eigenvalue form, "
-     /* seed4: the block solver */
-     "its eigenpairs by block Krylov with flow_k vectors: the flow pins every active eigenvalue at 2/eta, "
-     "a cluster a single-vector Lanczos run sees once)"},
+     "found by a block eigensolver of flow_k vectors, which resolves the eigenvalues the flow holds together at 2/eta)"},
     {"flow_kappa", "flows", IBP__T_DOUBLE, O(flow_kappa), 0, "1", 0, 1e3, 1, 0, 0, 0, "", "opt=gd",
      "central flow: rate (per GD step) at which an eigenvalue may approach 2/eta, and a drifted one is pulled back: "
      "dS/dt <= kappa/eta (2/eta - S). Ours, not in the paper's equations: the continuous-time form of the authors' "

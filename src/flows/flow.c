@@ -30,10 +30,12 @@ ibp__flows *ibp__flows_carve(ibp__arena *a, const ibp__config *c, ibp__model *m,
         double *ode = ibp__arena_doubles(a, ibp__dopri_doubles(ny));
         int central = kind == IBP__FLOW_CENTRAL;
         int m_eigs = central ? (c->flow_k < P ? c->flow_k : (int)P) : 1;
-        /* seed4: k >= 2 central eigenvalues by block Krylov, block m (flow_spectrum.c) */
-        int block = central && m_eigs >= 2, bsz = m_eigs;
-        void *bzmem = block ? ibp__arena_bytes(a, ibp__blockeig_bytes(P, bsz, IBP__FLOW_KRYLOV)) : NULL;
-        int want_lz = (central && !block) || edge || c->measure;
+        /* the central flow's k >= 2 eigenpairs by block Krylov, block k (flow_spectrum.c); Lanczos
+         * for its k = 1, Edge Flow's start and the measured sharpness of gf and rod (the central
+         * flow's sharpness is its own lam[0]: it never measures with Lanczos) */
+        int block = central && m_eigs >= 2;
+        void *bzmem = block ? ibp__arena_bytes(a, ibp__blockeig_bytes(P, m_eigs, IBP__FLOW_KRYLOV)) : NULL;
+        int want_lz = central ? !block : edge || c->measure;
         void *lzmem = want_lz ? ibp__arena_bytes(a, ibp__lanczos_bytes(P, kry, m_eigs)) : NULL;
         size_t npairs = central ? (size_t)m_eigs * (m_eigs + 1) / 2 : 0;
         f->G = ibp__arena_doubles(a, npairs * (size_t)P);
@@ -45,7 +47,7 @@ ibp__flows *ibp__flows_carve(ibp__arena *a, const ibp__config *c, ibp__model *m,
             f->n = ny;
             f->m = m_eigs;
             f->lz = lzmem ? ibp__lanczos_bind(lzmem, P, kry, m_eigs) : NULL;
-            f->bz = bzmem ? ibp__blockeig_bind(bzmem, P, bsz, IBP__FLOW_KRYLOV) : NULL; /* seed4 */
+            f->bz = bzmem ? ibp__blockeig_bind(bzmem, P, m_eigs, IBP__FLOW_KRYLOV) : NULL;
             ibp__rng_seed(&f->rng, (uint64_t)c->seed, (uint64_t)IBP__STREAM_FLOW * 16 + (uint64_t)kind);
             f->lz_cold = 1;
             f->loss = f->pred = f->sharp = f->eig2 = f->sigma2 = IBP_NAN;

@@ -42,7 +42,6 @@ int ibp__flow_spectrum(ibp__flows *fl, ibp__flow *f, const double *theta, int k)
     return IBP_OK;
 }
 
-
 const double *ibp__flow_vec(const ibp__flow *f, int i) {
     return f->bz ? ibp__blockeig_vec(f->bz, i) : ibp__lanczos_ritz(f->lz, i);
 }

@@ -62,9 +62,9 @@ typedef struct ibp__flow {
     double *s1, *s2;          /* (P,) scratch of rod/edge: a stage point, its gradient */
     double *hu;               /* (P,) edge: H(x) u */
     /* --- end rod/edge --- */
-    /* --- seed4 (issue 15): the central flow's spectrum by block Krylov (numerics/blockeig.c) when it
-     * tracks k >= 2 eigenvalues: the flow pins the active ones at 2/eta, a cluster that a
-     * single-vector Lanczos run sees once (NULL otherwise: f->lz) --- */
+    /* the central flow's spectrum by block Krylov (numerics/blockeig.c) when it tracks k >= 2
+     * eigenvalues: the flow pins the active ones at 2/eta, a cluster that a single-vector Lanczos
+     * run sees once (NULL otherwise: f->lz) */
     ibp__blockeig *bz;
     char msg[160];
 } ibp__flow;

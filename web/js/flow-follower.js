@@ -24,8 +24,10 @@ export class FlowFollower {
     this.message = '';
   }
 
-  // The flows owe rows GD has written (when GD is running, it waits for them once its ring is full).
+  // The flows owe rows GD has written.
   get owed() { return this.obj.lag > 0; }
+  // They owe as many as GD's ring holds: a running GD waits for them (ibp.h, follow mode).
+  get full() { return this.obj.lag >= this.obj.lagMax; }
 
   // Advance the flows for about ms milliseconds (each call's budget at most 4x the last, as GD's
   // calls); log: the export's { table, stepCol } or null. -> the flow rows produced.
