@@ -26,7 +26,7 @@ import { CHUNK_MS, isRequest, SPECTRUM_REQUEST_MODES } from './js/protocol.js';
 import { engineWorker, errorKind, ProtocolError, ConfigError } from './js/engine-worker.js';
 import { valueOf, withoutKeys } from './js/kv.js';
 import { imageSamples } from './js/image-grid.js';
-import { RowTable } from './js/row-table.js';
+import { ExportLog } from './js/export-log.js';
 import { ImageFile } from './js/image-file.js';
 import { earlyConfigOf, earlyLinkOf } from './js/early-run.js';
 
@@ -61,7 +61,7 @@ const session = {
   twoParam: null,
   lrSet: null,             // { runId, from, eta }: eta set by hand, taking over at step `from`
   last: null,              // { config, dataCsv, initJson, full } of the run, for reset
-  log: null,               // the export log of the run (newExportLog)
+  log: null,               // the export log of the run (export-log.js)
   postedAt: 0,             // when rows and status were last posted while playing
   early: null,             // { canonical, info } of a run started by 'prestart', until the page's
                            // 'create' takes it over
@@ -184,7 +184,7 @@ const worker = engineWorker({
       const total = run.stepsTotal;
       const rc = run.extend(more);
       if (rc !== 0) throw new EngineError(`the run cannot be continued: ${run.message}`, rc);
-      logNote(`continued by hand past the configured ${total} steps at step ${run.t}`);
+      if (session.log) session.log.note(`continued by hand past the configured ${total} steps at step ${run.t}`);
       return status();
     },
     lossGrid: (args) => lossGrid(args),
@@ -264,7 +264,7 @@ function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
   session.flows = FlowFollower.start(ibp(), run);
   session.last = { config: v.canonical, dataCsv, initJson, full: v.full };
   session.runId++;
-  session.log = newExportLog();
+  session.log = new ExportLog(run, EXPORT_MAX_BYTES);
   session.twoParam = run.nparams === 2 ? twoParamInfo(v.full, dataCsv, initJson) : null;
   session.s0 = run.s0;
   const images = imagesFor(v.full);
@@ -531,54 +531,17 @@ function flushFlows() {
 // Where the flows are (flow-follower.js status), or null without flows.
 const flowsStatus = () => (session.flows && session.run ? session.flows.status(session.run.t) : null);
 
-// ---- export ----------------------------------------------------------------------------------
-
-// The CLI's header, from the engine itself (ibp_run_csv_header): version, canonical config,
-// seed, conventions; then the rows.
-function newExportLog() {
-  const { run } = session;
-  return { table: new RowTable(run.ncols, EXPORT_MAX_BYTES), stepCol: run.columns.indexOf('step'), notes: [] };
-}
-
-// The kept rows as the engine writes them (the column names first), block by block.
-function tableCsv(run, table) {
-  const ex = ibp().ex;
-  const parts = [];
-  let first = true;
-  table.forEachBlock((rows, nrows) => {
-    const p = ex.ibp_w_malloc(rows.byteLength);
-    if (!p) throw new EngineError('out of memory in the WebAssembly heap while writing the CSV', 0);
-    try {
-      ibp().heapF64.set(rows, p / 8);
-      const header = first ? 1 : 0;
-      parts.push(ibp().textOf((b, cap) => ex.ibp_run_csv_of_rows(run.ptr, p, nrows, header, b, cap)));
-      first = false;
-    } finally {
-      ex.ibp_w_free(p);
-    }
-  });
-  return parts.join('');
-}
-
-// Things done by hand that the config cannot say: the CSV states them, and the CLI command no
-// longer reproduces the run.
-function logNote(text) {
-  if (session.log && session.log.notes.length < 100) session.log.notes.push(text);
-}
+// ---- export (export-log.js) -------------------------------------------------------------------
 
 function exportCsv() {
   const { run, log } = needRun();
   flushRows();
   const st = status();
-  const { table } = log;
-  const lastStep = table.last(log.stepCol);
-  const notes = log.notes.map((n) => `# page: ${n}\n`);
-  if (table.full) notes.push(`# page: the page keeps ${EXPORT_MAX_BYTES >> 20} MiB of rows for export; this table stops at step ${lastStep} of ${st.t}\n`);
   // the header now: the config in it names the changes of eta made so far (lr_at)
   return {
-    csv: run.csvHeader() + notes.join('') + tableCsv(run, table),
-    lastStep, t: st.t, stepsTotal: st.stepsTotal, state: st.state, stateName: st.stateName,
-    running: st.running, notes: log.notes.slice(), truncated: table.full, canonical: run.config(false), full: run.config(true),
+    ...log.csv(run, st.t),
+    t: st.t, stepsTotal: st.stepsTotal, state: st.state, stateName: st.stateName,
+    running: st.running, canonical: run.config(false), full: run.config(true),
     version: session.version, conventions: run.conventions(), columns: run.columns,
     events: run.eventsText(), summary: run.summaryJson(),
   };

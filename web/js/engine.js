@@ -141,6 +141,19 @@ export class Run {
   rowsCsv(header) {
     return this.ibp.textOf((b, cap) => this.ibp.ex.ibp_run_rows_csv(this.ptr, header ? 1 : 0, b, cap));
   }
+  // Rows kept by the page (Float64Array of nrows rows in this run's columns) as the engine's CSV
+  // text (the column names first when header), the CLI's exact bytes.
+  csvOfRows(rows, nrows, header) {
+    const ex = this.ibp.ex;
+    const p = ex.ibp_w_malloc(rows.byteLength);
+    if (!p) throw new EngineError('out of memory in the WebAssembly heap while writing the CSV', 0);
+    try {
+      this.ibp.heapF64.set(rows, p / 8);
+      return this.ibp.textOf((b, cap) => ex.ibp_run_csv_of_rows(this.ptr, p, nrows, header ? 1 : 0, b, cap));
+    } finally {
+      ex.ibp_w_free(p);
+    }
+  }
   // The pending rows as the engine's CSV text (the CLI's exact bytes); clears them.
   takeRowsCsv(header) {
     const ex = this.ibp.ex;
