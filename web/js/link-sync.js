@@ -53,17 +53,21 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
     return { v, add };
   }
 
-  async function apply(hash) {
+  // onLoad: the page's own address, applied once the page is built. A run asked for before that
+  // (a preset picked the moment the menu showed, a few tasks earlier) is newer than the link and
+  // wins: the link then gives only its page keys, and the address follows that run.
+  async function apply(hash, { onLoad = false } = {}) {
+    const overtaken = onLoad && state().intent > 0;
     // a link opened while an earlier one is still loading wins: each await below checks
-    const intent = store.dispatch('newIntent').intent, stale = () => intent !== state().intent;
+    const intent = overtaken ? state().intent : store.dispatch('newIntent').intent, stale = () => intent !== state().intent;
     const link = parseLink(hash, location.search, { widget: isWidgetPath(location.pathname) });
     store.dispatch('linkRead', { page: link.page, fromQuery: link.fromQuery, hash });
     if (state().embed) views.setOnly(link.page.charts);
     ui.speed.value = link.page.speed === Infinity ? 'max' : String(link.page.speed);
-    say.clearMessages();
-    problems.clear();
+    if (!overtaken) { say.clearMessages(); problems.clear(); }
     await actions.act('speed', { stepsPerSecond: link.page.speed });
     await actions.act('limit', { step: link.page.limit });
+    if (overtaken) { write(); return; }
     if (stale()) return;
     const found = [...link.problems];
     let config = link.config;

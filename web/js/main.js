@@ -207,7 +207,7 @@ async function buildPage(m) {
   flowSwitch = mountFlowSwitch({ container: $('bench-flows'), settings, schema: m.schema });
   performance.mark('ibp-ready');
   await nextTask();
-  Promise.all([link.apply(location.hash), settings.presets.loaded]).then(() => {
+  Promise.all([link.apply(location.hash, { onLoad: true }), settings.presets.loaded]).then(() => {
     if (host) host.ready();
     return settings.presets.loadCanon(() => (state().run ? withoutFlows(state().run.canonical, state().engine.schema) : null));
   });
