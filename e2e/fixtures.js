@@ -72,4 +72,41 @@ async function axeViolations(page) {
   return v.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
 
-module.exports = { test, expect: base.expect, stat, statNumber, waitForStep, allSettings, downloadOf, startServer, axeViolations, EOS, CATAPULT, UV, CHAIN };
+// Responsiveness probes, installed before the page loads: every main-thread task over 50 ms (the
+// Long Tasks API) and every redraw of the main chart (Chart.js's update, wrapped as the library
+// loads). -> read them with responsiveness(page, since): { longTasks, draws, secs } after `since`
+// (performance.now() of the page).
+async function watchResponsiveness(page) {
+  await page.addInitScript(() => {
+    globalThis.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) globalThis.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+    globalThis.__mainDraws = [];
+    let C;
+    Object.defineProperty(globalThis, 'Chart', {
+      configurable: true,
+      get: () => C,
+      set: (v) => {
+        C = v;
+        const update = v.prototype.update;
+        v.prototype.update = function (...a) {
+          if (this.canvas && this.canvas.closest('#chart-main')) globalThis.__mainDraws.push(performance.now());
+          return update.apply(this, a);
+        };
+      },
+    });
+  });
+}
+function responsiveness(page, since) {
+  return page.evaluate((t) => ({
+    longTasks: globalThis.__longTasks.filter((e) => e.start >= t),
+    draws: globalThis.__mainDraws.filter((d) => d >= t).length,
+    secs: (performance.now() - t) / 1000,
+  }), since);
+}
+// "2 (longest 85 ms)" for the log line of a test
+const describeLongTasks = (tasks) => `${tasks.length}${tasks.length ? ` (longest ${Math.max(...tasks.map((e) => e.duration)).toFixed(0)} ms)` : ''}`;
+
+module.exports = { test, expect: base.expect, stat, statNumber, waitForStep, allSettings, downloadOf, startServer, axeViolations,
+  watchResponsiveness, responsiveness, describeLongTasks, EOS, CATAPULT, UV, CHAIN };

@@ -4,7 +4,7 @@
 // starts them at GD's onset; GD's metrics are the same bytes with the flows on and off, and the
 // page's CSV with flows is the CLI's; the trajectory view of a two-parameter model draws the
 // flows' paths; the gallery page shows the equations, the live overlay and the conformance table.
-const { test, expect, stat, downloadOf, UV, EOS } = require('./fixtures');
+const { test, expect, stat, downloadOf, UV, EOS, watchResponsiveness, responsiveness, describeLongTasks } = require('./fixtures');
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -215,40 +215,17 @@ test.describe('with the flows on', () => {
   test.describe.configure({ retries: 2 });
   test('no long task and the main chart at 20 Hz while the flows stream @alone', async ({ page }) => {
     test.setTimeout(120000);
-    await page.addInitScript(() => {
-      globalThis.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) globalThis.__longTasks.push({ start: e.startTime, duration: e.duration });
-      }).observe({ type: 'longtask', buffered: true });
-      globalThis.__mainDraws = [];
-      let C;
-      Object.defineProperty(globalThis, 'Chart', {
-        configurable: true,
-        get: () => C,
-        set: (v) => {
-          C = v;
-          const update = v.prototype.update;
-          v.prototype.update = function (...a) {
-            if (this.canvas && this.canvas.closest('#chart-main')) globalThis.__mainDraws.push(performance.now());
-            return update.apply(this, a);
-          };
-        },
-      });
-    });
+    await watchResponsiveness(page);
     await page.goto(`/#v=1&${EOS}&flow=gf,central`);
     await expect(page.locator('#flow-progress')).toHaveText(/at step \d+/, { timeout: 30000 });
     const t0 = await page.evaluate(() => performance.now());
     const s0 = await stepOf(page);
     await page.waitForTimeout(20000);
-    const { during, n, secs, flowRows } = await page.evaluate((t) => ({
-      during: globalThis.__longTasks.filter((e) => e.start >= t),
-      n: globalThis.__mainDraws.filter((d) => d >= t).length,
-      secs: (performance.now() - t) / 1000,
-      flowRows: /at step (\d+)/.exec(document.getElementById('flow-progress').textContent)[1],
-    }), t0);
+    const { longTasks: during, draws: n, secs } = await responsiveness(page, t0);
+    const flowRows = /at step (\d+)/.exec(await page.locator('#flow-progress').textContent())[1];
     const s1 = await stepOf(page);
     console.log(`flows on, 20 s: GD ${s0} -> ${s1} (${((s1 - s0) / secs).toFixed(1)} steps/s), the flows at step ${flowRows}; ` +
-      `long tasks: ${during.length}${during.length ? ` (longest ${Math.max(...during.map((e) => e.duration)).toFixed(0)} ms)` : ''}; ` +
+      `long tasks: ${describeLongTasks(during)}; ` +
       `main chart ${(n / secs).toFixed(1)} Hz`);
     expect(s1).toBeGreaterThan(s0);
     expect(during).toEqual([]);

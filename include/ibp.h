@@ -396,7 +396,7 @@ size_t ibp_run_csv_of_rows(const ibp_run *r, const double *rows, int nrows, int 
  * loss), cf_sharpness, cf_eig2, cf_sigma2 (tr Sigma), cf_dist, cf_rel_dist, cf_hvps (cumulative
  * Hessian-vector products). The flows only read GD's parameters: GD's own columns are the same
  * bits with or without them.
- * --- rod/edge (issue 15, rodedge) --- flow=rod (Rod Flow, Regis & Chewi 2026) and flow=edge
+ * --- rod/edge (issue 15) --- flow=rod (Rod Flow, Regis & Chewi 2026) and flow=edge
  * (Edge Flow, Marion 2026), both as RECONSTRUCTED from their abstracts (their equations were not
  * available; src/flows/flow_rod.c, flow_edge.c state and derive them). Each is a centre plus an
  * oscillation vector o; GD's iterate at step k is predicted as centre + (-1)^(k - k0) o. Columns

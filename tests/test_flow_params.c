@@ -42,6 +42,23 @@ static void names(void) {
     double th[2];
     T_CHECK(ibp_run_flow_params(r, 0, th, 3) == -1, "a wrong P is refused");
     ibp_run_destroy(r);
+    /* all four flows: each flow's columns are "<its prefix>_...", and only its own */
+    r = t_run("model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=1.5&steps=5&flow=gf,central,rod,edge", NULL, NULL);
+    if (!r) return;
+    T_CHECK(ibp_run_flow_count(r) == 4, "four flows: %d", ibp_run_flow_count(r));
+    const char *want[4] = {"gf", "cf", "rf", "ef"};
+    int mine[4] = {0}, strays = 0;
+    for (int i = 0; i < 4 && i < ibp_run_flow_count(r); i++)
+        T_CHECK(!strcmp(ibp_run_flow_prefix(r, i), want[i]), "flow %d: prefix %s, want %s", i, ibp_run_flow_prefix(r, i), want[i]);
+    for (int j = 1; j < ibp_run_flow_ncols(r); j++) {
+        const char *c = ibp_run_flow_column(r, j);
+        int k = 0;
+        while (k < 4 && !(strncmp(c, want[k], 2) == 0 && c[2] == '_')) k++;
+        if (k < 4) mine[k]++; else strays++;
+    }
+    T_CHECK(!strays && mine[0] && mine[1] && mine[2] && mine[3], "columns per flow %d %d %d %d, %d without a flow's prefix",
+            mine[0], mine[1], mine[2], mine[3], strays);
+    ibp_run_destroy(r);
     r = t_run("model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr_rel=1.5&steps=5", NULL, NULL);
     if (!r) return;
     T_CHECK(ibp_run_flow_count(r) == 0 && !ibp_run_flow_prefix(r, 0) && !ibp_run_flow_row_params(r), "no flows: nothing");

@@ -114,7 +114,7 @@ static const char *help_output =
     "                  measurement >= 10 steps later with the loss at most catapult_factor x its\n"
     "                  value at the first (stamped there): never at a divergence; a new base\n"
     "                  learning rate (lr_at) moves the edge and the onset is looked for afresh\n"
-    /* --- flows (issue 15; rf_, ef_: rodedge) --- */
+    /* --- flows (issue 15; rf_, ef_: Rod Flow, Edge Flow) --- */
     "Flow columns (flow=gf,central,rod,edge; README \"Continuous-time models beside GD\"):\n"
     "  gf_*          gradient flow: gf_loss, gf_sharpness and gf_hvps (measured rows), gf_dist =\n"
     "                ||theta_GD - theta_flow||, gf_rel_dist = gf_dist / ||theta_GD||\n"

@@ -25,7 +25,7 @@ enum { IBP__LRREF_SHARPNESS, IBP__LRREF_NTK, IBP__LRREF_SMIN };
 enum { IBP__POOL_FLAT, IBP__POOL_AVG };
 enum { IBP__PAD_VALID, IBP__PAD_SAME };
 enum { IBP__TARGET_PRODUCT, IBP__TARGET_IID };
-enum { IBP__FLOW_GF, IBP__FLOW_CENTRAL, IBP__FLOW_ROD, IBP__FLOW_EDGE /* rod, edge: issue 15, rodedge */, IBP__NFLOWS }; /* bits of c->flow: 1 << IBP__FLOW_* */
+enum { IBP__FLOW_GF, IBP__FLOW_CENTRAL, IBP__FLOW_ROD, IBP__FLOW_EDGE /* rod, edge: issue 15 */, IBP__NFLOWS }; /* bits of c->flow: 1 << IBP__FLOW_* */
 enum { IBP__FLOWSTART_INIT, IBP__FLOWSTART_ONSET };
 
 typedef struct ibp__list { int n; double *v; } ibp__list; /* owned by the config */

@@ -210,7 +210,7 @@ const ibp__key ibp__keys[] = {
     {"flow", "flows", IBP__T_SET, O(flow), 0, "", 0, 0, 0, 0, 0, 0, "gf|central|rod|edge", "opt=gd",
      "continuous-time models run beside GD, any subset: gf = gradient flow, central = the central flow "
      "of Cohen et al. 2025 (S <= 2/eta by complementarity over the top flow_k eigenvalues); "
-     /* rod, edge: issue 15, rodedge */
+     /* rod, edge: issue 15 */
      "rod = Rod Flow (Regis & Chewi 2026) and edge = Edge Flow (Marion 2026), both as reconstructed from "
      "their abstracts (the papers' equations were not available): a centre on the symmetrised loss plus "
      "an oscillation that grows iff the sharpness exceeds 2/eta; columns rf_*, ef_*"},

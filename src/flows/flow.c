@@ -18,7 +18,7 @@ ibp__flows *ibp__flows_carve(ibp__arena *a, const ibp__config *c, ibp__model *m,
         ibp__flow tmp, *f = a->base ? &fl->f[n] : &tmp;
         memset(f, 0, sizeof *f);
         f->kind = kind;
-        /* --- rod/edge (rodedge): their state is [centre, oscillation] --- */
+        /* --- rod/edge: their state is [centre, oscillation] --- */
         int rod = kind == IBP__FLOW_ROD, edge = kind == IBP__FLOW_EDGE;
         long ny = rod || edge ? 2 * P + 1 : P;
         f->s1 = ibp__arena_doubles(a, rod || edge ? (size_t)P : 0);
@@ -79,6 +79,11 @@ const char *ibp__flow_name(int kind) {
     return kind >= 0 && kind < IBP__NFLOWS ? names[kind] : "flow";
 }
 
+const char *ibp__flow_prefix(int kind) {
+    static const char *const prefixes[IBP__NFLOWS] = {"gf", "cf", "rf", "ef"};
+    return kind >= 0 && kind < IBP__NFLOWS ? prefixes[kind] : "";
+}
+
 void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {
     for (int i = 0; i < fl->n; i++) {
         ibp__flow *f = &fl->f[i];
@@ -91,7 +96,7 @@ void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {
         f->lz_cold = 1;
         f->loss = f->pred = f->sharp = f->eig2 = f->sigma2 = IBP_NAN;
         for (int j = 0; j < IBP__MAX_TOPK; j++) f->lam[j] = IBP_NAN;
-        /* --- rod/edge (rodedge): the initial oscillation from GD's iterate --- */
+        /* --- rod/edge: the initial oscillation from GD's iterate --- */
         f->osc = 0;
         if (f->kind == IBP__FLOW_ROD || f->kind == IBP__FLOW_EDGE) {
             int rc = f->kind == IBP__FLOW_ROD ? ibp__rod_init(fl, f, theta) : ibp__edge_init(fl, f, theta);
@@ -115,8 +120,8 @@ static int ibp__flow_rhs(void *ctx, double t, const double *theta, double *dthet
     (void)t;
     f->rhs++;
     if (f->kind == IBP__FLOW_CENTRAL) return ibp__central_rhs(fl, f, theta, dtheta);
-    if (f->kind == IBP__FLOW_ROD) return ibp__rod_rhs(fl, f, theta, dtheta);   /* rodedge */
-    if (f->kind == IBP__FLOW_EDGE) return ibp__edge_rhs(fl, f, theta, dtheta); /* rodedge */
+    if (f->kind == IBP__FLOW_ROD) return ibp__rod_rhs(fl, f, theta, dtheta);
+    if (f->kind == IBP__FLOW_EDGE) return ibp__edge_rhs(fl, f, theta, dtheta);
     f->grads++;
     /* gradient flow: dtheta/dt = -grad L (t = eta k: GD is its Euler discretization) */
     double L = ibp__model_loss_grad(fl->model, theta, fl->batch, dtheta);
@@ -174,7 +179,7 @@ const char *ibp__flow_colname(const ibp__config *c, int kind, int q) {
     static const char *const names[IBP__NFLOWS][IBP__NFQ] = {
         {"gf_loss", "gf_pred_loss", "gf_sharpness", "gf_eig2", "gf_sigma2", "gf_dist", "gf_rel_dist", "gf_hvps"},
         {"cf_loss", "cf_pred_loss", "cf_sharpness", "cf_eig2", "cf_sigma2", "cf_dist", "cf_rel_dist", "cf_hvps"},
-        /* --- rod/edge (rodedge) --- */
+        /* --- rod/edge --- */
         {"rf_loss", "rf_pred_loss", "rf_sharpness", NULL, NULL, "rf_dist", "rf_rel_dist", "rf_hvps", "rf_grads", "rf_osc"},
         {"ef_loss", "ef_pred_loss", "ef_sharpness", NULL, NULL, "ef_dist", "ef_rel_dist", "ef_hvps", "ef_grads", "ef_osc"}};
     int central = kind == IBP__FLOW_CENTRAL;
@@ -200,11 +205,11 @@ double ibp__flows_value(ibp__flows *fl, int kind, int q, const double *theta_gd,
         if (!ibp__isfinite(f->loss) || f->rhs == 0) f->loss = ibp__model_loss_grad(fl->model, f->theta, fl->batch, NULL);
         return f->loss;
     case IBP__FQ_PRED:
-        if (kind == IBP__FLOW_ROD && !ibp__isfinite(f->pred)) f->pred = ibp__rod_pred(fl, f); /* rodedge */
+        if (kind == IBP__FLOW_ROD && !ibp__isfinite(f->pred)) f->pred = ibp__rod_pred(fl, f); 
         return f->pred;
     case IBP__FQ_SHARP:
         if (kind == IBP__FLOW_CENTRAL) return f->lam[0];
-        if (kind == IBP__FLOW_EDGE) return f->sharp; /* rodedge: its Rayleigh quotient u^T H(x) u */
+        if (kind == IBP__FLOW_EDGE) return f->sharp; /* its Rayleigh quotient u^T H(x) u */
         if (!measured || !f->lz) return IBP_NAN;
         if (!f->have_sharp) {
             if (ibp__flow_spectrum(fl, f, f->theta, 1) != IBP_OK) return IBP_NAN;
@@ -217,7 +222,7 @@ double ibp__flows_value(ibp__flows *fl, int kind, int q, const double *theta_gd,
     case IBP__FQ_DIST:
     case IBP__FQ_RELDIST: {
         double s = 0;
-        /* --- rod/edge (rodedge): GD's iterate predicted as centre + (-1)^(k - k0) oscillation --- */
+        /* --- rod/edge: GD's iterate predicted as centre + (-1)^(k - k0) oscillation --- */
         if (kind == IBP__FLOW_ROD || kind == IBP__FLOW_EDGE) {
             double sg = ((step - f->k0) & 1) ? -1.0 : 1.0;
             const double *o = f->theta + P;
@@ -233,8 +238,8 @@ double ibp__flows_value(ibp__flows *fl, int kind, int q, const double *theta_gd,
         return ng > 0 ? d / ng : IBP_NAN;
     }
     case IBP__FQ_HVPS: return (double)f->hvps;
-    case IBP__FQ_GRADS: return (double)f->grads; /* rodedge */
-    case IBP__FQ_OSC: return f->osc;             /* rodedge */
+    case IBP__FQ_GRADS: return (double)f->grads; 
+    case IBP__FQ_OSC: return f->osc;             
     }
     return IBP_NAN;
 }

@@ -22,7 +22,7 @@
 /* the quantities a flow reports (metric columns <prefix>_<name>) */
 enum { IBP__FQ_LOSS, IBP__FQ_PRED, IBP__FQ_SHARP, IBP__FQ_EIG2, IBP__FQ_SIGMA2, IBP__FQ_DIST,
        IBP__FQ_RELDIST, IBP__FQ_HVPS,
-       /* --- rod/edge (issue 15, rodedge): gradients spent, oscillation size --- */
+       /* --- rod/edge (issue 15): gradients spent, oscillation size --- */
        IBP__FQ_GRADS, IBP__FQ_OSC,
        IBP__NFQ };
 
@@ -50,7 +50,7 @@ typedef struct ibp__flow {
     double lam[IBP__MAX_TOPK];
     double X[IBP__MAX_TOPK * IBP__MAX_TOPK]; /* the last complementarity solution (m, m) */
     double *qp;               /* small dense scratch of the complementarity solver */
-    /* --- rod/edge (issue 15, rodedge; flow_rod.c, flow_edge.c) ---
+    /* --- rod/edge (issue 15; flow_rod.c, flow_edge.c) ---
      * Their state is more than a theta: theta holds y (n,), the centre in y[0..P) (what the
      * columns' loss and a measured sharpness are of), then the oscillation a u/||u||:
      * y = [centre, u, log a] (n = 2P + 1). GD's iterate at step k is predicted as
@@ -94,6 +94,8 @@ int ibp__flows_advance(ibp__flows *fl, long k, long max_rhs);
 long ibp__flows_at(const ibp__flows *fl);
 /* Column names of a flow kind and quantity ("gf_loss", ...), NULL when the config lacks it. */
 const char *ibp__flow_colname(const ibp__config *c, int kind, int q);
+/* the prefix of flow kind `kind`'s columns ("gf": gf_loss, gf_sharpness, ...) */
+const char *ibp__flow_prefix(int kind);
 /* flow kind `kind`'s name in words ("central flow"): messages and the page's legends */
 const char *ibp__flow_name(int kind);
 /* Value of quantity q of flow kind at GD step `step` (NaN unless the flow's state is at that step),
@@ -113,7 +115,7 @@ size_t ibp__central_qp_doubles(int m);
  * qp: ibp__central_qp_doubles(nc) doubles. Returns the iterations used. */
 int ibp__central_sdcp(int nc, const double *Gm, const double *alpha, double *X, double *qp);
 
-/* --- rod/edge (issue 15, rodedge) --- */
+/* --- rod/edge (issue 15) --- */
 /* Their initial oscillation from GD's iterate theta (flow.c has copied it into y[0..P)):
  * IBP_OK or an error code with f->msg filled. */
 int ibp__rod_init(ibp__flows *fl, ibp__flow *f, const double *theta);

@@ -18,13 +18,8 @@ void ibp__flow_params_carve(ibp_run *r, ibp__arena *a) {
     double *th = ibp__arena_doubles(a, n);
     if (!a->base) return;
     r->frow_theta = n ? th : NULL;
-    /* each flow's column prefix: its loss column "<prefix>_loss" without "_loss" */
     for (int i = 0; r->flows && i < r->flows->n; i++) {
-        const char *loss = ibp__flow_colname(&r->c, r->flows->f[i].kind, IBP__FQ_LOSS);
-        size_t len = loss && strlen(loss) > 5 ? strlen(loss) - 5 : 0;
-        if (len >= sizeof r->fprefix[i]) len = sizeof r->fprefix[i] - 1;
-        if (loss) memcpy(r->fprefix[i], loss, len);
-        r->fprefix[i][len] = '\0';
+        snprintf(r->fprefix[i], sizeof r->fprefix[i], "%s", ibp__flow_prefix(r->flows->f[i].kind));
         snprintf(r->flabel[i], sizeof r->flabel[i], "%s", ibp__flow_name(r->flows->f[i].kind));
     }
 }
