@@ -438,8 +438,10 @@ int ibp_run_flow_nrows(const ibp_run *r);
 const double *ibp_run_flow_rows(const ibp_run *r); /* (nrows, ncols) row-major */
 void ibp_run_flow_clear_rows(ibp_run *r);
 size_t ibp_run_flow_rows_csv(const ibp_run *r, int header, char *buf, size_t cap);
-/* "" while every flow runs; else why one stopped ("the central flow stopped at step K: ...").
- * A stopped flow's columns are NaN from there on; GD goes on. */
+/* "" while every flow runs; else why one stopped ("the central flow stopped at step K: ...": a
+ * right-hand side that is not finite, an integrator step that underflows, or one GD step that costs
+ * the flow more than 10,000 right-hand sides, where it is too stiff to model GD). A stopped flow's
+ * columns are NaN from there on; GD goes on. */
 const char *ibp_run_flow_message(const ibp_run *r);
 /* Flows beside GD: their names and parameters (issue 15, the page; src/run/flow_params.c).
  * A program draws the flows a run has from these and its columns, never from a list of its own:

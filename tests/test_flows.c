@@ -27,7 +27,11 @@
  *    at S <= 2/eta within 5% of 2/eta of GD's. GD's columns with rod,edge, follow == lockstep.
  * 8. (rodedge) A CNN at the edge (they need only gradients and HVPs, no D3L): at T the Edge
  *    Flow's sharpness is within [0.97, 1] 2/eta (GD's hovers there), and both are closer to GD
- *    than the gradient flow is (||GD - flow|| / ||GD|| below gf_rel_dist). */
+ *    than the gradient flow is (||GD - flow|| / ||GD|| below gf_rel_dist).
+ * 9. A flow far too stiff to model GD stops, with its message, once one GD step has cost it
+ *    IBP__FLOW_RHS_PER_STEP_MAX right-hand sides (the Edge flow of an mf run at eta S / 2 = 325
+ *    spent a million gradients on GD's first step before the cap): in lockstep and in follow mode
+ *    with small budgets alike, at the same step, after the same number of right-hand sides. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,8 +462,40 @@ static void refusals(void) {
     ibp_run_destroy(r);
 }
 
+/* 9: GD diverges at step 2 (eta S / 2 = 325); the Edge flow cannot follow its first step */
+static void too_stiff(void) {
+    const char *cfg = "model=mf&rows=4&flow=edge&lr=51.26&steps=5";
+    long rhs[2] = {0, 0}, k[2] = {-1, -1};
+    for (int follow = 0; follow < 2; follow++) {
+        ibp_run *r = t_run(cfg, NULL, NULL);
+        if (!r) return;
+        if (follow) T_CHECK(ibp_run_flow_follow(r, 1, NULL, 0) == IBP_OK, "follow mode");
+        for (int round = 0; round < 10000 && (ibp_run_state(r) == IBP_RUNNING || ibp_run_flow_lag(r) > 0); round++) {
+            if (ibp_run_state(r) == IBP_RUNNING) ibp_run_step(r, 1, NULL, 0);
+            ibp_run_clear_rows(r);
+            if (follow) { ibp_run_flow_step(r, 97, NULL, 0); ibp_run_flow_clear_rows(r); }
+            if (*ibp_run_flow_message(r) && ibp_run_state(r) != IBP_RUNNING) break;
+        }
+        const char *m = ibp_run_flow_message(r);
+        const ibp__flow *f = &r->flows->f[0];
+        T_CHECK(f->failed && strstr(m, "edge flow") && strstr(m, "right-hand sides") && strstr(m, "too stiff"),
+                "%s mode: the edge flow stopped, said: %s", follow ? "follow" : "lockstep", m);
+        /* the cap, plus at most one integrator step (6 stages) and the first call's start */
+        T_CHECK(f->rhs >= IBP__FLOW_RHS_PER_STEP_MAX && f->rhs <= IBP__FLOW_RHS_PER_STEP_MAX + 16,
+                "%s mode: %ld right-hand sides before it stopped (cap %d)", follow ? "follow" : "lockstep", f->rhs,
+                IBP__FLOW_RHS_PER_STEP_MAX);
+        T_CHECK(ibp_run_state(r) == IBP_DIVERGED, "GD diverged as before (state %d)", ibp_run_state(r));
+        rhs[follow] = f->rhs;
+        k[follow] = f->k;
+        ibp_run_destroy(r);
+    }
+    T_CHECK(rhs[0] == rhs[1] && k[0] == k[1], "the same stop in both modes: %ld / %ld right-hand sides, step %ld / %ld",
+            rhs[0], rhs[1], k[0], k[1]);
+}
+
 int main(void) {
     refusals();
+    too_stiff();
     gf_closed_form();
     gd_unchanged();
     follow_equals_lockstep(EOSCFG "&steps=160&flow=gf,central&flow_k=2", 0);

@@ -250,6 +250,8 @@ static int cmd_run(int argc, char **argv) {
         free(ev);
     }
     fprintf(stderr, "ibp: %s\n", ibp_run_message(r));
+    /* a flow that stopped leaves its columns empty from there on: say why (GD's run is unaffected) */
+    if (*ibp_run_flow_message(r)) fprintf(stderr, "ibp: %s\n", ibp_run_flow_message(r));
     rc = state == IBP_DIVERGED ? EXIT_DIVERGED : 0;
     if (o.save && (out_text(&save, r, ibp_run_params_json) || out_close(&save, 1))) rc = EXIT_BAD;
     ibp_run_destroy(r);

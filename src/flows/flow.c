@@ -91,6 +91,7 @@ void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {
         f->k0 = f->k = k;
         f->t = fl->eta * (double)k;
         f->started = 1;
+        f->step_fev = 0;
         ibp__dopri_reset(&f->ode);
         f->ode.h = 0;
         f->lz_cold = 1;
@@ -144,10 +145,19 @@ int ibp__flows_advance(ibp__flows *fl, long k, long max_rhs) {
         while (f->k < k) {
             if (max_rhs > 0 && budget <= 0) { short_of = 1; break; }
             double tend = fl->eta * (double)(f->k + 1);
-            long before = f->ode.nfev;
+            long before = f->ode.nfev, room = IBP__FLOW_RHS_PER_STEP_MAX - f->step_fev;
+            /* a budget only cuts the integration between accepted steps, whose sizes it keeps:
+             * the same steps in one call or many (lockstep and follow mode, the same bits) */
             int rc = ibp__dopri_advance(&f->ode, ibp__flow_rhs, &ctx, &f->t, f->theta, tend,
-                                        max_rhs > 0 ? budget : 0);
+                                        max_rhs > 0 && budget < room ? budget : room);
+            f->step_fev += f->ode.nfev - before;
             if (max_rhs > 0) budget -= f->ode.nfev - before;
+            if (rc == 1 && f->step_fev >= IBP__FLOW_RHS_PER_STEP_MAX) {
+                f->failed = 1;
+                snprintf(f->msg, sizeof f->msg, "the %s stopped at step %ld: one step of GD took it over %d "
+                         "right-hand sides (too stiff here to model GD)", ibp__flow_name(f->kind), f->k, IBP__FLOW_RHS_PER_STEP_MAX);
+                break;
+            }
             if (rc < 0) {
                 f->failed = 1;
                 snprintf(f->msg, sizeof f->msg, "the %s stopped at step %ld: %s", ibp__flow_name(f->kind), f->k,
@@ -159,6 +169,7 @@ int ibp__flows_advance(ibp__flows *fl, long k, long max_rhs) {
             /* the last right-hand side was the FSAL stage at the end point: the recorded loss,
              * spectrum and complementarity solution are those of the state at step k */
             f->k++;
+            f->step_fev = 0;
             f->have_sharp = 0;
         }
     }

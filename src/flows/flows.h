@@ -39,6 +39,7 @@ typedef struct ibp__flow {
     double loss, pred, sharp, eig2, sigma2;
     int have_sharp;
     long hvps, d3s, rhs;      /* Hessian-vector products, D3 passes, right-hand sides so far */
+    long step_fev;            /* right-hand sides spent toward step k + 1 (over calls, in follow mode) */
     /* spectrum (central always; gf only when measuring) */
     ibp__lanczos *lz;
     ibp_rng rng;
@@ -90,6 +91,12 @@ void ibp__flows_start(ibp__flows *fl, const double *theta, long k);
 /* Advance every started flow to GD step k (t = eta k). max_rhs > 0 bounds the right-hand sides
  * spent in this call (then a flow may stop short of k: returns 1); 0 when all are at k. */
 int ibp__flows_advance(ibp__flows *fl, long k, long max_rhs);
+/* A flow that needs more right-hand sides than this for one step of GD stops, with a message: its
+ * time scale is then over a thousand times shorter than GD's step (a normal flow spends 6 to 20 per
+ * step, an integrator step every 0.2 to 1 GD step), so it models nothing GD does, and the
+ * integration would only burn time (the Edge flow of an mf run at eta S / 2 = 325 spent a million
+ * gradients on GD's first step before this cap). */
+#define IBP__FLOW_RHS_PER_STEP_MAX 10000
 /* The lowest step every started flow has reached (LONG_MAX-free: -1 when none started). */
 long ibp__flows_at(const ibp__flows *fl);
 /* Column names of a flow kind and quantity ("gf_loss", ...), NULL when the config lacks it. */
