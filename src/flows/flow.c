@@ -216,7 +216,7 @@ double ibp__flows_value(ibp__flows *fl, int kind, int q, const double *theta_gd,
         if (!ibp__isfinite(f->loss) || f->rhs == 0) f->loss = ibp__model_loss_grad(fl->model, f->theta, fl->batch, NULL);
         return f->loss;
     case IBP__FQ_PRED:
-        if (kind == IBP__FLOW_ROD && !ibp__isfinite(f->pred)) f->pred = ibp__rod_pred(fl, f); 
+        if (kind == IBP__FLOW_ROD && !ibp__isfinite(f->pred)) f->pred = ibp__rod_pred(fl, f);
         return f->pred;
     case IBP__FQ_SHARP:
         if (kind == IBP__FLOW_CENTRAL) return f->lam[0];
