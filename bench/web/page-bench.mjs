@@ -72,6 +72,8 @@ function instrument() {
       const draw = v.prototype.draw;
       v.prototype.draw = function (...a) {
         const r = draw.apply(this, a);
+        // the page's charts only: the warm-up (charts.js warmUp) draws data on a detached canvas
+        if (!this.canvas || !this.canvas.isConnected) return r;
         const fig = this.canvas && this.canvas.closest ? this.canvas.closest('[data-chart]') : null;
         const id = fig ? fig.dataset.chart : 'chart';
         const n = this.data.datasets.reduce((s, d) => s + (d.data ? d.data.length : 0), 0);
