@@ -49,12 +49,16 @@ test('bad link values are explained next to their controls and nothing runs', as
   await allSettings(page);
   await expect(page.getByText(/The link has 3 invalid settings: nothing was run/).first()).toBeVisible();
   await expect(stat(page, 'step')).toHaveText('—');
+  // no run, nothing to compute a spectrum of: the button says so rather than ignore a click
+  const full = page.locator('#spec-full');
+  await expect(full).toBeDisabled();
   // the page still works: fix the values and run
   await page.getByLabel('lr', { exact: true }).fill('0.05');
   await page.getByLabel('depth', { exact: true }).fill('2');
   await expect(lrError).toBeHidden();
   await page.getByRole('button', { name: 'Apply and run' }).click();
   await waitForStep(page, 10);
+  await expect(full).toBeEnabled();
   expect(page.url()).toContain('#v=1&act=relu&lr=0.05');
 });
 

@@ -11,7 +11,10 @@ const readout = (page) => page.locator('#spec-readout');
 async function data(page) {
   return readout(page).evaluate((el) => ({ ...el.dataset }));
 }
+// The run's line says P once the page has made the run its own: with the early start the status
+// line can say 'steps done' a moment before (the CI once read an empty line there).
 async function nparams(page) {
+  await expect(page.locator('#run-info')).toContainText(/P = \d+ trained parameters/);
   const t = await page.locator('#run-info').textContent();
   return Number(/P = (\d+) trained parameters/.exec(t)[1]);
 }

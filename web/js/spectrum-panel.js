@@ -26,6 +26,9 @@ export class SpectrumPanel {
     this.shown = null;       // the spectrum drawn (the worker's answer)
     this.busy = false;
     this.timer = 0;
+    // nothing to compute until the page has made a run its own (an early run plays before that:
+    // a click then would be lost)
+    setDisabled(els.button, true);
     els.button.addEventListener('click', () => this.compute());
     els.method.addEventListener('change', () => { if (this.wanted) this.compute(); });
   }
@@ -33,6 +36,7 @@ export class SpectrumPanel {
   // A new run: nothing computed yet.
   reset(runId) {
     this.runId = runId;
+    if (!this.busy) setDisabled(this.els.button, !runId);
     this.t = 0;
     this.wanted = false;
     this.shown = null;
@@ -84,7 +88,7 @@ export class SpectrumPanel {
       return;
     } finally {
       this.busy = false;
-      setDisabled(this.els.button, false);
+      setDisabled(this.els.button, !this.runId);
       this.els.fig.removeAttribute('aria-busy');
     }
     if (spec.runId !== this.runId) return; // an answer about a replaced run
