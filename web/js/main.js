@@ -182,6 +182,7 @@ client.on('crash', ({ kind }) => {
 client.on('fatal', (m) => {
   say.message(`${m.message[0].toUpperCase()}${m.message.slice(1)}. Reload the page to try again.`, 'error', { id: 'fatal' });
   $('version').textContent = 'the engine could not be loaded';
+  startPwa(); // the page without its engine: a later visit may still come from the cache
 });
 let building = false;
 client.on('ready', (m) => {
@@ -207,10 +208,22 @@ async function buildPage(m) {
   flowSwitch = mountFlowSwitch({ container: $('bench-flows'), settings, schema: m.schema });
   performance.mark('ibp-ready');
   await nextTask();
-  Promise.all([link.apply(location.hash, { onLoad: true }), settings.presets.loaded]).then(() => {
+  const applied = Promise.all([link.apply(location.hash, { onLoad: true }), settings.presets.loaded]);
+  applied.catch(() => {}).then(() => whenOthersDone(startPwa));
+  applied.then(() => {
     if (host) host.ready();
     return settings.presets.loadCanon(() => (state().run ? withoutFlows(state().run.canonical, state().engine.schema) : null));
   });
+}
+
+// The offline app's service worker is registered once the page has built itself and applied its
+// link: on a first visit it fetches and caches every file of the site, work that would otherwise
+// share the machine's cores with the page's build and the run that already plays.
+let pwaStarted = false;
+function startPwa() {
+  if (pwaStarted) return;
+  pwaStarted = true;
+  initPwa({ banner: !embed, note: 'Your run goes on until you reload; its settings are in the link.' });
 }
 
 // The engine's version and the site's build, wherever the page names them.
@@ -244,4 +257,3 @@ views.warmUp();
 client.release();
 
 buildInfo().then((b) => { if (b) store.dispatch('buildKnown', b.build); });
-initPwa({ banner: !embed, note: 'Your run goes on until you reload; its settings are in the link.' });
