@@ -438,7 +438,8 @@ int ibp_run_flow_nrows(const ibp_run *r);
 const double *ibp_run_flow_rows(const ibp_run *r); /* (nrows, ncols) row-major */
 void ibp_run_flow_clear_rows(ibp_run *r);
 size_t ibp_run_flow_rows_csv(const ibp_run *r, int header, char *buf, size_t cap);
-/* "" while every flow runs; else why one stopped ("the central flow stopped at step K: ...": a
+/* "" while every flow runs; else why each stopped flow stopped, in column order with "; " between
+ * ("the central flow stopped at step K: ...": a
  * right-hand side that is not finite, an integrator step that underflows, or one GD step that costs
  * the flow more than 10,000 right-hand sides, where it is too stiff to model GD). A stopped flow's
  * columns are NaN from there on; GD goes on. */

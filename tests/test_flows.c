@@ -493,9 +493,25 @@ static void too_stiff(void) {
             rhs[0], rhs[1], k[0], k[1]);
 }
 
+/* Two flows that stop for different reasons are both named, in column order (the CLI and the
+ * page print this one message). */
+static void every_stop_said(void) {
+    ibp_run *r = t_run("model=mf&rows=4&flow=rod,edge&lr=51.26&steps=5", NULL, NULL);
+    if (!r) return;
+    while (ibp_run_state(r) == IBP_RUNNING) { ibp_run_step(r, 1, NULL, 0); ibp_run_clear_rows(r); }
+    const char *m = ibp_run_flow_message(r);
+    const ibp__flow *rod = &r->flows->f[0], *edge = &r->flows->f[1];
+    char want[sizeof r->flows->msg];
+    snprintf(want, sizeof want, "%s; %s", rod->msg, edge->msg);
+    T_CHECK(rod->failed && edge->failed && strstr(rod->msg, "rod flow") && strstr(edge->msg, "edge flow") && !strcmp(m, want),
+            "both stops said, in column order: %s", m);
+    ibp_run_destroy(r);
+}
+
 int main(void) {
     refusals();
     too_stiff();
+    every_stop_said();
     gf_closed_form();
     gd_unchanged();
     follow_equals_lockstep(EOSCFG "&steps=160&flow=gf,central&flow_k=2", 0);

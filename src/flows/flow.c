@@ -1,6 +1,7 @@
 /* flow.c -- the flows beside GD: memory, start, advance in GD's time units, and the values of
  * their metric columns; the gradient flow's right-hand side. See flows.h. */
 #include <stdio.h>
+#include <stdarg.h>
 #include <string.h>
 #include "config/config.h"
 #include "flows/flows.h"
@@ -56,6 +57,7 @@ ibp__flows *ibp__flows_carve(ibp__arena *a, const ibp__config *c, ibp__model *m,
     }
     if (!a->base) return NULL;
     fl->n = n;
+    fl->msg[0] = '\0';
     fl->P = P;
     fl->kappa = c->flow_kappa;
     fl->tol = c->flow_tol;
@@ -84,6 +86,23 @@ const char *ibp__flow_prefix(int kind) {
     return kind >= 0 && kind < IBP__NFLOWS ? prefixes[kind] : "";
 }
 
+/* Flow f stopped: its message, and the run's, which names every stopped flow (two flows may stop
+ * for different reasons, and a person must hear of both). */
+static void ibp__flow_stop(ibp__flows *fl, ibp__flow *f, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+    va_end(ap);
+    f->failed = 1;
+    size_t at = 0;
+    fl->msg[0] = '\0';
+    for (int i = 0; i < fl->n; i++) {
+        if (!fl->f[i].failed || at >= sizeof fl->msg) continue;
+        int w = snprintf(fl->msg + at, sizeof fl->msg - at, "%s%s", at ? "; " : "", fl->f[i].msg);
+        if (w > 0) at += (size_t)w;
+    }
+}
+
 void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {
     for (int i = 0; i < fl->n; i++) {
         ibp__flow *f = &fl->f[i];
@@ -101,11 +120,9 @@ void ibp__flows_start(ibp__flows *fl, const double *theta, long k) {
         f->osc = 0;
         if (f->kind == IBP__FLOW_ROD || f->kind == IBP__FLOW_EDGE) {
             int rc = f->kind == IBP__FLOW_ROD ? ibp__rod_init(fl, f, theta) : ibp__edge_init(fl, f, theta);
-            if (rc) {
-                f->failed = 1;
-                snprintf(f->msg, sizeof f->msg, "the %s could not start at step %ld: %s", ibp__flow_name(f->kind), k,
-                         "the gradient or the top Hessian eigenvector is not finite there");
-            }
+            if (rc)
+                ibp__flow_stop(fl, f, "the %s could not start at step %ld: %s", ibp__flow_name(f->kind), k,
+                               "the gradient or the top Hessian eigenvector is not finite there");
         }
         /* --- end rod/edge --- */
     }
@@ -153,16 +170,14 @@ int ibp__flows_advance(ibp__flows *fl, long k, long max_rhs) {
             f->step_fev += f->ode.nfev - before;
             if (max_rhs > 0) budget -= f->ode.nfev - before;
             if (rc == 1 && f->step_fev >= IBP__FLOW_RHS_PER_STEP_MAX) {
-                f->failed = 1;
-                snprintf(f->msg, sizeof f->msg, "the %s stopped at step %ld: one step of GD took it over %d "
-                         "right-hand sides (too stiff here to model GD)", ibp__flow_name(f->kind), f->k, IBP__FLOW_RHS_PER_STEP_MAX);
+                ibp__flow_stop(fl, f, "the %s stopped at step %ld: one step of GD took it over %d "
+                               "right-hand sides (too stiff here to model GD)", ibp__flow_name(f->kind), f->k, IBP__FLOW_RHS_PER_STEP_MAX);
                 break;
             }
             if (rc < 0) {
-                f->failed = 1;
-                snprintf(f->msg, sizeof f->msg, "the %s stopped at step %ld: %s", ibp__flow_name(f->kind), f->k,
-                         rc == IBP__ODE_SMALL ? "the integrator's step underflowed (the flow is stiff or singular here)"
-                                              : "the right-hand side is not finite");
+                ibp__flow_stop(fl, f, "the %s stopped at step %ld: %s", ibp__flow_name(f->kind), f->k,
+                               rc == IBP__ODE_SMALL ? "the integrator's step underflowed (the flow is stiff or singular here)"
+                                                    : "the right-hand side is not finite");
                 break;
             }
             if (rc == 1) { short_of = 1; break; }

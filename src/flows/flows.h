@@ -80,6 +80,7 @@ typedef struct ibp__flows {
     int measure;              /* gf: sharpness on measured rows */
     long P;
     const double *stage;      /* the theta a matvec is applied at */
+    char msg[IBP__NFLOWS * 164]; /* every stopped flow's msg, in column order, "; " between */
 } ibp__flows;
 
 /* Carve (a->base NULL: measure) the flows of config c; returns NULL without flows. */

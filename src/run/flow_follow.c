@@ -162,8 +162,5 @@ size_t ibp_run_flow_rows_csv(const ibp_run *r, int header, char *buf, size_t cap
 }
 
 const char *ibp_run_flow_message(const ibp_run *r) {
-    if (!r->flows) return "";
-    for (int i = 0; i < r->flows->n; i++)
-        if (r->flows->f[i].failed) return r->flows->f[i].msg;
-    return "";
+    return r->flows ? r->flows->msg : "";
 }
