@@ -301,7 +301,9 @@ function prestart(config) {
   }
   session.early = { canonical: info.canonical, info };
   post({ type: 'early', runId: info.runId, canonical: info.canonical });
-  session.playUntil = Infinity;
+  // It stops one step short of its end until the page makes it its own: a run that had finished
+  // would be made again (adopt), and a short link would run twice before the person's eyes.
+  session.playUntil = Math.max(0, session.run.stepsTotal - 1);
   session.playing = session.run.running;
   session.credit = 0; session.creditAt = performance.now();
   if (session.playing) scheduleTick();
@@ -310,8 +312,9 @@ function prestart(config) {
 
 // The page's 'create' of the run 'prestart' already started (same canonical config, no files):
 // the running run is the page's now. -> its RunInfo, or null (create a new run). A run that has
-// stopped already (diverged, done) is made again: the page clears its messages before it asks,
-// and it must see that run stop, and say why, itself.
+// stopped already (it diverged or converged: it waits one step short of its step limit, prestart)
+// is made again: the page clears its messages before it asks, and it must see that run stop, and
+// say why, itself.
 function adopt({ config = '', dataCsv = null, initJson = null }) {
   const e = session.early;
   session.early = null;

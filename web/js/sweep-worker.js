@@ -22,7 +22,16 @@ function plan({ base = '', vary = [] }) {
   }
 }
 
+// A timed probe of a sweep's first cell. The first probe in a worker runs the module's code for
+// these paths cold (a baseline tier until it is optimized: its measurements cost 4-5x, its steps
+// 3x): it is thrown away and the second is timed. One cold probe estimated a sweep of 8 s at
+// 10 min on a loaded machine, and the page refused it.
 function estimate({ config }) {
+  probe(config);
+  return probe(config);
+}
+
+function probe(config) {
   const t0 = performance.now();
   const r = Run.create(ibp(), { config });
   const t1 = performance.now();
