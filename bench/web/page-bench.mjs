@@ -174,9 +174,10 @@ async function devtools(page) {
 }
 
 // The page's run has stopped. A status that came before the page made the run its own does not
-// count: a short link's early run (worker.js prestart) can finish while the page builds itself,
-// and the page's create then makes it again (so it sees the run stop itself): timing that first
-// run's end gave 0 s and NaN steps/s (a CI failure of the smoke).
+// count: an early run (worker.js prestart) that stops while the page builds itself is made again
+// by the page's create (so it sees the run stop itself), and timing that first run's end gave 0 s
+// and NaN steps/s (a CI failure of the smoke; a run that reaches its step limit now waits for the
+// page one step short of it).
 async function waitDone(page, timeoutMs) {
   await page.waitForFunction(() => {
     const s = globalThis.__bench.status;
