@@ -65,6 +65,7 @@ export class Views {
     this.eventsTimer = 0;
     this.kept = [];
     this.earlyTrace = null;
+    this.earlyFlows = null; // { runId, batches }: a new run's flows batches before its RunInfo
     this.preset = null;
     this.flowData = null;  // the flows beside GD of the current run (flow-data.js), or null
     this.uiFrame = 0; this.uiTimer = 0; this.uiAt = 0;
@@ -92,6 +93,8 @@ export class Views {
     }
     this.data.startRun(info);
     this.flowData = info.flows ? new FlowData(info.runId, info.flows, info.nparams) : null;
+    if (this.flowData && this.earlyFlows && this.earlyFlows.runId === info.runId) for (const m of this.earlyFlows.batches) this.flowData.update(m);
+    this.earlyFlows = null;
     this.board.setFlows(this.flowData);
     this.trajectory.setFlows(this.flowData);
     this.showFlows();
@@ -147,8 +150,17 @@ export class Views {
   }
 
   // A batch of flow rows (protocol.js 'flows'): onto the charts and the trajectory as they come.
+  // A batch of the flows beside GD. A new run's first batches arrive before its RunInfo (a run the
+  // worker started early, before the page took it over): they are held until startRun, as its
+  // rows (store.js) and its trace are, else its flows' curves and paths would start late.
   flows(m) {
     const fd = this.flowData;
+    const { info } = this.opts.current();
+    if (!info || m.runId > info.runId) {
+      if (!this.earlyFlows || this.earlyFlows.runId !== m.runId) this.earlyFlows = { runId: m.runId, batches: [] };
+      this.earlyFlows.batches.push(m);
+      return;
+    }
     if (!fd || m.runId !== fd.runId) return;
     fd.update(m);
     this.schedule(); // the charts, at the pace of the metrics (UI_INTERVAL_MS)
