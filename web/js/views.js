@@ -64,8 +64,7 @@ export class Views {
     this.eventsVersion = -1;
     this.eventsTimer = 0;
     this.kept = [];
-    this.earlyTrace = null;
-    this.earlyFlows = null; // { runId, batches }: a new run's flows batches before its RunInfo
+    this.early = null; // { runId, trace, flows }: a new run's batches that came before its RunInfo
     this.preset = null;
     this.flowData = null;  // the flows beside GD of the current run (flow-data.js), or null
     this.uiFrame = 0; this.uiTimer = 0; this.uiAt = 0;
@@ -79,6 +78,8 @@ export class Views {
   // Make `info` the current run's: no events yet, the views reset.
   startRun(info, store) {
     const { shows } = this.opts;
+    const early = this.early && this.early.runId === info.runId ? this.early : null;
+    this.early = null;
     this.board.setCurrent(store);
     this.board.setView(this.viewOf(), { stepsTotal: info.stepsTotal });
     this.events = [];
@@ -86,15 +87,13 @@ export class Views {
     if (info.twoParam) {
       const mf = valueOf(info.full, 'model') === 'mf';
       this.trajectory.reset({ ...info.twoParam, labels: mf ? ['x', 'y'] : ['w₁', 'w₂'] }, info.lr);
-      if (this.earlyTrace && this.earlyTrace.runId === info.runId) for (const d of this.earlyTrace.chunks) this.trajectory.append(d);
-      this.earlyTrace = null;
+      if (early) for (const m of early.trace) this.trajectory.append(m.data);
     } else {
       this.trajectory.reset(null, NaN);
     }
     this.data.startRun(info);
     this.flowData = info.flows ? new FlowData(info.runId, info.flows, info.nparams) : null;
-    if (this.flowData && this.earlyFlows && this.earlyFlows.runId === info.runId) for (const m of this.earlyFlows.batches) this.flowData.update(m);
-    this.earlyFlows = null;
+    if (this.flowData && early) for (const m of early.flows) this.flowData.update(m);
     this.board.setFlows(this.flowData);
     this.trajectory.setFlows(this.flowData);
     this.showFlows();
@@ -129,15 +128,21 @@ export class Views {
     this.board.setOverlays(cmp ? this.compare.overlays() : [], cmp ? cmp.main : '');
   }
 
-  // A trace batch of a two-parameter run; a new run's first point arrives before its RunInfo:
-  // it is held until startRun.
-  trace(m) {
+  // A batch of a run newer than the page's (the worker started it early, before the page took it
+  // over) is held until startRun, as its rows are (store.js), else its trace and its flows' curves
+  // would start where the page took it over. -> true when held.
+  holdEarly(kind, m) {
     const { info } = this.opts.current();
-    if (info && m.runId === info.runId) this.trajectory.append(m.data);
-    else if (!info || m.runId > info.runId) {
-      if (!this.earlyTrace || this.earlyTrace.runId !== m.runId) this.earlyTrace = { runId: m.runId, chunks: [] };
-      this.earlyTrace.chunks.push(m.data);
-    }
+    if (info && m.runId <= info.runId) return false;
+    if (!this.early || this.early.runId !== m.runId) this.early = { runId: m.runId, trace: [], flows: [] };
+    this.early[kind].push(m);
+    return true;
+  }
+
+  // A trace batch of a two-parameter run.
+  trace(m) {
+    if (this.holdEarly('trace', m)) return;
+    if (m.runId === this.opts.current().info.runId) this.trajectory.append(m.data);
   }
 
   // Every status of the worker (the spectrum follows the run when it stops; the data view asks
@@ -150,17 +155,9 @@ export class Views {
   }
 
   // A batch of flow rows (protocol.js 'flows'): onto the charts and the trajectory as they come.
-  // A batch of the flows beside GD. A new run's first batches arrive before its RunInfo (a run the
-  // worker started early, before the page took it over): they are held until startRun, as its
-  // rows (store.js) and its trace are, else its flows' curves and paths would start late.
   flows(m) {
+    if (this.holdEarly('flows', m)) return;
     const fd = this.flowData;
-    const { info } = this.opts.current();
-    if (!info || m.runId > info.runId) {
-      if (!this.earlyFlows || this.earlyFlows.runId !== m.runId) this.earlyFlows = { runId: m.runId, batches: [] };
-      this.earlyFlows.batches.push(m);
-      return;
-    }
     if (!fd || m.runId !== fd.runId) return;
     fd.update(m);
     this.schedule(); // the charts, at the pace of the metrics (UI_INTERVAL_MS)
