@@ -46,6 +46,16 @@ const link = (steps) => `#v=1&${DEFAULT}&steps=${steps}&speed=max`;
 // In the page, before any script: long tasks, the worker's status messages, chart draws.
 function instrument() {
   const B = (globalThis.__bench = { lt: [], status: [], draws: [], firstPoint: NaN, memory: [], engineReady: NaN, firstRows: NaN });
+  // The page's run has stopped. A status that came before the page made the run its own does not
+  // count: an early run (worker.js prestart) that stops while the page builds itself is made again
+  // by the page's create (so it sees the run stop itself), and timing that first run's end gave 0 s
+  // and NaN steps/s (a CI failure of the smoke; a run that reaches its step limit now waits for
+  // the page one step short of it).
+  B.ownRunDone = () => {
+    const last = B.status[B.status.length - 1];
+    const created = performance.getEntriesByName('ibp-created')[0];
+    return !!(created && last && last.at > created.startTime && last.t > 0 && !last.running);
+  };
   try {
     new PerformanceObserver((l) => { for (const e of l.getEntries()) B.lt.push({ start: e.startTime, duration: e.duration }); })
       .observe({ type: 'longtask', buffered: true });
@@ -173,18 +183,8 @@ async function devtools(page) {
   return { memory, gc, detach: () => cdp.detach() };
 }
 
-// The page's run has stopped. A status that came before the page made the run its own does not
-// count: an early run (worker.js prestart) that stops while the page builds itself is made again
-// by the page's create (so it sees the run stop itself), and timing that first run's end gave 0 s
-// and NaN steps/s (a CI failure of the smoke; a run that reaches its step limit now waits for the
-// page one step short of it).
 async function waitDone(page, timeoutMs) {
-  await page.waitForFunction(() => {
-    const s = globalThis.__bench.status;
-    const last = s[s.length - 1];
-    const created = performance.getEntriesByName('ibp-created')[0];
-    return created && last && last.at > created.startTime && last.t > 0 && !last.running;
-  }, null, { timeout: timeoutMs, polling: 200 });
+  await page.waitForFunction(() => globalThis.__bench.ownRunDone(), null, { timeout: timeoutMs, polling: 200 });
 }
 
 const each = sites.length > 1;
@@ -311,14 +311,11 @@ try {
       const t0 = Date.now();
       for (;;) {
         const m = await dt.memory();
-        const t = await page.evaluate(() => {
-          const x = globalThis.__bench.status, created = performance.getEntriesByName('ibp-created')[0];
-          return x.length ? { ...x[x.length - 1], own: !!created && x[x.length - 1].at > created.startTime } : null;
-        });
+        const t = await page.evaluate(() => { const B = globalThis.__bench; return B.status.length ? { ...B.status[B.status.length - 1], done: B.ownRunDone() } : null; });
         // the module's linear memory, as the worker's status says (Status.wasmBytes)
         samples.push({ ...m, wasm: t && t.wasmBytes > 0 ? t.wasmBytes : NaN, t: t ? t.t : 0, at: Date.now() - t0 });
         note(`memory sample: step ${t ? t.t : 0}, ${JSON.stringify(m)}`);
-        if (t && t.own && t.t > 0 && !t.running) break; // the page's run (see waitDone)
+        if (t && t.done) break;
         if (Date.now() - t0 > 1800000) throw new Error('the memory run did not finish in 30 min');
         await page.waitForTimeout(1000);
       }
