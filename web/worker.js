@@ -29,6 +29,7 @@ import { imageSamples } from './js/image-grid.js';
 import { ExportLog } from './js/export-log.js';
 import { ImageFile } from './js/image-file.js';
 import { earlyConfigOf, earlyLinkOf } from './js/early-run.js';
+import { twoParamInfo, lossGrid } from './js/loss-surface.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
 // The largest run (its one allocation) that starts before the page is built: the default runs take
@@ -187,7 +188,7 @@ const worker = engineWorker({
       if (session.log) session.log.note(`continued by hand past the configured ${total} steps at step ${run.t}`);
       return status();
     },
-    lossGrid: (args) => lossGrid(args),
+    lossGrid: (args) => lossGrid(session.probe, args),
     spectrum: (args) => spectrum(args),
     info: () => {
       const { run } = needRun();
@@ -265,7 +266,9 @@ function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
   session.last = { config: v.canonical, dataCsv, initJson, full: v.full };
   session.runId++;
   session.log = new ExportLog(run, EXPORT_MAX_BYTES);
-  session.twoParam = run.nparams === 2 ? twoParamInfo(v.full, dataCsv, initJson) : null;
+  // two-parameter runs: the loss surface comes from a probe run of the same config (loss-surface.js)
+  if (run.nparams === 2) session.probe = Run.create(ibp(), { config: v.full, dataCsv, initJson });
+  session.twoParam = run.nparams === 2 ? twoParamInfo(session.probe, run.params(), v.full) : null;
   session.s0 = run.s0;
   const images = imagesFor(v.full);
   const pk = pictureKind({ nparams: run.nparams, dimIn: run.dimIn, dimOut: run.dimOut, mf: valueOf(v.full, 'model') === 'mf', loss: valueOf(v.full, 'loss'), images: !!images });
@@ -321,40 +324,6 @@ function adopt({ config = '', dataCsv = null, initJson = null }) {
   if (!e || !session.run || !session.run.running || dataCsv != null || initJson != null) return null;
   const v = validate(config);
   return !v.problems.length && v.canonical === e.canonical ? e.info : null;
-}
-
-// Two-parameter runs: the loss surface comes from a probe run of the same config (same data),
-// whose parameters are set to each grid point. For the product models (uv factorization, the
-// scalar chain w2 w1) along x = 1 the loss is a quadratic a (p - p*)^2 + c in p = y, so three
-// evaluations give the minimizer hyperbola xy = p* and the curvature kappa = 2a: the Hessian at
-// a minimizer is kappa [[y^2, xy], [xy, x^2]], whose top eigenvalue is kappa (x^2 + y^2).
-function twoParamInfo(full, dataCsv, initJson) {
-  const probe = Run.create(ibp(), { config: full, dataCsv, initJson });
-  session.probe = probe;
-  const [x0, y0] = session.run.params();
-  const model = valueOf(full, 'model');
-  const product = (model === 'mf' || (model === 'linear' && valueOf(full, 'depth') === '2')) && valueOf(full, 'loss') !== 'logistic';
-  let pstar = NaN, kappa = NaN;
-  if (product) {
-    const l = (p) => probe.lossAt([1, p]);
-    const lm = l(-1), l0 = l(0), lp = l(1);
-    const a = (lp + lm) / 2 - l0, b = (lp - lm) / 2;
-    if (a > 0) { pstar = -b / (2 * a); kappa = 2 * a; }
-  }
-  return { product: product && Number.isFinite(pstar), pstar, kappa, x0, y0 };
-}
-
-function lossGrid({ x0, x1, y0, y1, nx, ny }) {
-  const { probe } = session;
-  if (!probe) throw new ProtocolError('the loss surface exists for two-parameter runs only');
-  if (![x0, x1, y0, y1].every(Number.isFinite) || !(x1 > x0) || !(y1 > y0)) throw new ProtocolError('bad grid range');
-  if (!Number.isInteger(nx) || !Number.isInteger(ny) || nx < 2 || ny < 2 || nx * ny > 40000) throw new ProtocolError('bad grid size');
-  const data = new Float64Array(nx * ny);
-  for (let j = 0; j < ny; j++) {
-    const y = y0 + ((y1 - y0) * j) / (ny - 1);
-    for (let i = 0; i < nx; i++) data[j * nx + i] = probe.lossAt([x0 + ((x1 - x0) * i) / (nx - 1), y]);
-  }
-  return { data };
 }
 
 function status() {
