@@ -2,6 +2,7 @@
 // Debian's Chromium (/usr/bin/chromium), never a downloaded browser; the built site
 // (scripts/build-site) served by scripts/serve.mjs on IBP_PORT (test-web picks a free one).
 const { defineConfig } = require('@playwright/test');
+const { chromiumArgs } = require('./e2e/chromium-args.cjs');
 
 const port = Number(process.env.IBP_PORT || 8765);
 
@@ -20,8 +21,7 @@ module.exports = defineConfig({
     browserName: 'chromium',
     launchOptions: {
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run'],
+      args: chromiumArgs, // e2e/chromium-args.cjs: without the browser's omnibox popup WebUI
     },
     viewport: { width: 1280, height: 900 },
     trace: 'off',

@@ -8,6 +8,7 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { chromiumArgs } = require('./chromium-args.cjs');
 
 const SITE = path.join(__dirname, '..', 'build', 'site');
 
@@ -35,7 +36,7 @@ test('the app is installable: manifest, icons, service worker @pwa', async ({ pa
   // with a name, icons of 192 and 512 px, a start URL in scope, a service worker
   const { chromium } = require('@playwright/test');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ibp-profile-'));
-  const ctx = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: chromiumArgs });
   try {
     const p = ctx.pages()[0] || await ctx.newPage();
     await p.goto(`${baseURL}#v=1&model=mf&steps=10`);

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright');
+const { chromiumArgs } = require('../../e2e/chromium-args.cjs'); // the tests' browser switches
 const site = 'build/site';
 const EOS10K = 'depth=3&teacher=tanh_mlp&teacher_scale=4&standardize=1&lr=0.2&steps=10000&measure_every=20';
 
@@ -22,7 +23,7 @@ const base = await new Promise((resolve, reject) => {
 });
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: chromiumArgs,
 });
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const lines = [];

@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright');
+const { chromiumArgs } = require('../../e2e/chromium-args.cjs'); // the tests' browser switches
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 && i + 1 < args.length ? args[i + 1] : def; };
@@ -111,8 +112,7 @@ for (const st of sites) {
 }
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--no-first-run', '--disable-background-timer-throttling', '--disable-renderer-backgrounding'],
+  args: [...chromiumArgs, '--disable-background-timer-throttling', '--disable-renderer-backgrounding'],
 });
 
 // CPU seconds used so far by the browser's renderer processes (the page's main thread and its
