@@ -13,10 +13,11 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// The relative specifiers a module imports statically (import/export ... from '...', import '...').
+// The relative specifiers a module imports statically (import/export ... from '...', import '...'),
+// in either quote: the sources use single quotes, esbuild's bundles double ones.
 export function staticImports(text) {
   const out = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s[^;'"]*?\bfrom\s*'(\.{1,2}\/[^']+)'|^\s*import\s*'(\.{1,2}\/[^']+)'/gm)) out.push(m[1] || m[2]);
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^;'"]*?\bfrom\s*(['"])(\.{1,2}\/[^'"]+)\1|^\s*import\s*(['"])(\.{1,2}\/[^'"]+)\3/gm)) out.push(m[2] || m[4]);
   return out;
 }
 

@@ -15,6 +15,11 @@ test('staticImports: import and export ... from, bare imports, multi-line lists;
   assert.deepEqual(staticImports(text), ['./a.js', '../x/b.js', './d.js', './side.js']);
 });
 
+test('staticImports: esbuild\'s double-quoted imports of its shared chunk; a quote must close as it opened', () => {
+  const text = 'import {\n  a,\n  b\n} from "./bundle-ABC123.js";\nimport "./side.js";\nimport { c } from "./bad.js\';\nexport { d } from \'./d.js\';';
+  assert.deepEqual(staticImports(text), ['./bundle-ABC123.js', './side.js', './d.js']);
+});
+
 test('the playground: main.js\'s closure holds every module it imports, transitively, once', () => {
   const all = moduleClosure(web, ['js/main.js']);
   assert.equal(all[0], 'js/main.js');
