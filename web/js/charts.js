@@ -201,9 +201,16 @@ export class ChartPanel {
     };
   }
 
-  mount(theme) {
+  // The chart made with its data: Chart.js draws once, as it is made (made empty and then
+  // redrawn with its data, the first point of a run took two chart tasks).
+  mount(theme, events) {
     this.theme = theme;
-    this.chart = new globalThis.Chart(this.canvas, { type: 'line', data: { datasets: [] }, options: this.options(theme), plugins: [errorBars, markers] });
+    const data = { datasets: [] };
+    const options = this.options(theme);
+    this.fill(data, options, this.canvas.clientWidth || 400, events);
+    this.chart = new globalThis.Chart(this.canvas, { type: 'line', data, options, plugins: [errorBars, markers] });
+    this.dirty = false;
+    this.renderedAt = performance.now();
   }
 
   retheme(theme) {
@@ -267,10 +274,18 @@ export class ChartPanel {
 
   render(events) {
     const area = this.chart.chartArea;
-    const width = Math.max(50, area ? area.width : this.canvas.clientWidth || 400);
-    const buckets = Math.ceil(width / 3); // min-max keeps <= 4 points a bucket: ~1.3 per pixel
-    this.chart.data.datasets = this.datasets(buckets);
-    const o = this.chart.options;
+    this.fill(this.chart.data, this.chart.options, area ? area.width : this.canvas.clientWidth || 400, events);
+    this.chart.update('none');
+    this.dirty = false;
+    this.renderedAt = performance.now();
+  }
+
+  // The chart's data for a plot `width` px wide, and the options that follow from it and the board
+  // (the x-axis, a log y-axis's decades, the events), into `data` and `o` (a chart's own, or those
+  // a chart is about to be made with).
+  fill(data, o, width, events) {
+    const buckets = Math.ceil(Math.max(50, width) / 3); // min-max keeps <= 4 points a bucket: ~1.3 per pixel
+    data.datasets = this.datasets(buckets);
     const ax = this.board.axis;
     o.scales.x.type = ax.log ? 'logarithmic' : 'linear';
     o.scales.x.min = ax.min;
@@ -281,7 +296,7 @@ export class ChartPanel {
       // start a range of 30 decades at 0, and then draws nothing), never below the view's floor
       const yFloor = this.board.view && this.board.view.yFloor ? this.board.view.yFloor[this.spec.id] : undefined;
       let lo = Infinity, hi = -Infinity;
-      for (const d of this.chart.data.datasets) for (const pt of d.data) {
+      for (const d of data.datasets) for (const pt of d.data) {
         const xOk = !(pt.x < ax.min || pt.x > ax.max) && !(ax.log && !(pt.x > 0));
         if (xOk && pt.y > 0 && pt.y < Infinity) { if (pt.y < lo) lo = pt.y; if (pt.y > hi) hi = pt.y; }
       }
@@ -301,9 +316,6 @@ export class ChartPanel {
     const multi = this.board.overlays.length > 0;
     // the help is one sentence: the note on overlaid runs goes before its full stop
     setText(this.helpEl, multi ? `${this.spec.help.replace(/\.$/, '')}; one colour per run${this.spec.series.some((s) => s.ref) ? ', dashed: each run’s own line' : ''}.` : this.spec.help);
-    this.chart.update('none');
-    this.dirty = false;
-    this.renderedAt = performance.now();
   }
 
   destroy() {
@@ -344,12 +356,19 @@ export class ChartBoard {
 
   // Chart.js's first chart costs several times what the next ones do (its code runs for the first
   // time: ~50 ms on a loaded machine, a long task while a run that started early already plays).
-  // One throwaway chart, with the loss chart's options and no data, drawn once on a detached
-  // canvas, takes that cost while the page waits for the run's first rows.
+  // main.js pays it once, in the task that evaluates the page's modules: on the run's main chart
+  // when the early run's rows are already here, else on one throwaway chart with the loss chart's
+  // options and data, drawn on a detached canvas while the page waits for the run's first rows.
   warmUp() {
     const C = globalThis.Chart;
     if (!C || this.warmed) return;
     this.warmed = true;
+    // The early run's first rows are here (main.js calls this once they are delivered): the cost
+    // goes to the run's own main chart, drawn with them now, and the first point needs no task of
+    // its own (a mount, then a redraw with data, each behind whatever the queue held: ~140 ms of
+    // a warm visit's first 500, bench/README.md "Load"). The other charts follow in their tasks.
+    const main = this.current && this.current.n ? [...this.panels.values()].find((p) => p.place === 'main' && !p.chart) : null;
+    if (main) { main.mount(this.theme, this.events); return; }
     const canvas = document.createElement('canvas');
     canvas.width = 600; canvas.height = 300;
     const spec = chartSpecs(['step', 'loss'])[0];
@@ -471,7 +490,7 @@ export class ChartBoard {
       .sort((a, b) => (a.renderedAt || 0) - (b.renderedAt || 0));
     const [p] = ready(dirty());
     if (p) {
-      if (!p.chart) p.mount(this.theme); else p.render(this.events);
+      if (!p.chart) p.mount(this.theme, this.events); else p.render(this.events);
       this.drawMs.push(performance.now() - t0);
       if (this.drawMs.length > 600) this.drawMs.splice(0, 300);
     }

@@ -251,9 +251,10 @@ const topbar = document.querySelector('.topbar');
 new ResizeObserver(() => document.documentElement.style.setProperty('--topbar-h', `${Math.ceil(topbar.getBoundingClientRect().height)}px`)).observe(topbar);
 
 // Every listener is in place: the events the worker sent while this module loaded (ready, the
-// early run's first rows and status) are delivered now, in order; Chart.js's first-chart cost is
-// paid before (charts.js warmUp), not in the first chart of a running run.
-views.warmUp();
+// early run's first rows and status) are delivered now, in order. Chart.js's first-chart cost is
+// paid next, in this task, not in a chart task of the running run (charts.js warmUp): on the
+// run's main chart, drawn at once with those rows when they came.
 client.release();
+views.warmUp();
 
 buildInfo().then((b) => { if (b) store.dispatch('buildKnown', b.build); });
