@@ -49,6 +49,11 @@ const EXPORT_MAX_BYTES = 64 * 1024 * 1024;
 // While playing, rows and status are posted at most this often (and after the last chunk): the
 // charts redraw at most every 30 ms, and every message costs the page a store update.
 const POST_MS = 30;
+// An early run (prestart) rests this long after each chunk of steps until the page takes it over:
+// a third of a core, while the page evaluates its modules, draws the run's first point and builds
+// itself on the same two cores (a warm visit's first chart point, median of 15: 395 ms playing at
+// full speed, 363 resting 20 ms, 332 resting 40; bench/README.md "Load").
+const EARLY_REST_MS = 2 * CHUNK_MS;
 
 const session = {
   // the module (engine-worker.js holds the instance)
@@ -305,7 +310,8 @@ function prestart(config) {
   session.early = { canonical: info.canonical, info };
   post({ type: 'early', runId: info.runId, canonical: info.canonical });
   // It stops one step short of its end until the page makes it its own: a run that had finished
-  // would be made again (adopt), and a short link would run twice before the person's eyes.
+  // would be made again (adopt), and a short link would run twice before the person's eyes. Until
+  // then it also rests between its chunks (EARLY_REST_MS, tick).
   session.playUntil = Math.max(0, session.run.stepsTotal - 1);
   session.playing = session.run.running;
   session.credit = 0; session.creditAt = performance.now();
@@ -475,7 +481,7 @@ function tick() {
       flushRows();
       postStatus();
     }
-    if (s.playing) scheduleTick(Number.isFinite(s.speed) ? 1000 / Math.min(s.speed, 60) : 0);
+    if (s.playing) scheduleTick(Number.isFinite(s.speed) ? 1000 / Math.min(s.speed, 60) : s.early ? EARLY_REST_MS : 0);
     else if (flowsOwed()) scheduleTick();
   } catch (e) {
     tickFailed(e);
