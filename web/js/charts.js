@@ -354,36 +354,29 @@ export class ChartBoard {
     if (moreDetails) moreDetails.addEventListener('toggle', () => this.markDirty());
   }
 
-  // Chart.js's first chart costs several times what the next ones do (its code runs for the first
-  // time: ~50 ms on a loaded machine, a long task while a run that started early already plays).
-  // main.js pays it once, in the task that evaluates the page's modules: on the run's main chart
-  // when the early run's rows are already here, else on one throwaway chart with the loss chart's
-  // options and data, drawn on a detached canvas while the page waits for the run's first rows.
+  // Chart.js's first chart costs several times what the next ones do, and almost all of it is in
+  // the making, not the drawing (a warm visit, quiet machine: made 29-40 ms, then its first update
+  // with data 6-10 ms; the next chart is made and drawn in 10-22 ms). main.js calls this in a task
+  // of its own, after the one that evaluates the modules and before the worker's held events are
+  // delivered: one throwaway chart with the loss chart's options and data is made, undrawn, on a
+  // detached canvas. The run's first chart, made with its rows in the board's first task, then
+  // costs what a later one does, and no task of the three reaches 50 ms on a quiet machine (made
+  // in one task with the rows' delivery, or with the modules' evaluation: 60-85 ms, a long task
+  // while the early run already plays).
   warmUp() {
     const C = globalThis.Chart;
     if (!C || this.warmed) return;
     this.warmed = true;
-    // The early run's first rows are here (main.js calls this once they are delivered): the cost
-    // goes to the run's own main chart, drawn with them now, and the first point needs no task of
-    // its own (a mount, then a redraw with data, each behind whatever the queue held: ~140 ms of
-    // a warm visit's first 500, bench/README.md "Load"). The other charts follow in their tasks.
-    const main = this.current && this.current.n ? [...this.panels.values()].find((p) => p.place === 'main' && !p.chart) : null;
-    if (main) { main.mount(this.theme, this.events); return; }
     const canvas = document.createElement('canvas');
     canvas.width = 600; canvas.height = 300;
     const spec = chartSpecs(['step', 'loss'])[0];
     const options = ChartPanel.prototype.options.call({ board: this, spec }, this.theme, { responsive: false, devicePixelRatio: 1 });
-    // with data and one update, as a running chart is drawn: an empty chart leaves the paths of
-    // lines, ticks and the update to the first real redraws (40-120 ms each on a loaded machine)
     const line = (f) => Array.from({ length: 64 }, (_, i) => ({ x: i, y: f(i) }));
     try {
-      const chart = new C(canvas, {
+      new C(canvas, {
         type: 'line', options, plugins: [errorBars, markers],
         data: { datasets: [{ label: 'a', data: line((i) => 1 + 1 / (1 + i)) }, { label: 'b', data: line(() => 1.5), borderDash: [6, 4], stepped: 'before' }] },
-      });
-      chart.data.datasets[0].data = line((i) => 2 + Math.sin(i));
-      chart.update('none');
-      chart.destroy();
+      }).destroy();
     } catch { /* only a warm-up */ }
   }
 
