@@ -30,3 +30,29 @@ test('a divergent config is explained, the run pauses, the page keeps working', 
   await waitForStep(page, 100);
   await expect(page.getByRole('alert').filter({ hasText: /Diverged/ })).toHaveCount(0);
 });
+
+test('a link whose run diverges while the page builds itself: one run, taken over as it stopped, explained', async ({ page }) => {
+  // the worker's messages, as they arrive (worker-start.js makes the worker before any module)
+  await page.addInitScript(() => {
+    const W = globalThis.Worker;
+    globalThis.__runIds = [];
+    globalThis.Worker = class extends W {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => { if (e.data && (e.data.type === 'status' || e.data.type === 'metrics')) globalThis.__runIds.push(e.data.runId); });
+      }
+    };
+  });
+  // diverges in its first steps: the early run (worker.js prestart) has stopped before the page asks
+  await page.goto('/#v=1&model=mf&rows=1&cols=1&rank=1&target=1&init=4,0.1&lr=1&steps=300');
+  const alert = page.getByRole('alert').filter({ hasText: /Diverged at step \d+: / }).first();
+  await expect(alert).toBeVisible();
+  await expect(alert).toContainText('The run is paused');
+  await expect(stat(page, 'run state')).toHaveText('diverged');
+  await page.waitForFunction(() => performance.getEntriesByName('ibp-created').length > 0);
+  const ids = await page.evaluate(() => [...new Set(globalThis.__runIds)]);
+  expect(ids).toHaveLength(1); // not made again by the page's create
+  const loss = page.getByRole('img', { name: /^Loss chart/ });
+  const n = await loss.evaluate((c) => globalThis.Chart.getChart(c).data.datasets.find((d) => d.label === 'train loss').data.length);
+  expect(n).toBeGreaterThan(1);
+});

@@ -309,9 +309,9 @@ function prestart(config) {
   }
   session.early = { canonical: info.canonical, info };
   post({ type: 'early', runId: info.runId, canonical: info.canonical });
-  // It stops one step short of its end until the page makes it its own: a run that had finished
-  // would be made again (adopt), and a short link would run twice before the person's eyes. Until
-  // then it also rests between its chunks (EARLY_REST_MS, tick).
+  // It stops one step short of its end until the page makes it its own, and the page's play ends
+  // it: the page sees it finish as it sees a run of its own finish. Until then it also rests
+  // between its chunks (EARLY_REST_MS, tick).
   session.playUntil = Math.max(0, session.run.stepsTotal - 1);
   session.playing = session.run.running;
   session.credit = 0; session.creditAt = performance.now();
@@ -320,14 +320,15 @@ function prestart(config) {
 }
 
 // The page's 'create' of the run 'prestart' already started (same canonical config, no files):
-// the running run is the page's now. -> its RunInfo, or null (create a new run). A run that has
-// stopped already (it diverged or converged: it waits one step short of its step limit, prestart)
-// is made again: the page clears its messages before it asks, and it must see that run stop, and
-// say why, itself.
+// that run is the page's now, playing or not. -> its RunInfo, or null (create a new run). A run
+// that stopped already (it diverged or converged while the page built itself; one that reaches its
+// step limit waits one step short of it, prestart) is taken over as it is: made again, it ran twice
+// before the person's eyes. The page says why it stopped (transport.js: the early run's RunInfo
+// with a stopped status), since its create cleared what it had said.
 function adopt({ config = '', dataCsv = null, initJson = null }) {
   const e = session.early;
   session.early = null;
-  if (!e || !session.run || !session.run.running || dataCsv != null || initJson != null) return null;
+  if (!e || !session.run || dataCsv != null || initJson != null) return null;
   const v = validate(config);
   return !v.problems.length && v.canonical === e.canonical ? e.info : null;
 }

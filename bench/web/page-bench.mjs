@@ -48,10 +48,10 @@ const link = (steps) => `#v=1&${DEFAULT}&steps=${steps}&speed=max`;
 function instrument() {
   const B = (globalThis.__bench = { lt: [], status: [], draws: [], firstPoint: NaN, memory: [], engineReady: NaN, firstRows: NaN });
   // The page's run has stopped. A status that came before the page made the run its own does not
-  // count: an early run (worker.js prestart) that stops while the page builds itself is made again
-  // by the page's create (so it sees the run stop itself), and timing that first run's end gave 0 s
-  // and NaN steps/s (a CI failure of the smoke; a run that reaches its step limit now waits for
-  // the page one step short of it).
+  // count: an early run (worker.js prestart) that stopped while the page built itself was made
+  // again by the page's create, and timing that first run's end gave 0 s and NaN steps/s (a CI
+  // failure of the smoke). A run that reaches its step limit now waits for the page one step short
+  // of it, and one that diverged is taken over as it is (the benchmark's runs do not diverge).
   B.ownRunDone = () => {
     const last = B.status[B.status.length - 1];
     const created = performance.getEntriesByName('ibp-created')[0];

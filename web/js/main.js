@@ -165,7 +165,10 @@ store.subscribe((s, prev) => {
 // ---- the worker ------------------------------------------------------------------------------
 
 client.on('metrics', (m) => store.dispatch('metricsArrived', m));
-client.on('early', (m) => link.writeEarly(m.canonical, { hash: initialHash, link: initialLink }));
+client.on('early', (m) => {
+  store.dispatch('earlyStarted', m);
+  link.writeEarly(m.canonical, { hash: initialHash, link: initialLink });
+});
 client.on('status', (st) => store.dispatch('statusArrived', st));
 client.on('trace', (m) => views.trace(m));
 client.on('flows', (m) => views.flows(m));

@@ -23,7 +23,8 @@
 //   prestart    { config } | { link: { hash, search, pathname } }   true when the run of the page's
 //               link (its config, or the page's address, read by early-run.js) was created and
 //               is playing at full speed before the page asked (early-run.js); a 'create' of the same
-//               canonical config, without files, then answers this run's RunInfo (the run goes on)
+//               canonical config, without files, then answers this run's RunInfo (the run goes on,
+//               or stays as it stopped: the page then says why from its status)
 //   reset       {}                                  RunInfo: the same config, created again (same init)
 //   play        {}                                  Status (pauses at the limit, if one is set
 //               and the run is below it when play starts)

@@ -45,6 +45,7 @@ export function initialState({ embed = false } = {}) {
                           // request still on its way then leaves the page to the newer one
     creating: false,      // a create request is on its way
     run: null,            // RunInfo of the current run (protocol.js)
+    earlyRunId: 0,        // the run the worker started before the page asked for it (its 'early')
     lastConfig: null,     // the canonical config the current run was made from (Reset makes it again)
     status: null,         // the worker's latest Status
     metrics: null,        // RunData of the current run
@@ -80,6 +81,9 @@ export const transitions = {
   addressWritten: (s, hash) => (s.address.written === hash ? s : { ...s, address: { ...s.address, written: hash } }),
 
   // `info` is the current run now: a fresh metrics store unless its first rows came first.
+  // The worker started the link's run before the page asked (worker.js prestart).
+  earlyStarted: (s, { runId }) => ({ ...s, earlyRunId: runId }),
+
   runStarted: (s, info) => ({
     ...s, run: info, lastConfig: info.canonical, lost: null, handEdits: [],
     config: { canonical: info.canonical, full: info.full },

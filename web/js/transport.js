@@ -36,6 +36,9 @@ export function mountTransport({ ui, store, actions, say, link, copy }) {
     if (s.run && s.run !== prev.run) {
       ui.etaNow.value = fmtEta(s.run.lr);
       ui.runInfo.textContent = runInfoText(s.run);
+      // the early run, taken over after it stopped (it diverged while the page built itself): the
+      // page's create cleared what was said of it, and no new status will come
+      if (s.run.runId === s.earlyRunId && st && st.runId === s.run.runId && !st.running) statusChanged(s, null);
     }
     if (st && st !== prev.status && !(prev.status && st.runId < prev.status.runId)) statusChanged(s, prev.status);
   }

@@ -160,3 +160,16 @@ test('presetMatched and s0Known: the preset shown and the slider\'s unit, per ru
   s = transitions.runStarted(s, info(7)); // a run that knows its S0
   assert.deepEqual(s.s0, { runId: 7, s0: 2 });
 });
+
+test('earlyStarted names the run the worker started before the page asked; a run taken over keeps its rows', () => {
+  let s = ready(initialState());
+  s = transitions.earlyStarted(s, { type: 'early', runId: 3, canonical: 'model=mf' });
+  assert.equal(s.earlyRunId, 3);
+  s = transitions.metricsArrived(s, batch(3, [[0, 1], [1, 2]]));
+  s = transitions.statusArrived(s, status(3, 1, { running: false, state: 4, message: 'diverged at step 1' }));
+  s = transitions.runStarted(s, info(3));
+  assert.equal(s.earlyRunId, 3);
+  assert.equal(s.metrics.n, 2);
+  assert.ok(isDiverged(s));
+});
+
