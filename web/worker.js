@@ -29,12 +29,10 @@ import { imageSamples } from './js/image-grid.js';
 import { ExportLog } from './js/export-log.js';
 import { ImageFile } from './js/image-file.js';
 import { earlyConfigOf, earlyLinkOf } from './js/early-run.js';
+import { EarlyStart, EARLY_REST_MS } from './js/early-start.js';
 import { twoParamInfo, lossGrid } from './js/loss-surface.js';
 
 const MODULE_URL = new URL('./ibp.wasm', import.meta.url);
-// The largest run (its one allocation) that starts before the page is built: the default runs take
-// about 1 MiB; a net of hundreds of MiB needs seconds of setup the page must show (newcomer.spec).
-const PRESTART_MAX_BYTES = 16 * 1024 * 1024;
 // The image file of data=fashion_mnist (scripts/build-site; precached by the service worker),
 // fetched the first time a config needs it.
 const IMAGES_URL = new URL('./data/fashion-mnist.ibpi', import.meta.url);
@@ -49,11 +47,6 @@ const EXPORT_MAX_BYTES = 64 * 1024 * 1024;
 // While playing, rows and status are posted at most this often (and after the last chunk): the
 // charts redraw at most every 30 ms, and every message costs the page a store update.
 const POST_MS = 30;
-// An early run (prestart) rests this long after each chunk of steps until the page takes it over:
-// a third of a core, while the page evaluates its modules, draws the run's first point and builds
-// itself on the same two cores (a warm visit's first chart point, median of 15: 395 ms playing at
-// full speed, 363 resting 20 ms, 332 resting 40; bench/README.md "Load").
-const EARLY_REST_MS = 2 * CHUNK_MS;
 
 const session = {
   // the module (engine-worker.js holds the instance)
@@ -69,8 +62,6 @@ const session = {
   last: null,              // { config, dataCsv, initJson, full } of the run, for reset
   log: null,               // the export log of the run (export-log.js)
   postedAt: 0,             // when rows and status were last posted while playing
-  early: null,             // { canonical, info } of a run started by 'prestart', until the page's
-                           // 'create' takes it over
   pendingRows: [],         // rows read from the engine, not yet posted
   pendingTrace: [],        // (t, x, y) of two-parameter runs, not yet posted
   // the flows beside GD (config flow=...; engine-flows.js in follow mode): GD runs ahead and the
@@ -93,6 +84,10 @@ const session = {
   // the image file: its bytes (fetched once), and the file opened in the current instance
   imageFile: new ImageFile(IMAGES_URL, () => ibp()), // data=fashion_mnist's file (image-file.js)
 };
+
+// the link's run started before the page asked for it, until the page's 'create' takes it over
+const early = new EarlyStart({ validate, setupBytes: (full) => setupPlan(full, null).bytes, create });
+
 // ---- requests --------------------------------------------------------------------------------
 
 const TRAP_NOTE = '; the run was lost, press Reset to start it again';
@@ -248,7 +243,7 @@ function imagesFor(full) {
 
 function destroyRun() {
   stopLoop();
-  session.early = null;
+  early.clear();
   if (session.run) session.run.destroy();
   if (session.probe) session.probe.destroy();
   session.run = session.probe = session.twoParam = session.flows = null;
@@ -291,23 +286,12 @@ function create({ config = '', dataCsv = null, initJson = null }, msg = null) {
   return info;
 }
 
-// The run of the page's link, started before the page has built itself (early-run.js): created
-// and played at full speed at once. A refused config is left to the page's own request (which
-// says why). -> true when it runs.
+// The run of the page's link, started before the page has built itself (early-run.js, `early`)
+// and played at full speed at once. -> true when it runs.
 function prestart(config) {
-  if (config == null || session.run) return false; // not a link that starts early; or the page already made a run
-  // A big run's setup (S0 by Lanczos for lr_rel, the data) can take seconds: it goes the usual way,
-  // where the page says what is computed and can cancel it (setupPlan, rpc.js's progress message).
-  const v = validate(config);
-  if (v.problems.length || !(setupPlan(v.full, null).bytes <= PRESTART_MAX_BYTES)) return false;
-  let info;
-  try {
-    info = create({ config });
-  } catch (e) {
-    if (e instanceof ConfigError || e instanceof EngineError) return false;
-    throw e;
-  }
-  session.early = { canonical: info.canonical, info };
+  if (session.run) return false; // the page already made a run
+  const info = early.start(config);
+  if (!info) return false;
   post({ type: 'early', runId: info.runId, canonical: info.canonical });
   // It stops one step short of its end until the page makes it its own, and the page's play ends
   // it: the page sees it finish as it sees a run of its own finish. Until then it also rests
@@ -319,18 +303,10 @@ function prestart(config) {
   return true;
 }
 
-// The page's 'create' of the run 'prestart' already started (same canonical config, no files):
-// that run is the page's now, playing or not. -> its RunInfo, or null (create a new run). A run
-// that stopped already (it diverged or converged while the page built itself; one that reaches its
-// step limit waits one step short of it, prestart) is taken over as it is: made again, it ran twice
-// before the person's eyes. The page says why it stopped (transport.js: the early run's RunInfo
-// with a stopped status), since its create cleared what it had said.
-function adopt({ config = '', dataCsv = null, initJson = null }) {
-  const e = session.early;
-  session.early = null;
-  if (!e || !session.run || dataCsv != null || initJson != null) return null;
-  const v = validate(config);
-  return !v.problems.length && v.canonical === e.canonical ? e.info : null;
+// The page's 'create': the early run when it asks for that run (early-start.js), else null.
+function adopt(args) {
+  const info = early.takeOver(args);
+  return info && session.run ? info : null;
 }
 
 function status() {
@@ -482,7 +458,7 @@ function tick() {
       flushRows();
       postStatus();
     }
-    if (s.playing) scheduleTick(Number.isFinite(s.speed) ? 1000 / Math.min(s.speed, 60) : s.early ? EARLY_REST_MS : 0);
+    if (s.playing) scheduleTick(Number.isFinite(s.speed) ? 1000 / Math.min(s.speed, 60) : early.pending ? EARLY_REST_MS : 0);
     else if (flowsOwed()) scheduleTick();
   } catch (e) {
     tickFailed(e);

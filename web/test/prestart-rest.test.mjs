@@ -1,14 +1,14 @@
-// An early run (worker.js 'prestart') rests EARLY_REST_MS after each chunk of steps until the page
-// takes it over, so that the page's own start (its modules, the run's first point, its build) has
-// the cores; once the page's 'create' has made the run its own, it plays at full speed again (no
-// rest between chunks). Its own worker: prestart works only before any run. The worker shares this
+// An early run (worker.js 'prestart') rests EARLY_REST_MS (early-start.js) after each chunk of
+// steps until the page takes it over, so that the page's own start (its modules, the run's first
+// point, its build) has the cores; once the page's 'create' has made the run its own, it plays at
+// full speed again (no rest between chunks). Its own worker: prestart works only before any run. The worker shares this
 // process's globals, so its timers are seen by wrapping setTimeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHUNK_MS } from '../js/protocol.js';
+import { EARLY_REST_MS } from '../js/early-start.js';
 import { workerUnderTest } from './harness.mjs';
 
-const REST = 2 * CHUNK_MS; // worker.js EARLY_REST_MS
+const REST = EARLY_REST_MS;
 const LONG = 'model=mf&rows=8&cols=8&rank=2&lr=0.05&steps=1000000';
 const delays = [];
 const setTimeoutBefore = globalThis.setTimeout;
