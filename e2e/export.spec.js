@@ -122,6 +122,10 @@ test('a data CSV with a broken row shows the row; nothing typed or loaded is los
   await page.getByRole('button', { name: 'Apply and run' }).click();
   await expect(problem.locator('pre')).toHaveText('line 4: 1,2');
   await expect(problem).toContainText('data CSV line 4 has 2 fields, the header has 3');
+  // an empty file is named as empty where it was chosen, not taken for no file at all
+  await file.setInputFiles({ name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.from('') });
+  await expect(problem).toContainText('empty.csv: the file is empty: a data CSV needs a header line and at least one row');
+  await expect(page.getByText('empty.csv (0 bytes) is not used.')).toBeVisible();
   // fixed: it runs
   await file.setInputFiles({ name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from('x1,x2,y\n0,1,1\n1,0,-1\n1,1,0.5\n') });
   await page.getByRole('button', { name: 'Apply and run' }).click();

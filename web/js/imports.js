@@ -33,7 +33,16 @@ export class ImportedFiles {
         return;
       }
       try {
-        this.text[key] = await f.text();
+        const text = await f.text();
+        // an empty file would reach the engine as no file at all ("data=csv needs a CSV file"),
+        // which reads as if the import had not happened: say what is wrong with this one
+        if (!/\S/.test(text)) {
+          this.text[key] = null;
+          statusEl.textContent = `${this.names[key]} (${f.size} bytes) is not used.`;
+          this.problem(key, `the file is empty: ${key === 'dataCsv' ? 'a data CSV needs a header line and at least one row' : 'a parameters JSON needs the arrays of every layer'}`);
+          return;
+        }
+        this.text[key] = text;
         statusEl.textContent = `${f.name.slice(0, 80)} (${f.size} bytes) will be used by the next run.`;
       } catch {
         this.text[key] = null;
