@@ -509,7 +509,7 @@ static int cmd_hvp(int argc, char **argv) {
         for (long i = 0; i < P; i++) big = fabs(v[i]) > big ? fabs(v[i]) : big;
         if (big > 0 && isfinite(big)) {
             while (big * s >= 2) s *= 0.5;
-            while (big * s < 1) s *= 2;
+            while (big * s < 1 && s < 0x1p1000) s *= 2; /* 2^1074 (a subnormal v) would overflow */
         }
         double ss = 0, sh = 0;
         for (long i = 0; i < P; i++) { ss += (v[i] * s) * (v[i] * s); sh += (v[i] * s) * (hv[i] * s); }
