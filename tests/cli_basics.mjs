@@ -172,6 +172,12 @@ r = runIbp(cli, ['run', 'loss=ce&out=3&data=csv&width=-1', '--data', f('din.csv'
 t.check(r.code === 2 && !/twice/.test(r.stderr), `a bad value with data=csv (${r.stderr})`);
 r = runIbp(cli, ['run', 'steps=3&data=xor', '--data', f('din.csv')]);
 t.check(r.code === 2 && /the config sets data=xor/.test(r.stderr), `data=xor named (${r.stderr})`);
+r = runIbp(cli, ['run', `${C}&steps=2&init=fan_in`, '--init', f('q.json')]); // the default, written out
+t.check(r.code === 2 && /the config sets init=fan_in/.test(r.stderr) && !/twice/.test(r.stderr), `init=fan_in named (${r.stderr})`);
+r = runIbp(cli, ['run', 'model=linear&steps=2&data=teacher', '--data', f('din.csv')]);
+t.check(r.code === 2 && /the config sets data=teacher/.test(r.stderr), `data=teacher named (${r.stderr})`);
+r = runIbp(cli, ['run', 'model=mf', '--data', f('din.csv')]);
+t.check(r.code === 2 && /data does not apply here/.test(r.stderr), `model=mf with --data (${r.stderr})`);
 r = runIbp(cli, ['version', 'extra']);
 t.check(r.code === 2 && /unexpected argument "extra"/.test(r.stderr) && r.stdout === '', `version extra (${r.stderr})`);
 

@@ -202,8 +202,8 @@ c(8, ['run', 'width=8%2C4&depth=3&steps=2&measure=0', '--quiet'], 0, '# config: 
 // ---- item 9: inputs that were ignored or silently accepted ----------------------------------
 c(9, ['run', TINY, '--init', f('good.json'), '--quiet'], 0, '# config: ', { on: 'stdout', what: '--init implies init=file' });
 c(9, ['run', `${TINY}&init=normal`, '--init', f('good.json')], 2, '--init ' + f('good.json') + ' was given but the config sets init=normal');
-c(9, ['run', `${TINY}&init=fan_in`, '--init', f('good.json')], 2, 'init is given twice');
-c(9, ['run', 'model=linear&data=teacher', '--data', f('ok.csv')], 2, 'data is given twice');
+c(9, ['run', `${TINY}&init=fan_in`, '--init', f('good.json')], 2, 'the config sets init=fan_in: use init=file');
+c(9, ['run', 'model=linear&data=teacher', '--data', f('ok.csv')], 2, 'the config sets data=teacher: use data=csv');
 c(9, ['run', 'model=linear&data=mc', '--data', f('ok.csv')], 2, 'was given but the config sets data=mc: use data=csv');
 c(9, ['run', 'model=mf', '--data', f('ok.csv')], 2, 'data does not apply here');
 c(9, ['run', 'model=linear&data_seed=3&lr=0.001&steps=2&measure=0', '--data', f('ok.csv'), '--quiet'], 0, 'data=csv', { on: 'stdout', what: 'data_seed= does not hide --data' });

@@ -115,27 +115,50 @@ static void free_opts(opts *o) {
     ibp_images_close(o->images);
 }
 
-/* Does the config set key to something other than its default? 1 (its value, as the canonical
- * form writes it, in val), 0, or -1 when the config does not validate (asked of the parser: the
- * CLI never splits a config itself). */
-static int config_sets(const char *config, const char *key, char *val, size_t vcap) {
-    char *canon = canonical_of(config);
-    if (!canon) return -1;
+/* The value of key in a canonical form (into val), or 0 when it is not there. */
+static int canon_value(const char *canon, const char *key, char *val, size_t vcap) {
     size_t kl = strlen(key);
-    int found = 0;
     for (const char *p = canon; p && *p; p = strchr(p, '&'), p = p ? p + 1 : NULL)
         if (!strncmp(p, key, kl) && p[kl] == '=') {
             snprintf(val, vcap, "%.*s", (int)strcspn(p + kl + 1, "&"), p + kl + 1);
-            found = 1;
+            return 1;
         }
-    free(canon);
-    return found;
+    return 0;
 }
 
 static int config_valid(const char *config) {
     char *canon = canonical_of(config);
     free(canon);
     return canon != NULL;
+}
+
+static char *config_plus(const char *config, const char *a, const char *b);
+
+/* Does the config set key? 1 (its value in val), 0, or -1 when the config does not validate
+ * (asked of the parser: the CLI never splits a config itself). The canonical form leaves out
+ * defaults, so a key written with its default value (init=fan_in) is found by adding it once
+ * more: only a key already given makes that "given twice". */
+static int config_sets(const char *config, const char *key, char *val, size_t vcap) {
+    char *canon = canonical_of(config);
+    if (!canon) return -1;
+    int found = canon_value(canon, key, val, vcap);
+    free(canon);
+    if (found) return 1;
+    char err[8], item[300], *full = NULL;
+    int rc = IBP_E_ARG;
+    for (size_t cap = 4096; rc == IBP_E_ARG; cap *= 4) { /* every key: long lists need room */
+        free(full);
+        if (!(full = malloc(cap))) { fprintf(stderr, "ibp: out of memory\n"); exit(EXIT_BAD); }
+        rc = ibp_config_canonical(config, 1, full, cap, err, sizeof err);
+    }
+    found = rc == IBP_OK && canon_value(full, key, val, vcap);
+    free(full);
+    if (!found) return 0; /* the key does not apply (model=mf has no data) */
+    snprintf(item, sizeof item, "%s=%s", key, val);
+    char *again = config_plus(config, item, NULL);
+    found = !config_valid(again);
+    free(again);
+    return found;
 }
 
 /* config + each of the items given (NULL = none), joined by '&' (malloc'd). */
