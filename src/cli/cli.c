@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <time.h>
 #include "ibp.h"
 #include "cli/cli_help.h"
@@ -73,11 +74,33 @@ static int parse_opts(int argc, char **argv, opts *o, const char *allowed) {
         else if (!strcmp(a, "--test") && allowed_has(allowed, "test")) { o->test = 1; continue; }
         else if (a[0] == '-' && a[1] == '-') { fprintf(stderr, "ibp: unknown option %s (see `ibp help`)\n", a); return EXIT_BAD; }
         else if (!o->config) { o->config = a; continue; }
-        else { fprintf(stderr, "ibp: unexpected argument \"%s\": quote the config, it contains '&'\n", a); return EXIT_BAD; }
+        else {
+            fprintf(stderr, "ibp: unexpected extra argument \"%s\" (the config is \"%s\"): give one config, its "
+                            "key=value pairs joined by '&' in one quoted argument\n", a, o->config);
+            return EXIT_BAD;
+        }
         if (!allowed_has(allowed, a + 2)) { fprintf(stderr, "ibp: option %s does not apply to this command\n", a); return EXIT_BAD; }
         if (i + 1 >= argc) { fprintf(stderr, "ibp: option %s needs a value\n", a); return EXIT_BAD; }
+        if (*slot) { /* the last one winning would drop the first without a word */
+            fprintf(stderr, "ibp: option %s is given twice (%s and %s): give it once\n", a, *slot, argv[i + 1]);
+            return EXIT_BAD;
+        }
         *slot = argv[++i];
     }
+    /* no output may be another output or an input: checked before anything is read or written.
+     * Without --out the command writes to the standard output, which is checked too. */
+    cli_file files[9];
+    int nf = 0;
+    files[nf++] = (cli_file){"--out", o->out, 1};
+    if (o->save) files[nf++] = (cli_file){"--save", o->save, 1};
+    if (o->params_out) files[nf++] = (cli_file){"--params-out", o->params_out, 1};
+    files[nf++] = (cli_file){"--data", o->data, 0};
+    files[nf++] = (cli_file){"--init", o->init, 0};
+    files[nf++] = (cli_file){"--params", o->params, 0};
+    files[nf++] = (cli_file){"--dir", o->dir && strcmp(o->dir, "grad") ? o->dir : NULL, 0};
+    files[nf++] = (cli_file){"--images", o->images_path, 0};
+    files[nf++] = (cli_file){"config file", o->config && o->config[0] == '@' ? o->config + 1 : NULL, 0};
+    if (cli_files_distinct(files, nf)) return EXIT_BAD;
     if (!o->config) o->config = "";
     if (!(o->config = config_arg(o->config, &o->config_buf))) return EXIT_BAD;
     if (o->data && !(o->data_buf = read_file(o->data, "data"))) return EXIT_BAD;
@@ -92,45 +115,96 @@ static void free_opts(opts *o) {
     ibp_images_close(o->images);
 }
 
-/* Does the config set key to something other than its default? (Asked of the parser: the CLI
- * never splits a config itself. A config that does not parse says no; creating the run then
- * reports what is wrong with it.) */
-static int config_sets(const char *config, const char *key) {
-    char err[8];
-    char *canon = NULL;
-    size_t cap = 256;
-    int rc;
-    for (;;) { /* the canonical form can be long (lists): grow until it fits */
-        char *nc = realloc(canon, cap);
-        if (!nc) { free(canon); return 0; }
-        canon = nc;
-        rc = ibp_config_canonical(config, 0, canon, cap, err, sizeof err);
-        if (rc != IBP_E_ARG) break;
-        cap *= 4;
-    }
+/* The value of key in a canonical form (into val), or 0 when it is not there. */
+static int canon_value(const char *canon, const char *key, char *val, size_t vcap) {
     size_t kl = strlen(key);
-    int found = 0;
-    for (const char *p = canon; rc == IBP_OK && p && *p; p = strchr(p, '&'), p = p ? p + 1 : NULL)
-        if (!strncmp(p, key, kl) && p[kl] == '=') found = 1;
+    for (const char *p = canon; p && *p; p = strchr(p, '&'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, key, kl) && p[kl] == '=') {
+            snprintf(val, vcap, "%.*s", (int)strcspn(p + kl + 1, "&"), p + kl + 1);
+            return 1;
+        }
+    return 0;
+}
+
+static int config_valid(const char *config) {
+    char *canon = canonical_of(config);
     free(canon);
+    return canon != NULL;
+}
+
+static char *config_plus(const char *config, const char *a, const char *b);
+
+/* Does the config set key? 1 (its value in val), 0, or -1 when the config does not validate
+ * (asked of the parser: the CLI never splits a config itself). The canonical form leaves out
+ * defaults, so a key written with its default value (init=fan_in) is found by adding it once
+ * more: only a key already given makes that "given twice". */
+static int config_sets(const char *config, const char *key, char *val, size_t vcap) {
+    char *canon = canonical_of(config);
+    if (!canon) return -1;
+    int found = canon_value(canon, key, val, vcap);
+    free(canon);
+    if (found) return 1;
+    char err[8], item[300], *full = NULL;
+    int rc = IBP_E_ARG;
+    for (size_t cap = 4096; rc == IBP_E_ARG; cap *= 4) { /* every key: long lists need room */
+        free(full);
+        if (!(full = malloc(cap))) { fprintf(stderr, "ibp: out of memory\n"); exit(EXIT_BAD); }
+        rc = ibp_config_canonical(config, 1, full, cap, err, sizeof err);
+    }
+    found = rc == IBP_OK && canon_value(full, key, val, vcap);
+    free(full);
+    if (!found) return 0; /* the key does not apply (model=mf has no data) */
+    snprintf(item, sizeof item, "%s=%s", key, val);
+    char *again = config_plus(config, item, NULL);
+    found = !config_valid(again);
+    free(again);
     return found;
 }
 
+/* config + each of the items given (NULL = none), joined by '&' (malloc'd). */
+static char *config_plus(const char *config, const char *a, const char *b) {
+    size_t n = strlen(config) + 32;
+    char *cfg = malloc(n);
+    if (!cfg) { fprintf(stderr, "ibp: out of memory\n"); exit(EXIT_BAD); }
+    snprintf(cfg, n, "%s%s%s%s%s", config, config[0] && a ? "&" : "", a ? a : "", (config[0] || a) && b ? "&" : "",
+             b ? b : "");
+    return cfg;
+}
+
 /* --data implies data=csv and --init init=file when the config does not set them; a config that
- * sets another data or init is refused by the library (a CSV or params JSON it would not use). */
+ * sets another data or init is refused (a CSV or params JSON it would not use). A config that
+ * does not validate gets them only when that makes it whole: else its own first problem is the
+ * one to report, not "data is given twice" for an item the CLI added. */
 static int create_run(opts *o, ibp_run **r) {
-    char err[1024];
+    char err[1024], val[256];
     ibp_run_desc desc = {0};
-    const char *add_data = o->data_buf && !config_sets(o->config, "data") ? "data=csv" : NULL;
-    const char *add_init = o->init_buf && !config_sets(o->config, "init") ? "init=file" : NULL;
-    char *cfg = NULL;
-    if (add_data || add_init) {
-        size_t n = strlen(o->config) + 32;
-        cfg = malloc(n);
-        if (!cfg) { fprintf(stderr, "ibp: out of memory\n"); return EXIT_BAD; }
-        snprintf(cfg, n, "%s%s%s%s%s", o->config, o->config[0] && add_data ? "&" : "", add_data ? add_data : "",
-                 (o->config[0] || add_data) && add_init ? "&" : "", add_init ? add_init : "");
+    const char *add_data = NULL, *add_init = NULL;
+    int sets_data = o->data_buf ? config_sets(o->config, "data", val, sizeof val) : 1;
+    if (sets_data == 1 && o->data_buf && strcmp(val, "csv") != 0) {
+        fprintf(stderr, "ibp: bad data: --data %s was given but the config sets data=%s: use data=csv (or leave data "
+                        "out of the config) to train on the file\n", o->data, val);
+        return EXIT_BAD;
     }
+    int sets_init = o->init_buf ? config_sets(o->config, "init", val, sizeof val) : 1;
+    if (sets_init == 1 && o->init_buf && strcmp(val, "file") != 0) {
+        fprintf(stderr, "ibp: bad initial parameters: --%s %s was given but the config sets init=%s: use init=file "
+                        "(or leave init out of the config) to start from it\n", o->params ? "params" : "init",
+                o->params ? o->params : o->init, val);
+        return EXIT_BAD;
+    }
+    if (sets_data == 0) add_data = "data=csv";
+    if (sets_init == 0) add_init = "init=file";
+    if (sets_data < 0 || sets_init < 0) { /* the config does not validate: try both, then each */
+        const char *d = sets_data < 0 ? "data=csv" : NULL, *i = sets_init < 0 ? "init=file" : NULL;
+        const char *tries[3][2] = {{d, i}, {d, NULL}, {NULL, i}};
+        for (int t = 0; t < 3 && !add_data && !add_init; t++) {
+            if (!tries[t][0] && !tries[t][1]) continue;
+            char *c = config_plus(o->config, tries[t][0], tries[t][1]);
+            if (config_valid(c)) { add_data = tries[t][0]; add_init = tries[t][1]; }
+            free(c);
+        }
+    }
+    char *cfg = add_data || add_init ? config_plus(o->config, add_data, add_init) : NULL;
     desc.config = cfg ? cfg : o->config;
     desc.data_csv = o->data_buf;
     desc.init_json = o->init_buf;
@@ -358,6 +432,9 @@ static int cmd_spectrum(int argc, char **argv) {
         free_opts(&o);
         return EXIT_DIVERGED;
     }
+    if (ibp_run_t(r) < at) /* stopped early (target_loss, grad_tol): the spectrum is where it stopped */
+        fprintf(stderr, "ibp spectrum: the run stopped at step %lld (%s) before step %ld: the spectrum is at step %lld "
+                        "(the JSON's \"step\")\n", (long long)ibp_run_t(r), ibp_run_message(r), at, (long long)ibp_run_t(r));
     int mode = o.exact ? IBP_SPECTRUM_EXACT : o.density ? IBP_SPECTRUM_DENSITY : IBP_SPECTRUM_TOP;
     ibp_spectrum *s;
     char err[512];
@@ -396,6 +473,13 @@ static double dotp(const double *a, const double *b, long n) {
     double s = 0;
     for (long i = 0; i < n; i++) s += a[i] * b[i];
     return s;
+}
+
+/* The index of the first entry that is not finite, or -1. */
+static long nonfinite_at(const double *x, long n) {
+    for (long i = 0; i < n; i++)
+        if (!isfinite(x[i])) return i;
+    return -1;
 }
 
 static int cmd_hvp(int argc, char **argv) {
@@ -437,9 +521,44 @@ static int cmd_hvp(int argc, char **argv) {
     }
     outfile f;
     if (!rc) rc = out_open(&f, o.out, 1); /* checked like every output: a failed write is an error */
+    double vhv = 0, norm = 0, rq = 0;
     if (!rc) {
         ibp_run_hvp(r, hv, v);
-        double vv = dotp(v, v, P), vhv = dotp(v, hv, P);
+        vhv = dotp(v, hv, P);
+        /* ||v|| and v^T H v / ||v||^2 on v scaled by a power of two (exact): the same bits as
+         * the plain sums, but neither ||v||^2 of a 1e-170 direction underflowing to 0 nor that
+         * of a 1e200 one overflowing */
+        double big = 0, s = 1;
+        for (long i = 0; i < P; i++) big = fabs(v[i]) > big ? fabs(v[i]) : big;
+        if (big > 0 && isfinite(big)) {
+            while (big * s >= 2) s *= 0.5;
+            while (big * s < 1 && s < 0x1p1000) s *= 2; /* 2^1074 (a subnormal v) would overflow */
+        }
+        double ss = 0, sh = 0;
+        for (long i = 0; i < P; i++) { ss += (v[i] * s) * (v[i] * s); sh += (v[i] * s) * (hv[i] * s); }
+        norm = __builtin_sqrt(ss) / s;
+        rq = ss > 0 ? sh / ss : 0;
+        /* JSON has no inf or nan: a number that overflowed is refused, never written */
+        const char *what = NULL, *fix = "";
+        double bad = 0;
+        long at;
+        if (!isfinite(loss)) what = "the loss", bad = loss;
+        else if ((at = nonfinite_at(g, P)) >= 0) what = "the gradient (an entry)", bad = g[at];
+        else if (!isfinite(dotp(g, g, P))) what = "the gradient's norm (||grad||^2)", bad = dotp(g, g, P);
+        else if (!isfinite(norm)) what = "the direction's norm", bad = norm, fix = ": scale the direction down";
+        else if ((at = nonfinite_at(hv, P)) >= 0) what = "H v (an entry)", bad = hv[at], fix = ": scale the direction down";
+        else if (!isfinite(vhv)) what = "v^T H v", bad = vhv, fix = ": scale the direction down";
+        else if (!isfinite(rq)) what = "the Rayleigh quotient v^T H v / ||v||^2", bad = rq;
+        if (what) {
+            char num[32];
+            ibp_format_double(num, bad);
+            fprintf(stderr, "ibp hvp: %s is not finite (%s) at --params %s along --dir %s%s; nothing was written\n", what,
+                    num, o.params, dir_buf ? o.dir : "grad", fix);
+            rc = EXIT_BAD;
+        }
+        if (rc) out_close(&f, 0);
+    }
+    if (!rc) {
         char num[32];
         char *canon = canonical_of(cfg), *conv = text_of(r, ibp_run_conventions); /* any length */
         out_printf(&f, "{\"format\":\"ibp-hvp-1\",\"version\":\"%s\",\"config\":\"", ibp_version());
@@ -451,9 +570,11 @@ static int cmd_hvp(int argc, char **argv) {
         free(conv);
         ibp_format_double(num, loss); out_printf(&f, ",\n\"loss\":%s", num);
         ibp_format_double(num, __builtin_sqrt(dotp(g, g, P))); out_printf(&f, ",\"grad_norm\":%s", num);
-        ibp_format_double(num, __builtin_sqrt(vv)); out_printf(&f, ",\"dir_norm\":%s", num);
+        ibp_format_double(num, norm); out_printf(&f, ",\"dir_norm\":%s", num);
         ibp_format_double(num, vhv); out_printf(&f, ",\"vHv\":%s", num);
-        ibp_format_double(num, vv > 0 ? vhv / vv : 0); out_printf(&f, ",\"rayleigh\":%s", num);
+        /* 0/0 for a zero direction (or a zero gradient with --dir grad): undefined, so null */
+        if (norm > 0) ibp_format_double(num, rq);
+        out_printf(&f, ",\"rayleigh\":%s", norm > 0 ? num : "null");
         char *gs = vector_text(r, g), *vs = vector_text(r, v), *hs = vector_text(r, hv);
         out_puts(&f, ",\n\"grad\":"); out_puts(&f, gs);
         out_puts(&f, ",\"dir\":"); out_puts(&f, vs);
@@ -479,8 +600,12 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "hvp")) return cmd_hvp(argc - 2, argv + 2);
     if (!strcmp(cmd, "sweep")) return cli_sweep(argc - 2, argv + 2);
     if (!strcmp(cmd, "merge")) return cli_merge(argc - 2, argv + 2);
-    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return cli_help(argc > 2 ? argv[2] : NULL);
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        if (argc > 3) { fprintf(stderr, "ibp help: unexpected argument \"%s\" (give one topic)\n", argv[3]); return EXIT_BAD; }
+        return cli_help(argc > 2 ? argv[2] : NULL);
+    }
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        if (argc > 2) { fprintf(stderr, "ibp version: unexpected argument \"%s\" (it takes none)\n", argv[2]); return EXIT_BAD; }
         char v[64];
         snprintf(v, sizeof v, "ibp %s\n", ibp_version());
         return print_stdout(v);

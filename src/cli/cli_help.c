@@ -22,11 +22,15 @@ const char *const cli_usage =
     "      write the generated training (or test) set\n"
     "  ibp hvp CONFIG --params P.json --dir V.json|grad [--out FILE.json] [--data FILE.csv]\n"
     "      the loss, the gradient and the Hessian-vector product H v at the parameters P\n"
-    "      (the --save format) along v (the same format, or the gradient), as JSON\n"
+    "      (the --save format) along v (the same format, or the gradient), as JSON, with\n"
+    "      v^T H v and the Rayleigh quotient v^T H v / ||v||^2: \"rayleigh\" is null for a zero\n"
+    "      v (0/0); a result that is not finite (an overflowing v) is refused (exit code 2)\n"
     "  ibp spectrum CONFIG [--at-step N] [--exact | --density] [--k K] [--probes N]\n"
     "               [--steps M] [--sigma S] [--out FILE.json] [--data FILE.csv] [--init FILE.json]\n"
     "      Hessian spectrum after N training steps: top-k with residuals (default), every\n"
-    "      eigenvalue (--exact, P <= 2000), or the SLQ density (--density)\n"
+    "      eigenvalue (--exact, P <= 2000), or the SLQ density (--density); the JSON's \"step\"\n"
+    "      is the step it was taken at: earlier than N when the run stopped there (target_loss,\n"
+    "      grad_tol), which stderr says\n"
     "  ibp sweep CONFIG --vary KEY=GRID [--vary KEY2=GRID] [--out FILE.csv] [--shard I/N]\n"
     "            [--resume] [--jobs N] [--plan | --check] [--images FILE]\n"
     "      one run per grid cell; one summary row per run (regime, final loss and sharpness,\n"
@@ -40,7 +44,9 @@ const char *const cli_usage =
     "  ibp version\n"
     "\n"
     "CONFIG is key=value pairs joined by '&' (quote it in the shell), or @FILE to read it from a\n"
-    "file. Example, the catapult of Lewkowycz et al. (2020):\n"
+    "file. An option is given once; no output may be the same file as another output or an\n"
+    "input (compared by path and, for existing files, by device and inode).\n"
+    "Example, the catapult of Lewkowycz et al. (2020):\n"
     "  ibp run 'model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=2.5&steps=200'\n";
 
 static const char *help_run =
@@ -54,7 +60,7 @@ static const char *help_run =
     "  --data FILE.csv    data for data=csv (header row; the last `out` columns are targets); means\n"
     "                     data=csv when the config does not set data\n"
     "  --init FILE.json   initial parameters (the format of --save); means init=file when the\n"
-    "                     config does not set init\n"
+    "                     config does not set init (a config that sets another init is refused)\n"
     "  --save FILE.json   final parameters (fixed heads too), and under \"grad\" the full-batch gradient\n"
     "                     at them (the same named arrays); numpy: P = {a['name']:\n"
     "                     np.array(a['data']).reshape(a['shape']) for a in json.load(open('FILE.json'))['params']}\n"
@@ -66,7 +72,12 @@ static const char *help_run =
     "  --quiet            no progress bar (it is shown only when stderr is a terminal anyway)\n"
     "Input files (@CONFIG, --data, --init) are regular files of at most 1 GiB. Outputs are opened\n"
     "before the first step and every write is checked: a full disk stops the run (exit code 2);\n"
-    "--save replaces an existing file only once the new one is completely written.\n"
+    "--save replaces an existing file only once the new one is completely written. --out, --save\n"
+    "and --params-out must be different files, none of them an input (@CONFIG, --data, --init,\n"
+    "--images; the standard output counts when there is no --out): the same path, another path\n"
+    "to it (./f, a symlink) or the same file by device and inode is refused before the first step\n"
+    "(exit code 2). /dev/null and other character devices are exempt. An option given twice is\n"
+    "refused too.\n"
     "The same config and seed give the same bits, run after run, native or WebAssembly.\n";
 
 static const char *help_output =

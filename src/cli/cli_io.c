@@ -165,6 +165,69 @@ int out_close(outfile *o, int keep) {
     return rc;
 }
 
+/* ---- two names, one file ---------------------------------------------------------------------- */
+
+/* What a path names: an existing file (device and inode), a file not yet there (its directory's
+ * device and inode and its name), or unknown (cannot be told: compared by the path as given). */
+typedef struct file_id { int kind; dev_t dev; ino_t ino; const char *name; } file_id;
+enum { ID_UNKNOWN, ID_FILE, ID_NEW, ID_DEVICE };
+
+static file_id id_of(const char *path) {
+    file_id id = {ID_UNKNOWN, 0, 0, NULL};
+    struct stat st;
+    if (!path ? fstat(STDOUT_FILENO, &st) == 0 : stat(path, &st) == 0) {
+        id.kind = S_ISCHR(st.st_mode) ? ID_DEVICE : ID_FILE;
+        id.dev = st.st_dev;
+        id.ino = st.st_ino;
+        return id;
+    }
+    if (!path || errno != ENOENT) return id;
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;
+    if ((!slash || dir) && stat(dir ? dir : ".", &st) == 0 && S_ISDIR(st.st_mode)) {
+        id.kind = ID_NEW;
+        id.dev = st.st_dev;
+        id.ino = st.st_ino;
+        id.name = slash ? slash + 1 : path;
+    }
+    free(dir);
+    return id;
+}
+
+static int same_file(const char *a, const char *b) {
+    file_id x = id_of(a), y = id_of(b);
+    if (x.kind == ID_DEVICE || y.kind == ID_DEVICE) return 0;
+    if (a && b && !strcmp(a, b)) return 1;
+    if (x.kind != y.kind || x.kind == ID_UNKNOWN) return 0;
+    return x.dev == y.dev && x.ino == y.ino && (x.kind == ID_FILE || !strcmp(x.name, y.name));
+}
+
+static void file_label(char *buf, size_t cap, const cli_file *f) {
+    if (f->path) snprintf(buf, cap, "%s %s", f->option, f->path);
+    else snprintf(buf, cap, "the standard output (no %s)", f->option);
+}
+
+int cli_files_distinct(const cli_file *files, int n) {
+    for (int i = 0; i < n; i++) {
+        if (!files[i].output) continue;
+        for (int j = 0; j < n; j++) {
+            if (j == i || (files[j].output && j < i) || (!files[j].output && !files[j].path)) continue;
+            if (!same_file(files[i].path, files[j].path)) continue;
+            char a[1100], b[1100];
+            file_label(a, sizeof a, &files[i]);
+            file_label(b, sizeof b, &files[j]);
+            if (files[j].output)
+                fprintf(stderr, "ibp: %s and %s are the same file: one output would overwrite the other; give each "
+                                "its own file\n", a, b);
+            else
+                fprintf(stderr, "ibp: %s is the same file as the input %s: writing it would destroy the input; give "
+                                "another output file\n", a, b);
+            return EXIT_BAD;
+        }
+    }
+    return 0;
+}
+
 int has_suffix(const char *s, const char *suf) {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && strcmp(s + a - b, suf) == 0;
@@ -333,4 +396,14 @@ int print_stdout(const char *text) {
     out_open(&out, NULL, 0);
     out_puts(&out, text);
     return out_close(&out, 1);
+}
+
+void fputs_visible(const char *text, FILE *f) {
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\r') fputs("\\r", f);
+        else if (*p == '\t') fputs("\\t", f);
+        else if (*p == '\n') fputs("\\n", f);
+        else if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\x%02x", *p);
+        else fputc(*p, f);
+    }
 }

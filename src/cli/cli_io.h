@@ -31,7 +31,19 @@ int out_printf(outfile *o, const char *fmt, ...)
 int out_flush(outfile *o);                                /* 0 or EXIT_BAD */
 int out_close(outfile *o, int keep);                      /* 0 or EXIT_BAD */
 int has_suffix(const char *s, const char *suf);
-int print_stdout(const char *text);                      /* 0 or EXIT_BAD (message printed) */
+/* The files a command names: an option, its path (an output's NULL = the standard output; an
+ * input's NULL = not given) and whether the command writes it. */
+typedef struct cli_file { const char *option; const char *path; int output; } cli_file;
+/* 0 when no output is the same file as another output or as an input; else EXIT_BAD with a
+ * message naming both options and the file. Compared by the paths as given, by device and inode
+ * when the files exist (a symlink, ./o.csv, a hard link), and by directory and name when they do
+ * not yet. A character device (/dev/null, a terminal) is never "the same file": nothing written
+ * there is kept, so nothing is lost. */
+int cli_files_distinct(const cli_file *files, int n);
+int print_stdout(const char *text);
+/* text with its control characters written visibly (\r, \t, \n, \xNN): a message quoting a line
+ * of a file must not hide a CR. */
+void fputs_visible(const char *text, FILE *f);                      /* 0 or EXIT_BAD (message printed) */
 typedef size_t (*writer_fn)(const ibp_run *, char *, size_t);
 char *text_of(const ibp_run *r, writer_fn fn);           /* malloc'd text of a library writer */
 /* The canonical form of a config (malloc'd, any length), or NULL when it does not parse. */

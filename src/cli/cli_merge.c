@@ -70,8 +70,10 @@ int cli_merge(int argc, char **argv) {
         texts[nfiles++] = text;
         sweep_head h;
         if (sweep_head_read(text, len, &h, why, sizeof why) != 0) {
-            if (h.cut) fprintf(stderr, "ibp merge: %s: %s: its shard stopped before its first row (run it again with --resume)\n", name, why);
-            else fprintf(stderr, "ibp merge: %s is not a file of ibp sweep: %s\n", name, why);
+            /* why may quote a line of the file: its control characters (a CR) are shown */
+            fprintf(stderr, h.cut ? "ibp merge: %s: " : "ibp merge: %s is not a file of ibp sweep: ", name);
+            fputs_visible(why, stderr);
+            fputs(h.cut ? ": its shard stopped before its first row (run it again with --resume)\n" : "\n", stderr);
             problems++;
             continue;
         }
@@ -112,7 +114,9 @@ int cli_merge(int argc, char **argv) {
             p = (size_t)((char *)memchr(text + p, '\n', end - p) - text) + 1;
         }
         if (tail == 2) {
-            fprintf(stderr, "ibp merge: %s: %s\n", name, why);
+            fprintf(stderr, "ibp merge: %s: ", name);
+            fputs_visible(why, stderr);
+            fputc('\n', stderr);
             problems++;
         } else if (done < want) {
             fprintf(stderr, "ibp merge: %s (shard %d/%d) has %lld of its %lld cells%s: it has not finished\n", name, h.shard,
