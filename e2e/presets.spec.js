@@ -62,9 +62,20 @@ for (const p of presets) {
     await page.goto(`/gallery/${p.id}.html?autorun=0`);
     await expect(page.getByRole('heading', { level: 1, name: p.title })).toBeVisible();
     await expect(page.getByRole('link', { name: `arXiv:${p.arxiv}` }).first()).toHaveAttribute('href', `https://arxiv.org/abs/${p.arxiv}`);
+    // the breadcrumb names the paper (it showed the conformance letter, "Paper gallery / H"); the
+    // venue line says the year once (it read "ICLR 2021, 2021")
+    await expect(page.locator('header .version')).toHaveText(`Paper gallery / ${p.title}`);
+    const byline = (await page.locator('header .byline').textContent()).split(' · ')[1];
+    expect(byline.split(String(p.year))).toHaveLength(2);
+    expect(byline.startsWith(p.venue)).toBe(true);
     await page.getByRole('button', { name: 'Run: the check' }).click();
     const verdict = page.getByRole('status', { name: 'check verdict' });
     await expect(verdict).toHaveAttribute('data-state', /^(seen|not seen)$/, { timeout: 30000 });
+    // how the run ended, as a sentence (it read "steps done after 300 steps in 0.29 s")
+    const steps = /(?:^|&)steps=(\d+)/.exec(p.config);
+    const ended = steps && !/(?:^|&)(target_loss|grad_tol)=/.test(p.config) ? new RegExp(`^${steps[1]} steps done in \\d[\\d.]* (s|min)$`)
+      : /^(\d+ steps done in|(diverged|target loss reached|gradient norm below tolerance) at step \d+, in) /;
+    await expect(page.getByRole('status', { name: 'the check: status' })).toHaveText(ended);
     const values = await checkValues(page);
     verify[p.check.kind](values, p.check);
     await expect(verdict).toHaveText('✓ The phenomenon is there.');

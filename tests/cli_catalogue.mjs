@@ -91,6 +91,12 @@ if (existsSync(f('unit.json'))) { // the same file without its fixed head
   const u = JSON.parse(readFileSync(f('unit.json'), 'utf8'));
   writeFileSync(f('nohead.json'), JSON.stringify({ params: u.params.filter((a) => a.name !== 'head') }));
 }
+if (existsSync(f('good.json'))) { // QA: a second W1 (all 9s) was read silently, the last one winning
+  const text = readFileSync(f('good.json'), 'utf8');
+  const w1 = JSON.parse(text).params.find((a) => a.name === 'W1');
+  const at = text.indexOf('\n]'); // the end of "params" ("grad" follows)
+  writeFileSync(f('dup.json'), `${text.slice(0, at)},\n${JSON.stringify({ ...w1, data: w1.data.map(() => 9) })}${text.slice(at)}`);
+}
 // a 10M-element list whose last element is out of range (item 10)
 {
   const n = 10000000;
@@ -346,6 +352,8 @@ c(0, ['run', TINY, '--init', f('missing.json')], 2, 'cannot open init file');
 c(0, ['run', TINY, '--init', f('unterminated.json')], 2, 'params JSON, byte');
 c(0, ['run', TINY, '--init', f('entry.json')], 2, 'each entry of "params" must be an object');
 c(0, ['run', TINY, '--init', f('nodata.json')], 2, 'an entry has no "data"');
+c(0, ['run', TINY, '--init', f('dup.json')], 2, 'W1 is given twice (first at byte');
+c(0, ['hvp', TINY, '--params', f('good.json'), '--dir', f('dup.json')], 2, 'W1 is given twice (first at byte');
 c(0, ['run', 'model=mlp&depth=2&width=5&d=3&n=10&init=file&steps=0', '--init', f('good.json')], 2, 'wrong shape');
 c(0, ['run', TINY, '--bogus'], 2, 'unknown option --bogus');
 c(0, ['run', TINY, '--out'], 2, 'option --out needs a value');

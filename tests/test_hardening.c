@@ -298,8 +298,44 @@ static void test_fuzz_findings(void) {
             "\"data\" holds null: a value was not finite when it was saved");
 }
 
+static void test_json_duplicates(void) {
+    /* QA: a second entry of one name was read silently, the last one winning (a config key given
+     * twice is refused). Refused at the second name's byte, naming the first. */
+    const char *cfg = "model=mlp&depth=1&d=2&n=5&steps=0&measure=0&init=file";
+    static const char dup_w[] = "{\"params\":[{\"name\":\"W1\",\"shape\":[1,2],\"data\":[1,2]},"
+                                "{\"name\":\"b1\",\"shape\":[1],\"data\":[0]},"
+                                "{\"name\":\"W1\",\"shape\":[1,2],\"data\":[9,9]}]}";
+    refused(cfg, NULL, dup_w, IBP_E_INIT, "params JSON, byte 97: W1 is given twice (first at byte 19, again here)");
+    T_CHECK(dup_w[97] == '"' && dup_w[19] == '"' && !strncmp(dup_w + 98, "W1", 2), "the bytes point at the names");
+    refused(cfg, NULL,
+            "[{\"name\":\"W1\",\"data\":[1,2]},{\"name\":\"b1\",\"data\":[0]},{\"name\":\"b1\",\"data\":[3]}]",
+            IBP_E_INIT, "b1 is given twice");
+    /* a fixed head read from the file, given twice */
+    refused("model=mlp&depth=1&width=2&d=2&n=5&bias=0&head=unit&steps=0&measure=0&init=file", NULL,
+            "[{\"name\":\"W1\",\"data\":[[1,0],[0,1]]},{\"name\":\"head\",\"trained\":false,\"data\":[0.6,0.8]},"
+            "{\"name\":\"head\",\"trained\":false,\"data\":[0.8,0.6]}]",
+            IBP_E_INIT, "head is given twice");
+    /* a key given twice inside one entry: the second "data" used to replace the first */
+    refused(cfg, NULL,
+            "[{\"name\":\"W1\",\"data\":[1,2],\"data\":[9,9]},{\"name\":\"b1\",\"data\":[0]}]",
+            IBP_E_INIT, "byte 27: an entry gives \"data\" twice");
+    /* and a direction read by ibp_run_vector_read (ibp hvp --dir) */
+    ibp_run *r = created("model=mlp&depth=1&d=2&n=5&steps=0&measure=0", NULL, NULL);
+    if (r) {
+        double v[3];
+        char err[512] = "";
+        int rc = ibp_run_vector_read(r, dup_w, v, err, sizeof err);
+        T_CHECK(rc == IBP_E_INIT && has(err, "W1 is given twice"), "a direction with W1 twice: %d %s", rc, err);
+        T_CHECK(ibp_run_vector_read(r, "[{\"name\":\"W1\",\"data\":[1,2]},{\"name\":\"b1\",\"data\":[3]}]", v, err,
+                                    sizeof err) == IBP_OK && v[0] == 1 && v[1] == 2 && v[2] == 3,
+                "each name once is read: %s", err);
+    }
+    ibp_run_destroy(r);
+}
+
 int main(void) {
     test_json_depth();
+    test_json_duplicates();
     test_json_backslash();
     test_json_numbers();
     test_fuzz_findings();

@@ -243,9 +243,22 @@ typedef struct ibp__pjread {
     ibp__model *m;
     double *theta;          /* (P,) */
     double *head;           /* (rows, cols) of the fixed head, or NULL when the model has none */
+    /* 1 + the byte of the "name" that loaded each slice (layer i's W at 2i, its bias at 2i + 1;
+     * the head at head_at), else 0: a second entry of one name is refused, as a config key given
+     * twice is, rather than silently overwriting the first */
+    long head_at;
     int head_found;
-    char seen[2 + 2 * IBP__MAX_LAYERS];
+    long seen[2 * IBP__MAX_LAYERS];
 } ibp__pjread;
+
+/* Refuse a second entry of `name` at name_at (the first was at 1 + first_at). */
+static int ibp__jtwice(ibp__json *j, const char *name, const char *name_at, long first_at) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s is given twice (first at byte %ld, again here): the file must give each array once",
+             name, first_at - 1);
+    j->p = name_at;
+    return ibp__jerr(j, msg);
+}
 
 static int ibp__jparam(ibp__json *j, ibp__pjread *rd) {
     ibp__model *m = rd->m;
@@ -253,12 +266,31 @@ static int ibp__jparam(ibp__json *j, ibp__pjread *rd) {
     if (ibp__jenter(j)) return j->rc;
     char name[32] = "", key[32];
     int shape[4], nshape = -1, trained = 1;
-    const char *data_at = NULL;
+    const char *data_at = NULL, *name_at = NULL;
+    /* the keys read so far (name, shape, trained, data): one given twice is refused, not
+     * silently replaced by the second */
+    static const char *const keys[] = {"name", "shape", "trained", "data"};
+    int given = 0;
     if (!ibp__jlit(j, '}')) {
         do {
+            ibp__jws(j);
+            const char *key_at = j->p;
             if (ibp__jstr(j, key, sizeof key) || !ibp__jlit(j, ':')) return ibp__jerr(j, "expected \"key\":");
-            if (!strcmp(key, "name")) { if (ibp__jstr(j, name, sizeof name)) return j->rc; }
-            else if (!strcmp(key, "shape")) {
+            for (int q = 0; q < 4; q++)
+                if (!strcmp(key, keys[q])) {
+                    if (given & (1 << q)) {
+                        char msg[96];
+                        snprintf(msg, sizeof msg, "an entry gives \"%s\" twice", keys[q]);
+                        j->p = key_at;
+                        return ibp__jerr(j, msg);
+                    }
+                    given |= 1 << q;
+                }
+            if (!strcmp(key, "name")) {
+                ibp__jws(j);
+                name_at = j->p;
+                if (ibp__jstr(j, name, sizeof name)) return j->rc;
+            } else if (!strcmp(key, "shape")) {
                 if (!ibp__jlit(j, '[')) return ibp__jerr(j, "\"shape\" must be an array of integers");
                 nshape = 0;
                 if (!ibp__jlit(j, ']')) {
@@ -299,6 +331,9 @@ static int ibp__jparam(ibp__json *j, ibp__pjread *rd) {
         snprintf(msg, sizeof msg, "the model has no trained array named \"%s\"", name);
         return ibp__jerr(j, msg);
     }
+    long *at = is_head ? &rd->head_at : &rd->seen[2 * li + (cols < 0)];
+    if (*at) return ibp__jtwice(j, name, name_at, *at);
+    *at = 1 + (long)(name_at - j->s);
     long want = cols < 0 ? rows : (long)rows * cols;
     int full[4], nfull = ibp__layer_shape(m, li, full), same_full = nshape == nfull && nfull > 2;
     for (int q = 0; q < nfull && q < 4 && same_full; q++) same_full = shape[q] == full[q];
@@ -329,9 +364,7 @@ static int ibp__jparam(ibp__json *j, ibp__pjread *rd) {
         snprintf(msg, sizeof msg, "%s has %ld numbers, the model's %s has %ld", name, n, name, want);
         return ibp__jerr(j, msg);
     }
-    if (is_head) { rd->head_found = 1; return IBP_OK; }
-    for (int i = 0; i < m->nl; i++) /* mark the slice as loaded */
-        if (m->L[i].off == off || m->L[i].boff == off) rd->seen[2 + 2 * i + (m->L[i].boff == off)] = 1;
+    if (is_head) rd->head_found = 1;
     return IBP_OK;
 }
 
@@ -369,9 +402,9 @@ int ibp__params_json_read(ibp__model *m, const char *json, double *theta, double
     }
     for (int i = 0; i < m->nl; i++) {
         const ibp__layer *ly = &m->L[i];
-        if (ly->off >= 0 && !rd.seen[2 + 2 * i])
+        if (ly->off >= 0 && !rd.seen[2 * i])
             return ibp__fail(err, errlen, IBP_E_INIT, "params JSON: %s is missing", ly->name);
-        if (ly->boff >= 0 && !rd.seen[2 + 2 * i + 1]) {
+        if (ly->boff >= 0 && !rd.seen[2 * i + 1]) {
             char bn[8];
             ibp__layer_bias_name(m, i, bn, sizeof bn);
             return ibp__fail(err, errlen, IBP_E_INIT, "params JSON: %s is missing", bn);

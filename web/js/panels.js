@@ -39,6 +39,16 @@ export function playgroundLink(config) {
   return u.href;
 }
 
+// How a run ended, as a sentence in the engine's state words (ibp_run_state_string): "300 steps
+// done in 0.29 s", "diverged at step 12, in 0.05 s"; without seconds, "300 steps done". The state
+// name alone before "after N steps" read "steps done after 300 steps".
+export function runEndText(end, seconds) {
+  const t = Number(end && end.t), name = end && end.stateName ? String(end.stateName) : 'stopped';
+  const took = seconds === undefined ? '' : formatDuration(seconds);
+  if (name === 'steps done') return `${t} step${t === 1 ? '' : 's'} done${took ? ` in ${took}` : ''}`;
+  return `${name} at step ${t}${took ? `, in ${took}` : ''}`;
+}
+
 // A run's store, extended with product columns 'a*b' computed as rows arrive.
 export class RunStore {
   constructor(products = []) {
@@ -267,7 +277,7 @@ export class RunsPanel extends PanelBase {
         let mn = Infinity, mx = -Infinity;
         for (const k of idx) { mn = Math.min(mn, v[k]); mx = Math.max(mx, v[k]); }
         const end = this.ends[i];
-        rows.push([`${r.label}: ${y}`, fmt(v[idx[0]], 5), fmt(mn, 5), fmt(mx, 5), fmt(v[idx[idx.length - 1]], 5), end && end.stateName ? `${end.stateName} at step ${end.t}` : 'running']);
+        rows.push([`${r.label}: ${y}`, fmt(v[idx[0]], 5), fmt(mn, 5), fmt(mx, 5), fmt(v[idx[idx.length - 1]], 5), end && end.stateName ? runEndText(end) : 'running']);
       }
     });
     this.values.replaceChildren(el('summary', { text: 'Values of the runs' }),
@@ -462,7 +472,7 @@ export class CheckPanel extends PanelBase {
       if (group !== this.group) return;
       this.end = end;
       this.setRunning(false);
-      this.setStatus(`${end.stateName} after ${end.t} steps in ${formatDuration((performance.now() - t0) / 1000)}`, 'done');
+      this.setStatus(runEndText(end, (performance.now() - t0) / 1000), 'done');
       this.show(true);
     }, (e) => {
       if (e.kind === 'aborted' || group !== this.group) return;

@@ -80,4 +80,22 @@ test('claim, formula, embedded playground, panels, citation; strict CSP, no inli
   }
 });
 
+test('a paper page\'s breadcrumb names the paper, and its venue line says the year once', () => {
+  // QA: the breadcrumb showed the conformance letter ("Paper gallery / H"), the venue line
+  // "ICLR 2021, 2021"
+  for (const p of presets) {
+    const h = page(p.id);
+    const crumb = /<p class="version"><a href="index\.html">Paper gallery<\/a> \/ ([^<]*)<\/p>/.exec(h);
+    assert.ok(crumb, p.id);
+    assert.equal(crumb[1], p.title.replace(/&/g, '&amp;').replace(/'/g, '&#39;'), p.id);
+    const byline = /<p class="byline">[^<]* · ([^<]*) · <a href="https:\/\/arxiv/.exec(h);
+    assert.ok(byline, p.id);
+    assert.equal(byline[1].split(String(p.year)).length, 2, `${p.id}: the year once in "${byline[1]}"`);
+    assert.ok(byline[1].startsWith(p.venue), p.id);
+  }
+  assert.match(page('cohen2021-eos'), /Paper gallery<\/a> \/ Gradient descent at the edge of stability<\/p>/);
+  assert.match(page('cohen2021-eos'), / · ICLR 2021 · <a href/);
+  assert.match(page('lewkowycz2020-catapult'), / · arXiv preprint, 2020 · <a href/);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadIbp } from '../js/wasm-loader.js';
 import { Run } from '../js/engine.js';
-import { withSet, RunStore } from '../js/panels.js';
+import { withSet, RunStore, runEndText } from '../js/panels.js';
 import { evaluateCheck, checkColumns } from '../js/preset-check.js';
 import { planSweep } from '../js/sweep-plan.js';
 import { engineNames } from '../js/names.js';
@@ -30,6 +30,18 @@ test('withSet replaces the items of the keys it names and appends the rest', () 
   assert.equal(withSet('a=1&b=2&c=3', 'b=9&d=4'), 'a=1&c=3&b=9&d=4');
   assert.equal(withSet('a=1', ''), 'a=1');
   assert.equal(withSet('lr=1&lr_rel=2', 'lr_rel=3'), 'lr=1&lr_rel=3');
+});
+
+test('the check panel says how its run ended in a sentence, in the engine\'s state words', () => {
+  // QA: it read "steps done after 300 steps in 0.29 s"
+  const state = (k) => ibp.readCStr(ibp.ex.ibp_run_state_string(ibp.enums.state[k]));
+  assert.equal(runEndText({ t: 300, stateName: state('IBP_DONE_STEPS') }, 0.29), '300 steps done in 0.29 s');
+  assert.equal(runEndText({ t: 1, stateName: state('IBP_DONE_STEPS') }, 12), '1 step done in 12 s');
+  assert.equal(runEndText({ t: 12, stateName: state('IBP_DIVERGED') }, 0.05), 'diverged at step 12, in 0.05 s');
+  assert.equal(runEndText({ t: 80, stateName: state('IBP_DONE_TARGET') }, 1.5), 'target loss reached at step 80, in 1.5 s');
+  // the values table: without the time
+  assert.equal(runEndText({ t: 300, stateName: state('IBP_DONE_STEPS') }), '300 steps done');
+  assert.equal(runEndText({ t: 7, stateName: state('IBP_DONE_GRAD') }), 'gradient norm below tolerance at step 7');
 });
 
 test('product columns a*b are computed as rows arrive, NaN when a factor is missing', () => {
