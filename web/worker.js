@@ -484,7 +484,7 @@ function flushFlows() {
   if (m) post({ type: 'flows', runId: session.runId, ...m.body, ...flowsStatus() }, m.transfer);
 }
 // Where the flows are (flow-follower.js status), or null without flows.
-const flowsStatus = () => (session.flows && session.run ? session.flows.status(session.run.t) : null);
+const flowsStatus = () => (session.flows && session.run ? session.flows.status(session.run.t, session.run.running) : null);
 
 // ---- export (export-log.js) -------------------------------------------------------------------
 

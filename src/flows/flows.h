@@ -93,11 +93,16 @@ void ibp__flows_start(ibp__flows *fl, const double *theta, long k);
  * spent in this call (then a flow may stop short of k: returns 1); 0 when all are at k. */
 int ibp__flows_advance(ibp__flows *fl, long k, long max_rhs);
 /* A flow that needs more right-hand sides than this for one step of GD stops, with a message: its
- * time scale is then over a thousand times shorter than GD's step (a normal flow spends 6 to 20 per
- * step, an integrator step every 0.2 to 1 GD step), so it models nothing GD does, and the
- * integration would only burn time (the Edge flow of an mf run at eta S / 2 = 325 spent a million
- * gradients on GD's first step before this cap). */
-#define IBP__FLOW_RHS_PER_STEP_MAX 10000
+ * time scale is then about a hundred times shorter than GD's step, so it models nothing GD does,
+ * and the integration would only burn time. A flow that follows GD spends 6 to 20 per step (an
+ * integrator step every 0.2 to 1 GD step): at most 26 over the conformance suite (conf_flow.c,
+ * 6,740 GD steps of four flows), 44 in test_flows.c's EoS run, which checks the cap against it.
+ * It was 10,000: the Edge flow of an mf run at eta S / 2 = 325 once spent a million gradients on
+ * GD's first step; then a central flow started far above the edge (eta S0 = 17, lr=5 on the
+ * default net) showed what 10,000 costs where each right-hand side is a block eigensolve and
+ * third derivatives: about 5 ms each, 50 s on GD's first step, a CLI that looked hung and a page
+ * that said "at step 0" for minutes. */
+#define IBP__FLOW_RHS_PER_STEP_MAX 400
 /* The lowest step every started flow has reached (LONG_MAX-free: -1 when none started). */
 long ibp__flows_at(const ibp__flows *fl);
 /* Column names of a flow kind and quantity ("gf_loss", ...), NULL when the config lacks it. */

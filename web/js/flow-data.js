@@ -32,6 +32,7 @@ export class FlowData {
     this.lag = 0;
     this.t = 0;
     this.message = '';
+    this.gdDone = false;
     this.version = 0;
   }
 
@@ -56,6 +57,7 @@ export class FlowData {
     if (Number.isFinite(m.lag)) this.lag = m.lag;
     if (Number.isFinite(m.t)) this.t = m.t;
     if (typeof m.message === 'string' && m.message) this.message = m.message;
+    if (typeof m.gdDone === 'boolean') this.gdDone = m.gdDone;
     this.version++;
   }
 
@@ -81,7 +83,9 @@ export class FlowData {
     const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}` : labels.join('');
     if (this.at < 0) {
       if (this.message) return this.message;
-      return this.start === 'onset' ? `${names}: waiting for GD's edge-of-stability onset, where they start` : `${names}: starting`;
+      if (this.start !== 'onset') return `${names}: starting`;
+      return this.gdDone ? `${names}: not started: GD stopped at step ${gdStep} before an edge-of-stability onset, where they would start`
+        : `${names}: waiting for GD's edge-of-stability onset, where they start`;
     }
     const what = this.lag > 0 ? `at step ${this.at} of ${gdStep} (GD runs ahead; they follow)` : `at step ${this.at}, with GD`;
     return `${names} ${what}`;

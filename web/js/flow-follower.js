@@ -75,8 +75,10 @@ export class FlowFollower {
 
   // Where the flows are: { at (their step; -1 before they start), lag (GD rows they owe), t (GD's
   // step), message (why a flow stopped, in words; '' while they run) }.
-  status(t) {
-    return { at: this.obj.at, lag: this.obj.lag, t, message: this.message || this.obj.message };
+  // t: GD's step; gdRunning: whether GD can still take steps (a flow waiting for GD's onset waits
+  // for nothing once GD has stopped)
+  status(t, gdRunning = true) {
+    return { at: this.obj.at, lag: this.obj.lag, t, gdDone: !gdRunning, message: this.message || this.obj.message };
   }
 }
 

@@ -47,6 +47,9 @@ test('rows stream in batches (in any column order) and the progress says where t
 test('flow_start=onset: before the onset the progress says the flows wait for it', () => {
   const fd = new FlowData(1, { ...info, start: 'onset' }, 100);
   assert.match(fd.progressText(30), /waiting for GD's edge-of-stability onset/);
+  // GD stopped (its steps done, converged or diverged) before any onset: the flows never start
+  fd.update({ at: -1, lag: 0, t: 50, gdDone: true });
+  assert.equal(fd.progressText(50), 'gradient flow, central flow and xy: not started: GD stopped at step 50 before an edge-of-stability onset, where they would start');
 });
 
 test('two-parameter models: each flow gets its path from the row parameters (rows, flows, P); NaN points are left out', () => {
