@@ -50,15 +50,15 @@ export function problemActions(p, { isKey = () => true } = {}) {
   const use = p.suggest ? { text: `Use ${clip(p.suggest, 40)}`, aria: `Use ${p.suggest} in the link instead`, act: ['relink', p.suggest] } : null;
   switch (kind) {
     case 'undecodable': return [remove];
-    case 'preset': return [{ text: 'Choose a preset', aria: 'Choose a preset', act: ['focus', 'preset'] }];
+    case 'preset': return [{ text: 'Choose a preset', aria: null, act: ['focus', 'preset'] }];
     case 'whole': return [];
     case 'name': return use ? [use, remove] : [remove];
-    case 'unknown': return use ? [use, remove] : [remove, { text: 'All settings', aria: 'All settings', act: ['focus', null] }];
+    case 'unknown': return use ? [use, remove] : [remove, { text: 'All settings', aria: null, act: ['focus', null] }];
     case 'page':
       if (p.key === 'v' && !/given twice/.test(p.message)) return [{ text: `Read it as v=${STATE_VERSION}`, aria: `Read the link as version ${STATE_VERSION}`, act: ['relink', `v=${STATE_VERSION}`] }];
       return [remove];
     case 'setting': return [{ text: `Fix ${p.key}`, aria: `Go to the ${p.key} setting`, act: ['focus', p.key] }];
-    default: return [{ text: 'All settings', aria: 'All settings', act: ['focus', null] }];
+    default: return [{ text: 'All settings', aria: null, act: ['focus', null] }];
   }
 }
 
