@@ -36,7 +36,7 @@ export function problemText(p, { isKey = () => true } = {}) {
   const message = String(p.message ?? '');
   if (kind === 'preset' || kind === 'whole') return message;
   const allowed = p.allowed && !message.includes(p.allowed) ? ` Allowed: ${p.allowed}.` : '';
-  return `${message}${/[.)?]$/.test(message) ? '' : '.'}${allowed}`;
+  return `${message}${/[.?]$/.test(message) ? '' : '.'}${allowed}`;
 }
 
 // The buttons of a problem, each one that does what it says: [{ text, aria, act: ['focus', key] |

@@ -171,3 +171,8 @@ test('a repeated page key is an error, like a repeated engine key', () => {
   }
   assert.equal(parseLink('#v=1&speed=10', '?speed=100').problems.length, 0); // the hash over the query is no repeat
 });
+
+test('a problem ending in a parenthesis is still a sentence before what is allowed', () => {
+  assert.equal(problemText(parseLink('#v=2').problems[0]),
+    'v=2: this link was written by version 2 of the page, which this page does not know (it reads v=0, v=1). Allowed: a link version this page reads.');
+});
