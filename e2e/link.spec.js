@@ -111,3 +111,76 @@ test('a preset picked the moment the menu shows wins over the link being loaded'
   await expect(page.getByLabel('Preset')).toHaveValue('eos');
   expect(page.url()).not.toContain('model=mf');
 });
+
+test('a shared link with tracking parameters in its query runs, and the page only names them', async ({ page }) => {
+  // sites add ?fbclid=... or ?utm_source=... to a link when it is shared
+  await page.goto(`/?fbclid=abc123&utm_source=twitter#v=1&${UV}`);
+  await waitForStep(page, 5);
+  await expect(page.locator('#link-problems')).toBeHidden();
+  await expect(page.getByText('?fbclid=abc123&utm_source=twitter in the address were ignored: the playground reads its settings from after #.')).toBeVisible();
+  expect(page.url()).toContain('?fbclid=abc123&utm_source=twitter#v=1&model=mf');
+  // a query and nothing else: the default experiment plays
+  await page.goto('about:blank');
+  await page.goto('/?x=1');
+  await waitForStep(page, 5);
+  await expect(page.locator('#link-problems')).toBeHidden();
+});
+
+test('a bad name in a link says so, and its buttons fix the link', async ({ page }) => {
+  const box = page.locator('#link-problems');
+  await page.goto('/#v=1&LR=0.3&steps=50');
+  await expect(box.getByText(/"LR" is not a setting name \(names are lower-case letters, digits and _\): did you mean lr\?/)).toBeVisible();
+  await expect(box.getByText(/unknown key/)).toHaveCount(0);
+  await expect(stat(page, 'step')).toHaveText('—');
+  await box.getByRole('button', { name: 'Use lr=0.3 in the link instead' }).click();
+  await expect(stat(page, 'step')).toContainText('/ 50');
+  await expect(box).toBeHidden();
+  expect(page.url()).toContain('lr=0.3');
+  await page.goto('about:blank');
+  await page.goto('/#v=1&%E2%9C%93=1&steps=50');
+  await expect(box.getByText(/"✓" is not a setting name/)).toBeVisible();
+  await box.getByRole('button', { name: /^Remove .* from the link$/ }).click();
+  await expect(stat(page, 'step')).toContainText('/ 50');
+  await expect(box).toBeHidden();
+  // a repeated page key is said like a repeated engine key, and removed by its button
+  await page.goto('about:blank');
+  await page.goto('/#v=1&steps=50&speed=max&speed=10');
+  await expect(box.getByText(/^speed is given twice/)).toBeVisible();
+  await expect(stat(page, 'step')).toHaveText('—');
+  await box.getByRole('button', { name: 'Remove speed=10 from the link' }).click();
+  await expect(stat(page, 'step')).toContainText('/ 50');
+  await expect(box).toBeHidden();
+});
+
+test('a bad link\'s panel goes once the link is fixed and its run is on screen', async ({ page }) => {
+  const box = page.locator('#link-problems');
+  // fixed on the bench: Layers = 3, Enter
+  await page.goto('/#v=1&depth=0&steps=500');
+  await expect(box.getByText(/depth=0 is out of range/)).toBeVisible();
+  await box.getByRole('button', { name: 'Go to the depth setting' }).click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.type('3');
+  await page.keyboard.press('Enter');
+  await expect(stat(page, 'step')).toContainText('/ 500');
+  await expect.poll(() => page.url()).toContain('#v=1&depth=3&steps=500');
+  await expect(box).toBeHidden();
+  // fixed in All settings
+  await page.goto('about:blank');
+  await page.goto('/#v=1&lr=oops&steps=500');
+  await expect(box.getByText(/lr="oops" is not a number/)).toBeVisible();
+  await allSettings(page);
+  await page.getByLabel('lr', { exact: true }).fill('0.2');
+  await page.getByRole('button', { name: 'Apply and run' }).click();
+  await expect(stat(page, 'step')).toContainText('/ 500');
+  await expect.poll(() => page.url()).toContain('lr=0.2');
+  await expect(box).toBeHidden();
+  // Back from a bad link to the link of the run on screen
+  await page.keyboard.press('Escape');
+  const good = page.url();
+  await page.evaluate(() => { location.hash = '#v=1&depth=0&steps=500'; });
+  await expect(box.getByText(/depth=0 is out of range/)).toBeVisible();
+  await page.goBack();
+  await expect.poll(() => page.url()).toBe(good);
+  await expect(box).toBeHidden();
+  await expect(page.locator('.field[data-key="depth"] .field-error')).toBeHidden();
+});

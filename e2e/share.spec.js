@@ -93,6 +93,7 @@ test('preset links: a paper preset with keys replaced; an unknown preset lists t
   for (const id of ['eos', 'catapult', 'uv', 'cohen2021-eos', 'lewkowycz2020-catapult', 'wang2022-balancing']) await expect(alert).toContainText(id);
   await expect(stat(page, 'step')).toHaveText('—');
   // the page still works
-  await page.getByLabel('Preset').selectOption('uv');
+  await page.getByLabel('Preset', { exact: true }).selectOption('uv');
   await waitForStep(page, 10);
+  await expect(page.locator('#link-problems')).toBeHidden(); // its run replaced the bad link
 });

@@ -27,12 +27,12 @@ export function encodeValue(v) {
     Array.from(new TextEncoder().encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }
 
-// "k=v&k=v" -> { pairs: [[k, v], ...] (decoded; v null for an item without =), problems }.
-// Empty items vanish; items that cannot be decoded become problems [{ key, item, value, allowed,
+// "k=v&k=v" -> { pairs: [[k, v], ...] (decoded; v null for an item without =), items (each pair's
+// item as written, for a button that fixes or drops it: replaceItem), problems }. Empty items vanish; items that cannot be decoded become problems [{ key, item, value, allowed,
 // message, undecodable: true }] (item: the text as written).
 export function splitPairs(text) {
-  const pairs = [], problems = [];
-  if (!text) return { pairs, problems };
+  const pairs = [], items = [], problems = [];
+  if (!text) return { pairs, items, problems };
   for (const item of String(text).split('&')) {
     if (item === '') continue;
     const eq = item.indexOf('=');
@@ -48,8 +48,9 @@ export function splitPairs(text) {
       continue;
     }
     pairs.push([key, val]);
+    items.push(item);
   }
-  return { pairs, problems };
+  return { pairs, items, problems };
 }
 
 // [[k, v], ...] -> "k=v&k=v" (values encoded; a null value writes the bare key).

@@ -1,9 +1,10 @@
 // link-sync.js -- the address bar and the run, kept in step. Opening a link (on load, or a hash
 // change) applies it: its page keys, its preset, its config (checked by the engine, with the
 // defaults of an older link version filled in), then the run. A link with anything the page
-// cannot use (an undecodable item, a bad page key, an unknown preset, an engine key the engine
-// refuses) runs nothing and is never rewritten: each problem is listed above the fold with what is
-// allowed and a button to fix it (link-problems.js). Every new run, and every change of eta made
+// cannot use (an undecodable item, a bad or repeated page key, an unknown preset, an engine key the
+// engine refuses) runs nothing and is never rewritten: each problem is listed above the fold with
+// what is allowed and a button to fix it (link-problems.js), until a run replaces it. Query items
+// that are no page key (fbclid, utm_source) are only named, never a reason not to run. Every new run, and every change of eta made
 // by hand (recorded in the run's config), writes its link (replaceState, never a history entry)
 // unless the address is a newer link still being applied.
 import { parseLink, buildLink, isWidgetPath, STATE_VERSION, oldDefaultPairs } from './link.js';
@@ -65,6 +66,12 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
     if (state().embed) views.setOnly(link.page.charts);
     ui.speed.value = link.page.speed === Infinity ? 'max' : String(link.page.speed);
     if (!overtaken) { say.clearMessages(); problems.clear(); }
+    if (link.ignored.length) {
+      // tracking parameters (fbclid, utm_source) that sites add to a shared link: not the page's
+      const shown = link.ignored.slice(0, 4).map((i) => (i.length > 40 ? `${i.slice(0, 40)}…` : i)).join('&');
+      const more = link.ignored.length > 4 ? ` and ${link.ignored.length - 4} more` : '';
+      say.message(`?${shown}${more} in the address ${link.ignored.length > 1 ? 'were' : 'was'} ignored: the playground reads its settings from after #.`, 'info', { id: 'link' });
+    }
     await actions.act('speed', { stepsPerSecond: link.page.speed });
     await actions.act('limit', { step: link.page.limit });
     if (overtaken) { write(); return; }
@@ -124,20 +131,34 @@ export function mountLinkSync({ store, client, say, settings, actions, views, ui
 
   // A problem's item of the current link replaced (the engine's guess) or removed, by a button of
   // the problems panel: the new link is applied like any other.
+  // An item of the query string changes the query: the page loads the new address.
   function relink(p, by) {
-    const raw = location.hash.replace(/^#/, '');
+    const raw = (p.query ? location.search : location.hash).replace(/^[#?]/, '');
     const item = p.item || itemOf(raw, p.key || p.written);
     if (!item) return;
-    location.hash = replaceItem(raw, item, by === null ? null : by);
+    const next = replaceItem(raw, item, by === null ? null : by);
+    if (p.query) location.search = next;
+    else location.hash = next;
   }
 
-  // Every new run, and every change of eta made by hand, writes its link.
-  store.subscribe((s, prev) => { if (s.run !== prev.run || s.config !== prev.config) write(); });
+  // Every new run, and every change of eta made by hand, writes its link. A new run also ends a bad
+  // link's panel: it was fixed (a control, the form, a preset), and the address now names that run.
+  store.subscribe((s, prev) => {
+    if (s.run !== prev.run && s.run) problems.clear();
+    if (s.run !== prev.run || s.config !== prev.config) write();
+  });
   // The event's own URL, not location: a run created just before the event is dispatched may
   // already have written its link over the new one, which would then be lost.
   window.addEventListener('hashchange', (e) => {
     const hash = new URL(e.newURL).hash;
-    if (hash !== state().address.written) apply(hash);
+    if (hash !== state().address.written) { apply(hash); return; }
+    // back to the link of the run on screen (Back after a bad link): nothing to apply, and the
+    // bad link's words go; a bad link still being checked loses
+    const s = state();
+    store.dispatch('newIntent');
+    problems.clear();
+    say.clearMessages();
+    if (s.run && s.config) settings.fill({ ...s.run, canonical: s.config.canonical, full: s.config.full });
   });
 
   return { apply, write, writeEarly, validate, resolve, relink };

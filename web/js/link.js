@@ -10,7 +10,8 @@
 // version: see OLD_DEFAULTS). "#preset=ID" starts from a named preset (presets.json or the quick
 // starts); engine keys after it replace the preset's. The query string (?embed=1&charts=loss)
 // may carry page keys only, so an embed snippet can keep its chrome in the query and its state in
-// the hash. Hostile input is bounded: the whole link, the number of items and each key's shape
+// the hash; its other items (fbclid=..., utm_source=...: sites add them to shared links) are
+// ignored, never a reason not to run. Hostile input is bounded: the whole link, the number of items and each key's shape
 // are capped and nothing from the link is ever interpreted as markup (the page only uses
 // textContent).
 
@@ -77,7 +78,7 @@ export const PAGE_KEYS = Object.freeze({
     parse(t) {
       if (/^[0-9]{1,4}$/.test(t) && LINK_VERSIONS.includes(Number(t))) return Number(t);
       const known = `it reads v=${LINK_VERSIONS.join(', v=')}`;
-      if (/^[0-9]{1,4}$/.test(t)) throw new Error(`v=${t}: this link was written by version ${t} of the page, which this page does not know (${known}); it was read as v=${STATE_VERSION}`);
+      if (/^[0-9]{1,4}$/.test(t)) throw new Error(`v=${t}: this link was written by version ${t} of the page, which this page does not know (${known})`);
       throw new Error(`v=${clip(t)}: the link version must be a whole number (${known})`);
     },
     text: String,
@@ -211,7 +212,7 @@ export const isWidgetPath = (pathname) => String(pathname).endsWith(`/${WIDGET_P
 
 // Parse a link: its hash and, optionally, its query string (page keys only); widget: the link of
 // the widget page (embed=1 whatever the link says).
-// -> { explicit, config, page, version, named, fromQuery, problems: [{ key, message }] }
+// -> { explicit, config, page, version, named, fromQuery, ignored, problems: [{ key, message, ... }] }
 //   explicit:  the link names a config or a preset (else the default experiment applies)
 //   config:    the engine config string to validate (page keys and undecodable items removed);
 //              with a preset, the keys that replace the preset's (mergeConfig)
@@ -219,6 +220,12 @@ export const isWidgetPath = (pathname) => String(pathname).endsWith(`/${WIDGET_P
 //   version:   the link version (page.v), for OLD_DEFAULTS
 //   named:     the engine keys the link names
 //   fromQuery: the page keys that came from the query string (buildLink leaves them there)
+//   ignored:   the query's items that are no page key, as written (fbclid=..., utm_source=...: sites
+//              add them to a shared link): they do not stop the run, the page only names them
+// A problem stops the run. Besides { key, value, allowed, message }: item (the item as written, for
+// a button that replaces or removes it), query (it is in the query string, not the hash), page (a
+// page key), name (not a key name; suggest: the item with a well-formed name), whole (the whole
+// link: too long, too many items).
 export function parseLink(hash, search = '', { widget = false } = {}) {
   const link = readLink(hash, search);
   if (widget) link.page.embed = 1;
@@ -229,75 +236,90 @@ function readLink(hash, search) {
   const page = pageDefaults();
   const problems = [];
   const fromQuery = new Set();
+  const ignored = [];
   const strip = (x) => {
     const t = typeof x === 'string' ? x : '';
     return t.startsWith('#') || t.startsWith('?') ? t.slice(1) : t;
   };
   let s = strip(hash);
-  let q = strip(search);
-  const empty = (config = DEFAULT_CONFIG) => ({ explicit: false, config, page, version: STATE_VERSION, named: new Set(), fromQuery, problems });
-  if (q.length > MAX_LINK) {
-    problems.push({ key: null, message: `the query string is too long (${q.length} characters, at most ${MAX_LINK}): it was ignored` });
-    q = '';
-  }
-  // the query: page keys only
-  const qs = splitPairs(q);
-  problems.push(...qs.problems);
-  for (const [key, val] of qs.pairs.slice(0, MAX_ITEMS)) {
-    if (!KEY_RE.test(key)) {
-      problems.push({ key: null, message: `"${clip(key)}" in the query string is not a setting name` });
-    } else if (!Object.hasOwn(PAGE_KEYS, key)) {
-      problems.push({ key: null, message: `${clip(key)} in the query string (after ?) was not read: engine settings go in the link's hash (after #), e.g. #v=${STATE_VERSION}&${clip(key)}=...` });
-    } else if (readPageKey(page, key, val, problems)) {
-      fromQuery.add(key);
-    }
+  const q = strip(search);
+  const empty = (config = DEFAULT_CONFIG) => ({ explicit: false, config, page, version: STATE_VERSION, named: new Set(), fromQuery, ignored, problems });
+  // the query: page keys only; anything else is the business of whoever added it
+  if (q.length > MAX_LINK) ignored.push(`${q.slice(0, 40)}... (${q.length} characters)`);
+  else {
+    const qs = splitPairs(q);
+    for (const p of qs.problems) ignored.push(p.item);
+    const seen = new Set();
+    qs.pairs.forEach(([key, val], i) => {
+      const item = qs.items[i];
+      if (!Object.hasOwn(PAGE_KEYS, key)) { if (ignored.length < MAX_ITEMS) ignored.push(item); return; }
+      if (seen.has(key)) { problems.push(twice(key, val, item, { query: true })); return; }
+      seen.add(key);
+      if (readPageKey(page, key, val, problems, { item, query: true })) fromQuery.add(key);
+    });
   }
   if (s.length > MAX_LINK) {
-    problems.push({ key: null, message: `the link is too long (${s.length} characters, at most ${MAX_LINK}): it was ignored` });
+    problems.push({ key: null, whole: true, message: `the link is too long (${s.length} characters, at most ${MAX_LINK}): it was not read` });
     return empty();
   }
   if (s.trim() === '') return empty();
   const split = splitPairs(s);
-  problems.push(...split.problems);
-  let pairs = split.pairs;
-  if (pairs.length > MAX_ITEMS) {
-    problems.push({ key: null, message: `the link has ${pairs.length} settings, at most ${MAX_ITEMS} are read` });
-    pairs = pairs.slice(0, MAX_ITEMS);
+  if (split.pairs.length + split.problems.length > MAX_ITEMS) {
+    problems.push({ key: null, whole: true, message: `the link has ${split.pairs.length + split.problems.length} settings, at most ${MAX_ITEMS}: it was not read` });
+    return empty();
   }
+  problems.push(...split.problems);
   const engine = [];
+  const seen = new Set();
   let sawVersion = false;
-  for (const [key, val] of pairs) {
+  split.pairs.forEach(([key, val], i) => {
+    const item = split.items[i];
     if (!KEY_RE.test(key)) {
-      problems.push({ key: null, message: `"${clip(key)}" is not a setting name (names are lower-case letters, digits and _)` });
-      continue;
+      const near = key.trim().toLowerCase();
+      const suggest = KEY_RE.test(near) ? joinPairs([[near, val === null ? null : val.trim()]]) : undefined;
+      problems.push({
+        key: null, item, name: true, suggest, value: val ?? '', allowed: 'lower-case letters, digits and _',
+        message: `"${clip(key)}" is not a setting name (names are lower-case letters, digits and _)${suggest ? `: did you mean ${clip(near)}?` : ''}`,
+      });
+      return;
     }
     if (Object.hasOwn(PAGE_KEYS, key)) {
+      // a repeated page key is an error, as a repeated engine key is the engine's (lr is given twice)
+      if (seen.has(key)) { problems.push(twice(key, val, item)); return; }
+      seen.add(key);
       if (key === 'v') sawVersion = true;
-      if (readPageKey(page, key, val, problems)) fromQuery.delete(key);
-      continue;
+      if (readPageKey(page, key, val, problems, { item })) fromQuery.delete(key);
+      return;
     }
     engine.push([key, val]);
-  }
+  });
   // A link with only page keys and no version ("#speed=100") still means the default experiment.
   const explicit = sawVersion || engine.length > 0 || page.preset !== '';
   return {
     explicit, config: explicit ? joinPairs(engine) : DEFAULT_CONFIG, page, version: page.v,
-    named: new Set(engine.map(([k]) => k)), fromQuery, problems,
+    named: new Set(engine.map(([k]) => k)), fromQuery, ignored, problems,
+  };
+}
+
+function twice(key, val, item, where = {}) {
+  return {
+    key, value: val ?? '', item, allowed: PAGE_KEYS[key].allowed, page: true, ...where,
+    message: `${key} is given twice${where.query ? ' in the query string' : ''} (the second time as ${clip(item)}): keep one`,
   };
 }
 
 // Parse one page key into page[key]; false (and a problem) when it is invalid.
-function readPageKey(page, key, val, problems) {
+function readPageKey(page, key, val, problems, where) {
   const allowed = PAGE_KEYS[key].allowed;
   if (val === null) {
-    problems.push({ key, value: '', allowed, message: `${key} has no value: write ${key}=<value>`, page: true });
+    problems.push({ key, value: '', allowed, message: `${key} has no value: write ${key}=<value>`, page: true, ...where });
     return false;
   }
   try {
     page[key] = PAGE_KEYS[key].parse(val.trim());
     return true;
   } catch (e) {
-    problems.push({ key, value: val, allowed, message: e.message, page: true });
+    problems.push({ key, value: val, allowed, message: e.message, page: true, ...where });
     return false;
   }
 }

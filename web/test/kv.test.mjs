@@ -14,14 +14,15 @@ test('encodeValue keeps numbers and lists readable and round-trips anything', ()
 });
 
 test('splitPairs decodes, keeps order and bare keys, drops empty items, reports undecodable ones', () => {
-  const { pairs, problems } = splitPairs('a=1&&b=x%20y&flag&c=%ZZ&%E0%A4%A=2&d=e=f');
+  const { pairs, items, problems } = splitPairs('a=1&&b=x%20y&flag&c=%ZZ&%E0%A4%A=2&d=e=f');
   assert.deepEqual(pairs, [['a', '1'], ['b', 'x y'], ['flag', null], ['d', 'e=f']]);
+  assert.deepEqual(items, ['a=1', 'b=x%20y', 'flag', 'd=e=f']); // each pair as written
   assert.equal(problems.length, 2);
   assert.equal(problems[0].key, 'c'); // a well-formed key with a bad value is named
   assert.equal(problems[1].key, null);
   assert.match(problems[0].message, /could not be decoded: a % must be followed by two hex digits/);
-  assert.deepEqual(splitPairs(''), { pairs: [], problems: [] });
-  assert.deepEqual(splitPairs(null), { pairs: [], problems: [] });
+  assert.deepEqual(splitPairs(''), { pairs: [], items: [], problems: [] });
+  assert.deepEqual(splitPairs(null), { pairs: [], items: [], problems: [] });
 });
 
 test('joinPairs writes bare keys for null values and encodes only what must be', () => {
