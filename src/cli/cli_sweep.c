@@ -313,9 +313,10 @@ static int cost_neutral(const char *key) {
  * shard `shard` (*mine) and of them those from its j0-th on (*rest), and the most of any one of
  * the nshards shards (*most). Each cell's estimate is its own probe's; cells that differ only in
  * cost-neutral keys share one probe (a cell of steps=S costs create + S x per step), so a grid
- * of a million cells over lr and seed probes once, and one over widths once per width. */
-static void estimate_sweep(const ibp_sweep *s, int shard, int nshards, int64_t j0, double *all, double *mine,
-                           double *rest, double *most) {
+ * of a million cells over lr and seed probes once, and one over widths once per width.
+ * whole = 0: only this shard's cells (*all and *most are then this shard's too). */
+static void estimate_sweep(const ibp_sweep *s, int shard, int nshards, int64_t j0, int whole, double *all,
+                           double *mine, double *rest, double *most) {
     int nk = ibp_sweep_nkeys(s), steps_key = -1;
     int64_t stride[2] = {0, 0}, ngroups = 1, cells = ibp_sweep_ncells(s);
     for (int k = nk - 1; k >= 0; k--) {
@@ -330,7 +331,7 @@ static void estimate_sweep(const ibp_sweep *s, int shard, int nshards, int64_t j
     double *per_shard = calloc((size_t)nshards, sizeof *per_shard);
     if (!memo || !probed || !per_shard) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
     *all = *mine = *rest = *most = 0;
-    for (int64_t c = 0; c < cells; c++) {
+    for (int64_t c = whole ? 0 : shard - 1; c < cells; c += whole ? 1 : nshards) {
         int64_t g = 0;
         for (int k = 0; k < nk; k++) g += stride[k] * ibp_sweep_value_index(s, c, k);
         if (!probed[g]) {
@@ -490,7 +491,7 @@ static int run_jobs(const sink *o, const ibp_sweep *s, int jobs, int64_t m, cons
     free(texts);
     free(rows);
     free(nrows);
-    if (rc == 0 && (sig || failed || c < cells)) {
+    if (rc == 0 && (failed || c < cells)) { /* a signal after the last row: the sweep is complete */
         rc = EXIT_BAD;
         if (sig) fprintf(stderr, "ibp sweep: stopped by %s", signal_name(sig));
         else fprintf(stderr, "ibp sweep: a job failed (above)");
@@ -619,7 +620,7 @@ int cli_sweep(int argc, char **argv) {
     }
     double est_all, est_mine, est_rest, est_most;
     if (here > MAX_CELLS) {
-        estimate_sweep(s, shard, nshards, 0, &est_all, &est_mine, &est_rest, &est_most);
+        estimate_sweep(s, shard, nshards, 0, 1, &est_all, &est_mine, &est_rest, &est_most);
         fprintf(stderr, "ibp sweep: %ld cells in one job is too many (at most %d per job; estimated %.3g hours of "
                         "compute): split it with --shard I/N, N >= %ld (see `ibp help sweep`)\n", here, MAX_CELLS,
                 est_all / 3600, (cells + MAX_CELLS - 1) / MAX_CELLS);
@@ -642,7 +643,7 @@ int cli_sweep(int argc, char **argv) {
             printf(",\"done\":%lld}\n", (long long)st.done);
         } else {
             char e1[32], e2[32], e3[32];
-            estimate_sweep(s, shard, nshards, 0, &est_all, &est_mine, &est_rest, &est_most);
+            estimate_sweep(s, shard, nshards, 0, 1, &est_all, &est_mine, &est_rest, &est_most);
             ibp_format_double(e1, est_mine);
             ibp_format_double(e2, est_all);
             ibp_format_double(e3, est_most);
@@ -669,7 +670,7 @@ int cli_sweep(int argc, char **argv) {
         o.name = out;
         if (o.fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", out, open_why(errno)); rc = EXIT_BAD; goto done; }
     }
-    estimate_sweep(s, shard, nshards, st.done, &est_all, &est_mine, &est_rest, &est_most);
+    estimate_sweep(s, shard, nshards, st.done, 0, &est_all, &est_mine, &est_rest, &est_most);
     fprintf(stderr, "ibp sweep: %ld cells%s, estimated %.3g s%s%s\n", cells, nshards > 1 ? " (this shard runs ~1/N)" : "",
             est_rest / jobs, st.done > 0 ? " for the rest" : "", jobs > 1 ? " with the jobs in parallel" : "");
     if (!resume || st.keep == 0) rc = resume ? 0 : sink_write(&o, header, strlen(header));
