@@ -273,30 +273,68 @@ static int print_plan(const char *out, const ibp_sweep *s, int shard, int nshard
     return out_close(&f, 1);
 }
 
-/* The time of one cell, measured on a short probe: its creation plus a few steps, scaled to its
- * step limit. The probe may run past a short limit (ibp_run_extend) so that a cell of steps=0 or
- * steps=3 still gives a time per step. Returns -1 for a config that does not create. */
+/* Seconds for the probes: CPU time natively (what a step costs, whatever else the machine runs);
+ * in wasm, where clock() is wall time in whole milliseconds, the monotonic clock (microseconds). */
+static double probe_now(void) {
+#ifdef __EMSCRIPTEN__
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
+
+/* The time of one cell, measured on a short probe: its creation plus its steps times the time of
+ * a step. The probe may run past a short limit (ibp_run_extend) so that a cell of steps=0 or
+ * steps=3 still gives a time per step. Steps run in batches that double until one takes 2 ms;
+ * the time per step is the least over the batches of at least 0.5 ms (well above the clock's
+ * resolution; a pause of the machine or, in wasm, of the engine's compiler slows a batch, and the
+ * least is one without), probing until 3 such batches and 50 steps, or 5000 steps, or ~50 ms.
+ * Returns -1 for a config that does not create. */
 typedef struct cell_cost { double create, per_step; int64_t total; } cell_cost;
 
 static int probe_cell(const char *cfg, cell_cost *cc) {
+    enum { MIN_STEPS = 50, MAX_STEPS = 5000 };
     char err[256];
     ibp_run *r;
     ibp_run_desc d = {.config = cfg, .images = sweep_images};
-    clock_t c0 = clock();
-    if (ibp_run_create(&r, &d, err, sizeof err) != IBP_OK) return -1;
-    clock_t c1 = clock();
-    cc->create = (double)(c1 - c0) / CLOCKS_PER_SEC;
-    cc->total = ibp_run_steps_total(r);
-    int64_t probe = 50, done = 0;
-    if (cc->total < probe) ibp_run_extend(r, probe - cc->total, NULL, 0);
-    /* at most ~20 ms of steps per probe (at least one): a grid of many large cells stays cheap */
-    while (done < probe && ibp_run_state(r) == IBP_RUNNING && (done == 0 || clock() - c1 < CLOCKS_PER_SEC / 50)) {
-        int64_t k = ibp_run_step(r, done == 0 ? 1 : probe - done < 5 ? probe - done : 5, NULL, 0);
-        if (k <= 0) break;
-        done += k;
-        ibp_run_clear_rows(r);
+    /* The process's first run is not timed: in wasm, V8 compiles the engine's hot functions to
+     * their top tier while it runs, and the first probe would time the slow tier. */
+    static int warm;
+    if (!warm && ibp_run_create(&r, &d, err, sizeof err) == IBP_OK) {
+#ifdef __EMSCRIPTEN__
+        ibp_run_extend(r, 1000000, NULL, 0);
+        for (double w0 = probe_now(); ibp_run_state(r) == IBP_RUNNING && probe_now() - w0 < 0.1;)
+            if (ibp_run_step(r, 10, NULL, 0) <= 0) break;
+            else ibp_run_clear_rows(r);
+#endif
+        ibp_run_destroy(r);
     }
-    cc->per_step = done > 0 ? (double)(clock() - c1) / CLOCKS_PER_SEC / (double)done : 0;
+    warm = 1;
+    double c0 = probe_now();
+    if (ibp_run_create(&r, &d, err, sizeof err) != IBP_OK) return -1;
+    double c1 = probe_now(), el = 0, best = -1;
+    cc->create = c1 - c0;
+    cc->total = ibp_run_steps_total(r);
+    if (cc->total < MAX_STEPS) ibp_run_extend(r, MAX_STEPS - cc->total, NULL, 0);
+    int64_t done = 0, k = 1;
+    int good = 0; /* batches of at least 0.5 ms */
+    while (ibp_run_state(r) == IBP_RUNNING && done < MAX_STEPS && el < 0.05 && !(good >= 3 && done >= MIN_STEPS)) {
+        double b0 = probe_now();
+        int64_t got = ibp_run_step(r, k < MAX_STEPS - done ? k : MAX_STEPS - done, NULL, 0);
+        double b1 = probe_now();
+        if (got <= 0) break;
+        ibp_run_clear_rows(r);
+        done += got;
+        el = b1 - c1;
+        if (b1 - b0 >= 0.0005) {
+            good++;
+            if (best < 0 || (b1 - b0) / (double)got < best) best = (b1 - b0) / (double)got;
+        }
+        if (b1 - b0 < 0.002) k *= 2; /* batches grow to ~2 ms: a pause in a short one is outgrown */
+    }
+    cc->per_step = best >= 0 ? best : done > 0 ? el / (double)done : 0;
     ibp_run_destroy(r);
     return 0;
 }
