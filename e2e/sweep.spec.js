@@ -160,5 +160,5 @@ test('a link\'s workers= that is not 1 to 16 gets a notice like the link\'s othe
   await page.goto('/sweep.html#workers=2');
   await expect(page.getByRole('button', { name: 'Run sweep' })).toBeEnabled();
   await expect(page.locator('#sw-version')).toContainText('2 workers');
-  await expect(page.getByRole('alert')).not.toContainText('workers=');
+  await expect(page.locator('#sw-messages')).not.toContainText('workers=');
 });
