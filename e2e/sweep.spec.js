@@ -1,6 +1,7 @@
 // The sweep page (web/sweep.html): a small sweep runs on the pool and shows its regimes, a cell
 // opens in the playground, a two-key sweep draws a heatmap, cancel stops a sweep, and grids that
-// are too large, unknown keys and bad cells are refused with their messages.
+// are too large, unknown keys and bad cells are refused with their messages, and a bad workers= in
+// the link gets a notice.
 const { test, expect } = require('./fixtures');
 
 const G = 'model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_ref=ntk&steps=300&ntk=1&measure=0';
@@ -146,4 +147,18 @@ test('the playground links to the sweep page and the gallery, and back', async (
   await expect(page.getByRole('heading', { level: 1, name: 'Sweeps and phase diagrams' })).toBeVisible();
   await page.getByRole('navigation', { name: 'Site' }).getByRole('link', { name: 'Paper gallery' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Paper gallery' })).toBeVisible();
+});
+
+test('a link\'s workers= that is not 1 to 16 gets a notice like the link\'s other bad parameters; a good one none', async ({ page }) => {
+  for (const bad of ['0', '-5', 'abc']) {
+    await page.goto('about:blank'); // a hash change alone would not load the page again
+    await page.goto(`/sweep.html#workers=${bad}`);
+    await expect(page.getByRole('button', { name: 'Run sweep' })).toBeEnabled();
+    await expect(page.getByRole('alert')).toContainText(`The link asks for workers=${bad}, which is not a number of workers from 1 to 16`);
+  }
+  await page.goto('about:blank');
+  await page.goto('/sweep.html#workers=2');
+  await expect(page.getByRole('button', { name: 'Run sweep' })).toBeEnabled();
+  await expect(page.locator('#sw-version')).toContainText('2 workers');
+  await expect(page.locator('#sw-messages')).not.toContainText('workers=');
 });

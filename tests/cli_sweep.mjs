@@ -62,6 +62,26 @@ t.check(r.code === 0 && errRows.length === 2 && errRows[0][2] === 'error' && /da
 r = runIbp(cli, ['sweep', base, '--vary', 'lr_rel=lin:1:2:200', '--vary', 'seed=lin:0:99:100']);
 t.check(r.code === 2 && /20000 cells in one job is too many/.test(r.stderr) && /estimated [0-9.e+-]+ hours/.test(r.stderr) && /--shard/.test(r.stderr),
   `too many cells: count, estimate and the way out (${r.stderr})`);
+// The estimate sums every cell's own, not the first cell's times the count (which made a shard
+// of one cell of two exactly half the whole). One process per check, so cells that share a
+// probe compare exactly; cells of other widths compare by the cost of a width.
+const TINYM = 'model=mlp&depth=2&width=4&d=2&n=10&steps=100000';
+const est = (shard, ...v) => {
+  const q = runIbp(cli, ['sweep', TINYM, ...v.flatMap((x) => ['--vary', x]), '--shard', shard, '--check']);
+  t.check(q.code === 0, `--check ${v} (${q.stderr})`);
+  return JSON.parse(q.stdout);
+};
+let e = est('1/2', 'steps=0,1000000000');
+t.check(e.estimated_seconds_all > 100 * e.estimated_seconds && Math.abs(e.estimated_seconds_max_shard - (e.estimated_seconds_all - e.estimated_seconds)) <= 1e-9 * e.estimated_seconds_all,
+  `a cell of steps=0 first does not make a sweep with steps=1e9 cheap (${JSON.stringify(e)})`);
+e = est('1/3', 'steps=1e9,0,5e8');
+t.check(e.estimated_seconds_all > 1.45 * e.estimated_seconds && e.estimated_seconds_all < 1.55 * e.estimated_seconds,
+  `steps=1e9, 0, 5e8 is 1.5 times its cell of steps=1e9 (${JSON.stringify(e)})`);
+e = est('1/2', 'width=4,1000');
+t.check(e.estimated_seconds_all > 3 * e.estimated_seconds, `width=4,1000: the wide cell costs more (${JSON.stringify(e)})`);
+e = est('1/2', 'width=1000,4');
+t.check(e.estimated_seconds_all < 1.5 * e.estimated_seconds && e.estimated_seconds_max_shard === e.estimated_seconds,
+  `width=1000,4: the narrow cell costs less (${JSON.stringify(e)})`);
 r = runIbp(cli, ['sweep', base, '--vary', 'lr_rel=log:0:2:3']);
 t.check(r.code === 2 && /log grid needs START > 0/.test(r.stderr), 'log grid from 0');
 r = runIbp(cli, ['sweep', base]);

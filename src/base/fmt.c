@@ -1,7 +1,7 @@
 /* fmt.c -- text output into caller buffers (snprintf semantics) and the one number format.
  *
  * Numbers are written in the shortest form that reads back to the same double: the first of
- * %.15g, %.16g, %.17g that round-trips through strtod. The formatting and parsing in musl
+ * %.15g, %.16g, %.17g that round-trips through strtod (for a subnormal, from %.1g on). The formatting and parsing in musl
  * (wasm) and glibc (native) are both exact, so the bytes are the same on both. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +26,10 @@ int ibp_format_double(char *buf, double x) {
         memcpy(buf, "0", 2); return 1;
     }
     int len = 0;
-    for (int prec = 15; prec <= 17; prec++) {
+    /* A subnormal has fewer than 15 significant digits: %.15g would write 1e-320 as
+     * 9.99988867182683e-321, so its shortest round-tripping form is searched from 1 digit. */
+    double ax = x < 0 ? -x : x;
+    for (int prec = ax < 2.2250738585072014e-308 ? 1 : 15; prec <= 17; prec++) {
         len = snprintf(buf, 32, "%.*g", prec, x);
         if (strtod(buf, NULL) == x) break;
     }

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* fork, waitpid, ftruncate */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@
 #include "cli/cli_sweep_file.h"
 #ifndef __EMSCRIPTEN__
 #include <sys/wait.h>
+#endif
+#ifdef __linux__
+#include <sys/prctl.h>
 #endif
 
 #define MAX_CELLS IBP_SWEEP_MAX_JOB_CELLS /* per process (a shard) */
@@ -35,7 +39,8 @@ const char *cli_sweep_help =
     "  final_sharpness, s0, eta_s_final, lambda0, final_lambda, lambda_ratio, events, message.\n"
     "  GRID: v1,v2,...   an explicit list\n"
     "        lin:a:b:n   n values evenly spaced from a to b (the endpoints as written)\n"
-    "        log:a:b:n   n values evenly spaced in log from a to b (a, b > 0)\n"
+    "        log:a:b:n   n values evenly spaced in log from a to b (a, b > 0; the endpoints as\n"
+    "                    written; log:1e-200:1e200:3 is 1e-200, 1, 1e+200)\n"
     "  Spaces around keys, values and grid parts do not count (seed=1 ,2 is 1 and 2); n is a whole\n"
     "  number, also written 3.0 or 3e0; a list value may not contain & = # or spaces, and a comma\n"
     "  inside a value is written %2C (init=4%2C0.1,2%2C0.5). Values are checked for their key and\n"
@@ -49,14 +54,20 @@ const char *cli_sweep_help =
     "               only the missing cells run, so no cell is lost or written twice. FILE must\n"
     "               hold this same sweep and shard, or it is refused and left as it is; a missing\n"
     "               or empty FILE starts afresh. Two processes never write one FILE (it is locked).\n"
-    "  --jobs N     run N local processes in parallel (shards merged at the end)\n"
+    "  --jobs N     run N local processes in parallel (their rows joined in cell order). Stopped\n"
+    "               by SIGINT (Ctrl-C), SIGTERM or SIGHUP, it stops them, removes their temporary\n"
+    "               files, writes the complete rows so far to --out FILE and exits with code 2;\n"
+    "               --resume (with --jobs or without) goes on from there\n"
     "  --plan       run nothing: print the plan (JSON: keys, values, cell count, base config),\n"
     "               then each cell of the shard and its canonical config (or why it is invalid)\n"
     "  --check      run nothing: check what a run would (the plan, every cell of the shard, the\n"
     "               limits; with --resume also FILE, which is left as it is) and print one JSON\n"
     "               line: cells, shard, nshards, shard_cells, then done (with --resume) or\n"
-    "               estimated_seconds (this shard) and estimated_seconds_all (the whole sweep)\n"
-    "  At most 10000 cells per job and 1000000 per sweep; the estimated time is printed first.\n"
+    "               estimated_seconds (this shard), estimated_seconds_all (the whole sweep) and\n"
+    "               estimated_seconds_max_shard (the longest of the N shards)\n"
+    "  At most 10000 cells per job and 1000000 per sweep; the estimated time is printed first: the\n"
+    "  sum of every cell's own, timed on a short probe of its config (cells that differ only in\n"
+    "  steps, seed, lr, lr_rel or target_loss share a probe).\n"
     "\n"
     "ibp merge PART.csv... [--out FILE.csv]\n"
     "  Joins the shards of one sweep into exactly the bytes of the unsharded sweep. Each part's\n"
@@ -262,20 +273,281 @@ static int print_plan(const char *out, const ibp_sweep *s, int shard, int nshard
     return out_close(&f, 1);
 }
 
-/* Time a few steps of the first cell to estimate the whole sweep. */
-static double estimate_seconds(const char *cfg, int cells) {
+/* Seconds for the probes: CPU time natively (what a step costs, whatever else the machine runs);
+ * in wasm, where clock() is wall time in whole milliseconds, the monotonic clock (microseconds). */
+static double probe_now(void) {
+#ifdef __EMSCRIPTEN__
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
+
+/* The time of one cell, measured on a short probe: its creation plus its steps times the time of
+ * a step. The probe may run past a short limit (ibp_run_extend) so that a cell of steps=0 or
+ * steps=3 still gives a time per step. Steps run in batches that double until one takes 2 ms;
+ * the time per step is the least over the batches of at least 0.5 ms (well above the clock's
+ * resolution; a pause of the machine or, in wasm, of the engine's compiler slows a batch, and the
+ * least is one without), probing until 3 such batches and 50 steps, or 5000 steps, or ~50 ms.
+ * Returns -1 for a config that does not create. */
+typedef struct cell_cost { double create, per_step; int64_t total; } cell_cost;
+
+static int probe_cell(const char *cfg, cell_cost *cc) {
+    enum { MIN_STEPS = 50, MAX_STEPS = 5000 };
     char err[256];
     ibp_run *r;
     ibp_run_desc d = {.config = cfg, .images = sweep_images};
-    clock_t c0 = clock();
+    /* The process's first run is not timed: in wasm, V8 compiles the engine's hot functions to
+     * their top tier while it runs, and the first probe would time the slow tier. */
+    static int warm;
+    if (!warm && ibp_run_create(&r, &d, err, sizeof err) == IBP_OK) {
+#ifdef __EMSCRIPTEN__
+        ibp_run_extend(r, 1000000, NULL, 0);
+        for (double w0 = probe_now(); ibp_run_state(r) == IBP_RUNNING && probe_now() - w0 < 0.1;)
+            if (ibp_run_step(r, 10, NULL, 0) <= 0) break;
+            else ibp_run_clear_rows(r);
+#endif
+        ibp_run_destroy(r);
+    }
+    warm = 1;
+    double c0 = probe_now();
     if (ibp_run_create(&r, &d, err, sizeof err) != IBP_OK) return -1;
-    int total = ibp_run_steps_total(r), probe = total < 50 ? total : 50, done = 0;
-    while (done < probe && ibp_run_state(r) == IBP_RUNNING) { done += ibp_run_step(r, probe - done, NULL, 0); ibp_run_clear_rows(r); }
-    double sec = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    double c1 = probe_now(), el = 0, best = -1;
+    cc->create = c1 - c0;
+    cc->total = ibp_run_steps_total(r);
+    if (cc->total < MAX_STEPS) ibp_run_extend(r, MAX_STEPS - cc->total, NULL, 0);
+    int64_t done = 0, k = 1;
+    int good = 0; /* batches of at least 0.5 ms */
+    while (ibp_run_state(r) == IBP_RUNNING && done < MAX_STEPS && el < 0.05 && !(good >= 3 && done >= MIN_STEPS)) {
+        double b0 = probe_now();
+        int64_t got = ibp_run_step(r, k < MAX_STEPS - done ? k : MAX_STEPS - done, NULL, 0);
+        double b1 = probe_now();
+        if (got <= 0) break;
+        ibp_run_clear_rows(r);
+        done += got;
+        el = b1 - c1;
+        if (b1 - b0 >= 0.0005) {
+            good++;
+            if (best < 0 || (b1 - b0) / (double)got < best) best = (b1 - b0) / (double)got;
+        }
+        if (b1 - b0 < 0.002) k *= 2; /* batches grow to ~2 ms: a pause in a short one is outgrown */
+    }
+    cc->per_step = best >= 0 ? best : done > 0 ? el / (double)done : 0;
     ibp_run_destroy(r);
-    double per_step = done > 0 ? sec / done : sec;
-    return cells * (per_step * total + sec * 0.1);
+    return 0;
 }
+
+/* Keys whose value does not change what a step costs (steps changes only how many there are). */
+static int cost_neutral(const char *key) {
+    static const char *const keys[] = {"steps", "seed", "lr", "lr_rel", "target_loss"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (!strcmp(key, keys[i])) return 1;
+    return 0;
+}
+
+/* The estimated seconds of every cell, summed: over the whole sweep (*all), over the cells of
+ * shard `shard` (*mine) and of them those from its j0-th on (*rest), and the most of any one of
+ * the nshards shards (*most). Each cell's estimate is its own probe's; cells that differ only in
+ * cost-neutral keys share one probe (a cell of steps=S costs create + S x per step), so a grid
+ * of a million cells over lr and seed probes once, and one over widths once per width.
+ * whole = 0: only this shard's cells (*all and *most are then this shard's too). */
+static void estimate_sweep(const ibp_sweep *s, int shard, int nshards, int64_t j0, int whole, double *all,
+                           double *mine, double *rest, double *most) {
+    int nk = ibp_sweep_nkeys(s), steps_key = -1;
+    int64_t stride[2] = {0, 0}, ngroups = 1, cells = ibp_sweep_ncells(s);
+    for (int k = nk - 1; k >= 0; k--) {
+        const char *key = ibp_sweep_key(s, k);
+        if (!strcmp(key, "steps")) steps_key = k;
+        if (cost_neutral(key)) continue;
+        stride[k] = ngroups;
+        ngroups *= ibp_sweep_nvalues(s, k);
+    }
+    cell_cost *memo = calloc((size_t)ngroups, sizeof *memo);
+    char *probed = calloc((size_t)ngroups, 1);
+    double *per_shard = calloc((size_t)nshards, sizeof *per_shard);
+    if (!memo || !probed || !per_shard) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
+    *all = *mine = *rest = *most = 0;
+    for (int64_t c = whole ? 0 : shard - 1; c < cells; c += whole ? 1 : nshards) {
+        int64_t g = 0;
+        for (int k = 0; k < nk; k++) g += stride[k] * ibp_sweep_value_index(s, c, k);
+        if (!probed[g]) {
+            char *cfg = cell_config(s, (long)c);
+            if (probe_cell(cfg, &memo[g]) != 0) memset(&memo[g], 0, sizeof memo[g]);
+            free(cfg);
+            probed[g] = 1;
+        }
+        int64_t total = memo[g].total;
+        if (steps_key >= 0) total = strtoll(ibp_sweep_cell_value(s, c, steps_key), NULL, 10);
+        double t = memo[g].create + memo[g].per_step * (double)total;
+        int sh = (int)(c % nshards);
+        *all += t;
+        per_shard[sh] += t;
+        if (sh == shard - 1) {
+            *mine += t;
+            if (c / nshards >= j0) *rest += t;
+        }
+    }
+    for (int i = 0; i < nshards; i++) if (per_shard[i] > *most) *most = per_shard[i];
+    free(memo);
+    free(probed);
+    free(per_shard);
+}
+
+#ifndef __EMSCRIPTEN__
+/* ---- --jobs N: local processes ------------------------------------------------------------- */
+
+/* The signal that stopped the sweep (0: none); set by the parent's handler, read by its loop. */
+static volatile sig_atomic_t jobs_stop;
+static void on_stop(int sig) { jobs_stop = sig; }
+
+static const char *signal_name(int sig) {
+    return sig == SIGINT ? "SIGINT (Ctrl-C)" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+/* The complete lines of a part file (each a row, '\n' included): a child stopped while writing
+ * leaves at most a partial last line, which is not a row. Returns the count; *text to free. */
+static int64_t part_rows(const char *name, char **text, const char ***rows) {
+    size_t len = 0;
+    int fd = open(name, O_RDONLY);
+    *text = fd >= 0 ? read_fd_all(fd, &len) : NULL;
+    if (fd >= 0) close(fd);
+    *rows = NULL;
+    if (!*text) return 0;
+    int64_t n = 0;
+    for (size_t i = 0; i < len; i++) n += (*text)[i] == '\n';
+    *rows = calloc((size_t)n + 1, sizeof **rows);
+    if (!*rows) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
+    int64_t k = 0;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++)
+        if ((*text)[i] == '\n') { (*rows)[k++] = *text + start; start = i + 1; }
+    (*rows)[k] = *text + start; /* row i runs from rows[i] to rows[i + 1] */
+    return n;
+}
+
+/* Run the cells from m on in `jobs` child processes (child j: cells m+j, m+j+jobs, ...), each
+ * writing bare rows to a part file of its own in TMPDIR, and append their rows to o in cell
+ * order. On SIGINT, SIGTERM or SIGHUP (or a child failing) the children are stopped, and the
+ * rows of the cells m.. up to the first one missing are appended: o then holds the complete
+ * rows of a sweep that --resume goes on with. The part files are removed in every case. */
+static int run_jobs(const sink *o, const ibp_sweep *s, int jobs, int64_t m, const char *out) {
+    int64_t cells = ibp_sweep_ncells(s);
+    char **parts = calloc((size_t)jobs, sizeof(char *));
+    pid_t *pids = calloc((size_t)jobs, sizeof(pid_t));
+    int *fds = calloc((size_t)jobs, sizeof(int));
+    if (!parts || !pids || !fds) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
+    const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    int rc = 0, failed = 0, made = 0;
+    for (; made < jobs; made++) { /* mkstemp: a fresh file of our own, no name another user planted */
+        size_t n = strlen(tmpdir) + 40;
+        if (!(parts[made] = malloc(n))) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
+        snprintf(parts[made], n, "%s/ibp-sweep-XXXXXX", tmpdir);
+        if ((fds[made] = mkstemp(parts[made])) < 0) {
+            fprintf(stderr, "ibp sweep: cannot create a part file in %s: %s\n", tmpdir, strerror(errno));
+            free(parts[made]);
+            rc = EXIT_BAD;
+            goto cleanup;
+        }
+    }
+    /* Signals are blocked across fork: the handler is the parent's alone, and a child that has
+     * not yet restored the default action cannot miss a SIGTERM meant for it. */
+    sigset_t stopset, old;
+    sigemptyset(&stopset);
+    sigaddset(&stopset, SIGINT);
+    sigaddset(&stopset, SIGTERM);
+    sigaddset(&stopset, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stopset, &old);
+    struct sigaction sa, saved[3];
+    const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop; /* no SA_RESTART: nanosleep in the loop below returns at once */
+    sigemptyset(&sa.sa_mask);
+    jobs_stop = 0;
+    for (int i = 0; i < 3; i++) sigaction(sigs[i], &sa, &saved[i]);
+    pid_t parent = getpid();
+    for (int j = 0; j < jobs; j++) {
+        pids[j] = fork();
+        if (pids[j] < 0) {
+            fprintf(stderr, "ibp sweep: cannot start job %d: %s\n", j + 1, strerror(errno));
+            failed = 1;
+            break;
+        }
+        if (pids[j] == 0) {
+            for (int i = 0; i < 3; i++) sigaction(sigs[i], &saved[i], NULL);
+#ifdef __linux__
+            prctl(PR_SET_PDEATHSIG, SIGTERM); /* the parent killed outright takes its children along */
+#endif
+            if (getppid() != parent) _exit(EXIT_BAD); /* it died before prctl */
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            for (int i = 0; i < jobs; i++) if (i != j) close(fds[i]);
+            sink po = {fds[j], parts[j]};
+            int crc = 0;
+            for (int64_t c = m + j; crc == 0 && c < cells; c += jobs) {
+                char *row = run_cell(s, (long)c);
+                crc = sink_write(&po, row, strlen(row));
+                free(row);
+            }
+            _exit(close(po.fd) != 0 || crc ? EXIT_BAD : 0);
+        }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    /* Wait for every child; on a stop signal or a failed child, stop the others. */
+    for (int live = 1; live;) {
+        live = 0;
+        for (int j = 0; j < jobs; j++) {
+            if (pids[j] <= 0) continue;
+            int st = 0;
+            pid_t w = waitpid(pids[j], &st, WNOHANG);
+            if (w == 0) { live = 1; continue; }
+            if (w == pids[j] && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) failed = 1;
+            pids[j] = 0;
+        }
+        if (live && (jobs_stop || failed)) {
+            for (int j = 0; j < jobs; j++) if (pids[j] > 0) kill(pids[j], SIGTERM);
+            for (int j = 0; j < jobs; j++) if (pids[j] > 0) { while (waitpid(pids[j], NULL, 0) < 0 && errno == EINTR) {} pids[j] = 0; }
+            live = 0;
+        }
+        if (live) { struct timespec ts = {0, 50000000L}; nanosleep(&ts, NULL); }
+    }
+    for (int i = 0; i < 3; i++) sigaction(sigs[i], &saved[i], NULL);
+    int sig = jobs_stop;
+    /* Append the rows in cell order up to the first cell missing. */
+    char **texts = calloc((size_t)jobs, sizeof(char *));
+    const char ***rows = calloc((size_t)jobs, sizeof(const char **));
+    int64_t *nrows = calloc((size_t)jobs, sizeof(int64_t)), c = m;
+    if (!texts || !rows || !nrows) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
+    for (int j = 0; j < jobs; j++) nrows[j] = part_rows(parts[j], &texts[j], &rows[j]);
+    for (; c < cells && rc == 0; c++) {
+        int j = (int)((c - m) % jobs);
+        int64_t k = (c - m) / jobs;
+        if (k >= nrows[j]) break;
+        rc = sink_write(o, rows[j][k], (size_t)(rows[j][k + 1] - rows[j][k]));
+    }
+    for (int j = 0; j < jobs; j++) { free(texts[j]); free(rows[j]); }
+    free(texts);
+    free(rows);
+    free(nrows);
+    if (rc == 0 && (failed || c < cells)) { /* a signal after the last row: the sweep is complete */
+        rc = EXIT_BAD;
+        if (sig) fprintf(stderr, "ibp sweep: stopped by %s", signal_name(sig));
+        else fprintf(stderr, "ibp sweep: a job failed (above)");
+        if (out)
+            fprintf(stderr, ": the first %lld of %lld cells are in %s.\n  Go on with the same command and --resume "
+                            "(with --jobs or without): only the missing cells run.\n", (long long)c, (long long)cells, out);
+        else
+            fprintf(stderr, ": the first %lld of %lld cells were written (give --out FILE to be able to --resume)\n",
+                    (long long)c, (long long)cells);
+    }
+cleanup:
+    for (int j = 0; j < made; j++) { close(fds[j]); remove(parts[j]); free(parts[j]); }
+    free(parts);
+    free(pids);
+    free(fds);
+    return rc;
+}
+#endif
 
 /* ---- ibp sweep ----------------------------------------------------------------------------- */
 
@@ -351,8 +623,8 @@ int cli_sweep(int argc, char **argv) {
         }
         if (!resume) { fprintf(stderr, "ibp sweep: --lock-wait goes with --resume\n"); rc = EXIT_BAD; goto done; }
     }
-    if (resume && (jobs > 1 || plan_only)) {
-        fprintf(stderr, "ibp sweep: --resume goes with one process writing --out FILE, not with %s\n", plan_only ? "--plan" : "--jobs");
+    if (resume && plan_only) {
+        fprintf(stderr, "ibp sweep: --resume goes with a run writing --out FILE, not with --plan\n");
         rc = EXIT_BAD;
         goto done;
     }
@@ -378,17 +650,18 @@ int cli_sweep(int argc, char **argv) {
                 goto done;
             }
     }
-    char *first = cell_config(s, 0);
-    double est = estimate_seconds(first, 1) * (double)cells;
-    free(first);
-    if (cells > MAX_TOTAL || here > MAX_CELLS) {
-        if (cells > MAX_TOTAL)
-            fprintf(stderr, "ibp sweep: %ld cells is too many (at most %d per sweep; estimated %.3g hours of compute): "
-                            "use a coarser grid\n", cells, MAX_TOTAL, est / 3600);
-        else
-            fprintf(stderr, "ibp sweep: %ld cells in one job is too many (at most %d per job; estimated %.3g hours of "
-                            "compute): split it with --shard I/N, N >= %ld (see `ibp help sweep`)\n", here, MAX_CELLS,
-                    est / nshards / 3600, (cells + MAX_CELLS - 1) / MAX_CELLS);
+    if (cells > MAX_TOTAL) {
+        fprintf(stderr, "ibp sweep: %ld cells is too many (at most %d per sweep): use a coarser grid, or split the "
+                        "sweep into several sweeps over parts of a grid\n", cells, MAX_TOTAL);
+        rc = EXIT_BAD;
+        goto done;
+    }
+    double est_all, est_mine, est_rest, est_most;
+    if (here > MAX_CELLS) {
+        estimate_sweep(s, shard, nshards, 0, 1, &est_all, &est_mine, &est_rest, &est_most);
+        fprintf(stderr, "ibp sweep: %ld cells in one job is too many (at most %d per job; estimated %.3g hours of "
+                        "compute): split it with --shard I/N, N >= %ld (see `ibp help sweep`)\n", here, MAX_CELLS,
+                est_all / 3600, (cells + MAX_CELLS - 1) / MAX_CELLS);
         rc = EXIT_BAD;
         goto done;
     }
@@ -407,69 +680,16 @@ int cli_sweep(int argc, char **argv) {
             }
             printf(",\"done\":%lld}\n", (long long)st.done);
         } else {
-            char e1[32], e2[32];
-            ibp_format_double(e1, est / (double)cells * (double)mine);
-            ibp_format_double(e2, est);
-            printf(",\"estimated_seconds\":%s,\"estimated_seconds_all\":%s}\n", e1, e2);
+            char e1[32], e2[32], e3[32];
+            estimate_sweep(s, shard, nshards, 0, 1, &est_all, &est_mine, &est_rest, &est_most);
+            ibp_format_double(e1, est_mine);
+            ibp_format_double(e2, est_all);
+            ibp_format_double(e3, est_most);
+            printf(",\"estimated_seconds\":%s,\"estimated_seconds_all\":%s,\"estimated_seconds_max_shard\":%s}\n",
+                   e1, e2, e3);
         }
         goto done;
     }
-#ifndef __EMSCRIPTEN__
-    if (jobs > 1) {
-        fprintf(stderr, "ibp sweep: %ld cells, estimated %.3g s with the jobs in parallel\n", cells, est / jobs);
-        /* N local shards as child processes, then a merge */
-        outfile merged; /* the output is known to be writable before any cell runs */
-        if (out && (rc = out_open(&merged, out, 1))) goto done;
-        if (out) out_close(&merged, 0);
-        char **parts = calloc((size_t)jobs, sizeof(char *));
-        pid_t *pids = calloc((size_t)jobs, sizeof(pid_t));
-        if (!parts || !pids) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
-        const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-        for (int j = 0; j < jobs; j++) {
-            /* a fresh file of our own (mkstemp: no name another user could have planted) */
-            size_t n = strlen(tmpdir) + 40;
-            parts[j] = malloc(n);
-            if (!parts[j]) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
-            snprintf(parts[j], n, "%s/ibp-sweep-XXXXXX", tmpdir);
-            int fd = mkstemp(parts[j]);
-            if (fd < 0) {
-                fprintf(stderr, "ibp sweep: cannot create a part file in %s: %s\n", tmpdir, strerror(errno));
-                pids[j] = -1;
-                parts[j][0] = '\0';
-                continue;
-            }
-            pids[j] = fork();
-            if (pids[j] != 0) close(fd);
-            if (pids[j] == 0) {
-                sink o = {fd, parts[j]};
-                if (o.fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", parts[j], strerror(errno)); _exit(EXIT_BAD); }
-                char *h = sweep_header_text(ibp_version(), canon, s, j + 1, jobs);
-                int crc = !h || sink_write(&o, h, strlen(h)) || run_shard(&o, s, j + 1, jobs, 0);
-                _exit(close(o.fd) != 0 || crc ? EXIT_BAD : 0);
-            }
-        }
-        int failed = 0;
-        for (int j = 0; j < jobs; j++) {
-            int st = 0;
-            if (pids[j] <= 0) { failed = 1; continue; }
-            waitpid(pids[j], &st, 0);
-            failed |= !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-        }
-        if (failed) { fprintf(stderr, "ibp sweep: a job failed\n"); rc = EXIT_BAD; }
-        else {
-            char **margv = calloc((size_t)jobs + 3, sizeof(char *));
-            for (int j = 0; j < jobs; j++) margv[j] = parts[j];
-            int margc = jobs;
-            if (out) { margv[margc++] = "--out"; margv[margc++] = (char *)out; }
-            rc = cli_merge(margc, margv);
-            free(margv);
-        }
-        for (int j = 0; j < jobs; j++) { if (parts[j][0]) remove(parts[j]); free(parts[j]); }
-        free(parts);
-        free(pids);
-        goto done;
-    }
-#endif
     sink o = {1, "the standard output"};
     resume_state st = {0, 0};
     if (resume) {
@@ -488,9 +708,14 @@ int cli_sweep(int argc, char **argv) {
         o.name = out;
         if (o.fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", out, open_why(errno)); rc = EXIT_BAD; goto done; }
     }
-    fprintf(stderr, "ibp sweep: %ld cells%s, estimated %.3g s%s\n", cells, nshards > 1 ? " (this shard runs ~1/N)" : "",
-            est / (double)cells * (double)(mine - st.done), st.done > 0 ? " for the rest" : "");
+    estimate_sweep(s, shard, nshards, st.done, 0, &est_all, &est_mine, &est_rest, &est_most);
+    fprintf(stderr, "ibp sweep: %ld cells%s, estimated %.3g s%s%s\n", cells, nshards > 1 ? " (this shard runs ~1/N)" : "",
+            est_rest / jobs, st.done > 0 ? " for the rest" : "", jobs > 1 ? " with the jobs in parallel" : "");
     if (!resume || st.keep == 0) rc = resume ? 0 : sink_write(&o, header, strlen(header));
+#ifndef __EMSCRIPTEN__
+    if (!rc && jobs > 1) rc = run_jobs(&o, s, jobs, st.done, out);
+    else
+#endif
     if (!rc) rc = run_shard(&o, s, shard, nshards, st.done);
     if (o.fd != 1 && close(o.fd) != 0 && !rc) {
         fprintf(stderr, "ibp sweep: writing %s failed: %s\n", out, strerror(errno));

@@ -13,7 +13,8 @@
  *     value is a whole number in [1, IBP_SWEEP_MAX_VALUES]: "3", "3.0" and "3e0" all mean 3, as
  *     integer keys of the config language accept "1e5".
  *   - lin/log values: the endpoints exactly as written; inside, a + ((b - a) i) / (N - 1) and
- *     a * ibp_pow(b / a, i / (N - 1)) (our pow: identical bits natively and in wasm).
+ *     a * ibp_pow(b / a, i / (N - 1)), or exp(log a + (log b - log a) i / (N - 1)) where b / a
+ *     would overflow (our pow, exp and log: identical bits natively and in wasm).
  *   - A list value may not contain & = # spaces or control characters (they would change what
  *     the cell's config says); %XX escapes are read as the config parser reads them, so a
  *     list-valued key can be swept: init=4%2C0.1,2%2C0.5 is the values "4,0.1" and "2,0.5".
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config/config.h"
+#include "numerics/numerics.h"
 
 typedef struct ibp__vary {
     const char *key;       /* the config key */
@@ -83,6 +85,15 @@ static int ibp__value(ibp__arena *a, int ki, const char *spec, int64_t i, const 
     return IBP_OK;
 }
 
+/* The point t in [0, 1] of a log grid from lo to hi (both > 0): lo (hi/lo)^t, as it has always
+ * been written, while hi/lo is a normal number; in log space when it is not (log:1e-200:1e200
+ * overflows it), where exp(log lo + t (log hi - log lo)) cannot overflow. */
+static double ibp__log_point(double lo, double hi, double t) {
+    double ratio = hi / lo;
+    if (ratio < 1e300 && ratio > 1e-300) return lo * ibp_pow(ratio, t);
+    return ibp__exp(ibp__log(lo) + t * (ibp__log(hi) - ibp__log(lo)));
+}
+
 /* lin:START:STOP:N or log:START:STOP:N (g points after "lin:"); spec: the vary, for messages. */
 static int ibp__grid_range(ibp__arena *a, ibp__vary *v, int ki, const char *spec, int is_log, const char *g,
                            char *err, size_t errlen) {
@@ -116,7 +127,7 @@ static int ibp__grid_range(ibp__arena *a, ibp__vary *v, int ki, const char *spec
     for (int64_t i = 0; i < n; i++) {
         /* the endpoints exactly as written; integers stay exact on a lin grid */
         double t = n == 1 ? 0.0 : (double)i / (double)(n - 1), y;
-        if (is_log) y = i == 0 ? lo : i == n - 1 ? hi : lo * ibp_pow(hi / lo, t);
+        if (is_log) y = i == 0 ? lo : i == n - 1 ? hi : ibp__log_point(lo, hi, t);
         else y = i == 0 ? lo : i == n - 1 ? hi : lo + ((hi - lo) * (double)i) / (double)(n - 1);
         char text[32];
         ibp_format_double(text, y);

@@ -33,8 +33,9 @@ const DEFAULT = {
 
 // workers=N in the link sets the pool size (for measuring how a sweep scales); default one per core
 const asked = Number(new URLSearchParams(location.hash.slice(1)).get('workers'));
+const validWorkers = Number.isInteger(asked) && asked >= 1 && asked <= 16; // else a notice (readLink)
 const page = {
-  pool: new SweepPool(Number.isInteger(asked) && asked >= 1 && asked <= 16 ? { size: asked } : {}),
+  pool: new SweepPool(validWorkers ? { size: asked } : {}),
   presets: [],
   panel: null,          // the preset panel the form was filled from: its labels, lines, bands
   plan: null, results: [], spec: null,
@@ -148,6 +149,10 @@ function readLink() {
   else if (y) {
     messages.show(`The link asks to show y=${y.slice(0, 60)}${y.length > 60 ? '…' : ''}, which is not a summary field of the engine; it shows ${fieldLabel(ui.y.value)} instead. The fields are: ${page.fields.join(', ')}.`, 'warn', { id: 'link-y' });
   }
+  const w = params.get('workers');
+  if (w !== null && !validWorkers) {
+    messages.show(`The link asks for workers=${w.slice(0, 20)}${w.length > 20 ? '…' : ''}, which is not a number of workers from 1 to 16; the page uses ${page.pool.size} (one per core) instead.`, 'warn', { id: 'link-workers' });
+  }
   if (params.get('view') === 'lines' || params.get('view') === 'heatmap') ui.view.value = params.get('view');
   if (params.get('xlog')) ui.xlog.checked = params.get('xlog') === '1';
   if (params.get('ylog')) ui.ylog.checked = params.get('ylog') === '1';
@@ -173,7 +178,7 @@ function writeLink() {
   p.set('view', ui.view.value);
   if (ui.xlog.checked) p.set('xlog', '1');
   if (ui.ylog.checked) p.set('ylog', '1');
-  if (Number.isInteger(asked) && asked >= 1 && asked <= 16) p.set('workers', String(asked));
+  if (validWorkers) p.set('workers', String(asked));
   history.replaceState(null, '', `#${p.toString()}`);
 }
 
@@ -440,7 +445,7 @@ async function init() {
   fillKeys(info.keys || []);
   const autorun = readLink();
   ui.run.disabled = false;
-  if (autorun) start(['link', 'link-y']);
+  if (autorun) start(['link', 'link-y', 'link-workers']);
 }
 
 initPwa();

@@ -122,16 +122,35 @@ export function estimateSeconds(probe, cells, workers = 1) {
   return (cells * perCellMs) / 1000 / Math.max(1, workers);
 }
 
+// The command line's limits (include/ibp.h: IBP_SWEEP_MAX_CELLS per sweep, IBP_SWEEP_MAX_JOB_CELLS
+// per process): the page's advice to run a sweep there must be one the CLI accepts.
+export const CLI_MAX_CELLS = 1000000;
+export const CLI_MAX_JOB_CELLS = 10000;
+
+// How to run on the command line a sweep the page refuses: `--jobs N` within the CLI's per-job
+// limit, shards and a merge above it, and no command at all above its per-sweep limit.
+export function cliAdvice(cells, base, specs) {
+  const cmd = `ibp sweep '${base}' ${specs.map((s) => `--vary ${s}`).join(' ')}`;
+  if (cells > CLI_MAX_CELLS) {
+    return `It is over the command line's limit too (at most ${CLI_MAX_CELLS} cells per sweep): use a coarser grid, or split the grid into sweeps of at most ${CLI_MAX_CELLS} cells each (e.g. one per range of the first key's values).`;
+  }
+  if (cells > CLI_MAX_JOB_CELLS) {
+    const n = Math.ceil(cells / CLI_MAX_JOB_CELLS);
+    return `Use a coarser grid, or run it with the command line in ${n} or more shards (at most ${CLI_MAX_JOB_CELLS} cells per process): ${cmd} --shard I/${n} --out part-I.csv for I = 1 to ${n}, then ibp merge part-*.csv --out sweep.csv (scripts/slurm-sweep does this on a Slurm cluster).`;
+  }
+  return `Use a coarser grid, or run it with the command line: ${cmd} --jobs N`;
+}
+
 // Whether the page runs a sweep: null when it does, else the sentence that says why not (with the
-// count and the estimated time) and how to run it anyway (a coarser grid, or the CLI).
+// count and the estimated time) and how to run it anyway (a coarser grid, or the CLI if it can).
 export function refusal({ cells, seconds, workers, base, specs }) {
-  const cli = `ibp sweep '${base}' ${specs.map((s) => `--vary ${s}`).join(' ')} --jobs N`;
   const est = `estimated ${formatDuration(seconds)} with ${workers} worker${workers > 1 ? 's' : ''}`;
   if (cells > PAGE_MAX_CELLS) {
-    return `This sweep has ${cells} cells (${est}): the page runs at most ${PAGE_MAX_CELLS}. Use a coarser grid, or run it with the command line: ${cli}`;
+    return `This sweep has ${cells} cells (${est}): the page runs at most ${PAGE_MAX_CELLS}. ${cliAdvice(cells, base, specs)}`;
   }
   if (seconds > PAGE_MAX_SECONDS) {
-    return `This sweep of ${cells} cells would take too long in the browser (${est}; the page runs sweeps of up to ${formatDuration(PAGE_MAX_SECONDS)}). Use fewer cells or steps, or run it with the command line: ${cli}`;
+    const cmd = `ibp sweep '${base}' ${specs.map((s) => `--vary ${s}`).join(' ')} --jobs N`;
+    return `This sweep of ${cells} cells would take too long in the browser (${est}; the page runs sweeps of up to ${formatDuration(PAGE_MAX_SECONDS)}). Use fewer cells or steps, or run it with the command line: ${cmd}`;
   }
   return null;
 }
