@@ -152,3 +152,22 @@ test('the spectrum on demand for a run that measures nothing @newcomer', async (
   expect(Math.abs(Number(d.largest) - big)).toBeLessThanOrEqual(1e-9 * big);
   expect(Math.abs(Number(d.smallest))).toBeLessThanOrEqual(1e-9 * big);
 });
+
+// A diverged run's last step has no Hessian: the engine refuses it (it once gave NaN eigenvalues,
+// shown as "64 eigenvalues · largest 0"), and the refusal replaces the spectrum shown before.
+test('the step where a run diverged is refused, in every method, and replaces the old readout', async ({ page }) => {
+  await page.goto('/#v=1&div_loss=1e300&lr=1000&steps=50&limit=20');
+  await expect(stat(page, 'run state')).toHaveText('paused', { timeout: 30000 });
+  const d = await fullSpectrum(page);
+  expect(d.method).toBe('exact');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect(stat(page, 'run state')).toHaveText(/diverged/, { timeout: 30000 });
+  for (const method of ['auto', 'exact', 'density']) {
+    await page.getByLabel('method').selectOption(method);
+    if (method === 'auto') await page.getByRole('button', { name: 'Full spectrum' }).click();
+    await expect(page.locator('#spec-note')).toHaveText(/^Not computed: .*not finite/);
+    await expect(readout(page)).toHaveText('');
+    await expect(page.locator('#spectrum-full')).toBeHidden();
+    expect((await data(page)).method).toBeUndefined();
+  }
+});
