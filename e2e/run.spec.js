@@ -118,7 +118,7 @@ test('after a divergence, a lower η then Reset runs from the start with it; the
   await page.goto('/#v=1&lr=50&steps=300');
   await expect(stat(page, 'run state')).toHaveText(/diverged/, { timeout: 30000 });
   const alert = page.getByRole('alert').filter({ hasText: 'Diverged at step' });
-  await expect(alert).toContainText('type it in “η now” and press Set η');
+  await expect(alert).toContainText('lower η (“η now” and Set η, or the slider), then Reset');
   await page.getByLabel('η now').fill('0.05');
   await page.getByRole('button', { name: 'Set η' }).click();
   await expect.poll(() => page.url()).toMatch(/[#&]lr=0\.05(&|$)/);

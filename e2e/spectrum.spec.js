@@ -105,10 +105,11 @@ test('SLQ density of a model with P > 2000: mass 1, its support covers the measu
   await page.waitForTimeout(300);
   await page.locator('#spec-fig').screenshot({ path: 'build/screenshots/spectrum-density-dark.png' });
   await page.emulateMedia({ colorScheme: 'light' });
-  // asking for exact here is refused by the engine, in place, and the density stays
+  // asking for exact here is refused by the engine, in place, and the refusal replaces the density
   await page.getByLabel('method').selectOption('exact');
   await expect(page.locator('#spec-note')).toContainText(/^Not computed: the exact spectrum needs P <= 2000 .* use the density \(SLQ\) instead$/);
-  expect((await data(page)).method).toBe('density');
+  expect((await data(page)).method).toBeUndefined();
+  await expect(page.locator('#spectrum-full')).toBeHidden();
 });
 
 test('the memory cap refuses a spectrum with the engine message; the run is untouched', async ({ page }) => {

@@ -54,7 +54,7 @@ export function mountTransport({ ui, store, actions, say, link, copy }) {
     if (!firstStep && st.t >= 1) { firstStep = true; performance.mark('ibp-first-step'); }
     const divergedBefore = prevSt && prevSt.runId === st.runId && isDiverged(s, prevSt);
     if (isDiverged(s) && !divergedBefore) {
-      say.message(`${capitalize(st.message)}. The run is paused: ${lowerEtaAdvice()} and press Reset (it then runs from the start with it), or change the settings.`, 'error', { id: 'diverged' });
+      say.message(`${capitalize(st.message)}. The run is paused: ${lowerEtaAdvice()}, then Reset, or change the settings.`, 'error', { id: 'diverged' });
       say.announce('diverged');
     } else if (st.state >= 0 && !st.running && !isDiverged(s) && (!prevSt || prevSt.state !== st.state)) {
       say.announce(st.message);
@@ -65,7 +65,7 @@ export function mountTransport({ ui, store, actions, say, link, copy }) {
   // How to lower eta with the controls on screen: a phone hides the η field, not the slider.
   function lowerEtaAdvice() {
     const shown = (e) => !!e && e.getClientRects().length > 0;
-    if (shown(ui.etaNow)) return 'lower η (type it in “η now” and press Set η, or drag the learning-rate slider)';
+    if (shown(ui.etaNow)) return 'lower η (“η now” and Set η, or the slider)';
     if (shown(ui.slider)) return 'lower η with the learning-rate slider';
     return 'lower η (the lr setting)';
   }
