@@ -111,3 +111,73 @@ test('eta changed mid-run takes effect from the next step', async ({ page }) => 
   const s = await statNumber(page, 'step');
   await waitForStep(page, s + 50);
 });
+
+// The divergence advice works: η set on a diverged run is the starting lr of the next Reset (the
+// link says lr=…, no lr_at past the end), with the field and with the slider.
+test('after a divergence, a lower η then Reset runs from the start with it; the link says lr', async ({ page }) => {
+  await page.goto('/#v=1&lr=50&steps=300');
+  await expect(stat(page, 'run state')).toHaveText(/diverged/, { timeout: 30000 });
+  const alert = page.getByRole('alert').filter({ hasText: 'Diverged at step' });
+  await expect(alert).toContainText('lower η (“η now” and Set η, or the slider), then Reset');
+  await page.getByLabel('η now').fill('0.05');
+  await page.getByRole('button', { name: 'Set η' }).click();
+  await expect.poll(() => page.url()).toMatch(/[#&]lr=0\.05(&|$)/);
+  expect(page.url()).not.toContain('lr_at');
+  await expect(page.locator('#eta-readout')).toContainText('η = 0.05');
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await expect(stat(page, 'step')).toHaveText('0 / 300');
+  await expect(page.locator('#run-info')).toContainText('η = 0.05');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect(stat(page, 'run state')).toHaveText('steps done', { timeout: 30000 });
+  expect(page.url()).toMatch(/[#&]lr=0\.05(&|$)/);
+  expect(page.url()).not.toContain('lr_at');
+  // a finished run: η is the next Reset's too, never an lr_at past its end
+  await page.getByLabel('η now').fill('0.2');
+  await page.getByRole('button', { name: 'Set η' }).click();
+  await expect.poll(() => page.url()).toMatch(/[#&]lr=0\.2(&|$)/);
+  expect(page.url()).not.toContain('lr_at');
+  // the slider, on a diverged run
+  await page.goto('/#v=1&lr=50&steps=300');
+  await expect(stat(page, 'run state')).toHaveText(/diverged/, { timeout: 30000 });
+  await page.locator('#eta-slider').fill('300'); // c well below 1
+  await expect.poll(() => page.url()).not.toMatch(/[#&]lr=50(&|$)/);
+  expect(page.url()).not.toContain('lr_at');
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect(stat(page, 'run state')).toHaveText('steps done', { timeout: 30000 });
+});
+
+// Continue: the link carries the new step count, and a later η change lies within it.
+test('Continue says what it does, and the link then says the new steps', async ({ page }) => {
+  await page.goto('/#v=1&steps=200&limit=450');
+  await expect(stat(page, 'run state')).toHaveText('steps done', { timeout: 30000 });
+  const cont = page.getByRole('button', { name: 'Continue' });
+  await expect(cont).toHaveAttribute('title', /^Run 200 more steps \(to step 400\)/);
+  await cont.click();
+  await expect.poll(() => page.url()).toMatch(/[#&]steps=400(&|$)/);
+  await expect(stat(page, 'run state')).toHaveText('steps done', { timeout: 30000 });
+  await expect(stat(page, 'step')).toHaveText('400 / 400');
+  await expect(page.getByRole('button', { name: 'Continue' })).toHaveAttribute('title', /^Run 200 more steps \(to step 600\)/);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(stat(page, 'step')).toHaveText('450 / 600', { timeout: 30000 }); // paused at the limit
+  await expect.poll(() => page.url()).toMatch(/[#&]steps=600(&|$)/);
+  await page.getByLabel('η now').fill('0.1');
+  await page.getByRole('button', { name: 'Set η' }).click();
+  await expect.poll(() => page.url()).toMatch(/[#&]lr_at=\d+,0\.1&/);
+  const [, at] = /lr_at=(\d+),/.exec(page.url());
+  expect(Number(at)).toBeLessThanOrEqual(600);
+  expect(page.url()).toMatch(/[#&]steps=600(&|$)/);
+});
+
+test('on a phone, the divergence advice names the control that is there', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/#v=1&lr=50&steps=300');
+  await expect(stat(page, 'run state')).toHaveText(/diverged/, { timeout: 30000 });
+  const alert = page.getByRole('alert').filter({ hasText: 'Diverged at step' });
+  if (await page.locator('#eta-now').isVisible()) await expect(alert).toContainText('η now');
+  else {
+    await expect(alert).not.toContainText('η now');
+    await expect(alert).toContainText('learning-rate slider');
+    await expect(page.locator('#eta-slider')).toBeVisible();
+  }
+});

@@ -105,10 +105,11 @@ test('SLQ density of a model with P > 2000: mass 1, its support covers the measu
   await page.waitForTimeout(300);
   await page.locator('#spec-fig').screenshot({ path: 'build/screenshots/spectrum-density-dark.png' });
   await page.emulateMedia({ colorScheme: 'light' });
-  // asking for exact here is refused by the engine, in place, and the density stays
+  // asking for exact here is refused by the engine, in place, and the refusal replaces the density
   await page.getByLabel('method').selectOption('exact');
   await expect(page.locator('#spec-note')).toContainText(/^Not computed: the exact spectrum needs P <= 2000 .* use the density \(SLQ\) instead$/);
-  expect((await data(page)).method).toBe('density');
+  expect((await data(page)).method).toBeUndefined();
+  await expect(page.locator('#spectrum-full')).toBeHidden();
 });
 
 test('the memory cap refuses a spectrum with the engine message; the run is untouched', async ({ page }) => {
@@ -151,4 +152,23 @@ test('the spectrum on demand for a run that measures nothing @newcomer', async (
   const big = a * a + b * b;
   expect(Math.abs(Number(d.largest) - big)).toBeLessThanOrEqual(1e-9 * big);
   expect(Math.abs(Number(d.smallest))).toBeLessThanOrEqual(1e-9 * big);
+});
+
+// A diverged run's last step has no Hessian: the engine refuses it (it once gave NaN eigenvalues,
+// shown as "64 eigenvalues · largest 0"), and the refusal replaces the spectrum shown before.
+test('the step where a run diverged is refused, in every method, and replaces the old readout', async ({ page }) => {
+  await page.goto('/#v=1&div_loss=1e300&lr=1000&steps=50&limit=20');
+  await expect(stat(page, 'run state')).toHaveText('paused', { timeout: 30000 });
+  const d = await fullSpectrum(page);
+  expect(d.method).toBe('exact');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect(stat(page, 'run state')).toHaveText(/diverged/, { timeout: 30000 });
+  for (const method of ['auto', 'exact', 'density']) {
+    await page.getByLabel('method').selectOption(method);
+    if (method === 'auto') await page.getByRole('button', { name: 'Full spectrum' }).click();
+    await expect(page.locator('#spec-note')).toHaveText(/^Not computed: .*not finite/);
+    await expect(readout(page)).toHaveText('');
+    await expect(page.locator('#spectrum-full')).toBeHidden();
+    expect((await data(page)).method).toBeUndefined();
+  }
 });

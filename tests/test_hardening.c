@@ -210,6 +210,35 @@ static void test_sigma(void) {
     ibp_run_destroy(r);
 }
 
+static void test_spectrum_diverged(void) {
+    /* the page asked for the exact spectrum of a diverged run (loss infinite at step 31) and got
+     * 321 "eigenvalues" that were all NaN (shown as 0): parameters that are not finite must be
+     * refused in every mode, as a non-finite Hessian is */
+    ibp_run *r = created("div_loss=1e300&lr=1000&steps=50", NULL, NULL);
+    if (!r) return;
+    char err[256] = "";
+    while (ibp_run_state(r) == IBP_RUNNING && ibp_run_step(r, 50, err, sizeof err) > 0) {}
+    T_CHECK(has(ibp_run_message(r), "diverged at step 31"), "the run diverges: %s", ibp_run_message(r));
+    for (int mode = IBP_SPECTRUM_TOP; mode <= IBP_SPECTRUM_DENSITY; mode++) {
+        ibp_spectrum *s = NULL;
+        err[0] = 0;
+        int rc = ibp_spectrum_create(&s, r, mode, 0, 0, 0, err, sizeof err);
+        char js[65536] = "";
+        if (s) ibp_spectrum_json(s, js, sizeof js);
+        T_CHECK(rc == IBP_E_NUMERIC && s == NULL && has(err, "not finite"), "mode %d refused: rc %d, %s %.200s", mode,
+                rc, err, js);
+        ibp_spectrum_destroy(s);
+    }
+    /* the same with a finite theta whose Hessian is finite but whose eigenvalues are not: none
+     * here, but one NaN in theta is enough to refuse */
+    r->theta[0] = IBP_NAN;
+    ibp_spectrum *s = NULL;
+    int rc = ibp_spectrum_create(&s, r, IBP_SPECTRUM_EXACT, 0, 0, 0, err, sizeof err);
+    T_CHECK(rc == IBP_E_NUMERIC && s == NULL && has(err, "parameters are not finite"), "NaN theta refused: rc %d, %s", rc, err);
+    ibp_spectrum_destroy(s);
+    ibp_run_destroy(r);
+}
+
 /* List items are read by a fast path for short decimals (Clinger: an exact integer times or over
  * an exact power of ten): it must give strtod's double for every form it takes. */
 static void test_list_numbers(void) {
@@ -346,6 +375,7 @@ int main(void) {
     test_unused_inputs();
     test_lr_rel_refusal();
     test_sigma();
+    test_spectrum_diverged();
     test_list_numbers();
     test_long_list_refusal();
     return t_summary();

@@ -156,6 +156,34 @@ static void test_lr_at(void) {
     }
 }
 
+/* A run continued past its steps (the page's "Continue") names that in its config: the run the
+ * config makes takes the same steps to the same parameters, and changes of eta after the old
+ * limit lie within the new one. */
+static void test_extend_config(void) {
+    ibp_run *a = t_run("model=mlp&depth=2&width=8&d=3&n=20&lr=0.1&steps=20&measure_every=5", NULL, NULL);
+    if (!a) return;
+    char err[256], cfg[1024];
+    ibp_run_step(a, 100, NULL, 0);
+    T_CHECK(ibp_run_state(a) == IBP_DONE_STEPS && ibp_run_t(a) == 20, "stops at 20");
+    T_CHECK(ibp_run_extend(a, 20, err, sizeof err) == IBP_OK, "extend: %s", err);
+    ibp_run_config(a, 0, cfg, sizeof cfg);
+    T_CHECK(strstr(cfg, "steps=40") != NULL && strstr(cfg, "steps=20") == NULL, "the config says steps=40: %s", cfg);
+    ibp_run_step(a, 10, NULL, 0);
+    T_CHECK(ibp_run_set_lr(a, 0.05, err, sizeof err) == IBP_OK, "set lr: %s", err);
+    ibp_run_step(a, 100, NULL, 0);
+    ibp_run_config(a, 0, cfg, sizeof cfg);
+    T_CHECK(strstr(cfg, "lr_at=31,0.05") != NULL && strstr(cfg, "steps=40") != NULL, "lr_at within steps: %s", cfg);
+    ibp_run *b = t_run(cfg, NULL, NULL);
+    if (b) {
+        ibp_run_step(b, 100, NULL, 0);
+        T_CHECK(ibp_run_t(b) == 40 && ibp_run_state(b) == IBP_DONE_STEPS, "the config's run goes to 40: %lld",
+                (long long)ibp_run_t(b));
+        T_CHECK(t_same_bits(ibp_run_params(a), ibp_run_params(b), ibp_run_nparams(a)), "the same parameters bit for bit");
+        ibp_run_destroy(b);
+    }
+    ibp_run_destroy(a);
+}
+
 static void test_divergence(void) {
     /* G1 with c = 6: the loss exceeds 1e10 within 20 steps */
     ibp_run *r = t_run("model=linear&width=1000&param=ntk&init=normal&data=inline&xs=1&ys=0&lr_rel=6&steps=2000&measure=0", NULL, NULL);
@@ -464,6 +492,7 @@ static void test_boundary(void) {
 
 int main(void) {
     test_lr_at();
+    test_extend_config();
     test_boundary();
     test_memory_cap();
     test_gd_update();

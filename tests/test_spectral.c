@@ -248,6 +248,12 @@ static void test_exact(void) {
             "symmetric operator: asym %.3g", asym);
     d.poison = 1, d.poison_value = INFINITY;
     T_CHECK(ibp__spectrum_exact(t_dense_mv, &d, n, ws, w, NULL, &asym) == -2, "non-finite operator");
+    /* finite entries near the largest double: the eigensolver overflows, and its NaN
+     * eigenvalues must not come back as a result (a diverged run's Hessian did) */
+    d.poison = 0;
+    for (int i = 0; i < n * n; i++) S2[i] = 1e308 * (i % 3 ? 1.0 : -1.0);
+    t_dense dh = {n, S2, 0, 0, 0};
+    T_CHECK(ibp__spectrum_exact(t_dense_mv, &dh, n, ws, w, NULL, &asym) == -2, "overflowing eigenvalues refused");
     T_CHECK(ibp__spectrum_exact(t_dense_mv, &d, IBP__SPECTRUM_EXACT_MAX + 1, ws, w, NULL, &asym) ==
                 -1,
             "P above the limit refused");

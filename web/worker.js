@@ -186,7 +186,8 @@ const worker = engineWorker({
       const rc = run.extend(more);
       if (rc !== 0) throw new EngineError(`the run cannot be continued: ${run.message}`, rc);
       if (session.log) session.log.note(`continued by hand past the configured ${total} steps at step ${run.t}`);
-      return status();
+      // the engine records the new limit in the run's config (steps=N), as it records lr_at
+      return { ...status(), canonical: run.config(false), full: run.config(true) };
     },
     lossGrid: (args) => lossGrid(session.probe, args),
     spectrum: (args) => spectrum(args),

@@ -212,5 +212,7 @@ int ibp__spectrum_exact(ibp__matvec mv, void *ctx, long P, void *work, double *w
         }
     }
     *asym = den > 0 ? ibp__sqrt(num / den) : 0.0;
-    return ibp__eigh(n, H, w, V, e + n) ? -1 : 0;
+    if (ibp__eigh(n, H, w, V, e + n)) return -1;
+    /* finite entries near the largest double overflow inside the eigensolver */
+    return sp_finite(w, n) ? 0 : -2;
 }

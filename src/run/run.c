@@ -484,6 +484,9 @@ int ibp_run_extend(ibp_run *r, int64_t more, char *err, size_t errlen) {
         return ibp__fail(err, errlen, IBP_E_STATE, "the run cannot be continued: it %s (%s)",
                          r->state == IBP_DIVERGED ? "diverged" : "has converged", r->msg);
     r->steps += (int)more;
+    /* recorded in the config like a change of eta (lr_at): the run's config, its link and its CSV
+     * header then name a run that goes as far as this one */
+    r->c.steps = r->steps;
     if (r->t < r->steps) r->state = IBP_RUNNING;
     return IBP_OK;
 }

@@ -57,6 +57,18 @@ int ibp_spectrum_create(ibp_spectrum **out, ibp_run *r, int mode, int k_or_probe
     if (mode == IBP_SPECTRUM_EXACT && P > IBP__SPECTRUM_EXACT_MAX)
         return ibp__fail(err, errlen, IBP_E_ARG, "the exact spectrum needs P <= %d (the Hessian is P^2 doubles); "
                          "this model has P = %ld: use the density (SLQ) instead", IBP__SPECTRUM_EXACT_MAX, P);
+    /* The Hessian is defined only where the loss is finite. A diverged run's last step can have
+     * finite parameters, an infinite loss and Hessian columns that are finite but so large that
+     * every eigenvalue came out NaN (the page showed them as zeros): refuse before computing. */
+    for (long i = 0; i < P; i++)
+        if (!ibp__isfinite(r->theta[i]))
+            return ibp__fail(err, errlen, IBP_E_NUMERIC, "no spectrum at step %ld: the parameters are not finite "
+                             "there (the run diverged); reset the run, or stop it before it diverges", r->t);
+    if (!r->fgrad_valid) ibp__run_full_loss_grad(r); /* a cache of theta's loss: the run is unchanged */
+    if (!ibp__isfinite(r->loss))
+        return ibp__fail(err, errlen, IBP_E_NUMERIC, "no spectrum at step %ld: the training loss is not finite "
+                         "there (%s), so its Hessian is not defined; reset the run, or stop it before it diverges",
+                         r->t, r->loss != r->loss ? "NaN" : "infinite");
     int k = 0, probes = 0, ngrid = 400, krylov = 0;
     if (mode == IBP_SPECTRUM_TOP) {
         k = k_or_probes > 0 ? k_or_probes : (c->topk > 3 ? c->topk : 3);
@@ -134,7 +146,8 @@ int ibp_spectrum_create(ibp_spectrum **out, ibp_run *r, int mode, int k_or_probe
     if (rc != 0) {
         free(mem);
         return ibp__fail(err, errlen, IBP_E_NUMERIC, "the spectrum computation failed (%s)",
-                         rc == -2 ? "the Hessian has non-finite entries at these parameters" : "no convergence");
+                         rc == -2 ? "the Hessian's entries or eigenvalues are not finite at these parameters"
+                                  : "no convergence");
     }
     *out = s;
     return IBP_OK;

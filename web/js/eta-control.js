@@ -3,7 +3,8 @@
 // the current absolute eta beside it, and the theory's bands for the chosen model (eta-bands.js).
 // Dragging it mid-run changes eta from the next step on (run-actions.js applyEta: the engine
 // records it in the run's config, so the link and the exports reproduce the run); before the
-// first step it makes the run again with that eta as its lr.
+// first step it makes the run again with that eta as its lr; on a stopped run (diverged, steps
+// done) it is the starting lr of the next Reset.
 import { etaBands, cOfPos, posOfC, SLIDER } from './eta-bands.js';
 import { pairsMap } from './kv.js';
 import { fmt } from './format.js';
@@ -20,7 +21,12 @@ export function mountEtaControl({ ui, store, actions, request }) {
   let asked = -1;
 
   const s0Of = (s) => (s.s0 && s.run && s.s0.runId === s.run.runId ? s.s0.s0 : NaN);
-  const etaOf = (s) => (s.status && s.status.runId === (s.run && s.run.runId) && Number.isFinite(s.status.lr) ? s.status.lr : s.run ? s.run.lr : NaN);
+  // the eta of the run, or on a stopped run the starting eta chosen for its next Reset
+  const etaOf = (s) => {
+    const next = actions.startEta ? actions.startEta(s) : NaN;
+    if (Number.isFinite(next)) return next;
+    return s.status && s.status.runId === (s.run && s.run.runId) && Number.isFinite(s.status.lr) ? s.status.lr : s.run ? s.run.lr : NaN;
+  };
 
   function drawBands(full) {
     const { bands, source } = etaBands(full);
@@ -74,8 +80,7 @@ export function mountEtaControl({ ui, store, actions, request }) {
     const s = state();
     if (!hasRun(s)) return;
     lastSent = performance.now();
-    if (s.status && s.status.t === 0 && !s.status.playing) actions.setInitialEta(eta);
-    else actions.applyEta(eta);
+    actions.setEta(eta); // before the first step: a new run; stopped: the next Reset's; else from the next step
   }
 
   function onInput(final) {

@@ -135,7 +135,7 @@ const problems = mountLinkProblems({
 const link = mountLinkSync({ store, client, say, settings, actions, views, problems, ui: { speed: $('speed'), openFull: $('open-full') } });
 mountTransport({
   ui: {
-    play: $('play'), step: $('step'), reset: $('reset'), speed: $('speed'), etaNow: $('eta-now'), etaSet: $('eta-set'),
+    play: $('play'), step: $('step'), reset: $('reset'), speed: $('speed'), etaNow: $('eta-now'), etaSet: $('eta-set'), slider: $('eta-slider'),
     keep: $('keep'), copyLink: $('copy-link'), apply: $('apply'), runInfo: $('run-info'),
   },
   store, actions, say, link, copy,

@@ -40,7 +40,8 @@
 //   view        { withData?, network?, grid? }      the data and model view at the current step
 //               (picture.js): { runId, t, kind, classification, model, data? (when asked), network? }
 //   speed       { stepsPerSecond }                  Status (Infinity = as fast as possible)
-//   extend      { more }                            Status (raise the step limit of a finished run)
+//   extend      { more }                            Status + { canonical, full } (raise the step limit of a finished run;
+//                                                   the config records it: steps=N)
 //   lossGrid    { x0, x1, y0, y1, nx, ny }          { data: Float64Array(ny*nx) } training loss on a
 //               grid of the two parameters (two-parameter runs only), row j = y0 + j (y1-y0)/(ny-1)
 //   spectrum    { mode, probes?, steps? }           the Hessian spectrum at the run's current

@@ -81,9 +81,13 @@ export function runActions({ client, store, say, files, form, etaSet = () => {},
     if (!st || !s.run) return;
     if (st.playing) { await act('pause'); say.announce('paused'); return; }
     if (isDone(s)) { // steps done: continue for as many steps again
-      const more = Math.max(1, s.run.stepsTotal > 0 ? Math.min(s.run.stepsTotal, 1e6) : 1000);
-      if (!(await act('extend', { more }))) return;
-      store.dispatch('handEdited', `continued by hand past the configured ${s.run.stepsTotal} steps`);
+      startOver = null;
+      const st2 = await act('extend', { more: continueSteps(s.run) });
+      if (!st2) return;
+      // the engine records the new limit in the run's config (steps=N): the link reproduces the
+      // longer run, and a change of eta after the old end lies within it
+      if (st2.canonical !== undefined) store.dispatch('configRecorded', { runId: st2.runId, canonical: st2.canonical, full: st2.full });
+      else store.dispatch('handEdited', `continued by hand past the configured ${s.run.stepsTotal} steps`);
     }
     await act('play');
     say.announce('playing');
@@ -109,7 +113,9 @@ export function runActions({ client, store, say, files, form, etaSet = () => {},
     if (s.lastConfig === null) return; // '' is a config too: the engine defaults
     const wasPlaying = s.lost ? s.lost.playing : !!(s.status && s.status.playing);
     say.clearMessages(['link', 'link-version']);
-    if (s.lost) { await createRun(s.lastConfig, { autoplay: wasPlaying }); return; }
+    // a starting eta chosen on a stopped run: the worker's run does not hold it, the config does
+    const start = startOver && s.run && startOver.runId === s.run.runId ? startOver.config : null;
+    if (s.lost || start !== null) { await createRun(start ?? s.lastConfig, { autoplay: wasPlaying }); return; }
     let info;
     try {
       info = await client.request('reset');
@@ -126,6 +132,7 @@ export function runActions({ client, store, say, files, form, etaSet = () => {},
   // eta from the next step on; the engine records it in the run's config (lr_at), which the link
   // and the exports then name. -> the Status, or null (refused: said).
   async function applyEta(v) {
+    startOver = null;
     const st = await act('setLr', { eta: v });
     if (st) {
       store.dispatch('configRecorded', { runId: st.runId, canonical: st.canonical, full: st.full });
@@ -133,6 +140,46 @@ export function runActions({ client, store, say, files, form, etaSet = () => {},
       say.announce(`learning rate set to ${v} from step ${st.from}`);
     }
     return st;
+  }
+
+  // eta on a stopped run (diverged, steps done, converged): no step is left for it, so it is the
+  // starting lr of the next Reset. The config (so the link) says lr=eta from now on, without the
+  // earlier changes of eta (lr_at), which the stopped run keeps showing. -> true, or null (refused).
+  let startOver = null; // { runId, config }: what Reset makes instead of the worker's run
+  async function setStartEta(v) {
+    const s = state();
+    if (!s.config || !s.run) return null;
+    const config = withPairs(s.config.canonical, `lr=${v}`, { alike: [['lr', 'lr_rel', 'lr_at']] });
+    let v2;
+    try {
+      v2 = await client.request('validate', { config });
+    } catch (e) {
+      if (e.kind !== 'crash' && e.kind !== 'aborted') say.message(`η: ${e.message}`, 'error', { id: 'eta' });
+      return null;
+    }
+    if (!v2 || v2.canonical === null || (v2.problems && v2.problems.length)) {
+      say.message(`η = ${v}: ${v2 && v2.problems && v2.problems.length ? v2.problems[0].message : 'not a valid learning rate here'}`, 'error', { id: 'eta' });
+      return null;
+    }
+    const runId = state().run && state().run.runId;
+    if (runId !== s.run.runId) return null; // a new run came meanwhile
+    startOver = { runId, config: v2.canonical, eta: v };
+    store.dispatch('configRecorded', { runId, canonical: v2.canonical, full: v2.full });
+    say.clearMessage('diverged');
+    say.announce(`learning rate ${v} from the start: press Reset to run with it`);
+    say.message(`η = ${v} from the start of the run: press Reset, then Play, to run with it (the link already says lr=${v}).`, 'info', { id: 'eta-start' });
+    return true;
+  }
+  // The starting eta chosen for the next Reset of this run, or NaN.
+  const startEta = (s = state()) => (startOver && s.run && startOver.runId === s.run.runId ? startOver.eta : NaN);
+
+  // eta from the η field or the slider: before the first step the run is made again with it; on a
+  // stopped run it is the next Reset's; else it applies from the next step.
+  function setEta(v) {
+    const st = state().status;
+    if (st && st.t === 0 && !st.playing) return setInitialEta(v);
+    if (st && !st.running) return setStartEta(v);
+    return applyEta(v);
   }
 
   // eta before the first step: the run is made again with that eta as its lr (the config says
@@ -147,7 +194,12 @@ export function runActions({ client, store, say, files, form, etaSet = () => {},
     return ok;
   }
 
-  return { createRun, act, togglePlay, stepOnce, resetRun, applyEta, setInitialEta };
+  return { createRun, act, togglePlay, stepOnce, resetRun, applyEta, setInitialEta, setStartEta, setEta, startEta };
+}
+
+// How many steps "Continue" adds to a finished run: as many as it was made with (1000 when that is 0).
+export function continueSteps(run) {
+  return Math.max(1, run && run.stepsTotal > 0 ? Math.min(run.stepsTotal, 1e6) : 1000);
 }
 
 // The learning rate as the η field shows it.

@@ -95,6 +95,15 @@ export function logDensity(density, decades = 7) {
   return { values: density.map((d) => (Number.isFinite(d) && d > 0 ? Math.max(lo, Math.log10(d)) : lo)), lo, hi };
 }
 
+// Why a spectrum cannot be shown, or '': an eigenvalue (or Ritz value) that is not finite (null in
+// the engine's JSON) would be dropped by the summary, and the rest read as the answer.
+export function notFinite(spec) {
+  const list = spec.mode === 'exact' ? spec.eigenvalues : spec.mode === 'density' ? spec.nodes : spec.values;
+  if (!Array.isArray(list)) return '';
+  const bad = list.filter((v) => !Number.isFinite(v)).length;
+  return bad ? `${bad} of the ${list.length} ${spec.mode === 'density' ? 'Ritz values' : 'eigenvalues'} at step ${spec.step} are not finite` : '';
+}
+
 // The summary of a spectrum, everything the text and the data- attributes say.
 // exact:   { method, step, P, count, largest, smallest, negative, trace, twoOverEta, matvecs, ms }
 // density: { method, step, P, probes, steps, sigma, largest, smallest (the extreme Ritz values,

@@ -5,7 +5,7 @@
 // a run, it follows it: when the run stops at another step (pause, finished, a single step) it
 // is computed again if the last one was cheap, else it says it is out of date.
 import { SpectrumView, FullSpectrumView } from './spectrum.js';
-import { summarize, readoutText, readoutData } from './spectrum-data.js';
+import { summarize, readoutText, readoutData, notFinite } from './spectrum-data.js';
 import { setText, setDisabled } from './dom.js';
 
 // The last computation took at most this long: recompute by itself when the run stops.
@@ -84,7 +84,7 @@ export class SpectrumPanel {
     try {
       spec = await this.request({ mode: this.els.method.value });
     } catch (e) {
-      if (runId === this.runId && e.kind !== 'crash' && e.kind !== 'aborted') this.note(`Not computed: ${e.message}`, true);
+      if (runId === this.runId && e.kind !== 'crash' && e.kind !== 'aborted') this.refuse(e.message);
       return;
     } finally {
       this.busy = false;
@@ -95,7 +95,19 @@ export class SpectrumPanel {
     this.show(spec);
   }
 
+  // A refusal replaces what was shown: an older spectrum beside it would read as its answer.
+  refuse(message) {
+    this.shown = null;
+    this.els.full.hidden = true;
+    this.full.set(null);
+    this.els.readout.replaceChildren();
+    for (const k of Object.keys(this.els.readout.dataset)) delete this.els.readout.dataset[k];
+    this.note(`Not computed: ${message}`, true);
+  }
+
   show(spec) {
+    const missing = notFinite(spec);
+    if (missing) { this.refuse(missing); return; }
     this.shown = spec;
     const s = summarize(spec);
     const r = this.els.readout;

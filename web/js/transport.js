@@ -3,13 +3,13 @@
 // line, and what a status change means for a person (a divergence explained, state changes
 // announced). render(state, prev) follows the store; the buttons call run-actions.js.
 import { isDone, isDiverged, hasRun } from './store.js';
-import { fmtEta, runInfoText } from './run-actions.js';
+import { fmtEta, runInfoText, continueSteps } from './run-actions.js';
 import { SPEEDS } from './protocol.js';
 import { setText, setDisabled, setAttr } from './dom.js';
 
 const capitalize = (s) => (s ? s[0].toUpperCase() + s.slice(1) : s);
 
-// ui: { play, step, reset, speed, etaNow, etaSet, keep, copyLink, apply, runInfo }; link: link-sync.js
+// ui: { play, step, reset, speed, etaNow, etaSet, slider (the eta slider), keep, copyLink, apply, runInfo }; link: link-sync.js
 // (the speed is part of the link); copy(text, what): the clipboard
 export function mountTransport({ ui, store, actions, say, link, copy }) {
   const state = () => store.get();
@@ -31,6 +31,10 @@ export function mountTransport({ ui, store, actions, say, link, copy }) {
       setDisabled(ui.apply, !s.engine || s.creating);
       const playing = !!(st && st.playing);
       setText(ui.play, playing ? 'Pause' : st && isDone(s) ? 'Continue' : 'Play');
+      if (st && !playing && isDone(s)) {
+        const more = continueSteps(s.run);
+        setAttr(ui.play, 'title', `Run ${more} more steps (to step ${st.stepsTotal + more}); the link then says steps=${st.stepsTotal + more}`);
+      } else ui.play.removeAttribute('title');
       setAttr(ui.play, 'aria-pressed', playing ? 'true' : 'false');
     }
     if (s.run && s.run !== prev.run) {
@@ -50,12 +54,20 @@ export function mountTransport({ ui, store, actions, say, link, copy }) {
     if (!firstStep && st.t >= 1) { firstStep = true; performance.mark('ibp-first-step'); }
     const divergedBefore = prevSt && prevSt.runId === st.runId && isDiverged(s, prevSt);
     if (isDiverged(s) && !divergedBefore) {
-      say.message(`${capitalize(st.message)}. The run is paused: lower η (η now, or the lr setting) and press Reset, or change the settings.`, 'error', { id: 'diverged' });
+      say.message(`${capitalize(st.message)}. The run is paused: ${lowerEtaAdvice()}, then Reset, or change the settings.`, 'error', { id: 'diverged' });
       say.announce('diverged');
     } else if (st.state >= 0 && !st.running && !isDiverged(s) && (!prevSt || prevSt.state !== st.state)) {
       say.announce(st.message);
     }
     if (Number.isFinite(st.lr) && document.activeElement !== ui.etaNow && (!prevSt || prevSt.lr !== st.lr)) ui.etaNow.value = fmtEta(st.lr);
+  }
+
+  // How to lower eta with the controls on screen: a phone hides the η field, not the slider.
+  function lowerEtaAdvice() {
+    const shown = (e) => !!e && e.getClientRects().length > 0;
+    if (shown(ui.etaNow)) return 'lower η (“η now” and Set η, or the slider)';
+    if (shown(ui.slider)) return 'lower η with the learning-rate slider';
+    return 'lower η (the lr setting)';
   }
 
   async function setEta() {
@@ -67,9 +79,7 @@ export function mountTransport({ ui, store, actions, say, link, copy }) {
       return;
     }
     ui.etaNow.removeAttribute('aria-invalid');
-    const st = state().status;
-    if (st && st.t === 0 && !st.playing) await actions.setInitialEta(v);
-    else await actions.applyEta(v);
+    await actions.setEta(v);
   }
 
   async function setSpeed() {

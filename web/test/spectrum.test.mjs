@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   niceStep, niceTicks, xRange, binsFor, histogram, logCountHeight, countTicks, trapezoid, logDensity,
-  summarize, readoutText, readoutData,
+  summarize, readoutText, readoutData, notFinite,
 } from '../js/spectrum-data.js';
 
 const close = (a, b, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
@@ -104,4 +104,11 @@ test('summaries: exact and density, with the text and the data attributes', () =
   assert.equal(dd.steps, '80');
   assert.equal(Number(dd.sigma), 0.1);
   assert.equal(Number(dd.supportHi), 2.3);
+});
+
+test('a spectrum with eigenvalues that are not finite is not shown (a diverged run gave 0s and nulls)', () => {
+  assert.equal(notFinite({ mode: 'exact', step: 31, eigenvalues: [0, 0, null, null] }), '2 of the 4 eigenvalues at step 31 are not finite');
+  assert.equal(notFinite({ mode: 'density', step: 3, nodes: [1, null] }), '1 of the 2 Ritz values at step 3 are not finite');
+  assert.equal(notFinite({ mode: 'exact', step: 1, eigenvalues: [-1, 0, 2] }), '');
+  assert.equal(notFinite({ mode: 'top', step: 1, values: [2, 1] }), '');
 });

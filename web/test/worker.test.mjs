@@ -259,9 +259,13 @@ test('eta set by hand is part of the run\'s config: the CSV is the CLI\'s bytes 
   // a run continued past its steps is not a config: the CSV says so
   await request('create', { config: 'model=mf&rows=1&cols=1&rank=1&target=1&init=1.5,0.5&lr=0.1&steps=20' });
   await playToEnd();
-  await request('extend', { more: 3 });
+  const ext = await request('extend', { more: 3 });
+  // the run's config records the new limit (the link of a continued run reproduces it)
+  assert.match(ext.canonical, /(^|&)steps=23(&|$)/);
+  assert.match(ext.full, /(^|&)steps=23(&|$)/);
   await request('step', { n: 3 });
   const ex2 = await request('exportCsv');
+  assert.match(ex2.canonical, /(^|&)steps=23(&|$)/);
   assert.deepEqual(ex2.notes, ['continued by hand past the configured 20 steps at step 20']);
   const l2 = ex2.csv.split('\n');
   assert.match(l2[2], /^# seed: 0$/);
