@@ -450,18 +450,30 @@ export class SweepHeatmap {
     ctx.setLineDash([]);
     // colour bar of a numeric field
     if (this.range) {
-      const y = g.h - M.bar + 4, x0 = g.x0, x1 = g.w - M.right - 90;
+      // the field's label right of the bar, measured: the bar gives way to it (down to a third of
+      // the plot's width), and a label longer than that is cut with an ellipsis, never by the canvas
+      const y = g.h - M.bar + 4, x0 = g.x0, right = g.w - M.right;
+      const label = fitText(ctx, `${this.theme.names.fieldLabel(this.field)}${this.range.log ? ' (log)' : ''}`, (right - x0) * 2 / 3 - 6);
+      const x1 = right - ctx.measureText(label).width - 6;
       for (let k = 0; k < 64; k++) { ctx.fillStyle = viridis(k / 63); ctx.fillRect(x0 + ((x1 - x0) * k) / 64, y, (x1 - x0) / 64 + 1, 10); }
       ctx.fillStyle = th.muted;
       ctx.fillText(tickLabel(this.range.lo), x0, y + 22);
       const hi = tickLabel(this.range.hi);
       ctx.fillText(hi, x1 - ctx.measureText(hi).width, y + 22);
-      ctx.fillText(`${this.theme.names.fieldLabel(this.field)}${this.range.log ? ' (log)' : ''}`.slice(0, 40), x1 + 6, y + 9);
+      ctx.fillText(label, x1 + 6, y + 9);
     }
     c.dataset.drawn = String((Number(c.dataset.drawn) || 0) + 1);
   }
 
   destroy() { this.canvas.remove(); }
+}
+
+// text, cut with an ellipsis to at most `width` px in ctx's font
+export function fitText(ctx, text, width) {
+  if (ctx.measureText(text).width <= width) return text;
+  let n = text.length;
+  while (n > 1 && ctx.measureText(`${text.slice(0, n)}…`).width > width) n--;
+  return `${text.slice(0, n)}…`;
 }
 
 // One plot that is a line plot or a heatmap as the spec asks: heatmap for two keys unless the

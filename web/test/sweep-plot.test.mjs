@@ -105,3 +105,12 @@ test('colour ranges, viridis ends, positions between columns', () => {
   assert.equal(axisPosition(['1', '2', '4'], 5), null);
   assert.equal(axisPosition(['relu', 'tanh'], 1), null);
 });
+
+test('fitText: a label that does not fit is cut with an ellipsis to the width, one that fits is kept', async () => {
+  const { fitText } = await import('../js/sweep-plot.js');
+  const ctx = { measureText: (t) => ({ width: 7 * [...t].length }) }; // 7 px a character
+  assert.equal(fitText(ctx, 'λ_T / λ0', 100), 'λ_T / λ0');
+  const cut = fitText(ctx, 'λ_T / λ0 (S_T / S_0 without NTK)', 84);
+  assert.ok(ctx.measureText(cut).width <= 84 && cut.endsWith('…') && 'λ_T / λ0 (S_T / S_0 without NTK)'.startsWith(cut.slice(0, -1)), cut);
+  assert.equal(cut.length, 12);
+});
