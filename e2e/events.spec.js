@@ -25,6 +25,9 @@ test('a divergent config is explained, the run pauses, the page keeps working', 
   expect(await page.locator('body').innerText()).not.toMatch(/NaN|Infinity/);
   // lower the learning rate in the settings and run again
   await allSettings(page);
+  // each field's help: the engine's help line made a sentence, then its range and default
+  await expect(page.locator('.field[data-key="model"] .help')).toHaveText(/dense layers as in mlp\. Default: mlp\.$/);
+  await expect(page.locator('.field[data-key="depth"] .help')).toHaveText(/the output layer included\. Range in \[1, 64\]\. Default: 2\.$/);
   await page.getByLabel('lr_rel', { exact: true }).fill('1.5');
   await page.getByRole('button', { name: 'Apply and run' }).click();
   await waitForStep(page, 100);

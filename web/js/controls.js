@@ -65,7 +65,8 @@ export class Controls {
         input._list = list;
       }
     }
-    const helpText = [spec.help];
+    // the engine's help may end without a full stop ("as in mlp"); the sentences after it need one
+    const helpText = [spec.help && !/[.!?]$/.test(spec.help) ? `${spec.help}.` : spec.help];
     const range = rangeText(spec);
     if (range) helpText.push(`Range ${range}.`);
     helpText.push(spec.default === '' ? 'Default: none.' : `Default: ${spec.default}.`);
