@@ -231,7 +231,8 @@ double ibp_run_s0(const ibp_run *r);  /* sharpness at init if it was computed, e
 /* Raise the step limit by more_steps >= 0 (to at most 1e9); a run stopped by its step limit runs
  * again. The config records the new limit (ibp_run_config says steps=N): the run it names takes
  * the same steps (the same parameters bit for bit; its metrics table lacks the row and the
- * measurement the old limit forced, when they were off the log_every / measure_every grid). IBP_E_ARG or IBP_E_STATE (a run that diverged or converged) with a message. */
+ * measurement the old limit forced, when they were off the log_every / measure_every grid).
+ * IBP_E_ARG or IBP_E_STATE (a run that diverged or converged) with a message. */
 int ibp_run_extend(ibp_run *r, int64_t more_steps, char *err, size_t errlen);
 
 /* Parameters: one flat vector (P,) */

@@ -1,8 +1,9 @@
 /* fmt.c -- text output into caller buffers (snprintf semantics) and the one number format.
  *
  * Numbers are written in the shortest form that reads back to the same double: the first of
- * %.15g, %.16g, %.17g that round-trips through strtod (for a subnormal, from %.1g on). The formatting and parsing in musl
- * (wasm) and glibc (native) are both exact, so the bytes are the same on both. */
+ * %.15g, %.16g, %.17g that round-trips through strtod (for a subnormal, from %.1g on). The
+ * formatting and parsing in musl (wasm) and glibc (native) are both exact, so the bytes are the
+ * same on both. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

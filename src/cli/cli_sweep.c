@@ -18,6 +18,7 @@
 #include "cli/cli_io.h"
 #include "cli/cli_merge.h"
 #include "cli/cli_sweep.h"
+#include "cli/cli_sweep_estimate.h"
 #include "cli/cli_sweep_file.h"
 #ifndef __EMSCRIPTEN__
 #include <sys/wait.h>
@@ -89,15 +90,6 @@ const char *cli_sweep_help =
 
 /* ---- one cell ------------------------------------------------------------------------------ */
 
-/* The canonical config of a cell (malloc'd; "" when the cell is not a valid config). */
-static char *cell_config(const ibp_sweep *s, long cell) {
-    size_t need = ibp_sweep_cell_config(s, cell, NULL, 0);
-    char *cfg = malloc(need + 1);
-    if (!cfg) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
-    ibp_sweep_cell_config(s, cell, cfg, need + 1);
-    return cfg;
-}
-
 /* The image file of data=fashion_mnist, read once for every cell (cli_images). */
 static ibp_images *sweep_images;
 
@@ -105,7 +97,7 @@ static ibp_images *sweep_images;
 static char *run_cell(const ibp_sweep *s, long cell) {
     char err[1024], *row;
     ibp_run *r;
-    char *cfg = cell_config(s, cell);
+    char *cfg = cli_sweep_cell_config(s, cell);
     ibp_run_desc d = {.config = cfg, .images = sweep_images};
     int rc = ibp_run_create(&r, &d, err, sizeof err);
     free(cfg);
@@ -266,133 +258,11 @@ static int print_plan(const char *out, const ibp_sweep *s, int shard, int nshard
     free(js);
     for (int64_t j = 0, c; !f.failed && (c = ibp_sweep_shard_cell(s, shard, nshards, j)) >= 0; j++) {
         if (ibp_sweep_cell_check(s, c, err, sizeof err) != IBP_OK) { out_printf(&f, "%lld\t!\t%s\n", (long long)c, err); continue; }
-        char *cfg = cell_config(s, (long)c);
+        char *cfg = cli_sweep_cell_config(s, (long)c);
         out_printf(&f, "%lld\t%s\n", (long long)c, cfg);
         free(cfg);
     }
     return out_close(&f, 1);
-}
-
-/* Seconds for the probes: CPU time natively (what a step costs, whatever else the machine runs);
- * in wasm, where clock() is wall time in whole milliseconds, the monotonic clock (microseconds). */
-static double probe_now(void) {
-#ifdef __EMSCRIPTEN__
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-#else
-    return (double)clock() / CLOCKS_PER_SEC;
-#endif
-}
-
-/* The time of one cell, measured on a short probe: its creation plus its steps times the time of
- * a step. The probe may run past a short limit (ibp_run_extend) so that a cell of steps=0 or
- * steps=3 still gives a time per step. Steps run in batches that double until one takes 2 ms;
- * the time per step is the least over the batches of at least 0.5 ms (well above the clock's
- * resolution; a pause of the machine or, in wasm, of the engine's compiler slows a batch, and the
- * least is one without), probing until 3 such batches and 50 steps, or 5000 steps, or ~50 ms.
- * Returns -1 for a config that does not create. */
-typedef struct cell_cost { double create, per_step; int64_t total; } cell_cost;
-
-static int probe_cell(const char *cfg, cell_cost *cc) {
-    enum { MIN_STEPS = 50, MAX_STEPS = 5000 };
-    char err[256];
-    ibp_run *r;
-    ibp_run_desc d = {.config = cfg, .images = sweep_images};
-    /* The process's first run is not timed: in wasm, V8 compiles the engine's hot functions to
-     * their top tier while it runs, and the first probe would time the slow tier. */
-    static int warm;
-    if (!warm && ibp_run_create(&r, &d, err, sizeof err) == IBP_OK) {
-#ifdef __EMSCRIPTEN__
-        ibp_run_extend(r, 1000000, NULL, 0);
-        for (double w0 = probe_now(); ibp_run_state(r) == IBP_RUNNING && probe_now() - w0 < 0.1;)
-            if (ibp_run_step(r, 10, NULL, 0) <= 0) break;
-            else ibp_run_clear_rows(r);
-#endif
-        ibp_run_destroy(r);
-    }
-    warm = 1;
-    double c0 = probe_now();
-    if (ibp_run_create(&r, &d, err, sizeof err) != IBP_OK) return -1;
-    double c1 = probe_now(), el = 0, best = -1;
-    cc->create = c1 - c0;
-    cc->total = ibp_run_steps_total(r);
-    if (cc->total < MAX_STEPS) ibp_run_extend(r, MAX_STEPS - cc->total, NULL, 0);
-    int64_t done = 0, k = 1;
-    int good = 0; /* batches of at least 0.5 ms */
-    while (ibp_run_state(r) == IBP_RUNNING && done < MAX_STEPS && el < 0.05 && !(good >= 3 && done >= MIN_STEPS)) {
-        double b0 = probe_now();
-        int64_t got = ibp_run_step(r, k < MAX_STEPS - done ? k : MAX_STEPS - done, NULL, 0);
-        double b1 = probe_now();
-        if (got <= 0) break;
-        ibp_run_clear_rows(r);
-        done += got;
-        el = b1 - c1;
-        if (b1 - b0 >= 0.0005) {
-            good++;
-            if (best < 0 || (b1 - b0) / (double)got < best) best = (b1 - b0) / (double)got;
-        }
-        if (b1 - b0 < 0.002) k *= 2; /* batches grow to ~2 ms: a pause in a short one is outgrown */
-    }
-    cc->per_step = best >= 0 ? best : done > 0 ? el / (double)done : 0;
-    ibp_run_destroy(r);
-    return 0;
-}
-
-/* Keys whose value does not change what a step costs (steps changes only how many there are). */
-static int cost_neutral(const char *key) {
-    static const char *const keys[] = {"steps", "seed", "lr", "lr_rel", "target_loss"};
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        if (!strcmp(key, keys[i])) return 1;
-    return 0;
-}
-
-/* The estimated seconds of every cell, summed: over the whole sweep (*all), over the cells of
- * shard `shard` (*mine) and of them those from its j0-th on (*rest), and the most of any one of
- * the nshards shards (*most). Each cell's estimate is its own probe's; cells that differ only in
- * cost-neutral keys share one probe (a cell of steps=S costs create + S x per step), so a grid
- * of a million cells over lr and seed probes once, and one over widths once per width.
- * whole = 0: only this shard's cells (*all and *most are then this shard's too). */
-static void estimate_sweep(const ibp_sweep *s, int shard, int nshards, int64_t j0, int whole, double *all,
-                           double *mine, double *rest, double *most) {
-    int nk = ibp_sweep_nkeys(s), steps_key = -1;
-    int64_t stride[2] = {0, 0}, ngroups = 1, cells = ibp_sweep_ncells(s);
-    for (int k = nk - 1; k >= 0; k--) {
-        const char *key = ibp_sweep_key(s, k);
-        if (!strcmp(key, "steps")) steps_key = k;
-        if (cost_neutral(key)) continue;
-        stride[k] = ngroups;
-        ngroups *= ibp_sweep_nvalues(s, k);
-    }
-    cell_cost *memo = calloc((size_t)ngroups, sizeof *memo);
-    char *probed = calloc((size_t)ngroups, 1);
-    double *per_shard = calloc((size_t)nshards, sizeof *per_shard);
-    if (!memo || !probed || !per_shard) { fprintf(stderr, "ibp sweep: out of memory\n"); exit(EXIT_BAD); }
-    *all = *mine = *rest = *most = 0;
-    for (int64_t c = whole ? 0 : shard - 1; c < cells; c += whole ? 1 : nshards) {
-        int64_t g = 0;
-        for (int k = 0; k < nk; k++) g += stride[k] * ibp_sweep_value_index(s, c, k);
-        if (!probed[g]) {
-            char *cfg = cell_config(s, (long)c);
-            if (probe_cell(cfg, &memo[g]) != 0) memset(&memo[g], 0, sizeof memo[g]);
-            free(cfg);
-            probed[g] = 1;
-        }
-        int64_t total = memo[g].total;
-        if (steps_key >= 0) total = strtoll(ibp_sweep_cell_value(s, c, steps_key), NULL, 10);
-        double t = memo[g].create + memo[g].per_step * (double)total;
-        int sh = (int)(c % nshards);
-        *all += t;
-        per_shard[sh] += t;
-        if (sh == shard - 1) {
-            *mine += t;
-            if (c / nshards >= j0) *rest += t;
-        }
-    }
-    for (int i = 0; i < nshards; i++) if (per_shard[i] > *most) *most = per_shard[i];
-    free(memo);
-    free(probed);
-    free(per_shard);
 }
 
 #ifndef __EMSCRIPTEN__
@@ -658,7 +528,7 @@ int cli_sweep(int argc, char **argv) {
     }
     double est_all, est_mine, est_rest, est_most;
     if (here > MAX_CELLS) {
-        estimate_sweep(s, shard, nshards, 0, 1, &est_all, &est_mine, &est_rest, &est_most);
+        cli_sweep_estimate(s, sweep_images, shard, nshards, 0, 1, &est_all, &est_mine, &est_rest, &est_most);
         fprintf(stderr, "ibp sweep: %ld cells in one job is too many (at most %d per job; estimated %.3g hours of "
                         "compute): split it with --shard I/N, N >= %ld (see `ibp help sweep`)\n", here, MAX_CELLS,
                 est_all / 3600, (cells + MAX_CELLS - 1) / MAX_CELLS);
@@ -681,7 +551,7 @@ int cli_sweep(int argc, char **argv) {
             printf(",\"done\":%lld}\n", (long long)st.done);
         } else {
             char e1[32], e2[32], e3[32];
-            estimate_sweep(s, shard, nshards, 0, 1, &est_all, &est_mine, &est_rest, &est_most);
+            cli_sweep_estimate(s, sweep_images, shard, nshards, 0, 1, &est_all, &est_mine, &est_rest, &est_most);
             ibp_format_double(e1, est_mine);
             ibp_format_double(e2, est_all);
             ibp_format_double(e3, est_most);
@@ -708,7 +578,7 @@ int cli_sweep(int argc, char **argv) {
         o.name = out;
         if (o.fd < 0) { fprintf(stderr, "ibp sweep: cannot write %s: %s\n", out, open_why(errno)); rc = EXIT_BAD; goto done; }
     }
-    estimate_sweep(s, shard, nshards, st.done, 0, &est_all, &est_mine, &est_rest, &est_most);
+    cli_sweep_estimate(s, sweep_images, shard, nshards, st.done, 0, &est_all, &est_mine, &est_rest, &est_most);
     fprintf(stderr, "ibp sweep: %ld cells%s, estimated %.3g s%s%s\n", cells, nshards > 1 ? " (this shard runs ~1/N)" : "",
             est_rest / jobs, st.done > 0 ? " for the rest" : "", jobs > 1 ? " with the jobs in parallel" : "");
     if (!resume || st.keep == 0) rc = resume ? 0 : sink_write(&o, header, strlen(header));
